@@ -1,0 +1,18 @@
+//! `mitan-core`: the rosters of community-policing volunteers that every Mitan device and the
+//! server share.
+//!
+//! * [`model`] — the domain, validation, and rosters as Automerge documents (no I/O);
+//! * [`sync`] — the wire messages and both sides of the sync protocol (no I/O);
+//! * [`store`] — the crash-safe on-device SQLite store;
+//! * [`device`] — the facade a phone calls, joining the three.
+
+#![warn(missing_docs)]
+
+pub mod demo;
+pub mod device;
+mod error;
+pub mod model;
+pub mod store;
+pub mod sync;
+
+pub use error::{Error, Result};

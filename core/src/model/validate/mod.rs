@@ -1,0 +1,13 @@
+//! Field validators: turn what a constable typed into a canonical value, or a precise `Invalid`.
+
+mod digits;
+mod lgd;
+mod name;
+mod phone;
+
+pub use lgd::{LgdCode, parse_lgd_code};
+pub use name::{
+    MAX_NAME_CHARS, clean_devanagari_name, clean_latin_name, clean_name, clean_text, name_key,
+    phonetic_key, transliterate_devanagari,
+};
+pub use phone::{Phone, parse_phone};
