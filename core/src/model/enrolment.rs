@@ -1,0 +1,332 @@
+//! Turning what a constable typed into a validated enrolment, or a list of refused fields.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use super::id::{BadgeNumber, UnitCode};
+use super::invalid::{Field, Invalid, InvalidCode};
+use super::programme::Programme;
+use super::validate::{
+    LgdCode, clean_devanagari_name, clean_latin_name, clean_name, clean_text, parse_lgd_code,
+    parse_phone,
+};
+use super::volunteer::{AgeClaim, Consent, Gender, Guardian, Personal, Trainer};
+
+/// Longest household description, in characters.
+pub const MAX_HOUSEHOLD_CHARS: usize = 80;
+/// Youngest age that can be enrolled at all, even with a guardian.
+pub const MIN_AGE_YEARS: u8 = 10;
+/// Oldest plausible age; anything above is a typing slip.
+pub const MAX_AGE_YEARS: u8 = 110;
+
+/// The enrolment form exactly as typed. Text fields may be empty; empty means "not given".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnrolmentForm {
+    /// Name in Devanagari (this or `name_latin` is required).
+    pub name_devanagari: String,
+    /// Name in Latin letters (this or `name_devanagari` is required).
+    pub name_latin: String,
+    /// Mobile number in any common Indian format.
+    pub phone: String,
+    /// `female`, `male` or `transgender` (Hindi words are accepted too).
+    pub gender: String,
+    /// Age in years, if the person gave an age.
+    pub age_years: Option<u32>,
+    /// Birth year, if the person gave one instead of an age.
+    pub birth_year: Option<u32>,
+    /// The village's 6-digit LGD code.
+    pub village_lgd: String,
+    /// The household (house number, head of household).
+    pub household: String,
+    /// The beat's unit code.
+    pub beat: String,
+    /// The station's unit code.
+    pub station: String,
+    /// Programme codes.
+    pub programmes: Vec<String>,
+    /// Who trained the person: a volunteer id or a badge number, or empty.
+    pub trained_by: String,
+    /// Whether the person consented after the notice was shown.
+    pub consent_given: bool,
+    /// The language of the notice shown.
+    pub consent_language: String,
+    /// The version of the notice shown.
+    pub consent_notice_version: u32,
+    /// Guardian's name, for someone under 18.
+    pub guardian_name: String,
+    /// Guardian's relation, for someone under 18.
+    pub guardian_relation: String,
+    /// Guardian's mobile number, for someone under 18.
+    pub guardian_phone: String,
+    /// Whether the guardian consented.
+    pub guardian_consent_given: bool,
+}
+
+/// District rules and facts from outside the form that validation needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrolmentRules {
+    /// The current year by the device clock, to judge birth years.
+    pub current_year: u16,
+    /// Whether the district enrols adults only (then under-18s are refused outright).
+    pub adults_only: bool,
+    /// Notice languages the district has texts for.
+    pub notice_languages: Vec<String>,
+}
+
+impl EnrolmentRules {
+    /// Hindi and English notices, guardians allowed.
+    pub fn standard(current_year: u16) -> Self {
+        EnrolmentRules {
+            current_year,
+            adults_only: false,
+            notice_languages: vec!["hi".into(), "en".into()],
+        }
+    }
+}
+
+/// A validated enrolment, ready to be written into a roster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrolment {
+    /// Personal fields.
+    pub personal: Personal,
+    /// Gender.
+    pub gender: Gender,
+    /// Age or birth year.
+    pub age: AgeClaim,
+    /// Village.
+    pub village: LgdCode,
+    /// Beat.
+    pub beat: UnitCode,
+    /// Station.
+    pub station: UnitCode,
+    /// Programmes (at least one).
+    pub programmes: BTreeSet<Programme>,
+    /// Trainer, if recorded.
+    pub trained_by: Option<Trainer>,
+    /// Notice language.
+    pub consent_language: String,
+    /// Notice version.
+    pub consent_notice_version: u32,
+    /// Whether a guardian consented.
+    pub guardian_consented: bool,
+}
+
+impl Enrolment {
+    /// The consent record, witnessed by `witness` at `given_at_ms` on the device clock.
+    pub fn consent(&self, witness: &BadgeNumber, given_at_ms: i64) -> Consent {
+        Consent {
+            given_at_ms,
+            language: self.consent_language.clone(),
+            notice_version: self.consent_notice_version,
+            witness: witness.clone(),
+            guardian_consented: self.guardian_consented,
+        }
+    }
+}
+
+/// Every field that was refused, in form order. Never empty.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Rejection {
+    /// The refused fields with their codes.
+    pub problems: Vec<Invalid>,
+}
+
+impl Rejection {
+    /// The first refused field, for callers that show one error at a time.
+    pub fn first(&self) -> Invalid {
+        *self
+            .problems
+            .first()
+            .expect("a Rejection is only built from a non-empty list")
+    }
+}
+
+impl From<Invalid> for Rejection {
+    fn from(invalid: Invalid) -> Self {
+        Rejection {
+            problems: vec![invalid],
+        }
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.problems.iter().map(Invalid::to_string).collect();
+        write!(f, "enrolment refused: {}", parts.join("; "))
+    }
+}
+
+/// Collects refused fields so that the constable sees all of them at once, not one per try.
+#[derive(Default)]
+struct Problems(Vec<Invalid>);
+
+impl Problems {
+    fn take<T>(&mut self, result: Result<T, Invalid>) -> Option<T> {
+        result.map_err(|invalid| self.0.push(invalid)).ok()
+    }
+}
+
+/// An optional text field: empty means absent, anything else must pass `check`.
+fn optional<T>(
+    input: &str,
+    check: impl FnOnce(&str) -> Result<T, Invalid>,
+) -> Result<Option<T>, Invalid> {
+    if input.trim().is_empty() {
+        Ok(None)
+    } else {
+        check(input).map(Some)
+    }
+}
+
+fn parse_age(form: &EnrolmentForm, current_year: u16) -> Result<AgeClaim, Invalid> {
+    let out_of_range = Invalid::new(Field::Age, InvalidCode::OutOfRange);
+    match (form.age_years, form.birth_year) {
+        (Some(years), _) => {
+            let years = u8::try_from(years).map_err(|_| out_of_range)?;
+            if (MIN_AGE_YEARS..=MAX_AGE_YEARS).contains(&years) {
+                Ok(AgeClaim::Years(years))
+            } else {
+                Err(out_of_range)
+            }
+        }
+        (None, Some(year)) => {
+            let year = u16::try_from(year).map_err(|_| out_of_range)?;
+            let oldest = current_year.saturating_sub(u16::from(MAX_AGE_YEARS));
+            let youngest = current_year.saturating_sub(u16::from(MIN_AGE_YEARS));
+            if (oldest..=youngest).contains(&year) {
+                Ok(AgeClaim::BirthYear(year))
+            } else {
+                Err(out_of_range)
+            }
+        }
+        (None, None) => Err(Invalid::new(Field::Age, InvalidCode::Required)),
+    }
+}
+
+impl EnrolmentForm {
+    /// Validates the whole form against the district's rules. On failure nothing is written
+    /// anywhere and every refused field is listed.
+    pub fn validate(&self, rules: &EnrolmentRules) -> Result<Enrolment, Rejection> {
+        let mut problems = Problems::default();
+        let name_devanagari = problems.take(optional(&self.name_devanagari, clean_devanagari_name));
+        let name_latin = problems.take(optional(&self.name_latin, clean_latin_name));
+        if let (Some(None), Some(None)) = (&name_devanagari, &name_latin) {
+            problems
+                .0
+                .push(Invalid::new(Field::NameDevanagari, InvalidCode::Required));
+        }
+        let phone = problems.take(parse_phone(Field::Phone, &self.phone));
+        let gender = problems.take(self.gender.parse::<Gender>());
+        let age = problems.take(parse_age(self, rules.current_year));
+        let village = problems.take(parse_lgd_code(&self.village_lgd));
+        let household = problems.take(clean_text(
+            Field::Household,
+            &self.household,
+            MAX_HOUSEHOLD_CHARS,
+        ));
+        let beat = problems.take(UnitCode::parse_as(Field::Beat, &self.beat));
+        let station = problems.take(UnitCode::parse_as(Field::Station, &self.station));
+        let programmes = problems.take(parse_programmes(&self.programmes));
+        let trained_by = problems.take(optional(&self.trained_by, parse_trainer));
+
+        if !self.consent_given {
+            problems
+                .0
+                .push(Invalid::new(Field::Consent, InvalidCode::Required));
+        }
+        let language = self.consent_language.trim().to_ascii_lowercase();
+        if language.is_empty() {
+            problems
+                .0
+                .push(Invalid::new(Field::ConsentLanguage, InvalidCode::Required));
+        } else if !rules
+            .notice_languages
+            .iter()
+            .any(|known| known == &language)
+        {
+            problems
+                .0
+                .push(Invalid::new(Field::ConsentLanguage, InvalidCode::Unknown));
+        }
+        if self.consent_notice_version == 0 {
+            problems
+                .0
+                .push(Invalid::new(Field::ConsentNotice, InvalidCode::Required));
+        }
+
+        let minor = age.is_some_and(|age| age.may_be_minor(rules.current_year));
+        let guardian = if minor {
+            if rules.adults_only {
+                problems
+                    .0
+                    .push(Invalid::new(Field::Age, InvalidCode::AdultsOnly));
+                None
+            } else {
+                problems.take(self.guardian())
+            }
+        } else {
+            None
+        };
+
+        if !problems.0.is_empty() {
+            return Err(Rejection {
+                problems: problems.0,
+            });
+        }
+        let missing = "every field was checked above and an error returned if any was refused";
+        Ok(Enrolment {
+            personal: Personal {
+                name_devanagari: name_devanagari.expect(missing),
+                name_latin: name_latin.expect(missing),
+                phone: phone.expect(missing),
+                household: household.expect(missing),
+                guardian,
+            },
+            gender: gender.expect(missing),
+            age: age.expect(missing),
+            village: village.expect(missing),
+            beat: beat.expect(missing),
+            station: station.expect(missing),
+            programmes: programmes.expect(missing),
+            trained_by: trained_by.expect(missing),
+            consent_language: language,
+            consent_notice_version: self.consent_notice_version,
+            guardian_consented: minor,
+        })
+    }
+
+    /// The guardian block, required in full for someone who may be under 18.
+    fn guardian(&self) -> Result<Guardian, Invalid> {
+        if !self.guardian_consent_given {
+            return Err(Invalid::new(
+                Field::GuardianName,
+                InvalidCode::GuardianConsentRequired,
+            ));
+        }
+        Ok(Guardian {
+            name: clean_name(Field::GuardianName, &self.guardian_name)?,
+            relation: clean_text(Field::GuardianRelation, &self.guardian_relation, 40)?,
+            phone: parse_phone(Field::GuardianPhone, &self.guardian_phone)?,
+        })
+    }
+}
+
+fn parse_programmes(codes: &[String]) -> Result<BTreeSet<Programme>, Invalid> {
+    let mut programmes = BTreeSet::new();
+    for code in codes {
+        programmes.insert(code.parse::<Programme>()?);
+    }
+    if programmes.is_empty() {
+        return Err(Invalid::new(Field::Programmes, InvalidCode::Required));
+    }
+    Ok(programmes)
+}
+
+/// A trainer is typed either as a volunteer id (26 characters) or as a badge number.
+fn parse_trainer(input: &str) -> Result<Trainer, Invalid> {
+    let trimmed = input.trim();
+    if let Ok(id) = trimmed.parse() {
+        return Ok(Trainer::Volunteer(id));
+    }
+    BadgeNumber::parse_as(Field::TrainedBy, trimmed).map(Trainer::Employee)
+}

@@ -1,0 +1,37 @@
+//! The domain: the police hierarchy, programmes, volunteers and cameras, validation of what a
+//! constable types, and rosters held as Automerge documents.
+//!
+//! Nothing here opens a file, reads a clock or draws randomness: those come in as arguments,
+//! so every rule can be replayed in a plain test.
+
+mod camera;
+mod change_meta;
+mod edit;
+mod enrolment;
+mod id;
+mod invalid;
+mod programme;
+mod review;
+mod roster;
+mod unit;
+pub mod validate;
+mod volunteer;
+
+pub use camera::{Camera, CameraForm, MAX_COVERAGE_CHARS};
+pub use change_meta::{Action, ChangeMessage, ChangeMeta};
+pub use edit::{FieldUpdate, VolunteerEdit};
+pub use enrolment::{
+    Enrolment, EnrolmentForm, EnrolmentRules, MAX_AGE_YEARS, MAX_HOUSEHOLD_CHARS, MIN_AGE_YEARS,
+    Rejection,
+};
+pub use id::{BadgeNumber, CameraId, DeviceId, RosterId, UnitCode, VolunteerId};
+pub use invalid::{Field, Invalid, InvalidCode};
+pub use programme::Programme;
+pub use review::{Decision, Review, Withdrawal, WithdrawalChannel};
+pub use roster::{
+    Applied, ChangeInfo, ChangeRecord, Malformed, Roster, RosterChange, SCHEMA_VERSION,
+    inspect_change,
+};
+pub use unit::{Unit, UnitKind};
+pub use validate::{LgdCode, Phone};
+pub use volunteer::{AgeClaim, Consent, Gender, Guardian, Personal, Status, Trainer, Volunteer};

@@ -1,0 +1,977 @@
+//! A roster: one beat's volunteers and cameras, held as an Automerge document behind a typed
+//! API. No Automerge path or object id leaves this module.
+//!
+//! # Document layout
+//!
+//! ```text
+//! ROOT { schema: 1, roster: "<beat code>",
+//!        volunteers: { <VolunteerId>: VOLUNTEER }, cameras: { <CameraId>: CAMERA } }
+//! VOLUNTEER { personal: { name_deva, name_latin, phone, household,
+//!                         guardian_name, guardian_relation, guardian_phone },
+//!             gender, age ("y:34" | "b:1990"), village, beat, station,
+//!             programmes: { <code>: true }, enrolled_by, enrolled_on, enrolled_at,
+//!             trained_by, consent_at, consent_lang, consent_notice, consent_witness,
+//!             guardian_consent, review (JSON scalar), withdrawn (JSON scalar) }
+//! ```
+//!
+//! The root maps come from a genesis change that every replica builds byte for byte the same
+//! (a fixed actor and time), so two phones that start a roster offline share one `volunteers`
+//! map instead of each creating a rival map that would hide the other's entries.
+//!
+//! # Merge rules, field by field
+//!
+//! * Personal fields, gender, age, village: per-field last-writer-wins as Automerge resolves
+//!   it (the same winner on every replica). Edits of different fields from two devices both
+//!   stand; a field both devices changed is listed in [`Volunteer::conflicts`] for review.
+//! * Programmes: a set; a join and a leave of different programmes both stand, and a
+//!   concurrent join and leave of the same programme ends joined (add wins).
+//! * Review: one scalar holding decision, author and time. Concurrent decisions resolve by
+//!   caution — duplicate over reject over verify over reopen (see [`Decision`]). An edit and a
+//!   verification made concurrently both stand: they touch different fields.
+//! * Withdrawal: a scalar that is written and never removed, so it wins over everything:
+//!   a concurrent verification or edit cannot bring a withdrawn person back, and their
+//!   personal fields are no longer shown.
+//! * Two enrolments of the same person (same phone) on two phones are two entries with two
+//!   ids; nothing is dropped. [`Roster::duplicate_phones`] lists them for a supervisor.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{
+    ActorId, AutoCommit, Change, ChangeHash, ObjId, ObjType, PatchAction, Prop, ROOT, ReadDoc,
+    ScalarValue, Value,
+};
+
+use super::camera::Camera;
+use super::change_meta::{Action, ChangeMessage, ChangeMeta};
+use super::edit::FieldUpdate;
+use super::enrolment::Enrolment;
+use super::id::{CameraId, RosterId, VolunteerId};
+use super::invalid::Field;
+use super::review::{Decision, Review, Withdrawal, WithdrawalChannel};
+use super::volunteer::{AgeClaim, Consent, Gender, Guardian, Personal, Status, Trainer, Volunteer};
+use crate::error::{Error, Result};
+
+/// The version of the document layout above.
+pub const SCHEMA_VERSION: i64 = 1;
+const GENESIS_ACTOR: [u8; 16] = *b"mitan-genesis-v1";
+
+const VOLUNTEERS: &str = "volunteers";
+const CAMERAS: &str = "cameras";
+const PERSONAL: &str = "personal";
+const PROGRAMMES: &str = "programmes";
+const REVIEW: &str = "review";
+const WITHDRAWN: &str = "withdrawn";
+
+/// The id and raw bytes of one change, as stored and as sent over the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterChange {
+    /// The change's hash.
+    pub hash: [u8; 32],
+    /// The encoded change.
+    pub bytes: Vec<u8>,
+}
+
+impl RosterChange {
+    fn from_change(change: &Change) -> Self {
+        RosterChange {
+            hash: change.hash().0,
+            bytes: change.raw_bytes().to_vec(),
+        }
+    }
+}
+
+/// What applying received changes did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Volunteers whose entry changed.
+    pub volunteers: BTreeSet<VolunteerId>,
+    /// Cameras whose entry changed.
+    pub cameras: BTreeSet<CameraId>,
+    /// How many of the received changes were new here.
+    pub new_changes: usize,
+}
+
+/// An entry that exists in the document but cannot be read as a volunteer: written by a
+/// buggy or hostile peer. Reported, never fatal to the rest of the roster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    /// The entry's key.
+    pub key: String,
+    /// The first field that could not be read.
+    pub field: Field,
+}
+
+/// One beat's roster.
+pub struct Roster {
+    id: RosterId,
+    doc: AutoCommit,
+}
+
+impl std::fmt::Debug for Roster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Roster")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Roster {
+    /// A new, empty roster whose first change is identical on every replica.
+    pub fn genesis(id: &RosterId) -> Self {
+        let mut doc = AutoCommit::new().with_actor(ActorId::from(GENESIS_ACTOR));
+        let built: std::result::Result<(), automerge::AutomergeError> = (|| {
+            doc.put(ROOT, "schema", SCHEMA_VERSION)?;
+            doc.put(ROOT, "roster", id.as_str())?;
+            doc.put_object(ROOT, VOLUNTEERS, ObjType::Map)?;
+            doc.put_object(ROOT, CAMERAS, ObjType::Map)?;
+            Ok(())
+        })();
+        built.expect("writing fixed keys into a fresh document cannot fail");
+        let message = ChangeMessage {
+            action: Action::Genesis,
+            badge: String::new(),
+            device: String::new(),
+            entry: None,
+        };
+        doc.commit_with(
+            CommitOptions::default()
+                .with_message(message.encode())
+                .with_time(0),
+        );
+        Roster {
+            id: id.clone(),
+            doc,
+        }
+    }
+
+    /// Rebuilds a roster from a saved document and the changes stored after it, in any order.
+    /// Without a snapshot the roster starts from genesis.
+    pub fn load(id: &RosterId, snapshot: Option<&[u8]>, changes: &[Vec<u8>]) -> Result<Self> {
+        let mut roster = match snapshot {
+            Some(bytes) => {
+                let doc = guard(|| AutoCommit::load(bytes))??;
+                Roster {
+                    id: id.clone(),
+                    doc,
+                }
+            }
+            None => Roster::genesis(id),
+        };
+        let mut decoded = Vec::with_capacity(changes.len());
+        for bytes in changes {
+            decoded.push(decode_change(bytes)?);
+        }
+        let doc = &mut roster.doc;
+        guard(|| doc.apply_changes(decoded))??;
+        Ok(roster)
+    }
+
+    /// Sets the actor that this replica's own changes carry: one per device.
+    pub fn set_actor(&mut self, actor: [u8; 16]) {
+        self.doc.set_actor(ActorId::from(actor));
+    }
+
+    /// This roster's id.
+    pub fn id(&self) -> &RosterId {
+        &self.id
+    }
+
+    /// The hashes of the newest changes: the roster's version.
+    pub fn heads(&mut self) -> Vec<[u8; 32]> {
+        self.doc
+            .get_heads()
+            .into_iter()
+            .map(|hash| hash.0)
+            .collect()
+    }
+
+    /// Whether every hash in `heads` is a change this replica has.
+    pub fn has_all(&mut self, heads: &[[u8; 32]]) -> bool {
+        heads
+            .iter()
+            .all(|hash| self.doc.get_change_by_hash(&ChangeHash(*hash)).is_some())
+    }
+
+    /// The whole roster as one compact document, for snapshots and first syncs.
+    pub fn save(&mut self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// Every change this replica has that is not an ancestor of `heads`, in causal order.
+    /// Hashes this replica does not know are ignored, which errs towards sending more.
+    pub fn changes_since(&mut self, heads: &[[u8; 32]]) -> Vec<RosterChange> {
+        let known: Vec<ChangeHash> = heads
+            .iter()
+            .map(|hash| ChangeHash(*hash))
+            .filter(|hash| self.doc.get_change_by_hash(hash).is_some())
+            .collect();
+        self.doc
+            .get_changes(&known)
+            .iter()
+            .map(RosterChange::from_change)
+            .collect()
+    }
+
+    /// The number of changes in the roster's history.
+    pub fn change_count(&mut self) -> usize {
+        self.doc.get_changes(&[]).len()
+    }
+
+    /// Applies changes received from elsewhere, in any order and with duplicates. Changes whose
+    /// dependencies are missing wait inside the document until the dependencies arrive.
+    pub fn apply_changes(&mut self, changes: &[Vec<u8>]) -> Result<Applied> {
+        let mut decoded = Vec::with_capacity(changes.len());
+        for bytes in changes {
+            decoded.push(decode_change(bytes)?);
+        }
+        let fresh: BTreeSet<ChangeHash> = decoded
+            .iter()
+            .map(Change::hash)
+            .filter(|hash| self.doc.get_change_by_hash(hash).is_none())
+            .collect();
+        if fresh.is_empty() {
+            return Ok(Applied::default());
+        }
+        let before = self.doc.get_heads();
+        let doc = &mut self.doc;
+        guard(|| doc.apply_changes(decoded))??;
+        let after = self.doc.get_heads();
+        let mut applied = self.touched_between(&before, &after);
+        // A change whose dependencies have not arrived waits in the document's queue and is
+        // not counted until it is applied.
+        applied.new_changes = fresh
+            .iter()
+            .filter(|hash| self.doc.get_change_by_hash(hash).is_some())
+            .count();
+        Ok(applied)
+    }
+
+    /// Applies a whole saved document from elsewhere (a first sync after a reinstall).
+    pub fn merge_saved(&mut self, saved: &[u8]) -> Result<Applied> {
+        let before = self.doc.get_heads();
+        // Counting changes walks the whole history; a snapshot arrives once per reinstall, so
+        // the cost is paid rarely.
+        let count_before = self.doc.get_changes(&[]).len();
+        let doc = &mut self.doc;
+        guard(|| doc.load_incremental(saved))??;
+        let after = self.doc.get_heads();
+        let mut applied = self.touched_between(&before, &after);
+        applied.new_changes = self.doc.get_changes(&[]).len().saturating_sub(count_before);
+        Ok(applied)
+    }
+
+    fn touched_between(&mut self, before: &[ChangeHash], after: &[ChangeHash]) -> Applied {
+        let mut applied = Applied::default();
+        if before == after {
+            return applied;
+        }
+        let volunteers = self.container(VOLUNTEERS);
+        let cameras = self.container(CAMERAS);
+        for patch in self.doc.diff(before, after) {
+            // Each step of a patch's path names an object and the key taken inside it, so the
+            // step taken inside a container names the entry; a patch on the container itself
+            // names it in its action.
+            let from_path = patch.path.iter().find_map(|(obj, prop)| match prop {
+                Prop::Map(key)
+                    if Some(obj) == volunteers.as_ref() || Some(obj) == cameras.as_ref() =>
+                {
+                    Some((obj.clone(), key.clone()))
+                }
+                _ => None,
+            });
+            let entry = from_path.or_else(|| match &patch.action {
+                PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
+                    Some((patch.obj.clone(), key.clone()))
+                }
+                _ => None,
+            });
+            let Some((container, key)) = entry else {
+                continue;
+            };
+            if Some(&container) == volunteers.as_ref()
+                && let Ok(id) = key.parse()
+            {
+                applied.volunteers.insert(id);
+            } else if Some(&container) == cameras.as_ref()
+                && let Ok(id) = key.parse()
+            {
+                applied.cameras.insert(id);
+            }
+        }
+        applied
+    }
+
+    fn container(&self, key: &str) -> Option<ObjId> {
+        match self.doc.get(ROOT, key) {
+            Ok(Some((Value::Object(ObjType::Map), id))) => Some(id),
+            _ => None,
+        }
+    }
+
+    fn require_container(&self, key: &str) -> Result<ObjId> {
+        self.container(key).ok_or_else(|| Error::MalformedRoster {
+            roster: self.id.to_string(),
+            reason: format!("no {key} map"),
+        })
+    }
+
+    fn entry(&self, container: &str, key: &str) -> Result<Option<ObjId>> {
+        let parent = self.require_container(container)?;
+        Ok(match self.doc.get(&parent, key)? {
+            Some((Value::Object(ObjType::Map), id)) => Some(id),
+            _ => None,
+        })
+    }
+
+    fn require_volunteer(&self, id: &VolunteerId) -> Result<ObjId> {
+        self.entry(VOLUNTEERS, &id.to_string())?
+            .ok_or_else(|| Error::NotFound {
+                what: "volunteer",
+                id: id.to_string(),
+            })
+    }
+
+    fn commit(&mut self, action: Action, entry: String, meta: &ChangeMeta) -> RosterChange {
+        let message = ChangeMessage {
+            action,
+            badge: meta.badge.to_string(),
+            device: meta.device.to_string(),
+            entry: Some(entry),
+        };
+        let options = CommitOptions::default()
+            .with_message(message.encode())
+            .with_time(meta.device_clock_ms);
+        self.doc.commit_with(options);
+        let change = self
+            .doc
+            .get_last_local_change()
+            .expect("a change was committed just above");
+        RosterChange::from_change(&change)
+    }
+
+    /// Runs `write` and commits it as one change, or rolls everything back if it fails, so a
+    /// failed write leaves the roster as it was.
+    fn write(
+        &mut self,
+        action: Action,
+        entry: String,
+        meta: &ChangeMeta,
+        write: impl FnOnce(&mut AutoCommit) -> Result<()>,
+    ) -> Result<RosterChange> {
+        match write(&mut self.doc) {
+            Ok(()) => Ok(self.commit(action, entry, meta)),
+            Err(error) => {
+                self.doc.rollback();
+                Err(error)
+            }
+        }
+    }
+
+    /// Enrols a validated volunteer under a new id and returns the change to store.
+    pub fn enrol(
+        &mut self,
+        id: VolunteerId,
+        enrolment: &Enrolment,
+        meta: &ChangeMeta,
+    ) -> Result<RosterChange> {
+        let volunteers = self.require_container(VOLUNTEERS)?;
+        if self.entry(VOLUNTEERS, &id.to_string())?.is_some() {
+            return Err(Error::AlreadyExists {
+                what: "volunteer",
+                id: id.to_string(),
+            });
+        }
+        let consent = enrolment.consent(&meta.badge, meta.device_clock_ms);
+        self.write(Action::Enrol, id.to_string(), meta, |doc| {
+            let entry = doc.put_object(&volunteers, id.to_string(), ObjType::Map)?;
+            let personal = doc.put_object(&entry, PERSONAL, ObjType::Map)?;
+            write_personal(doc, &personal, &enrolment.personal)?;
+            doc.put(&entry, "gender", enrolment.gender.as_str())?;
+            doc.put(&entry, "age", encode_age(enrolment.age))?;
+            doc.put(&entry, "village", enrolment.village.to_string())?;
+            doc.put(&entry, "beat", enrolment.beat.as_str())?;
+            doc.put(&entry, "station", enrolment.station.as_str())?;
+            let programmes = doc.put_object(&entry, PROGRAMMES, ObjType::Map)?;
+            for programme in &enrolment.programmes {
+                doc.put(&programmes, programme.as_str(), true)?;
+            }
+            doc.put(&entry, "enrolled_by", meta.badge.as_str())?;
+            doc.put(&entry, "enrolled_on", meta.device.as_str())?;
+            doc.put(
+                &entry,
+                "enrolled_at",
+                ScalarValue::Timestamp(meta.device_clock_ms),
+            )?;
+            if let Some(trainer) = &enrolment.trained_by {
+                doc.put(&entry, "trained_by", trainer.encode())?;
+            }
+            write_consent(doc, &entry, &consent)?;
+            Ok(())
+        })
+    }
+
+    /// Applies validated field edits to a volunteer.
+    pub fn edit(
+        &mut self,
+        id: &VolunteerId,
+        updates: &[FieldUpdate],
+        meta: &ChangeMeta,
+    ) -> Result<RosterChange> {
+        let entry = self.require_volunteer(id)?;
+        let personal = self.personal_map(&entry)?;
+        let programmes = self.programmes_map(&entry)?;
+        self.write(Action::Edit, id.to_string(), meta, |doc| {
+            for update in updates {
+                match update {
+                    FieldUpdate::NameDevanagari(name) => {
+                        doc.put(&personal, "name_deva", name.as_str())?
+                    }
+                    FieldUpdate::NameLatin(name) => {
+                        doc.put(&personal, "name_latin", name.as_str())?
+                    }
+                    FieldUpdate::Phone(phone) => doc.put(&personal, "phone", phone.as_str())?,
+                    FieldUpdate::Household(household) => {
+                        doc.put(&personal, "household", household.as_str())?
+                    }
+                    FieldUpdate::Gender(gender) => doc.put(&entry, "gender", gender.as_str())?,
+                    FieldUpdate::Age(age) => doc.put(&entry, "age", encode_age(*age))?,
+                    FieldUpdate::Village(village) => {
+                        doc.put(&entry, "village", village.to_string())?
+                    }
+                    FieldUpdate::AddProgramme(programme) => {
+                        doc.put(&programmes, programme.as_str(), true)?
+                    }
+                    FieldUpdate::RemoveProgramme(programme) => {
+                        if doc.get(&programmes, programme.as_str())?.is_some() {
+                            doc.delete(&programmes, programme.as_str())?;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Records a supervisor's decision on a volunteer.
+    pub fn review(
+        &mut self,
+        id: &VolunteerId,
+        decision: Decision,
+        meta: &ChangeMeta,
+    ) -> Result<RosterChange> {
+        let entry = self.require_volunteer(id)?;
+        if decision == Decision::DuplicateOf(*id) {
+            return Err(Error::Invalid(
+                super::Invalid::new(Field::VolunteerId, super::InvalidCode::Duplicate).into(),
+            ));
+        }
+        let review = Review {
+            decision,
+            by: meta.badge.clone(),
+            at_ms: meta.device_clock_ms,
+        };
+        self.write(Action::Review, id.to_string(), meta, |doc| {
+            doc.put(&entry, REVIEW, review.encode())?;
+            Ok(())
+        })
+    }
+
+    /// Records that a volunteer withdrew consent. Their personal fields are blanked in the
+    /// current state at once; erasing them from history needs the per-person keys of the
+    /// privacy design (see ARCHITECTURE.md).
+    pub fn withdraw(
+        &mut self,
+        id: &VolunteerId,
+        via: WithdrawalChannel,
+        meta: &ChangeMeta,
+    ) -> Result<RosterChange> {
+        let entry = self.require_volunteer(id)?;
+        let personal = self.personal_map(&entry)?;
+        let withdrawal = Withdrawal {
+            by: meta.badge.to_string(),
+            at: meta.device_clock_ms,
+            via,
+        };
+        self.write(Action::Withdraw, id.to_string(), meta, |doc| {
+            doc.put(&entry, WITHDRAWN, withdrawal.encode())?;
+            let present: Vec<String> = doc.keys(&personal).collect();
+            for key in present {
+                doc.delete(&personal, key.as_str())?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Registers a validated camera.
+    pub fn add_camera(&mut self, camera: &Camera, meta: &ChangeMeta) -> Result<RosterChange> {
+        let cameras = self.require_container(CAMERAS)?;
+        if self.entry(CAMERAS, &camera.id.to_string())?.is_some() {
+            return Err(Error::AlreadyExists {
+                what: "camera",
+                id: camera.id.to_string(),
+            });
+        }
+        self.write(Action::Camera, camera.id.to_string(), meta, |doc| {
+            let entry = doc.put_object(&cameras, camera.id.to_string(), ObjType::Map)?;
+            doc.put(&entry, "owner_name", camera.owner_name.as_str())?;
+            doc.put(&entry, "owner_phone", camera.owner_phone.as_str())?;
+            doc.put(&entry, "lat", camera.latitude)?;
+            doc.put(&entry, "lon", camera.longitude)?;
+            doc.put(&entry, "village", camera.village.to_string())?;
+            doc.put(&entry, "coverage", camera.coverage.as_str())?;
+            Ok(())
+        })
+    }
+
+    fn personal_map(&self, entry: &ObjId) -> Result<ObjId> {
+        self.child_map(entry, PERSONAL, Field::Phone)
+    }
+
+    fn programmes_map(&self, entry: &ObjId) -> Result<ObjId> {
+        self.child_map(entry, PROGRAMMES, Field::Programmes)
+    }
+
+    fn child_map(&self, entry: &ObjId, key: &str, field: Field) -> Result<ObjId> {
+        match self.doc.get(entry, key)? {
+            Some((Value::Object(ObjType::Map), id)) => Ok(id),
+            _ => Err(Error::MalformedRoster {
+                roster: self.id.to_string(),
+                reason: format!("entry has no {field} map"),
+            }),
+        }
+    }
+
+    /// One volunteer as the roster now shows them.
+    pub fn volunteer(&self, id: &VolunteerId) -> Result<Option<Volunteer>> {
+        let Some(entry) = self.entry(VOLUNTEERS, &id.to_string())? else {
+            return Ok(None);
+        };
+        read_volunteer(&self.doc, *id, &entry)
+            .map(Some)
+            .map_err(|malformed| Error::MalformedRoster {
+                roster: self.id.to_string(),
+                reason: format!("volunteer {}: {}", malformed.key, malformed.field),
+            })
+    }
+
+    /// Every volunteer, in id order (which is enrolment order by device clock). Entries that
+    /// cannot be read are returned as [`Malformed`] rather than hidden.
+    pub fn volunteers(&self) -> Vec<std::result::Result<Volunteer, Malformed>> {
+        let Some(container) = self.container(VOLUNTEERS) else {
+            return Vec::new();
+        };
+        self.doc
+            .map_range(&container, ..)
+            .map(|item| {
+                let key = item.key.to_string();
+                let id: VolunteerId = key.parse().map_err(|_| Malformed {
+                    key: key.clone(),
+                    field: Field::VolunteerId,
+                })?;
+                let (_, entry) = self
+                    .doc
+                    .get(&container, key.as_str())
+                    .ok()
+                    .flatten()
+                    .ok_or(Malformed {
+                        key: key.clone(),
+                        field: Field::VolunteerId,
+                    })?;
+                read_volunteer(&self.doc, id, &entry)
+            })
+            .collect()
+    }
+
+    /// Every camera.
+    pub fn cameras(&self) -> Vec<std::result::Result<Camera, Malformed>> {
+        let Some(container) = self.container(CAMERAS) else {
+            return Vec::new();
+        };
+        let keys: Vec<String> = self.doc.keys(&container).collect();
+        keys.into_iter()
+            .map(|key| {
+                let malformed = |field| Malformed {
+                    key: key.clone(),
+                    field,
+                };
+                let id: CameraId = key.parse().map_err(|_| malformed(Field::CameraId))?;
+                let Ok(Some((Value::Object(ObjType::Map), entry))) =
+                    self.doc.get(&container, key.as_str())
+                else {
+                    return Err(malformed(Field::CameraId));
+                };
+                let reader = Reader {
+                    doc: &self.doc,
+                    obj: &entry,
+                };
+                Ok(Camera {
+                    id,
+                    owner_name: reader
+                        .string("owner_name")
+                        .ok_or(malformed(Field::OwnerName))?,
+                    owner_phone: reader
+                        .parsed("owner_phone")
+                        .ok_or(malformed(Field::Phone))?,
+                    latitude: reader.float("lat").ok_or(malformed(Field::Latitude))?,
+                    longitude: reader.float("lon").ok_or(malformed(Field::Longitude))?,
+                    village: reader.parsed("village").ok_or(malformed(Field::Village))?,
+                    coverage: reader
+                        .string("coverage")
+                        .ok_or(malformed(Field::Coverage))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Groups of volunteers who share a phone number: candidates for a supervisor to merge.
+    /// Withdrawn volunteers have no phone on record and never appear.
+    pub fn duplicate_phones(&self) -> Vec<Vec<VolunteerId>> {
+        let mut by_phone: BTreeMap<String, Vec<VolunteerId>> = BTreeMap::new();
+        for volunteer in self.volunteers().into_iter().flatten() {
+            if let Some(personal) = &volunteer.personal {
+                by_phone
+                    .entry(personal.phone.to_string())
+                    .or_default()
+                    .push(volunteer.id);
+            }
+        }
+        by_phone.into_values().filter(|ids| ids.len() > 1).collect()
+    }
+
+    /// The metadata of every change, oldest first: who, on which device, the device clock.
+    pub fn change_log(&mut self) -> Vec<ChangeRecord> {
+        self.doc
+            .get_changes(&[])
+            .iter()
+            .map(|change| ChangeRecord {
+                hash: change.hash().0,
+                actor: change.actor_id().to_bytes().to_vec(),
+                device_clock_ms: change.timestamp(),
+                message: change.message().and_then(ChangeMessage::decode),
+            })
+            .collect()
+    }
+}
+
+/// One change's metadata, for the history auditors read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeRecord {
+    /// The change hash.
+    pub hash: [u8; 32],
+    /// The actor (device key) that made it.
+    pub actor: Vec<u8>,
+    /// The device's clock when it was made.
+    pub device_clock_ms: i64,
+    /// Who did what, if the change was made by Mitan.
+    pub message: Option<ChangeMessage>,
+}
+
+fn write_personal(doc: &mut AutoCommit, personal: &ObjId, fields: &Personal) -> Result<()> {
+    if let Some(name) = &fields.name_devanagari {
+        doc.put(personal, "name_deva", name.as_str())?;
+    }
+    if let Some(name) = &fields.name_latin {
+        doc.put(personal, "name_latin", name.as_str())?;
+    }
+    doc.put(personal, "phone", fields.phone.as_str())?;
+    doc.put(personal, "household", fields.household.as_str())?;
+    if let Some(guardian) = &fields.guardian {
+        doc.put(personal, "guardian_name", guardian.name.as_str())?;
+        doc.put(personal, "guardian_relation", guardian.relation.as_str())?;
+        doc.put(personal, "guardian_phone", guardian.phone.as_str())?;
+    }
+    Ok(())
+}
+
+fn write_consent(doc: &mut AutoCommit, entry: &ObjId, consent: &Consent) -> Result<()> {
+    doc.put(
+        entry,
+        "consent_at",
+        ScalarValue::Timestamp(consent.given_at_ms),
+    )?;
+    doc.put(entry, "consent_lang", consent.language.as_str())?;
+    doc.put(entry, "consent_notice", u64::from(consent.notice_version))?;
+    doc.put(entry, "consent_witness", consent.witness.as_str())?;
+    doc.put(entry, "guardian_consent", consent.guardian_consented)?;
+    Ok(())
+}
+
+fn encode_age(age: AgeClaim) -> String {
+    match age {
+        AgeClaim::Years(years) => format!("y:{years}"),
+        AgeClaim::BirthYear(year) => format!("b:{year}"),
+    }
+}
+
+fn decode_age(text: &str) -> Option<AgeClaim> {
+    match text.split_once(':')? {
+        ("y", years) => years.parse().ok().map(AgeClaim::Years),
+        ("b", year) => year.parse().ok().map(AgeClaim::BirthYear),
+        _ => None,
+    }
+}
+
+/// Typed reads of one map object; every accessor returns `None` on a missing key or a value
+/// of the wrong type, because the document may come from a peer we do not trust.
+struct Reader<'a> {
+    doc: &'a AutoCommit,
+    obj: &'a ObjId,
+}
+
+impl Reader<'_> {
+    fn scalar(&self, key: &str) -> Option<ScalarValue> {
+        match self.doc.get(self.obj, key).ok()?? {
+            (Value::Scalar(value), _) => Some(value.into_owned()),
+            _ => None,
+        }
+    }
+
+    fn string(&self, key: &str) -> Option<String> {
+        match self.scalar(key)? {
+            ScalarValue::Str(text) => Some(text.to_string()),
+            _ => None,
+        }
+    }
+
+    fn parsed<T: std::str::FromStr>(&self, key: &str) -> Option<T> {
+        self.string(key)?.parse().ok()
+    }
+
+    fn int(&self, key: &str) -> Option<i64> {
+        match self.scalar(key)? {
+            ScalarValue::Int(value) | ScalarValue::Timestamp(value) => Some(value),
+            ScalarValue::Uint(value) => i64::try_from(value).ok(),
+            _ => None,
+        }
+    }
+
+    fn float(&self, key: &str) -> Option<f64> {
+        match self.scalar(key)? {
+            ScalarValue::F64(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    fn boolean(&self, key: &str) -> Option<bool> {
+        match self.scalar(key)? {
+            ScalarValue::Boolean(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// Whether concurrent writes left more than one value standing for `key`.
+    fn in_conflict(&self, key: &str) -> bool {
+        self.doc
+            .get_all(self.obj, key)
+            .map(|values| values.len() > 1)
+            .unwrap_or(false)
+    }
+
+    fn all_strings(&self, key: &str) -> Vec<String> {
+        self.doc
+            .get_all(self.obj, key)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(value, _)| match value {
+                Value::Scalar(scalar) => match scalar.as_ref() {
+                    ScalarValue::Str(text) => Some(text.to_string()),
+                    _ => None,
+                },
+                Value::Object(_) => None,
+            })
+            .collect()
+    }
+
+    fn child(&self, key: &str) -> Option<ObjId> {
+        match self.doc.get(self.obj, key).ok()?? {
+            (Value::Object(ObjType::Map), id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+fn read_volunteer(
+    doc: &AutoCommit,
+    id: VolunteerId,
+    entry: &ObjId,
+) -> std::result::Result<Volunteer, Malformed> {
+    let malformed = |field| Malformed {
+        key: id.to_string(),
+        field,
+    };
+    let reader = Reader { doc, obj: entry };
+    let withdrawn = reader.scalar(WITHDRAWN).is_some();
+    let personal_map = reader.child(PERSONAL).ok_or(malformed(Field::Phone))?;
+    let personal_reader = Reader {
+        doc,
+        obj: &personal_map,
+    };
+
+    let mut conflicts = Vec::new();
+    let personal = if withdrawn {
+        None
+    } else {
+        let guardian = match personal_reader.string("guardian_name") {
+            Some(name) => Some(Guardian {
+                name,
+                relation: personal_reader
+                    .string("guardian_relation")
+                    .ok_or(malformed(Field::GuardianRelation))?,
+                phone: personal_reader
+                    .parsed("guardian_phone")
+                    .ok_or(malformed(Field::GuardianPhone))?,
+            }),
+            None => None,
+        };
+        for (key, field) in [
+            ("name_deva", Field::NameDevanagari),
+            ("name_latin", Field::NameLatin),
+            ("phone", Field::Phone),
+            ("household", Field::Household),
+        ] {
+            if personal_reader.in_conflict(key) {
+                conflicts.push(field);
+            }
+        }
+        Some(Personal {
+            name_devanagari: personal_reader.string("name_deva"),
+            name_latin: personal_reader.string("name_latin"),
+            phone: personal_reader
+                .parsed("phone")
+                .ok_or(malformed(Field::Phone))?,
+            household: personal_reader
+                .string("household")
+                .ok_or(malformed(Field::Household))?,
+            guardian,
+        })
+    };
+    for (key, field) in [
+        ("gender", Field::Gender),
+        ("age", Field::Age),
+        ("village", Field::Village),
+    ] {
+        if reader.in_conflict(key) {
+            conflicts.push(field);
+        }
+    }
+
+    let programmes_map = reader
+        .child(PROGRAMMES)
+        .ok_or(malformed(Field::Programmes))?;
+    let programmes = doc
+        .keys(&programmes_map)
+        .filter_map(|code| code.parse().ok())
+        .collect();
+
+    let reviews: Vec<Review> = reader
+        .all_strings(REVIEW)
+        .iter()
+        .filter_map(|text| Review::decode(text))
+        .collect();
+    let review = Review::winner(reviews);
+    let status = if withdrawn {
+        Status::Withdrawn
+    } else {
+        review
+            .as_ref()
+            .map(Review::status)
+            .unwrap_or(Status::Pending)
+    };
+
+    let trained_by = match reader.string("trained_by") {
+        Some(text) => Some(Trainer::decode(&text).map_err(|_| malformed(Field::TrainedBy))?),
+        None => None,
+    };
+    Ok(Volunteer {
+        id,
+        personal,
+        gender: reader
+            .parsed::<Gender>("gender")
+            .ok_or(malformed(Field::Gender))?,
+        age: reader
+            .string("age")
+            .as_deref()
+            .and_then(decode_age)
+            .ok_or(malformed(Field::Age))?,
+        village: reader.parsed("village").ok_or(malformed(Field::Village))?,
+        beat: reader.parsed("beat").ok_or(malformed(Field::Beat))?,
+        station: reader.parsed("station").ok_or(malformed(Field::Station))?,
+        programmes,
+        enrolled_by: reader
+            .parsed("enrolled_by")
+            .ok_or(malformed(Field::EnrolledBy))?,
+        enrolled_on: reader
+            .parsed("enrolled_on")
+            .ok_or(malformed(Field::Device))?,
+        enrolled_at_ms: reader
+            .int("enrolled_at")
+            .ok_or(malformed(Field::EnrolledBy))?,
+        trained_by,
+        consent: Consent {
+            given_at_ms: reader.int("consent_at").ok_or(malformed(Field::Consent))?,
+            language: reader
+                .string("consent_lang")
+                .ok_or(malformed(Field::ConsentLanguage))?,
+            notice_version: reader
+                .int("consent_notice")
+                .and_then(|version| u32::try_from(version).ok())
+                .ok_or(malformed(Field::ConsentNotice))?,
+            witness: reader
+                .parsed("consent_witness")
+                .ok_or(malformed(Field::ConsentWitness))?,
+            guardian_consented: reader
+                .boolean("guardian_consent")
+                .ok_or(malformed(Field::Consent))?,
+        },
+        status,
+        reviewed_by: review.map(|review| review.by),
+        conflicts,
+    })
+}
+
+/// Decodes one change from the wire or the store. Never panics on garbage.
+fn decode_change(bytes: &[u8]) -> Result<Change> {
+    guard(|| Change::from_bytes(bytes.to_vec()))?.map_err(|error| Error::Decode {
+        what: "change",
+        reason: error.to_string(),
+    })
+}
+
+/// Runs an Automerge call that may panic on hostile input (see PITFALLS: `MissingOps`,
+/// `PatchLogMismatch`) and turns a panic into an error, so one bad message cannot take a
+/// server or an app down. The caller must drop or reload the roster after such an error.
+fn guard<T>(call: impl FnOnce() -> T) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(call)).map_err(|_| Error::Decode {
+        what: "roster",
+        reason: "automerge panicked on this input".into(),
+    })
+}
+
+/// The header of an encoded change, read without applying it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeInfo {
+    /// The change's hash.
+    pub hash: [u8; 32],
+    /// The actor that made it.
+    pub actor: Vec<u8>,
+    /// The hashes it depends on.
+    pub deps: Vec<[u8; 32]>,
+    /// The device clock it claims.
+    pub device_clock_ms: i64,
+    /// Who did what, if Mitan wrote it.
+    pub message: Option<ChangeMessage>,
+}
+
+/// Reads an encoded change's header. Never panics on garbage.
+pub fn inspect_change(bytes: &[u8]) -> Result<ChangeInfo> {
+    let change = decode_change(bytes)?;
+    Ok(ChangeInfo {
+        hash: change.hash().0,
+        actor: change.actor_id().to_bytes().to_vec(),
+        deps: change.deps().iter().map(|hash| hash.0).collect(),
+        device_clock_ms: change.timestamp(),
+        message: change.message().and_then(ChangeMessage::decode),
+    })
+}
