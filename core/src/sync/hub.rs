@@ -1,0 +1,65 @@
+//! An in-memory sync server: the reference loop of the server side, used by the deterministic
+//! sync harness in tests and by the field-day example. It keeps nothing on disk; the real
+//! server runs the same two calls with a durable commit between them.
+
+use std::collections::BTreeMap;
+
+use super::serve::{apply_offer, reply_to_offer};
+use super::wire::{Limits, PROTOCOL_VERSION, SyncRequest, SyncResponse};
+use crate::error::Result;
+use crate::model::{Roster, RosterId};
+
+/// Rosters held in memory, answering sync requests.
+#[derive(Debug, Default)]
+pub struct MemoryHub {
+    rosters: BTreeMap<String, Roster>,
+    limits: Limits,
+    exchanges: u64,
+}
+
+impl MemoryHub {
+    /// A hub with the given limits.
+    pub fn with_limits(limits: Limits) -> Self {
+        MemoryHub {
+            limits,
+            ..MemoryHub::default()
+        }
+    }
+
+    /// Answers one request.
+    pub fn handle(&mut self, request: &[u8]) -> Result<Vec<u8>> {
+        self.exchanges += 1;
+        let request = SyncRequest::decode(request, &self.limits)?;
+        let mut response = SyncResponse {
+            protocol: PROTOCOL_VERSION,
+            rosters: Vec::with_capacity(request.rosters.len()),
+        };
+        for offer in &request.rosters {
+            let id: RosterId = offer.roster.parse()?;
+            let roster = self
+                .rosters
+                .entry(offer.roster.clone())
+                .or_insert_with(|| Roster::genesis(&id));
+            let outcome = apply_offer(roster, offer, |_| Ok(()))?;
+            response
+                .rosters
+                .push(reply_to_offer(roster, offer, &outcome, &self.limits));
+        }
+        Ok(response.encode())
+    }
+
+    /// The hub's copy of a roster.
+    pub fn roster(&self, id: &RosterId) -> Option<&Roster> {
+        self.rosters.get(id.as_str())
+    }
+
+    /// The hub's copy of a roster, mutably (for heads and saves).
+    pub fn roster_mut(&mut self, id: &RosterId) -> Option<&mut Roster> {
+        self.rosters.get_mut(id.as_str())
+    }
+
+    /// How many requests it has answered.
+    pub fn exchanges(&self) -> u64 {
+        self.exchanges
+    }
+}

@@ -1,0 +1,18 @@
+//! Sync between a device and the server, as messages and pure state machines: no sockets, no
+//! clocks, no files. Both sides of the protocol live here so that the phone and the server
+//! cannot drift apart, and every sync bug can be replayed in a plain test.
+
+mod client;
+mod hub;
+mod serve;
+mod wire;
+
+pub use client::{ClientSession, Incoming, RosterState, RosterUpdate, SyncUpdate};
+pub use hub::MemoryHub;
+pub use serve::{
+    MISSING_DEPENDENCY, OfferOutcome, UNDECODABLE, apply_offer, refuse_offer, reply_to_offer,
+};
+pub use wire::{
+    Hash, Limits, PROTOCOL_VERSION, RejectedChange, RosterOffer, RosterReply, SyncRequest,
+    SyncResponse,
+};

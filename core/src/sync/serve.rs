@@ -1,0 +1,136 @@
+//! The server side of a sync, without I/O: apply an offer to the server's copy of a roster,
+//! then build the reply. The server stores what [`apply_offer`] accepted durably *between*
+//! the two calls, so nothing is acknowledged before it is safe.
+
+use std::collections::BTreeSet;
+
+use super::wire::{Hash, Limits, RejectedChange, RosterOffer, RosterReply};
+use crate::error::Result;
+use crate::model::{Applied, Roster, RosterChange, inspect_change};
+
+/// What applying one offer did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OfferOutcome {
+    /// Offered changes the roster now holds, new or already known: the server stores each
+    /// (idempotently, by hash) before replying.
+    pub stored: Vec<RosterChange>,
+    /// Offered changes that were refused.
+    pub rejected: Vec<RejectedChange>,
+    /// Which entries changed.
+    pub applied: Applied,
+}
+
+/// Reason code: the bytes are not a change.
+pub const UNDECODABLE: &str = "undecodable";
+/// Reason code: the change's dependencies are neither in the roster nor earlier in the offer.
+pub const MISSING_DEPENDENCY: &str = "missing_dependency";
+
+/// Applies an offer's changes to `roster`. `authorize` sees each new change's actor and
+/// returns a reason code to refuse it (e.g. an actor not registered to the sending device).
+/// Changes are checked one by one in the order offered; a refused change also refuses the
+/// changes that depend on it, and nothing refused ever enters the roster.
+pub fn apply_offer(
+    roster: &mut Roster,
+    offer: &RosterOffer,
+    authorize: impl Fn(&[u8]) -> std::result::Result<(), String>,
+) -> Result<OfferOutcome> {
+    let mut outcome = OfferOutcome::default();
+    let mut batch_hashes: BTreeSet<Hash> = BTreeSet::new();
+    let mut to_apply = Vec::new();
+    for bytes in &offer.changes {
+        let info = match inspect_change(bytes) {
+            Ok(info) => info,
+            Err(_) => {
+                outcome.rejected.push(RejectedChange {
+                    hash: [0; 32],
+                    reason: UNDECODABLE.into(),
+                });
+                continue;
+            }
+        };
+        let change = RosterChange {
+            hash: info.hash,
+            bytes: bytes.clone(),
+        };
+        if roster.has_all(&[info.hash]) {
+            outcome.stored.push(change);
+            continue;
+        }
+        if let Err(reason) = authorize(&info.actor) {
+            outcome.rejected.push(RejectedChange {
+                hash: info.hash,
+                reason,
+            });
+            continue;
+        }
+        let deps_known = info
+            .deps
+            .iter()
+            .all(|dep| batch_hashes.contains(dep) || roster.has_all(&[*dep]));
+        if !deps_known {
+            outcome.rejected.push(RejectedChange {
+                hash: info.hash,
+                reason: MISSING_DEPENDENCY.into(),
+            });
+            continue;
+        }
+        batch_hashes.insert(info.hash);
+        to_apply.push(change);
+    }
+    if !to_apply.is_empty() {
+        let bytes: Vec<Vec<u8>> = to_apply.iter().map(|change| change.bytes.clone()).collect();
+        outcome.applied = roster.apply_changes(&bytes)?;
+        outcome.stored.extend(to_apply);
+    }
+    Ok(outcome)
+}
+
+/// Builds the reply to `offer` once what it brought is stored: the changes the device lacks,
+/// or the whole roster for a device that has nothing, cut at the reply size limit.
+pub fn reply_to_offer(
+    roster: &mut Roster,
+    offer: &RosterOffer,
+    outcome: &OfferOutcome,
+    limits: &Limits,
+) -> RosterReply {
+    let device_heads_known = roster.has_all(&offer.heads);
+    let mut reply = RosterReply {
+        roster: offer.roster.clone(),
+        refused: None,
+        rejected: outcome.rejected.clone(),
+        changes: Vec::new(),
+        snapshot: None,
+        server_heads: Vec::new(),
+        more: false,
+        resend_all: !device_heads_known,
+    };
+    if offer.heads.is_empty() {
+        reply.snapshot = Some(roster.save());
+    } else {
+        let mut budget = limits.max_reply_change_bytes;
+        for change in roster.changes_since(&offer.heads) {
+            if change.bytes.len() > budget && !reply.changes.is_empty() {
+                reply.more = true;
+                break;
+            }
+            budget = budget.saturating_sub(change.bytes.len());
+            reply.changes.push(change.bytes);
+        }
+    }
+    reply.server_heads = roster.heads();
+    reply
+}
+
+/// A reply refusing a whole offer; nothing of it was stored.
+pub fn refuse_offer(offer: &RosterOffer, reason: &str) -> RosterReply {
+    RosterReply {
+        roster: offer.roster.clone(),
+        refused: Some(reason.to_owned()),
+        rejected: Vec::new(),
+        changes: Vec::new(),
+        snapshot: None,
+        server_heads: Vec::new(),
+        more: false,
+        resend_all: false,
+    }
+}

@@ -1,0 +1,182 @@
+//! The sync messages and their encoding: postcard, then zstd.
+//!
+//! Every exchange is self-contained (PITFALLS: Automerge's own sync protocol assumes a
+//! reliable, in-order transport, and HTTP over 2G is neither). A request carries what the
+//! device has that the server has not acknowledged, plus the device's heads; the reply carries
+//! what the device lacks. One round trip is the common case.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u16 = 1;
+
+/// A change hash on the wire.
+pub type Hash = [u8; 32];
+
+/// Limits both sides enforce on what they accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most bytes a message may decompress to: a guard against compression bombs.
+    pub max_message_bytes: usize,
+    /// The most changes a device sends in one request; the rest wait for the next round.
+    pub max_changes_per_request: usize,
+    /// The most change bytes the server sends in one reply before saying "more".
+    pub max_reply_change_bytes: usize,
+    /// The most rounds one sync may take before it is abandoned as not settling.
+    pub max_rounds: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message_bytes: 32 * 1024 * 1024,
+            max_changes_per_request: 1_000,
+            max_reply_change_bytes: 4 * 1024 * 1024,
+            max_rounds: 8,
+        }
+    }
+}
+
+/// What a device sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    /// [`PROTOCOL_VERSION`] of the sender.
+    pub protocol: u16,
+    /// One offer per roster the device holds.
+    pub rosters: Vec<RosterOffer>,
+}
+
+/// A device's position in one roster and the changes the server has not acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterOffer {
+    /// The roster (beat code).
+    pub roster: String,
+    /// The device's heads; empty when the device has nothing (a new or reinstalled phone).
+    pub heads: Vec<Hash>,
+    /// Encoded changes, in causal order.
+    pub changes: Vec<Vec<u8>>,
+}
+
+/// What the server answers, after everything it accepted is durably stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    /// [`PROTOCOL_VERSION`] of the server.
+    pub protocol: u16,
+    /// One reply per offer, in the same order.
+    pub rosters: Vec<RosterReply>,
+}
+
+/// The server's answer for one roster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterReply {
+    /// The roster (beat code).
+    pub roster: String,
+    /// Set when the whole offer was refused (e.g. `forbidden`); nothing of it was stored.
+    pub refused: Option<String>,
+    /// Offered changes that were not stored, with a stable reason code. Every other offered
+    /// change is stored durably.
+    pub rejected: Vec<RejectedChange>,
+    /// Changes the device lacks, in causal order.
+    pub changes: Vec<Vec<u8>>,
+    /// The whole roster as a saved document, sent instead of changes to a device that has
+    /// nothing.
+    pub snapshot: Option<Vec<u8>>,
+    /// The server's heads after this exchange.
+    pub server_heads: Vec<Hash>,
+    /// The reply was cut at the size limit; ask again for the rest.
+    pub more: bool,
+    /// The server does not know some of the device's heads (it lost data, or the device
+    /// believes it delivered changes that never arrived): the device should resend all of its
+    /// own changes.
+    pub resend_all: bool,
+}
+
+/// An offered change the server did not store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedChange {
+    /// Its hash (all zeros when the bytes could not even be decoded).
+    pub hash: Hash,
+    /// A stable reason code, e.g. `forged_actor`, `undecodable`, `missing_dependency`.
+    pub reason: String,
+}
+
+/// zstd level for sync messages: high, because on 2G a byte costs far more than a CPU cycle,
+/// and messages are small enough that even a cheap phone compresses them in milliseconds.
+const ZSTD_LEVEL: i32 = 15;
+
+fn encode<T: Serialize>(message: &T) -> Vec<u8> {
+    let plain = postcard::to_stdvec(message).expect("sync messages hold only plain data");
+    zstd::bulk::compress(&plain, ZSTD_LEVEL)
+        .expect("compressing into a growable buffer cannot fail")
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(
+    what: &'static str,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<T> {
+    let plain =
+        zstd::bulk::decompress(bytes, limits.max_message_bytes).map_err(|error| Error::Decode {
+            what,
+            reason: format!("zstd: {error}"),
+        })?;
+    postcard::from_bytes(&plain).map_err(|error| Error::Decode {
+        what,
+        reason: format!("postcard: {error}"),
+    })
+}
+
+impl SyncRequest {
+    /// The compressed bytes to send.
+    pub fn encode(&self) -> Vec<u8> {
+        encode(self)
+    }
+
+    /// Decodes a request, refusing oversize or malformed input and other protocol versions.
+    pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Self> {
+        let request: SyncRequest = decode("sync request", bytes, limits)?;
+        check_protocol(request.protocol)?;
+        let changes: usize = request
+            .rosters
+            .iter()
+            .map(|offer| offer.changes.len())
+            .sum();
+        if changes > limits.max_changes_per_request {
+            return Err(Error::Decode {
+                what: "sync request",
+                reason: format!(
+                    "{changes} changes, limit {}",
+                    limits.max_changes_per_request
+                ),
+            });
+        }
+        Ok(request)
+    }
+}
+
+impl SyncResponse {
+    /// The compressed bytes to send.
+    pub fn encode(&self) -> Vec<u8> {
+        encode(self)
+    }
+
+    /// Decodes a response, refusing oversize or malformed input and other protocol versions.
+    pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Self> {
+        let response: SyncResponse = decode("sync response", bytes, limits)?;
+        check_protocol(response.protocol)?;
+        Ok(response)
+    }
+}
+
+fn check_protocol(got: u16) -> Result<()> {
+    if got == PROTOCOL_VERSION {
+        Ok(())
+    } else {
+        Err(Error::UnsupportedProtocol {
+            got,
+            supported: PROTOCOL_VERSION,
+        })
+    }
+}
