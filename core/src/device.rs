@@ -1,0 +1,462 @@
+//! The device facade: what the Android app (through `mitan-ffi`) and the command-line field
+//! client call. It joins the model, the store and the sync session, and it is the only place
+//! that decides when something is durable enough to acknowledge.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::model::{
+    Camera, CameraForm, CameraId, ChangeMeta, Decision, EnrolmentForm, EnrolmentRules, Roster,
+    RosterChange, RosterId, UnitCode, Volunteer, VolunteerEdit, VolunteerId, WithdrawalChannel,
+    inspect_change,
+};
+use crate::store::{DeviceIdentity, DeviceStore, QuotaProgress, VolunteerFilter, VolunteerRow};
+use crate::sync::{ClientSession, Incoming, Limits, RosterState};
+
+/// Compaction folds a roster's log into a snapshot once it holds this many changes: enough to
+/// keep enrolment writes small, few enough that opening a roster stays fast.
+pub const COMPACT_AFTER_CHANGES: u64 = 512;
+
+/// The device clock and fresh randomness for one action. The facade takes them as arguments
+/// so that tests and replays are deterministic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moment {
+    /// The device clock, milliseconds since the Unix epoch.
+    pub now_ms: i64,
+    /// Random bits for new ids.
+    pub random: u128,
+}
+
+/// Something worth a second look that does not stop an enrolment: it goes to the review
+/// queue, and the app may show it to the constable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// Another volunteer on this device has the same phone number.
+    SamePhoneAs(VolunteerId),
+}
+
+/// An accepted enrolment: the new id, durably stored, and any problems found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrolOutcome {
+    /// The new volunteer's id.
+    pub id: VolunteerId,
+    /// Likely duplicates and similar findings.
+    pub problems: Vec<Problem>,
+}
+
+/// Moves request bytes to the server and reply bytes back: HTTP on a phone, a function call in
+/// tests. An error means nothing was received; the sync stops and can simply be retried.
+pub trait Transport {
+    /// Sends one request and returns the reply body.
+    fn exchange(&mut self, request: Vec<u8>) -> std::result::Result<Vec<u8>, String>;
+}
+
+impl<F> Transport for F
+where
+    F: FnMut(Vec<u8>) -> std::result::Result<Vec<u8>, String>,
+{
+    fn exchange(&mut self, request: Vec<u8>) -> std::result::Result<Vec<u8>, String> {
+        self(request)
+    }
+}
+
+/// What a finished sync did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Round trips taken.
+    pub round_trips: u32,
+    /// Own changes the server acknowledged.
+    pub acknowledged: u64,
+    /// Changes (or snapshots) received and stored.
+    pub received: u64,
+    /// Own changes the server refused.
+    pub refused: u64,
+    /// Request bytes sent.
+    pub bytes_up: u64,
+    /// Reply bytes received.
+    pub bytes_down: u64,
+}
+
+/// A phone's Mitan: its identity, its store, and its rosters in memory.
+#[derive(Debug)]
+pub struct Device {
+    identity: DeviceIdentity,
+    store: DeviceStore,
+    rosters: BTreeMap<RosterId, Roster>,
+    rules: EnrolmentRules,
+    limits: Limits,
+}
+
+impl Device {
+    /// Opens the store at `path`. The first open of a new file records `identity`; later opens
+    /// read the stored identity, and refuse one that names a different device.
+    pub fn open(path: &Path, identity: &DeviceIdentity, rules: EnrolmentRules) -> Result<Self> {
+        let mut store = DeviceStore::open(path)?;
+        match store.load_identity()? {
+            Some(stored)
+                if stored.device_id != identity.device_id || stored.actor != identity.actor =>
+            {
+                return Err(Error::AlreadyExists {
+                    what: "device store for another device",
+                    id: stored.device_id.to_string(),
+                });
+            }
+            Some(stored) if stored == *identity => {}
+            _ => store.save_identity(identity)?,
+        }
+        Ok(Device {
+            identity: identity.clone(),
+            store,
+            rosters: BTreeMap::new(),
+            rules,
+            limits: Limits::default(),
+        })
+    }
+
+    /// The identity this device writes with.
+    pub fn identity(&self) -> &DeviceIdentity {
+        &self.identity
+    }
+
+    /// Loads every roster this device holds into memory now, rather than on first use; this
+    /// is "opening the working set".
+    pub fn open_working_set(&mut self) -> Result<usize> {
+        for id in self.store.roster_ids()? {
+            self.roster(&id)?;
+        }
+        Ok(self.rosters.len())
+    }
+
+    fn roster(&mut self, id: &RosterId) -> Result<&mut Roster> {
+        if !self.rosters.contains_key(id) {
+            let parts = self.store.load_roster(id)?;
+            let mut roster = Roster::load(id, parts.snapshot.as_deref(), &parts.changes)?;
+            roster.set_actor(self.identity.actor);
+            self.rosters.insert(id.clone(), roster);
+        }
+        Ok(self
+            .rosters
+            .get_mut(id)
+            .expect("the roster was inserted just above if it was missing"))
+    }
+
+    fn meta(&self, moment: Moment) -> ChangeMeta {
+        ChangeMeta {
+            badge: self.identity.badge.clone(),
+            device: self.identity.device_id.clone(),
+            device_clock_ms: moment.now_ms,
+        }
+    }
+
+    fn roster_of_beat(&self, beat: &UnitCode) -> Result<RosterId> {
+        if self.identity.beats.contains(beat) {
+            Ok(RosterId::for_beat(beat))
+        } else {
+            Err(crate::model::Invalid::new(
+                crate::model::Field::Beat,
+                crate::model::InvalidCode::Unknown,
+            )
+            .into())
+        }
+    }
+
+    /// Writes a change made by `make` durably, with the index rows of the entries it touches.
+    /// If anything fails the in-memory roster is dropped and reloaded from the store on next
+    /// use, so memory never holds a change the file does not.
+    fn commit_local(
+        &mut self,
+        roster_id: &RosterId,
+        volunteers: &[VolunteerId],
+        cameras: &[CameraId],
+        make: impl FnOnce(&mut Roster) -> Result<RosterChange>,
+    ) -> Result<()> {
+        let roster = self.roster(roster_id)?;
+        let change = make(roster)?;
+        let result = (|| {
+            let roster = self.rosters.get(roster_id).expect("loaded above");
+            let volunteer_rows = volunteers
+                .iter()
+                .filter_map(|id| roster.volunteer(id).transpose())
+                .collect::<Result<Vec<Volunteer>>>()?;
+            let camera_rows: Vec<Camera> = roster
+                .cameras()
+                .into_iter()
+                .flatten()
+                .filter(|camera| cameras.contains(&camera.id))
+                .collect();
+            self.store
+                .save_local_change(roster_id, &change, &volunteer_rows, &camera_rows)
+        })();
+        if result.is_err() {
+            self.rosters.remove(roster_id);
+        }
+        result
+    }
+
+    /// Enrols a volunteer. Returns only once the enrolment is durable on this phone. A refused
+    /// form changes nothing and lists every refused field.
+    pub fn enrol(&mut self, form: &EnrolmentForm, moment: Moment) -> Result<EnrolOutcome> {
+        let enrolment = form.validate(&self.rules)?;
+        let roster_id = self.roster_of_beat(&enrolment.beat)?;
+        let id = VolunteerId::from_parts(u64::try_from(moment.now_ms).unwrap_or(0), moment.random);
+        let problems = self
+            .store
+            .volunteers_with_phone(enrolment.personal.phone.as_str())?
+            .into_iter()
+            .map(Problem::SamePhoneAs)
+            .collect();
+        let meta = self.meta(moment);
+        self.commit_local(&roster_id, &[id], &[], |roster| {
+            roster.enrol(id, &enrolment, &meta)
+        })?;
+        Ok(EnrolOutcome { id, problems })
+    }
+
+    fn roster_holding(&mut self, id: &VolunteerId) -> Result<RosterId> {
+        for roster_id in self.store.roster_ids()? {
+            if self.roster(&roster_id)?.volunteer(id)?.is_some() {
+                return Ok(roster_id);
+            }
+        }
+        Err(Error::NotFound {
+            what: "volunteer",
+            id: id.to_string(),
+        })
+    }
+
+    /// Edits a volunteer's fields; durable on return.
+    pub fn edit(&mut self, id: &VolunteerId, edit: &VolunteerEdit, moment: Moment) -> Result<()> {
+        let updates = edit.validate()?;
+        let roster_id = self.roster_holding(id)?;
+        let meta = self.meta(moment);
+        self.commit_local(&roster_id, &[*id], &[], |roster| {
+            roster.edit(id, &updates, &meta)
+        })
+    }
+
+    /// Records a supervisor's decision; durable on return.
+    pub fn review(&mut self, id: &VolunteerId, decision: Decision, moment: Moment) -> Result<()> {
+        let roster_id = self.roster_holding(id)?;
+        let meta = self.meta(moment);
+        self.commit_local(&roster_id, &[*id], &[], |roster| {
+            roster.review(id, decision, &meta)
+        })
+    }
+
+    /// Records a withdrawal of consent; durable on return.
+    pub fn withdraw(
+        &mut self,
+        id: &VolunteerId,
+        via: WithdrawalChannel,
+        moment: Moment,
+    ) -> Result<()> {
+        let roster_id = self.roster_holding(id)?;
+        let meta = self.meta(moment);
+        self.commit_local(&roster_id, &[*id], &[], |roster| {
+            roster.withdraw(id, via, &meta)
+        })
+    }
+
+    /// Registers a private CCTV camera in a beat's roster; durable on return.
+    pub fn add_camera(
+        &mut self,
+        beat: &UnitCode,
+        form: &CameraForm,
+        moment: Moment,
+    ) -> Result<CameraId> {
+        let id = CameraId::from_parts(u64::try_from(moment.now_ms).unwrap_or(0), moment.random);
+        let camera = form.validate(id)?;
+        let roster_id = self.roster_of_beat(beat)?;
+        let meta = self.meta(moment);
+        self.commit_local(&roster_id, &[], &[id], |roster| {
+            roster.add_camera(&camera, &meta)
+        })?;
+        Ok(id)
+    }
+
+    /// One volunteer as the roster shows them now.
+    pub fn volunteer(&mut self, id: &VolunteerId) -> Result<Volunteer> {
+        let roster_id = self.roster_holding(id)?;
+        self.roster(&roster_id)?
+            .volunteer(id)?
+            .ok_or_else(|| Error::NotFound {
+                what: "volunteer",
+                id: id.to_string(),
+            })
+    }
+
+    /// Lists volunteers from the index.
+    pub fn list(&self, filter: &VolunteerFilter) -> Result<Vec<VolunteerRow>> {
+        self.store.list_volunteers(filter)
+    }
+
+    /// Searches volunteers by name (either script) or phone.
+    pub fn search(&self, query: &str, limit: u32) -> Result<Vec<VolunteerRow>> {
+        self.store.search_volunteers(query, limit)
+    }
+
+    /// This constable's enrolments against their quota.
+    pub fn my_quota(&self) -> Result<QuotaProgress> {
+        self.store
+            .quota_progress(self.identity.badge.as_str(), self.identity.quota)
+    }
+
+    /// How many changes wait to be synced.
+    pub fn pending_sync_count(&self) -> Result<u64> {
+        self.store.pending_sync_count()
+    }
+
+    /// When the last sync finished, by the device clock.
+    pub fn last_sync_ms(&self) -> Result<Option<i64>> {
+        self.store.last_sync_ms()
+    }
+
+    /// The volunteers of every roster on this device that share a phone number.
+    pub fn duplicate_phones(&mut self) -> Result<Vec<Vec<VolunteerId>>> {
+        self.open_working_set()?;
+        Ok(self
+            .rosters
+            .values()
+            .flat_map(Roster::duplicate_phones)
+            .collect())
+    }
+
+    /// Syncs every roster with the server through `transport`. Each reply is stored durably
+    /// before the next request; a transport failure leaves everything stored so far in place,
+    /// and the next sync resends only what the server never acknowledged.
+    pub fn sync(&mut self, transport: &mut dyn Transport, now_ms: i64) -> Result<SyncReport> {
+        let mut session = ClientSession::new(self.limits);
+        let mut report = SyncReport::default();
+        loop {
+            let states = self.sync_states()?;
+            let Some(request) = session.next_request(&states)? else {
+                break;
+            };
+            report.bytes_up += request.len() as u64;
+            let reply = transport.exchange(request).map_err(Error::Transport)?;
+            report.bytes_down += reply.len() as u64;
+            report.round_trips += 1;
+            let update = session.receive(&reply)?;
+            for roster_update in update.rosters {
+                if roster_update.refused.is_some() {
+                    continue;
+                }
+                report.acknowledged += roster_update.acked.len() as u64;
+                report.refused += roster_update.rejected.len() as u64;
+                self.store_roster_update(roster_update, now_ms, &mut report)?;
+            }
+        }
+        self.compact_if_large()?;
+        Ok(report)
+    }
+
+    fn sync_states(&mut self) -> Result<Vec<RosterState>> {
+        let mut states = Vec::new();
+        for roster_id in self.store.roster_ids()? {
+            let unacked = self.store.unacked_changes(&roster_id)?;
+            let roster = self.roster(&roster_id)?;
+            // A roster holding only its genesis offers no heads, so the server answers with a
+            // compact snapshot instead of every change one by one.
+            let heads = if roster.change_count() <= 1 {
+                Vec::new()
+            } else {
+                roster.heads()
+            };
+            states.push(RosterState {
+                roster: roster_id,
+                heads,
+                unacked,
+            });
+        }
+        Ok(states)
+    }
+
+    fn store_roster_update(
+        &mut self,
+        update: crate::sync::RosterUpdate,
+        now_ms: i64,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let roster_id = update.roster.clone();
+        let result = (|| {
+            let roster = self.roster(&roster_id)?;
+            let (received, snapshot, applied) = match &update.incoming {
+                Incoming::Nothing => (Vec::new(), None, Default::default()),
+                Incoming::Changes(changes) => {
+                    let received = changes
+                        .iter()
+                        .map(|bytes| {
+                            inspect_change(bytes).map(|info| RosterChange {
+                                hash: info.hash,
+                                bytes: bytes.clone(),
+                            })
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    let applied = roster.apply_changes(changes)?;
+                    (received, None, applied)
+                }
+                Incoming::Snapshot(saved) => {
+                    let applied = roster.merge_saved(saved)?;
+                    (Vec::new(), Some(roster.save()), applied)
+                }
+            };
+            report.received += received.len() as u64 + u64::from(snapshot.is_some());
+            let volunteers = applied
+                .volunteers
+                .iter()
+                .filter_map(|id| roster.volunteer(id).transpose())
+                .collect::<Result<Vec<_>>>()?;
+            let cameras: Vec<Camera> = roster
+                .cameras()
+                .into_iter()
+                .flatten()
+                .filter(|camera| applied.cameras.contains(&camera.id))
+                .collect();
+            self.store.save_sync_result(
+                &roster_id,
+                &received,
+                snapshot.as_deref(),
+                &update.acked,
+                update.resend_all,
+                &update.server_heads,
+                &volunteers,
+                &cameras,
+                now_ms,
+            )
+        })();
+        if result.is_err() {
+            self.rosters.remove(&roster_id);
+        }
+        result
+    }
+
+    /// Folds the log of every roster with more than [`COMPACT_AFTER_CHANGES`] changes into a
+    /// snapshot.
+    fn compact_if_large(&mut self) -> Result<()> {
+        for roster_id in self.store.roster_ids()? {
+            if self.store.logged_change_count(&roster_id)? > COMPACT_AFTER_CHANGES {
+                self.compact_roster(&roster_id)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn compact_roster(&mut self, roster_id: &RosterId) -> Result<()> {
+        let snapshot = self.roster(roster_id)?.save();
+        self.store.compact(roster_id, &snapshot)
+    }
+
+    /// Compacts every roster now.
+    pub fn compact(&mut self) -> Result<()> {
+        for roster_id in self.store.roster_ids()? {
+            self.compact_roster(&roster_id)?;
+        }
+        Ok(())
+    }
+
+    /// The store, for diagnostics and tests.
+    pub fn store(&self) -> &DeviceStore {
+        &self.store
+    }
+}

@@ -1,0 +1,350 @@
+//! `DeviceStore`: the SQLite file on the phone.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use super::index;
+use super::schema::migrate;
+use crate::error::{Error, Result};
+use crate::model::{BadgeNumber, Camera, DeviceId, RosterChange, RosterId, UnitCode, Volunteer};
+use crate::sync::Hash;
+
+/// Who this device is: fixed at registration and stored in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceIdentity {
+    /// The id the server gave the device.
+    pub device_id: DeviceId,
+    /// The Automerge actor the device writes with (registered with the server).
+    pub actor: [u8; 16],
+    /// The badge number of the constable using it.
+    pub badge: BadgeNumber,
+    /// The constable's station.
+    pub station: UnitCode,
+    /// The beats the constable works, one roster each.
+    pub beats: Vec<UnitCode>,
+    /// The enrolment quota per employee (25 in the Bilaspur drive).
+    pub quota: u32,
+}
+
+/// What the store holds of one roster: a snapshot and the changes logged after it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RosterParts {
+    /// The compacted document, if the roster was ever compacted.
+    pub snapshot: Option<Vec<u8>>,
+    /// Changes stored after the snapshot (or all of them), in the order stored.
+    pub changes: Vec<Vec<u8>>,
+}
+
+/// The on-device SQLite store.
+#[derive(Debug)]
+pub struct DeviceStore {
+    connection: Connection,
+}
+
+impl DeviceStore {
+    /// Opens (creating and migrating if needed) the store at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let mut connection = Connection::open(path)?;
+        // WAL lets readers run beside the writer; synchronous=FULL fsyncs the WAL at every
+        // commit, which is what makes "acknowledged" mean "survives power loss" on a phone
+        // whose battery dies mid-enrolment.
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "FULL")?;
+        connection.pragma_update(None, "foreign_keys", true)?;
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut connection)?;
+        Ok(DeviceStore { connection })
+    }
+
+    /// The identity stored at registration, if any.
+    pub fn load_identity(&self) -> Result<Option<DeviceIdentity>> {
+        let row = self
+            .connection
+            .query_row(
+                "SELECT device_id, actor, badge, station, quota FROM device_identity",
+                [],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, Vec<u8>>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, String>(3)?,
+                        row.get::<_, u32>(4)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((device_id, actor, badge, station, quota)) = row else {
+            return Ok(None);
+        };
+        let corrupt = |what: &str| Error::Decode {
+            what: "device identity",
+            reason: what.to_owned(),
+        };
+        let mut statement = self
+            .connection
+            .prepare("SELECT beat FROM device_beat ORDER BY beat")?;
+        let beats = statement
+            .query_map([], |row| row.get::<_, String>(0))?
+            .map(|beat| beat?.parse().map_err(|_| corrupt("beat")))
+            .collect::<Result<Vec<UnitCode>>>()?;
+        Ok(Some(DeviceIdentity {
+            device_id: device_id.parse().map_err(|_| corrupt("device id"))?,
+            actor: actor.try_into().map_err(|_| corrupt("actor"))?,
+            badge: badge.parse().map_err(|_| corrupt("badge"))?,
+            station: station.parse().map_err(|_| corrupt("station"))?,
+            beats,
+            quota,
+        }))
+    }
+
+    /// Stores the device's identity and creates an empty roster row for each beat.
+    pub fn save_identity(&mut self, identity: &DeviceIdentity) -> Result<()> {
+        let transaction = self.connection.transaction()?;
+        transaction.execute(
+            "INSERT OR REPLACE INTO device_identity (singleton, device_id, actor, badge, station, quota)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5)",
+            params![
+                identity.device_id.as_str(),
+                identity.actor.as_slice(),
+                identity.badge.as_str(),
+                identity.station.as_str(),
+                identity.quota
+            ],
+        )?;
+        transaction.execute("DELETE FROM device_beat", [])?;
+        for beat in &identity.beats {
+            transaction.execute(
+                "INSERT INTO device_beat (beat) VALUES (?1)",
+                [beat.as_str()],
+            )?;
+            ensure_roster(&transaction, &RosterId::for_beat(beat))?;
+        }
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// The rosters held on this device.
+    pub fn roster_ids(&self) -> Result<Vec<RosterId>> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT roster_id FROM roster ORDER BY roster_id")?;
+        let ids = statement
+            .query_map([], |row| row.get::<_, String>(0))?
+            .map(|id| {
+                id?.parse().map_err(|_| Error::Decode {
+                    what: "roster id",
+                    reason: "stored id is malformed".into(),
+                })
+            })
+            .collect::<Result<Vec<RosterId>>>()?;
+        Ok(ids)
+    }
+
+    /// The snapshot and logged changes of a roster.
+    pub fn load_roster(&self, roster: &RosterId) -> Result<RosterParts> {
+        let snapshot = self
+            .connection
+            .query_row(
+                "SELECT snapshot FROM roster WHERE roster_id = ?1",
+                [roster.as_str()],
+                |row| row.get::<_, Option<Vec<u8>>>(0),
+            )
+            .optional()?
+            .flatten();
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT bytes FROM roster_change WHERE roster_id = ?1 ORDER BY seq")?;
+        let changes = statement
+            .query_map([roster.as_str()], |row| row.get::<_, Vec<u8>>(0))?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(RosterParts { snapshot, changes })
+    }
+
+    /// Durably stores one change made on this device, with the index rows it affects, in one
+    /// transaction. When this returns, the change survives a crash.
+    pub fn save_local_change(
+        &mut self,
+        roster: &RosterId,
+        change: &RosterChange,
+        volunteers: &[Volunteer],
+        cameras: &[Camera],
+    ) -> Result<()> {
+        let transaction = self.connection.transaction()?;
+        ensure_roster(&transaction, roster)?;
+        insert_change(&transaction, roster, change, true, false)?;
+        index::save_volunteers(&transaction, roster, volunteers)?;
+        index::save_cameras(&transaction, roster, cameras)?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Durably applies what one sync reply brought for one roster: received changes (already
+    /// acknowledged by the server, since it sent them), acknowledgements of ours, the new
+    /// server heads, and the index rows that changed.
+    #[allow(clippy::too_many_arguments)]
+    pub fn save_sync_result(
+        &mut self,
+        roster: &RosterId,
+        received: &[RosterChange],
+        snapshot: Option<&[u8]>,
+        acked: &[Hash],
+        resend_all: bool,
+        server_heads: &[Hash],
+        volunteers: &[Volunteer],
+        cameras: &[Camera],
+        now_ms: i64,
+    ) -> Result<()> {
+        let transaction = self.connection.transaction()?;
+        ensure_roster(&transaction, roster)?;
+        if let Some(snapshot) = snapshot {
+            // A snapshot from the server replaces only acknowledged history: our own
+            // unacknowledged changes stay in the log and are offered again.
+            transaction.execute(
+                "UPDATE roster SET snapshot = ?2 WHERE roster_id = ?1",
+                params![roster.as_str(), snapshot],
+            )?;
+        }
+        for change in received {
+            insert_change(&transaction, roster, change, false, true)?;
+        }
+        {
+            let mut acknowledge = transaction.prepare_cached(
+                "UPDATE roster_change SET acked = 1 WHERE roster_id = ?1 AND hash = ?2",
+            )?;
+            for hash in acked {
+                acknowledge.execute(params![roster.as_str(), hash.as_slice()])?;
+            }
+        }
+        if resend_all {
+            transaction.execute(
+                "UPDATE roster_change SET acked = 0 WHERE roster_id = ?1",
+                [roster.as_str()],
+            )?;
+        }
+        transaction.execute(
+            "UPDATE roster SET server_heads = ?2, last_sync_ms = ?3 WHERE roster_id = ?1",
+            params![roster.as_str(), server_heads.concat(), now_ms],
+        )?;
+        index::save_volunteers(&transaction, roster, volunteers)?;
+        index::save_cameras(&transaction, roster, cameras)?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// The changes the server has not acknowledged, oldest first.
+    pub fn unacked_changes(&self, roster: &RosterId) -> Result<Vec<RosterChange>> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT hash, bytes FROM roster_change WHERE roster_id = ?1 AND acked = 0 ORDER BY seq",
+        )?;
+        let rows = statement
+            .query_map([roster.as_str()], |row| {
+                Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, Vec<u8>>(1)?))
+            })?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(hash, bytes)| {
+                let hash = hash.try_into().map_err(|_| Error::Decode {
+                    what: "stored change",
+                    reason: "hash is not 32 bytes".into(),
+                })?;
+                Ok(RosterChange { hash, bytes })
+            })
+            .collect()
+    }
+
+    /// How many of this device's changes wait to be synced.
+    pub fn pending_sync_count(&self) -> Result<u64> {
+        count(
+            &self.connection,
+            "SELECT count(*) FROM roster_change WHERE acked = 0",
+            [],
+        )
+    }
+
+    /// When the last successful sync finished, by the device clock, if ever.
+    pub fn last_sync_ms(&self) -> Result<Option<i64>> {
+        Ok(self
+            .connection
+            .query_row("SELECT max(last_sync_ms) FROM roster", [], |row| row.get(0))?)
+    }
+
+    /// Replaces a roster's logged history by a snapshot. Acknowledged changes are dropped
+    /// from the log (the snapshot holds them); unacknowledged ones stay, because they still
+    /// have to be offered to the server one by one.
+    pub fn compact(&mut self, roster: &RosterId, snapshot: &[u8]) -> Result<()> {
+        let transaction = self.connection.transaction()?;
+        transaction.execute(
+            "UPDATE roster SET snapshot = ?2 WHERE roster_id = ?1",
+            params![roster.as_str(), snapshot],
+        )?;
+        transaction.execute(
+            "DELETE FROM roster_change WHERE roster_id = ?1 AND acked = 1",
+            [roster.as_str()],
+        )?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// How many changes are logged for a roster (what compaction would fold).
+    pub fn logged_change_count(&self, roster: &RosterId) -> Result<u64> {
+        count(
+            &self.connection,
+            "SELECT count(*) FROM roster_change WHERE roster_id = ?1",
+            [roster.as_str()],
+        )
+    }
+
+    /// Runs `PRAGMA integrity_check`; `Ok(true)` when SQLite reports `ok`.
+    pub fn integrity_ok(&self) -> Result<bool> {
+        let verdict: String = self
+            .connection
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+        Ok(verdict == "ok")
+    }
+
+    /// The connection, for the index queries in this module.
+    pub(super) fn connection(&self) -> &Connection {
+        &self.connection
+    }
+}
+
+/// Runs a `SELECT count(*)`; SQLite counts are never negative, so the conversion holds.
+pub(super) fn count(
+    connection: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<u64> {
+    let value: i64 = connection.query_row(sql, params, |row| row.get(0))?;
+    Ok(u64::try_from(value).unwrap_or(0))
+}
+
+fn ensure_roster(transaction: &Transaction<'_>, roster: &RosterId) -> Result<()> {
+    transaction.execute(
+        "INSERT OR IGNORE INTO roster (roster_id) VALUES (?1)",
+        [roster.as_str()],
+    )?;
+    Ok(())
+}
+
+fn insert_change(
+    transaction: &Transaction<'_>,
+    roster: &RosterId,
+    change: &RosterChange,
+    local: bool,
+    acked: bool,
+) -> Result<()> {
+    let mut statement = transaction.prepare_cached(
+        "INSERT INTO roster_change (roster_id, hash, bytes, local, acked) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (roster_id, hash) DO UPDATE SET acked = max(acked, excluded.acked)",
+    )?;
+    statement.execute(params![
+        roster.as_str(),
+        change.hash.as_slice(),
+        change.bytes.as_slice(),
+        local,
+        acked
+    ])?;
+    Ok(())
+}

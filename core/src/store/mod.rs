@@ -1,0 +1,14 @@
+//! The crash-safe on-device store: SQLite in WAL mode with `synchronous=FULL`, roster
+//! documents as snapshot plus change log, and an index of volunteers for the constable's
+//! queries.
+//!
+//! Every write that the app is told about has been committed first; a process killed at any
+//! instant leaves either the whole write or none of it.
+
+mod device_store;
+mod index;
+mod schema;
+
+pub use device_store::{DeviceIdentity, DeviceStore, RosterParts};
+pub use index::{QuotaProgress, VolunteerFilter, VolunteerRow};
+pub use schema::SCHEMA_VERSION;

@@ -1,0 +1,343 @@
+//! Devices with real SQLite stores syncing through the in-memory reference server.
+
+use std::path::Path;
+
+use mitan_core::Error;
+use mitan_core::demo::Generator;
+use mitan_core::device::{Device, Moment, Problem};
+use mitan_core::model::{Decision, EnrolmentForm, EnrolmentRules, Field, InvalidCode, Status};
+use mitan_core::store::{DeviceIdentity, VolunteerFilter};
+use mitan_core::sync::MemoryHub;
+
+const STATION: &str = "BSP-PS-KONI";
+const BEAT: &str = "BSP-PS-KONI-B01";
+const NOW: i64 = 1_763_900_000_000;
+
+fn identity(number: u8) -> DeviceIdentity {
+    DeviceIdentity {
+        device_id: format!("dev-{number}").parse().expect("valid device id"),
+        actor: [number; 16],
+        badge: format!("CG-{number:03}").parse().expect("valid badge"),
+        station: STATION.parse().expect("valid station"),
+        beats: vec![BEAT.parse().expect("valid beat")],
+        quota: 25,
+    }
+}
+
+fn open(dir: &Path, number: u8) -> Device {
+    Device::open(
+        &dir.join(format!("device-{number}.db")),
+        &identity(number),
+        EnrolmentRules::standard(2026),
+    )
+    .expect("store opens")
+}
+
+fn enrol_many(device: &mut Device, generator: &mut Generator, count: usize) {
+    for index in 0..count {
+        let form = generator.enrolment_form(STATION, BEAT, &Generator::village_lgd(0, index % 4));
+        let moment = Moment {
+            now_ms: NOW + index as i64,
+            random: generator.next_u128(),
+        };
+        device
+            .enrol(&form, moment)
+            .expect("demo enrolment is accepted");
+    }
+}
+
+fn sync(device: &mut Device, hub: &mut MemoryHub) -> mitan_core::device::SyncReport {
+    let mut transport = |request: Vec<u8>| hub.handle(&request).map_err(|error| error.to_string());
+    device.sync(&mut transport, NOW).expect("sync succeeds")
+}
+
+#[test]
+fn two_constables_enrol_offline_and_converge_in_one_round_trip_each() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut hub = MemoryHub::default();
+    let mut generator = Generator::new(1);
+    let mut first = open(dir.path(), 1);
+    let mut second = open(dir.path(), 2);
+    enrol_many(&mut first, &mut generator, 25);
+    enrol_many(&mut second, &mut generator, 25);
+    assert_eq!(first.pending_sync_count().expect("count"), 25);
+
+    let report = sync(&mut first, &mut hub);
+    assert_eq!(report.round_trips, 1);
+    assert_eq!(report.acknowledged, 25);
+    // The second device has news and is behind: still one round trip.
+    let report = sync(&mut second, &mut hub);
+    assert_eq!(report.round_trips, 1);
+    assert_eq!(report.acknowledged, 25);
+    sync(&mut first, &mut hub);
+
+    for device in [&first, &second] {
+        assert_eq!(device.pending_sync_count().expect("count"), 0);
+        assert_eq!(device.store().volunteer_count().expect("count"), 50);
+        let mine = device.my_quota().expect("quota");
+        assert_eq!((mine.enrolled, mine.counted, mine.quota), (25, 25, 25));
+    }
+}
+
+#[test]
+fn a_refused_form_names_every_field_and_stores_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut device = open(dir.path(), 1);
+    let form = EnrolmentForm {
+        name_devanagari: "रमेश\u{200B}".into(),
+        phone: "12345".into(),
+        gender: "female".into(),
+        age_years: Some(16),
+        village_lgd: "43001".into(),
+        household: "मकान 4".into(),
+        beat: BEAT.into(),
+        station: STATION.into(),
+        programmes: vec!["cyber_mitan".into()],
+        consent_given: true,
+        consent_language: "hi".into(),
+        consent_notice_version: 1,
+        ..EnrolmentForm::default()
+    };
+    let moment = Moment {
+        now_ms: NOW,
+        random: 7,
+    };
+    let Err(Error::Invalid(rejection)) = device.enrol(&form, moment) else {
+        panic!("the form must be refused");
+    };
+    let refused: Vec<(Field, InvalidCode)> = rejection
+        .problems
+        .iter()
+        .map(|p| (p.field, p.code))
+        .collect();
+    assert!(
+        refused.contains(&(Field::NameDevanagari, InvalidCode::InvisibleCharacter)),
+        "{refused:?}"
+    );
+    assert!(
+        refused.contains(&(Field::Phone, InvalidCode::NotMobile))
+            || refused.contains(&(Field::Phone, InvalidCode::BadFormat)),
+        "{refused:?}"
+    );
+    assert!(
+        refused.contains(&(Field::Village, InvalidCode::BadFormat)),
+        "{refused:?}"
+    );
+    assert!(
+        refused.contains(&(Field::GuardianName, InvalidCode::GuardianConsentRequired)),
+        "{refused:?}"
+    );
+    assert_eq!(device.pending_sync_count().expect("count"), 0);
+    assert_eq!(device.store().volunteer_count().expect("count"), 0);
+}
+
+#[test]
+fn an_enrolment_in_a_beat_the_constable_does_not_work_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut device = open(dir.path(), 1);
+    let form = Generator::new(3).enrolment_form(STATION, "BSP-PS-KONI-B09", "430001");
+    let error = device
+        .enrol(
+            &form,
+            Moment {
+                now_ms: NOW,
+                random: 1,
+            },
+        )
+        .expect_err("foreign beat");
+    let Error::Invalid(rejection) = error else {
+        panic!("expected a validation error, got {error}")
+    };
+    assert_eq!(rejection.first().field, Field::Beat);
+}
+
+#[test]
+fn a_lost_reply_is_retried_without_duplicates() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut hub = MemoryHub::default();
+    let mut device = open(dir.path(), 1);
+    enrol_many(&mut device, &mut Generator::new(5), 10);
+    // The server stores the request, but the reply never reaches the phone.
+    let mut lossy = |request: Vec<u8>| {
+        hub.handle(&request).map_err(|error| error.to_string())?;
+        Err::<Vec<u8>, String>("connection reset".into())
+    };
+    assert!(matches!(
+        device.sync(&mut lossy, NOW),
+        Err(Error::Transport(_))
+    ));
+    assert_eq!(device.pending_sync_count().expect("count"), 10);
+    let report = sync(&mut device, &mut hub);
+    assert_eq!(report.acknowledged, 10);
+    assert_eq!(device.pending_sync_count().expect("count"), 0);
+    let roster = hub
+        .roster(&BEAT.parse().expect("valid"))
+        .expect("hub has the roster");
+    assert_eq!(roster.volunteers().len(), 10);
+}
+
+#[test]
+fn a_reinstalled_phone_gets_the_roster_back_in_one_round_trip() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut hub = MemoryHub::default();
+    let mut device = open(dir.path(), 1);
+    enrol_many(&mut device, &mut Generator::new(6), 25);
+    sync(&mut device, &mut hub);
+    drop(device);
+
+    let fresh_dir = tempfile::tempdir().expect("temp dir");
+    let mut reinstalled = open(fresh_dir.path(), 3);
+    let report = sync(&mut reinstalled, &mut hub);
+    assert_eq!(report.round_trips, 1);
+    assert_eq!(reinstalled.store().volunteer_count().expect("count"), 25);
+}
+
+#[test]
+fn a_supervisors_verification_reaches_the_enrolling_phone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut hub = MemoryHub::default();
+    let mut constable = open(dir.path(), 1);
+    let form = Generator::new(8).enrolment_form(STATION, BEAT, "430001");
+    let outcome = constable
+        .enrol(
+            &form,
+            Moment {
+                now_ms: NOW,
+                random: 99,
+            },
+        )
+        .expect("enrol");
+    sync(&mut constable, &mut hub);
+
+    let mut supervisor = open(dir.path(), 7);
+    sync(&mut supervisor, &mut hub);
+    supervisor
+        .review(
+            &outcome.id,
+            Decision::Verify,
+            Moment {
+                now_ms: NOW + 10,
+                random: 0,
+            },
+        )
+        .expect("verify");
+    sync(&mut supervisor, &mut hub);
+
+    sync(&mut constable, &mut hub);
+    assert_eq!(
+        constable.volunteer(&outcome.id).expect("present").status,
+        Status::Verified
+    );
+    let verified = constable
+        .list(&VolunteerFilter {
+            status: Some("verified".into()),
+            ..Default::default()
+        })
+        .expect("list");
+    assert_eq!(verified.len(), 1);
+    assert_eq!(constable.my_quota().expect("quota").verified, 1);
+}
+
+#[test]
+fn the_same_phone_enrolled_twice_on_one_device_is_flagged_not_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut device = open(dir.path(), 1);
+    let mut generator = Generator::new(9);
+    let mut form = generator.enrolment_form(STATION, BEAT, "430001");
+    form.phone = "98765 43210".into();
+    let first = device
+        .enrol(
+            &form,
+            Moment {
+                now_ms: NOW,
+                random: 1,
+            },
+        )
+        .expect("first");
+    form.phone = "+91 9876543210".into();
+    let second = device
+        .enrol(
+            &form,
+            Moment {
+                now_ms: NOW + 1,
+                random: 2,
+            },
+        )
+        .expect("second");
+    assert!(first.problems.is_empty());
+    assert_eq!(second.problems, vec![Problem::SamePhoneAs(first.id)]);
+    assert_eq!(
+        device.duplicate_phones().expect("duplicates"),
+        vec![vec![first.id, second.id]]
+    );
+}
+
+#[test]
+fn search_finds_names_across_scripts_and_by_phone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut device = open(dir.path(), 1);
+    let mut form = Generator::new(10).enrolment_form(STATION, BEAT, "430001");
+    form.name_devanagari = "रमेश साहू".into();
+    form.name_latin = String::new();
+    form.phone = "98765 43210".into();
+    let ramesh = device
+        .enrol(
+            &form,
+            Moment {
+                now_ms: NOW,
+                random: 1,
+            },
+        )
+        .expect("enrol");
+    form.name_devanagari = String::new();
+    form.name_latin = "Suneeta Verma".into();
+    form.phone = "91234 56780".into();
+    let sunita = device
+        .enrol(
+            &form,
+            Moment {
+                now_ms: NOW + 1,
+                random: 2,
+            },
+        )
+        .expect("enrol");
+
+    let ids = |query: &str| -> Vec<_> {
+        device
+            .search(query, 10)
+            .expect("search")
+            .into_iter()
+            .map(|row| row.id)
+            .collect()
+    };
+    assert_eq!(ids("रमे"), vec![ramesh.id]);
+    assert_eq!(ids("Ramesh"), vec![ramesh.id]);
+    assert_eq!(ids("rames sahu"), vec![ramesh.id]);
+    assert_eq!(ids("सुनीता"), vec![sunita.id]);
+    assert_eq!(ids("sunita"), vec![sunita.id]);
+    assert_eq!(ids("43210"), vec![ramesh.id]);
+    assert_eq!(ids("+91 91234 56780"), vec![sunita.id]);
+    assert!(ids("Mohan").is_empty());
+}
+
+#[test]
+fn everything_survives_closing_and_compaction() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut hub = MemoryHub::default();
+    let mut device = open(dir.path(), 1);
+    let mut generator = Generator::new(11);
+    enrol_many(&mut device, &mut generator, 20);
+    sync(&mut device, &mut hub);
+    enrol_many(&mut device, &mut generator, 5);
+    device.compact().expect("compact");
+    drop(device);
+
+    let mut reopened = open(dir.path(), 1);
+    assert_eq!(reopened.store().volunteer_count().expect("count"), 25);
+    assert_eq!(reopened.pending_sync_count().expect("count"), 5);
+    assert!(reopened.store().integrity_ok().expect("check"));
+    let report = sync(&mut reopened, &mut hub);
+    assert_eq!(report.acknowledged, 5);
+    let roster = hub.roster(&BEAT.parse().expect("valid")).expect("present");
+    assert_eq!(roster.volunteers().len(), 25);
+}
