@@ -1,0 +1,270 @@
+//! District state: the server store and the loaded rosters, and the one place where a sync
+//! request becomes durable district state.
+//!
+//! A request is handled as the core's reference loop (`MemoryHub`) does, with a durable commit
+//! between `apply_offer` and `reply_to_offer`: every roster is authorized first, every offer
+//! is applied, everything the rosters now hold is written in one transaction, and only then is
+//! the reply built. Any failure before the commit drops the touched rosters from memory, so
+//! memory never holds a change the database does not.
+
+use mitan_core::model::{Roster, RosterId, Volunteer, inspect_change};
+use mitan_core::sync::{
+    Limits, OfferOutcome, PROTOCOL_VERSION, SyncRequest, SyncResponse, apply_offer, reply_to_offer,
+};
+
+use crate::auth::Caller;
+use crate::error::{Error, Result};
+use crate::roster_cache::RosterCache;
+use crate::store::{ReceivedChange, ServerStore};
+
+/// Reason code: the change's actor is not the one registered to the sending device.
+pub const FORGED_ACTOR: &str = "forged_actor";
+/// Reason code: the sending device belongs to an auditor, who may read but not write.
+pub const READ_ONLY: &str = "read_only";
+
+/// Tunables of district state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DistrictConfig {
+    /// Limits of the sync protocol.
+    pub limits: Limits,
+    /// How many rosters stay loaded in memory.
+    pub cached_rosters: usize,
+    /// A roster whose log has grown this much past its snapshot gets a new snapshot, so
+    /// loading it stays quick.
+    pub snapshot_after_changes: u64,
+    /// The most rosters one request may offer.
+    pub max_rosters_per_request: usize,
+}
+
+impl Default for DistrictConfig {
+    fn default() -> Self {
+        DistrictConfig {
+            limits: Limits::default(),
+            cached_rosters: 256,
+            snapshot_after_changes: 512,
+            max_rosters_per_request: 256,
+        }
+    }
+}
+
+/// What one sync did, for the reply and the metrics.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncDone {
+    /// The encoded [`SyncResponse`].
+    pub reply: Vec<u8>,
+    /// Changes new to the change log.
+    pub merged: u64,
+    /// Offered changes refused.
+    pub rejected: u64,
+}
+
+/// The store and the loaded rosters.
+#[derive(Debug)]
+pub struct District {
+    store: ServerStore,
+    rosters: RosterCache,
+    config: DistrictConfig,
+}
+
+impl District {
+    /// District state over `store`.
+    pub fn new(store: ServerStore, config: DistrictConfig) -> Self {
+        District {
+            store,
+            rosters: RosterCache::new(config.cached_rosters),
+            config,
+        }
+    }
+
+    /// The store, for administration and queries.
+    pub fn store(&self) -> &ServerStore {
+        &self.store
+    }
+
+    /// The store, mutably, for administration.
+    pub fn store_mut(&mut self) -> &mut ServerStore {
+        &mut self.store
+    }
+
+    /// The protocol limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.config.limits
+    }
+
+    /// Drops every loaded roster; they are reloaded from the store on next use. Called when
+    /// a worker panicked while holding district state.
+    pub fn forget_rosters(&mut self) {
+        self.rosters = RosterCache::new(self.config.cached_rosters);
+    }
+
+    /// How many rosters are loaded.
+    pub fn loaded_rosters(&self) -> usize {
+        self.rosters.len()
+    }
+
+    fn take_roster(&mut self, id: &RosterId) -> Result<Roster> {
+        if let Some(roster) = self.rosters.take(id) {
+            return Ok(roster);
+        }
+        let parts = self.store.load_roster(id)?;
+        Roster::load(id, parts.snapshot.as_deref(), &parts.changes).map_err(|error| {
+            Error::Corrupt {
+                what: "roster",
+                reason: format!("{id}: {error}"),
+            }
+        })
+    }
+
+    /// Handles one decoded sync request from an authenticated caller.
+    pub fn sync(
+        &mut self,
+        caller: &Caller,
+        request: &SyncRequest,
+        now_ms: i64,
+    ) -> Result<SyncDone> {
+        let ids = self.authorize(caller, request)?;
+        let mut working: Vec<Roster> = Vec::with_capacity(ids.len());
+        let mut outcomes: Vec<OfferOutcome> = Vec::with_capacity(ids.len());
+        let mut received = Vec::new();
+        let mut volunteers: Vec<(RosterId, Volunteer)> = Vec::new();
+        for (offer, id) in request.rosters.iter().zip(&ids) {
+            // Rosters taken out of the cache are simply not put back on failure: the next
+            // request reloads them from what was committed.
+            let mut roster = self.take_roster(id)?;
+            let actor = caller.actor;
+            let writes = caller.writes();
+            let outcome = apply_offer(&mut roster, offer, |change_actor| {
+                if !writes {
+                    Err(READ_ONLY.to_owned())
+                } else if change_actor != actor.as_slice() {
+                    Err(FORGED_ACTOR.to_owned())
+                } else {
+                    Ok(())
+                }
+            })
+            .map_err(|error| Error::BadRequest {
+                code: "unprocessable_change",
+                message: format!("roster {id}: {error}"),
+            })?;
+            // Every replica builds the same genesis change, so it is no one's work: it stays
+            // out of the log even when a device offers it back.
+            let genesis = Roster::genesis(id).heads();
+            for change in &outcome.stored {
+                if genesis.contains(&change.hash) {
+                    continue;
+                }
+                let info = inspect_change(&change.bytes).map_err(|error| Error::BadRequest {
+                    code: "unprocessable_change",
+                    message: format!("roster {id}: {error}"),
+                })?;
+                received.push(ReceivedChange {
+                    roster: id.clone(),
+                    hash: change.hash,
+                    bytes: change.bytes.clone(),
+                    actor: info.actor,
+                    action: info
+                        .message
+                        .as_ref()
+                        .and_then(|message| serde_json::to_value(message.action).ok())
+                        .and_then(|value| value.as_str().map(str::to_owned)),
+                    entry: info.message.and_then(|message| message.entry),
+                    device_clock_ms: info.device_clock_ms,
+                });
+            }
+            for volunteer_id in &outcome.applied.volunteers {
+                match roster.volunteer(volunteer_id) {
+                    Ok(Some(volunteer)) => volunteers.push((id.clone(), volunteer)),
+                    Ok(None) => {}
+                    // An entry a peer wrote badly stays in the document for review; it just
+                    // has no relational row until it reads cleanly.
+                    Err(error) => tracing::warn!(roster = %id, %error, "unreadable volunteer"),
+                }
+            }
+            working.push(roster);
+            outcomes.push(outcome);
+        }
+        let merged = self.store.save_merge(
+            &caller.device,
+            &caller.user.badge,
+            &received,
+            &volunteers,
+            now_ms,
+        )?;
+        // Committed: from here on the rosters in hand match the database.
+        let mut response = SyncResponse {
+            protocol: PROTOCOL_VERSION,
+            rosters: Vec::with_capacity(working.len()),
+        };
+        let mut rejected = 0;
+        for ((offer, outcome), roster) in request.rosters.iter().zip(&outcomes).zip(&mut working) {
+            rejected += outcome.rejected.len() as u64;
+            response
+                .rosters
+                .push(reply_to_offer(roster, offer, outcome, &self.config.limits));
+        }
+        for (mut roster, outcome) in working.into_iter().zip(&outcomes) {
+            if outcome.applied.new_changes > 0 {
+                self.snapshot_if_long(&mut roster, now_ms);
+            }
+            self.rosters.insert(roster);
+        }
+        Ok(SyncDone {
+            reply: response.encode(),
+            merged,
+            rejected,
+        })
+    }
+
+    /// Checks every offered roster before anything is applied, so a request that reaches one
+    /// forbidden roster stores nothing at all.
+    fn authorize(&self, caller: &Caller, request: &SyncRequest) -> Result<Vec<RosterId>> {
+        if request.rosters.len() > self.config.max_rosters_per_request {
+            return Err(Error::BadRequest {
+                code: "too_many_rosters",
+                message: format!(
+                    "{} rosters, limit {}",
+                    request.rosters.len(),
+                    self.config.max_rosters_per_request
+                ),
+            });
+        }
+        let mut ids: Vec<RosterId> = Vec::with_capacity(request.rosters.len());
+        for offer in &request.rosters {
+            let id: RosterId = offer.roster.parse().map_err(|_| Error::BadRequest {
+                code: "bad_roster",
+                message: format!("{:?} is not a roster id", offer.roster),
+            })?;
+            if ids.contains(&id) {
+                return Err(Error::BadRequest {
+                    code: "duplicate_roster",
+                    message: format!("roster {id} offered twice"),
+                });
+            }
+            if !caller.may_sync(&self.store, &id)? {
+                return Err(Error::Forbidden {
+                    reason: format!("device {} may not sync roster {id}", caller.device),
+                });
+            }
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    /// Saves a new snapshot of a roster whose log has grown long since the last one. A failure
+    /// here loses nothing (the log holds every change), so it is logged, not returned.
+    fn snapshot_if_long(&mut self, roster: &mut Roster, now_ms: i64) {
+        let id = roster.id().clone();
+        let result = (|| {
+            let counts = self.store.roster_counts(&id)?;
+            if counts.since_snapshot >= self.config.snapshot_after_changes {
+                let bytes = roster.save();
+                self.store
+                    .save_snapshot(&id, &bytes, counts.last_seq, now_ms)?;
+            }
+            Ok::<(), Error>(())
+        })();
+        if let Err(error) = result {
+            tracing::warn!(roster = %id, %error, "snapshot not saved");
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! The server's one error type, and the one place that turns an error into an HTTP status.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// Everything that can go wrong in `mitan-server`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The request could not be read; nothing was stored.
+    #[error("{code}: {message}")]
+    BadRequest {
+        /// A stable code the client can act on.
+        code: &'static str,
+        /// What was wrong, for a person reading logs.
+        message: String,
+    },
+    /// The body is larger than the server accepts.
+    #[error("body exceeds {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// No credential, an unknown one, or one of a revoked device.
+    #[error("unauthorized")]
+    Unauthorized,
+    /// The caller is known but may not do this.
+    #[error("forbidden: {reason}")]
+    Forbidden {
+        /// What was refused, e.g. `roster BEAT-7`.
+        reason: String,
+    },
+    /// The thing asked for does not exist.
+    #[error("{what} {id}: not found")]
+    NotFound {
+        /// What kind of thing.
+        what: &'static str,
+        /// Its id.
+        id: String,
+    },
+    /// The request conflicts with what is stored (e.g. an actor registered twice).
+    #[error("{what} {id}: conflict")]
+    Conflict {
+        /// What kind of thing.
+        what: &'static str,
+        /// Its id.
+        id: String,
+    },
+    /// An administrative input was refused.
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// The field.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// The server store failed.
+    #[error("store: {0}")]
+    Storage(#[from] rusqlite::Error),
+    /// The server store was written by a newer build.
+    #[error("store: schema version {found} is newer than this build ({supported})")]
+    SchemaTooNew {
+        /// The version in the file.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
+    /// A stored document or row could not be read back.
+    #[error("store: corrupt {what}: {reason}")]
+    Corrupt {
+        /// What was being read.
+        what: &'static str,
+        /// Why it failed.
+        reason: String,
+    },
+    /// The core refused or failed an operation.
+    #[error(transparent)]
+    Core(#[from] mitan_core::Error),
+    /// A blocking task panicked or was cancelled.
+    #[error("worker: {0}")]
+    Worker(String),
+    /// A server answered the field client with an error status.
+    #[error("server answered {status}: {body}")]
+    Remote {
+        /// The HTTP status.
+        status: u16,
+        /// The body, as text.
+        body: String,
+    },
+    /// The field client could not reach the server.
+    #[error("network: {0}")]
+    Network(String),
+    /// The operating system refused (sockets, randomness, files).
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The server's result type.
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// The status and stable code a client sees.
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Error::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            Error::Invalid { .. } => (StatusCode::BAD_REQUEST, "invalid"),
+            Error::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Error::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Error::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
+            Error::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
+            Error::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+            Error::Storage(_)
+            | Error::SchemaTooNew { .. }
+            | Error::Corrupt { .. }
+            | Error::Core(_)
+            | Error::Worker(_)
+            | Error::Remote { .. }
+            | Error::Network(_)
+            | Error::Io(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+/// The JSON body of every error reply: `{"error": {"code": …, "message": …}}`.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// The code and message of an error reply.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct ErrorDetail {
+    /// A stable code.
+    pub code: String,
+    /// A message for people; never internal detail on a 5xx.
+    pub message: String,
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = if status.is_server_error() {
+            // The detail may name files, SQL or internals; it goes to the log only.
+            tracing::error!(error = %self, "request failed");
+            "internal error".to_owned()
+        } else {
+            tracing::debug!(error = %self, status = status.as_u16(), "request refused");
+            self.to_string()
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message,
+            },
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_error_body_reveals_nothing_internal() {
+        let error = Error::Corrupt {
+            what: "roster",
+            reason: "/var/lib/mitan/district.db: page 7 is garbage".into(),
+        };
+        let response = error.into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime")
+            .block_on(axum::body::to_bytes(response.into_body(), 1 << 16))
+            .expect("the body reads");
+        let body: ErrorBody = serde_json::from_slice(&body).expect("a JSON error body");
+        assert_eq!(body.error.code, "internal");
+        assert_eq!(body.error.message, "internal error");
+    }
+}

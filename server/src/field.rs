@@ -1,0 +1,210 @@
+//! The command-line field client: a laptop or a test plays a phone. It drives
+//! `mitan_core::device::Device`, the same facade the Android app calls, over real HTTP, so
+//! what it proves about sync holds for the phones.
+//!
+//! This is the one place the server crate touches the device facade (STYLE keeps the server
+//! off it); it lives here because issue 3 puts `mitan field` in the `mitan` binary. It could
+//! move to its own crate without change.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use mitan_core::device::{Device, Transport};
+use mitan_core::model::EnrolmentRules;
+use mitan_core::store::DeviceIdentity;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::random_bytes;
+use crate::error::{Error, Result};
+use crate::http::{OCTET_STREAM, system_clock};
+use crate::registration::{RegisterRequest, RegisteredDevice, parse_actor};
+
+/// How long one exchange may take before the field client gives up; a 2G link is slow, but a
+/// sync that has not answered in this long is better retried.
+const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The largest reply the field client reads.
+const MAX_REPLY_BYTES: u64 = 64 * 1024 * 1024;
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(EXCHANGE_TIMEOUT))
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// Sync over HTTP with a device credential.
+#[derive(Debug)]
+pub struct HttpTransport {
+    agent: ureq::Agent,
+    sync_url: String,
+    credential: String,
+    /// The status of the last answer, if one arrived (for tests and diagnostics).
+    pub last_status: Option<u16>,
+}
+
+impl HttpTransport {
+    /// A transport to the server at `server` (e.g. `http://127.0.0.1:8080`).
+    pub fn new(server: &str, credential: &str) -> Self {
+        HttpTransport {
+            agent: agent(),
+            sync_url: format!("{}/v1/sync", server.trim_end_matches('/')),
+            credential: credential.to_owned(),
+            last_status: None,
+        }
+    }
+}
+
+impl Transport for HttpTransport {
+    fn exchange(&mut self, request: Vec<u8>) -> std::result::Result<Vec<u8>, String> {
+        self.last_status = None;
+        let mut response = self
+            .agent
+            .post(&self.sync_url)
+            .header("Authorization", &format!("Bearer {}", self.credential))
+            .content_type(OCTET_STREAM)
+            .send(&request[..])
+            .map_err(|error| format!("network: {error}"))?;
+        let status = response.status().as_u16();
+        self.last_status = Some(status);
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_REPLY_BYTES)
+            .read_to_vec()
+            .map_err(|error| format!("network: {error}"))?;
+        if status == 200 {
+            Ok(body)
+        } else {
+            Err(format!(
+                "server answered {status}: {}",
+                String::from_utf8_lossy(&body)
+            ))
+        }
+    }
+}
+
+/// What a registered field client keeps beside its device store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldProfile {
+    /// The server's base URL.
+    pub server: String,
+    /// The device's registration, including its credential.
+    pub device: RegisteredDevice,
+    /// The device's actor, as 32 hex digits.
+    pub actor: String,
+}
+
+impl FieldProfile {
+    fn path(dir: &Path) -> PathBuf {
+        dir.join("profile.json")
+    }
+
+    /// Reads the profile kept in `dir`.
+    pub fn load(dir: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(Self::path(dir))?;
+        serde_json::from_str(&text).map_err(|error| Error::Corrupt {
+            what: "field profile",
+            reason: error.to_string(),
+        })
+    }
+
+    fn save(&self, dir: &Path) -> Result<()> {
+        std::fs::create_dir_all(dir)?;
+        let text = serde_json::to_string_pretty(self).map_err(|error| Error::Corrupt {
+            what: "field profile",
+            reason: error.to_string(),
+        })?;
+        // The credential is in here: keep it to its owner where the platform allows.
+        let path = Self::path(dir);
+        std::fs::write(&path, text)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        Ok(())
+    }
+
+    /// The identity the device store records.
+    pub fn identity(&self) -> Result<DeviceIdentity> {
+        let invalid = |field: &'static str| Error::Corrupt {
+            what: "field profile",
+            reason: format!("bad {field}"),
+        };
+        Ok(DeviceIdentity {
+            device_id: self
+                .device
+                .device_id
+                .parse()
+                .map_err(|_| invalid("device id"))?,
+            actor: parse_actor(&self.actor)?,
+            badge: self.device.badge.parse().map_err(|_| invalid("badge"))?,
+            station: self.device.unit.parse().map_err(|_| invalid("unit"))?,
+            beats: self
+                .device
+                .beats
+                .iter()
+                .map(|beat| beat.parse().map_err(|_| invalid("beat")))
+                .collect::<Result<_>>()?,
+            quota: self.device.quota,
+        })
+    }
+
+    /// A transport to this profile's server with its credential.
+    pub fn transport(&self) -> HttpTransport {
+        HttpTransport::new(&self.server, &self.device.credential)
+    }
+}
+
+/// Asks the server at `server` to register a new device with a one-time code, and keeps
+/// the answer in `dir`. The actor is drawn fresh: one per device, never reused.
+pub fn register(server: &str, code: &str, dir: &Path) -> Result<FieldProfile> {
+    let actor = hex::encode(random_bytes::<16>()?);
+    let request = RegisterRequest {
+        code: code.to_owned(),
+        actor: actor.clone(),
+    };
+    let body = serde_json::to_vec(&request).map_err(|error| Error::Network(error.to_string()))?;
+    let url = format!("{}/v1/devices/register", server.trim_end_matches('/'));
+    let mut response = agent()
+        .post(&url)
+        .content_type("application/json")
+        .send(&body[..])
+        .map_err(|error| Error::Network(error.to_string()))?;
+    let status = response.status().as_u16();
+    let text = response
+        .body_mut()
+        .read_to_string()
+        .map_err(|error| Error::Network(error.to_string()))?;
+    if status != 200 {
+        return Err(Error::Remote { status, body: text });
+    }
+    let device: RegisteredDevice =
+        serde_json::from_str(&text).map_err(|error| Error::Network(error.to_string()))?;
+    let profile = FieldProfile {
+        server: server.to_owned(),
+        device,
+        actor,
+    };
+    profile.save(dir)?;
+    Ok(profile)
+}
+
+/// Opens the device store kept in `dir`.
+pub fn open_device(dir: &Path) -> Result<(Device, FieldProfile)> {
+    let profile = FieldProfile::load(dir)?;
+    let identity = profile.identity()?;
+    let device = Device::open(&dir.join("device.db"), &identity, rules_now())?;
+    Ok((device, profile))
+}
+
+/// Today's enrolment rules.
+pub fn rules_now() -> EnrolmentRules {
+    let now_ms = system_clock()();
+    // Days since the epoch to a civil year is close enough for the age rules when taken
+    // from 365.2425-day years; the rules only ask which year it is.
+    let year = 1970.0 + (now_ms / 86_400_000) as f64 / 365.2425;
+    EnrolmentRules::standard(year as u16)
+}

@@ -1,0 +1,185 @@
+//! The HTTP API: routes, shared state, and the bridge from async handlers to the blocking
+//! SQLite and Automerge work, which never runs on the async executor.
+
+mod devices;
+mod operations;
+mod sync;
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+
+use crate::district::District;
+use crate::error::{Error, Result};
+use crate::metrics::Metrics;
+
+pub use devices::{CodeIssued, CodeRequest, Revoked};
+pub use sync::OCTET_STREAM;
+
+/// The largest sync body accepted by default: a day of a busy constable's enrolments is tens
+/// of kilobytes compressed, so 8 MiB leaves room for a reinstall and refuses abuse.
+pub const DEFAULT_BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// The server clock, in milliseconds since the Unix epoch; injected so tests control time.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The wall clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0)
+    })
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    district: Arc<Mutex<District>>,
+    metrics: Arc<Metrics>,
+    clock: Clock,
+    body_limit: usize,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("body_limit", &self.body_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// State over `district`, with the wall clock and the default body limit.
+    pub fn new(district: District) -> Self {
+        AppState {
+            district: Arc::new(Mutex::new(district)),
+            metrics: Arc::new(Metrics::default()),
+            clock: system_clock(),
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+
+    /// The same state with another clock.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The same state with another limit on request bodies.
+    pub fn with_body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The server clock now.
+    pub fn now_ms(&self) -> i64 {
+        (self.clock)()
+    }
+
+    /// Locks district state. One writer at a time keeps the loaded rosters and the database in
+    /// step; if a worker panicked while holding the lock, the loaded rosters are dropped
+    /// (they may hold uncommitted changes) and the store, which only ever commits whole
+    /// transactions, carries on.
+    pub fn lock_district(&self) -> MutexGuard<'_, District> {
+        match self.district.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => {
+                let mut guard = poisoned.into_inner();
+                guard.forget_rosters();
+                self.district.clear_poison();
+                guard
+            }
+        }
+    }
+
+    /// Runs blocking work with district state on the blocking pool.
+    pub async fn with_district<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut District, i64) -> Result<T> + Send + 'static,
+    {
+        let state = self.clone();
+        blocking(move || {
+            let now_ms = state.now_ms();
+            let mut district = state.lock_district();
+            work(&mut district, now_ms)
+        })
+        .await
+    }
+}
+
+/// Runs `work` on tokio's blocking pool.
+async fn blocking<T, F>(work: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T> + Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| Error::Worker(error.to_string()))?
+}
+
+/// The router, for tests (`tower::ServiceExt::oneshot`) and for [`run`].
+pub fn app(state: AppState) -> Router {
+    let body_limit = state.body_limit;
+    Router::new()
+        .route("/v1/sync", post(sync::sync))
+        .route("/v1/devices/register", post(devices::register))
+        .route("/v1/devices/{id}/revoke", post(devices::revoke))
+        .route("/v1/registration-codes", post(devices::issue_code))
+        .route("/healthz", get(operations::healthz))
+        .route("/metrics", get(operations::metrics))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}
+
+/// Serves `state` on `listener` until `shutdown` completes, then lets requests in flight
+/// finish: a sync that has committed still gets its reply.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "serving");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::district::DistrictConfig;
+    use crate::store::ServerStore;
+
+    #[test]
+    fn a_panic_while_holding_district_state_drops_the_loaded_rosters_and_serving_goes_on() {
+        let store = ServerStore::open_in_memory().expect("store opens");
+        let state = AppState::new(District::new(store, DistrictConfig::default()));
+        let panicking = state.clone();
+        let outcome = std::thread::spawn(move || {
+            let _district = panicking.lock_district();
+            panic!("a worker dies holding the lock");
+        })
+        .join();
+        assert!(outcome.is_err());
+        let district = state.lock_district();
+        assert_eq!(district.loaded_rosters(), 0);
+        district.store().ping().expect("the store still answers");
+    }
+}

@@ -1,0 +1,23 @@
+//! `mitan-server`: where the phones' offline work becomes district state.
+//!
+//! * [`store`] — the server's SQLite database (hierarchy, users, devices, change log,
+//!   current volunteers);
+//! * [`district`] — a sync request applied, durably committed, then answered;
+//! * [`auth`] and [`registration`] — credentials, roles and who may touch which roster;
+//! * [`http`] — the axum routes, [`app`] and [`run`];
+//! * [`cli`] — the `mitan` command (serve, admin, field);
+//! * [`field`] — the command-line field client, driving the same device code as the phones.
+
+pub mod auth;
+pub mod cli;
+pub mod district;
+mod error;
+pub mod field;
+pub mod http;
+pub mod metrics;
+pub mod registration;
+pub mod roster_cache;
+pub mod store;
+
+pub use error::{Error, ErrorBody, ErrorDetail, Result};
+pub use http::{AppState, app, run};

@@ -1,0 +1,26 @@
+//! The `mitan` binary: parses the command line, sets up logging, and hands over to the
+//! library.
+
+use std::io::IsTerminal;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> anyhow::Result<()> {
+    let cli = mitan_server::cli::Cli::parse();
+    // MITAN_LOG takes the usual tracing filter syntax, e.g. `info` or `mitan_server=debug`.
+    let filter = EnvFilter::try_from_env("MITAN_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        // Colour codes would garble log files and journald.
+        .with_ansi(std::io::stderr().is_terminal());
+    // MITAN_LOG_FORMAT=json gives one JSON object per line, for log collectors.
+    if std::env::var("MITAN_LOG_FORMAT").is_ok_and(|format| format == "json") {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
+    mitan_server::cli::execute(cli)?;
+    Ok(())
+}

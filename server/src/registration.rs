@@ -1,0 +1,120 @@
+//! Registering phones: a station in-charge issues a one-time code for a constable, the phone
+//! presents it with its Automerge actor, and gets a device id and a credential shown once.
+
+use mitan_core::model::{BadgeNumber, DeviceId};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{
+    hash_secret, new_credential, new_device_id, new_registration_code, normalize_code,
+};
+use crate::error::{Error, Result};
+use crate::store::{IssuedCode, Registration, ServerStore};
+
+/// The enrolment quota per employee (25 in the Bilaspur drive). Targets per unit and
+/// campaign will replace this constant.
+pub const DEFAULT_QUOTA: u32 = 25;
+
+/// How long a registration code works unless told otherwise.
+pub const DEFAULT_CODE_TTL_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// What a phone sends to register.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterRequest {
+    /// The one-time code, as typed.
+    pub code: String,
+    /// The phone's Automerge actor: 16 bytes as 32 hex digits.
+    pub actor: String,
+}
+
+/// What a registered phone gets back: everything it needs to build its identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisteredDevice {
+    /// The new device id.
+    pub device_id: String,
+    /// The bearer credential; shown this once, only its hash is kept.
+    pub credential: String,
+    /// The user's badge.
+    pub badge: String,
+    /// The user's role.
+    pub role: String,
+    /// The user's unit (a station for constables and in-charges).
+    pub unit: String,
+    /// The rosters (beats) the device holds.
+    pub beats: Vec<String>,
+    /// The enrolment quota per employee.
+    pub quota: u32,
+}
+
+/// Issues a one-time code for `badge`'s next device.
+pub fn issue_code(
+    store: &mut ServerStore,
+    badge: &BadgeNumber,
+    issued_by: &str,
+    ttl_ms: i64,
+    now_ms: i64,
+) -> Result<IssuedCode> {
+    if store.load_user(badge)?.is_none() {
+        return Err(Error::NotFound {
+            what: "user",
+            id: badge.to_string(),
+        });
+    }
+    let code = new_registration_code()?;
+    let expires_at_ms = now_ms.saturating_add(ttl_ms.max(1));
+    store.save_registration_code(
+        &hash_secret(&normalize_code(&code)),
+        badge,
+        issued_by,
+        now_ms,
+        expires_at_ms,
+    )?;
+    Ok(IssuedCode {
+        code,
+        badge: badge.clone(),
+        expires_at_ms,
+    })
+}
+
+/// Parses an actor given as 32 hex digits.
+pub fn parse_actor(text: &str) -> Result<[u8; 16]> {
+    let invalid = || Error::Invalid {
+        field: "actor",
+        reason: "expected 16 bytes as 32 hex digits".into(),
+    };
+    let bytes = hex::decode(text.trim()).map_err(|_| invalid())?;
+    bytes.try_into().map_err(|_| invalid())
+}
+
+/// Registers a device with a one-time code.
+pub fn register(
+    store: &mut ServerStore,
+    request: &RegisterRequest,
+    now_ms: i64,
+) -> Result<RegisteredDevice> {
+    let actor = parse_actor(&request.actor)?;
+    let credential = new_credential()?;
+    let device: DeviceId = new_device_id()?;
+    let badge = store.register_device(
+        &Registration {
+            code_hash: hash_secret(&normalize_code(&request.code)),
+            device: device.clone(),
+            actor,
+            credential_hash: hash_secret(&credential),
+        },
+        now_ms,
+    )?;
+    let user = store.load_user(&badge)?.ok_or_else(|| Error::NotFound {
+        what: "user",
+        id: badge.to_string(),
+    })?;
+    let beats = store.rosters_of(&user)?;
+    Ok(RegisteredDevice {
+        device_id: device.to_string(),
+        credential,
+        badge: badge.to_string(),
+        role: user.role.to_string(),
+        unit: user.unit.to_string(),
+        beats: beats.iter().map(ToString::to_string).collect(),
+        quota: DEFAULT_QUOTA,
+    })
+}

@@ -1,0 +1,187 @@
+//! Registered devices and the one-time codes they register with.
+
+use mitan_core::model::{BadgeNumber, DeviceId};
+use rusqlite::{OptionalExtension, params};
+
+use super::ServerStore;
+use crate::error::{Error, Result};
+
+/// A registered device as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    /// Its id.
+    pub id: DeviceId,
+    /// Whose it is.
+    pub badge: BadgeNumber,
+    /// The Automerge actor its changes must carry.
+    pub actor: [u8; 16],
+    /// Whether it was revoked (lost, stolen, replaced).
+    pub revoked: bool,
+}
+
+/// A code as issued: the clear text is shown once and never stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedCode {
+    /// The code to give the constable.
+    pub code: String,
+    /// For whom.
+    pub badge: BadgeNumber,
+    /// When it stops working, by the server clock.
+    pub expires_at_ms: i64,
+}
+
+/// What a registration asks the store to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    /// The hash of the one-time code presented.
+    pub code_hash: [u8; 32],
+    /// The new device's id.
+    pub device: DeviceId,
+    /// The actor the device will write with.
+    pub actor: [u8; 16],
+    /// The hash of the credential handed to the device.
+    pub credential_hash: [u8; 32],
+}
+
+fn read_device(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, Vec<u8>, bool)> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+}
+
+fn to_record((id, badge, actor, revoked): (String, String, Vec<u8>, bool)) -> Result<DeviceRecord> {
+    let corrupt = |what| Error::Corrupt {
+        what,
+        reason: "stored value does not parse".into(),
+    };
+    Ok(DeviceRecord {
+        id: id.parse().map_err(|_| corrupt("device id"))?,
+        badge: badge.parse().map_err(|_| corrupt("badge"))?,
+        actor: actor.try_into().map_err(|_| corrupt("actor"))?,
+        revoked,
+    })
+}
+
+impl ServerStore {
+    /// Records a registration code for `badge`, issued by `issued_by`.
+    pub fn save_registration_code(
+        &mut self,
+        code_hash: &[u8; 32],
+        badge: &BadgeNumber,
+        issued_by: &str,
+        now_ms: i64,
+        expires_at_ms: i64,
+    ) -> Result<()> {
+        self.connection.execute(
+            "INSERT INTO registration_code (code_hash, badge, issued_by, issued_at_ms, expires_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                code_hash.as_slice(),
+                badge.as_str(),
+                issued_by,
+                now_ms,
+                expires_at_ms
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Registers a device with a one-time code, in one transaction: the code is spent if and
+    /// only if the device is stored. Returns the badge the code was issued for.
+    pub fn register_device(
+        &mut self,
+        registration: &Registration,
+        now_ms: i64,
+    ) -> Result<BadgeNumber> {
+        let transaction = self.connection.transaction()?;
+        let badge: Option<String> = transaction
+            .query_row(
+                "SELECT badge FROM registration_code
+                 WHERE code_hash = ?1 AND used_at_ms IS NULL AND expires_at_ms > ?2",
+                params![registration.code_hash.as_slice(), now_ms],
+                |row| row.get(0),
+            )
+            .optional()?;
+        // An unknown, spent or expired code are refused alike, so a guesser learns nothing.
+        let badge = badge.ok_or(Error::Unauthorized)?;
+        let actor_taken: Option<i64> = transaction
+            .query_row(
+                "SELECT 1 FROM device WHERE actor = ?1",
+                [registration.actor.as_slice()],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if actor_taken.is_some() {
+            return Err(Error::Conflict {
+                what: "actor",
+                id: hex::encode(registration.actor),
+            });
+        }
+        transaction.execute(
+            "INSERT INTO device (id, badge, actor, credential_hash, registered_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                registration.device.as_str(),
+                badge,
+                registration.actor.as_slice(),
+                registration.credential_hash.as_slice(),
+                now_ms
+            ],
+        )?;
+        transaction.execute(
+            "UPDATE registration_code SET used_at_ms = ?2, used_by_device = ?3 WHERE code_hash = ?1",
+            params![
+                registration.code_hash.as_slice(),
+                now_ms,
+                registration.device.as_str()
+            ],
+        )?;
+        transaction.commit()?;
+        badge.parse().map_err(|_| Error::Corrupt {
+            what: "badge",
+            reason: "stored value does not parse".into(),
+        })
+    }
+
+    /// The device holding a credential with this hash, revoked or not.
+    pub fn load_device_by_credential(&self, hash: &[u8; 32]) -> Result<Option<DeviceRecord>> {
+        self.connection
+            .query_row(
+                "SELECT id, badge, actor, revoked_at_ms IS NOT NULL FROM device
+                 WHERE credential_hash = ?1",
+                [hash.as_slice()],
+                read_device,
+            )
+            .optional()?
+            .map(to_record)
+            .transpose()
+    }
+
+    /// A device by id.
+    pub fn load_device(&self, id: &DeviceId) -> Result<Option<DeviceRecord>> {
+        self.connection
+            .query_row(
+                "SELECT id, badge, actor, revoked_at_ms IS NOT NULL FROM device WHERE id = ?1",
+                [id.as_str()],
+                read_device,
+            )
+            .optional()?
+            .map(to_record)
+            .transpose()
+    }
+
+    /// Revokes a device; its credential stops working at once. Revoking twice keeps the
+    /// first record of who did it and when.
+    pub fn revoke_device(&mut self, id: &DeviceId, revoked_by: &str, now_ms: i64) -> Result<()> {
+        let changed = self.connection.execute(
+            "UPDATE device SET revoked_at_ms = coalesce(revoked_at_ms, ?2),
+                 revoked_by = coalesce(revoked_by, ?3) WHERE id = ?1",
+            params![id.as_str(), now_ms, revoked_by],
+        )?;
+        if changed == 0 {
+            return Err(Error::NotFound {
+                what: "device",
+                id: id.to_string(),
+            });
+        }
+        Ok(())
+    }
+}

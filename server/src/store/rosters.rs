@@ -1,0 +1,264 @@
+//! Roster documents on the server: the append-only change log, snapshots that shorten
+//! loading, and the relational rows of current volunteers.
+
+use mitan_core::model::{BadgeNumber, DeviceId, RosterId, Volunteer, VolunteerId};
+use mitan_core::store::RosterParts;
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::{ServerStore, count};
+use crate::error::Result;
+
+/// One change a device sent that the roster now holds, with what its header says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedChange {
+    /// The roster.
+    pub roster: RosterId,
+    /// The change hash.
+    pub hash: [u8; 32],
+    /// The encoded change.
+    pub bytes: Vec<u8>,
+    /// The actor that made it.
+    pub actor: Vec<u8>,
+    /// The action recorded in its message, if Mitan wrote it.
+    pub action: Option<String>,
+    /// The entry it acted on, if any.
+    pub entry: Option<String>,
+    /// The device's clock when it was made: a claim.
+    pub device_clock_ms: i64,
+}
+
+/// How much of a roster is stored, for deciding when to snapshot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RosterCounts {
+    /// Changes logged after the latest snapshot.
+    pub since_snapshot: u64,
+    /// The newest log sequence number of the roster (0 if none).
+    pub last_seq: i64,
+}
+
+impl ServerStore {
+    /// The latest snapshot of a roster and the changes logged after it, in receipt order.
+    pub fn load_roster(&self, roster: &RosterId) -> Result<RosterParts> {
+        let snapshot: Option<(Vec<u8>, i64)> = self
+            .connection
+            .query_row(
+                "SELECT bytes, upto_seq FROM roster_snapshot WHERE roster_id = ?1",
+                [roster.as_str()],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        let after = snapshot.as_ref().map_or(0, |(_, seq)| *seq);
+        let mut statement = self.connection.prepare_cached(
+            "SELECT bytes FROM change_log WHERE roster_id = ?1 AND seq > ?2 ORDER BY seq",
+        )?;
+        let changes = statement
+            .query_map(params![roster.as_str(), after], |row| row.get(0))?
+            .collect::<std::result::Result<Vec<Vec<u8>>, _>>()?;
+        Ok(RosterParts {
+            snapshot: snapshot.map(|(bytes, _)| bytes),
+            changes,
+        })
+    }
+
+    /// Durably stores what one sync request brought, in one transaction: every change the
+    /// rosters now hold (a change already logged is left as it was, so a replay changes
+    /// nothing) and the current rows of every volunteer it touched. Returns how many changes
+    /// were new to the log.
+    pub fn save_merge(
+        &mut self,
+        device: &DeviceId,
+        badge: &BadgeNumber,
+        changes: &[ReceivedChange],
+        volunteers: &[(RosterId, Volunteer)],
+        now_ms: i64,
+    ) -> Result<u64> {
+        let transaction = self.connection.transaction()?;
+        let mut logged = 0;
+        {
+            let mut insert = transaction.prepare_cached(
+                "INSERT OR IGNORE INTO change_log (roster_id, hash, bytes, actor, device_id, badge,
+                     action, entry, device_clock_ms, received_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            for change in changes {
+                logged += insert.execute(params![
+                    change.roster.as_str(),
+                    change.hash.as_slice(),
+                    change.bytes,
+                    change.actor,
+                    device.as_str(),
+                    badge.as_str(),
+                    change.action,
+                    change.entry,
+                    change.device_clock_ms,
+                    now_ms
+                ])? as u64;
+            }
+        }
+        save_volunteers(&transaction, volunteers, now_ms)?;
+        transaction.commit()?;
+        Ok(logged)
+    }
+
+    /// How many changes of a roster lie after its snapshot.
+    pub fn roster_counts(&self, roster: &RosterId) -> Result<RosterCounts> {
+        let after: i64 = self.connection.query_row(
+            "SELECT coalesce((SELECT upto_seq FROM roster_snapshot WHERE roster_id = ?1), 0)",
+            [roster.as_str()],
+            |row| row.get(0),
+        )?;
+        let (since, last): (i64, Option<i64>) = self.connection.query_row(
+            "SELECT count(*), max(seq) FROM change_log WHERE roster_id = ?1 AND seq > ?2",
+            params![roster.as_str(), after],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        Ok(RosterCounts {
+            since_snapshot: u64::try_from(since).unwrap_or(0),
+            last_seq: last.unwrap_or(after),
+        })
+    }
+
+    /// Stores a snapshot holding every logged change of the roster up to `upto_seq`. The log
+    /// itself is never shortened: auditors read it.
+    pub fn save_snapshot(
+        &mut self,
+        roster: &RosterId,
+        bytes: &[u8],
+        upto_seq: i64,
+        now_ms: i64,
+    ) -> Result<()> {
+        self.connection.execute(
+            "INSERT OR REPLACE INTO roster_snapshot (roster_id, bytes, upto_seq, saved_at_ms)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![roster.as_str(), bytes, upto_seq, now_ms],
+        )?;
+        Ok(())
+    }
+
+    /// How many changes the log holds, across all rosters.
+    pub fn change_log_count(&self) -> Result<u64> {
+        count(&self.connection, "SELECT count(*) FROM change_log", [])
+    }
+
+    /// How many volunteers the relational tables hold.
+    pub fn volunteer_count(&self) -> Result<u64> {
+        count(&self.connection, "SELECT count(*) FROM volunteer", [])
+    }
+
+    /// Every volunteer's id and status, in id order.
+    pub fn volunteer_statuses(&self) -> Result<Vec<(String, String)>> {
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT id, status FROM volunteer ORDER BY id")?;
+        let rows = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// The volunteers of one roster, by id.
+    pub fn volunteer_ids_in(&self, roster: &RosterId) -> Result<Vec<VolunteerId>> {
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT id FROM volunteer WHERE roster_id = ?1 ORDER BY id")?;
+        let ids = statement
+            .query_map([roster.as_str()], |row| row.get::<_, String>(0))?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(ids.into_iter().filter_map(|id| id.parse().ok()).collect())
+    }
+}
+
+/// Upserts the current rows of `volunteers`. A withdrawn volunteer keeps a row without
+/// personal fields, so counts and history still see them.
+fn save_volunteers(
+    transaction: &Transaction<'_>,
+    volunteers: &[(RosterId, Volunteer)],
+    now_ms: i64,
+) -> Result<()> {
+    let mut upsert = transaction.prepare_cached(
+        "INSERT OR REPLACE INTO volunteer (id, roster_id, station, beat, village, status, gender,
+             name_devanagari, name_latin, phone, household, enrolled_by, enrolled_on,
+             enrolled_at_ms, reviewed_by, updated_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    )?;
+    let mut clear_programmes =
+        transaction.prepare_cached("DELETE FROM volunteer_programme WHERE volunteer_id = ?1")?;
+    let mut add_programme = transaction.prepare_cached(
+        "INSERT OR IGNORE INTO volunteer_programme (volunteer_id, programme) VALUES (?1, ?2)",
+    )?;
+    for (roster, volunteer) in volunteers {
+        let id = volunteer.id.to_string();
+        let personal = volunteer.personal.as_ref();
+        upsert.execute(params![
+            id,
+            roster.as_str(),
+            volunteer.station.as_str(),
+            volunteer.beat.as_str(),
+            volunteer.village.to_string(),
+            volunteer.status.as_str(),
+            volunteer.gender.as_str(),
+            personal.and_then(|p| p.name_devanagari.as_deref()),
+            personal.and_then(|p| p.name_latin.as_deref()),
+            personal.map(|p| p.phone.as_str()),
+            personal.map(|p| p.household.as_str()),
+            volunteer.enrolled_by.as_str(),
+            volunteer.enrolled_on.as_str(),
+            volunteer.enrolled_at_ms,
+            volunteer.reviewed_by.as_ref().map(BadgeNumber::as_str),
+            now_ms,
+        ])?;
+        clear_programmes.execute([&id])?;
+        for programme in &volunteer.programmes {
+            add_programme.execute(params![id, programme.as_str()])?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(roster: &RosterId, seed: u8) -> ReceivedChange {
+        ReceivedChange {
+            roster: roster.clone(),
+            hash: [seed; 32],
+            bytes: vec![seed; 8],
+            actor: vec![1; 16],
+            action: Some("enrol".into()),
+            entry: None,
+            device_clock_ms: 5,
+        }
+    }
+
+    #[test]
+    fn the_change_log_refuses_updates_and_deletes() {
+        let mut store = ServerStore::open_in_memory().expect("store opens");
+        let roster: RosterId = "B-1".parse().expect("valid");
+        let device: DeviceId = "dev-1".parse().expect("valid");
+        let badge: BadgeNumber = "CG-1".parse().expect("valid");
+        let logged = store
+            .save_merge(
+                &device,
+                &badge,
+                &[change(&roster, 1), change(&roster, 1)],
+                &[],
+                10,
+            )
+            .expect("saved");
+        assert_eq!(logged, 1);
+        assert!(
+            store
+                .connection
+                .execute("UPDATE change_log SET badge = 'X'", [])
+                .is_err()
+        );
+        assert!(
+            store
+                .connection
+                .execute("DELETE FROM change_log", [])
+                .is_err()
+        );
+        assert_eq!(store.change_log_count().expect("count"), 1);
+    }
+}

@@ -1,0 +1,210 @@
+//! District state without HTTP: real devices syncing into `District` over a real SQLite file,
+//! across cache evictions, snapshots and a restart.
+
+use std::path::Path;
+
+use mitan_core::demo::Generator;
+use mitan_core::device::{Device, Moment, SyncReport};
+use mitan_core::model::{EnrolmentRules, Unit, UnitKind};
+use mitan_core::store::DeviceIdentity;
+use mitan_core::sync::SyncRequest;
+use mitan_server::auth::{Caller, Role, authenticate};
+use mitan_server::district::{District, DistrictConfig};
+use mitan_server::registration::{RegisterRequest, issue_code, register};
+use mitan_server::store::{ServerStore, User};
+
+const NOW: i64 = 1_763_900_000_000;
+const STATION: &str = "BSP-PS-KONI";
+const BEATS: [&str; 2] = ["BSP-PS-KONI-B01", "BSP-PS-KONI-B02"];
+
+fn district_at(path: &Path, config: DistrictConfig) -> District {
+    let mut store = ServerStore::open(path).expect("store opens");
+    for (kind, code, parent) in [
+        (UnitKind::State, "CG", None),
+        (UnitKind::Range, "CG-BSP", Some("CG")),
+        (UnitKind::District, "BSP", Some("CG-BSP")),
+        (UnitKind::Circle, "BSP-C1", Some("BSP")),
+        (UnitKind::Station, STATION, Some("BSP-C1")),
+        (UnitKind::Beat, BEATS[0], Some(STATION)),
+        (UnitKind::Beat, BEATS[1], Some(STATION)),
+    ] {
+        store
+            .save_unit(&Unit {
+                kind,
+                code: code.parse().expect("valid"),
+                name_hi: String::new(),
+                name_en: code.to_owned(),
+                parent: parent.map(|parent| parent.parse().expect("valid")),
+                lgd_code: None,
+            })
+            .expect("unit saved");
+    }
+    District::new(store, config)
+}
+
+/// Registers a device for a new user and opens its store; returns the caller the server sees.
+fn device(district: &mut District, dir: &Path, number: u8, role: Role) -> (Device, Caller) {
+    let badge = format!("CG-{number:03}");
+    let beats = if role == Role::Constable {
+        vec![BEATS[usize::from(number) % 2].parse().expect("valid")]
+    } else {
+        Vec::new()
+    };
+    district
+        .store_mut()
+        .save_user(
+            &User {
+                badge: badge.parse().expect("valid"),
+                name: badge.clone(),
+                role,
+                unit: STATION.parse().expect("valid"),
+                beats,
+            },
+            NOW,
+        )
+        .expect("user saved");
+    let code = issue_code(
+        district.store_mut(),
+        &badge.parse().expect("valid"),
+        "test",
+        3_600_000,
+        NOW,
+    )
+    .expect("code");
+    let actor = [number; 16];
+    let registered = register(
+        district.store_mut(),
+        &RegisterRequest {
+            code: code.code,
+            actor: hex::encode(actor),
+        },
+        NOW,
+    )
+    .expect("registered");
+    let caller = authenticate(district.store(), &registered.credential).expect("authenticates");
+    let identity = DeviceIdentity {
+        device_id: registered.device_id.parse().expect("valid"),
+        actor,
+        badge: badge.parse().expect("valid"),
+        station: STATION.parse().expect("valid"),
+        beats: registered
+            .beats
+            .iter()
+            .map(|beat| beat.parse().expect("valid"))
+            .collect(),
+        quota: 25,
+    };
+    let device = Device::open(
+        &dir.join(format!("device-{number}.db")),
+        &identity,
+        EnrolmentRules::standard(2026),
+    )
+    .expect("device store opens");
+    (device, caller)
+}
+
+fn enrol(device: &mut Device, generator: &mut Generator, count: usize) {
+    let beat = device.identity().beats[0].to_string();
+    for index in 0..count {
+        let form = generator.enrolment_form(STATION, &beat, &Generator::village_lgd(0, index % 4));
+        device
+            .enrol(
+                &form,
+                Moment {
+                    now_ms: NOW + index as i64,
+                    random: generator.next_u128(),
+                },
+            )
+            .expect("enrolled");
+    }
+}
+
+fn sync(device: &mut Device, district: &mut District, caller: &Caller) -> SyncReport {
+    let limits = *district.limits();
+    let mut transport = |request: Vec<u8>| {
+        let request = SyncRequest::decode(&request, &limits).map_err(|error| error.to_string())?;
+        district
+            .sync(caller, &request, NOW)
+            .map(|done| done.reply)
+            .map_err(|error| error.to_string())
+    };
+    device.sync(&mut transport, NOW).expect("sync succeeds")
+}
+
+#[test]
+fn a_roster_dropped_from_the_cache_is_reloaded_with_everything_committed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = DistrictConfig {
+        cached_rosters: 1,
+        ..DistrictConfig::default()
+    };
+    let mut district = district_at(&dir.path().join("server.db"), config);
+    let mut generator = Generator::new(1);
+    let (mut first, first_caller) = device(&mut district, dir.path(), 1, Role::Constable);
+    let (mut second, second_caller) = device(&mut district, dir.path(), 2, Role::Constable);
+    for _ in 0..3 {
+        enrol(&mut first, &mut generator, 2);
+        sync(&mut first, &mut district, &first_caller);
+        enrol(&mut second, &mut generator, 2);
+        sync(&mut second, &mut district, &second_caller);
+        assert_eq!(district.loaded_rosters(), 1);
+    }
+    let (mut incharge, incharge_caller) =
+        device(&mut district, dir.path(), 9, Role::StationIncharge);
+    let report = sync(&mut incharge, &mut district, &incharge_caller);
+    assert_eq!(report.round_trips, 1);
+    assert_eq!(incharge.store().volunteer_count().expect("count"), 12);
+    assert_eq!(district.store().volunteer_count().expect("count"), 12);
+    assert_eq!(district.store().change_log_count().expect("count"), 12);
+}
+
+#[test]
+fn a_restarted_server_loads_rosters_from_snapshot_and_log() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("server.db");
+    let config = DistrictConfig {
+        snapshot_after_changes: 4,
+        ..DistrictConfig::default()
+    };
+    let mut district = district_at(&path, config);
+    let mut generator = Generator::new(2);
+    let (mut constable, caller) = device(&mut district, dir.path(), 1, Role::Constable);
+    enrol(&mut constable, &mut generator, 5);
+    sync(&mut constable, &mut district, &caller);
+    enrol(&mut constable, &mut generator, 2);
+    sync(&mut constable, &mut district, &caller);
+    let roster = BEATS[1].parse().expect("valid");
+    let counts = district.store().roster_counts(&roster).expect("counts");
+    assert_eq!(
+        counts.since_snapshot, 2,
+        "the first five were folded into a snapshot"
+    );
+    drop(district);
+
+    let mut restarted = district_at(&path, config);
+    let record = restarted
+        .store()
+        .load_device(&caller.device)
+        .expect("readable")
+        .expect("the device survived the restart");
+    assert!(!record.revoked);
+    // Device 3 works the same beat as device 1, and starts with nothing.
+    let (mut newcomer, newcomer_caller) = device(&mut restarted, dir.path(), 3, Role::Constable);
+    let report = sync(&mut newcomer, &mut restarted, &newcomer_caller);
+    assert_eq!(report.round_trips, 1);
+    assert_eq!(newcomer.store().volunteer_count().expect("count"), 7);
+    // The first phone, already up to date, gets nothing new and sends nothing again.
+    let report = sync(&mut constable, &mut restarted, &caller);
+    assert_eq!((report.acknowledged, report.received), (0, 0));
+    assert_eq!(restarted.store().change_log_count().expect("count"), 7);
+}
+
+#[test]
+fn authenticate_refuses_an_unknown_credential() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let district = district_at(&dir.path().join("server.db"), DistrictConfig::default());
+    assert!(matches!(
+        authenticate(district.store(), "nope"),
+        Err(mitan_server::Error::Unauthorized)
+    ));
+}
