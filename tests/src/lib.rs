@@ -1,0 +1,268 @@
+//! Shared setup for the end-to-end tests: a real `mitan` server on loopback, a small district
+//! in its database, and field devices that talk to it over real HTTP.
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+
+use mitan_core::device::{Device, Transport};
+use mitan_core::model::{Unit, UnitKind};
+use mitan_server::auth::Role;
+use mitan_server::district::{District, DistrictConfig};
+use mitan_server::field::{FieldProfile, HttpTransport};
+use mitan_server::registration::issue_code;
+use mitan_server::store::{ServerStore, User};
+use mitan_server::{AppState, run};
+use tokio::sync::oneshot;
+
+/// The district every test builds: one circle, `stations` stations of two beats each.
+pub const DISTRICT: &str = "BSP";
+
+/// The code of station `index`.
+pub fn station(index: usize) -> String {
+    format!("BSP-PS-{index:02}")
+}
+
+/// The code of beat `beat` of station `index`.
+pub fn beat(index: usize, beat: usize) -> String {
+    format!("BSP-PS-{index:02}-B{beat:02}")
+}
+
+/// A server running on its own thread and runtime; stopped gracefully when dropped.
+pub struct TestServer {
+    /// Where it listens, e.g. `http://127.0.0.1:40123`.
+    pub url: String,
+    /// Its address.
+    pub address: SocketAddr,
+    /// Its state, to look into the database.
+    pub state: AppState,
+    /// Its database file.
+    pub db: PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts a server over a fresh database holding a district of `stations` stations.
+    pub fn start(stations: usize) -> anyhow::Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let db = dir.path().join("server.db");
+        let mut store = ServerStore::open(&db)?;
+        build_district(&mut store, stations)?;
+        let state = AppState::new(District::new(store, DistrictConfig::default()));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let (ready, bound) = std::sync::mpsc::channel();
+        let serving = state.clone();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a tokio runtime starts");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("loopback binds");
+                let address = listener.local_addr().expect("bound address");
+                ready.send(address).expect("the test waits for the address");
+                run(listener, serving, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("the server runs until told to stop");
+            });
+        });
+        let address = bound.recv()?;
+        Ok(TestServer {
+            url: format!("http://{address}"),
+            address,
+            state,
+            db,
+            stop: Some(stop),
+            thread: Some(thread),
+            _dir: dir,
+        })
+    }
+
+    /// Issues a one-time code for `badge`, as `mitan admin issue-code` does.
+    pub fn code_for(&self, badge: &str) -> anyhow::Result<String> {
+        let mut district = self.state.lock_district();
+        Ok(issue_code(
+            district.store_mut(),
+            &badge.parse()?,
+            "test",
+            3_600_000,
+            self.state.now_ms(),
+        )?
+        .code)
+    }
+
+    /// Adds a user, as `mitan admin add-user` does.
+    pub fn add_user(
+        &self,
+        badge: &str,
+        role: Role,
+        unit: &str,
+        beats: &[String],
+    ) -> anyhow::Result<()> {
+        let user = User {
+            badge: badge.parse()?,
+            name: format!("Officer {badge}"),
+            role,
+            unit: unit.parse()?,
+            beats: beats
+                .iter()
+                .map(|beat| beat.parse())
+                .collect::<Result<_, _>>()?,
+        };
+        let now_ms = self.state.now_ms();
+        self.state
+            .lock_district()
+            .store_mut()
+            .save_user(&user, now_ms)?;
+        Ok(())
+    }
+
+    /// Registers a field device for `badge` in `dir` over HTTP and opens its store.
+    pub fn field_device(&self, badge: &str, dir: &Path) -> anyhow::Result<FieldDevice> {
+        let code = self.code_for(badge)?;
+        mitan_server::field::register(&self.url, &code, dir)?;
+        let (device, profile) = mitan_server::field::open_device(dir)?;
+        Ok(FieldDevice { device, profile })
+    }
+
+    /// How many changes the server's log holds.
+    pub fn logged_changes(&self) -> u64 {
+        self.state
+            .lock_district()
+            .store()
+            .change_log_count()
+            .expect("the change log is readable")
+    }
+
+    /// Every volunteer on the server, as (id, status).
+    pub fn volunteers(&self) -> Vec<(String, String)> {
+        self.state
+            .lock_district()
+            .store()
+            .volunteer_statuses()
+            .expect("the volunteer table is readable")
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn build_district(store: &mut ServerStore, stations: usize) -> anyhow::Result<()> {
+    let mut add = |kind: UnitKind, code: &str, parent: Option<&str>| -> anyhow::Result<()> {
+        store.save_unit(&Unit {
+            kind,
+            code: code.parse()?,
+            name_hi: format!("{code} (हिंदी)"),
+            name_en: code.to_owned(),
+            parent: parent.map(str::parse).transpose()?,
+            lgd_code: None,
+        })?;
+        Ok(())
+    };
+    add(UnitKind::State, "CG", None)?;
+    add(UnitKind::Range, "CG-BSP", Some("CG"))?;
+    add(UnitKind::District, DISTRICT, Some("CG-BSP"))?;
+    add(UnitKind::Circle, "BSP-C1", Some(DISTRICT))?;
+    for index in 0..stations {
+        add(UnitKind::Station, &station(index), Some("BSP-C1"))?;
+        for beat_index in 0..2 {
+            add(
+                UnitKind::Beat,
+                &beat(index, beat_index),
+                Some(&station(index)),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// A registered field device: the phone's own facade and what it was told at registration.
+pub struct FieldDevice {
+    /// The device facade, over a real SQLite store.
+    pub device: Device,
+    /// Its registration.
+    pub profile: FieldProfile,
+}
+
+impl FieldDevice {
+    /// A transport to the server with this device's credential.
+    pub fn transport(&self) -> HttpTransport {
+        self.profile.transport()
+    }
+}
+
+/// How a connection fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// The request reaches the server, which commits and answers, but the reply is lost.
+    AfterReply,
+    /// Half of the request body is written, then the connection closes.
+    MidRequest,
+}
+
+/// A transport that fails once in the given way, then behaves.
+pub struct CutTransport {
+    inner: HttpTransport,
+    address: SocketAddr,
+    credential: String,
+    cut: Option<Cut>,
+}
+
+impl CutTransport {
+    /// Cuts the first exchange of `device`'s sync as `cut` says.
+    pub fn new(device: &FieldDevice, address: SocketAddr, cut: Cut) -> Self {
+        CutTransport {
+            inner: device.transport(),
+            address,
+            credential: device.profile.device.credential.clone(),
+            cut: Some(cut),
+        }
+    }
+}
+
+impl Transport for CutTransport {
+    fn exchange(&mut self, request: Vec<u8>) -> Result<Vec<u8>, String> {
+        match self.cut.take() {
+            None => self.inner.exchange(request),
+            Some(Cut::AfterReply) => {
+                self.inner.exchange(request)?;
+                Err("connection reset after the server answered".into())
+            }
+            Some(Cut::MidRequest) => {
+                send_half(self.address, &self.credential, &request)
+                    .map_err(|error| error.to_string())?;
+                Err("connection reset mid-request".into())
+            }
+        }
+    }
+}
+
+/// Writes a sync request's headers and half its body, then closes the connection.
+fn send_half(address: SocketAddr, credential: &str, body: &[u8]) -> std::io::Result<()> {
+    let mut stream = TcpStream::connect(address)?;
+    write!(
+        stream,
+        "POST /v1/sync HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {credential}\r\n\
+         Content-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )?;
+    stream.write_all(&body[..body.len() / 2])?;
+    stream.flush()?;
+    stream.shutdown(std::net::Shutdown::Both)
+}
