@@ -193,6 +193,61 @@ fn a_reinstalled_phone_gets_the_roster_back_in_one_round_trip() {
 }
 
 #[test]
+fn a_reinstalled_phone_with_offline_work_gets_the_roster_as_one_snapshot() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut hub = MemoryHub::default();
+    let mut first = open(dir.path(), 1);
+    enrol_many(&mut first, &mut Generator::new(6), 200);
+    sync(&mut first, &mut hub);
+    let roster_bytes = hub
+        .roster_mut(&BEAT.parse().expect("valid"))
+        .expect("hub has the roster")
+        .save()
+        .len() as u64;
+
+    // The new phone enrols before its first sync, so it offers heads the server learns only
+    // from that offer: the reply must still be the compact document, not 200 changes.
+    let mut reinstalled = open(dir.path(), 3);
+    enrol_many(&mut reinstalled, &mut Generator::new(7), 2);
+    let report = sync(&mut reinstalled, &mut hub);
+    assert_eq!(report.round_trips, 1);
+    assert_eq!(report.acknowledged, 2);
+    assert_eq!(reinstalled.store().volunteer_count().expect("count"), 202);
+    assert!(
+        report.bytes_down <= roster_bytes + 1024,
+        "reply of {} bytes for a roster that saves to {roster_bytes}",
+        report.bytes_down
+    );
+}
+
+#[test]
+fn a_server_that_lost_a_phones_history_gets_back_only_the_phones_own_changes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut hub = MemoryHub::default();
+    let mut first = open(dir.path(), 1);
+    let mut second = open(dir.path(), 2);
+    enrol_many(&mut first, &mut Generator::new(8), 5);
+    enrol_many(&mut second, &mut Generator::new(9), 3);
+    sync(&mut first, &mut hub);
+    sync(&mut second, &mut hub);
+    sync(&mut first, &mut hub);
+    assert_eq!(first.store().volunteer_count().expect("count"), 8);
+
+    // The server is restored from a backup that predates every sync.
+    let mut restored = MemoryHub::default();
+    let report = sync(&mut first, &mut restored);
+    assert_eq!(
+        report.acknowledged, 5,
+        "only the first phone's own enrolments"
+    );
+    let roster = restored
+        .roster(&BEAT.parse().expect("valid"))
+        .expect("the restored server has the roster again");
+    assert_eq!(roster.volunteers().len(), 5);
+    assert_eq!(first.pending_sync_count().expect("count"), 0);
+}
+
+#[test]
 fn a_supervisors_verification_reaches_the_enrolling_phone() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut hub = MemoryHub::default();

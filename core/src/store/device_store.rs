@@ -218,8 +218,10 @@ impl DeviceStore {
             }
         }
         if resend_all {
+            // Only our own changes need offering again: what we received from the server
+            // is history the server gave us, and resending it would only cost bytes.
             transaction.execute(
-                "UPDATE roster_change SET acked = 0 WHERE roster_id = ?1",
+                "UPDATE roster_change SET acked = 0 WHERE roster_id = ?1 AND local = 1",
                 [roster.as_str()],
             )?;
         }

@@ -85,8 +85,12 @@ pub fn apply_offer(
     Ok(outcome)
 }
 
+/// Past this many missing changes, a reply weighs sending the whole saved roster instead.
+const SNAPSHOT_CONSIDERED_AFTER: usize = 16;
+
 /// Builds the reply to `offer` once what it brought is stored: the changes the device lacks,
-/// or the whole roster for a device that has nothing, cut at the reply size limit.
+/// or the whole roster for a device that shares no history with us, cut at the reply size
+/// limit.
 pub fn reply_to_offer(
     roster: &mut Roster,
     offer: &RosterOffer,
@@ -104,18 +108,29 @@ pub fn reply_to_offer(
         more: false,
         resend_all: !device_heads_known,
     };
-    if offer.heads.is_empty() {
-        reply.snapshot = Some(roster.save());
-    } else {
-        let mut budget = limits.max_reply_change_bytes;
-        for change in roster.changes_since(&offer.heads) {
-            if change.bytes.len() > budget && !reply.changes.is_empty() {
-                reply.more = true;
-                break;
-            }
-            budget = budget.saturating_sub(change.bytes.len());
-            reply.changes.push(change.bytes);
+    let pending = roster.changes_since(&offer.heads);
+    // A device far behind (a first sync, a reinstall, a device whose heads we lost) would be
+    // sent its missing history change by change; the saved document carries the same history
+    // in far fewer bytes once more than a handful of changes are due, so send whichever is
+    // smaller.
+    let shares_history = offer.heads.iter().any(|head| roster.has_all(&[*head]));
+    if !shares_history || pending.len() > SNAPSHOT_CONSIDERED_AFTER {
+        let snapshot = roster.save();
+        let pending_bytes: usize = pending.iter().map(|change| change.bytes.len()).sum();
+        if !shares_history || snapshot.len() < pending_bytes {
+            reply.snapshot = Some(snapshot);
+            reply.server_heads = roster.heads();
+            return reply;
         }
+    }
+    let mut budget = limits.max_reply_change_bytes;
+    for change in pending {
+        if change.bytes.len() > budget && !reply.changes.is_empty() {
+            reply.more = true;
+            break;
+        }
+        budget = budget.saturating_sub(change.bytes.len());
+        reply.changes.push(change.bytes);
     }
     reply.server_heads = roster.heads();
     reply
