@@ -14,6 +14,7 @@ use crate::district::{District, DistrictConfig};
 use crate::error::{Error, Result};
 use crate::field;
 use crate::http::{AppState, DEFAULT_BODY_LIMIT, run, system_clock};
+use crate::rate_limit::SyncRate;
 use crate::registration::{self, DEFAULT_CODE_TTL_MS};
 use crate::store::{ServerStore, User};
 
@@ -52,6 +53,12 @@ pub struct ServeArgs {
     /// How many rosters stay loaded in memory.
     #[arg(long, env = "MITAN_CACHED_ROSTERS", default_value_t = 256)]
     pub cached_rosters: usize,
+    /// Sync requests a device may make per minute, sustained; 0 lifts the limit.
+    #[arg(long, env = "MITAN_SYNC_PER_MINUTE", default_value_t = 30)]
+    pub sync_per_minute: u32,
+    /// Sync requests a device may make back to back; 0 lifts the limit.
+    #[arg(long, env = "MITAN_SYNC_BURST", default_value_t = 30)]
+    pub sync_burst: u32,
 }
 
 /// `mitan admin`.
@@ -216,7 +223,9 @@ fn serve(args: ServeArgs) -> Result<()> {
         cached_rosters: args.cached_rosters,
         ..DistrictConfig::default()
     };
-    let state = AppState::new(District::new(store, config)).with_body_limit(args.body_limit);
+    let state = AppState::new(District::new(store, config))
+        .with_body_limit(args.body_limit)
+        .with_sync_rate(SyncRate::new(args.sync_per_minute, args.sync_burst));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -21,6 +21,10 @@ use crate::store::{ReceivedChange, ServerStore};
 pub const FORGED_ACTOR: &str = "forged_actor";
 /// Reason code: the sending device belongs to an auditor, who may read but not write.
 pub const READ_ONLY: &str = "read_only";
+/// Error code: a change enrols or edits a volunteer of another beat than the roster's.
+pub const BEAT_MISMATCH: &str = "beat_mismatch";
+/// Error code: a request offers more changes than [`Limits::max_changes_per_request`].
+pub const TOO_MANY_CHANGES: &str = "too_many_changes";
 
 /// Tunables of district state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,6 +177,20 @@ impl District {
             }
             for volunteer_id in &outcome.applied.volunteers {
                 match roster.volunteer(volunteer_id) {
+                    // A roster is one beat's: a volunteer of another beat in it would be
+                    // counted, exported and reviewed in the wrong place. The phone's facade
+                    // never writes one, so this is a broken or hostile client; the whole
+                    // request is refused and, as for any error before the commit, the
+                    // touched rosters are dropped from memory, so nothing of it is kept.
+                    Ok(Some(volunteer)) if volunteer.beat.as_str() != id.as_str() => {
+                        return Err(Error::BadRequest {
+                            code: BEAT_MISMATCH,
+                            message: format!(
+                                "roster {id}: volunteer {volunteer_id} is of beat {}",
+                                volunteer.beat
+                            ),
+                        });
+                    }
                     Ok(Some(volunteer)) => volunteers.push((id.clone(), volunteer)),
                     Ok(None) => {}
                     // An entry a peer wrote badly stays in the document for review; it just
@@ -225,6 +243,23 @@ impl District {
                     "{} rosters, limit {}",
                     request.rosters.len(),
                     self.config.max_rosters_per_request
+                ),
+            });
+        }
+        // The decoder leaves this count to us so that the refusal carries its own code; a
+        // well-behaved device splits its backlog across requests (`ClientSession` keeps to
+        // the same limit) and never meets it.
+        let changes: usize = request
+            .rosters
+            .iter()
+            .map(|offer| offer.changes.len())
+            .sum();
+        if changes > self.config.limits.max_changes_per_request {
+            return Err(Error::BadRequest {
+                code: TOO_MANY_CHANGES,
+                message: format!(
+                    "{changes} changes, limit {}",
+                    self.config.limits.max_changes_per_request
                 ),
             });
         }

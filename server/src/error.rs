@@ -21,6 +21,14 @@ pub enum Error {
         /// The limit in bytes.
         limit: usize,
     },
+    /// The device sent more requests than its allowance; it may try again later.
+    #[error("device {device}: too many requests, retry after {retry_after_secs} s")]
+    RateLimited {
+        /// The device.
+        device: String,
+        /// Whole seconds until the device may try again (the `Retry-After` header).
+        retry_after_secs: u64,
+    },
     /// No credential, an unknown one, or one of a revoked device.
     #[error("unauthorized")]
     Unauthorized,
@@ -105,6 +113,7 @@ impl Error {
             Error::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             Error::Invalid { .. } => (StatusCode::BAD_REQUEST, "invalid"),
             Error::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Error::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Error::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Error::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
             Error::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
@@ -154,7 +163,17 @@ impl IntoResponse for Error {
                 message,
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Error::RateLimited {
+            retry_after_secs, ..
+        } = self
+        {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs),
+            );
+        }
+        response
     }
 }
 

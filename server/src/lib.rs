@@ -4,7 +4,7 @@
 //!   current volunteers);
 //! * [`district`] — a sync request applied, durably committed, then answered;
 //! * [`auth`] and [`registration`] — credentials, roles and who may touch which roster;
-//! * [`http`] — the axum routes, [`app`] and [`run`];
+//! * [`http`] — the axum routes, [`app`] and [`run`], with [`rate_limit`] per device;
 //! * [`cli`] — the `mitan` command (serve, admin, field);
 //! * [`field`] — the command-line field client, driving the same device code as the phones.
 
@@ -15,6 +15,7 @@ mod error;
 pub mod field;
 pub mod http;
 pub mod metrics;
+pub mod rate_limit;
 pub mod registration;
 pub mod roster_cache;
 pub mod store;

@@ -8,8 +8,11 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> anyhow::Result<()> {
     let cli = mitan_server::cli::Cli::parse();
-    // MITAN_LOG takes the usual tracing filter syntax, e.g. `info` or `mitan_server=debug`.
-    let filter = EnvFilter::try_from_env("MITAN_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    // MITAN_LOG takes the usual tracing filter syntax, e.g. `info` or `mitan_server=debug`;
+    // RUST_LOG is honoured when it is absent, as operators of Rust services expect.
+    let filter = EnvFilter::try_from_env("MITAN_LOG")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new("info"));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

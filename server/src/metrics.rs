@@ -19,16 +19,19 @@ pub enum SyncStatus {
     Unauthorized,
     /// A roster the device may not touch.
     Forbidden,
+    /// Over the device's request allowance.
+    RateLimited,
     /// The server failed.
     Failed,
 }
 
 impl SyncStatus {
-    const ALL: [SyncStatus; 5] = [
+    const ALL: [SyncStatus; 6] = [
         SyncStatus::Ok,
         SyncStatus::BadRequest,
         SyncStatus::Unauthorized,
         SyncStatus::Forbidden,
+        SyncStatus::RateLimited,
         SyncStatus::Failed,
     ];
 
@@ -38,6 +41,7 @@ impl SyncStatus {
             SyncStatus::BadRequest => "bad_request",
             SyncStatus::Unauthorized => "unauthorized",
             SyncStatus::Forbidden => "forbidden",
+            SyncStatus::RateLimited => "rate_limited",
             SyncStatus::Failed => "failed",
         }
     }
@@ -46,7 +50,7 @@ impl SyncStatus {
 /// The server's metrics.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    sync_requests: [AtomicU64; 5],
+    sync_requests: [AtomicU64; 6],
     sync_bytes_in: AtomicU64,
     sync_bytes_out: AtomicU64,
     changes_merged: AtomicU64,

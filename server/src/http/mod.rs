@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 use crate::district::District;
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
+use crate::rate_limit::{SyncRate, SyncRateLimiter};
 
 pub use devices::{CodeIssued, CodeRequest, Revoked};
 pub use sync::OCTET_STREAM;
@@ -45,12 +46,18 @@ pub struct AppState {
     metrics: Arc<Metrics>,
     clock: Clock,
     body_limit: usize,
+    /// `None` when sync requests are not rate limited (benchmarks, trusted load tests).
+    sync_limiter: Option<Arc<SyncRateLimiter>>,
 }
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
             .field("body_limit", &self.body_limit)
+            .field(
+                "sync_rate",
+                &self.sync_limiter.as_ref().map(|limiter| limiter.rate()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -63,7 +70,19 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             clock: system_clock(),
             body_limit: DEFAULT_BODY_LIMIT,
+            sync_limiter: Some(Arc::new(SyncRateLimiter::new(SyncRate::default()))),
         }
+    }
+
+    /// The same state with another per-device sync rate; `None` lifts the limit.
+    pub fn with_sync_rate(mut self, rate: Option<SyncRate>) -> Self {
+        self.sync_limiter = rate.map(|rate| Arc::new(SyncRateLimiter::new(rate)));
+        self
+    }
+
+    /// The per-device sync limiter, if one is in force.
+    pub fn sync_limiter(&self) -> Option<&SyncRateLimiter> {
+        self.sync_limiter.as_deref()
     }
 
     /// The same state with another clock.

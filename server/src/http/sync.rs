@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use mitan_core::sync::SyncRequest;
+use mitan_core::sync::{Limits, SyncRequest};
 
 use super::{AppState, blocking};
 use crate::auth::{authenticate, bearer};
@@ -33,6 +33,7 @@ pub(super) async fn sync(
         }
         Err(Error::Unauthorized) => (SyncStatus::Unauthorized, 0, 0, 0),
         Err(Error::Forbidden { .. }) => (SyncStatus::Forbidden, 0, 0, 0),
+        Err(Error::RateLimited { .. }) => (SyncStatus::RateLimited, 0, 0, 0),
         Err(_) => (SyncStatus::Failed, 0, 0, 0),
     };
     let took = started.elapsed();
@@ -98,8 +99,17 @@ async fn answer(
             let district = state.lock_district();
             authenticate(district.store(), &credential)?
         };
-        // Decoding is CPU work that needs no district state: it runs outside the lock.
-        let limits = *state.lock_district().limits();
+        // Counted per device before decompressing, so a refused request costs almost nothing.
+        if let Some(limiter) = state.sync_limiter() {
+            limiter.check(&caller.device)?;
+        }
+        // Decoding is CPU work that needs no district state: it runs outside the lock. The
+        // change count is checked by `District::sync`, which names the limit in a stable code
+        // instead of the decoder's generic "malformed".
+        let limits = Limits {
+            max_changes_per_request: usize::MAX,
+            ..*state.lock_district().limits()
+        };
         let request = SyncRequest::decode(&body, &limits).map_err(|error| match error {
             mitan_core::Error::UnsupportedProtocol { .. } => Error::BadRequest {
                 code: "unsupported_protocol",

@@ -1,0 +1,148 @@
+//! The per-device limit on sync requests: a phone stuck in a loop, or a stolen credential,
+//! must not be able to keep the single district writer busy.
+//!
+//! The limit is a GCRA (`governor`) keyed by device id, checked right after authentication and
+//! before the body is decompressed, so a refused request costs one hash lookup. The keyed
+//! state grows with the number of devices that synced recently (bounded by the registered
+//! devices) and [`SyncRateLimiter::forget_idle`] drops the entries of devices back at full
+//! allowance.
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use mitan_core::model::DeviceId;
+
+use crate::error::{Error, Result};
+
+/// How many sync requests a device may make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncRate {
+    /// Requests per minute, sustained.
+    pub per_minute: NonZeroU32,
+    /// Requests allowed back to back before the sustained rate applies.
+    pub burst: NonZeroU32,
+}
+
+impl SyncRate {
+    /// `per_minute` sustained with bursts of `burst`; `None` if either is zero.
+    pub fn new(per_minute: u32, burst: u32) -> Option<Self> {
+        Some(SyncRate {
+            per_minute: NonZeroU32::new(per_minute)?,
+            burst: NonZeroU32::new(burst)?,
+        })
+    }
+}
+
+impl Default for SyncRate {
+    /// One sync takes at most `Limits::max_rounds` (8) requests, so a burst of 30 lets a phone
+    /// sync three or four times back to back (a retry after a cut connection, a supervisor
+    /// pressing the button again), while a device looping at full speed is held to one
+    /// request every two seconds.
+    fn default() -> Self {
+        SyncRate {
+            per_minute: NonZeroU32::new(30).expect("30 is not zero"),
+            burst: NonZeroU32::new(30).expect("30 is not zero"),
+        }
+    }
+}
+
+/// Counts sync requests per device.
+#[derive(Debug)]
+pub struct SyncRateLimiter {
+    limiter: DefaultKeyedRateLimiter<DeviceId>,
+    rate: SyncRate,
+}
+
+impl SyncRateLimiter {
+    /// A limiter allowing `rate` to every device.
+    pub fn new(rate: SyncRate) -> Self {
+        let quota = Quota::per_minute(rate.per_minute).allow_burst(rate.burst);
+        SyncRateLimiter {
+            limiter: RateLimiter::keyed(quota),
+            rate,
+        }
+    }
+
+    /// The rate in force.
+    pub fn rate(&self) -> SyncRate {
+        self.rate
+    }
+
+    /// Counts one request by `device`; refused with [`Error::RateLimited`] when the device
+    /// is over its allowance, saying when it may try again.
+    pub fn check(&self, device: &DeviceId) -> Result<()> {
+        self.limiter.check_key(device).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            Error::RateLimited {
+                device: device.to_string(),
+                retry_after_secs: retry_after_secs(wait),
+            }
+        })
+    }
+
+    /// Drops the state of devices whose allowance is full again; they are indistinguishable
+    /// from devices never seen.
+    pub fn forget_idle(&self) {
+        self.limiter.retain_recent();
+    }
+
+    /// How many devices the limiter holds state for.
+    pub fn tracked_devices(&self) -> usize {
+        self.limiter.len()
+    }
+}
+
+/// `Retry-After` counts whole seconds; rounding up means a client that waits as told is let in.
+fn retry_after_secs(wait: Duration) -> u64 {
+    let secs = wait.as_secs();
+    if wait.subsec_nanos() > 0 || secs == 0 {
+        secs + 1
+    } else {
+        secs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn device(name: &str) -> DeviceId {
+        name.parse().expect("a valid device id")
+    }
+
+    #[test]
+    fn a_device_over_its_burst_is_refused_and_others_are_not() {
+        let limiter = SyncRateLimiter::new(SyncRate::new(1, 2).expect("non-zero"));
+        let busy = device("dev-busy");
+        limiter.check(&busy).expect("first request");
+        limiter
+            .check(&busy)
+            .expect("second request, within the burst");
+        match limiter.check(&busy) {
+            Err(Error::RateLimited {
+                retry_after_secs, ..
+            }) => assert!((1..=60).contains(&retry_after_secs), "{retry_after_secs}"),
+            other => panic!("expected a rate limit, got {other:?}"),
+        }
+        limiter
+            .check(&device("dev-quiet"))
+            .expect("another device has its own allowance");
+        assert_eq!(limiter.tracked_devices(), 2);
+    }
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds() {
+        assert_eq!(retry_after_secs(Duration::from_millis(1)), 1);
+        assert_eq!(retry_after_secs(Duration::from_millis(1_500)), 2);
+        assert_eq!(retry_after_secs(Duration::from_secs(3)), 3);
+        assert_eq!(retry_after_secs(Duration::ZERO), 1);
+    }
+
+    #[test]
+    fn a_zero_rate_is_not_a_rate() {
+        assert!(SyncRate::new(0, 5).is_none());
+        assert!(SyncRate::new(5, 0).is_none());
+    }
+}

@@ -1,0 +1,377 @@
+//! The bounds of `POST /v1/sync`, over real HTTP on loopback: the per-device rate limit, the
+//! most changes per request, the body size limit, malformed bodies, and the rule that a
+//! roster holds only its own beat's volunteers. Every refusal stores nothing.
+
+use std::net::SocketAddr;
+use std::thread::JoinHandle;
+
+use mitan_core::demo::Generator;
+use mitan_core::model::{
+    ChangeMeta, EnrolmentRules, Roster, RosterChange, RosterId, Unit, UnitKind, VolunteerId,
+};
+use mitan_core::sync::{Limits, PROTOCOL_VERSION, RosterOffer, SyncRequest, SyncResponse};
+use mitan_server::auth::Role;
+use mitan_server::district::{BEAT_MISMATCH, District, DistrictConfig, TOO_MANY_CHANGES};
+use mitan_server::rate_limit::SyncRate;
+use mitan_server::registration::{RegisterRequest, RegisteredDevice, issue_code};
+use mitan_server::store::{ServerStore, User};
+use mitan_server::{AppState, ErrorBody, run};
+use tokio::sync::oneshot;
+
+const STATION: &str = "BSP-PS-KONI";
+const BEAT: &str = "BSP-PS-KONI-B01";
+const OTHER_BEAT: &str = "BSP-PS-KONI-B02";
+
+/// A server on its own thread and runtime, stopped when dropped.
+struct Server {
+    url: String,
+    state: AppState,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(config: DistrictConfig, rate: Option<SyncRate>, body_limit: usize) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut store = ServerStore::open(&dir.path().join("server.db")).expect("store opens");
+        for (kind, code, parent) in [
+            (UnitKind::State, "CG", None),
+            (UnitKind::Range, "CG-BSP", Some("CG")),
+            (UnitKind::District, "BSP", Some("CG-BSP")),
+            (UnitKind::Circle, "BSP-C1", Some("BSP")),
+            (UnitKind::Station, STATION, Some("BSP-C1")),
+            (UnitKind::Beat, BEAT, Some(STATION)),
+            (UnitKind::Beat, OTHER_BEAT, Some(STATION)),
+        ] {
+            store
+                .save_unit(&Unit {
+                    kind,
+                    code: code.parse().expect("valid code"),
+                    name_hi: format!("{code} हिंदी"),
+                    name_en: code.to_owned(),
+                    parent: parent.map(|parent| parent.parse().expect("valid code")),
+                    lgd_code: None,
+                })
+                .expect("unit saved");
+        }
+        for badge in ["CG-001", "CG-002"] {
+            store
+                .save_user(
+                    &User {
+                        badge: badge.parse().expect("valid badge"),
+                        name: format!("Constable {badge}"),
+                        role: Role::Constable,
+                        unit: STATION.parse().expect("valid station"),
+                        beats: vec![
+                            BEAT.parse().expect("valid beat"),
+                            OTHER_BEAT.parse().expect("valid beat"),
+                        ],
+                    },
+                    0,
+                )
+                .expect("user saved");
+        }
+        let state = AppState::new(District::new(store, config))
+            .with_sync_rate(rate)
+            .with_body_limit(body_limit);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let (ready, bound) = std::sync::mpsc::channel::<SocketAddr>();
+        let serving = state.clone();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a runtime starts");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("loopback binds");
+                ready
+                    .send(listener.local_addr().expect("bound address"))
+                    .expect("the test waits");
+                run(listener, serving, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("the server runs");
+            });
+        });
+        let address = bound.recv().expect("the server binds");
+        Server {
+            url: format!("http://{address}"),
+            state,
+            stop: Some(stop),
+            thread: Some(thread),
+            _dir: dir,
+        }
+    }
+
+    fn register(&self, badge: &str, actor: [u8; 16]) -> RegisteredDevice {
+        let code = {
+            let mut district = self.state.lock_district();
+            issue_code(
+                district.store_mut(),
+                &badge.parse().expect("valid badge"),
+                "test",
+                3_600_000,
+                self.state.now_ms(),
+            )
+            .expect("code issued")
+            .code
+        };
+        let request = RegisterRequest {
+            code,
+            actor: hex::encode(actor),
+        };
+        let (status, _, body) = post(
+            &format!("{}/v1/devices/register", self.url),
+            None,
+            "application/json",
+            &serde_json::to_vec(&request).expect("serialises"),
+        );
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        serde_json::from_slice(&body).expect("a registration reply")
+    }
+
+    fn sync(&self, device: &RegisteredDevice, body: &[u8]) -> (u16, Option<String>, Vec<u8>) {
+        post(
+            &format!("{}/v1/sync", self.url),
+            Some(&device.credential),
+            "application/octet-stream",
+            body,
+        )
+    }
+
+    /// (changes logged, volunteer rows).
+    fn counts(&self) -> (u64, u64) {
+        let district = self.state.lock_district();
+        (
+            district.store().change_log_count().expect("count"),
+            district.store().volunteer_count().expect("count"),
+        )
+    }
+
+    fn metrics(&self) -> String {
+        let mut response = ureq::get(&format!("{}/metrics", self.url))
+            .call()
+            .expect("metrics answer");
+        response.body_mut().read_to_string().expect("text")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Posts `body` and returns the status, the `Retry-After` header and the body.
+fn post(
+    url: &str,
+    credential: Option<&str>,
+    content_type: &str,
+    body: &[u8],
+) -> (u16, Option<String>, Vec<u8>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut request = agent.post(url).content_type(content_type);
+    if let Some(credential) = credential {
+        request = request.header("Authorization", &format!("Bearer {credential}"));
+    }
+    let mut response = request.send(body).expect("the server answers");
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let body = response.body_mut().read_to_vec().expect("the body reads");
+    (response.status().as_u16(), retry_after, body)
+}
+
+fn error_code(body: &[u8]) -> String {
+    let body: ErrorBody = serde_json::from_slice(body).expect("a JSON error body");
+    body.error.code
+}
+
+/// A replica of `roster` written by `actor`, with `count` enrolments whose entries name
+/// `beats[index % beats.len()]` as their beat.
+fn replica(roster: &str, actor: [u8; 16], beats: &[&str], count: usize) -> Roster {
+    let id: RosterId = roster.parse().expect("valid roster");
+    let mut replica = Roster::genesis(&id);
+    replica.set_actor(actor);
+    let mut generator = Generator::new(u64::from(actor[0]));
+    let rules = EnrolmentRules::standard(2026);
+    for index in 0..count {
+        let beat = beats[index % beats.len()];
+        let form = generator.enrolment_form(STATION, beat, &Generator::village_lgd(0, index));
+        let enrolment = form.validate(&rules).expect("demo forms are valid");
+        let meta = ChangeMeta {
+            badge: "CG-001".parse().expect("valid badge"),
+            device: "dev-test".parse().expect("valid device"),
+            device_clock_ms: 1_763_900_000_000 + index as i64,
+        };
+        let volunteer =
+            VolunteerId::from_parts(1_763_900_000_000 + index as u64, generator.next_u128());
+        replica
+            .enrol(volunteer, &enrolment, &meta)
+            .expect("enrolled");
+    }
+    replica
+}
+
+/// The request offering every change of `replica` except its genesis.
+fn request_for(replica: &mut Roster) -> Vec<u8> {
+    let genesis = Roster::genesis(replica.id()).heads();
+    let changes: Vec<RosterChange> = replica.changes_since(&genesis);
+    SyncRequest {
+        protocol: PROTOCOL_VERSION,
+        rosters: vec![RosterOffer {
+            roster: replica.id().to_string(),
+            heads: Vec::new(),
+            changes: changes.into_iter().map(|change| change.bytes).collect(),
+        }],
+    }
+    .encode()
+}
+
+fn empty_request(roster: &str) -> Vec<u8> {
+    SyncRequest {
+        protocol: PROTOCOL_VERSION,
+        rosters: vec![RosterOffer {
+            roster: roster.to_owned(),
+            heads: Vec::new(),
+            changes: Vec::new(),
+        }],
+    }
+    .encode()
+}
+
+fn reply_heads(body: &[u8]) -> Vec<[u8; 32]> {
+    let mut reply = SyncResponse::decode(body, &Limits::default()).expect("a sync reply");
+    let roster = reply.rosters.pop().expect("one roster in the reply");
+    assert_eq!(roster.refused, None);
+    assert!(roster.rejected.is_empty(), "{:?}", roster.rejected);
+    roster.server_heads
+}
+
+#[test]
+fn a_device_over_its_sync_allowance_gets_429_with_retry_after_and_others_carry_on() {
+    let server = Server::start(
+        DistrictConfig::default(),
+        SyncRate::new(1, 2),
+        mitan_server::http::DEFAULT_BODY_LIMIT,
+    );
+    let busy = server.register("CG-001", [1; 16]);
+    let quiet = server.register("CG-002", [2; 16]);
+    let request = empty_request(BEAT);
+    for _ in 0..2 {
+        let (status, _, body) = server.sync(&busy, &request);
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    }
+    let (status, retry_after, body) = server.sync(&busy, &request);
+    assert_eq!(status, 429);
+    assert_eq!(error_code(&body), "rate_limited");
+    let retry_after: u64 = retry_after
+        .expect("a Retry-After header")
+        .parse()
+        .expect("whole seconds");
+    // One request a minute: the next one is due within the minute, never now.
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+
+    let (status, _, _) = server.sync(&quiet, &request);
+    assert_eq!(status, 200, "another device keeps its own allowance");
+    assert!(
+        server
+            .metrics()
+            .contains("mitan_sync_requests_total{status=\"rate_limited\"} 1"),
+        "{}",
+        server.metrics()
+    );
+}
+
+#[test]
+fn a_request_over_the_change_limit_gets_400_too_many_changes_and_stores_nothing() {
+    let config = DistrictConfig {
+        limits: Limits {
+            max_changes_per_request: 5,
+            ..Limits::default()
+        },
+        ..DistrictConfig::default()
+    };
+    let server = Server::start(config, None, mitan_server::http::DEFAULT_BODY_LIMIT);
+    let device = server.register("CG-001", [3; 16]);
+
+    let mut six = replica(BEAT, [3; 16], &[BEAT], 6);
+    let (status, _, body) = server.sync(&device, &request_for(&mut six));
+    assert_eq!(status, 400);
+    assert_eq!(error_code(&body), TOO_MANY_CHANGES);
+    assert_eq!(server.counts(), (0, 0));
+
+    let mut five = replica(BEAT, [3; 16], &[BEAT], 5);
+    let (status, _, body) = server.sync(&device, &request_for(&mut five));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(server.counts(), (5, 5));
+}
+
+#[test]
+fn an_enrolment_naming_another_beat_is_refused_and_nothing_of_the_request_is_kept() {
+    let server = Server::start(
+        DistrictConfig::default(),
+        None,
+        mitan_server::http::DEFAULT_BODY_LIMIT,
+    );
+    let device = server.register("CG-001", [4; 16]);
+
+    // Three enrolments of the roster's own beat, then one naming the station's other beat.
+    let mut mixed = replica(BEAT, [4; 16], &[BEAT, BEAT, BEAT, OTHER_BEAT], 4);
+    let (status, _, body) = server.sync(&device, &request_for(&mut mixed));
+    assert_eq!(status, 400);
+    assert_eq!(error_code(&body), BEAT_MISMATCH);
+    assert_eq!(server.counts(), (0, 0));
+
+    // The refused request left nothing in memory either: the next sync of the good three
+    // yields exactly their heads, not heads that still include the refused change.
+    let mut good = replica(BEAT, [4; 16], &[BEAT], 3);
+    let (status, _, body) = server.sync(&device, &request_for(&mut good));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(reply_heads(&body), good.heads());
+    assert_eq!(server.counts(), (3, 3));
+}
+
+#[test]
+fn an_oversize_body_gets_413_over_real_http_and_stores_nothing() {
+    let server = Server::start(DistrictConfig::default(), None, 4 * 1024);
+    let device = server.register("CG-001", [5; 16]);
+    let (status, _, body) = server.sync(&device, &vec![7u8; 64 * 1024]);
+    assert_eq!(status, 413);
+    assert_eq!(error_code(&body), "payload_too_large");
+    assert_eq!(server.counts(), (0, 0));
+}
+
+#[test]
+fn a_request_cut_in_half_gets_400_and_stores_nothing() {
+    let server = Server::start(
+        DistrictConfig::default(),
+        None,
+        mitan_server::http::DEFAULT_BODY_LIMIT,
+    );
+    let device = server.register("CG-001", [6; 16]);
+    let whole = request_for(&mut replica(BEAT, [6; 16], &[BEAT], 10));
+    let (status, _, body) = server.sync(&device, &whole[..whole.len() / 2]);
+    assert_eq!(status, 400);
+    assert_eq!(error_code(&body), "malformed_body");
+    assert_eq!(server.counts(), (0, 0));
+
+    let (status, _, _) = server.sync(&device, &whole);
+    assert_eq!(status, 200, "the whole request still goes through");
+    assert_eq!(server.counts(), (10, 10));
+}
