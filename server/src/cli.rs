@@ -10,6 +10,7 @@ use mitan_core::model::{EnrolmentForm, Unit, UnitCode, UnitKind};
 use mitan_core::store::VolunteerFilter;
 
 use crate::auth::{Role, parse_badge, random_bytes};
+use crate::demo;
 use crate::district::{District, DistrictConfig};
 use crate::error::{Error, Result};
 use crate::field;
@@ -41,9 +42,14 @@ pub enum Command {
 /// `mitan serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The database file; created and migrated if missing.
-    #[arg(long, env = "MITAN_DB")]
-    pub db: PathBuf,
+    /// The database file; created and migrated if missing. With `--demo`, defaults to
+    /// `./mitan-demo.db`.
+    #[arg(long, env = "MITAN_DB", required_unless_present = "demo")]
+    pub db: Option<PathBuf>,
+    /// Fill a demo district (stations, beats, villages, users, and a few hundred volunteers
+    /// enrolled by simulated phones over HTTP) and serve it. Refuses a non-demo database.
+    #[arg(long)]
+    pub demo: bool,
     /// The address to listen on.
     #[arg(long, env = "MITAN_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -218,7 +224,22 @@ pub fn execute(cli: Cli) -> Result<()> {
 }
 
 fn serve(args: ServeArgs) -> Result<()> {
-    let store = ServerStore::open(&args.db)?;
+    let db = match (&args.db, args.demo) {
+        (Some(db), _) => db.clone(),
+        (None, true) => PathBuf::from(demo::DEFAULT_DEMO_DB),
+        (None, false) => {
+            return Err(Error::Invalid {
+                field: "db",
+                reason: "give --db or MITAN_DB".into(),
+            });
+        }
+    };
+    let (store, demo_db) = if args.demo {
+        let (store, found) = demo::open_demo_db(&db, system_clock()())?;
+        (store, Some(found))
+    } else {
+        (ServerStore::open(&db)?, None)
+    };
     let config = DistrictConfig {
         cached_rosters: args.cached_rosters,
         ..DistrictConfig::default()
@@ -231,8 +252,51 @@ fn serve(args: ServeArgs) -> Result<()> {
         .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen).await?;
+        if let Some(found) = demo_db {
+            // The simulated phones need the server answering, so they start once it is bound;
+            // connections wait in the listen backlog until `run` accepts them.
+            let url = demo::local_url(listener.local_addr()?);
+            let filling = state.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Err(error) = demo_fill(&url, &filling, &db, found) {
+                    tracing::error!(%error, "demo fill failed");
+                }
+            });
+        }
         run(listener, state, shutdown_signal()).await
     })
+}
+
+/// Fills the demo database if it needs it, then prints where to look.
+fn demo_fill(url: &str, state: &AppState, db: &Path, found: demo::DemoDb) -> Result<()> {
+    let fill = match found {
+        demo::DemoDb::Filled => None,
+        demo::DemoDb::Fresh | demo::DemoDb::Unfilled => {
+            tracing::info!("enrolling the demo volunteers through simulated phones");
+            Some(demo::fill(
+                url,
+                state,
+                &demo::devices_dir(db),
+                demo::DEMO_SEED,
+            )?)
+        }
+    };
+    let plan = demo::district();
+    let badge = plan.constables[0].badge.clone();
+    let code = {
+        let now_ms = state.now_ms();
+        let mut district = state.lock_district();
+        registration::issue_code(
+            district.store_mut(),
+            &parse_badge(&badge)?,
+            "demo",
+            DEFAULT_CODE_TTL_MS,
+            now_ms,
+        )?
+        .code
+    };
+    println!("{}", demo::guide(url, db, fill.as_ref(), (&badge, &code)));
+    Ok(())
 }
 
 /// Completes on Ctrl-C or, on Unix, SIGTERM (what systemd and container runtimes send).

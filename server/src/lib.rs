@@ -5,11 +5,12 @@
 //! * [`district`] — a sync request applied, durably committed, then answered;
 //! * [`auth`] and [`registration`] — credentials, roles and who may touch which roster;
 //! * [`http`] — the axum routes, [`app`] and [`run`], with [`rate_limit`] per device;
-//! * [`cli`] — the `mitan` command (serve, admin, field);
+//! * [`cli`] — the `mitan` command (serve, admin, field), and [`demo`] for `serve --demo`;
 //! * [`field`] — the command-line field client, driving the same device code as the phones.
 
 pub mod auth;
 pub mod cli;
+pub mod demo;
 pub mod district;
 mod error;
 pub mod field;

@@ -1,0 +1,571 @@
+//! `mitan serve --demo`: a realistic demo district, so that a newcomer sees real data at once.
+//!
+//! The hierarchy and the users are written into the store directly, as `mitan admin` would.
+//! The volunteers are not: once the server listens, simulated field devices register with
+//! one-time codes and sync to the server's own address over HTTP, through
+//! [`crate::field`] and the core's `Device`, exactly as phones do. What the demo shows about
+//! the change log, the volunteer rows and the reports is therefore what phones would produce.
+//!
+//! The district is called "Mitan Nagar (demo)" with code [`DEMO_DISTRICT`], so that no one
+//! mistakes a screenshot of it for a real district, and so that [`open_demo_db`] can tell a
+//! demo database from a real one and refuse to write into the latter.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use mitan_core::demo::Generator;
+use mitan_core::device::Moment;
+use mitan_core::model::{Decision, Unit, UnitKind, VolunteerId};
+use mitan_core::store::VolunteerFilter;
+
+use crate::auth::Role;
+use crate::error::{Error, Result};
+use crate::field;
+use crate::http::AppState;
+use crate::registration::issue_code;
+use crate::store::{ServerStore, User};
+
+/// The demo district's code; its presence marks a database as the demo's.
+pub const DEMO_DISTRICT: &str = "DEMO";
+
+/// Where `mitan serve --demo` keeps its database unless told otherwise.
+pub const DEFAULT_DEMO_DB: &str = "mitan-demo.db";
+
+/// The seed of the demo's names and phone numbers: every demo looks the same.
+pub const DEMO_SEED: u64 = 2024;
+
+/// A station of the demo: its circle, its outpost, and three beats of two villages each.
+struct StationPlan {
+    code: &'static str,
+    name: (&'static str, &'static str),
+    circle: &'static str,
+    outpost: (&'static str, &'static str),
+    /// Villages by beat, as (Devanagari, Latin); the third beat sits under the outpost.
+    villages: [[(&'static str, &'static str); 2]; 3],
+    /// The in-charge and three constables, one per beat, as (badge, name).
+    incharge: (&'static str, &'static str),
+    constables: [(&'static str, &'static str); 3],
+}
+
+const CIRCLES: [(&str, &str, &str); 2] = [
+    ("DEMO-C-CITY", "नगर अनुभाग", "City circle"),
+    ("DEMO-C-RURAL", "ग्रामीण अनुभाग", "Rural circle"),
+];
+
+const STATIONS: [StationPlan; 3] = [
+    StationPlan {
+        code: "DEMO-PS-KONI",
+        name: ("थाना कोनी", "Koni police station"),
+        circle: "DEMO-C-CITY",
+        outpost: ("सेंदरी चौकी", "Sendri outpost"),
+        villages: [
+            [("कोनी", "Koni"), ("लोफंदी", "Lofandi")],
+            [("बिरकोना", "Birkona"), ("घुटकू", "Ghutku")],
+            [("सेंदरी", "Sendri"), ("बेलतरा", "Beltara")],
+        ],
+        incharge: ("CG-2101", "निरीक्षक सुरेश वर्मा (Suresh Verma)"),
+        constables: [
+            ("CG-4101", "आरक्षक रमेश साहू (Ramesh Sahu)"),
+            ("CG-4102", "आरक्षक सुनीता ध्रुव (Sunita Dhruw)"),
+            ("CG-4103", "आरक्षक अनिल यादव (Anil Yadav)"),
+        ],
+    },
+    StationPlan {
+        code: "DEMO-PS-SARKANDA",
+        name: ("थाना सरकंडा", "Sarkanda police station"),
+        circle: "DEMO-C-CITY",
+        outpost: ("मोपका चौकी", "Mopka outpost"),
+        villages: [
+            [("सिरगिट्टी", "Sirgitti"), ("खमतराई", "Khamtarai")],
+            [("उसलापुर", "Uslapur"), ("गतौरी", "Gatauri")],
+            [("मोपका", "Mopka"), ("लखराम", "Lakhram")],
+        ],
+        incharge: ("CG-2102", "उप निरीक्षक गीता पटेल (Gita Patel)"),
+        constables: [
+            ("CG-4201", "आरक्षक मोहन निषाद (Mohan Nishad)"),
+            ("CG-4202", "आरक्षक कविता मरकाम (Kavita Markam)"),
+            ("CG-4203", "आरक्षक दिनेश कश्यप (Dinesh Kashyap)"),
+        ],
+    },
+    StationPlan {
+        code: "DEMO-PS-SIPAT",
+        name: ("थाना सीपत", "Sipat police station"),
+        circle: "DEMO-C-RURAL",
+        outpost: ("मस्तूरी चौकी", "Masturi outpost"),
+        villages: [
+            [("सीपत", "Seepat"), ("जोंधरा", "Jondhra")],
+            [("धूमा", "Dhuma"), ("सकरी", "Sakri")],
+            [("मस्तूरी", "Masturi"), ("रतनपुर", "Ratanpur")],
+        ],
+        incharge: ("CG-2103", "निरीक्षक राजेश सिंह (Rajesh Singh)"),
+        constables: [
+            ("CG-4301", "आरक्षक संजय कुमार (Sanjay Kumar)"),
+            ("CG-4302", "आरक्षक पूजा वर्मा (Pooja Verma)"),
+            ("CG-4303", "आरक्षक विकास साहू (Vikas Sahu)"),
+        ],
+    },
+];
+
+/// The officers above the stations, as (badge, name, role, unit).
+const OFFICERS: [(&str, &str, Role, &str); 4] = [
+    (
+        "CG-1101",
+        "उप पुलिस अधीक्षक अंजलि सिंह (Anjali Singh)",
+        Role::CircleOfficer,
+        "DEMO-C-CITY",
+    ),
+    (
+        "CG-1102",
+        "उप पुलिस अधीक्षक मनोज पटेल (Manoj Patel)",
+        Role::CircleOfficer,
+        "DEMO-C-RURAL",
+    ),
+    (
+        "CG-0001",
+        "पुलिस अधीक्षक लक्ष्मी कश्यप (Lakshmi Kashyap)",
+        Role::DistrictAdmin,
+        DEMO_DISTRICT,
+    ),
+    (
+        "CG-9001",
+        "लेखा परीक्षक राकेश यादव (Rakesh Yadav)",
+        Role::Auditor,
+        DEMO_DISTRICT,
+    ),
+];
+
+/// A constable of the demo and the beat they enrol in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoConstable {
+    /// Badge.
+    pub badge: String,
+    /// Station.
+    pub station: String,
+    /// Their one beat.
+    pub beat: String,
+    /// The LGD codes of the beat's villages.
+    pub villages: Vec<String>,
+}
+
+/// The demo district: every unit and user, and which constable works where.
+#[derive(Debug, Clone)]
+pub struct DemoDistrict {
+    /// Units from the state down to the villages, parents first.
+    pub units: Vec<Unit>,
+    /// Every user.
+    pub users: Vec<User>,
+    /// The constables, whose simulated phones enrol the volunteers.
+    pub constables: Vec<DemoConstable>,
+    /// The station in-charges, whose simulated phones verify some of them.
+    pub incharges: Vec<String>,
+    /// The district admin (SP), whose device credential the guide prints for the reports.
+    pub admin: String,
+}
+
+fn code<T: std::str::FromStr>(text: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    text.parse()
+        .expect("the demo's codes and badges are written to be valid")
+}
+
+fn unit(
+    kind: UnitKind,
+    unit_code: &str,
+    name: (&str, &str),
+    parent: Option<&str>,
+    lgd: Option<&str>,
+) -> Unit {
+    Unit {
+        kind,
+        code: code(unit_code),
+        name_hi: name.0.to_owned(),
+        name_en: name.1.to_owned(),
+        parent: parent.map(code),
+        lgd_code: lgd.map(code),
+    }
+}
+
+/// The demo district, the same on every call.
+pub fn district() -> DemoDistrict {
+    let mut units = vec![
+        unit(
+            UnitKind::State,
+            "CG",
+            ("छत्तीसगढ़", "Chhattisgarh"),
+            None,
+            None,
+        ),
+        unit(
+            UnitKind::Range,
+            "CG-BSP",
+            ("बिलासपुर रेंज", "Bilaspur range"),
+            Some("CG"),
+            None,
+        ),
+        unit(
+            UnitKind::District,
+            DEMO_DISTRICT,
+            ("मितान नगर (डेमो)", "Mitan Nagar (demo)"),
+            Some("CG-BSP"),
+            None,
+        ),
+    ];
+    for (circle, name_hi, name_en) in CIRCLES {
+        units.push(unit(
+            UnitKind::Circle,
+            circle,
+            (name_hi, name_en),
+            Some(DEMO_DISTRICT),
+            None,
+        ));
+    }
+    let mut users = Vec::new();
+    let mut constables = Vec::new();
+    let mut incharges = Vec::new();
+    let mut beat_index = 0;
+    for station in &STATIONS {
+        units.push(unit(
+            UnitKind::Station,
+            station.code,
+            station.name,
+            Some(station.circle),
+            None,
+        ));
+        let outpost = format!("{}-OP1", station.code);
+        units.push(unit(
+            UnitKind::Outpost,
+            &outpost,
+            station.outpost,
+            Some(station.code),
+            None,
+        ));
+        for (index, villages) in station.villages.iter().enumerate() {
+            let beat = format!("{}-B{:02}", station.code, index + 1);
+            // Two beats hang off the station, the third off its outpost: both shapes occur.
+            let parent = if index == 2 { &outpost } else { station.code };
+            let (first_hi, first_en) = villages[0];
+            units.push(unit(
+                UnitKind::Beat,
+                &beat,
+                (&format!("{first_hi} बीट"), &format!("{first_en} beat")),
+                Some(parent),
+                None,
+            ));
+            let mut lgd_codes = Vec::new();
+            for (village_index, name) in villages.iter().enumerate() {
+                let lgd = Generator::village_lgd(beat_index, village_index);
+                units.push(unit(
+                    UnitKind::Village,
+                    &format!("{beat}-V{}", village_index + 1),
+                    *name,
+                    Some(&beat),
+                    Some(&lgd),
+                ));
+                lgd_codes.push(lgd);
+            }
+            let (badge, name) = station.constables[index];
+            users.push(User {
+                badge: code(badge),
+                name: name.to_owned(),
+                role: Role::Constable,
+                unit: code(station.code),
+                beats: vec![code(&beat)],
+            });
+            constables.push(DemoConstable {
+                badge: badge.to_owned(),
+                station: station.code.to_owned(),
+                beat,
+                villages: lgd_codes,
+            });
+            beat_index += 1;
+        }
+        let (badge, name) = station.incharge;
+        users.push(User {
+            badge: code(badge),
+            name: name.to_owned(),
+            role: Role::StationIncharge,
+            unit: code(station.code),
+            beats: Vec::new(),
+        });
+        incharges.push(badge.to_owned());
+    }
+    for (badge, name, role, unit_code) in OFFICERS {
+        users.push(User {
+            badge: code(badge),
+            name: name.to_owned(),
+            role,
+            unit: code(unit_code),
+            beats: Vec::new(),
+        });
+    }
+    DemoDistrict {
+        units,
+        users,
+        constables,
+        incharges,
+        admin: OFFICERS[2].0.to_owned(),
+    }
+}
+
+/// What [`open_demo_db`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoDb {
+    /// A new database: the hierarchy is written, the volunteers are yet to be enrolled.
+    Fresh,
+    /// The demo's hierarchy is there but no volunteer yet (an earlier fill was interrupted).
+    Unfilled,
+    /// A demo database already filled: it is served as it is.
+    Filled,
+}
+
+/// Opens the demo database at `path`, creating it with the demo hierarchy if it is missing or
+/// empty. A database holding anything but the demo district is refused untouched beyond
+/// SQLite's own opening, so a mistyped path never mixes demo people into a real district.
+pub fn open_demo_db(path: &Path, now_ms: i64) -> Result<(ServerStore, DemoDb)> {
+    let fresh = std::fs::metadata(path).map_or(true, |meta| meta.len() == 0);
+    let mut store = ServerStore::open(path)?;
+    if fresh {
+        save_hierarchy(&mut store, &district(), now_ms)?;
+        return Ok((store, DemoDb::Fresh));
+    }
+    if store.unit_kind(&code(DEMO_DISTRICT))? != Some(UnitKind::District) {
+        return Err(Error::Invalid {
+            field: "db",
+            reason: format!(
+                "{} is not a demo database; the demo refuses to write into it (give another \
+                 path, or serve it without --demo)",
+                path.display()
+            ),
+        });
+    }
+    if store.volunteer_count()? == 0 {
+        Ok((store, DemoDb::Unfilled))
+    } else {
+        Ok((store, DemoDb::Filled))
+    }
+}
+
+/// Writes every unit and user of `district`, as `mitan admin add-unit` and `add-user` do.
+pub fn save_hierarchy(store: &mut ServerStore, district: &DemoDistrict, now_ms: i64) -> Result<()> {
+    for unit in &district.units {
+        store.save_unit(unit)?;
+    }
+    for user in &district.users {
+        store.save_user(user, now_ms)?;
+    }
+    Ok(())
+}
+
+/// What the simulated devices did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DemoFill {
+    /// Devices registered over HTTP.
+    pub devices: usize,
+    /// Volunteers enrolled on the constables' phones.
+    pub enrolled: u64,
+    /// Volunteers verified on the in-charges' phones.
+    pub verified: u64,
+    /// Syncs run, and the round trips and bytes they took.
+    pub syncs: u32,
+    /// Round trips over all syncs.
+    pub round_trips: u32,
+    /// Bytes sent by the devices.
+    pub bytes_up: u64,
+    /// Bytes received by the devices.
+    pub bytes_down: u64,
+    /// The district admin's device credential, for the reports.
+    pub admin_credential: String,
+}
+
+/// Registers a simulated device for `badge`: a one-time code from the store, then
+/// `POST /v1/devices/register` to the server at `url`, as a phone does.
+fn register(state: &AppState, url: &str, badge: &str, dir: &Path) -> Result<field::FieldProfile> {
+    let issued = {
+        let now_ms = state.now_ms();
+        let mut district = state.lock_district();
+        issue_code(
+            district.store_mut(),
+            &code(badge),
+            "demo",
+            3_600_000,
+            now_ms,
+        )?
+    };
+    field::register(url, &issued.code, dir)
+}
+
+/// Enrols the demo's volunteers through simulated phones syncing with the server at `url`
+/// over HTTP, then has each in-charge verify about half of their station's people. Device
+/// stores are kept under `devices_dir`, one folder per device, so they can be looked into.
+///
+/// The phones' clocks claim the enrolments happened over the last two days, as in a
+/// two-day drive; the server records its own receipt time beside each claim.
+pub fn fill(url: &str, state: &AppState, devices_dir: &Path, seed: u64) -> Result<DemoFill> {
+    let plan = district();
+    let mut generator = Generator::new(seed);
+    let mut done = DemoFill::default();
+    let now_ms = state.now_ms();
+    let drive_start_ms = now_ms - 2 * 86_400_000;
+    let moment = |generator: &mut Generator, step: i64| Moment {
+        now_ms: drive_start_ms + step * 97_000,
+        random: generator.next_u128(),
+    };
+    let mut step = 0;
+    for constable in &plan.constables {
+        let dir = devices_dir.join(&constable.badge);
+        register(state, url, &constable.badge, &dir)?;
+        done.devices += 1;
+        let (mut device, profile) = field::open_device(&dir)?;
+        // Around the quota of 25: some constables fall short, some go beyond.
+        let count = 18 + generator.below(23);
+        // Two syncs per phone, as when a constable comes back to the station mid-drive.
+        for half in [count / 2, count - count / 2] {
+            for _ in 0..half {
+                let village =
+                    &constable.villages[generator.below(constable.villages.len() as u64) as usize];
+                let form = generator.enrolment_form(&constable.station, &constable.beat, village);
+                step += 1;
+                device.enrol(&form, moment(&mut generator, step))?;
+                done.enrolled += 1;
+            }
+            sync(&mut device, &profile, state, &mut done)?;
+        }
+    }
+    for incharge in &plan.incharges {
+        let dir = devices_dir.join(incharge);
+        register(state, url, incharge, &dir)?;
+        done.devices += 1;
+        let (mut device, profile) = field::open_device(&dir)?;
+        // The first sync pulls the station's rosters; the second carries the verifications.
+        sync(&mut device, &profile, state, &mut done)?;
+        let pending: Vec<VolunteerId> = device
+            .list(&VolunteerFilter {
+                status: Some("pending".into()),
+                ..VolunteerFilter::default()
+            })?
+            .into_iter()
+            .map(|row| row.id)
+            .collect();
+        for id in pending.iter().step_by(2) {
+            step += 1;
+            device.review(id, Decision::Verify, moment(&mut generator, step))?;
+            done.verified += 1;
+        }
+        sync(&mut device, &profile, state, &mut done)?;
+    }
+    let admin = register(state, url, &plan.admin, &devices_dir.join(&plan.admin))?;
+    done.devices += 1;
+    done.admin_credential = admin.device.credential;
+    Ok(done)
+}
+
+fn sync(
+    device: &mut mitan_core::device::Device,
+    profile: &field::FieldProfile,
+    state: &AppState,
+    done: &mut DemoFill,
+) -> Result<()> {
+    let mut transport = profile.transport();
+    let report = device.sync(&mut transport, state.now_ms())?;
+    done.syncs += 1;
+    done.round_trips += report.round_trips;
+    done.bytes_up += report.bytes_up;
+    done.bytes_down += report.bytes_down;
+    Ok(())
+}
+
+/// The address to reach a server listening on `address` from the same machine.
+pub fn local_url(address: SocketAddr) -> String {
+    let mut address = address;
+    if address.ip().is_unspecified() {
+        address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    format!("http://{address}")
+}
+
+/// The report endpoints the guide points at.
+pub const REPORT_PATHS: [&str; 5] = [
+    "/v1/reports/progress",
+    "/v1/reports/coverage",
+    "/v1/reports/review-queue",
+    "/v1/reports/duplicates",
+    "/v1/reports/programmes",
+];
+
+/// What `mitan serve --demo` prints once the demo is ready: where to look, and a one-time
+/// code to register one's own field client.
+pub fn guide(url: &str, db: &Path, fill: Option<&DemoFill>, code_for: (&str, &str)) -> String {
+    let plan = district();
+    let count = |kind: UnitKind| plan.units.iter().filter(|unit| unit.kind == kind).count();
+    let mut out = String::new();
+    let _ = writeln!(out, "Mitan demo: Mitan Nagar (demo) district at {url}");
+    let _ = writeln!(out, "  database: {}", db.display());
+    let _ = writeln!(
+        out,
+        "  {} circles, {} stations, {} outposts, {} beats, {} villages, {} users",
+        count(UnitKind::Circle),
+        count(UnitKind::Station),
+        count(UnitKind::Outpost),
+        count(UnitKind::Beat),
+        count(UnitKind::Village),
+        plan.users.len()
+    );
+    match fill {
+        Some(fill) => {
+            let _ = writeln!(
+                out,
+                "  {} volunteers enrolled and {} verified by {} simulated phones, in {} syncs \
+                 over HTTP ({} round trips, {} bytes up, {} bytes down)",
+                fill.enrolled,
+                fill.verified,
+                fill.devices,
+                fill.syncs,
+                fill.round_trips,
+                fill.bytes_up,
+                fill.bytes_down
+            );
+            let _ = writeln!(out, "\nLook:");
+            let _ = writeln!(out, "  curl {url}/healthz");
+            let _ = writeln!(out, "  curl {url}/metrics");
+            for path in REPORT_PATHS {
+                let _ = writeln!(
+                    out,
+                    "  curl -H 'Authorization: Bearer {}' {url}{path}",
+                    fill.admin_credential
+                );
+            }
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  (filled on an earlier run; device credentials are in the phones' folders \
+                 beside the database)"
+            );
+            let _ = writeln!(out, "\nLook:\n  curl {url}/healthz\n  curl {url}/metrics");
+        }
+    }
+    let (badge, registration_code) = code_for;
+    let _ = writeln!(
+        out,
+        "\nPlay a phone (constable {badge}; the code works once, for 24 hours):\n  \
+         mitan field --dir ./my-phone register --server {url} --code {registration_code}\n  \
+         mitan field --dir ./my-phone enrol --name-hi 'रमेश साहू' --phone 9876543210 \
+         --gender male --age 34 --village {} --household 'मकान नं. 12'\n  \
+         mitan field --dir ./my-phone sync",
+        plan.constables[0].villages[0]
+    );
+    out
+}
+
+/// The folder beside `db` holding the simulated phones' stores.
+pub fn devices_dir(db: &Path) -> PathBuf {
+    let mut name = db
+        .file_name()
+        .map(|name| name.to_os_string())
+        .unwrap_or_default();
+    name.push(".phones");
+    db.with_file_name(name)
+}

@@ -1,0 +1,205 @@
+//! The demo district: its hierarchy and users land in the store, its volunteers arrive through
+//! simulated phones syncing over real HTTP (so the change log names their devices), and a
+//! database that is not the demo's is refused.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::thread::JoinHandle;
+
+use mitan_core::model::UnitKind;
+use mitan_server::auth::Role;
+use mitan_server::demo::{self, DemoDb};
+use mitan_server::district::{District, DistrictConfig};
+use mitan_server::store::{ServerStore, User};
+use mitan_server::{AppState, run};
+use tokio::sync::oneshot;
+
+struct Server {
+    url: String,
+    state: AppState,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(store: ServerStore) -> Self {
+        let state = AppState::new(District::new(store, DistrictConfig::default()));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let (ready, bound) = std::sync::mpsc::channel();
+        let serving = state.clone();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a runtime starts");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("loopback binds");
+                ready
+                    .send(listener.local_addr().expect("bound"))
+                    .expect("the test waits");
+                run(listener, serving, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("the server runs");
+            });
+        });
+        let address = bound.recv().expect("the server binds");
+        Server {
+            url: demo::local_url(address),
+            state,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// (rows, distinct devices, rows whose device belongs to a constable or in-charge) of the
+/// change log, read straight from the database file as an auditor's tool would.
+fn change_log_authors(db: &Path) -> (i64, i64, i64) {
+    let connection = rusqlite::Connection::open_with_flags(
+        db,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .expect("the database opens read-only");
+    connection
+        .query_row(
+            "SELECT count(*), count(DISTINCT c.device_id),
+                    sum(u.role IN ('constable', 'station_incharge'))
+             FROM change_log c
+             JOIN device d ON d.id = c.device_id
+             JOIN user u ON u.badge = d.badge AND u.badge = c.badge",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .expect("the change log is readable")
+}
+
+#[test]
+fn the_demo_district_is_filled_by_simulated_phones_syncing_over_http() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("mitan-demo.db");
+    let (store, found) = demo::open_demo_db(&db, 1_763_900_000_000).expect("a fresh demo db");
+    assert_eq!(found, DemoDb::Fresh);
+    let server = Server::start(store);
+
+    let fill = demo::fill(
+        &server.url,
+        &server.state,
+        &demo::devices_dir(&db),
+        demo::DEMO_SEED,
+    )
+    .expect("the simulated phones enrol and sync");
+
+    let plan = demo::district();
+    let kinds = |kind: UnitKind| plan.units.iter().filter(|unit| unit.kind == kind).count();
+    assert_eq!(kinds(UnitKind::Station), 3);
+    assert_eq!(kinds(UnitKind::Outpost), 3);
+    assert_eq!(kinds(UnitKind::Beat), 9);
+    assert_eq!(kinds(UnitKind::Village), 18);
+    let roles: HashSet<Role> = plan.users.iter().map(|user| user.role).collect();
+    assert_eq!(roles.len(), Role::ALL.len(), "every role has someone");
+    {
+        let district = server.state.lock_district();
+        for unit in &plan.units {
+            assert_eq!(
+                district.store().unit_kind(&unit.code).expect("readable"),
+                Some(unit.kind),
+                "{}",
+                unit.code
+            );
+        }
+        for user in &plan.users {
+            let stored: User = district
+                .store()
+                .load_user(&user.badge)
+                .expect("readable")
+                .expect("every demo user is stored");
+            assert_eq!(stored.role, user.role);
+        }
+        assert!(
+            (200..=500).contains(&fill.enrolled),
+            "a few hundred volunteers: {}",
+            fill.enrolled
+        );
+        assert_eq!(
+            district.store().volunteer_count().expect("count"),
+            fill.enrolled
+        );
+        let verified = district
+            .store()
+            .volunteer_statuses()
+            .expect("statuses")
+            .into_iter()
+            .filter(|(_, status)| status == "verified")
+            .count() as u64;
+        assert_eq!(verified, fill.verified);
+        assert!(verified > 0);
+    }
+    // Nine constables and three in-charges synced, plus the SP's device that only registered.
+    assert_eq!(fill.devices, 13);
+    let (rows, devices, by_field_staff) = change_log_authors(&db);
+    assert_eq!(rows as u64, fill.enrolled + fill.verified);
+    assert_eq!(devices, 12, "every change came from a simulated phone");
+    assert_eq!(by_field_staff, rows);
+    // Each constable synced twice and each in-charge twice: every sync took one round trip.
+    assert_eq!(fill.syncs, 24);
+    assert_eq!(fill.round_trips, fill.syncs);
+
+    let guide = demo::guide(&server.url, &db, Some(&fill), ("CG-4101", "abcd-efgh-ijkl"));
+    for path in [
+        "/healthz",
+        "/metrics",
+        "/v1/reports/progress",
+        "abcd-efgh-ijkl",
+    ] {
+        assert!(guide.contains(path), "{guide}");
+    }
+    drop(server);
+
+    let (_, again) = demo::open_demo_db(&db, 1_763_900_000_000).expect("the demo db reopens");
+    assert_eq!(again, DemoDb::Filled, "a filled demo is served as it is");
+}
+
+#[test]
+fn the_demo_refuses_a_database_that_is_not_the_demos() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("district.db");
+    {
+        let mut store = ServerStore::open(&db).expect("store opens");
+        store
+            .save_unit(&mitan_core::model::Unit {
+                kind: UnitKind::State,
+                code: "CG".parse().expect("valid"),
+                name_hi: "छत्तीसगढ़".into(),
+                name_en: "Chhattisgarh".into(),
+                parent: None,
+                lgd_code: None,
+            })
+            .expect("unit saved");
+    }
+    let error = demo::open_demo_db(&db, 0).expect_err("a real district is refused");
+    assert!(error.to_string().contains("not a demo database"), "{error}");
+    let store = ServerStore::open(&db).expect("store opens");
+    assert_eq!(
+        store
+            .unit_kind(&demo::DEMO_DISTRICT.parse().expect("valid"))
+            .expect("readable"),
+        None,
+        "nothing of the demo was written"
+    );
+}
