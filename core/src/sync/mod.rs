@@ -4,6 +4,7 @@
 
 mod client;
 mod hub;
+mod packing;
 mod serve;
 mod wire;
 

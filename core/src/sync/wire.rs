@@ -1,4 +1,5 @@
-//! The sync messages and their encoding: postcard, then zstd.
+//! The sync messages and their encoding: postcard, then zstd. Lists of changes are packed
+//! (`packing`) so the hashes that chain them are not sent twice.
 //!
 //! Every exchange is self-contained (PITFALLS: Automerge's own sync protocol assumes a
 //! reliable, in-order transport, and HTTP over 2G is neither). A request carries what the
@@ -56,6 +57,7 @@ pub struct RosterOffer {
     /// The device's heads; empty when the device has nothing (a new or reinstalled phone).
     pub heads: Vec<Hash>,
     /// Encoded changes, in causal order.
+    #[serde(with = "super::packing::changes")]
     pub changes: Vec<Vec<u8>>,
 }
 
@@ -79,6 +81,7 @@ pub struct RosterReply {
     /// change is stored durably.
     pub rejected: Vec<RejectedChange>,
     /// Changes the device lacks, in causal order.
+    #[serde(with = "super::packing::changes")]
     pub changes: Vec<Vec<u8>>,
     /// The whole roster as a saved document, sent instead of changes to a device that has
     /// nothing.
