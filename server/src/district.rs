@@ -7,7 +7,7 @@
 //! the reply built. Any failure before the commit drops the touched rosters from memory, so
 //! memory never holds a change the database does not.
 
-use mitan_core::model::{Roster, RosterId, Volunteer, inspect_change};
+use mitan_core::model::{Roster, RosterId, Status, Volunteer, inspect_change};
 use mitan_core::sync::{
     Limits, OfferOutcome, PROTOCOL_VERSION, SyncRequest, SyncResponse, apply_offer, reply_to_offer,
 };
@@ -106,7 +106,13 @@ impl District {
         self.rosters.len()
     }
 
-    fn take_roster(&mut self, id: &RosterId) -> Result<Roster> {
+    /// Puts back a roster taken with [`District::take_roster`], once what was written into it
+    /// is committed (supervisor actions, `crate::supervisor`).
+    pub(crate) fn keep_roster(&mut self, roster: Roster) {
+        self.rosters.insert(roster);
+    }
+
+    pub(crate) fn take_roster(&mut self, id: &RosterId) -> Result<Roster> {
         if let Some(roster) = self.rosters.take(id) {
             return Ok(roster);
         }
@@ -191,6 +197,9 @@ impl District {
                             ),
                         });
                     }
+                    // A volunteer moved to another beat keeps an entry here; their row
+                    // follows the live copy in the target beat (`roster/transfer.rs`).
+                    Ok(Some(volunteer)) if matches!(volunteer.status, Status::Moved { .. }) => {}
                     Ok(Some(volunteer)) => volunteers.push((id.clone(), volunteer)),
                     Ok(None) => {}
                     // An entry a peer wrote badly stays in the document for review; it just

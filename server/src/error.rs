@@ -62,6 +62,18 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A row of an imported file was refused; nothing of the file was stored.
+    #[error("line {line}: {field}: {code}: {reason}")]
+    BadRow {
+        /// The line of the file, counting the header as line 1.
+        line: u64,
+        /// The column.
+        field: &'static str,
+        /// A stable code, e.g. `unknown_parent`.
+        code: &'static str,
+        /// What was wrong, for a person.
+        reason: String,
+    },
     /// The server store failed.
     #[error("store: {0}")]
     Storage(#[from] rusqlite::Error),
@@ -112,6 +124,7 @@ impl Error {
         match self {
             Error::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             Error::Invalid { .. } => (StatusCode::BAD_REQUEST, "invalid"),
+            Error::BadRow { code, .. } => (StatusCode::BAD_REQUEST, code),
             Error::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Error::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Error::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
@@ -144,6 +157,12 @@ pub struct ErrorDetail {
     pub code: String,
     /// A message for people; never internal detail on a 5xx.
     pub message: String,
+    /// The field refused, when the error is about one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The line of an imported file, when the error is about one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
 }
 
 impl IntoResponse for Error {
@@ -157,10 +176,17 @@ impl IntoResponse for Error {
             tracing::debug!(error = %self, status = status.as_u16(), "request refused");
             self.to_string()
         };
+        let (field, line) = match &self {
+            Error::Invalid { field, .. } => (Some((*field).to_owned()), None),
+            Error::BadRow { field, line, .. } => (Some((*field).to_owned()), Some(*line)),
+            _ => (None, None),
+        };
         let body = ErrorBody {
             error: ErrorDetail {
                 code: code.to_owned(),
                 message,
+                field,
+                line,
             },
         };
         let mut response = (status, Json(body)).into_response();

@@ -5,21 +5,27 @@
 //! * [`district`] — a sync request applied, durably committed, then answered;
 //! * [`auth`] and [`registration`] — credentials, roles and who may touch which roster;
 //! * [`http`] — the axum routes, [`app`] and [`run`], with [`rate_limit`] per device;
+//! * [`admin`], [`reports`], [`supervisor`] and [`exports`] — hierarchy and targets, district
+//!   reports, supervisors' actions written into rosters, and WhatsApp-ready lists;
 //! * [`cli`] — the `mitan` command (serve, admin, field), and [`demo`] for `serve --demo`;
 //! * [`field`] — the command-line field client, driving the same device code as the phones.
 
+pub mod admin;
 pub mod auth;
 pub mod cli;
 pub mod demo;
 pub mod district;
 mod error;
+pub mod exports;
 pub mod field;
 pub mod http;
 pub mod metrics;
 pub mod rate_limit;
 pub mod registration;
+pub mod reports;
 pub mod roster_cache;
 pub mod store;
+pub mod supervisor;
 
 pub use error::{Error, ErrorBody, ErrorDetail, Result};
 pub use http::{AppState, app, run};

@@ -23,6 +23,8 @@ pub enum Action {
     Withdraw,
     /// A camera was registered.
     Camera,
+    /// A supervisor moved a volunteer between beats (recorded in both rosters).
+    Move,
 }
 
 /// The author of a change: the person, the device, and the device's clock.

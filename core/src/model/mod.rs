@@ -29,7 +29,7 @@ pub use invalid::{Field, Invalid, InvalidCode};
 pub use programme::Programme;
 pub use review::{Decision, Review, Withdrawal, WithdrawalChannel};
 pub use roster::{
-    Applied, ChangeInfo, ChangeRecord, Malformed, Roster, RosterChange, SCHEMA_VERSION,
+    Applied, ChangeInfo, ChangeRecord, Malformed, Roster, RosterChange, SCHEMA_VERSION, Transfer,
     inspect_change,
 };
 pub use unit::{Unit, UnitKind};

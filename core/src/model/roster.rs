@@ -63,6 +63,11 @@ const PERSONAL: &str = "personal";
 const PROGRAMMES: &str = "programmes";
 const REVIEW: &str = "review";
 const WITHDRAWN: &str = "withdrawn";
+const MOVED: &str = "moved";
+const MOVED_FROM: &str = "moved_from";
+
+mod transfer;
+pub use transfer::Transfer;
 
 /// The id and raw bytes of one change, as stored and as sent over the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -803,6 +808,7 @@ fn read_volunteer(
     };
     let reader = Reader { doc, obj: entry };
     let withdrawn = reader.scalar(WITHDRAWN).is_some();
+    let moved = transfer::moved_to(&reader);
     let personal_map = reader.child(PERSONAL).ok_or(malformed(Field::Phone))?;
     let personal_reader = Reader {
         doc,
@@ -810,7 +816,7 @@ fn read_volunteer(
     };
 
     let mut conflicts = Vec::new();
-    let personal = if withdrawn {
+    let personal = if withdrawn || moved.is_some() {
         None
     } else {
         let guardian = match personal_reader.string("guardian_name") {
@@ -873,6 +879,8 @@ fn read_volunteer(
     let review = Review::winner(reviews);
     let status = if withdrawn {
         Status::Withdrawn
+    } else if let Some(to) = moved {
+        Status::Moved { to }
     } else {
         review
             .as_ref()

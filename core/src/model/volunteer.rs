@@ -173,6 +173,13 @@ pub enum Status {
     DuplicateOf(VolunteerId),
     /// The volunteer withdrew consent; their personal fields are no longer shown.
     Withdrawn,
+    /// A supervisor moved the volunteer to another beat, whose roster now holds them under
+    /// the same id; this roster keeps the entry without personal fields (see
+    /// `roster/transfer.rs`).
+    Moved {
+        /// The beat they moved to.
+        to: UnitCode,
+    },
 }
 
 impl Status {
@@ -184,6 +191,7 @@ impl Status {
             Status::Rejected { .. } => "rejected",
             Status::DuplicateOf(_) => "duplicate",
             Status::Withdrawn => "withdrawn",
+            Status::Moved { .. } => "moved",
         }
     }
 }

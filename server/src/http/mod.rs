@@ -1,8 +1,12 @@
 //! The HTTP API: routes, shared state, and the bridge from async handlers to the blocking
 //! SQLite and Automerge work, which never runs on the async executor.
 
+mod admin;
 mod devices;
+mod exports;
 mod operations;
+mod reports;
+mod review;
 mod sync;
 
 use std::future::Future;
@@ -19,7 +23,10 @@ use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::rate_limit::{SyncRate, SyncRateLimiter};
 
+pub use admin::{CampaignView, Campaigns};
 pub use devices::{CodeIssued, CodeRequest, Revoked};
+pub use exports::PARTS_HEADER;
+pub use review::{DuplicateRequest, MoveRequest, RejectRequest};
 pub use sync::OCTET_STREAM;
 
 /// The largest sync body accepted by default: a day of a busy constable's enrolments is tens
@@ -158,6 +165,24 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/devices/register", post(devices::register))
         .route("/v1/devices/{id}/revoke", post(devices::revoke))
         .route("/v1/registration-codes", post(devices::issue_code))
+        .route("/v1/reports/progress", get(reports::progress))
+        .route("/v1/reports/coverage", get(reports::coverage))
+        .route("/v1/reports/review-queue", get(reports::review_queue))
+        .route("/v1/reports/duplicates", get(reports::duplicates))
+        .route("/v1/reports/programmes", get(reports::programmes))
+        .route("/v1/volunteers/{id}/verify", post(review::verify))
+        .route("/v1/volunteers/{id}/reject", post(review::reject))
+        .route("/v1/volunteers/{id}/duplicate", post(review::duplicate))
+        .route("/v1/volunteers/{id}/move", post(review::move_volunteer))
+        .route("/v1/exports", get(exports::export))
+        .route("/v1/exports/log", get(exports::log))
+        .route("/v1/admin/hierarchy", post(admin::import_hierarchy))
+        .route("/v1/admin/users", post(admin::import_users))
+        .route(
+            "/v1/admin/campaigns",
+            get(admin::campaigns).put(admin::save_campaign),
+        )
+        .route("/v1/admin/targets", axum::routing::put(admin::save_target))
         .route("/healthz", get(operations::healthz))
         .route("/metrics", get(operations::metrics))
         .layer(DefaultBodyLimit::max(body_limit))

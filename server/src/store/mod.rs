@@ -5,10 +5,14 @@
 //! Like the phone's store it runs in WAL mode with `synchronous=FULL`, and a sync is
 //! acknowledged only after the transaction holding its changes has committed.
 
+mod admin;
 mod devices;
 mod directory;
+mod exports;
+mod reports;
 mod rosters;
 mod schema;
+mod supervision;
 
 use std::path::Path;
 use std::time::Duration;
@@ -21,6 +25,11 @@ pub use devices::{DeviceRecord, IssuedCode, Registration};
 pub use directory::{NewUnit, User};
 pub use rosters::{ReceivedChange, RosterCounts};
 pub use schema::SCHEMA_VERSION;
+
+pub use admin::{StoredCampaign, StoredTarget};
+pub use exports::{ExportLogEntry, ExportRow, ExportTaken};
+pub use reports::{EmployeeRow, KeyedCounts, UnitRow, VillageCounts, VolunteerBrief};
+pub use supervision::{ActionRecord, SupervisorDevice};
 
 /// The server's database.
 #[derive(Debug)]
@@ -47,6 +56,7 @@ impl ServerStore {
         connection.pragma_update(None, "synchronous", "FULL")?;
         connection.pragma_update(None, "foreign_keys", true)?;
         connection.busy_timeout(Duration::from_secs(5))?;
+        register_functions(&connection)?;
         schema::migrate(&mut connection)?;
         Ok(ServerStore { connection })
     }
@@ -64,6 +74,23 @@ impl ServerStore {
             .query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
         Ok(verdict == "ok")
     }
+}
+
+/// Registers the SQL functions the schema uses (see migration 002): they must exist on every
+/// connection before a volunteer row is written or a key index is read.
+fn register_functions(connection: &Connection) -> Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    connection.create_scalar_function(
+        "mitan_phonetic_key",
+        1,
+        // Deterministic: SQLite may only index a generated column whose function is.
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |context| {
+            let name: Option<String> = context.get(0)?;
+            Ok(name.map(|name| mitan_core::model::validate::phonetic_key(&name)))
+        },
+    )?;
+    Ok(())
 }
 
 /// Runs a `SELECT count(*)`; SQLite counts are never negative, so the conversion holds.

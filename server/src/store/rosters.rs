@@ -170,7 +170,7 @@ impl ServerStore {
 
 /// Upserts the current rows of `volunteers`. A withdrawn volunteer keeps a row without
 /// personal fields, so counts and history still see them.
-fn save_volunteers(
+pub(super) fn save_volunteers(
     transaction: &Transaction<'_>,
     volunteers: &[(RosterId, Volunteer)],
     now_ms: i64,

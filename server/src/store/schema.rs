@@ -7,7 +7,10 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// Migrations in order; the schema version is the number applied.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/001_initial.sql"),
+    include_str!("../../migrations/002_targets_supervision_exports.sql"),
+];
 
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -52,6 +55,7 @@ mod tests {
     #[test]
     fn migrating_twice_changes_nothing() {
         let mut connection = Connection::open_in_memory().expect("in-memory database");
+        super::super::register_functions(&connection).expect("functions register");
         migrate(&mut connection).expect("first migration");
         let once = schema_of(&connection);
         migrate(&mut connection).expect("second migration is a no-op");

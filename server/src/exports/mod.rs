@@ -1,0 +1,420 @@
+//! Exports: a unit's roster as CSV, and WhatsApp-ready lists (group lists in parts of at most
+//! 1,024 members, broadcast lists of at most 256) as CSV or as vCard 3.0 for a contacts
+//! import. Only verified people are exported unless the caller asks for pending ones too;
+//! withdrawn people only on request, and never into a WhatsApp list (they have no number on
+//! record). Rejected, duplicate and moved entries are never exported. Every export is logged
+//! with who took it.
+
+pub mod vcard;
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Role;
+use crate::error::{Error, Result};
+use crate::store::{ExportRow, ExportTaken, ServerStore, User};
+
+/// WhatsApp's cap on a group's members.
+pub const GROUP_LIMIT: u32 = 1_024;
+/// WhatsApp's cap on a broadcast list's contacts.
+pub const BROADCAST_LIMIT: u32 = 256;
+
+/// What an export asks for (the query string of `GET /v1/exports`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportQuery {
+    /// The unit (any level) whose volunteers are exported.
+    pub unit: String,
+    /// Only this programme.
+    #[serde(default)]
+    pub programme: Option<String>,
+    /// `roster` (every field, CSV; the default), `group` or `broadcast`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// `csv` (the default) or `vcard` (lists only).
+    #[serde(default)]
+    pub format: Option<String>,
+    /// Include people not yet verified.
+    #[serde(default)]
+    pub include_unverified: bool,
+    /// Include people who withdrew (roster exports only; their personal fields are blank).
+    #[serde(default)]
+    pub include_withdrawn: bool,
+    /// Only this part of a list (1-based).
+    #[serde(default)]
+    pub part: Option<u32>,
+    /// Members per part, at most the WhatsApp cap (the cap if absent).
+    #[serde(default)]
+    pub part_size: Option<u32>,
+}
+
+/// The kind of export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportKind {
+    /// Every field of every volunteer, CSV.
+    Roster,
+    /// A WhatsApp group list.
+    Group,
+    /// A WhatsApp broadcast list.
+    Broadcast,
+}
+
+impl ExportKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ExportKind::Roster => "roster",
+            ExportKind::Group => "group",
+            ExportKind::Broadcast => "broadcast",
+        }
+    }
+}
+
+/// A file ready to hand over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Export {
+    /// Its media type.
+    pub content_type: &'static str,
+    /// A file name for `Content-Disposition`.
+    pub filename: String,
+    /// The content.
+    pub body: String,
+    /// People in it.
+    pub rows: u64,
+    /// Parts the whole list has (1 for a roster export).
+    pub parts: u32,
+}
+
+fn display_name(row: &ExportRow) -> String {
+    match (&row.name_devanagari, &row.name_latin) {
+        (Some(deva), Some(latin)) => format!("{deva} ({latin})"),
+        (Some(name), None) | (None, Some(name)) => name.clone(),
+        (None, None) => String::new(),
+    }
+}
+
+/// Makes an export for `user` and logs it.
+pub fn export(
+    store: &mut ServerStore,
+    user: &User,
+    requested_via: &str,
+    query: &ExportQuery,
+    now_ms: i64,
+) -> Result<Export> {
+    if !matches!(
+        user.role,
+        Role::StationIncharge | Role::CircleOfficer | Role::DistrictAdmin
+    ) {
+        // Exports carry names and numbers: they go to the officers who run the groups. An
+        // auditor reads the export log instead.
+        return Err(Error::Forbidden {
+            reason: format!("a {} does not take exports", user.role),
+        });
+    }
+    let kind = match query.kind.as_deref().unwrap_or("roster") {
+        "roster" => ExportKind::Roster,
+        "group" => ExportKind::Group,
+        "broadcast" => ExportKind::Broadcast,
+        other => {
+            return Err(Error::Invalid {
+                field: "kind",
+                reason: format!("{other:?} is not roster, group or broadcast"),
+            });
+        }
+    };
+    let vcard = match query.format.as_deref().unwrap_or("csv") {
+        "csv" => false,
+        "vcard" if kind != ExportKind::Roster => true,
+        other => {
+            return Err(Error::Invalid {
+                field: "format",
+                reason: format!("{other:?} is not a format for a {} export", kind.as_str()),
+            });
+        }
+    };
+    let unit = query.unit.parse().map_err(|_| Error::Invalid {
+        field: "unit",
+        reason: format!("{:?} is not a unit code", query.unit),
+    })?;
+    if store.unit_kind(&unit)?.is_none() {
+        return Err(Error::NotFound {
+            what: "unit",
+            id: unit.to_string(),
+        });
+    }
+    if !store.unit_is_within(&unit, &user.unit)? {
+        return Err(Error::Forbidden {
+            reason: format!("{unit} is outside {}", user.unit),
+        });
+    }
+    let programme = query
+        .programme
+        .as_deref()
+        .filter(|text| !text.is_empty())
+        .map(|text| {
+            text.parse::<mitan_core::model::Programme>()
+                .map(|programme| programme.to_string())
+                .map_err(|_| Error::Invalid {
+                    field: "programme",
+                    reason: format!("{text:?} is not a programme code"),
+                })
+        })
+        .transpose()?;
+    let mut statuses = vec!["verified"];
+    if query.include_unverified {
+        statuses.push("pending");
+    }
+    if query.include_withdrawn && kind == ExportKind::Roster {
+        statuses.push("withdrawn");
+    }
+    let beats: Vec<String> = store
+        .beats_within(&unit)?
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let rows = store.export_rows(&beats, &statuses, programme.as_deref())?;
+    let stem = match &programme {
+        Some(programme) => format!("{unit}-{programme}"),
+        None => unit.to_string(),
+    };
+
+    let export = if kind == ExportKind::Roster {
+        Export {
+            content_type: "text/csv; charset=utf-8",
+            filename: format!("{stem}.csv"),
+            body: roster_csv(&rows)?,
+            rows: rows.len() as u64,
+            parts: 1,
+        }
+    } else {
+        let cap = if kind == ExportKind::Group {
+            GROUP_LIMIT
+        } else {
+            BROADCAST_LIMIT
+        };
+        let part_size = query.part_size.unwrap_or(cap);
+        if part_size == 0 || part_size > cap {
+            return Err(Error::Invalid {
+                field: "part_size",
+                reason: format!("a {} part holds 1 to {cap} people", kind.as_str()),
+            });
+        }
+        // One entry per number: a person enrolled twice is still one contact.
+        let mut seen = std::collections::HashSet::new();
+        let contacts: Vec<&ExportRow> = rows
+            .iter()
+            .filter(|row| {
+                row.phone
+                    .as_ref()
+                    .is_some_and(|phone| seen.insert(phone.clone()))
+            })
+            .collect();
+        let parts: Vec<&[&ExportRow]> = contacts.chunks(part_size as usize).collect();
+        let total = u32::try_from(parts.len()).unwrap_or(u32::MAX).max(1);
+        let chosen: Vec<(u32, &[&ExportRow])> = match query.part {
+            Some(part) if part == 0 || part > total => {
+                return Err(Error::Invalid {
+                    field: "part",
+                    reason: format!("the list has {total} part(s)"),
+                });
+            }
+            Some(part) => vec![(part, parts.get(part as usize - 1).copied().unwrap_or(&[]))],
+            None => (1..).zip(parts.iter().copied()).collect(),
+        };
+        let list_name = format!("Mitan {stem} {}", kind.as_str());
+        let count: usize = chosen.iter().map(|(_, members)| members.len()).sum();
+        let suffix = query
+            .part
+            .map_or(String::new(), |part| format!("-part{part}"));
+        if vcard {
+            Export {
+                content_type: "text/vcard; charset=utf-8",
+                filename: format!("{stem}-{}{suffix}.vcf", kind.as_str()),
+                body: vcard::cards(&list_name, &chosen),
+                rows: count as u64,
+                parts: total,
+            }
+        } else {
+            Export {
+                content_type: "text/csv; charset=utf-8",
+                filename: format!("{stem}-{}{suffix}.csv", kind.as_str()),
+                body: list_csv(&chosen)?,
+                rows: count as u64,
+                parts: total,
+            }
+        }
+    };
+    store.save_export_log(
+        &ExportTaken {
+            badge: user.badge.to_string(),
+            role: user.role.to_string(),
+            requested_via: requested_via.to_owned(),
+            kind: kind.as_str().to_owned(),
+            format: if vcard { "vcard" } else { "csv" }.to_owned(),
+            unit: unit.to_string(),
+            programme,
+            include_unverified: query.include_unverified,
+            include_withdrawn: query.include_withdrawn,
+            part: query.part,
+            rows: export.rows,
+        },
+        now_ms,
+    )?;
+    tracing::info!(by = %user.badge, unit = %unit, kind = kind.as_str(), rows = export.rows, "export taken");
+    Ok(export)
+}
+
+fn csv_error(error: impl std::fmt::Display) -> Error {
+    Error::Worker(format!("csv: {error}"))
+}
+
+fn finish(writer: csv::Writer<Vec<u8>>) -> Result<String> {
+    let bytes = writer.into_inner().map_err(csv_error)?;
+    String::from_utf8(bytes).map_err(csv_error)
+}
+
+fn roster_csv(rows: &[ExportRow]) -> Result<String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record([
+            "volunteer_id",
+            "name_devanagari",
+            "name_latin",
+            "phone",
+            "gender",
+            "household",
+            "village_lgd",
+            "beat",
+            "station",
+            "status",
+            "programmes",
+            "enrolled_by",
+            "enrolled_at_ms",
+        ])
+        .map_err(csv_error)?;
+    for row in rows {
+        writer
+            .write_record([
+                row.id.as_str(),
+                row.name_devanagari.as_deref().unwrap_or_default(),
+                row.name_latin.as_deref().unwrap_or_default(),
+                row.phone.as_deref().unwrap_or_default(),
+                row.gender.as_str(),
+                row.household.as_deref().unwrap_or_default(),
+                row.village.as_str(),
+                row.beat.as_str(),
+                row.station.as_str(),
+                row.status.as_str(),
+                row.programmes.as_str(),
+                row.enrolled_by.as_str(),
+                &row.enrolled_at_ms.to_string(),
+            ])
+            .map_err(csv_error)?;
+    }
+    finish(writer)
+}
+
+fn list_csv(parts: &[(u32, &[&ExportRow])]) -> Result<String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record([
+            "part",
+            "name",
+            "phone",
+            "beat",
+            "village_lgd",
+            "volunteer_id",
+        ])
+        .map_err(csv_error)?;
+    for (part, members) in parts {
+        for row in *members {
+            writer
+                .write_record([
+                    part.to_string().as_str(),
+                    &display_name(row),
+                    row.phone.as_deref().unwrap_or_default(),
+                    &row.beat,
+                    &row.village,
+                    &row.id,
+                ])
+                .map_err(csv_error)?;
+        }
+    }
+    finish(writer)
+}
+
+/// A line of the export log, as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportLogLine {
+    /// Sequence number; pass as `before` to page back.
+    pub seq: i64,
+    /// Who took it.
+    pub badge: String,
+    /// Their role.
+    pub role: String,
+    /// The device the request came from, or `cli`.
+    pub requested_via: String,
+    /// `roster`, `group` or `broadcast`.
+    pub kind: String,
+    /// `csv` or `vcard`.
+    pub format: String,
+    /// The unit.
+    pub unit: String,
+    /// The programme.
+    pub programme: Option<String>,
+    /// Whether pending people were included.
+    pub include_unverified: bool,
+    /// Whether withdrawn people were included.
+    pub include_withdrawn: bool,
+    /// The part taken.
+    pub part: Option<u32>,
+    /// People in it.
+    pub rows: u64,
+    /// When, by the server clock.
+    pub at_ms: i64,
+}
+
+/// `GET /v1/exports/log`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportLog {
+    /// Newest first.
+    pub exports: Vec<ExportLogLine>,
+}
+
+/// The query of the export log.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportLogQuery {
+    /// At most this many lines (100 if absent, at most 1,000).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// Only lines older than this sequence number.
+    #[serde(default)]
+    pub before: Option<i64>,
+}
+
+/// The export log, for auditors and district admins.
+pub fn log(store: &ServerStore, user: &User, query: &ExportLogQuery) -> Result<ExportLog> {
+    if !matches!(user.role, Role::Auditor | Role::DistrictAdmin) {
+        return Err(Error::Forbidden {
+            reason: format!("a {} does not read the export log", user.role),
+        });
+    }
+    let limit = query.limit.unwrap_or(100).clamp(1, 1_000);
+    let exports = store
+        .load_export_log(limit, query.before)?
+        .into_iter()
+        .map(|entry| ExportLogLine {
+            seq: entry.seq,
+            badge: entry.taken.badge,
+            role: entry.taken.role,
+            requested_via: entry.taken.requested_via,
+            kind: entry.taken.kind,
+            format: entry.taken.format,
+            unit: entry.taken.unit,
+            programme: entry.taken.programme,
+            include_unverified: entry.taken.include_unverified,
+            include_withdrawn: entry.taken.include_withdrawn,
+            part: entry.taken.part,
+            rows: entry.taken.rows,
+            at_ms: entry.at_ms,
+        })
+        .collect();
+    Ok(ExportLog { exports })
+}

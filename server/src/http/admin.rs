@@ -1,0 +1,170 @@
+//! `/v1/admin/…`: hierarchy and user imports (CSV bodies), campaigns and targets. Writes are
+//! for the district admin; every authenticated caller may list campaigns.
+
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::HeaderMap;
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::reports::{caller, credential};
+use crate::admin::{self, CampaignSpec, ImportSummary, TargetSpec};
+use crate::auth::{Caller, Role};
+use crate::error::{Error, Result};
+use crate::store::ServerStore;
+
+fn json_body<T>(body: std::result::Result<Json<T>, JsonRejection>) -> Result<T> {
+    body.map(|Json(value)| value)
+        .map_err(|rejection| Error::BadRequest {
+            code: "malformed_body",
+            message: rejection.body_text(),
+        })
+}
+
+fn district_admin(store: &ServerStore, credential: &str) -> Result<Caller> {
+    let caller = caller(store, credential)?;
+    if caller.user.role != Role::DistrictAdmin {
+        return Err(Error::Forbidden {
+            reason: format!("a {} does not administer the district", caller.user.role),
+        });
+    }
+    Ok(caller)
+}
+
+/// `POST /v1/admin/hierarchy`, body `text/csv`.
+pub(super) async fn import_hierarchy(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Json<ImportSummary>> {
+    let credential = credential(&headers)?;
+    let summary = state
+        .with_district(move |district, _| {
+            district_admin(district.store(), &credential)?;
+            admin::import_hierarchy(district.store_mut(), &body)
+        })
+        .await?;
+    Ok(Json(summary))
+}
+
+/// `POST /v1/admin/users`, body `text/csv`.
+pub(super) async fn import_users(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Json<ImportSummary>> {
+    let credential = credential(&headers)?;
+    let summary = state
+        .with_district(move |district, now_ms| {
+            district_admin(district.store(), &credential)?;
+            admin::import_users(district.store_mut(), &body, now_ms)
+        })
+        .await?;
+    Ok(Json(summary))
+}
+
+/// A campaign as listed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CampaignView {
+    /// The campaign.
+    #[serde(flatten)]
+    pub campaign: CampaignSpec,
+    /// Its explicit targets.
+    pub targets: Vec<TargetSpec>,
+}
+
+/// `GET /v1/admin/campaigns`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Campaigns {
+    /// Newest first.
+    pub campaigns: Vec<CampaignView>,
+}
+
+/// `PUT /v1/admin/campaigns`.
+pub(super) async fn save_campaign(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: std::result::Result<Json<CampaignSpec>, JsonRejection>,
+) -> Result<Json<CampaignSpec>> {
+    let credential = credential(&headers)?;
+    let spec = json_body(body)?;
+    let saved = state
+        .with_district(move |district, now_ms| {
+            let caller = district_admin(district.store(), &credential)?;
+            let campaign = admin::check_campaign(&spec)?;
+            district
+                .store_mut()
+                .save_campaign(&campaign, caller.user.badge.as_str(), now_ms)?;
+            Ok(spec)
+        })
+        .await?;
+    Ok(Json(saved))
+}
+
+/// `PUT /v1/admin/targets`.
+pub(super) async fn save_target(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: std::result::Result<Json<TargetSpec>, JsonRejection>,
+) -> Result<Json<TargetSpec>> {
+    let credential = credential(&headers)?;
+    let spec = json_body(body)?;
+    let saved = state
+        .with_district(move |district, now_ms| {
+            let caller = district_admin(district.store(), &credential)?;
+            admin::set_target(
+                district.store_mut(),
+                &spec,
+                caller.user.badge.as_str(),
+                now_ms,
+            )?;
+            Ok(spec)
+        })
+        .await?;
+    Ok(Json(saved))
+}
+
+/// `GET /v1/admin/campaigns`.
+pub(super) async fn campaigns(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Campaigns>> {
+    let credential = credential(&headers)?;
+    let campaigns = state
+        .with_district(move |district, _| {
+            caller(district.store(), &credential)?;
+            let store = district.store();
+            store
+                .load_campaigns()?
+                .into_iter()
+                .map(|campaign| {
+                    let targets = store
+                        .load_targets(&campaign.code)?
+                        .into_iter()
+                        .map(|target| {
+                            let unit = target.subject_kind == "unit";
+                            TargetSpec {
+                                campaign: campaign.code.clone(),
+                                unit: unit.then(|| target.subject.clone()),
+                                badge: (!unit).then_some(target.subject),
+                                volunteers: target.volunteers,
+                            }
+                        })
+                        .collect();
+                    Ok(CampaignView {
+                        campaign: CampaignSpec {
+                            code: campaign.code,
+                            name: campaign.name,
+                            programme: campaign.programme,
+                            starts_on: campaign.starts_on,
+                            ends_on: campaign.ends_on,
+                        },
+                        targets,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()
+        })
+        .await?;
+    Ok(Json(Campaigns { campaigns }))
+}

@@ -1,0 +1,715 @@
+//! District state as JSON reports: progress of every unit and employee against its target,
+//! household coverage per village, the pending-review queue, duplicate candidates, and counts
+//! per programme. Each caller sees only the units under their own (a constable: their beats
+//! and their own work).
+//!
+//! The counts come from SQL over the volunteer rows, grouped by beat, employee or village; the
+//! hierarchy (hundreds to a few thousand units) is rolled up in memory.
+//!
+//! Default targets, from the domain brief, when a campaign sets none explicitly:
+//! 25 per employee (Bilaspur's Cyber Mitan), 25 per constable working a beat, 100 per
+//! outpost and 200 per station (the Bihar order); a circle, district, range or state is the
+//! sum of the units under it. The "one per household" goal is the coverage report.
+
+pub mod window;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Role;
+use crate::error::{Error, Result};
+use crate::store::{ServerStore, UnitRow, User, VolunteerBrief};
+use window::{Day, Window};
+
+/// Volunteers each employee is asked to enrol.
+pub const PER_EMPLOYEE: u64 = 25;
+/// Volunteers each station is asked for.
+pub const PER_STATION: u64 = 200;
+/// Volunteers each outpost is asked for.
+pub const PER_OUTPOST: u64 = 100;
+/// Longest page of the review queue.
+pub const MAX_QUEUE_PAGE: u32 = 1_000;
+
+/// The query every report takes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportQuery {
+    /// Count only within this campaign's window and programme.
+    #[serde(default)]
+    pub campaign: Option<String>,
+    /// Count only this programme (when the campaign does not fix one).
+    #[serde(default)]
+    pub programme: Option<String>,
+    /// Page size of the review queue (100 if absent, at most 1,000).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// Rows of the review queue to skip.
+    #[serde(default)]
+    pub offset: Option<u32>,
+}
+
+/// What was counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counted {
+    /// The campaign, if any.
+    pub campaign: Option<String>,
+    /// The programme, or every programme.
+    pub programme: Option<String>,
+    /// First day counted (India time), if bounded.
+    pub starts_on: Option<String>,
+    /// Last day counted, if bounded.
+    pub ends_on: Option<String>,
+}
+
+struct Filter {
+    counted: Counted,
+    window: Window,
+}
+
+fn resolve(store: &ServerStore, query: &ReportQuery) -> Result<Filter> {
+    let programme = query
+        .programme
+        .as_deref()
+        .filter(|text| !text.is_empty())
+        .map(|text| {
+            text.parse::<mitan_core::model::Programme>()
+                .map(|programme| programme.to_string())
+                .map_err(|_| Error::Invalid {
+                    field: "programme",
+                    reason: format!("{text:?} is not a programme code"),
+                })
+        })
+        .transpose()?;
+    let Some(code) = query.campaign.as_deref().filter(|text| !text.is_empty()) else {
+        return Ok(Filter {
+            counted: Counted {
+                campaign: None,
+                programme,
+                starts_on: None,
+                ends_on: None,
+            },
+            window: Window::ALL,
+        });
+    };
+    let campaign = store.load_campaign(code)?.ok_or_else(|| Error::NotFound {
+        what: "campaign",
+        id: code.to_owned(),
+    })?;
+    let corrupt = |_| Error::Corrupt {
+        what: "campaign",
+        reason: format!("{code}: stored date does not parse"),
+    };
+    let window = Window::days(
+        campaign.starts_on.parse::<Day>().map_err(corrupt)?,
+        campaign.ends_on.parse::<Day>().map_err(corrupt)?,
+    )?;
+    Ok(Filter {
+        counted: Counted {
+            campaign: Some(campaign.code),
+            programme: campaign.programme.or(programme),
+            starts_on: Some(campaign.starts_on),
+            ends_on: Some(campaign.ends_on),
+        },
+        window,
+    })
+}
+
+/// The hierarchy, in memory.
+#[derive(Debug)]
+pub struct Tree {
+    units: HashMap<String, UnitRow>,
+    children: HashMap<String, Vec<String>>,
+}
+
+impl Tree {
+    /// Loads the hierarchy.
+    pub fn load(store: &ServerStore) -> Result<Tree> {
+        let rows = store.load_units()?;
+        let mut children: HashMap<String, Vec<String>> = HashMap::new();
+        for row in &rows {
+            if let Some(parent) = &row.parent {
+                children
+                    .entry(parent.clone())
+                    .or_default()
+                    .push(row.code.clone());
+            }
+        }
+        Ok(Tree {
+            units: rows
+                .into_iter()
+                .map(|row| (row.code.clone(), row))
+                .collect(),
+            children,
+        })
+    }
+
+    /// `code` and every unit under it, depth first in code order.
+    fn subtree(&self, code: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![code.to_owned()];
+        while let Some(next) = stack.pop() {
+            if !self.units.contains_key(&next) {
+                continue;
+            }
+            if let Some(children) = self.children.get(&next) {
+                let mut sorted = children.clone();
+                sorted.sort();
+                stack.extend(sorted.into_iter().rev());
+            }
+            out.push(next);
+        }
+        out
+    }
+
+    fn kind(&self, code: &str) -> Option<&str> {
+        self.units.get(code).map(|unit| unit.kind.as_str())
+    }
+
+    /// The station a beat or outpost lies in.
+    pub fn station_of(&self, code: &str) -> Option<String> {
+        let mut current = self.units.get(code)?;
+        for _ in 0..16 {
+            if current.kind == "station" {
+                return Some(current.code.clone());
+            }
+            current = self.units.get(current.parent.as_deref()?)?;
+        }
+        None
+    }
+}
+
+/// What one caller may see.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// Units shown, depth first.
+    units: Vec<String>,
+    unit_set: HashSet<String>,
+    beats: HashSet<String>,
+    /// Whether the scope is every beat of the database (no SQL filter needed).
+    everything: bool,
+    /// A constable sees only their own employee line.
+    only_employee: Option<String>,
+}
+
+impl Scope {
+    /// The scope of `user`.
+    pub fn of(user: &User, tree: &Tree) -> Scope {
+        let units: Vec<String> = if user.role == Role::Constable {
+            user.beats.iter().map(ToString::to_string).collect()
+        } else {
+            tree.subtree(user.unit.as_str())
+        };
+        let beats: HashSet<String> = units
+            .iter()
+            .filter(|code| tree.kind(code) == Some("beat"))
+            .cloned()
+            .collect();
+        let all_beats = tree
+            .units
+            .values()
+            .filter(|unit| unit.kind == "beat")
+            .count();
+        Scope {
+            unit_set: units.iter().cloned().collect(),
+            everything: user.role != Role::Constable && beats.len() == all_beats,
+            units,
+            beats,
+            only_employee: (user.role == Role::Constable).then(|| user.badge.to_string()),
+        }
+    }
+
+    /// Whether `beat` is within the scope.
+    pub fn has_beat(&self, beat: &str) -> bool {
+        self.beats.contains(beat)
+    }
+
+    /// Whether the unit `code` is within the scope.
+    pub fn has_unit(&self, code: &str) -> bool {
+        self.unit_set.contains(code)
+    }
+
+    fn beat_filter(&self) -> Option<Vec<String>> {
+        if self.everything {
+            None
+        } else {
+            let mut beats: Vec<String> = self.beats.iter().cloned().collect();
+            beats.sort();
+            Some(beats)
+        }
+    }
+}
+
+fn percent(done: u64, target: u64) -> Option<f64> {
+    (target > 0).then(|| (done as f64 * 1000.0 / target as f64).round() / 10.0)
+}
+
+/// One unit against its target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitProgress {
+    /// Code.
+    pub code: String,
+    /// Kind.
+    pub kind: String,
+    /// Hindi name.
+    pub name_hi: String,
+    /// English name.
+    pub name_en: String,
+    /// Parent.
+    pub parent: Option<String>,
+    /// The target.
+    pub target: u64,
+    /// `explicit`, `default` or `sum` (of the units under it).
+    pub target_source: String,
+    /// Active volunteers (pending or verified).
+    pub enrolled: u64,
+    /// Verified volunteers.
+    pub verified: u64,
+    /// Enrolled as a percentage of the target; absent when the target is 0.
+    pub percent: Option<f64>,
+}
+
+/// One employee against their target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmployeeProgress {
+    /// Badge.
+    pub badge: String,
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: String,
+    /// Station.
+    pub station: String,
+    /// The target.
+    pub target: u64,
+    /// `explicit` or `default`.
+    pub target_source: String,
+    /// Active volunteers they enrolled.
+    pub enrolled: u64,
+    /// Of which verified.
+    pub verified: u64,
+    /// Enrolled as a percentage of the target.
+    pub percent: Option<f64>,
+}
+
+/// `GET /v1/reports/progress`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProgressReport {
+    /// What was counted.
+    pub counted: Counted,
+    /// Every unit in scope but villages, depth first.
+    pub units: Vec<UnitProgress>,
+    /// Every employee in scope.
+    pub employees: Vec<EmployeeProgress>,
+}
+
+/// Progress of every unit and employee in `user`'s scope.
+pub fn progress(store: &ServerStore, user: &User, query: &ReportQuery) -> Result<ProgressReport> {
+    let filter = resolve(store, query)?;
+    let tree = Tree::load(store)?;
+    let scope = Scope::of(user, &tree);
+    let programme = filter.counted.programme.as_deref();
+
+    let mut explicit_units: HashMap<String, u64> = HashMap::new();
+    let mut explicit_employees: HashMap<String, u64> = HashMap::new();
+    if let Some(campaign) = &filter.counted.campaign {
+        for target in store.load_targets(campaign)? {
+            let map = if target.subject_kind == "unit" {
+                &mut explicit_units
+            } else {
+                &mut explicit_employees
+            };
+            map.insert(target.subject, u64::from(target.volunteers));
+        }
+    }
+    let constables: HashMap<String, u64> = store.constables_per_beat()?.into_iter().collect();
+
+    // Counts per beat, added to the beat and every unit above it.
+    let mut counts: HashMap<String, (u64, u64)> = HashMap::new();
+    for row in store.count_by_beat(filter.window, programme)? {
+        let mut current = Some(row.key.clone());
+        let mut depth = 0;
+        while let Some(code) = current {
+            let entry = counts.entry(code.clone()).or_default();
+            entry.0 += row.active;
+            entry.1 += row.verified;
+            current = tree.units.get(&code).and_then(|unit| unit.parent.clone());
+            depth += 1;
+            if depth > 16 {
+                break;
+            }
+        }
+    }
+
+    // Targets bottom up: own or default for beats, outposts and stations; sums above.
+    let mut targets: HashMap<String, (u64, &'static str)> = HashMap::new();
+    let root_units: Vec<String> = if user.role == Role::Constable {
+        scope.units.clone()
+    } else {
+        vec![user.unit.to_string()]
+    };
+    for root in &root_units {
+        let order = tree.subtree(root);
+        for code in order.iter().rev() {
+            let Some(unit) = tree.units.get(code) else {
+                continue;
+            };
+            if unit.kind == "village" {
+                continue;
+            }
+            let target = if let Some(target) = explicit_units.get(code) {
+                (*target, "explicit")
+            } else {
+                match unit.kind.as_str() {
+                    "beat" => (
+                        PER_EMPLOYEE * constables.get(code).copied().unwrap_or(0),
+                        "default",
+                    ),
+                    "outpost" => (PER_OUTPOST, "default"),
+                    "station" => (PER_STATION, "default"),
+                    _ => {
+                        let sum = tree
+                            .children
+                            .get(code)
+                            .map(|children| {
+                                children
+                                    .iter()
+                                    .filter_map(|child| targets.get(child))
+                                    .map(|(target, _)| *target)
+                                    .sum()
+                            })
+                            .unwrap_or(0);
+                        (sum, "sum")
+                    }
+                }
+            };
+            targets.insert(code.clone(), target);
+        }
+    }
+
+    let units = scope
+        .units
+        .iter()
+        .filter_map(|code| {
+            let unit = tree.units.get(code)?;
+            if unit.kind == "village" {
+                return None;
+            }
+            let (target, source) = targets.get(code).copied().unwrap_or((0, "default"));
+            let (enrolled, verified) = counts.get(code).copied().unwrap_or_default();
+            Some(UnitProgress {
+                code: unit.code.clone(),
+                kind: unit.kind.clone(),
+                name_hi: unit.name_hi.clone(),
+                name_en: unit.name_en.clone(),
+                parent: unit.parent.clone(),
+                target,
+                target_source: source.to_owned(),
+                enrolled,
+                verified,
+                percent: percent(enrolled, target),
+            })
+        })
+        .collect();
+
+    let mut by_employee: HashMap<String, (u64, u64)> = HashMap::new();
+    for row in store.count_by_employee(filter.window, programme)? {
+        let entry = by_employee.entry(row.key).or_default();
+        entry.0 += row.active;
+        entry.1 += row.verified;
+    }
+    let employees = store
+        .load_employees()?
+        .into_iter()
+        .filter(|employee| match &scope.only_employee {
+            Some(badge) => *badge == employee.badge,
+            None => scope.has_unit(&employee.unit),
+        })
+        .map(|employee| {
+            let (target, source) = match explicit_employees.get(&employee.badge) {
+                Some(target) => (*target, "explicit"),
+                None => (PER_EMPLOYEE, "default"),
+            };
+            let (enrolled, verified) = by_employee
+                .get(&employee.badge)
+                .copied()
+                .unwrap_or_default();
+            EmployeeProgress {
+                percent: percent(enrolled, target),
+                badge: employee.badge,
+                name: employee.name,
+                role: employee.role,
+                station: employee.unit,
+                target,
+                target_source: source.to_owned(),
+                enrolled,
+                verified,
+            }
+        })
+        .collect();
+    Ok(ProgressReport {
+        counted: filter.counted,
+        units,
+        employees,
+    })
+}
+
+/// One village's household coverage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VillageCoverage {
+    /// LGD code.
+    pub lgd_code: String,
+    /// Hindi name, if the village is in the hierarchy.
+    pub name_hi: Option<String>,
+    /// English name.
+    pub name_en: Option<String>,
+    /// The beats its volunteers belong to.
+    pub beats: Vec<String>,
+    /// Active volunteers.
+    pub volunteers: u64,
+    /// Households with at least one active volunteer.
+    pub households_covered: u64,
+    /// Households in the village, if the district imported the number.
+    pub households: Option<u64>,
+    /// Covered as a percentage of households, when known.
+    pub percent: Option<f64>,
+}
+
+/// `GET /v1/reports/coverage`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoverageReport {
+    /// What was counted.
+    pub counted: Counted,
+    /// Every village in scope: those of the hierarchy and those volunteers live in.
+    pub villages: Vec<VillageCoverage>,
+}
+
+/// Household coverage of every village in `user`'s scope.
+pub fn coverage(store: &ServerStore, user: &User, query: &ReportQuery) -> Result<CoverageReport> {
+    let filter = resolve(store, query)?;
+    let tree = Tree::load(store)?;
+    let scope = Scope::of(user, &tree);
+    let households: HashMap<String, u64> = store.village_households()?.into_iter().collect();
+    let mut villages: BTreeMap<String, VillageCoverage> = BTreeMap::new();
+    let blank = |lgd: &str| VillageCoverage {
+        lgd_code: lgd.to_owned(),
+        name_hi: None,
+        name_en: None,
+        beats: Vec::new(),
+        volunteers: 0,
+        households_covered: 0,
+        households: households.get(lgd).copied(),
+        percent: None,
+    };
+    for code in &scope.units {
+        let Some(unit) = tree.units.get(code) else {
+            continue;
+        };
+        if let (Some(lgd), "village") = (&unit.lgd_code, unit.kind.as_str()) {
+            let entry = villages.entry(lgd.clone()).or_insert_with(|| blank(lgd));
+            entry.name_hi = Some(unit.name_hi.clone());
+            entry.name_en = Some(unit.name_en.clone());
+        }
+    }
+    for row in store.count_by_village(filter.window, filter.counted.programme.as_deref())? {
+        if !scope.has_beat(&row.beat) {
+            continue;
+        }
+        let entry = villages
+            .entry(row.village.clone())
+            .or_insert_with(|| blank(&row.village));
+        entry.volunteers += row.volunteers;
+        entry.households_covered += row.households_covered;
+        entry.beats.push(row.beat);
+    }
+    let villages = villages
+        .into_values()
+        .map(|mut village| {
+            village.percent = village
+                .households
+                .and_then(|total| percent(village.households_covered, total));
+            village
+        })
+        .collect();
+    Ok(CoverageReport {
+        counted: filter.counted,
+        villages,
+    })
+}
+
+/// A volunteer as a report lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedVolunteer {
+    /// Id.
+    pub id: String,
+    /// Beat (and roster).
+    pub beat: String,
+    /// Station.
+    pub station: String,
+    /// Village LGD code.
+    pub village: String,
+    /// Status.
+    pub status: String,
+    /// Devanagari name.
+    pub name_devanagari: Option<String>,
+    /// Latin name.
+    pub name_latin: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Household.
+    pub household: Option<String>,
+    /// Who enrolled them.
+    pub enrolled_by: String,
+    /// When, by the enrolling phone's clock.
+    pub enrolled_at_ms: i64,
+}
+
+impl From<VolunteerBrief> for ListedVolunteer {
+    fn from(brief: VolunteerBrief) -> Self {
+        ListedVolunteer {
+            id: brief.id,
+            beat: brief.beat,
+            station: brief.station,
+            village: brief.village,
+            status: brief.status,
+            name_devanagari: brief.name_devanagari,
+            name_latin: brief.name_latin,
+            phone: brief.phone,
+            household: brief.household,
+            enrolled_by: brief.enrolled_by,
+            enrolled_at_ms: brief.enrolled_at_ms,
+        }
+    }
+}
+
+/// `GET /v1/reports/review-queue`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewQueue {
+    /// Pending volunteers in scope, in all.
+    pub total: u64,
+    /// This page, oldest enrolment first.
+    pub volunteers: Vec<ListedVolunteer>,
+}
+
+/// The pending-review queue of `user`'s scope.
+pub fn review_queue(store: &ServerStore, user: &User, query: &ReportQuery) -> Result<ReviewQueue> {
+    let tree = Tree::load(store)?;
+    let scope = Scope::of(user, &tree);
+    let limit = query.limit.unwrap_or(100).clamp(1, MAX_QUEUE_PAGE);
+    let beats = scope.beat_filter();
+    let (total, rows) = store.pending_review(beats.as_deref(), limit, query.offset.unwrap_or(0))?;
+    Ok(ReviewQueue {
+        total,
+        volunteers: rows.into_iter().map(ListedVolunteer::from).collect(),
+    })
+}
+
+/// Volunteers who may be one person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateGroup {
+    /// What they share: the phone, or the village and sound-alike name key.
+    pub key: String,
+    /// Who.
+    pub volunteers: Vec<ListedVolunteer>,
+}
+
+/// `GET /v1/reports/duplicates`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateReport {
+    /// Active volunteers sharing a phone number (the strongest sign).
+    pub same_phone: Vec<DuplicateGroup>,
+    /// Active volunteers of one village whose names sound alike across scripts and spellings.
+    pub similar_name: Vec<DuplicateGroup>,
+}
+
+fn group(
+    rows: Vec<VolunteerBrief>,
+    scope: &Scope,
+    key: impl Fn(&VolunteerBrief) -> String,
+) -> Vec<DuplicateGroup> {
+    let mut groups: Vec<DuplicateGroup> = Vec::new();
+    for row in rows {
+        // Only people in scope are shown, so a group needs two of them: a supervisor never
+        // sees personal fields of another station's volunteers.
+        if !scope.has_beat(&row.beat) {
+            continue;
+        }
+        let row_key = key(&row);
+        match groups.last_mut() {
+            Some(last) if last.key == row_key => last.volunteers.push(row.into()),
+            _ => groups.push(DuplicateGroup {
+                key: row_key,
+                volunteers: vec![row.into()],
+            }),
+        }
+    }
+    groups.retain(|group| group.volunteers.len() > 1);
+    groups
+}
+
+/// Duplicate candidates in `user`'s scope.
+pub fn duplicates(store: &ServerStore, user: &User) -> Result<DuplicateReport> {
+    let tree = Tree::load(store)?;
+    let scope = Scope::of(user, &tree);
+    Ok(DuplicateReport {
+        same_phone: group(store.shared_phones()?, &scope, |row| {
+            row.phone.clone().unwrap_or_default()
+        }),
+        similar_name: group(store.similar_names()?, &scope, |row| {
+            format!(
+                "{} {}",
+                row.village,
+                row.name_key.as_deref().unwrap_or_default()
+            )
+        }),
+    })
+}
+
+/// One programme's count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgrammeCount {
+    /// Programme code.
+    pub programme: String,
+    /// Active volunteers in it.
+    pub volunteers: u64,
+    /// Of which verified.
+    pub verified: u64,
+}
+
+/// `GET /v1/reports/programmes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgrammeReport {
+    /// What was counted (the programme filter does not apply here).
+    pub counted: Counted,
+    /// Every programme with volunteers in scope.
+    pub programmes: Vec<ProgrammeCount>,
+}
+
+/// Counts per programme in `user`'s scope.
+pub fn programmes(
+    store: &ServerStore,
+    user: &User,
+    query: &ReportQuery,
+) -> Result<ProgrammeReport> {
+    let filter = resolve(store, query)?;
+    let tree = Tree::load(store)?;
+    let scope = Scope::of(user, &tree);
+    let mut counts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for row in store.count_by_programme(filter.window)? {
+        if scope.has_beat(&row.beat) {
+            let entry = counts.entry(row.key).or_default();
+            entry.0 += row.active;
+            entry.1 += row.verified;
+        }
+    }
+    Ok(ProgrammeReport {
+        counted: filter.counted,
+        programmes: counts
+            .into_iter()
+            .map(|(programme, (volunteers, verified))| ProgrammeCount {
+                programme,
+                volunteers,
+                verified,
+            })
+            .collect(),
+    })
+}

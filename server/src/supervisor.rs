@@ -1,0 +1,328 @@
+//! Supervisor actions taken on the server: verify, reject with a reason, mark a duplicate,
+//! and move a volunteer between beats.
+//!
+//! Each action is a change in the roster document, so it reaches the phones on their next
+//! sync like any other change, and it is committed as a sync merge is: change log, volunteer
+//! rows and an action record in one transaction, before the roster goes back into memory.
+//!
+//! An Automerge actor must never have two writers. The server therefore never writes with a
+//! phone's actor: each supervisor gets a server-side actor of their own, made on first use
+//! and stored as a `device` row whose credential nobody holds (`supervisor_actor` links it to
+//! the badge). Phones cannot register that actor, and the change log attributes its changes
+//! to the supervisor's badge and server-side device. The district lock makes the server the
+//! only writer of those actors.
+
+use mitan_core::model::{
+    ChangeMeta, Decision, Roster, RosterChange, RosterId, UnitCode, UnitKind, Volunteer,
+    VolunteerId, inspect_change,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{Role, hash_secret, new_credential, random_bytes};
+use crate::district::District;
+use crate::error::{Error, Result};
+use crate::store::{ActionRecord, ReceivedChange, ServerStore, SupervisorDevice, User};
+
+/// The longest rejection reason kept: the constable reads it on a small screen.
+pub const MAX_REASON_CHARS: usize = 280;
+
+/// What a supervisor does to a volunteer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SupervisorAction {
+    /// The entry checks out.
+    Verify,
+    /// The entry is refused, with a reason the constable will see.
+    Reject {
+        /// Why.
+        reason: String,
+    },
+    /// The entry is the same person as another, which is kept.
+    DuplicateOf(VolunteerId),
+    /// The volunteer belongs to another beat.
+    Move {
+        /// The beat they move to.
+        to: UnitCode,
+    },
+}
+
+/// What an action did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionDone {
+    /// The volunteer.
+    pub volunteer_id: String,
+    /// The roster now holding the live entry.
+    pub roster: String,
+    /// The volunteer's status now.
+    pub status: String,
+    /// The changes written, hex.
+    pub changes: Vec<String>,
+}
+
+fn core_error(error: mitan_core::Error) -> Error {
+    match error {
+        mitan_core::Error::Invalid(rejection) => {
+            let first = rejection.problems.first();
+            Error::BadRequest {
+                code: "invalid",
+                message: first.map_or_else(|| "refused".to_owned(), ToString::to_string),
+            }
+        }
+        mitan_core::Error::NotFound { what, id } => Error::NotFound { what, id },
+        mitan_core::Error::AlreadyExists { what, id } => Error::Conflict { what, id },
+        other => Error::Core(other),
+    }
+}
+
+/// The server-side writer of `badge`, made on first use.
+pub fn writer_for(
+    store: &mut ServerStore,
+    badge: &mitan_core::model::BadgeNumber,
+    now_ms: i64,
+) -> Result<SupervisorDevice> {
+    if let Some(writer) = store.load_supervisor_device(badge)? {
+        return Ok(writer);
+    }
+    let device = format!("srv-{}", hex::encode(random_bytes::<8>()?))
+        .parse()
+        .map_err(|_| Error::Corrupt {
+            what: "device id",
+            reason: "generated id is not a valid device id".into(),
+        })?;
+    let writer = SupervisorDevice {
+        device,
+        actor: random_bytes::<16>()?,
+    };
+    // A credential is drawn and thrown away: only its hash is stored, so no one can ever
+    // authenticate as this device.
+    let unusable = hash_secret(&new_credential()?);
+    store.save_supervisor_device(badge, &writer, &unusable, now_ms)?;
+    Ok(writer)
+}
+
+fn received(roster: &RosterId, change: &RosterChange) -> Result<ReceivedChange> {
+    let info = inspect_change(&change.bytes).map_err(core_error)?;
+    Ok(ReceivedChange {
+        roster: roster.clone(),
+        hash: change.hash,
+        bytes: change.bytes.clone(),
+        actor: info.actor,
+        action: info
+            .message
+            .as_ref()
+            .and_then(|message| serde_json::to_value(message.action).ok())
+            .and_then(|value| value.as_str().map(str::to_owned)),
+        entry: info.message.and_then(|message| message.entry),
+        device_clock_ms: info.device_clock_ms,
+    })
+}
+
+fn roster_of_unit(code: &UnitCode) -> Result<RosterId> {
+    code.as_str().parse().map_err(|_| Error::Invalid {
+        field: "beat",
+        reason: format!("{code} is not a roster id"),
+    })
+}
+
+/// Checks that `user` supervises the beat `beat`.
+fn check_reach(store: &ServerStore, user: &User, beat: &str) -> Result<UnitCode> {
+    let code: UnitCode = beat.parse().map_err(|_| Error::Corrupt {
+        what: "volunteer roster",
+        reason: format!("{beat:?} is not a unit code"),
+    })?;
+    if !store.unit_is_within(&code, &user.unit)? {
+        return Err(Error::Forbidden {
+            reason: format!("beat {code} is outside {}", user.unit),
+        });
+    }
+    Ok(code)
+}
+
+/// Where a volunteer's live entry is, if the caller may act on it.
+fn locate(store: &ServerStore, user: &User, id: &VolunteerId) -> Result<(RosterId, String)> {
+    let (roster, status) =
+        store
+            .volunteer_place(&id.to_string())?
+            .ok_or_else(|| Error::NotFound {
+                what: "volunteer",
+                id: id.to_string(),
+            })?;
+    let beat = check_reach(store, user, &roster)?;
+    Ok((roster_of_unit(&beat)?, status))
+}
+
+/// Takes one supervisor action, durably.
+pub fn act(
+    district: &mut District,
+    user: &User,
+    requested_via: &str,
+    id: &VolunteerId,
+    action: SupervisorAction,
+    now_ms: i64,
+) -> Result<ActionDone> {
+    if !matches!(
+        user.role,
+        Role::StationIncharge | Role::CircleOfficer | Role::DistrictAdmin
+    ) {
+        return Err(Error::Forbidden {
+            reason: format!("a {} does not review volunteers", user.role),
+        });
+    }
+    let (roster_id, _) = locate(district.store(), user, id)?;
+    let writer = writer_for(district.store_mut(), &user.badge, now_ms)?;
+    let meta = ChangeMeta {
+        badge: user.badge.clone(),
+        device: writer.device.clone(),
+        device_clock_ms: now_ms,
+    };
+    let mut record = ActionRecord {
+        action: "verify",
+        volunteer: id.to_string(),
+        roster: roster_id.clone(),
+        target_roster: None,
+        duplicate_of: None,
+        reason: None,
+        badge: user.badge.clone(),
+        role: user.role.to_string(),
+        requested_via: requested_via.to_owned(),
+        change_hash: [0; 32],
+    };
+    let decision = match action {
+        SupervisorAction::Move { to } => {
+            return move_between_beats(district, user, &writer, &meta, record, id, &roster_id, &to);
+        }
+        SupervisorAction::Verify => Decision::Verify,
+        SupervisorAction::Reject { reason } => {
+            let reason = reason.trim().to_owned();
+            if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+                return Err(Error::Invalid {
+                    field: "reason",
+                    reason: format!(
+                        "a rejection needs a reason of 1 to {MAX_REASON_CHARS} characters"
+                    ),
+                });
+            }
+            record.action = "reject";
+            record.reason = Some(reason.clone());
+            Decision::Reject { reason }
+        }
+        SupervisorAction::DuplicateOf(kept) => {
+            if kept == *id {
+                return Err(Error::Invalid {
+                    field: "duplicate_of",
+                    reason: "a volunteer cannot be a duplicate of themselves".into(),
+                });
+            }
+            let (_, kept_status) = locate(district.store(), user, &kept)?;
+            if !matches!(kept_status.as_str(), "pending" | "verified") {
+                return Err(Error::Invalid {
+                    field: "duplicate_of",
+                    reason: format!("{kept} is {kept_status}, not a volunteer to keep"),
+                });
+            }
+            record.action = "duplicate";
+            record.duplicate_of = Some(kept.to_string());
+            Decision::DuplicateOf(kept)
+        }
+    };
+    let mut roster = district.take_roster(&roster_id)?;
+    // On any failure below the roster is dropped, not put back: it may hold a change the
+    // database does not, and the next use reloads it from what was committed.
+    roster.set_actor(writer.actor);
+    let change = roster.review(id, decision, &meta).map_err(core_error)?;
+    let volunteer = current(&roster, id)?;
+    record.change_hash = change.hash;
+    district.store_mut().save_supervision(
+        &writer,
+        &[received(&roster_id, &change)?],
+        &[(roster_id.clone(), volunteer.clone())],
+        &record,
+        now_ms,
+    )?;
+    district.keep_roster(roster);
+    tracing::info!(volunteer = %id, action = record.action, by = %user.badge, "supervisor action");
+    Ok(ActionDone {
+        volunteer_id: id.to_string(),
+        roster: roster_id.to_string(),
+        status: volunteer.status.as_str().to_owned(),
+        changes: vec![hex::encode(change.hash)],
+    })
+}
+
+fn current(roster: &Roster, id: &VolunteerId) -> Result<Volunteer> {
+    roster
+        .volunteer(id)
+        .map_err(core_error)?
+        .ok_or_else(|| Error::NotFound {
+            what: "volunteer",
+            id: id.to_string(),
+        })
+}
+
+/// Moves a volunteer: a copy into the target roster, a `moved` marker in the source, both in
+/// one transaction (see `core/src/model/roster/transfer.rs` for the semantics).
+#[allow(clippy::too_many_arguments)]
+fn move_between_beats(
+    district: &mut District,
+    user: &User,
+    writer: &SupervisorDevice,
+    meta: &ChangeMeta,
+    mut record: ActionRecord,
+    id: &VolunteerId,
+    source_id: &RosterId,
+    to: &UnitCode,
+) -> Result<ActionDone> {
+    if district.store().unit_kind(to)? != Some(UnitKind::Beat) {
+        return Err(Error::Invalid {
+            field: "to_beat",
+            reason: format!("{to} is not a beat"),
+        });
+    }
+    check_reach(district.store(), user, to.as_str())?;
+    let target_id = roster_of_unit(to)?;
+    if &target_id == source_id {
+        return Err(Error::Invalid {
+            field: "to_beat",
+            reason: format!("{id} is already in {to}"),
+        });
+    }
+    let tree = crate::reports::Tree::load(district.store())?;
+    let station: UnitCode = tree
+        .station_of(to.as_str())
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| Error::Invalid {
+            field: "to_beat",
+            reason: format!("{to} lies under no station"),
+        })?;
+    let mut source = district.take_roster(source_id)?;
+    let mut target = district.take_roster(&target_id)?;
+    source.set_actor(writer.actor);
+    target.set_actor(writer.actor);
+    let before = current(&source, id)?;
+    let copied = target
+        .move_in(&before, source_id, &station, meta)
+        .map_err(core_error)?;
+    let marked = source.move_out(id, &target_id, meta).map_err(core_error)?;
+    let arrived = current(&target, id)?;
+    record.action = "move";
+    record.target_roster = Some(target_id.clone());
+    record.change_hash = marked.hash;
+    district.store_mut().save_supervision(
+        writer,
+        &[
+            received(&target_id, &copied)?,
+            received(source_id, &marked)?,
+        ],
+        &[(target_id.clone(), arrived.clone())],
+        &record,
+        meta.device_clock_ms,
+    )?;
+    district.keep_roster(source);
+    district.keep_roster(target);
+    tracing::info!(volunteer = %id, from = %source_id, to = %target_id, by = %user.badge, "volunteer moved");
+    Ok(ActionDone {
+        volunteer_id: id.to_string(),
+        roster: target_id.to_string(),
+        status: arrived.status.as_str().to_owned(),
+        changes: vec![hex::encode(copied.hash), hex::encode(marked.hash)],
+    })
+}
