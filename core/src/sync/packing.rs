@@ -68,7 +68,7 @@ fn pack(changes: &[Vec<u8>]) -> Vec<Packed> {
     let mut packed = Vec::with_capacity(changes.len());
     for (index, bytes) in changes.iter().enumerate() {
         match split(bytes) {
-            Some((hash, deps, rest)) => {
+            Some(SplitChange { hash, deps, rest }) => {
                 let deps = deps
                     .into_iter()
                     .map(|dep| match position_of.get(&dep) {
@@ -120,9 +120,16 @@ fn unpack(packed: Vec<Packed>) -> Result<Vec<Vec<u8>>, String> {
     Ok(changes)
 }
 
+/// A change chunk taken apart.
+struct SplitChange<'a> {
+    hash: [u8; 32],
+    deps: Vec<[u8; 32]>,
+    rest: &'a [u8],
+}
+
 /// Splits an uncompressed change chunk into its hash, dependencies and the rest of its body,
 /// if rebuilding it from those parts gives back exactly `bytes`.
-fn split(bytes: &[u8]) -> Option<([u8; 32], Vec<[u8; 32]>, &[u8])> {
+fn split(bytes: &[u8]) -> Option<SplitChange<'_>> {
     let header = bytes.get(..9)?;
     if header[..4] != MAGIC || header[8] != CHANGE_CHUNK {
         return None;
@@ -141,7 +148,11 @@ fn split(bytes: &[u8]) -> Option<([u8; 32], Vec<[u8; 32]>, &[u8])> {
         body = after;
     }
     let (hash, rebuilt) = assemble(&deps, body);
-    (rebuilt == bytes).then_some((hash, deps, body))
+    (rebuilt == bytes).then_some(SplitChange {
+        hash,
+        deps,
+        rest: body,
+    })
 }
 
 /// Builds a change chunk from its dependencies and the rest of its body, with the header and
