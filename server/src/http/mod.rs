@@ -4,6 +4,7 @@
 mod admin;
 mod devices;
 mod exports;
+mod openapi;
 mod operations;
 mod reports;
 mod review;
@@ -26,6 +27,7 @@ use crate::rate_limit::{SyncRate, SyncRateLimiter};
 pub use admin::{CampaignView, Campaigns};
 pub use devices::{CodeIssued, CodeRequest, Revoked};
 pub use exports::PARTS_HEADER;
+pub use openapi::{ROUTES, RouteAuth, RouteDoc, document as openapi_document};
 pub use review::{DuplicateRequest, MoveRequest, RejectRequest};
 pub use sync::OCTET_STREAM;
 
@@ -185,6 +187,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/admin/targets", axum::routing::put(admin::save_target))
         .route("/healthz", get(operations::healthz))
         .route("/metrics", get(operations::metrics))
+        .route("/openapi.json", get(openapi::openapi_json))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
 }
