@@ -19,6 +19,7 @@ use mitan_core::device::Moment;
 use mitan_core::model::{Decision, Unit, UnitKind, VolunteerId};
 use mitan_core::store::VolunteerFilter;
 
+use crate::admin::{CampaignSpec, TargetSpec, check_campaign, set_target};
 use crate::auth::Role;
 use crate::error::{Error, Result};
 use crate::field;
@@ -356,7 +357,59 @@ pub fn save_hierarchy(store: &mut ServerStore, district: &DemoDistrict, now_ms: 
     for user in &district.users {
         store.save_user(user, now_ms)?;
     }
+    // A campaign of about three and a half months starting with the two-day drive, as in
+    // Bilaspur, so that the reports count against a window; the units keep their standard
+    // targets (25 per employee, 200 per station, 100 per outpost), and two explicit ones show
+    // how a district raises them.
+    let today = now_ms.div_euclid(86_400_000);
+    let campaign = check_campaign(&CampaignSpec {
+        code: DEMO_CAMPAIGN.into(),
+        name: "साइबर मितान अभियान (डेमो) / Cyber Mitan drive (demo)".into(),
+        programme: None,
+        starts_on: civil_date(today - 2),
+        ends_on: civil_date(today + 103),
+    })?;
+    store.save_campaign(&campaign, "demo", now_ms)?;
+    for (unit, badge, volunteers) in [
+        (Some(DEMO_DISTRICT), None, 1_000),
+        (None, Some(district.constables[0].badge.as_str()), 30),
+    ] {
+        set_target(
+            store,
+            &TargetSpec {
+                campaign: DEMO_CAMPAIGN.into(),
+                unit: unit.map(str::to_owned),
+                badge: badge.map(str::to_owned),
+                volunteers,
+            },
+            "demo",
+            now_ms,
+        )?;
+    }
     Ok(())
+}
+
+/// The demo campaign's code.
+pub const DEMO_CAMPAIGN: &str = "cyber-mitan-demo";
+
+/// `YYYY-MM-DD` of a day counted from 1970-01-01 (the proleptic Gregorian calendar, by
+/// Howard Hinnant's `civil_from_days`).
+fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
 }
 
 /// What the simulated devices did.
@@ -537,6 +590,11 @@ pub fn guide(url: &str, db: &Path, fill: Option<&DemoFill>, code_for: (&str, &st
                     fill.admin_credential
                 );
             }
+            let _ = writeln!(
+                out,
+                "  curl -H 'Authorization: Bearer {}' '{url}/v1/reports/progress?campaign={DEMO_CAMPAIGN}'",
+                fill.admin_credential
+            );
         }
         None => {
             let _ = writeln!(
@@ -568,4 +626,17 @@ pub fn devices_dir(db: &Path) -> PathBuf {
         .unwrap_or_default();
     name.push(".phones");
     db.with_file_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::civil_date;
+
+    #[test]
+    fn civil_dates_match_the_calendar() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(11_016), "2000-02-29");
+        assert_eq!(civil_date(20_415), "2025-11-23");
+        assert_eq!(civil_date(-1), "1969-12-31");
+    }
 }

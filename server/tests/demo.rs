@@ -150,6 +150,16 @@ fn the_demo_district_is_filled_by_simulated_phones_syncing_over_http() {
         assert_eq!(verified, fill.verified);
         assert!(verified > 0);
     }
+    {
+        let district = server.state.lock_district();
+        let campaigns = district.store().load_campaigns().expect("campaigns");
+        assert_eq!(campaigns.len(), 1, "the demo campaign");
+        let targets = district
+            .store()
+            .load_targets(demo::DEMO_CAMPAIGN)
+            .expect("targets");
+        assert_eq!(targets.len(), 2, "a district and an employee target");
+    }
     // Nine constables and three in-charges synced, plus the SP's device that only registered.
     assert_eq!(fill.devices, 13);
     let (rows, devices, by_field_staff) = change_log_authors(&db);
