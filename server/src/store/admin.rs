@@ -193,29 +193,7 @@ impl ServerStore {
                     ));
                 }
             }
-            transaction.execute(
-                "INSERT INTO user (badge, name, role, unit, created_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (badge) DO UPDATE SET name = excluded.name, role = excluded.role,
-                     unit = excluded.unit",
-                params![
-                    user.badge.as_str(),
-                    user.name,
-                    user.role.as_str(),
-                    user.unit.as_str(),
-                    now_ms
-                ],
-            )?;
-            transaction.execute(
-                "DELETE FROM user_beat WHERE badge = ?1",
-                [user.badge.as_str()],
-            )?;
-            for beat in &user.beats {
-                transaction.execute(
-                    "INSERT INTO user_beat (badge, beat) VALUES (?1, ?2)",
-                    params![user.badge.as_str(), beat.as_str()],
-                )?;
-            }
+            super::directory::write_user(&transaction, user, now_ms)?;
         }
         transaction.commit()?;
         Ok(ImportSummary {

@@ -154,28 +154,7 @@ impl ServerStore {
             }
         }
         let transaction = self.connection.transaction()?;
-        transaction.execute(
-            "INSERT INTO user (badge, name, role, unit, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (badge) DO UPDATE SET name = excluded.name, role = excluded.role,
-                 unit = excluded.unit",
-            params![
-                user.badge.as_str(),
-                user.name,
-                user.role.as_str(),
-                user.unit.as_str(),
-                now_ms
-            ],
-        )?;
-        transaction.execute(
-            "DELETE FROM user_beat WHERE badge = ?1",
-            [user.badge.as_str()],
-        )?;
-        for beat in &user.beats {
-            transaction.execute(
-                "INSERT INTO user_beat (badge, beat) VALUES (?1, ?2)",
-                params![user.badge.as_str(), beat.as_str()],
-            )?;
-        }
+        write_user(&transaction, user, now_ms)?;
         transaction.commit()?;
         Ok(())
     }
@@ -228,6 +207,39 @@ impl ServerStore {
             self.beats_within(&user.unit)
         }
     }
+}
+
+/// Writes a user and replaces their beats, inside the caller's transaction. The caller has
+/// checked the role, unit and beats; both `save_user` and the CSV import share this write so
+/// that a user means the same rows whichever way they arrive.
+pub(super) fn write_user(
+    connection: &rusqlite::Connection,
+    user: &User,
+    now_ms: i64,
+) -> rusqlite::Result<()> {
+    connection.execute(
+        "INSERT INTO user (badge, name, role, unit, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (badge) DO UPDATE SET name = excluded.name, role = excluded.role,
+             unit = excluded.unit",
+        params![
+            user.badge.as_str(),
+            user.name,
+            user.role.as_str(),
+            user.unit.as_str(),
+            now_ms
+        ],
+    )?;
+    connection.execute(
+        "DELETE FROM user_beat WHERE badge = ?1",
+        [user.badge.as_str()],
+    )?;
+    for beat in &user.beats {
+        connection.execute(
+            "INSERT INTO user_beat (badge, beat) VALUES (?1, ?2)",
+            params![user.badge.as_str(), beat.as_str()],
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
