@@ -7,7 +7,7 @@ use rusqlite::{Transaction, params, params_from_iter, types::Value as SqlValue};
 use super::device_store::{DeviceStore, count};
 use crate::error::Result;
 use crate::model::validate::{name_key, phonetic_key};
-use crate::model::{Camera, RosterId, Volunteer, VolunteerId};
+use crate::model::{Camera, RosterId, Status, Volunteer, VolunteerId};
 
 /// One volunteer as the index lists them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,8 +86,17 @@ pub(super) fn save_volunteers(
         transaction.prepare_cached("DELETE FROM search_term WHERE volunteer_id = ?1")?;
     let mut add_term = transaction
         .prepare_cached("INSERT OR IGNORE INTO search_term (term, volunteer_id) VALUES (?1, ?2)")?;
+    let mut held_elsewhere = transaction
+        .prepare_cached("SELECT 1 FROM volunteer WHERE id = ?1 AND roster_id <> ?2")?;
     for volunteer in volunteers {
         let id = volunteer.id.to_string();
+        // A move leaves a marker in the old beat's roster and the live entry in the new one.
+        // A phone holding both beats keeps the live row whichever roster it stores last.
+        if matches!(volunteer.status, Status::Moved { .. })
+            && held_elsewhere.exists(params![id, roster.as_str()])?
+        {
+            continue;
+        }
         let personal = volunteer.personal.as_ref();
         // INSERT OR REPLACE deletes the old row first, which cascades to its programmes and
         // terms; the explicit clears keep that true even if foreign keys were ever off.
