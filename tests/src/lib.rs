@@ -6,7 +6,9 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
-use mitan_core::device::{Device, Transport};
+use mitan_core::demo::Generator;
+use mitan_core::device::{Device, Moment, SyncReport, Transport};
+use mitan_core::model::{EnrolmentForm, VolunteerId};
 use mitan_core::model::{Unit, UnitKind};
 use mitan_server::auth::Role;
 use mitan_server::district::{District, DistrictConfig};
@@ -15,6 +17,8 @@ use mitan_server::registration::issue_code;
 use mitan_server::store::{ServerStore, User};
 use mitan_server::{AppState, run};
 use tokio::sync::oneshot;
+
+pub mod http;
 
 /// The district every test builds: one circle, `stations` stations of two beats each.
 pub const DISTRICT: &str = "BSP";
@@ -204,6 +208,49 @@ impl FieldDevice {
     /// A transport to the server with this device's credential.
     pub fn transport(&self) -> HttpTransport {
         self.profile.transport()
+    }
+
+    /// The bearer credential the device was given at registration.
+    pub fn credential(&self) -> String {
+        self.profile.device.credential.clone()
+    }
+
+    /// Enrols the demo generator's volunteer number `seed` in `beat` of `station`, offline.
+    pub fn enrol_seeded(
+        &mut self,
+        station: &str,
+        beat: &str,
+        seed: u64,
+        now_ms: i64,
+    ) -> VolunteerId {
+        let form = Generator::new(seed).enrolment_form(station, beat, "430001");
+        self.enrol_form(&form, seed, now_ms)
+    }
+
+    /// Enrols `form`, offline; `seed` makes the volunteer id.
+    pub fn enrol_form(&mut self, form: &EnrolmentForm, seed: u64, now_ms: i64) -> VolunteerId {
+        self.device
+            .enrol(
+                form,
+                Moment {
+                    now_ms,
+                    random: u128::from(seed) << 32 | 0xABCD,
+                },
+            )
+            .expect("the enrolment is accepted")
+            .id
+    }
+
+    /// Syncs over real HTTP; panics with the last HTTP status when the sync fails.
+    pub fn sync_ok(&mut self, now_ms: i64) -> SyncReport {
+        let mut transport = self.transport();
+        let result = self.device.sync(&mut transport, now_ms);
+        result.unwrap_or_else(|error| {
+            panic!(
+                "sync failed with status {:?}: {error}",
+                transport.last_status
+            )
+        })
     }
 }
 

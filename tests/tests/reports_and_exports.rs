@@ -5,124 +5,27 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use mitan_core::demo::Generator;
-use mitan_core::device::Moment;
 use mitan_core::model::{EnrolmentForm, VolunteerId};
+use mitan_e2e::http::{Reply, column, csv_records};
 use mitan_e2e::{DISTRICT, FieldDevice, TestServer, beat, station};
 use mitan_server::auth::Role;
 
 const NOW: i64 = 1_763_900_000_000;
 
-/// An HTTP answer: status, the `x-mitan-parts` header and the body.
-struct Reply {
-    status: u16,
-    parts: Option<String>,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body).expect("the body is JSON")
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into()
-}
-
-fn read(mut response: ureq::http::Response<ureq::Body>) -> Reply {
-    Reply {
-        status: response.status().as_u16(),
-        parts: response
-            .headers()
-            .get("x-mitan-parts")
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned),
-        body: response
-            .body_mut()
-            .with_config()
-            .limit(64 * 1024 * 1024)
-            .read_to_string()
-            .expect("the body reads"),
-    }
-}
-
 fn get(server: &TestServer, path: &str, credential: &str) -> Reply {
-    read(
-        agent()
-            .get(&format!("{}{path}", server.url))
-            .header("Authorization", &format!("Bearer {credential}"))
-            .call()
-            .expect("the server answers"),
-    )
+    server.get(path, credential)
 }
 
 fn post_empty(server: &TestServer, path: &str, credential: &str) -> Reply {
-    read(
-        agent()
-            .post(&format!("{}{path}", server.url))
-            .header("Authorization", &format!("Bearer {credential}"))
-            .send_empty()
-            .expect("the server answers"),
-    )
-}
-
-/// A minimal RFC 4180 reader: header skipped, records as fields.
-fn csv_records(text: &str) -> Vec<Vec<String>> {
-    let mut records = Vec::new();
-    let mut record = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => field.push(c),
-            (false, '"') => quoted = true,
-            (false, ',') => record.push(std::mem::take(&mut field)),
-            (false, '\r') => {}
-            (false, '\n') => {
-                record.push(std::mem::take(&mut field));
-                records.push(std::mem::take(&mut record));
-            }
-            (false, c) => field.push(c),
-        }
-    }
-    if !field.is_empty() || !record.is_empty() {
-        record.push(field);
-        records.push(record);
-    }
-    assert!(!records.is_empty(), "a CSV export has a header");
-    records.remove(0);
-    records
-}
-
-fn column(records: &[Vec<String>], index: usize) -> Vec<String> {
-    records.iter().map(|record| record[index].clone()).collect()
+    server.post(path, credential, None)
 }
 
 fn credential(device: &FieldDevice) -> String {
-    device.profile.device.credential.clone()
+    device.credential()
 }
 
 fn enrol_form(device: &mut FieldDevice, form: &EnrolmentForm, seed: u64) -> VolunteerId {
-    device
-        .device
-        .enrol(
-            form,
-            Moment {
-                now_ms: NOW + seed as i64,
-                random: u128::from(seed) << 32 | 0xABCD,
-            },
-        )
-        .expect("the enrolment is accepted")
-        .id
+    device.enrol_form(form, seed, NOW + seed as i64)
 }
 
 fn enrol(
@@ -131,22 +34,16 @@ fn enrol(
     beat_index: usize,
     seed: u64,
 ) -> VolunteerId {
-    let form = Generator::new(seed).enrolment_form(
+    device.enrol_seeded(
         &station(station_index),
         &beat(station_index, beat_index),
-        "430001",
-    );
-    enrol_form(device, &form, seed)
+        seed,
+        NOW + seed as i64,
+    )
 }
 
 fn sync(device: &mut FieldDevice, now_ms: i64) {
-    let mut transport = device.transport();
-    let result = device.device.sync(&mut transport, now_ms);
-    assert!(
-        result.is_ok(),
-        "sync failed with status {:?}: {result:?}",
-        transport.last_status
-    );
+    device.sync_ok(now_ms);
 }
 
 fn verify(server: &TestServer, supervisor: &str, id: &VolunteerId) {

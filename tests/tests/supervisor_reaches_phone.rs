@@ -1,81 +1,12 @@
 //! Supervisor actions over real HTTP reach the constable's phone on its next sync, and only
 //! supervisors of the volunteer's own units may take them.
 
-use mitan_core::demo::Generator;
-use mitan_core::device::{Device, Moment};
 use mitan_core::model::{Status, VolunteerId};
 use mitan_core::store::VolunteerFilter;
 use mitan_e2e::{FieldDevice, TestServer, beat, station};
 use mitan_server::auth::Role;
 
 const NOW: i64 = 1_763_900_000_000;
-
-/// An HTTP answer: status and body.
-struct Reply {
-    status: u16,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body).expect("the body is JSON")
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into()
-}
-
-fn post(url: &str, credential: &str, body: Option<serde_json::Value>) -> Reply {
-    let request = agent()
-        .post(url)
-        .header("Authorization", &format!("Bearer {credential}"));
-    let mut response = match body {
-        Some(body) => request
-            .header("Content-Type", "application/json")
-            .send(body.to_string()),
-        None => request.send_empty(),
-    }
-    .expect("the server answers");
-    Reply {
-        status: response.status().as_u16(),
-        body: response
-            .body_mut()
-            .read_to_string()
-            .expect("the body reads"),
-    }
-}
-
-fn credential(device: &FieldDevice) -> String {
-    device.profile.device.credential.clone()
-}
-
-fn enrol(device: &mut Device, station_code: &str, beat_code: &str, seed: u64) -> VolunteerId {
-    let form = Generator::new(seed).enrolment_form(station_code, beat_code, "430001");
-    device
-        .enrol(
-            &form,
-            Moment {
-                now_ms: NOW + seed as i64,
-                random: u128::from(seed),
-            },
-        )
-        .expect("a demo enrolment is accepted")
-        .id
-}
-
-fn sync(device: &mut FieldDevice, now_ms: i64) {
-    let mut transport = device.transport();
-    let result = device.device.sync(&mut transport, now_ms);
-    assert!(
-        result.is_ok(),
-        "sync failed with status {:?}: {result:?}",
-        transport.last_status
-    );
-}
 
 fn status_on_server(server: &TestServer, id: &VolunteerId) -> String {
     server
@@ -142,26 +73,30 @@ fn a_verification_and_a_rejection_with_its_reason_reach_the_constables_phone() {
     let mut world = world();
     let (station_a, beat_a) = (station(0), beat(0, 0));
     // Enrolled offline, then synced.
-    let kept = enrol(&mut world.constable.device, &station_a, &beat_a, 11);
-    let refused = enrol(&mut world.constable.device, &station_a, &beat_a, 12);
-    let untouched = enrol(&mut world.constable.device, &station_a, &beat_a, 13);
-    sync(&mut world.constable, NOW + 1_000);
+    let kept = world
+        .constable
+        .enrol_seeded(&station_a, &beat_a, 11, NOW + 11);
+    let refused = world
+        .constable
+        .enrol_seeded(&station_a, &beat_a, 12, NOW + 12);
+    let untouched = world
+        .constable
+        .enrol_seeded(&station_a, &beat_a, 13, NOW + 13);
+    world.constable.sync_ok(NOW + 1_000);
     assert_eq!(world.server.volunteers().len(), 3);
     let logged_before = world.server.logged_changes();
 
-    let incharge = credential(&world.incharge_a);
-    let verified = post(
-        &format!("{}/v1/volunteers/{kept}/verify", world.server.url),
-        &incharge,
-        None,
-    );
+    let incharge = world.incharge_a.credential();
+    let verified = world
+        .server
+        .post(&format!("/v1/volunteers/{kept}/verify"), &incharge, None);
     assert_eq!(verified.status, 200, "{}", verified.body);
     assert_eq!(verified.json()["status"], "verified");
     assert_eq!(verified.json()["volunteer_id"], kept.to_string());
 
     let reason = "फ़ोन नंबर किसी और का है; please re-check the number";
-    let rejected = post(
-        &format!("{}/v1/volunteers/{refused}/reject", world.server.url),
+    let rejected = world.server.post(
+        &format!("/v1/volunteers/{refused}/reject"),
         &incharge,
         Some(serde_json::json!({ "reason": reason })),
     );
@@ -184,7 +119,7 @@ fn a_verification_and_a_rejection_with_its_reason_reach_the_constables_phone() {
         Status::Pending
     );
 
-    sync(&mut world.constable, NOW + 2_000);
+    world.constable.sync_ok(NOW + 2_000);
     let phone = &mut world.constable.device;
     let kept_now = phone.volunteer(&kept).expect("on the phone");
     assert_eq!(kept_now.status, Status::Verified);
@@ -225,15 +160,17 @@ fn a_verification_and_a_rejection_with_its_reason_reach_the_constables_phone() {
 fn an_incharge_of_another_station_and_an_auditor_get_403_and_nothing_changes() {
     let mut world = world();
     let (station_a, beat_a) = (station(0), beat(0, 0));
-    let id = enrol(&mut world.constable.device, &station_a, &beat_a, 21);
-    sync(&mut world.constable, NOW + 1_000);
+    let id = world
+        .constable
+        .enrol_seeded(&station_a, &beat_a, 21, NOW + 21);
+    world.constable.sync_ok(NOW + 1_000);
     let logged_before = world.server.logged_changes();
 
-    let other_station = credential(&world.incharge_b);
-    let auditor = credential(&world.auditor);
-    let constable = credential(&world.constable);
-    let verify = format!("{}/v1/volunteers/{id}/verify", world.server.url);
-    let reject = format!("{}/v1/volunteers/{id}/reject", world.server.url);
+    let other_station = world.incharge_b.credential();
+    let auditor = world.auditor.credential();
+    let constable = world.constable.credential();
+    let verify = format!("/v1/volunteers/{id}/verify");
+    let reject = format!("/v1/volunteers/{id}/reject");
     let reason = serde_json::json!({ "reason": "not from this village" });
 
     for (who, credential) in [
@@ -241,19 +178,19 @@ fn an_incharge_of_another_station_and_an_auditor_get_403_and_nothing_changes() {
         ("auditor", &auditor),
         ("constable", &constable),
     ] {
-        let reply = post(&verify, credential, None);
+        let reply = world.server.post(&verify, credential, None);
         assert_eq!(reply.status, 403, "{who} verifying: {}", reply.body);
         assert_eq!(reply.json()["error"]["code"], "forbidden");
-        let reply = post(&reject, credential, Some(reason.clone()));
+        let reply = world.server.post(&reject, credential, Some(reason.clone()));
         assert_eq!(reply.status, 403, "{who} rejecting: {}", reply.body);
     }
     // Unauthenticated: 401.
-    let reply = post(&verify, "not-a-credential", None);
+    let reply = world.server.post(&verify, "not-a-credential", None);
     assert_eq!(reply.status, 401, "{}", reply.body);
 
     assert_eq!(world.server.logged_changes(), logged_before);
     assert_eq!(status_on_server(&world.server, &id), "pending");
-    sync(&mut world.constable, NOW + 2_000);
+    world.constable.sync_ok(NOW + 2_000);
     assert_eq!(
         world
             .constable
@@ -265,7 +202,9 @@ fn an_incharge_of_another_station_and_an_auditor_get_403_and_nothing_changes() {
     );
 
     // The in-charge of the volunteer's own station may act.
-    let reply = post(&verify, &credential(&world.incharge_a), None);
+    let reply = world
+        .server
+        .post(&verify, &world.incharge_a.credential(), None);
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(status_on_server(&world.server, &id), "verified");
 }
