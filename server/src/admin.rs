@@ -372,6 +372,61 @@ pub fn check_campaign(spec: &CampaignSpec) -> Result<Campaign> {
     })
 }
 
+/// Checks a campaign and adds or replaces it.
+pub fn set_campaign(
+    store: &mut ServerStore,
+    spec: &CampaignSpec,
+    set_by: &str,
+    now_ms: i64,
+) -> Result<Campaign> {
+    let campaign = check_campaign(spec)?;
+    store.save_campaign(&campaign, set_by, now_ms)?;
+    Ok(campaign)
+}
+
+/// A campaign as listed, with its explicit targets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignView {
+    /// The campaign.
+    #[serde(flatten)]
+    pub campaign: CampaignSpec,
+    /// Its explicit targets.
+    pub targets: Vec<TargetSpec>,
+}
+
+/// Every campaign with its explicit targets, newest first.
+pub fn load_campaigns(store: &ServerStore) -> Result<Vec<CampaignView>> {
+    store
+        .load_campaigns()?
+        .into_iter()
+        .map(|campaign| {
+            let targets = store
+                .load_targets(&campaign.code)?
+                .into_iter()
+                .map(|target| {
+                    let unit = target.subject_kind == "unit";
+                    TargetSpec {
+                        campaign: campaign.code.clone(),
+                        unit: unit.then(|| target.subject.clone()),
+                        badge: (!unit).then_some(target.subject),
+                        volunteers: target.volunteers,
+                    }
+                })
+                .collect();
+            Ok(CampaignView {
+                campaign: CampaignSpec {
+                    code: campaign.code,
+                    name: campaign.name,
+                    programme: campaign.programme,
+                    starts_on: campaign.starts_on,
+                    ends_on: campaign.ends_on,
+                },
+                targets,
+            })
+        })
+        .collect()
+}
+
 /// An explicit target: for a unit or for an employee (by badge), in one campaign.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetSpec {

@@ -7,6 +7,7 @@
 
 pub mod vcard;
 
+use mitan_core::model::UnitCode;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Role;
@@ -90,14 +91,23 @@ fn display_name(row: &ExportRow) -> String {
     }
 }
 
-/// Makes an export for `user` and logs it.
-pub fn export(
-    store: &mut ServerStore,
-    user: &User,
-    requested_via: &str,
-    query: &ExportQuery,
-    now_ms: i64,
-) -> Result<Export> {
+/// An export checked against the caller's rights and read from the store, not yet written
+/// into a file or logged.
+struct Selection {
+    kind: ExportKind,
+    vcard: bool,
+    unit: UnitCode,
+    programme: Option<String>,
+    stem: String,
+    rows: Vec<ExportRow>,
+    /// Members per part of a list, never 0.
+    part_size: usize,
+}
+
+/// The members of one part of a list, with the part's number.
+type Part<'a> = (u32, &'a [&'a ExportRow]);
+
+fn select(store: &ServerStore, user: &User, query: &ExportQuery) -> Result<Selection> {
     if !matches!(
         user.role,
         Role::StationIncharge | Role::CircleOfficer | Role::DistrictAdmin
@@ -129,7 +139,7 @@ pub fn export(
             });
         }
     };
-    let unit = query.unit.parse().map_err(|_| Error::Invalid {
+    let unit: UnitCode = query.unit.parse().map_err(|_| Error::Invalid {
         field: "unit",
         reason: format!("{:?} is not a unit code", query.unit),
     })?;
@@ -157,6 +167,25 @@ pub fn export(
                 })
         })
         .transpose()?;
+    let part_size = match kind {
+        // A roster is one file, never cut into parts.
+        ExportKind::Roster => u32::MAX,
+        ExportKind::Group | ExportKind::Broadcast => {
+            let cap = if kind == ExportKind::Group {
+                GROUP_LIMIT
+            } else {
+                BROADCAST_LIMIT
+            };
+            let part_size = query.part_size.unwrap_or(cap);
+            if part_size == 0 || part_size > cap {
+                return Err(Error::Invalid {
+                    field: "part_size",
+                    reason: format!("a {} part holds 1 to {cap} people", kind.as_str()),
+                });
+            }
+            part_size
+        }
+    };
     let mut statuses = vec!["verified"];
     if query.include_unverified {
         statuses.push("pending");
@@ -174,41 +203,51 @@ pub fn export(
         Some(programme) => format!("{unit}-{programme}"),
         None => unit.to_string(),
     };
+    Ok(Selection {
+        kind,
+        vcard,
+        unit,
+        programme,
+        stem,
+        rows,
+        part_size: part_size as usize,
+    })
+}
 
-    let export = if kind == ExportKind::Roster {
-        Export {
+impl Selection {
+    fn roster_file(&self) -> Result<Export> {
+        Ok(Export {
             content_type: "text/csv; charset=utf-8",
-            filename: format!("{stem}.csv"),
-            body: roster_csv(&rows)?,
-            rows: rows.len() as u64,
+            filename: format!("{}.csv", self.stem),
+            body: roster_csv(&self.rows)?,
+            rows: self.rows.len() as u64,
             parts: 1,
-        }
-    } else {
-        let cap = if kind == ExportKind::Group {
-            GROUP_LIMIT
-        } else {
-            BROADCAST_LIMIT
-        };
-        let part_size = query.part_size.unwrap_or(cap);
-        if part_size == 0 || part_size > cap {
-            return Err(Error::Invalid {
-                field: "part_size",
-                reason: format!("a {} part holds 1 to {cap} people", kind.as_str()),
-            });
-        }
-        // One entry per number: a person enrolled twice is still one contact.
+        })
+    }
+
+    /// The people of a list, one entry per number: a person enrolled twice is still one
+    /// contact.
+    fn contacts(&self) -> Vec<&ExportRow> {
         let mut seen = std::collections::HashSet::new();
-        let contacts: Vec<&ExportRow> = rows
+        self.rows
             .iter()
             .filter(|row| {
                 row.phone
                     .as_ref()
                     .is_some_and(|phone| seen.insert(phone.clone()))
             })
-            .collect();
-        let parts: Vec<&[&ExportRow]> = contacts.chunks(part_size as usize).collect();
+            .collect()
+    }
+
+    /// The parts asked for (every part unless `part` names one), and how many the list has.
+    fn parts<'a>(
+        &self,
+        contacts: &'a [&'a ExportRow],
+        part: Option<u32>,
+    ) -> Result<(Vec<Part<'a>>, u32)> {
+        let parts: Vec<&[&ExportRow]> = contacts.chunks(self.part_size).collect();
         let total = u32::try_from(parts.len()).unwrap_or(u32::MAX).max(1);
-        let chosen: Vec<(u32, &[&ExportRow])> = match query.part {
+        let chosen = match part {
             Some(part) if part == 0 || part > total => {
                 return Err(Error::Invalid {
                     field: "part",
@@ -218,47 +257,122 @@ pub fn export(
             Some(part) => vec![(part, parts.get(part as usize - 1).copied().unwrap_or(&[]))],
             None => (1..).zip(parts.iter().copied()).collect(),
         };
-        let list_name = format!("Mitan {stem} {}", kind.as_str());
+        Ok((chosen, total))
+    }
+
+    fn list_file(&self, chosen: &[Part<'_>], total: u32, suffix: &str) -> Result<Export> {
+        let kind = self.kind.as_str();
+        let list_name = format!("Mitan {} {kind}", self.stem);
         let count: usize = chosen.iter().map(|(_, members)| members.len()).sum();
-        let suffix = query
-            .part
-            .map_or(String::new(), |part| format!("-part{part}"));
-        if vcard {
+        Ok(if self.vcard {
             Export {
                 content_type: "text/vcard; charset=utf-8",
-                filename: format!("{stem}-{}{suffix}.vcf", kind.as_str()),
-                body: vcard::cards(&list_name, &chosen),
+                filename: format!("{}-{kind}{suffix}.vcf", self.stem),
+                body: vcard::cards(&list_name, chosen),
                 rows: count as u64,
                 parts: total,
             }
         } else {
             Export {
                 content_type: "text/csv; charset=utf-8",
-                filename: format!("{stem}-{}{suffix}.csv", kind.as_str()),
-                body: list_csv(&chosen)?,
+                filename: format!("{}-{kind}{suffix}.csv", self.stem),
+                body: list_csv(chosen)?,
                 rows: count as u64,
                 parts: total,
             }
-        }
+        })
+    }
+
+    fn save_log(
+        &self,
+        store: &mut ServerStore,
+        user: &User,
+        requested_via: &str,
+        query: &ExportQuery,
+        rows: u64,
+        now_ms: i64,
+    ) -> Result<()> {
+        store.save_export_log(
+            &ExportTaken {
+                badge: user.badge.to_string(),
+                role: user.role.to_string(),
+                requested_via: requested_via.to_owned(),
+                kind: self.kind.as_str().to_owned(),
+                format: if self.vcard { "vcard" } else { "csv" }.to_owned(),
+                unit: self.unit.to_string(),
+                programme: self.programme.clone(),
+                include_unverified: query.include_unverified,
+                include_withdrawn: query.include_withdrawn,
+                part: query.part,
+                rows,
+            },
+            now_ms,
+        )?;
+        tracing::info!(
+            by = %user.badge,
+            via = requested_via,
+            unit = %self.unit,
+            kind = self.kind.as_str(),
+            rows,
+            "export taken"
+        );
+        Ok(())
+    }
+}
+
+/// Makes an export for `user` as one file (every part of a list in it unless `query.part`
+/// names one) and logs it.
+pub fn export(
+    store: &mut ServerStore,
+    user: &User,
+    requested_via: &str,
+    query: &ExportQuery,
+    now_ms: i64,
+) -> Result<Export> {
+    let selection = select(store, user, query)?;
+    let export = if selection.kind == ExportKind::Roster {
+        selection.roster_file()?
+    } else {
+        let contacts = selection.contacts();
+        let (chosen, total) = selection.parts(&contacts, query.part)?;
+        let suffix = query
+            .part
+            .map_or(String::new(), |part| format!("-part{part}"));
+        selection.list_file(&chosen, total, &suffix)?
     };
-    store.save_export_log(
-        &ExportTaken {
-            badge: user.badge.to_string(),
-            role: user.role.to_string(),
-            requested_via: requested_via.to_owned(),
-            kind: kind.as_str().to_owned(),
-            format: if vcard { "vcard" } else { "csv" }.to_owned(),
-            unit: unit.to_string(),
-            programme,
-            include_unverified: query.include_unverified,
-            include_withdrawn: query.include_withdrawn,
-            part: query.part,
-            rows: export.rows,
-        },
-        now_ms,
-    )?;
-    tracing::info!(by = %user.badge, unit = %unit, kind = kind.as_str(), rows = export.rows, "export taken");
+    selection.save_log(store, user, requested_via, query, export.rows, now_ms)?;
     Ok(export)
+}
+
+/// Makes an export for `user` as separate files, a roster as one and a list as one per part
+/// (each a group or broadcast list of its own), and logs it once.
+///
+/// An empty list still gives one file, holding only the header, so that whoever runs the
+/// export sees that nobody matched rather than wondering whether anything ran.
+pub fn export_files(
+    store: &mut ServerStore,
+    user: &User,
+    requested_via: &str,
+    query: &ExportQuery,
+    now_ms: i64,
+) -> Result<Vec<Export>> {
+    let selection = select(store, user, query)?;
+    let files = if selection.kind == ExportKind::Roster {
+        vec![selection.roster_file()?]
+    } else {
+        let contacts = selection.contacts();
+        let (mut chosen, total) = selection.parts(&contacts, query.part)?;
+        if chosen.is_empty() {
+            chosen.push((1, &[]));
+        }
+        chosen
+            .iter()
+            .map(|part| selection.list_file(&[*part], total, &format!("-part{}", part.0)))
+            .collect::<Result<Vec<_>>>()?
+    };
+    let rows = files.iter().map(|file| file.rows).sum();
+    selection.save_log(store, user, requested_via, query, rows, now_ms)?;
+    Ok(files)
 }
 
 fn csv_error(error: impl std::fmt::Display) -> Error {

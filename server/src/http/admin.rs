@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::reports::{caller, credential};
+pub use crate::admin::CampaignView;
 use crate::admin::{self, CampaignSpec, ImportSummary, TargetSpec};
 use crate::auth::{Caller, Role};
 use crate::error::{Error, Result};
@@ -64,16 +65,6 @@ pub(super) async fn import_users(
     Ok(Json(summary))
 }
 
-/// A campaign as listed.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CampaignView {
-    /// The campaign.
-    #[serde(flatten)]
-    pub campaign: CampaignSpec,
-    /// Its explicit targets.
-    pub targets: Vec<TargetSpec>,
-}
-
 /// `GET /v1/admin/campaigns`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Campaigns {
@@ -92,10 +83,12 @@ pub(super) async fn save_campaign(
     let saved = state
         .with_district(move |district, now_ms| {
             let caller = district_admin(district.store(), &credential)?;
-            let campaign = admin::check_campaign(&spec)?;
-            district
-                .store_mut()
-                .save_campaign(&campaign, caller.user.badge.as_str(), now_ms)?;
+            admin::set_campaign(
+                district.store_mut(),
+                &spec,
+                caller.user.badge.as_str(),
+                now_ms,
+            )?;
             Ok(spec)
         })
         .await?;
@@ -134,36 +127,7 @@ pub(super) async fn campaigns(
     let campaigns = state
         .with_district(move |district, _| {
             caller(district.store(), &credential)?;
-            let store = district.store();
-            store
-                .load_campaigns()?
-                .into_iter()
-                .map(|campaign| {
-                    let targets = store
-                        .load_targets(&campaign.code)?
-                        .into_iter()
-                        .map(|target| {
-                            let unit = target.subject_kind == "unit";
-                            TargetSpec {
-                                campaign: campaign.code.clone(),
-                                unit: unit.then(|| target.subject.clone()),
-                                badge: (!unit).then_some(target.subject),
-                                volunteers: target.volunteers,
-                            }
-                        })
-                        .collect();
-                    Ok(CampaignView {
-                        campaign: CampaignSpec {
-                            code: campaign.code,
-                            name: campaign.name,
-                            programme: campaign.programme,
-                            starts_on: campaign.starts_on,
-                            ends_on: campaign.ends_on,
-                        },
-                        targets,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()
+            admin::load_campaigns(district.store())
         })
         .await?;
     Ok(Json(Campaigns { campaigns }))
