@@ -7,9 +7,12 @@
 //! the reply built. Any failure before the commit drops the touched rosters from memory, so
 //! memory never holds a change the database does not.
 
-use mitan_core::model::{Roster, RosterId, Status, Volunteer, inspect_change};
+use std::collections::BTreeSet;
+
+use mitan_core::model::{ChangeInfo, Roster, RosterChange, RosterId, Status, Volunteer};
 use mitan_core::sync::{
-    Limits, OfferOutcome, PROTOCOL_VERSION, SyncRequest, SyncResponse, apply_offer, reply_to_offer,
+    Limits, OfferOutcome, PROTOCOL_VERSION, RosterOffer, SyncRequest, SyncResponse, apply_offer,
+    reply_to_offer,
 };
 
 use crate::auth::Caller;
@@ -21,7 +24,8 @@ use crate::store::{ReceivedChange, ServerStore};
 pub const FORGED_ACTOR: &str = "forged_actor";
 /// Reason code: the sending device belongs to an auditor, who may read but not write.
 pub const READ_ONLY: &str = "read_only";
-/// Error code: a change enrols or edits a volunteer of another beat than the roster's.
+/// Reason code: a change enrols or edits a volunteer of another beat than the roster's. Also
+/// the error code of a request refused whole for it (see `District::apply_checked`).
 pub const BEAT_MISMATCH: &str = "beat_mismatch";
 /// Error code: a request offers more changes than [`Limits::max_changes_per_request`].
 pub const TOO_MANY_CHANGES: &str = "too_many_changes";
@@ -60,6 +64,13 @@ pub struct SyncDone {
     pub merged: u64,
     /// Offered changes refused.
     pub rejected: u64,
+}
+
+/// One offer applied to its roster, with the volunteer rows it changed.
+struct CheckedOffer {
+    roster: Roster,
+    outcome: OfferOutcome,
+    rows: Vec<(RosterId, Volunteer)>,
 }
 
 /// The store and the loaded rosters.
@@ -138,75 +149,22 @@ impl District {
         let mut received = Vec::new();
         let mut volunteers: Vec<(RosterId, Volunteer)> = Vec::new();
         for (offer, id) in request.rosters.iter().zip(&ids) {
-            // Rosters taken out of the cache are simply not put back on failure: the next
-            // request reloads them from what was committed.
-            let mut roster = self.take_roster(id)?;
-            let actor = caller.actor;
-            let writes = caller.writes();
-            let outcome = apply_offer(&mut roster, offer, |change_actor| {
-                if !writes {
-                    Err(READ_ONLY.to_owned())
-                } else if change_actor != actor.as_slice() {
-                    Err(FORGED_ACTOR.to_owned())
-                } else {
-                    Ok(())
-                }
-            })
-            .map_err(|error| Error::BadRequest {
-                code: "unprocessable_change",
-                message: format!("roster {id}: {error}"),
-            })?;
+            let CheckedOffer {
+                roster,
+                outcome,
+                rows,
+            } = self.apply_checked(caller, id, offer)?;
             // Every replica builds the same genesis change, so it is no one's work: it stays
             // out of the log even when a device offers it back.
             let genesis = Roster::genesis(id).heads();
-            for change in &outcome.stored {
-                if genesis.contains(&change.hash) {
-                    continue;
-                }
-                let info = inspect_change(&change.bytes).map_err(|error| Error::BadRequest {
-                    code: "unprocessable_change",
-                    message: format!("roster {id}: {error}"),
-                })?;
-                received.push(ReceivedChange {
-                    roster: id.clone(),
-                    hash: change.hash,
-                    bytes: change.bytes.clone(),
-                    actor: info.actor,
-                    action: info
-                        .message
-                        .as_ref()
-                        .and_then(|message| serde_json::to_value(message.action).ok())
-                        .and_then(|value| value.as_str().map(str::to_owned)),
-                    entry: info.message.and_then(|message| message.entry),
-                    device_clock_ms: info.device_clock_ms,
-                });
-            }
-            for volunteer_id in &outcome.applied.volunteers {
-                match roster.volunteer(volunteer_id) {
-                    // A roster is one beat's: a volunteer of another beat in it would be
-                    // counted, exported and reviewed in the wrong place. The phone's facade
-                    // never writes one, so this is a broken or hostile client; the whole
-                    // request is refused and, as for any error before the commit, the
-                    // touched rosters are dropped from memory, so nothing of it is kept.
-                    Ok(Some(volunteer)) if volunteer.beat.as_str() != id.as_str() => {
-                        return Err(Error::BadRequest {
-                            code: BEAT_MISMATCH,
-                            message: format!(
-                                "roster {id}: volunteer {volunteer_id} is of beat {}",
-                                volunteer.beat
-                            ),
-                        });
-                    }
-                    // A volunteer moved to another beat keeps an entry here; their row
-                    // follows the live copy in the target beat (`roster/transfer.rs`).
-                    Ok(Some(volunteer)) if matches!(volunteer.status, Status::Moved { .. }) => {}
-                    Ok(Some(volunteer)) => volunteers.push((id.clone(), volunteer)),
-                    Ok(None) => {}
-                    // An entry a peer wrote badly stays in the document for review; it just
-                    // has no relational row until it reads cleanly.
-                    Err(error) => tracing::warn!(roster = %id, %error, "unreadable volunteer"),
-                }
-            }
+            received.extend(
+                outcome
+                    .stored
+                    .iter()
+                    .filter(|stored| !genesis.contains(&stored.change.hash))
+                    .map(|stored| received_change(id, &stored.change, &stored.info)),
+            );
+            volunteers.extend(rows);
             working.push(roster);
             outcomes.push(outcome);
         }
@@ -240,6 +198,92 @@ impl District {
             merged,
             rejected,
         })
+    }
+
+    /// Applies one offer, refusing each change that writes a volunteer of another beat than
+    /// the roster's. A roster is one beat's: such an entry would be counted, exported and
+    /// reviewed in the wrong place. The phone's facade never writes one, so only a broken or
+    /// hostile client meets this; its other work, in this roster and the others, still lands.
+    ///
+    /// Which change misplaced an entry shows only once it is applied, so a first pass finds
+    /// the entries, and a second pass over a fresh copy refuses the changes naming them (and,
+    /// through their dependencies, the changes built on them). A change that hides which
+    /// entry it writes and still misplaces one refuses the whole request.
+    fn apply_checked(
+        &mut self,
+        caller: &Caller,
+        id: &RosterId,
+        offer: &RosterOffer,
+    ) -> Result<CheckedOffer> {
+        let actor = caller.actor;
+        let writes = caller.writes();
+        let mut misplaced: BTreeSet<String> = BTreeSet::new();
+        loop {
+            // Rosters taken out of the cache are simply not put back on failure: the next
+            // take reloads them from what was committed.
+            let mut roster = self.take_roster(id)?;
+            let outcome = apply_offer(&mut roster, offer, |info| {
+                if !writes {
+                    Err(READ_ONLY.to_owned())
+                } else if info.actor != actor.as_slice() {
+                    Err(FORGED_ACTOR.to_owned())
+                } else if info
+                    .message
+                    .as_ref()
+                    .and_then(|message| message.entry.as_ref())
+                    .is_some_and(|entry| misplaced.contains(entry))
+                {
+                    Err(BEAT_MISMATCH.to_owned())
+                } else {
+                    Ok(())
+                }
+            })
+            .map_err(|error| Error::BadRequest {
+                code: "unprocessable_change",
+                message: format!("roster {id}: {error}"),
+            })?;
+            let mut rows = Vec::new();
+            let mut wrong_beat = BTreeSet::new();
+            for volunteer_id in &outcome.applied.volunteers {
+                match roster.volunteer(volunteer_id) {
+                    Ok(Some(volunteer)) if volunteer.beat.as_str() != id.as_str() => {
+                        wrong_beat.insert(volunteer_id.to_string());
+                    }
+                    // A volunteer moved to another beat keeps an entry here; their row
+                    // follows the live copy in the target beat (`roster/transfer.rs`).
+                    Ok(Some(volunteer)) if matches!(volunteer.status, Status::Moved { .. }) => {}
+                    Ok(Some(volunteer)) => rows.push((id.clone(), volunteer)),
+                    Ok(None) => {}
+                    // An entry a peer wrote badly stays in the document for review; it just
+                    // has no relational row until it reads cleanly.
+                    Err(error) => tracing::warn!(roster = %id, %error, "unreadable volunteer"),
+                }
+            }
+            if wrong_beat.is_empty() {
+                return Ok(CheckedOffer {
+                    roster,
+                    outcome,
+                    rows,
+                });
+            }
+            if !misplaced.is_empty() {
+                return Err(Error::BadRequest {
+                    code: BEAT_MISMATCH,
+                    message: format!(
+                        "roster {id}: changes without an entry name write volunteers of \
+                         another beat: {}",
+                        wrong_beat.into_iter().collect::<Vec<_>>().join(", ")
+                    ),
+                });
+            }
+            tracing::warn!(
+                roster = %id,
+                device = %caller.device,
+                entries = ?wrong_beat,
+                "changes writing volunteers of another beat refused"
+            );
+            misplaced = wrong_beat;
+        }
     }
 
     /// Checks every offered roster before anything is applied, so a request that reaches one
@@ -310,5 +354,29 @@ impl District {
         if let Err(error) = result {
             tracing::warn!(roster = %id, %error, "snapshot not saved");
         }
+    }
+}
+
+/// The change log's record of a change the roster now holds.
+pub(crate) fn received_change(
+    roster: &RosterId,
+    change: &RosterChange,
+    info: &ChangeInfo,
+) -> ReceivedChange {
+    ReceivedChange {
+        roster: roster.clone(),
+        hash: change.hash,
+        bytes: change.bytes.clone(),
+        actor: info.actor.clone(),
+        action: info
+            .message
+            .as_ref()
+            .and_then(|message| serde_json::to_value(message.action).ok())
+            .and_then(|value| value.as_str().map(str::to_owned)),
+        entry: info
+            .message
+            .as_ref()
+            .and_then(|message| message.entry.clone()),
+        device_clock_ms: info.device_clock_ms,
     }
 }

@@ -19,7 +19,7 @@ use mitan_core::model::{
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{Role, hash_secret, new_credential, random_bytes};
-use crate::district::District;
+use crate::district::{District, received_change};
 use crate::error::{Error, Result};
 use crate::store::{ActionRecord, ReceivedChange, ServerStore, SupervisorDevice, User};
 
@@ -101,19 +101,7 @@ pub fn writer_for(
 
 fn received(roster: &RosterId, change: &RosterChange) -> Result<ReceivedChange> {
     let info = inspect_change(&change.bytes).map_err(core_error)?;
-    Ok(ReceivedChange {
-        roster: roster.clone(),
-        hash: change.hash,
-        bytes: change.bytes.clone(),
-        actor: info.actor,
-        action: info
-            .message
-            .as_ref()
-            .and_then(|message| serde_json::to_value(message.action).ok())
-            .and_then(|value| value.as_str().map(str::to_owned)),
-        entry: info.message.and_then(|message| message.entry),
-        device_clock_ms: info.device_clock_ms,
-    })
+    Ok(received_change(roster, change, &info))
 }
 
 fn roster_of_unit(code: &UnitCode) -> Result<RosterId> {

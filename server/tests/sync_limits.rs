@@ -9,7 +9,9 @@ use mitan_core::demo::Generator;
 use mitan_core::model::{
     ChangeMeta, EnrolmentRules, Roster, RosterChange, RosterId, Unit, UnitKind, VolunteerId,
 };
-use mitan_core::sync::{Limits, PROTOCOL_VERSION, RosterOffer, SyncRequest, SyncResponse};
+use mitan_core::sync::{
+    Limits, MISSING_DEPENDENCY, PROTOCOL_VERSION, RosterOffer, SyncRequest, SyncResponse,
+};
 use mitan_server::auth::Role;
 use mitan_server::district::{BEAT_MISMATCH, District, DistrictConfig, TOO_MANY_CHANGES};
 use mitan_server::rate_limit::SyncRate;
@@ -202,13 +204,13 @@ fn error_code(body: &[u8]) -> String {
     body.error.code
 }
 
-/// A replica of `roster` written by `actor`, with `count` enrolments whose entries name
-/// `beats[index % beats.len()]` as their beat.
-fn replica(roster: &str, actor: [u8; 16], beats: &[&str], count: usize) -> Roster {
+/// A replica of `roster` written by `actor`, with `count` enrolments of the demo generator's
+/// people from `seed` on, whose entries name `beats[index % beats.len()]` as their beat.
+fn replica(roster: &str, actor: [u8; 16], seed: u64, beats: &[&str], count: usize) -> Roster {
     let id: RosterId = roster.parse().expect("valid roster");
     let mut replica = Roster::genesis(&id);
     replica.set_actor(actor);
-    let mut generator = Generator::new(u64::from(actor[0]));
+    let mut generator = Generator::new(seed);
     let rules = EnrolmentRules::standard(2026);
     for index in 0..count {
         let beat = beats[index % beats.len()];
@@ -228,17 +230,22 @@ fn replica(roster: &str, actor: [u8; 16], beats: &[&str], count: usize) -> Roste
     replica
 }
 
-/// The request offering every change of `replica` except its genesis.
-fn request_for(replica: &mut Roster) -> Vec<u8> {
+/// The offer of every change of `replica` except its genesis.
+fn offer_of(replica: &mut Roster) -> RosterOffer {
     let genesis = Roster::genesis(replica.id()).heads();
     let changes: Vec<RosterChange> = replica.changes_since(&genesis);
+    RosterOffer {
+        roster: replica.id().to_string(),
+        heads: Vec::new(),
+        changes: changes.into_iter().map(|change| change.bytes).collect(),
+    }
+}
+
+/// The request offering every change of `replica` except its genesis.
+fn request_for(replica: &mut Roster) -> Vec<u8> {
     SyncRequest {
         protocol: PROTOCOL_VERSION,
-        rosters: vec![RosterOffer {
-            roster: replica.id().to_string(),
-            heads: Vec::new(),
-            changes: changes.into_iter().map(|change| change.bytes).collect(),
-        }],
+        rosters: vec![offer_of(replica)],
     }
     .encode()
 }
@@ -253,14 +260,6 @@ fn empty_request(roster: &str) -> Vec<u8> {
         }],
     }
     .encode()
-}
-
-fn reply_heads(body: &[u8]) -> Vec<[u8; 32]> {
-    let mut reply = SyncResponse::decode(body, &Limits::default()).expect("a sync reply");
-    let roster = reply.rosters.pop().expect("one roster in the reply");
-    assert_eq!(roster.refused, None);
-    assert!(roster.rejected.is_empty(), "{:?}", roster.rejected);
-    roster.server_heads
 }
 
 #[test]
@@ -310,20 +309,20 @@ fn a_request_over_the_change_limit_gets_400_too_many_changes_and_stores_nothing(
     let server = Server::start(config, None, mitan_server::http::DEFAULT_BODY_LIMIT);
     let device = server.register("CG-001", [3; 16]);
 
-    let mut six = replica(BEAT, [3; 16], &[BEAT], 6);
+    let mut six = replica(BEAT, [3; 16], 3, &[BEAT], 6);
     let (status, _, body) = server.sync(&device, &request_for(&mut six));
     assert_eq!(status, 400);
     assert_eq!(error_code(&body), TOO_MANY_CHANGES);
     assert_eq!(server.counts(), (0, 0));
 
-    let mut five = replica(BEAT, [3; 16], &[BEAT], 5);
+    let mut five = replica(BEAT, [3; 16], 3, &[BEAT], 5);
     let (status, _, body) = server.sync(&device, &request_for(&mut five));
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     assert_eq!(server.counts(), (5, 5));
 }
 
 #[test]
-fn an_enrolment_naming_another_beat_is_refused_and_nothing_of_the_request_is_kept() {
+fn an_enrolment_naming_another_beat_is_refused_alone_and_the_rest_of_the_request_is_kept() {
     let server = Server::start(
         DistrictConfig::default(),
         None,
@@ -331,19 +330,40 @@ fn an_enrolment_naming_another_beat_is_refused_and_nothing_of_the_request_is_kep
     );
     let device = server.register("CG-001", [4; 16]);
 
-    // Three enrolments of the roster's own beat, then one naming the station's other beat.
-    let mut mixed = replica(BEAT, [4; 16], &[BEAT, BEAT, BEAT, OTHER_BEAT], 4);
-    let (status, _, body) = server.sync(&device, &request_for(&mut mixed));
-    assert_eq!(status, 400);
-    assert_eq!(error_code(&body), BEAT_MISMATCH);
-    assert_eq!(server.counts(), (0, 0));
-
-    // The refused request left nothing in memory either: the next sync of the good three
-    // yields exactly their heads, not heads that still include the refused change.
-    let mut good = replica(BEAT, [4; 16], &[BEAT], 3);
-    let (status, _, body) = server.sync(&device, &request_for(&mut good));
+    // One enrolment of the roster's own beat, one naming the station's other beat, then two
+    // more written on top of it; and, in the same request, two enrolments of the other beat.
+    let mut mixed = replica(BEAT, [4; 16], 4, &[BEAT, OTHER_BEAT, BEAT, BEAT], 4);
+    let mut other = replica(OTHER_BEAT, [4; 16], 40, &[OTHER_BEAT], 2);
+    let mixed_changes = mixed.changes_since(&Roster::genesis(mixed.id()).heads());
+    let request = SyncRequest {
+        protocol: PROTOCOL_VERSION,
+        rosters: vec![offer_of(&mut mixed), offer_of(&mut other)],
+    }
+    .encode();
+    let (status, _, body) = server.sync(&device, &request);
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
-    assert_eq!(reply_heads(&body), good.heads());
+    let reply = SyncResponse::decode(&body, &Limits::default()).expect("a sync reply");
+    let refused: Vec<([u8; 32], &str)> = reply.rosters[0]
+        .rejected
+        .iter()
+        .map(|change| (change.hash, change.reason.as_str()))
+        .collect();
+    assert_eq!(
+        refused,
+        vec![
+            (mixed_changes[1].hash, BEAT_MISMATCH),
+            (mixed_changes[2].hash, MISSING_DEPENDENCY),
+            (mixed_changes[3].hash, MISSING_DEPENDENCY),
+        ]
+    );
+    assert_eq!(reply.rosters[0].server_heads, vec![mixed_changes[0].hash]);
+    assert!(reply.rosters[1].rejected.is_empty());
+    assert_eq!(reply.rosters[1].server_heads, other.heads());
+    assert_eq!(server.counts(), (3, 3));
+
+    // Offered again, the misplaced entry is refused again and nothing else changes.
+    let (status, _, body) = server.sync(&device, &request);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     assert_eq!(server.counts(), (3, 3));
 }
 
@@ -365,7 +385,7 @@ fn a_request_cut_in_half_gets_400_and_stores_nothing() {
         mitan_server::http::DEFAULT_BODY_LIMIT,
     );
     let device = server.register("CG-001", [6; 16]);
-    let whole = request_for(&mut replica(BEAT, [6; 16], &[BEAT], 10));
+    let whole = request_for(&mut replica(BEAT, [6; 16], 6, &[BEAT], 10));
     let (status, _, body) = server.sync(&device, &whole[..whole.len() / 2]);
     assert_eq!(status, 400);
     assert_eq!(error_code(&body), "malformed_body");

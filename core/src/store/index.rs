@@ -86,8 +86,8 @@ pub(super) fn save_volunteers(
         transaction.prepare_cached("DELETE FROM search_term WHERE volunteer_id = ?1")?;
     let mut add_term = transaction
         .prepare_cached("INSERT OR IGNORE INTO search_term (term, volunteer_id) VALUES (?1, ?2)")?;
-    let mut held_elsewhere = transaction
-        .prepare_cached("SELECT 1 FROM volunteer WHERE id = ?1 AND roster_id <> ?2")?;
+    let mut held_elsewhere =
+        transaction.prepare_cached("SELECT 1 FROM volunteer WHERE id = ?1 AND roster_id <> ?2")?;
     for volunteer in volunteers {
         let id = volunteer.id.to_string();
         // A move leaves a marker in the old beat's roster and the live entry in the new one.

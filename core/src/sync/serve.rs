@@ -6,14 +6,23 @@ use std::collections::BTreeSet;
 
 use super::wire::{Hash, Limits, RejectedChange, RosterOffer, RosterReply};
 use crate::error::Result;
-use crate::model::{Applied, Roster, RosterChange, inspect_change};
+use crate::model::{Applied, ChangeInfo, Roster, RosterChange, inspect_change};
+
+/// An offered change the roster now holds, with its header as read once on arrival.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredChange {
+    /// The change.
+    pub change: RosterChange,
+    /// Its header: actor, dependencies, device clock, message.
+    pub info: ChangeInfo,
+}
 
 /// What applying one offer did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OfferOutcome {
     /// Offered changes the roster now holds, new or already known: the server stores each
     /// (idempotently, by hash) before replying.
-    pub stored: Vec<RosterChange>,
+    pub stored: Vec<StoredChange>,
     /// Offered changes that were refused.
     pub rejected: Vec<RejectedChange>,
     /// Which entries changed.
@@ -25,14 +34,14 @@ pub const UNDECODABLE: &str = "undecodable";
 /// Reason code: the change's dependencies are neither in the roster nor earlier in the offer.
 pub const MISSING_DEPENDENCY: &str = "missing_dependency";
 
-/// Applies an offer's changes to `roster`. `authorize` sees each new change's actor and
+/// Applies an offer's changes to `roster`. `authorize` sees each new change's header and
 /// returns a reason code to refuse it (e.g. an actor not registered to the sending device).
 /// Changes are checked one by one in the order offered; a refused change also refuses the
 /// changes that depend on it, and nothing refused ever enters the roster.
 pub fn apply_offer(
     roster: &mut Roster,
     offer: &RosterOffer,
-    authorize: impl Fn(&[u8]) -> std::result::Result<(), String>,
+    authorize: impl Fn(&ChangeInfo) -> std::result::Result<(), String>,
 ) -> Result<OfferOutcome> {
     let mut outcome = OfferOutcome::default();
     let mut batch_hashes: BTreeSet<Hash> = BTreeSet::new();
@@ -53,10 +62,10 @@ pub fn apply_offer(
             bytes: bytes.clone(),
         };
         if roster.has_all(&[info.hash]) {
-            outcome.stored.push(change);
+            outcome.stored.push(StoredChange { change, info });
             continue;
         }
-        if let Err(reason) = authorize(&info.actor) {
+        if let Err(reason) = authorize(&info) {
             outcome.rejected.push(RejectedChange {
                 hash: info.hash,
                 reason,
@@ -75,10 +84,13 @@ pub fn apply_offer(
             continue;
         }
         batch_hashes.insert(info.hash);
-        to_apply.push(change);
+        to_apply.push(StoredChange { change, info });
     }
     if !to_apply.is_empty() {
-        let bytes: Vec<Vec<u8>> = to_apply.iter().map(|change| change.bytes.clone()).collect();
+        let bytes: Vec<Vec<u8>> = to_apply
+            .iter()
+            .map(|stored| stored.change.bytes.clone())
+            .collect();
         outcome.applied = roster.apply_changes(&bytes)?;
         outcome.stored.extend(to_apply);
     }
