@@ -1,18 +1,22 @@
-//! The `mitan` command: `serve`, `admin …` for the district's hierarchy, users and codes, and
-//! `field …`, a field client on the same device code as the phones.
+//! The `mitan` command: `serve`, `admin …` for the district's hierarchy, users, codes,
+//! campaigns, targets and exports, and `field …`, a field client on the same device code as
+//! the phones. The admin commands call the same functions as the HTTP API's handlers; only
+//! reading files, writing files and printing are theirs.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand};
 use mitan_core::device::Moment;
 use mitan_core::model::{EnrolmentForm, Unit, UnitCode, UnitKind};
 use mitan_core::store::VolunteerFilter;
 
+use crate::admin::{self, CampaignSpec, TargetSpec};
 use crate::auth::{Role, parse_badge, random_bytes};
 use crate::demo;
 use crate::district::{District, DistrictConfig};
 use crate::error::{Error, Result};
+use crate::exports::{self, ExportQuery};
 use crate::field;
 use crate::http::{AppState, DEFAULT_BODY_LIMIT, run, system_clock};
 use crate::rate_limit::SyncRate;
@@ -139,6 +143,104 @@ pub enum AdminCommand {
         #[arg(long)]
         device: String,
     },
+    /// Import units and villages from a CSV file (kind,code,parent,name_hi,name_en, and
+    /// optionally lgd_code,households); nothing is stored unless every row is good.
+    ImportHierarchy {
+        /// The CSV file.
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Import users from a CSV file (badge,name,role,unit, and optionally beats separated by
+    /// `;`); nothing is stored unless every row is good.
+    ImportUsers {
+        /// The CSV file.
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Add or replace a campaign: the window in which volunteers count against targets.
+    SetCampaign {
+        /// Its code, e.g. cm-2025 (2-48 letters, digits, - or _).
+        #[arg(long)]
+        code: String,
+        /// Its name.
+        #[arg(long)]
+        name: String,
+        /// The programme it counts; every programme if absent.
+        #[arg(long)]
+        programme: Option<String>,
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        starts_on: String,
+        /// Last day, included, YYYY-MM-DD.
+        #[arg(long)]
+        ends_on: String,
+        /// Who sets it, for the record.
+        #[arg(long, default_value = "admin-cli")]
+        set_by: String,
+    },
+    /// Set a campaign's target for a unit or for an employee.
+    #[command(group(ArgGroup::new("subject").required(true).args(["unit", "badge"])))]
+    SetTarget {
+        /// The campaign's code.
+        #[arg(long)]
+        campaign: String,
+        /// A unit code (any level).
+        #[arg(long)]
+        unit: Option<String>,
+        /// An employee's badge.
+        #[arg(long)]
+        badge: Option<String>,
+        /// How many volunteers.
+        #[arg(long)]
+        volunteers: u32,
+        /// Who sets it, for the record.
+        #[arg(long, default_value = "admin-cli")]
+        set_by: String,
+    },
+    /// List campaigns and their targets, newest first.
+    ListTargets {
+        /// Only this campaign.
+        #[arg(long)]
+        campaign: Option<String>,
+        /// Print the JSON that `GET /v1/admin/campaigns` answers instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export a unit's volunteers to files, logged in the export log as taken through the CLI.
+    Export(ExportArgs),
+}
+
+/// `mitan admin export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The badge of the officer taking the export; it must have the right to the unit.
+    #[arg(long = "as")]
+    pub badge: String,
+    /// The unit (any level) whose volunteers are exported.
+    #[arg(long)]
+    pub unit: String,
+    /// Only this programme.
+    #[arg(long)]
+    pub programme: Option<String>,
+    /// roster (every field, CSV), group (WhatsApp group lists) or broadcast (broadcast lists).
+    #[arg(long, default_value = "roster")]
+    pub kind: String,
+    /// csv or vcard (group and broadcast lists only).
+    #[arg(long, default_value = "csv")]
+    pub format: String,
+    /// Include people not yet verified.
+    #[arg(long)]
+    pub include_unverified: bool,
+    /// Include people who withdrew (roster only; their personal fields are blank).
+    #[arg(long)]
+    pub include_withdrawn: bool,
+    /// Members per list part, at most WhatsApp's cap (the cap if absent).
+    #[arg(long)]
+    pub part_size: Option<u32>,
+    /// Where to write: a directory, or for a roster a file. Lists are written one file per
+    /// part into this directory, which is created if missing.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// `mitan field`.
@@ -420,8 +522,249 @@ fn admin(args: AdminArgs) -> Result<()> {
             store.revoke_device(&id, "admin-cli", now_ms)?;
             println!("device {device} revoked");
         }
+        AdminCommand::ImportHierarchy { file } => {
+            let text = read_csv(&file)?;
+            let summary = refused_if_bad(&file, admin::import_hierarchy(&mut store, &text))?;
+            println!(
+                "{}: {} unit(s) added or replaced, of which {} village(s)",
+                file.display(),
+                summary.units,
+                summary.villages
+            );
+        }
+        AdminCommand::ImportUsers { file } => {
+            let text = read_csv(&file)?;
+            let summary = refused_if_bad(&file, admin::import_users(&mut store, &text, now_ms))?;
+            println!(
+                "{}: {} user(s) added or replaced",
+                file.display(),
+                summary.users
+            );
+        }
+        AdminCommand::SetCampaign {
+            code,
+            name,
+            programme,
+            starts_on,
+            ends_on,
+            set_by,
+        } => {
+            let spec = CampaignSpec {
+                code,
+                name,
+                programme,
+                starts_on,
+                ends_on,
+            };
+            let campaign = admin::set_campaign(&mut store, &spec, &set_by, now_ms)?;
+            println!(
+                "campaign {} saved: {}, {}, {} to {}",
+                campaign.code,
+                campaign.name,
+                campaign
+                    .programme
+                    .as_ref()
+                    .map_or("every programme", |programme| programme.as_str()),
+                campaign.starts_on,
+                campaign.ends_on
+            );
+        }
+        AdminCommand::SetTarget {
+            campaign,
+            unit,
+            badge,
+            volunteers,
+            set_by,
+        } => {
+            let spec = TargetSpec {
+                campaign,
+                unit,
+                badge,
+                volunteers,
+            };
+            admin::set_target(&mut store, &spec, &set_by, now_ms)?;
+            println!("target saved: {}", target_line(&spec));
+        }
+        AdminCommand::ListTargets { campaign, json } => {
+            let mut campaigns = admin::load_campaigns(&store)?;
+            if let Some(code) = campaign {
+                campaigns.retain(|view| view.campaign.code == code);
+                if campaigns.is_empty() {
+                    return Err(Error::NotFound {
+                        what: "campaign",
+                        id: code,
+                    });
+                }
+            }
+            if json {
+                let body = crate::http::Campaigns { campaigns };
+                let text = serde_json::to_string_pretty(&body)
+                    .map_err(|error| Error::Worker(format!("campaigns as JSON: {error}")))?;
+                println!("{text}");
+            } else {
+                for view in &campaigns {
+                    let spec = &view.campaign;
+                    println!(
+                        "{}\t{}\t{}\t{} to {}",
+                        spec.code,
+                        spec.name,
+                        spec.programme.as_deref().unwrap_or("every programme"),
+                        spec.starts_on,
+                        spec.ends_on
+                    );
+                    for target in &view.targets {
+                        println!("  {}", target_line(target));
+                    }
+                }
+            }
+        }
+        AdminCommand::Export(args) => export(&mut store, &args, now_ms)?,
     }
     Ok(())
+}
+
+/// Reads an import file, naming the file when it cannot.
+fn read_csv(file: &Path) -> Result<String> {
+    std::fs::read_to_string(file).map_err(|error| Error::Invalid {
+        field: "file",
+        reason: format!("{}: {error}", file.display()),
+    })
+}
+
+/// Says, beside the row's error that `main` prints, that the file as a whole was refused: an
+/// operator fixing line 40 should know lines 2 to 39 are not in the database either.
+fn refused_if_bad<T>(file: &Path, result: Result<T>) -> Result<T> {
+    if let Err(Error::BadRow { .. }) = &result {
+        eprintln!("{}: refused, nothing of it was stored", file.display());
+    }
+    result
+}
+
+fn target_line(target: &TargetSpec) -> String {
+    let subject = match (&target.unit, &target.badge) {
+        (Some(unit), _) => format!("unit {unit}"),
+        (None, Some(badge)) => format!("badge {badge}"),
+        (None, None) => "nobody".to_owned(),
+    };
+    format!(
+        "{}\t{subject}\t{} volunteer(s)",
+        target.campaign, target.volunteers
+    )
+}
+
+/// Where the files of an export go.
+enum ExportTarget {
+    /// Into this directory, each under its own name.
+    Directory(PathBuf),
+    /// This one file.
+    File(PathBuf),
+}
+
+fn export_target(args: &ExportArgs) -> Result<ExportTarget> {
+    let out = &args.out;
+    if out.is_dir() {
+        return Ok(ExportTarget::Directory(out.clone()));
+    }
+    if out.exists() && args.kind != "roster" {
+        return Err(Error::Invalid {
+            field: "out",
+            reason: format!(
+                "{} is a file; a {} list is written as one file per part into a directory",
+                out.display(),
+                args.kind
+            ),
+        });
+    }
+    let parent = out
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        return Err(Error::Invalid {
+            field: "out",
+            reason: format!("{} does not exist", parent.display()),
+        });
+    }
+    Ok(if args.kind == "roster" {
+        ExportTarget::File(out.clone())
+    } else {
+        ExportTarget::Directory(out.clone())
+    })
+}
+
+fn export(store: &mut ServerStore, args: &ExportArgs, now_ms: i64) -> Result<()> {
+    let badge = parse_badge(&args.badge)?;
+    let user = store.load_user(&badge)?.ok_or_else(|| Error::NotFound {
+        what: "user",
+        id: badge.to_string(),
+    })?;
+    // The output is checked before the export is made and logged, so that a mistyped path
+    // does not leave a log line for a file nobody received.
+    let target = export_target(args)?;
+    let query = ExportQuery {
+        unit: args.unit.clone(),
+        programme: args.programme.clone(),
+        kind: Some(args.kind.clone()),
+        format: Some(args.format.clone()),
+        include_unverified: args.include_unverified,
+        include_withdrawn: args.include_withdrawn,
+        part: None,
+        part_size: args.part_size,
+    };
+    let files = exports::export_files(store, &user, "cli", &query, now_ms)?;
+    let unwritable = |path: &Path, error: std::io::Error| Error::Invalid {
+        field: "out",
+        reason: format!("{}: {error}", path.display()),
+    };
+    if let ExportTarget::Directory(dir) = &target {
+        std::fs::create_dir_all(dir).map_err(|error| unwritable(dir, error))?;
+    }
+    for file in &files {
+        let path = match &target {
+            ExportTarget::Directory(dir) => dir.join(&file.filename),
+            ExportTarget::File(path) => path.clone(),
+        };
+        std::fs::write(&path, &file.body).map_err(|error| unwritable(&path, error))?;
+        println!("{}\t{} people", path.display(), file.rows);
+    }
+    if let ExportTarget::Directory(dir) = &target {
+        for stale in stale_parts(dir, &files) {
+            eprintln!(
+                "note: {} is left from an earlier, longer export of this list",
+                stale.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Part files in `dir` of the same list that this export did not write: a list that shrank
+/// since the last export leaves its old last parts behind, and whoever builds WhatsApp
+/// groups from the directory should not take them for current.
+fn stale_parts(dir: &Path, files: &[exports::Export]) -> Vec<PathBuf> {
+    let Some((prefix, extension)) = files.first().and_then(|file| {
+        let (stem, _) = file.filename.rsplit_once("-part")?;
+        let (_, extension) = file.filename.rsplit_once('.')?;
+        Some((format!("{stem}-part"), format!(".{extension}")))
+    }) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut stale: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with(&prefix)
+                && name.ends_with(&extension)
+                && !files.iter().any(|file| file.filename == name)
+        })
+        .map(|entry| entry.path())
+        .collect();
+    stale.sort();
+    stale
 }
 
 fn moment() -> Result<Moment> {

@@ -1,0 +1,597 @@
+//! `mitan admin` as an operator runs it, the real binary on a SQLite file: CSV imports that
+//! store all or nothing, campaigns and targets set and read back, and exports written to
+//! files and logged as taken through the command line.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use mitan_core::demo::Generator;
+use mitan_core::device::{Device, Moment};
+use mitan_core::model::EnrolmentRules;
+use mitan_core::store::DeviceIdentity;
+use mitan_core::sync::SyncRequest;
+use mitan_server::auth::authenticate;
+use mitan_server::district::{District, DistrictConfig};
+use mitan_server::http::Campaigns;
+use mitan_server::registration::{RegisterRequest, issue_code, register};
+use mitan_server::store::ServerStore;
+
+const MITAN: &str = env!("CARGO_BIN_EXE_mitan");
+const NOW: i64 = 1_763_900_000_000;
+const STATION: &str = "BSP-PS-KONI";
+const BEAT: &str = "BSP-PS-KONI-B01";
+
+const HIERARCHY: &str = "kind,code,parent,name_hi,name_en,lgd_code,households
+state,CG,,छत्तीसगढ़,Chhattisgarh,,
+range,CG-BSP,CG,बिलासपुर रेंज,Bilaspur Range,,
+district,BSP,CG-BSP,बिलासपुर,Bilaspur,,
+circle,BSP-C1,BSP,सर्कल 1,Circle 1,,
+station,BSP-PS-KONI,BSP-C1,कोनी,Koni,,
+beat,BSP-PS-KONI-B01,BSP-PS-KONI,बीट 1,Beat 1,,
+beat,BSP-PS-KONI-B02,BSP-PS-KONI,बीट 2,Beat 2,,
+village,BSP-V-KONI,BSP-PS-KONI-B01,कोनी,Koni,434521,812
+station,BSP-PS-SIPAT,BSP-C1,सीपत,Sipat,,
+beat,BSP-PS-SIPAT-B01,BSP-PS-SIPAT,बीट 1,Beat 1,,
+";
+
+const USERS: &str = "badge,name,role,unit,beats
+CG-500,Anita Dubey,district_admin,BSP,
+CG-100,Vikas Patel,station_incharge,BSP-PS-KONI,
+CG-200,Meena Sahu,station_incharge,BSP-PS-SIPAT,
+CG-001,Ramesh Sahu,constable,BSP-PS-KONI,BSP-PS-KONI-B01
+";
+
+/// A district database in a temp dir, administered through the binary.
+struct Fixture {
+    dir: tempfile::TempDir,
+    db: PathBuf,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("district.db");
+        Fixture { dir, db }
+    }
+
+    /// Writes `text` to a file in the temp dir and returns its path.
+    fn file(&self, name: &str, text: &str) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).expect("file written");
+        path.to_str().expect("utf-8 path").to_owned()
+    }
+
+    fn admin(&self, args: &[&str]) -> Output {
+        Command::new(MITAN)
+            .arg("admin")
+            .arg("--db")
+            .arg(&self.db)
+            .args(args)
+            .env("MITAN_LOG", "warn")
+            // A backtrace would bury the one line an operator needs to read.
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("RUST_LIB_BACKTRACE")
+            .output()
+            .expect("the binary runs")
+    }
+
+    /// Runs an admin command that must succeed; returns its standard output.
+    fn ok(&self, args: &[&str]) -> String {
+        let output = self.admin(args);
+        assert!(
+            output.status.success(),
+            "mitan admin {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("utf-8 output")
+    }
+
+    /// Runs an admin command that must fail; returns its standard error.
+    fn refused(&self, args: &[&str]) -> String {
+        let output = self.admin(args);
+        assert!(
+            !output.status.success(),
+            "mitan admin {args:?} should have failed, printed: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        String::from_utf8(output.stderr).expect("utf-8 output")
+    }
+
+    fn import_district(&self) {
+        let hierarchy = self.file("hierarchy.csv", HIERARCHY);
+        let users = self.file("users.csv", USERS);
+        self.ok(&["import-hierarchy", "--file", &hierarchy]);
+        self.ok(&["import-users", "--file", &users]);
+    }
+
+    fn count(&self, table: &str) -> i64 {
+        let connection = rusqlite::Connection::open(&self.db).expect("database opens");
+        connection
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                row.get(0)
+            })
+            .expect("count")
+    }
+
+    /// Counts of every table an import writes.
+    fn directory_counts(&self) -> [i64; 4] {
+        ["unit", "village_households", "user", "user_beat"].map(|table| self.count(table))
+    }
+}
+
+#[test]
+fn csv_imports_store_every_row_and_a_bad_file_is_refused_naming_line_and_field() {
+    let fixture = Fixture::new();
+    let hierarchy = fixture.file("hierarchy.csv", HIERARCHY);
+    let users = fixture.file("users.csv", USERS);
+    let imported = fixture.ok(&["import-hierarchy", "--file", &hierarchy]);
+    assert!(
+        imported.contains("10 unit(s) added or replaced, of which 1 village(s)"),
+        "{imported}"
+    );
+    let imported = fixture.ok(&["import-users", "--file", &users]);
+    assert!(
+        imported.contains("4 user(s) added or replaced"),
+        "{imported}"
+    );
+    let before = fixture.directory_counts();
+    assert_eq!(before, [10, 1, 4, 1]);
+
+    // Line 2 is good on its own; line 3's LGD code is not, so neither is stored.
+    let bad_lgd = fixture.file(
+        "bad-lgd.csv",
+        "kind,code,parent,name_hi,name_en,lgd_code\n\
+         station,BSP-PS-MASTURI,BSP-C1,मस्तूरी,Masturi,\n\
+         village,BSP-V-X,BSP-PS-MASTURI,गाँव,Village,12AB56\n",
+    );
+    let error = fixture.refused(&["import-hierarchy", "--file", &bad_lgd]);
+    assert!(error.contains("line 3: lgd_code: bad_lgd_code"), "{error}");
+    assert!(error.contains("nothing of it was stored"), "{error}");
+
+    // A parent neither in the database nor above in the file is caught inside the
+    // transaction, after earlier rows were written into it.
+    let unknown_parent = fixture.file(
+        "unknown-parent.csv",
+        "kind,code,parent,name_hi,name_en\n\
+         station,BSP-PS-MASTURI,BSP-C1,मस्तूरी,Masturi\n\
+         beat,BSP-PS-MASTURI-B01,BSP-PS-NOWHERE,बीट 1,Beat 1\n",
+    );
+    let error = fixture.refused(&["import-hierarchy", "--file", &unknown_parent]);
+    assert!(error.contains("line 3: parent: unknown_parent"), "{error}");
+
+    let bad_users = fixture.file(
+        "bad-users.csv",
+        "badge,name,role,unit,beats\n\
+         CG-002,Suresh Yadav,constable,BSP-PS-KONI,BSP-PS-KONI-B02\n\
+         CG-003,Kavita Nag,inspector,BSP-PS-KONI,\n",
+    );
+    let error = fixture.refused(&["import-users", "--file", &bad_users]);
+    assert!(error.contains("line 3: role: unknown_role"), "{error}");
+
+    assert_eq!(fixture.directory_counts(), before);
+
+    let missing = fixture.dir.path().join("missing.csv");
+    let error = fixture.refused(&[
+        "import-users",
+        "--file",
+        missing.to_str().expect("utf-8 path"),
+    ]);
+    assert!(error.contains("file: "), "{error}");
+    assert!(error.contains("missing.csv"), "{error}");
+}
+
+#[test]
+fn a_campaign_and_its_targets_set_from_the_command_line_read_back() {
+    let fixture = Fixture::new();
+    fixture.import_district();
+    let saved = fixture.ok(&[
+        "set-campaign",
+        "--code",
+        "cm-2025",
+        "--name",
+        "Cyber Mitan 2025",
+        "--programme",
+        "cyber_mitan",
+        "--starts-on",
+        "2025-11-24",
+        "--ends-on",
+        "2025-12-31",
+    ]);
+    assert!(saved.contains("campaign cm-2025 saved"), "{saved}");
+    fixture.ok(&[
+        "set-target",
+        "--campaign",
+        "cm-2025",
+        "--unit",
+        STATION,
+        "--volunteers",
+        "40",
+    ]);
+    fixture.ok(&[
+        "set-target",
+        "--campaign",
+        "cm-2025",
+        "--badge",
+        "CG-001",
+        "--volunteers",
+        "25",
+    ]);
+    // Setting a target again replaces it.
+    fixture.ok(&[
+        "set-target",
+        "--campaign",
+        "cm-2025",
+        "--unit",
+        STATION,
+        "--volunteers",
+        "45",
+    ]);
+
+    let error = fixture.refused(&[
+        "set-campaign",
+        "--code",
+        "cm-2026",
+        "--name",
+        "Backwards",
+        "--starts-on",
+        "2026-02-01",
+        "--ends-on",
+        "2026-01-01",
+    ]);
+    assert!(
+        error.contains("ends_on: 2026-01-01 is before 2026-02-01"),
+        "{error}"
+    );
+    let error = fixture.refused(&[
+        "set-campaign",
+        "--code",
+        "cm-2026",
+        "--name",
+        "Bad day",
+        "--starts-on",
+        "2026-02-30",
+        "--ends-on",
+        "2026-03-01",
+    ]);
+    assert!(error.contains("starts_on: "), "{error}");
+    let error = fixture.refused(&[
+        "set-target",
+        "--campaign",
+        "cm-2099",
+        "--unit",
+        STATION,
+        "--volunteers",
+        "10",
+    ]);
+    assert!(error.contains("campaign cm-2099: not found"), "{error}");
+    let error = fixture.refused(&[
+        "set-target",
+        "--campaign",
+        "cm-2025",
+        "--badge",
+        "CG-999",
+        "--volunteers",
+        "10",
+    ]);
+    assert!(error.contains("user CG-999: not found"), "{error}");
+
+    let listed: Campaigns = serde_json::from_str(&fixture.ok(&["list-targets", "--json"]))
+        .expect("list-targets --json prints the API's campaigns body");
+    assert_eq!(
+        listed.campaigns.len(),
+        1,
+        "the refused campaigns are absent"
+    );
+    let view = &listed.campaigns[0];
+    assert_eq!(
+        (
+            view.campaign.code.as_str(),
+            view.campaign.name.as_str(),
+            view.campaign.programme.as_deref(),
+            view.campaign.starts_on.as_str(),
+            view.campaign.ends_on.as_str(),
+        ),
+        (
+            "cm-2025",
+            "Cyber Mitan 2025",
+            Some("cyber_mitan"),
+            "2025-11-24",
+            "2025-12-31"
+        )
+    );
+    let targets: Vec<(Option<&str>, Option<&str>, u32)> = view
+        .targets
+        .iter()
+        .map(|target| {
+            (
+                target.unit.as_deref(),
+                target.badge.as_deref(),
+                target.volunteers,
+            )
+        })
+        .collect();
+    assert_eq!(
+        targets,
+        vec![(None, Some("CG-001"), 25), (Some(STATION), None, 45)]
+    );
+
+    let text = fixture.ok(&["list-targets", "--campaign", "cm-2025"]);
+    assert!(text.contains("unit BSP-PS-KONI\t45 volunteer(s)"), "{text}");
+    assert!(text.contains("badge CG-001\t25 volunteer(s)"), "{text}");
+    let error = fixture.refused(&["list-targets", "--campaign", "cm-2099"]);
+    assert!(error.contains("campaign cm-2099: not found"), "{error}");
+}
+
+/// Enrols `count` volunteers on a constable's phone and syncs them into the district, the
+/// path the server tests take without HTTP (`server/tests/district.rs`).
+fn enrol_through_sync(db: &Path, phone_dir: &Path, count: usize) {
+    let mut district = District::new(
+        ServerStore::open(db).expect("store opens"),
+        DistrictConfig::default(),
+    );
+    let badge = "CG-001".parse().expect("valid badge");
+    let code = issue_code(district.store_mut(), &badge, "test", 3_600_000, NOW).expect("code");
+    let actor = [7; 16];
+    let registered = register(
+        district.store_mut(),
+        &RegisterRequest {
+            code: code.code,
+            actor: hex::encode(actor),
+        },
+        NOW,
+    )
+    .expect("registered");
+    let caller = authenticate(district.store(), &registered.credential).expect("authenticates");
+    let identity = DeviceIdentity {
+        device_id: registered.device_id.parse().expect("valid"),
+        actor,
+        badge,
+        station: STATION.parse().expect("valid"),
+        beats: vec![BEAT.parse().expect("valid")],
+        quota: 25,
+    };
+    let mut device = Device::open(
+        &phone_dir.join("phone.db"),
+        &identity,
+        EnrolmentRules::standard(2026),
+    )
+    .expect("device store opens");
+    let mut generator = Generator::new(11);
+    for index in 0..count {
+        let form = generator.enrolment_form(STATION, BEAT, &Generator::village_lgd(0, index));
+        device
+            .enrol(
+                &form,
+                Moment {
+                    now_ms: NOW + index as i64,
+                    random: generator.next_u128(),
+                },
+            )
+            .expect("enrolled");
+    }
+    let limits = *district.limits();
+    let mut transport = |request: Vec<u8>| {
+        let request = SyncRequest::decode(&request, &limits).map_err(|error| error.to_string())?;
+        district
+            .sync(&caller, &request, NOW)
+            .map(|done| done.reply)
+            .map_err(|error| error.to_string())
+    };
+    let report = device.sync(&mut transport, NOW).expect("sync succeeds");
+    assert_eq!(report.acknowledged, count as u64);
+}
+
+/// The data rows of a CSV file (the header left out).
+fn csv_rows(path: &Path) -> Vec<csv::StringRecord> {
+    csv::Reader::from_path(path)
+        .expect("the file reads")
+        .records()
+        .map(|record| record.expect("a CSV record"))
+        .collect()
+}
+
+#[test]
+fn an_export_writes_each_list_part_to_its_own_file_and_is_logged_as_taken_through_the_cli() {
+    let fixture = Fixture::new();
+    fixture.import_district();
+    enrol_through_sync(&fixture.db, fixture.dir.path(), 5);
+    let out = fixture.dir.path().join("lists");
+    let out_arg = out.to_str().expect("utf-8 path");
+
+    let printed = fixture.ok(&[
+        "export",
+        "--as",
+        "CG-100",
+        "--unit",
+        STATION,
+        "--kind",
+        "group",
+        "--include-unverified",
+        "--part-size",
+        "2",
+        "--out",
+        out_arg,
+    ]);
+    let mut written: Vec<String> = std::fs::read_dir(&out)
+        .expect("the directory was created")
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .into_string()
+                .expect("utf-8 name")
+        })
+        .collect();
+    written.sort();
+    assert_eq!(
+        written,
+        [
+            "BSP-PS-KONI-group-part1.csv",
+            "BSP-PS-KONI-group-part2.csv",
+            "BSP-PS-KONI-group-part3.csv"
+        ],
+        "{printed}"
+    );
+    let mut phones = std::collections::HashSet::new();
+    let mut sizes = Vec::new();
+    for (number, name) in (1..).zip(&written) {
+        let rows = csv_rows(&out.join(name));
+        sizes.push(rows.len());
+        for row in &rows {
+            assert_eq!(&row[0], number.to_string(), "{name}: the part column");
+            assert!(row[2].starts_with("+91"), "{name}: a phone number");
+            phones.insert(row[2].to_owned());
+        }
+    }
+    assert_eq!(sizes, [2, 2, 1]);
+    assert_eq!(phones.len(), 5, "every volunteer once, across the parts");
+
+    // Nobody is verified yet, so without --include-unverified the roster is empty.
+    let roster = fixture.dir.path().join("koni.csv");
+    let roster_arg = roster.to_str().expect("utf-8 path");
+    fixture.ok(&[
+        "export", "--as", "CG-500", "--unit", STATION, "--out", roster_arg,
+    ]);
+    assert!(csv_rows(&roster).is_empty());
+    fixture.ok(&[
+        "export",
+        "--as",
+        "CG-500",
+        "--unit",
+        BEAT,
+        "--programme",
+        "cyber_mitan",
+        "--include-unverified",
+        "--out",
+        roster_arg,
+    ]);
+    let rows = csv_rows(&roster);
+    assert_eq!(rows.len(), 5);
+    assert!(
+        rows.iter()
+            .all(|row| &row[7] == BEAT && &row[9] == "pending")
+    );
+
+    let cards = fixture.dir.path().join("cards");
+    fixture.ok(&[
+        "export",
+        "--as",
+        "CG-100",
+        "--unit",
+        STATION,
+        "--kind",
+        "broadcast",
+        "--format",
+        "vcard",
+        "--include-unverified",
+        "--out",
+        cards.to_str().expect("utf-8 path"),
+    ]);
+    let vcf = std::fs::read_to_string(cards.join("BSP-PS-KONI-broadcast-part1.vcf"))
+        .expect("one broadcast list");
+    assert_eq!(vcf.matches("BEGIN:VCARD").count(), 5);
+
+    // The same list again in one part: the two old parts stay, and are pointed out.
+    let output = fixture.admin(&[
+        "export",
+        "--as",
+        "CG-100",
+        "--unit",
+        STATION,
+        "--kind",
+        "group",
+        "--include-unverified",
+        "--part-size",
+        "5",
+        "--out",
+        out_arg,
+    ]);
+    assert!(output.status.success());
+    assert_eq!(csv_rows(&out.join("BSP-PS-KONI-group-part1.csv")).len(), 5);
+    let notes = String::from_utf8(output.stderr).expect("utf-8 output");
+    assert!(
+        notes.contains("BSP-PS-KONI-group-part2.csv is left from an earlier"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("BSP-PS-KONI-group-part3.csv is left from an earlier"),
+        "{notes}"
+    );
+
+    let logged = fixture.count("export_log");
+    assert_eq!(logged, 5, "one log line per export, not per file");
+    // The in-charge of another station has no right to Koni's volunteers.
+    let refused_out = fixture.dir.path().join("refused");
+    let error = fixture.refused(&[
+        "export",
+        "--as",
+        "CG-200",
+        "--unit",
+        STATION,
+        "--kind",
+        "group",
+        "--include-unverified",
+        "--out",
+        refused_out.to_str().expect("utf-8 path"),
+    ]);
+    assert!(
+        error.contains("forbidden: BSP-PS-KONI is outside BSP-PS-SIPAT"),
+        "{error}"
+    );
+    // A constable takes no exports at all.
+    let error = fixture.refused(&["export", "--as", "CG-001", "--unit", BEAT, "--out", out_arg]);
+    assert!(
+        error.contains("a constable does not take exports"),
+        "{error}"
+    );
+    let error = fixture.refused(&[
+        "export",
+        "--as",
+        "CG-100",
+        "--unit",
+        STATION,
+        "--kind",
+        "group",
+        "--part-size",
+        "2000",
+        "--out",
+        refused_out.to_str().expect("utf-8 path"),
+    ]);
+    assert!(error.contains("part_size: "), "{error}");
+    let error = fixture.refused(&[
+        "export",
+        "--as",
+        "CG-100",
+        "--unit",
+        STATION,
+        "--out",
+        "/nonexistent/dir/koni.csv",
+    ]);
+    assert!(
+        error.contains("out: /nonexistent/dir does not exist"),
+        "{error}"
+    );
+    assert_eq!(
+        fixture.count("export_log"),
+        logged,
+        "a refusal logs nothing"
+    );
+    assert!(!refused_out.exists(), "a refusal writes nothing");
+
+    let store = ServerStore::open(&fixture.db).expect("store opens");
+    let log = store.load_export_log(10, None).expect("the export log");
+    let lists = log
+        .iter()
+        .find(|entry| entry.taken.kind == "group")
+        .expect("the group export was logged");
+    assert_eq!(lists.taken.requested_via, "cli");
+    assert_eq!(lists.taken.badge, "CG-100");
+    assert_eq!(lists.taken.role, "station_incharge");
+    assert_eq!(lists.taken.unit, STATION);
+    assert_eq!(lists.taken.format, "csv");
+    assert!(lists.taken.include_unverified);
+    assert!(!lists.taken.include_withdrawn);
+    assert_eq!(lists.taken.part, None);
+    assert_eq!(lists.taken.rows, 5);
+    assert!(log.iter().all(|entry| entry.taken.requested_via == "cli"));
+}
