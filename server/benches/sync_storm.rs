@@ -26,12 +26,12 @@ use mitan_core::model::{
     ChangeMeta, EnrolmentForm, EnrolmentRules, Roster, RosterId, Unit, UnitKind, VolunteerId,
 };
 use mitan_core::sync::{PROTOCOL_VERSION, RosterOffer, SyncRequest};
+use mitan_server::AppState;
 use mitan_server::auth::Role;
+use mitan_server::background::BackgroundServer;
 use mitan_server::district::{District, DistrictConfig};
 use mitan_server::registration::{RegisterRequest, issue_code, register};
 use mitan_server::store::{ServerStore, User};
-use mitan_server::{AppState, run};
-use tokio::sync::oneshot;
 
 const ENROLMENTS_PER_DEVICE: usize = 25;
 const BEATS_PER_STATION: usize = 50;
@@ -68,57 +68,6 @@ struct Prepared {
     credential: String,
     body: Vec<u8>,
     records: Vec<Record>,
-}
-
-struct Server {
-    url: String,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Server {
-    fn start(state: AppState) -> Self {
-        let (stop, stopped) = oneshot::channel::<()>();
-        let (ready, bound) = std::sync::mpsc::channel();
-        let serving = state.clone();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("a runtime starts");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("loopback binds");
-                ready
-                    .send(listener.local_addr().expect("bound"))
-                    .expect("the bench waits");
-                run(listener, serving, async {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("the server runs");
-            });
-        });
-        let address = bound.recv().expect("the server binds");
-        Server {
-            url: format!("http://{address}"),
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
 }
 
 fn save_district(store: &mut ServerStore, devices: usize) {
@@ -516,7 +465,7 @@ fn main() {
     // Each device sends one request, so the rate limit would not bite; it is lifted anyway so
     // that nothing but ingest is measured.
     let state = AppState::new(District::new(store, DistrictConfig::default())).with_sync_rate(None);
-    let server = Server::start(state.clone());
+    let server = BackgroundServer::start(state.clone()).expect("the server starts");
 
     let (server_time, reply_bytes) = storm(&server.url, &prepared);
     let enrolments = (devices * ENROLMENTS_PER_DEVICE) as f64;

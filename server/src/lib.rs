@@ -8,10 +8,12 @@
 //! * [`admin`], [`reports`], [`supervisor`] and [`exports`] — hierarchy and targets, district
 //!   reports, supervisors' actions written into rosters, and WhatsApp-ready lists;
 //! * [`cli`] — the `mitan` command (serve, admin, field), and [`demo`] for `serve --demo`;
-//! * [`field`] — the command-line field client, driving the same device code as the phones.
+//! * [`field`] — the command-line field client, driving the same device code as the phones;
+//! * [`background`] — a server on its own thread on loopback, for tests and benches.
 
 pub mod admin;
 pub mod auth;
+pub mod background;
 pub mod cli;
 pub mod demo;
 pub mod district;

@@ -4,66 +4,29 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::thread::JoinHandle;
 
 use mitan_core::model::UnitKind;
+use mitan_server::AppState;
 use mitan_server::auth::Role;
+use mitan_server::background::BackgroundServer;
 use mitan_server::demo::{self, DemoDb};
 use mitan_server::district::{District, DistrictConfig};
 use mitan_server::store::{ServerStore, User};
-use mitan_server::{AppState, run};
-use tokio::sync::oneshot;
 
 struct Server {
     url: String,
     state: AppState,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    _running: BackgroundServer,
 }
 
 impl Server {
     fn start(store: ServerStore) -> Self {
         let state = AppState::new(District::new(store, DistrictConfig::default()));
-        let (stop, stopped) = oneshot::channel::<()>();
-        let (ready, bound) = std::sync::mpsc::channel();
-        let serving = state.clone();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("a runtime starts");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("loopback binds");
-                ready
-                    .send(listener.local_addr().expect("bound"))
-                    .expect("the test waits");
-                run(listener, serving, async {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("the server runs");
-            });
-        });
-        let address = bound.recv().expect("the server binds");
+        let running = BackgroundServer::start(state.clone()).expect("the server starts");
         Server {
-            url: demo::local_url(address),
+            url: demo::local_url(running.address),
             state,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+            _running: running,
         }
     }
 }

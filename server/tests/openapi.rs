@@ -3,63 +3,16 @@
 //! no error body, or a 405, fails).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::thread::JoinHandle;
 
+use mitan_server::AppState;
+use mitan_server::background::BackgroundServer;
 use mitan_server::district::{District, DistrictConfig};
 use mitan_server::store::ServerStore;
-use mitan_server::{AppState, run};
-use tokio::sync::oneshot;
 
-struct Server {
-    url: String,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Server {
-    fn start() -> Self {
-        let store = ServerStore::open_in_memory().expect("store opens");
-        let state = AppState::new(District::new(store, DistrictConfig::default()));
-        let (stop, stopped) = oneshot::channel::<()>();
-        let (ready, bound) = std::sync::mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("a runtime starts");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("loopback binds");
-                ready
-                    .send(listener.local_addr().expect("bound"))
-                    .expect("the test waits");
-                run(listener, state, async {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("the server runs");
-            });
-        });
-        let address = bound.recv().expect("the server binds");
-        Server {
-            url: format!("http://{address}"),
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
+fn start() -> BackgroundServer {
+    let store = ServerStore::open_in_memory().expect("store opens");
+    let state = AppState::new(District::new(store, DistrictConfig::default()));
+    BackgroundServer::start(state).expect("the server starts")
 }
 
 /// The routes declared in `http/mod.rs`, read from its source: path → methods. Every
@@ -121,7 +74,7 @@ fn documented(document: &serde_json::Value) -> BTreeMap<String, BTreeSet<String>
 
 #[test]
 fn every_route_is_documented_and_every_documented_operation_answers() {
-    let server = Server::start();
+    let server = start();
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()

@@ -2,9 +2,6 @@
 //! most changes per request, the body size limit, malformed bodies, and the rule that a
 //! roster holds only its own beat's volunteers. Every refusal stores nothing.
 
-use std::net::SocketAddr;
-use std::thread::JoinHandle;
-
 use mitan_core::demo::Generator;
 use mitan_core::model::{
     ChangeMeta, EnrolmentRules, Roster, RosterChange, RosterId, Unit, UnitKind, VolunteerId,
@@ -13,12 +10,12 @@ use mitan_core::sync::{
     Limits, MISSING_DEPENDENCY, PROTOCOL_VERSION, RosterOffer, SyncRequest, SyncResponse,
 };
 use mitan_server::auth::Role;
+use mitan_server::background::BackgroundServer;
 use mitan_server::district::{BEAT_MISMATCH, District, DistrictConfig, TOO_MANY_CHANGES};
 use mitan_server::rate_limit::SyncRate;
 use mitan_server::registration::{RegisterRequest, RegisteredDevice, issue_code};
 use mitan_server::store::{ServerStore, User};
-use mitan_server::{AppState, ErrorBody, run};
-use tokio::sync::oneshot;
+use mitan_server::{AppState, ErrorBody};
 
 const STATION: &str = "BSP-PS-KONI";
 const BEAT: &str = "BSP-PS-KONI-B01";
@@ -28,8 +25,8 @@ const OTHER_BEAT: &str = "BSP-PS-KONI-B02";
 struct Server {
     url: String,
     state: AppState,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    // Declared before the directory: the server stops before its database is deleted.
+    _running: BackgroundServer,
     _dir: tempfile::TempDir,
 }
 
@@ -77,35 +74,11 @@ impl Server {
         let state = AppState::new(District::new(store, config))
             .with_sync_rate(rate)
             .with_body_limit(body_limit);
-        let (stop, stopped) = oneshot::channel::<()>();
-        let (ready, bound) = std::sync::mpsc::channel::<SocketAddr>();
-        let serving = state.clone();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("a runtime starts");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("loopback binds");
-                ready
-                    .send(listener.local_addr().expect("bound address"))
-                    .expect("the test waits");
-                run(listener, serving, async {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("the server runs");
-            });
-        });
-        let address = bound.recv().expect("the server binds");
+        let running = BackgroundServer::start(state.clone()).expect("the server starts");
         Server {
-            url: format!("http://{address}"),
+            url: running.url.clone(),
             state,
-            stop: Some(stop),
-            thread: Some(thread),
+            _running: running,
             _dir: dir,
         }
     }
@@ -160,17 +133,6 @@ impl Server {
             .call()
             .expect("metrics answer");
         response.body_mut().read_to_string().expect("text")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 

@@ -4,19 +4,18 @@
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::thread::JoinHandle;
 
 use mitan_core::demo::Generator;
 use mitan_core::device::{Device, Moment, SyncReport, Transport};
 use mitan_core::model::{EnrolmentForm, VolunteerId};
 use mitan_core::model::{Unit, UnitKind};
+use mitan_server::AppState;
 use mitan_server::auth::Role;
+use mitan_server::background::BackgroundServer;
 use mitan_server::district::{District, DistrictConfig};
 use mitan_server::field::{FieldProfile, HttpTransport};
 use mitan_server::registration::issue_code;
 use mitan_server::store::{ServerStore, User};
-use mitan_server::{AppState, run};
-use tokio::sync::oneshot;
 
 pub mod http;
 
@@ -33,7 +32,7 @@ pub fn beat(index: usize, beat: usize) -> String {
     format!("BSP-PS-{index:02}-B{beat:02}")
 }
 
-/// A server running on its own thread and runtime; stopped gracefully when dropped.
+/// A real server on loopback over a fresh district database; stopped gracefully when dropped.
 pub struct TestServer {
     /// Where it listens, e.g. `http://127.0.0.1:40123`.
     pub url: String,
@@ -43,8 +42,8 @@ pub struct TestServer {
     pub state: AppState,
     /// Its database file.
     pub db: PathBuf,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    // Declared before the directory: the server stops before its database is deleted.
+    _running: BackgroundServer,
     _dir: tempfile::TempDir,
 }
 
@@ -56,36 +55,13 @@ impl TestServer {
         let mut store = ServerStore::open(&db)?;
         build_district(&mut store, stations)?;
         let state = AppState::new(District::new(store, DistrictConfig::default()));
-        let (stop, stopped) = oneshot::channel::<()>();
-        let (ready, bound) = std::sync::mpsc::channel();
-        let serving = state.clone();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("a tokio runtime starts");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("loopback binds");
-                let address = listener.local_addr().expect("bound address");
-                ready.send(address).expect("the test waits for the address");
-                run(listener, serving, async {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("the server runs until told to stop");
-            });
-        });
-        let address = bound.recv()?;
+        let running = BackgroundServer::start(state.clone())?;
         Ok(TestServer {
-            url: format!("http://{address}"),
-            address,
+            url: running.url.clone(),
+            address: running.address,
             state,
             db,
-            stop: Some(stop),
-            thread: Some(thread),
+            _running: running,
             _dir: dir,
         })
     }
@@ -153,17 +129,6 @@ impl TestServer {
             .store()
             .volunteer_statuses()
             .expect("the volunteer table is readable")
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
