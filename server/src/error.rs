@@ -74,6 +74,16 @@ pub enum Error {
         /// What was wrong, for a person.
         reason: String,
     },
+    /// Rows of an imported file were refused; nothing of the file was stored. The list is in
+    /// line order and capped, so that one refusal tells an admin everything to fix without
+    /// growing with a file that is wrong throughout.
+    #[error("{}", bad_rows_message(problems, *more))]
+    BadRows {
+        /// The problems listed, never empty.
+        problems: Vec<RowProblem>,
+        /// How many further problems were found but not listed.
+        more: usize,
+    },
     /// The server store failed.
     #[error("store: {0}")]
     Storage(#[from] rusqlite::Error),
@@ -118,6 +128,57 @@ pub enum Error {
 /// The server's result type.
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// One refused row of an imported file, or one column of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowProblem {
+    /// The line of the file, counting the header as line 1.
+    pub line: u64,
+    /// The column.
+    pub field: &'static str,
+    /// A stable code, e.g. `unknown_parent`.
+    pub code: &'static str,
+    /// What was wrong, for a person.
+    pub reason: String,
+}
+
+impl RowProblem {
+    /// A problem at `line`, in `field`.
+    pub fn new(
+        line: u64,
+        field: &'static str,
+        code: &'static str,
+        reason: impl Into<String>,
+    ) -> Self {
+        RowProblem {
+            line,
+            field,
+            code,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {}: {}: {}: {}",
+            self.line, self.field, self.code, self.reason
+        )
+    }
+}
+
+/// The first problem as a single bad row reads, so that a client or operator who only reads
+/// one line still learns what to fix first, then how many others there are.
+fn bad_rows_message(problems: &[RowProblem], more: usize) -> String {
+    let others = problems.len().saturating_sub(1) + more;
+    match (problems.first(), others) {
+        (None, _) => format!("{more} bad row(s)"),
+        (Some(first), 0) => first.to_string(),
+        (Some(first), others) => format!("{first} (and {others} more problem(s))"),
+    }
+}
+
 impl Error {
     /// The status and stable code a client sees.
     fn status_and_code(&self) -> (StatusCode, &'static str) {
@@ -125,6 +186,10 @@ impl Error {
             Error::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             Error::Invalid { .. } => (StatusCode::BAD_REQUEST, "invalid"),
             Error::BadRow { code, .. } => (StatusCode::BAD_REQUEST, code),
+            Error::BadRows { problems, .. } => (
+                StatusCode::BAD_REQUEST,
+                problems.first().map_or("bad_rows", |problem| problem.code),
+            ),
             Error::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Error::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Error::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
@@ -163,6 +228,37 @@ pub struct ErrorDetail {
     /// The line of an imported file, when the error is about one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
+    /// Every problem of a refused import, in line order; `code`, `field` and `line` above
+    /// repeat the first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<ProblemDetail>,
+    /// How many further problems of a refused import were found but not listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub more: Option<usize>,
+}
+
+/// One problem of a refused import, as a client sees it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProblemDetail {
+    /// The line of the file, counting the header as line 1.
+    pub line: u64,
+    /// The column.
+    pub field: String,
+    /// A stable code.
+    pub code: String,
+    /// What was wrong, for a person.
+    pub reason: String,
+}
+
+impl From<&RowProblem> for ProblemDetail {
+    fn from(problem: &RowProblem) -> Self {
+        ProblemDetail {
+            line: problem.line,
+            field: problem.field.to_owned(),
+            code: problem.code.to_owned(),
+            reason: problem.reason.clone(),
+        }
+    }
 }
 
 impl IntoResponse for Error {
@@ -176,10 +272,31 @@ impl IntoResponse for Error {
             tracing::debug!(error = %self, status = status.as_u16(), "request refused");
             self.to_string()
         };
-        let (field, line) = match &self {
-            Error::Invalid { field, .. } => (Some((*field).to_owned()), None),
-            Error::BadRow { field, line, .. } => (Some((*field).to_owned()), Some(*line)),
-            _ => (None, None),
+        let (field, line, problems, more) = match &self {
+            Error::Invalid { field, .. } => (Some((*field).to_owned()), None, Vec::new(), None),
+            Error::BadRow {
+                line,
+                field,
+                code,
+                reason,
+            } => (
+                Some((*field).to_owned()),
+                Some(*line),
+                vec![ProblemDetail::from(&RowProblem::new(
+                    *line,
+                    field,
+                    code,
+                    reason.clone(),
+                ))],
+                Some(0),
+            ),
+            Error::BadRows { problems, more } => (
+                problems.first().map(|first| first.field.to_owned()),
+                problems.first().map(|first| first.line),
+                problems.iter().map(ProblemDetail::from).collect(),
+                Some(*more),
+            ),
+            _ => (None, None, Vec::new(), None),
         };
         let body = ErrorBody {
             error: ErrorDetail {
@@ -187,6 +304,8 @@ impl IntoResponse for Error {
                 message,
                 field,
                 line,
+                problems,
+                more,
             },
         };
         let mut response = (status, Json(body)).into_response();

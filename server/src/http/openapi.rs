@@ -413,8 +413,11 @@ pub fn document() -> OpenApi {
         operation = operation.response(
             "4XX",
             ResponseBuilder::new().description(
-                "refused: {\"error\": {\"code\": stable code, \"message\": …}}; 429 carries \
-                 Retry-After",
+                "refused: {\"error\": {\"code\": stable code, \"message\": …, \"field\"?, \
+                 \"line\"?}}; a refused CSV import names its first bad row in code, field and \
+                 line, and lists every problem in \"problems\": [{\"line\", \"field\", \"code\", \
+                 \"reason\"}] (at most 200) with \"more\" counting those not listed; 429 \
+                 carries Retry-After",
             ),
         );
         paths = paths.path(
