@@ -1,8 +1,8 @@
 //! Administration: a district's hierarchy and users imported from CSV, campaigns and targets.
 //!
-//! An import is all or nothing: every row is checked, against the database and the rows above
-//! it, inside one transaction, and the first bad row is reported with its line, column and a
-//! stable code while nothing of the file is stored.
+//! An import is all or nothing: every row is checked on its own, then against the database and
+//! the rows above it, and if any row is bad every problem is reported (line, column, a stable
+//! code and a reason, up to [`LISTED_PROBLEMS`] of them) while nothing of the file is stored.
 //!
 //! Hierarchy file, header first (order of columns free, `lgd_code` and `households` optional):
 //!
@@ -27,8 +27,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::Role;
 use crate::error::{Error, Result};
+pub use crate::error::{ProblemDetail, RowProblem};
 use crate::reports::window::Day;
 use crate::store::{ServerStore, User};
+
+/// How many problems a refused import lists; the rest are only counted. A district file has
+/// about 2,000 rows, and a file wrong throughout (a shifted column, the wrong sheet) would
+/// otherwise answer with thousands of near-identical lines.
+pub const LISTED_PROBLEMS: usize = 200;
 
 /// What an import stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,61 +67,129 @@ pub struct UserRow {
     pub user: User,
 }
 
-fn bad(line: u64, field: &'static str, code: &'static str, reason: impl Into<String>) -> Error {
-    Error::BadRow {
-        line,
-        field,
-        code,
-        reason: reason.into(),
+/// The refusal of a file with these problems, in line order and capped; `Ok` if there are none.
+fn refuse_if_any(mut problems: Vec<RowProblem>) -> Result<()> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    // Problems are found in passes (each row on its own, then against the hierarchy); an admin
+    // reads them top to bottom of the file. The sort is stable, so a row's columns keep order.
+    problems.sort_by_key(|problem| problem.line);
+    let more = problems.len().saturating_sub(LISTED_PROBLEMS);
+    problems.truncate(LISTED_PROBLEMS);
+    Err(Error::BadRows { problems, more })
+}
+
+/// The store still checks every row inside its transaction and stops at the first it refuses;
+/// that refusal is reported in the same shape as the others.
+fn as_bad_rows(error: Error) -> Error {
+    match error {
+        Error::BadRow {
+            line,
+            field,
+            code,
+            reason,
+        } => Error::BadRows {
+            problems: vec![RowProblem::new(line, field, code, reason)],
+            more: 0,
+        },
+        other => other,
     }
 }
 
-/// A CSV file with named columns.
+/// A CSV file with named columns, and the rows that could not be read as CSV.
 struct Sheet {
     columns: HashMap<String, usize>,
-    records: Vec<(u64, csv::StringRecord)>,
+    /// Each row with its line, and whether its number of fields is wrong (already a problem).
+    records: Vec<(u64, csv::StringRecord, bool)>,
+    problems: Vec<RowProblem>,
 }
 
 impl Sheet {
+    /// Reads the file; a header without the required columns refuses it outright, since no row
+    /// can be read without them.
     fn read(text: &str, required: &[&'static str]) -> Result<Sheet> {
         // A spreadsheet saved as "CSV UTF-8" starts with a byte order mark.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        // Flexible, so that a row with a wrong number of fields is still read: it is reported
+        // with the others, and its code still counts for duplicates and children below it.
         let mut reader = csv::ReaderBuilder::new()
-            .flexible(false)
+            .flexible(true)
             .trim(csv::Trim::All)
             .from_reader(text.as_bytes());
         let headers = reader
             .headers()
-            .map_err(|error| bad(1, "header", "malformed_csv", error.to_string()))?
+            .map_err(|error| Error::BadRows {
+                problems: vec![RowProblem::new(
+                    1,
+                    "header",
+                    "malformed_csv",
+                    error.to_string(),
+                )],
+                more: 0,
+            })?
             .clone();
         let columns: HashMap<String, usize> = headers
             .iter()
             .enumerate()
             .map(|(index, name)| (name.to_ascii_lowercase(), index))
             .collect();
-        for column in required {
-            if !columns.contains_key(*column) {
-                return Err(bad(
+        let missing: Vec<RowProblem> = required
+            .iter()
+            .filter(|column| !columns.contains_key(**column))
+            .map(|column| {
+                RowProblem::new(
                     1,
                     column,
                     "missing_column",
                     format!("the header has no {column} column"),
-                ));
-            }
-        }
+                )
+            })
+            .collect();
+        refuse_if_any(missing)?;
         let mut records = Vec::new();
+        let mut problems = Vec::new();
         for record in reader.records() {
-            let record = record.map_err(|error| {
-                let line = error.position().map_or(0, csv::Position::line);
-                bad(line, "row", "malformed_csv", error.to_string())
-            })?;
+            let record = match record {
+                Ok(record) => record,
+                Err(error) => {
+                    // A flexible reader over UTF-8 text in memory has no error left to give
+                    // (the csv crate is lenient even with quotes); should one come anyway, the
+                    // reader's position after it cannot be trusted to split rows.
+                    let line = error.position().map_or(0, csv::Position::line);
+                    problems.push(RowProblem::new(
+                        line,
+                        "row",
+                        "malformed_csv",
+                        format!("{error}; the rest of the file was not read"),
+                    ));
+                    break;
+                }
+            };
             let line = record.position().map_or(0, csv::Position::line);
             if record.iter().all(str::is_empty) {
                 continue;
             }
-            records.push((line, record));
+            let malformed = record.len() != headers.len();
+            if malformed {
+                problems.push(RowProblem::new(
+                    line,
+                    "row",
+                    "malformed_csv",
+                    format!(
+                        "the row has {} field(s), the header has {}",
+                        record.len(),
+                        headers.len()
+                    ),
+                ));
+            }
+            records.push((line, record, malformed));
         }
-        Ok(Sheet { columns, records })
+        Ok(Sheet {
+            columns,
+            records,
+            problems,
+        })
     }
 
     fn get<'r>(&self, record: &'r csv::StringRecord, column: &str) -> &'r str {
@@ -126,17 +200,24 @@ impl Sheet {
     }
 }
 
-fn required<'a>(line: u64, field: &'static str, value: &'a str) -> Result<&'a str> {
+type Checked<T> = std::result::Result<T, RowProblem>;
+
+fn required<'a>(line: u64, field: &'static str, value: &'a str) -> Checked<&'a str> {
     if value.is_empty() {
-        Err(bad(line, field, "required", format!("{field} is empty")))
+        Err(RowProblem::new(
+            line,
+            field,
+            "required",
+            format!("{field} is empty"),
+        ))
     } else {
         Ok(value)
     }
 }
 
-fn code_at(line: u64, field: &'static str, value: &str) -> Result<UnitCode> {
+fn code_at(line: u64, field: &'static str, value: &str) -> Checked<UnitCode> {
     required(line, field, value)?.parse().map_err(|_| {
-        bad(
+        RowProblem::new(
             line,
             field,
             "bad_format",
@@ -145,62 +226,123 @@ fn code_at(line: u64, field: &'static str, value: &str) -> Result<UnitCode> {
     })
 }
 
-/// Reads a hierarchy file into rows, each checked on its own.
-pub fn parse_hierarchy(text: &str) -> Result<Vec<HierarchyRow>> {
-    let sheet = Sheet::read(text, &["kind", "code", "parent", "name_hi", "name_en"])?;
+/// Keeps the value, or the problem for the report; `None` either way tells the caller the row
+/// cannot be built.
+fn keep<T>(problems: &mut Vec<RowProblem>, checked: Checked<T>) -> Option<T> {
+    checked.map_err(|problem| problems.push(problem)).ok()
+}
+
+/// A hierarchy file read row by row: the rows good on their own, and the problems of the rest.
+struct HierarchySheet {
+    rows: Vec<HierarchyRow>,
+    problems: Vec<RowProblem>,
+    /// The first line of each code in the file, good row or not.
+    first_lines: HashMap<UnitCode, u64>,
+}
+
+fn read_hierarchy(text: &str) -> Result<HierarchySheet> {
+    let mut sheet = Sheet::read(text, &["kind", "code", "parent", "name_hi", "name_en"])?;
     let mut rows = Vec::with_capacity(sheet.records.len());
-    for (line, record) in &sheet.records {
+    let mut problems = std::mem::take(&mut sheet.problems);
+    let mut first_lines = HashMap::new();
+    for (line, record, malformed) in &sheet.records {
         let line = *line;
-        let kind_text = required(line, "kind", sheet.get(record, "kind"))?;
-        let kind: UnitKind = kind_text.to_ascii_lowercase().parse().map_err(|_| {
-            bad(
-                line,
-                "kind",
-                "unknown_kind",
-                format!("unknown unit kind {kind_text:?}"),
-            )
-        })?;
-        let code = code_at(line, "code", sheet.get(record, "code"))?;
+        if *malformed {
+            // Its columns cannot be trusted, so its fields are not judged; its code, if it
+            // reads as one, still counts, so that its children are not each reported as
+            // orphans and a second row with the same code is still caught.
+            if let Ok(code) = sheet.get(record, "code").parse::<UnitCode>() {
+                first_lines.entry(code).or_insert(line);
+            }
+            continue;
+        }
+        let problems_before = problems.len();
+        let kind_text = sheet.get(record, "kind");
+        let kind = keep(
+            &mut problems,
+            required(line, "kind", kind_text).and_then(|text| {
+                text.to_ascii_lowercase().parse::<UnitKind>().map_err(|_| {
+                    RowProblem::new(
+                        line,
+                        "kind",
+                        "unknown_kind",
+                        format!("unknown unit kind {kind_text:?}"),
+                    )
+                })
+            }),
+        );
+        let code = keep(
+            &mut problems,
+            code_at(line, "code", sheet.get(record, "code")),
+        );
+        if let Some(code) = &code {
+            if let Some(first) = first_lines.get(code) {
+                problems.push(RowProblem::new(
+                    line,
+                    "code",
+                    "duplicate_code",
+                    format!("{code} appears twice in the file, first on line {first}"),
+                ));
+            } else {
+                first_lines.insert(code.clone(), line);
+            }
+        }
         let parent_text = sheet.get(record, "parent");
         let parent = if parent_text.is_empty() {
-            None
+            Some(None)
         } else {
-            Some(code_at(line, "parent", parent_text)?)
+            keep(&mut problems, code_at(line, "parent", parent_text)).map(Some)
         };
         let lgd_text = sheet.get(record, "lgd_code");
-        let lgd_code: Option<LgdCode> = if lgd_text.is_empty() {
-            None
+        let lgd_code = if lgd_text.is_empty() {
+            Some(None)
         } else {
-            Some(lgd_text.parse().map_err(|_| {
-                bad(
-                    line,
-                    "lgd_code",
-                    "bad_lgd_code",
-                    format!("{lgd_text:?} is not a 6-digit LGD code"),
-                )
-            })?)
+            keep(
+                &mut problems,
+                lgd_text.parse::<LgdCode>().map(Some).map_err(|_| {
+                    RowProblem::new(
+                        line,
+                        "lgd_code",
+                        "bad_lgd_code",
+                        format!("{lgd_text:?} is not a 6-digit LGD code"),
+                    )
+                }),
+            )
         };
         let households_text = sheet.get(record, "households");
         let households = if households_text.is_empty() {
-            None
+            Some(None)
         } else {
-            Some(households_text.parse::<u32>().map_err(|_| {
-                bad(
-                    line,
-                    "households",
-                    "bad_number",
-                    format!("{households_text:?} is not a count"),
-                )
-            })?)
+            keep(
+                &mut problems,
+                households_text.parse::<u32>().map(Some).map_err(|_| {
+                    RowProblem::new(
+                        line,
+                        "households",
+                        "bad_number",
+                        format!("{households_text:?} is not a count"),
+                    )
+                }),
+            )
         };
-        if households.is_some() && kind != UnitKind::Village {
-            return Err(bad(
+        if matches!(households, Some(Some(_))) && kind.is_some_and(|kind| kind != UnitKind::Village)
+        {
+            problems.push(RowProblem::new(
                 line,
                 "households",
                 "not_a_village",
                 "only villages have households",
             ));
         }
+        if problems.len() > problems_before {
+            continue;
+        }
+        let (Some(kind), Some(code), Some(parent), Some(lgd_code), Some(households)) =
+            (kind, code, parent, lgd_code, households)
+        else {
+            // Every `None` above pushed a problem, so the row was skipped already.
+            continue;
+        };
         let unit = Unit {
             kind,
             code,
@@ -209,14 +351,33 @@ pub fn parse_hierarchy(text: &str) -> Result<Vec<HierarchyRow>> {
             parent,
             lgd_code,
         };
-        if let Err(invalid) = unit.check() {
-            let (field, code) = match (kind, lgd_code, &unit.parent) {
-                (UnitKind::Village, None, _) => ("lgd_code", "required"),
-                (_, Some(_), _) => ("lgd_code", "not_a_village"),
-                (_, _, None) => ("parent", "required"),
-                _ => ("name_en", "required"),
+        // `Unit::check` holds the model's rules and stops at the first; which column it refused
+        // is told from the unit, so the admin is pointed at a column they can fix.
+        if unit.check().is_err() {
+            let (field, code, reason) = match (kind, lgd_code, &unit.parent) {
+                (UnitKind::Village, None, _) => (
+                    "lgd_code",
+                    "required",
+                    "a village needs its 6-digit LGD code".to_owned(),
+                ),
+                (_, Some(_), _) => (
+                    "lgd_code",
+                    "not_a_village",
+                    format!("a {kind} has no LGD code, only villages do"),
+                ),
+                (_, _, None) => (
+                    "parent",
+                    "required",
+                    format!("a {kind} needs a parent unit"),
+                ),
+                _ => (
+                    "name_en",
+                    "required",
+                    "a unit needs a name in Hindi or English".to_owned(),
+                ),
             };
-            return Err(bad(line, field, code, invalid.to_string()));
+            problems.push(RowProblem::new(line, field, code, reason));
+            continue;
         }
         rows.push(HierarchyRow {
             line,
@@ -224,65 +385,260 @@ pub fn parse_hierarchy(text: &str) -> Result<Vec<HierarchyRow>> {
             households,
         });
     }
-    Ok(rows)
+    Ok(HierarchySheet {
+        rows,
+        problems,
+        first_lines,
+    })
 }
 
-/// Reads a users file into rows, each checked on its own.
-pub fn parse_users(text: &str) -> Result<Vec<UserRow>> {
-    let sheet = Sheet::read(text, &["badge", "name", "role", "unit"])?;
+/// Reads a hierarchy file into rows, each checked on its own; any bad row refuses the file,
+/// listing every problem.
+pub fn parse_hierarchy(text: &str) -> Result<Vec<HierarchyRow>> {
+    let sheet = read_hierarchy(text)?;
+    refuse_if_any(sheet.problems)?;
+    Ok(sheet.rows)
+}
+
+/// The problems of rows good on their own that do not fit the hierarchy: a parent neither
+/// stored nor on an earlier line, or of a kind the unit cannot sit under. These are the
+/// store's rules, checked before its transaction so that they are reported with the rest.
+fn hierarchy_problems(store: &ServerStore, sheet: &HierarchySheet) -> Result<Vec<RowProblem>> {
+    let mut problems = Vec::new();
+    // A unit written earlier in the same transaction replaces the stored one, so a parent on an
+    // earlier line is judged by its kind in the file.
+    let mut kinds_above: HashMap<&UnitCode, UnitKind> = HashMap::new();
+    for row in &sheet.rows {
+        let unit = &row.unit;
+        if let Some(parent) = &unit.parent {
+            let parent_kind = match kinds_above.get(parent) {
+                Some(kind) => Some(*kind),
+                None if sheet
+                    .first_lines
+                    .get(parent)
+                    .is_some_and(|line| *line < row.line) =>
+                {
+                    // The parent's row is refused on its own; its children are judged once it
+                    // is fixed rather than each reported as under an unknown parent.
+                    None
+                }
+                None => match store.unit_kind(parent)? {
+                    Some(kind) => Some(kind),
+                    None => {
+                        problems.push(RowProblem::new(
+                            row.line,
+                            "parent",
+                            "unknown_parent",
+                            format!("{parent} is neither stored nor on an earlier line"),
+                        ));
+                        None
+                    }
+                },
+            };
+            if let Some(parent_kind) = parent_kind
+                && !unit.kind.may_sit_under(parent_kind)
+            {
+                problems.push(RowProblem::new(
+                    row.line,
+                    "parent",
+                    "wrong_parent_kind",
+                    format!("a {} cannot sit under a {parent_kind}", unit.kind),
+                ));
+            }
+        }
+        if sheet.first_lines.get(&unit.code) == Some(&row.line) {
+            kinds_above.insert(&unit.code, unit.kind);
+        }
+    }
+    Ok(problems)
+}
+
+/// A users file read row by row: the rows good on their own, and the problems of the rest.
+struct UserSheet {
+    rows: Vec<UserRow>,
+    problems: Vec<RowProblem>,
+}
+
+fn read_users(text: &str) -> Result<UserSheet> {
+    let mut sheet = Sheet::read(text, &["badge", "name", "role", "unit"])?;
     let mut rows = Vec::with_capacity(sheet.records.len());
-    for (line, record) in &sheet.records {
+    let mut problems = std::mem::take(&mut sheet.problems);
+    let mut first_lines: HashMap<BadgeNumber, u64> = HashMap::new();
+    for (line, record, malformed) in &sheet.records {
         let line = *line;
-        let badge_text = required(line, "badge", sheet.get(record, "badge"))?;
-        let badge: BadgeNumber = badge_text.parse().map_err(|_| {
-            bad(
-                line,
-                "badge",
-                "bad_format",
-                format!("{badge_text:?} is not a badge number"),
-            )
-        })?;
-        let name = required(line, "name", sheet.get(record, "name"))?.to_owned();
-        let role_text = required(line, "role", sheet.get(record, "role"))?;
-        let role: Role = role_text.parse().map_err(|_| {
-            bad(
-                line,
-                "role",
-                "unknown_role",
-                format!("unknown role {role_text:?}"),
-            )
-        })?;
-        let unit = code_at(line, "unit", sheet.get(record, "unit"))?;
-        let beats = sheet
+        if *malformed {
+            // Its columns cannot be trusted; see `read_hierarchy`.
+            if let Ok(badge) = sheet.get(record, "badge").parse::<BadgeNumber>() {
+                first_lines.entry(badge).or_insert(line);
+            }
+            continue;
+        }
+        let problems_before = problems.len();
+        let badge_text = sheet.get(record, "badge");
+        let badge = keep(
+            &mut problems,
+            required(line, "badge", badge_text).and_then(|text| {
+                text.parse::<BadgeNumber>().map_err(|_| {
+                    RowProblem::new(
+                        line,
+                        "badge",
+                        "bad_format",
+                        format!("{badge_text:?} is not a badge number"),
+                    )
+                })
+            }),
+        );
+        if let Some(badge) = &badge {
+            if let Some(first) = first_lines.get(badge) {
+                problems.push(RowProblem::new(
+                    line,
+                    "badge",
+                    "duplicate_badge",
+                    format!("{badge} appears twice in the file, first on line {first}"),
+                ));
+            } else {
+                first_lines.insert(badge.clone(), line);
+            }
+        }
+        let name = keep(
+            &mut problems,
+            required(line, "name", sheet.get(record, "name")),
+        );
+        let role_text = sheet.get(record, "role");
+        let role = keep(
+            &mut problems,
+            required(line, "role", role_text).and_then(|text| {
+                text.parse::<Role>().map_err(|_| {
+                    RowProblem::new(
+                        line,
+                        "role",
+                        "unknown_role",
+                        format!("unknown role {role_text:?}"),
+                    )
+                })
+            }),
+        );
+        let unit = keep(
+            &mut problems,
+            code_at(line, "unit", sheet.get(record, "unit")),
+        );
+        let beats: Vec<Option<UnitCode>> = sheet
             .get(record, "beats")
             .split([';', ' '])
             .filter(|beat| !beat.is_empty())
-            .map(|beat| code_at(line, "beats", beat))
-            .collect::<Result<Vec<_>>>()?;
+            .map(|beat| keep(&mut problems, code_at(line, "beats", beat)))
+            .collect();
+        if problems.len() > problems_before {
+            continue;
+        }
+        let (Some(badge), Some(name), Some(role), Some(unit), Some(beats)) = (
+            badge,
+            name,
+            role,
+            unit,
+            beats.into_iter().collect::<Option<Vec<_>>>(),
+        ) else {
+            continue;
+        };
         rows.push(UserRow {
             line,
             user: User {
                 badge,
-                name,
+                name: name.to_owned(),
                 role,
                 unit,
                 beats,
             },
         });
     }
-    Ok(rows)
+    Ok(UserSheet { rows, problems })
 }
 
-/// Imports a hierarchy file; nothing is stored unless every row is good.
+/// Reads a users file into rows, each checked on its own; any bad row refuses the file,
+/// listing every problem.
+pub fn parse_users(text: &str) -> Result<Vec<UserRow>> {
+    let sheet = read_users(text)?;
+    refuse_if_any(sheet.problems)?;
+    Ok(sheet.rows)
+}
+
+/// The problems of user rows good on their own that do not fit the stored hierarchy, with the
+/// rules of [`ServerStore::save_user`]: a unit that exists and suits the role, and beats only
+/// for a constable, each under the constable's unit.
+fn user_problems(store: &ServerStore, rows: &[UserRow]) -> Result<Vec<RowProblem>> {
+    let mut problems = Vec::new();
+    for row in rows {
+        let user = &row.user;
+        let line = row.line;
+        let unit_kind = store.unit_kind(&user.unit)?;
+        match unit_kind {
+            None => problems.push(RowProblem::new(
+                line,
+                "unit",
+                "unknown_unit",
+                format!("{} is not stored", user.unit),
+            )),
+            Some(kind) if kind != user.role.unit_kind() => problems.push(RowProblem::new(
+                line,
+                "unit",
+                "wrong_unit_kind",
+                format!(
+                    "a {} belongs to a {}, not a {kind}",
+                    user.role,
+                    user.role.unit_kind()
+                ),
+            )),
+            Some(_) => {}
+        }
+        if user.role != Role::Constable && !user.beats.is_empty() {
+            problems.push(RowProblem::new(
+                line,
+                "beats",
+                "beats_for_constables_only",
+                format!("only constables work beats, not a {}", user.role),
+            ));
+            continue;
+        }
+        // Under an unknown unit every beat would be refused too; one problem says it.
+        if unit_kind.is_none() {
+            continue;
+        }
+        for beat in &user.beats {
+            if store.unit_kind(beat)? != Some(UnitKind::Beat)
+                || !store.unit_is_within(beat, &user.unit)?
+            {
+                problems.push(RowProblem::new(
+                    line,
+                    "beats",
+                    "not_a_beat_of_unit",
+                    format!("{beat} is not a beat of {}", user.unit),
+                ));
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// Imports a hierarchy file; nothing is stored unless every row is good, and a refusal lists
+/// every problem found.
 pub fn import_hierarchy(store: &mut ServerStore, text: &str) -> Result<ImportSummary> {
-    let rows = parse_hierarchy(text)?;
-    store.save_hierarchy_rows(&rows)
+    let sheet = read_hierarchy(text)?;
+    let mut problems = hierarchy_problems(store, &sheet)?;
+    problems.extend(sheet.problems);
+    refuse_if_any(problems)?;
+    store.save_hierarchy_rows(&sheet.rows).map_err(as_bad_rows)
 }
 
-/// Imports a users file; nothing is stored unless every row is good.
+/// Imports a users file; nothing is stored unless every row is good, and a refusal lists every
+/// problem found.
 pub fn import_users(store: &mut ServerStore, text: &str, now_ms: i64) -> Result<ImportSummary> {
-    let rows = parse_users(text)?;
-    store.save_user_rows(&rows, now_ms)
+    let sheet = read_users(text)?;
+    let mut problems = user_problems(store, &sheet.rows)?;
+    problems.extend(sheet.problems);
+    refuse_if_any(problems)?;
+    store
+        .save_user_rows(&sheet.rows, now_ms)
+        .map_err(as_bad_rows)
 }
 
 /// A campaign as set by a district admin.
@@ -502,17 +858,66 @@ pub fn set_target(
 mod tests {
     use super::*;
 
+    /// The (line, field, code) of every problem listed, and how many more there were.
+    fn listed(
+        result: Result<impl std::fmt::Debug>,
+    ) -> (Vec<(u64, &'static str, &'static str)>, usize) {
+        match result {
+            Err(Error::BadRows { problems, more }) => (
+                problems
+                    .iter()
+                    .map(|problem| (problem.line, problem.field, problem.code))
+                    .collect(),
+                more,
+            ),
+            other => panic!("expected bad rows, got {other:?}"),
+        }
+    }
+
     #[test]
     fn a_bad_lgd_code_is_reported_with_its_line_and_column() {
         let text = "kind,code,parent,name_hi,name_en,lgd_code\n\
                     station,S1,C1,स्टेशन,Station,\n\
                     village,V1,S1-B1,गाँव,Village,12AB56\n";
-        match parse_hierarchy(text) {
-            Err(Error::BadRow {
-                line, field, code, ..
-            }) => assert_eq!((line, field, code), (3, "lgd_code", "bad_lgd_code")),
-            other => panic!("expected a bad row, got {other:?}"),
+        assert_eq!(
+            listed(parse_hierarchy(text)),
+            (vec![(3, "lgd_code", "bad_lgd_code")], 0)
+        );
+    }
+
+    #[test]
+    fn every_bad_row_and_column_is_reported_in_line_order() {
+        let text = "kind,code,parent,name_hi,name_en,lgd_code,households\n\
+                    thana,S1,C1,स्टेशन,Station,,\n\
+                    beat,S1-B1,S1,बीट,Beat,,\n\
+                    village,V1,S1-B1,गाँव,Village,12AB56,many\n\
+                    beat,S1-B1,S1,बीट,Beat,,\n\
+                    village,V2,S1-B1,गाँव\n";
+        assert_eq!(
+            listed(parse_hierarchy(text)),
+            (
+                vec![
+                    (2, "kind", "unknown_kind"),
+                    (4, "lgd_code", "bad_lgd_code"),
+                    (4, "households", "bad_number"),
+                    (5, "code", "duplicate_code"),
+                    (6, "row", "malformed_csv"),
+                ],
+                0
+            )
+        );
+    }
+
+    #[test]
+    fn a_file_wrong_throughout_lists_the_first_problems_and_counts_the_rest() {
+        let mut text = String::from("badge,name,role,unit\n");
+        for index in 0..250 {
+            text.push_str(&format!("CG-{index},Name {index},inspector,S1\n"));
         }
+        let (problems, more) = listed(parse_users(&text));
+        assert_eq!(problems.len(), LISTED_PROBLEMS);
+        assert_eq!(problems[0], (2, "role", "unknown_role"));
+        assert_eq!(more, 250 - LISTED_PROBLEMS);
     }
 
     #[test]
@@ -525,15 +930,14 @@ mod tests {
     }
 
     #[test]
-    fn a_file_without_a_required_column_is_refused() {
-        assert!(matches!(
-            parse_users("badge,name,unit\nCG-1,Ramesh,S1\n"),
-            Err(Error::BadRow {
-                field: "role",
-                code: "missing_column",
-                ..
-            })
-        ));
+    fn a_file_without_required_columns_is_refused_naming_each() {
+        assert_eq!(
+            listed(parse_users("badge,unit\nCG-1,S1\n")),
+            (
+                vec![(1, "name", "missing_column"), (1, "role", "missing_column")],
+                0
+            )
+        );
     }
 
     #[test]

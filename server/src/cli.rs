@@ -631,11 +631,21 @@ fn read_csv(file: &Path) -> Result<String> {
     })
 }
 
-/// Says, beside the row's error that `main` prints, that the file as a whole was refused: an
-/// operator fixing line 40 should know lines 2 to 39 are not in the database either.
+/// Prints every problem of a refused import, one per line, and says that the file as a whole
+/// was refused: an operator fixing line 40 should know lines 2 to 39 are not in the database
+/// either.
 fn refused_if_bad<T>(file: &Path, result: Result<T>) -> Result<T> {
-    if let Err(Error::BadRow { .. }) = &result {
-        eprintln!("{}: refused, nothing of it was stored", file.display());
+    if let Err(Error::BadRows { problems, more }) = &result {
+        for problem in problems {
+            eprintln!("{problem}");
+        }
+        if *more > 0 {
+            eprintln!("… and {more} more problem(s), not listed");
+        }
+        eprintln!(
+            "{}: refused, nothing of the file was stored",
+            file.display()
+        );
     }
     result
 }

@@ -1,6 +1,6 @@
 //! `POST /v1/admin/hierarchy` and `POST /v1/admin/users` through the router, on a real SQLite
-//! file: a good file is stored and shows up in reports; a file with one bad row is refused
-//! naming its line, field and a stable code, and nothing of it is stored; only the district
+//! file: a good file is stored and shows up in reports; a file with bad rows is refused naming
+//! each one's line, field and a stable code, and nothing of it is stored; only the district
 //! admin may import.
 
 use axum::Router;
@@ -312,6 +312,99 @@ async fn a_file_with_one_bad_row_is_refused_naming_line_field_and_code_and_nothi
         ("missing_column", Some("parent"), Some(1))
     );
     assert_eq!(fixture.unit_codes(), before);
+}
+
+#[tokio::test]
+async fn a_file_with_several_bad_rows_lists_every_problem_and_stores_nothing() {
+    let fixture = Fixture::new();
+    let admin = fixture.credential("CG-500", 1).await;
+    let units_before = fixture.unit_codes().len();
+    let households_before = fixture.households().len();
+    // Three rows bad in three ways (a column on its own, a parent neither stored nor above,
+    // an unknown kind) among good ones, which are not kept either.
+    let file = "kind,code,parent,name_hi,name_en,lgd_code,households
+station,BSP-PS-KONI,BSP-C1,कोनी,Koni,,
+beat,BSP-PS-KONI-B01,BSP-PS-KONI,बीट 1,Beat 1,,
+village,BSP-V-KONI,BSP-PS-KONI-B01,कोनी,Koni,43452,812
+beat,BSP-PS-KONI-B02,BSP-PS-KONI,बीट 2,Beat 2,,
+beat,BSP-PS-KONI-B03,BSP-PS-NOWHERE,बीट 3,Beat 3,,
+village,BSP-V-LATA,BSP-PS-KONI-B02,लता,Lata,434522,300
+thana,BSP-PS-KONI-B04,BSP-PS-KONI,बीट 4,Beat 4,,
+";
+    let (status, body) = fixture.import("/v1/admin/hierarchy", &admin, file).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    let error = error_of(&body).error;
+    // The fields of a single bad row still describe the first one, for older clients.
+    assert_eq!(
+        (error.code.as_str(), error.field.as_deref(), error.line),
+        ("bad_lgd_code", Some("lgd_code"), Some(4))
+    );
+    assert!(
+        error
+            .message
+            .starts_with("line 4: lgd_code: bad_lgd_code: "),
+        "{}",
+        error.message
+    );
+    assert!(
+        error.message.ends_with("(and 2 more problem(s))"),
+        "{}",
+        error.message
+    );
+    let listed: Vec<(u64, &str, &str)> = error
+        .problems
+        .iter()
+        .map(|problem| (problem.line, problem.field.as_str(), problem.code.as_str()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (4, "lgd_code", "bad_lgd_code"),
+            (6, "parent", "unknown_parent"),
+            (8, "kind", "unknown_kind"),
+        ]
+    );
+    // Each reason, read beside its field, says what to fix.
+    assert!(
+        error.problems[0].reason.contains("\"43452\""),
+        "{:?}",
+        error.problems
+    );
+    assert!(
+        error.problems[1].reason.contains("BSP-PS-NOWHERE"),
+        "{:?}",
+        error.problems
+    );
+    assert!(
+        error.problems[2].reason.contains("\"thana\""),
+        "{:?}",
+        error.problems
+    );
+    assert_eq!(error.more, Some(0));
+    assert_eq!(fixture.unit_codes().len(), units_before, "no unit stored");
+    assert_eq!(
+        fixture.households().len(),
+        households_before,
+        "no household stored"
+    );
+
+    // A file wrong throughout lists the first 200 problems and counts the rest.
+    let mut wrong = String::from("kind,code,parent,name_hi,name_en\n");
+    for index in 0..250 {
+        wrong.push_str(&format!("thana,BSP-PS-X{index},BSP-C1,थाना,Thana\n"));
+    }
+    let (status, body) = fixture.import("/v1/admin/hierarchy", &admin, &wrong).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let error = error_of(&body).error;
+    assert_eq!(error.problems.len(), 200);
+    assert_eq!(error.problems[199].line, 201);
+    assert_eq!(error.more, Some(50));
+    assert_eq!(fixture.unit_codes().len(), units_before);
 }
 
 #[tokio::test]

@@ -146,10 +146,9 @@ fn csv_imports_store_every_row_and_a_bad_file_is_refused_naming_line_and_field()
     );
     let error = fixture.refused(&["import-hierarchy", "--file", &bad_lgd]);
     assert!(error.contains("line 3: lgd_code: bad_lgd_code"), "{error}");
-    assert!(error.contains("nothing of it was stored"), "{error}");
+    assert!(error.contains("nothing of the file was stored"), "{error}");
 
-    // A parent neither in the database nor above in the file is caught inside the
-    // transaction, after earlier rows were written into it.
+    // A parent neither in the database nor above in the file is caught too.
     let unknown_parent = fixture.file(
         "unknown-parent.csv",
         "kind,code,parent,name_hi,name_en\n\
@@ -167,6 +166,50 @@ fn csv_imports_store_every_row_and_a_bad_file_is_refused_naming_line_and_field()
     );
     let error = fixture.refused(&["import-users", "--file", &bad_users]);
     assert!(error.contains("line 3: role: unknown_role"), "{error}");
+
+    // Every bad row of a file is printed, one per line, whether it is wrong on its own (a
+    // role) or against the database (a unit, a beat of another station); good rows around
+    // them are not kept.
+    let many_bad = fixture.file(
+        "many-bad-users.csv",
+        "badge,name,role,unit,beats\n\
+         CG-002,Suresh Yadav,constable,BSP-PS-KONI,BSP-PS-KONI-B02\n\
+         CG-003,Kavita Nag,inspector,BSP-PS-KONI,\n\
+         CG-004,Dinesh Sahu,constable,BSP-PS-MASTURI,\n\
+         CG-005,Rekha Dhruw,station_incharge,BSP-PS-SIPAT,\n\
+         CG-006,Lalit Kurre,constable,BSP-PS-KONI,BSP-PS-SIPAT-B01\n",
+    );
+    let error = fixture.refused(&["import-users", "--file", &many_bad]);
+    let lines: Vec<&str> = error.lines().collect();
+    let problems: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|line| line.starts_with("line "))
+        .collect();
+    assert_eq!(problems.len(), 3, "{error}");
+    assert!(
+        problems[0].starts_with("line 3: role: unknown_role: "),
+        "{error}"
+    );
+    assert!(
+        problems[1].starts_with("line 4: unit: unknown_unit: ")
+            && problems[1].contains("BSP-PS-MASTURI"),
+        "{error}"
+    );
+    assert!(
+        problems[2].starts_with("line 6: beats: not_a_beat_of_unit: ")
+            && problems[2].contains("BSP-PS-SIPAT-B01"),
+        "{error}"
+    );
+    let refusal = lines
+        .iter()
+        .position(|line| line.ends_with("refused, nothing of the file was stored"))
+        .unwrap_or_else(|| panic!("the refusal is said: {error}"));
+    let last_problem = lines
+        .iter()
+        .rposition(|line| line.starts_with("line "))
+        .expect("problems printed");
+    assert!(last_problem < refusal, "problems come first: {error}");
 
     assert_eq!(fixture.directory_counts(), before);
 
