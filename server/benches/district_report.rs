@@ -3,6 +3,9 @@
 //! district admin and as one station in-charge sees it, printing the median of several runs.
 //!
 //! Run: `cargo bench -p mitan-server --bench district_report` (add `-- 50000` for fewer rows).
+//! Filling takes about a minute; set `MITAN_BENCH_DB=/some/file.db` to keep the filled database
+//! and time the reports again on it (an older schema is migrated on open, which also times a
+//! migration at this size).
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -74,7 +77,41 @@ fn main() -> anyhow::Result<()> {
         .find_map(|arg| arg.parse().ok())
         .unwrap_or(200_000);
     let dir = tempfile::tempdir()?;
-    let mut store = ServerStore::open(&dir.path().join("district.db"))?;
+    let path = std::env::var_os("MITAN_BENCH_DB")
+        .map_or_else(|| dir.path().join("district.db"), Into::into);
+    let reused = path.exists();
+    let opened = Instant::now();
+    let mut store = ServerStore::open(&path)?;
+    if reused {
+        println!(
+            "reused {} volunteers from {} (opened and migrated in {:.1} s)",
+            store.volunteer_count()?,
+            path.display(),
+            opened.elapsed().as_secs_f64()
+        );
+    } else {
+        fill(&mut store, volunteers)?;
+    }
+    let admin = User {
+        badge: "SP-BSP".parse()?,
+        name: "SP".into(),
+        role: Role::DistrictAdmin,
+        unit: "BSP".parse()?,
+        beats: Vec::new(),
+    };
+    let incharge = User {
+        badge: "SHO-000".parse()?,
+        name: "SHO".into(),
+        role: Role::StationIncharge,
+        unit: station(0, 0).parse()?,
+        beats: Vec::new(),
+    };
+    time_reports(&store, &admin, &incharge)
+}
+
+/// Builds the district (4 circles, 32 stations, 256 beats, 1,024 villages) and its two
+/// report users, then writes `volunteers` rows through `save_merge`.
+fn fill(store: &mut ServerStore, volunteers: usize) -> anyhow::Result<()> {
     let unit = |kind, code: &str, parent: Option<&str>, lgd: Option<u32>| -> anyhow::Result<Unit> {
         Ok(Unit {
             kind,
@@ -135,22 +172,26 @@ fn main() -> anyhow::Result<()> {
             }
         }
     }
-    let admin = User {
-        badge: "SP-BSP".parse()?,
-        name: "SP".into(),
-        role: Role::DistrictAdmin,
-        unit: "BSP".parse()?,
-        beats: Vec::new(),
-    };
-    store.save_user(&admin, 0)?;
-    let incharge = User {
-        badge: "SHO-000".parse()?,
-        name: "SHO".into(),
-        role: Role::StationIncharge,
-        unit: station(0, 0).parse()?,
-        beats: Vec::new(),
-    };
-    store.save_user(&incharge, 0)?;
+    store.save_user(
+        &User {
+            badge: "SP-BSP".parse()?,
+            name: "SP".into(),
+            role: Role::DistrictAdmin,
+            unit: "BSP".parse()?,
+            beats: Vec::new(),
+        },
+        0,
+    )?;
+    store.save_user(
+        &User {
+            badge: "SHO-000".parse()?,
+            name: "SHO".into(),
+            role: Role::StationIncharge,
+            unit: station(0, 0).parse()?,
+            beats: Vec::new(),
+        },
+        0,
+    )?;
 
     let device = "dev-bench".parse()?;
     let badge = "CG-BENCH".parse()?;
@@ -215,7 +256,11 @@ fn main() -> anyhow::Result<()> {
         beats.len(),
         filled.elapsed().as_secs_f64()
     );
+    Ok(())
+}
 
+/// Times each report as the district admin and as the station in-charge sees it.
+fn time_reports(store: &ServerStore, admin: &User, incharge: &User) -> anyhow::Result<()> {
     let query = ReportQuery::default();
     let programme = ReportQuery {
         programme: Some("cyber_mitan".into()),
@@ -224,47 +269,47 @@ fn main() -> anyhow::Result<()> {
     println!();
     println!("| report | as | median ms | min ms | max ms |");
     println!("|---|---|---:|---:|---:|");
-    for (who, user) in [("district admin", &admin), ("station in-charge", &incharge)] {
+    for (who, user) in [("district admin", admin), ("station in-charge", incharge)] {
         let reports: [(&str, Run<'_>); 6] = [
             (
                 "progress",
                 Box::new(|| {
-                    reports::progress(&store, user, &query)?;
+                    reports::progress(store, user, &query)?;
                     Ok(())
                 }),
             ),
             (
                 "progress (one programme)",
                 Box::new(|| {
-                    reports::progress(&store, user, &programme)?;
+                    reports::progress(store, user, &programme)?;
                     Ok(())
                 }),
             ),
             (
                 "coverage",
                 Box::new(|| {
-                    reports::coverage(&store, user, &query)?;
+                    reports::coverage(store, user, &query)?;
                     Ok(())
                 }),
             ),
             (
                 "review queue (first 100)",
                 Box::new(|| {
-                    reports::review_queue(&store, user, &query)?;
+                    reports::review_queue(store, user, &query)?;
                     Ok(())
                 }),
             ),
             (
                 "duplicates",
                 Box::new(|| {
-                    reports::duplicates(&store, user)?;
+                    reports::duplicates(store, user)?;
                     Ok(())
                 }),
             ),
             (
                 "programmes",
                 Box::new(|| {
-                    reports::programmes(&store, user, &query)?;
+                    reports::programmes(store, user, &query)?;
                     Ok(())
                 }),
             ),
