@@ -76,14 +76,16 @@ impl ServerStore {
     }
 }
 
-/// Registers the SQL functions the schema uses (see migration 002): they must exist on every
-/// connection before a volunteer row is written or a key index is read.
+/// Registers the SQL functions the migrations use: migration 002 defines the name key through
+/// `mitan_phonetic_key` and migration 003 backfills the stored key with it, so a database that
+/// has yet to run either needs it on the connection that migrates it.
 fn register_functions(connection: &Connection) -> Result<()> {
     use rusqlite::functions::FunctionFlags;
     connection.create_scalar_function(
         "mitan_phonetic_key",
         1,
-        // Deterministic: SQLite may only index a generated column whose function is.
+        // Deterministic: SQLite may only index a generated column (migration 002) whose
+        // function is.
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
         |context| {
             let name: Option<String> = context.get(0)?;

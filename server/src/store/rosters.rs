@@ -1,7 +1,8 @@
 //! Roster documents on the server: the append-only change log, snapshots that shorten
 //! loading, and the relational rows of current volunteers.
 
-use mitan_core::model::{BadgeNumber, DeviceId, RosterId, Volunteer, VolunteerId};
+use mitan_core::model::validate::phonetic_key;
+use mitan_core::model::{BadgeNumber, DeviceId, Programme, RosterId, Volunteer, VolunteerId};
 use mitan_core::store::RosterParts;
 use rusqlite::{OptionalExtension, Transaction, params};
 
@@ -170,6 +171,10 @@ impl ServerStore {
 
 /// Upserts the current rows of `volunteers`. A withdrawn volunteer keeps a row without
 /// personal fields, so counts and history still see them.
+///
+/// The row also carries what reports search by (migration 003): the sound-alike key of the
+/// name, the Devanagari one or else the Latin one, and the programmes, space-separated, which
+/// `volunteer_programme` holds too.
 pub(super) fn save_volunteers(
     transaction: &Transaction<'_>,
     volunteers: &[(RosterId, Volunteer)],
@@ -178,8 +183,9 @@ pub(super) fn save_volunteers(
     let mut upsert = transaction.prepare_cached(
         "INSERT OR REPLACE INTO volunteer (id, roster_id, station, beat, village, status, gender,
              name_devanagari, name_latin, phone, household, enrolled_by, enrolled_on,
-             enrolled_at_ms, reviewed_by, updated_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+             enrolled_at_ms, reviewed_by, updated_at_ms, name_key, programmes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+             ?18)",
     )?;
     let mut clear_programmes =
         transaction.prepare_cached("DELETE FROM volunteer_programme WHERE volunteer_id = ?1")?;
@@ -189,6 +195,15 @@ pub(super) fn save_volunteers(
     for (roster, volunteer) in volunteers {
         let id = volunteer.id.to_string();
         let personal = volunteer.personal.as_ref();
+        let name_key = personal
+            .and_then(|p| p.name_devanagari.as_deref().or(p.name_latin.as_deref()))
+            .map(phonetic_key);
+        let programmes = volunteer
+            .programmes
+            .iter()
+            .map(Programme::as_str)
+            .collect::<Vec<_>>()
+            .join(" ");
         upsert.execute(params![
             id,
             roster.as_str(),
@@ -206,6 +221,8 @@ pub(super) fn save_volunteers(
             volunteer.enrolled_at_ms,
             volunteer.reviewed_by.as_ref().map(BadgeNumber::as_str),
             now_ms,
+            name_key,
+            programmes,
         ])?;
         clear_programmes.execute([&id])?;
         for programme in &volunteer.programmes {

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/001_initial.sql"),
     include_str!("../../migrations/002_targets_supervision_exports.sql"),
+    include_str!("../../migrations/003_stored_name_key_covering_report_indexes.sql"),
 ];
 
 /// The schema version this build creates.
@@ -60,6 +61,60 @@ mod tests {
         let once = schema_of(&connection);
         migrate(&mut connection).expect("second migration is a no-op");
         assert_eq!(once, schema_of(&connection));
+    }
+
+    #[test]
+    fn migration_003_backfills_name_keys_and_programmes_of_existing_rows() {
+        let mut connection = Connection::open_in_memory().expect("in-memory database");
+        super::super::register_functions(&connection).expect("functions register");
+        for sql in &MIGRATIONS[..2] {
+            connection
+                .execute_batch(sql)
+                .expect("migrations 001 and 002 apply");
+        }
+        connection
+            .pragma_update(None, "user_version", 2)
+            .expect("set version");
+        connection
+            .execute_batch(
+                "INSERT INTO volunteer (id, roster_id, station, beat, village, status, gender,
+                     name_devanagari, name_latin, enrolled_by, enrolled_on, enrolled_at_ms,
+                     updated_at_ms)
+                 VALUES ('v1', 'B', 'S', 'B', '400001', 'pending', 'female', 'सुनीता साहू',
+                         'Sunita Sahu', 'CG-1', 'dev-1', 1, 1),
+                        ('v2', 'B', 'S', 'B', '400001', 'pending', 'female', NULL,
+                         'Suneeta Saahu', 'CG-1', 'dev-1', 2, 2),
+                        ('v3', 'B', 'S', 'B', '400001', 'withdrawn', 'female', NULL, NULL,
+                         'CG-1', 'dev-1', 3, 3);
+                 INSERT INTO volunteer_programme VALUES ('v1', 'police_mitan'),
+                     ('v1', 'cyber_mitan'), ('v2', 'gram_rakshak');",
+            )
+            .expect("rows of a version 2 database");
+        migrate(&mut connection).expect("migrates to the current version");
+        let rows: Vec<(String, Option<String>, String)> = connection
+            .prepare("SELECT id, name_key, programmes FROM volunteer ORDER BY id")
+            .expect("query prepares")
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .expect("query runs")
+            .collect::<std::result::Result<_, _>>()
+            .expect("rows decode");
+        let key = mitan_core::model::validate::phonetic_key;
+        assert_eq!(
+            rows,
+            vec![
+                (
+                    "v1".into(),
+                    Some(key("सुनीता साहू")),
+                    "cyber_mitan police_mitan".into()
+                ),
+                (
+                    "v2".into(),
+                    Some(key("Suneeta Saahu")),
+                    "gram_rakshak".into()
+                ),
+                ("v3".into(), None, String::new()),
+            ]
+        );
     }
 
     #[test]
