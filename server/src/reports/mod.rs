@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::Role;
 use crate::error::{Error, Result};
-use crate::store::{ServerStore, UnitRow, User, VolunteerBrief};
+use crate::store::{EmployeeRow, ServerStore, UnitRow, User, VolunteerBrief};
 use window::{Day, Window};
 
 /// Volunteers each employee is asked to enrol.
@@ -228,6 +228,8 @@ impl Scope {
         self.unit_set.contains(code)
     }
 
+    /// The beats to read, or `None` for every beat of the database: what SQL filters on so
+    /// that a station reads its own rows only.
     fn beat_filter(&self) -> Option<Vec<String>> {
         if self.everything {
             None
@@ -236,6 +238,26 @@ impl Scope {
             beats.sort();
             Some(beats)
         }
+    }
+
+    /// The units whose volunteers can count towards a unit shown by `progress`, or `None` for
+    /// all of them: every unit in scope and every unit under one. A unit's count only sums
+    /// volunteers filed under it or a unit below it, so reading these rows alone changes no
+    /// number shown; a constable's beats are listed without what lies under them, hence the
+    /// subtrees.
+    fn progress_units(&self, tree: &Tree) -> Option<Vec<String>> {
+        if self.everything {
+            return None;
+        }
+        let mut units: Vec<String> = self
+            .units
+            .iter()
+            .flat_map(|code| tree.subtree(code))
+            .chain(self.units.iter().cloned())
+            .collect();
+        units.sort();
+        units.dedup();
+        Some(units)
     }
 }
 
@@ -325,7 +347,8 @@ pub fn progress(store: &ServerStore, user: &User, query: &ReportQuery) -> Result
 
     // Counts per beat, added to the beat and every unit above it.
     let mut counts: HashMap<String, (u64, u64)> = HashMap::new();
-    for row in store.count_by_beat(filter.window, programme)? {
+    let units_counted = scope.progress_units(&tree);
+    for row in store.count_by_beat(filter.window, programme, units_counted.as_deref())? {
         let mut current = Some(row.key.clone());
         let mut depth = 0;
         while let Some(code) = current {
@@ -411,19 +434,30 @@ pub fn progress(store: &ServerStore, user: &User, query: &ReportQuery) -> Result
         })
         .collect();
 
-    let mut by_employee: HashMap<String, (u64, u64)> = HashMap::new();
-    for row in store.count_by_employee(filter.window, programme)? {
-        let entry = by_employee.entry(row.key).or_default();
-        entry.0 += row.active;
-        entry.1 += row.verified;
-    }
-    let employees = store
+    let shown: Vec<EmployeeRow> = store
         .load_employees()?
         .into_iter()
         .filter(|employee| match &scope.only_employee {
             Some(badge) => *badge == employee.badge,
             None => scope.has_unit(&employee.unit),
         })
+        .collect();
+    // An employee's count takes in every beat they enrolled in, inside the scope or not, so
+    // SQL narrows by who enrolled, never by beat.
+    let badges: Option<Vec<String>> = (!scope.everything).then(|| {
+        shown
+            .iter()
+            .map(|employee| employee.badge.clone())
+            .collect()
+    });
+    let mut by_employee: HashMap<String, (u64, u64)> = HashMap::new();
+    for row in store.count_by_employee(filter.window, programme, badges.as_deref())? {
+        let entry = by_employee.entry(row.key).or_default();
+        entry.0 += row.active;
+        entry.1 += row.verified;
+    }
+    let employees = shown
+        .into_iter()
         .map(|employee| {
             let (target, source) = match explicit_employees.get(&employee.badge) {
                 Some(target) => (*target, "explicit"),
@@ -510,7 +544,12 @@ pub fn coverage(store: &ServerStore, user: &User, query: &ReportQuery) -> Result
             entry.name_en = Some(unit.name_en.clone());
         }
     }
-    for row in store.count_by_village(filter.window, filter.counted.programme.as_deref())? {
+    let beats = scope.beat_filter();
+    for row in store.count_by_village(
+        filter.window,
+        filter.counted.programme.as_deref(),
+        beats.as_deref(),
+    )? {
         if !scope.has_beat(&row.beat) {
             continue;
         }
@@ -650,11 +689,14 @@ fn group(
 pub fn duplicates(store: &ServerStore, user: &User) -> Result<DuplicateReport> {
     let tree = Tree::load(store)?;
     let scope = Scope::of(user, &tree);
+    // SQL groups only the rows in scope; `group` still drops anyone outside it, which for a
+    // district admin is a volunteer filed under a beat the hierarchy lacks.
+    let beats = scope.beat_filter();
     Ok(DuplicateReport {
-        same_phone: group(store.shared_phones()?, &scope, |row| {
+        same_phone: group(store.shared_phones(beats.as_deref())?, &scope, |row| {
             row.phone.clone().unwrap_or_default()
         }),
-        similar_name: group(store.similar_names()?, &scope, |row| {
+        similar_name: group(store.similar_names(beats.as_deref())?, &scope, |row| {
             format!(
                 "{} {}",
                 row.village,
@@ -694,7 +736,8 @@ pub fn programmes(
     let tree = Tree::load(store)?;
     let scope = Scope::of(user, &tree);
     let mut counts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for row in store.count_by_programme(filter.window)? {
+    let beats = scope.beat_filter();
+    for row in store.count_by_programme(filter.window, beats.as_deref())? {
         if scope.has_beat(&row.beat) {
             let entry = counts.entry(row.key).or_default();
             entry.0 += row.active;

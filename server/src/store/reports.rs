@@ -3,7 +3,9 @@
 //! the hierarchy, which is small, in memory. "Active" means pending or verified: the people
 //! who count towards a target, and the only ones who can be duplicates.
 
-use rusqlite::params;
+use std::collections::BTreeMap;
+
+use rusqlite::ToSql;
 
 use super::ServerStore;
 use crate::error::Result;
@@ -117,6 +119,13 @@ fn read_brief(row: &rusqlite::Row<'_>) -> rusqlite::Result<VolunteerBrief> {
     })
 }
 
+/// A text column borrowed from the row, to match on before copying anything.
+fn text_at<'row>(row: &'row rusqlite::Row<'_>, index: usize) -> rusqlite::Result<&'row str> {
+    row.get_ref(index)?.as_str().map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, error.into())
+    })
+}
+
 fn read_counts(row: &rusqlite::Row<'_>) -> rusqlite::Result<KeyedCounts> {
     Ok(KeyedCounts {
         key: row.get(0)?,
@@ -126,9 +135,49 @@ fn read_counts(row: &rusqlite::Row<'_>) -> rusqlite::Result<KeyedCounts> {
     })
 }
 
-/// The programme condition on `v`, with the programme as `?3` (NULL for every programme).
-const IN_PROGRAMME: &str = "(?3 IS NULL OR EXISTS (SELECT 1 FROM volunteer_programme p
-    WHERE p.volunteer_id = v.id AND p.programme = ?3))";
+/// The programme condition on `v`, with the programme as `?3` (NULL for every programme). It
+/// reads the row's own copy of its programmes (migration 003), which the report indexes hold,
+/// so the filter costs no lookup; codes are `[a-z0-9_]`, so a space never occurs inside one.
+const IN_PROGRAMME: &str =
+    "(?3 IS NULL OR instr(' ' || v.programmes || ' ', ' ' || ?3 || ' ') > 0)";
+
+/// The units (usually beats) a query may read: every one, or those listed.
+///
+/// A list goes to SQL as one JSON parameter read with `json_each`, so however long it is the
+/// statement stays one cached statement; and as a plain `IN` on an indexed column, so SQLite
+/// searches the index once per listed unit instead of reading the district and letting Rust
+/// throw most of it away.
+struct Within {
+    json: Option<String>,
+}
+
+impl Within {
+    fn new(codes: Option<&[String]>) -> Result<Within> {
+        let json = codes
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|error| crate::error::Error::Worker(error.to_string()))?;
+        Ok(Within { json })
+    }
+
+    /// `AND <column> IN (...)` with the list as parameter `?index`, or nothing.
+    fn condition(&self, column: &str, index: usize) -> String {
+        match self.json {
+            Some(_) => format!(" AND {column} IN (SELECT value FROM json_each(?{index}))"),
+            None => String::new(),
+        }
+    }
+
+    /// `leading` followed by the list, when there is one: the parameters of a statement built
+    /// with [`Within::condition`].
+    fn params<'a>(&'a self, leading: &[&'a dyn ToSql]) -> Vec<&'a dyn ToSql> {
+        let mut all = leading.to_vec();
+        if let Some(json) = &self.json {
+            all.push(json);
+        }
+        all
+    }
+}
 
 impl ServerStore {
     /// Every unit of the hierarchy.
@@ -203,90 +252,132 @@ impl ServerStore {
         Ok(rows)
     }
 
-    /// Active and verified volunteers per beat, enrolled within `window`, in `programme`.
+    /// Active and verified volunteers per beat, enrolled within `window`, in `programme`,
+    /// counting only volunteers whose beat is one of `units` when given.
     pub fn count_by_beat(
         &self,
         window: Window,
         programme: Option<&str>,
+        units: Option<&[String]>,
     ) -> Result<Vec<KeyedCounts>> {
+        let within = Within::new(units)?;
         let sql = format!(
             "SELECT v.beat, v.beat, count(*), coalesce(sum(v.status = 'verified'), 0)
              FROM volunteer v
              WHERE v.status IN ('pending', 'verified')
-                 AND v.enrolled_at_ms >= ?1 AND v.enrolled_at_ms < ?2 AND {IN_PROGRAMME}
-             GROUP BY v.beat"
+                 AND v.enrolled_at_ms >= ?1 AND v.enrolled_at_ms < ?2 AND {IN_PROGRAMME}{}
+             GROUP BY v.beat",
+            within.condition("v.beat", 4)
         );
         let mut statement = self.connection.prepare_cached(&sql)?;
         let rows = statement
             .query_map(
-                params![window.from_ms, window.until_ms, programme],
+                &within.params(&[&window.from_ms, &window.until_ms, &programme])[..],
                 read_counts,
             )?
             .collect::<std::result::Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
-    /// Active and verified volunteers per enrolling employee (and beat).
+    /// Active and verified volunteers per enrolling employee, in whatever beat they enrolled
+    /// them, counting only the employees in `badges` when given. The second key is empty.
     pub fn count_by_employee(
         &self,
         window: Window,
         programme: Option<&str>,
+        badges: Option<&[String]>,
     ) -> Result<Vec<KeyedCounts>> {
+        let within = Within::new(badges)?;
         let sql = format!(
-            "SELECT v.enrolled_by, v.beat, count(*), coalesce(sum(v.status = 'verified'), 0)
+            "SELECT v.enrolled_by, '', count(*), coalesce(sum(v.status = 'verified'), 0)
              FROM volunteer v
              WHERE v.status IN ('pending', 'verified')
-                 AND v.enrolled_at_ms >= ?1 AND v.enrolled_at_ms < ?2 AND {IN_PROGRAMME}
-             GROUP BY v.enrolled_by, v.beat"
+                 AND v.enrolled_at_ms >= ?1 AND v.enrolled_at_ms < ?2 AND {IN_PROGRAMME}{}
+             GROUP BY v.enrolled_by",
+            within.condition("v.enrolled_by", 4)
         );
         let mut statement = self.connection.prepare_cached(&sql)?;
         let rows = statement
             .query_map(
-                params![window.from_ms, window.until_ms, programme],
+                &within.params(&[&window.from_ms, &window.until_ms, &programme])[..],
                 read_counts,
             )?
             .collect::<std::result::Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
-    /// Active volunteers per programme and beat.
-    pub fn count_by_programme(&self, window: Window) -> Result<Vec<KeyedCounts>> {
-        let mut statement = self.connection.prepare_cached(
-            "SELECT p.programme, v.beat, count(*), coalesce(sum(v.status = 'verified'), 0)
-             FROM volunteer v JOIN volunteer_programme p ON p.volunteer_id = v.id
+    /// Active volunteers per programme and beat, in `beats` when given.
+    ///
+    /// SQL groups by beat and programme set, from the row's own copy of its programmes, in
+    /// one read of an index; each set is then split here, so a volunteer in two programmes
+    /// counts in both, as a join with `volunteer_programme` would count them.
+    pub fn count_by_programme(
+        &self,
+        window: Window,
+        beats: Option<&[String]>,
+    ) -> Result<Vec<KeyedCounts>> {
+        let within = Within::new(beats)?;
+        let sql = format!(
+            "SELECT v.beat, v.programmes, count(*), coalesce(sum(v.status = 'verified'), 0)
+             FROM volunteer v
              WHERE v.status IN ('pending', 'verified')
-                 AND v.enrolled_at_ms >= ?1 AND v.enrolled_at_ms < ?2
-             GROUP BY p.programme, v.beat",
-        )?;
-        let rows = statement
-            .query_map(params![window.from_ms, window.until_ms], read_counts)?
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        Ok(rows)
+                 AND v.enrolled_at_ms >= ?1 AND v.enrolled_at_ms < ?2{}
+             GROUP BY v.beat, v.programmes",
+            within.condition("v.beat", 3)
+        );
+        let mut statement = self.connection.prepare_cached(&sql)?;
+        let mut counts: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
+        let mut rows = statement.query(&within.params(&[&window.from_ms, &window.until_ms])[..])?;
+        while let Some(row) = rows.next()? {
+            let set = read_counts(row)?;
+            for programme in set.beat.split_whitespace() {
+                let entry = counts
+                    .entry((programme.to_owned(), set.key.clone()))
+                    .or_default();
+                entry.0 += set.active;
+                entry.1 += set.verified;
+            }
+        }
+        Ok(counts
+            .into_iter()
+            .map(|((key, beat), (active, verified))| KeyedCounts {
+                key,
+                beat,
+                active,
+                verified,
+            })
+            .collect())
     }
 
-    /// Active volunteers and distinct households per village and beat.
+    /// Active volunteers and distinct households per village and beat, in `beats` when given.
     pub fn count_by_village(
         &self,
         window: Window,
         programme: Option<&str>,
+        beats: Option<&[String]>,
     ) -> Result<Vec<VillageCounts>> {
+        let within = Within::new(beats)?;
         let sql = format!(
             "SELECT v.beat, v.village, count(*), count(DISTINCT v.household)
              FROM volunteer v
              WHERE v.status IN ('pending', 'verified')
-                 AND v.enrolled_at_ms >= ?1 AND v.enrolled_at_ms < ?2 AND {IN_PROGRAMME}
-             GROUP BY v.beat, v.village"
+                 AND v.enrolled_at_ms >= ?1 AND v.enrolled_at_ms < ?2 AND {IN_PROGRAMME}{}
+             GROUP BY v.beat, v.village",
+            within.condition("v.beat", 4)
         );
         let mut statement = self.connection.prepare_cached(&sql)?;
         let rows = statement
-            .query_map(params![window.from_ms, window.until_ms, programme], |row| {
-                Ok(VillageCounts {
-                    beat: row.get(0)?,
-                    village: row.get(1)?,
-                    volunteers: u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
-                    households_covered: u64::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
-                })
-            })?
+            .query_map(
+                &within.params(&[&window.from_ms, &window.until_ms, &programme])[..],
+                |row| {
+                    Ok(VillageCounts {
+                        beat: row.get(0)?,
+                        village: row.get(1)?,
+                        volunteers: u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
+                        households_covered: u64::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
+                    })
+                },
+            )?
             .collect::<std::result::Result<Vec<_>, _>>()?;
         Ok(rows)
     }
@@ -299,57 +390,106 @@ impl ServerStore {
         limit: u32,
         offset: u32,
     ) -> Result<(u64, Vec<VolunteerBrief>)> {
-        let beats = beats
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|error| crate::error::Error::Worker(error.to_string()))?;
-        let scope = "(?1 IS NULL OR v.beat IN (SELECT value FROM json_each(?1)))";
-        let total: i64 = self.connection.query_row(
-            &format!("SELECT count(*) FROM volunteer v WHERE v.status = 'pending' AND {scope}"),
-            params![beats],
-            |row| row.get(0),
-        )?;
+        let within = Within::new(beats)?;
+        // Within beats, the pending entries of the active-by-beat index (whose WHERE the
+        // repeated status term lets SQLite use); for the district, the pending index.
+        let pending = match within.json {
+            Some(_) => "status IN ('pending', 'verified') AND status = 'pending'",
+            None => "status = 'pending'",
+        };
+        let total: i64 = self
+            .connection
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM volunteer WHERE {pending}{}",
+                within.condition("beat", 1)
+            ))?
+            .query_row(&within.params(&[])[..], |row| row.get(0))?;
+        // The page is picked from the index alone; only its rows are then read in full.
         let mut statement = self.connection.prepare_cached(&format!(
-            "SELECT {BRIEF} FROM volunteer v WHERE v.status = 'pending' AND {scope}
-             ORDER BY v.enrolled_at_ms, v.id LIMIT ?2 OFFSET ?3"
+            "SELECT {BRIEF} FROM volunteer v WHERE v.id IN (
+                 SELECT id FROM volunteer WHERE {pending}{}
+                 ORDER BY enrolled_at_ms, id LIMIT ?1 OFFSET ?2)
+             ORDER BY v.enrolled_at_ms, v.id",
+            within.condition("beat", 3)
         ))?;
         let rows = statement
-            .query_map(params![beats, limit, offset], read_brief)?
+            .query_map(&within.params(&[&limit, &offset])[..], read_brief)?
             .collect::<std::result::Result<Vec<_>, _>>()?;
         Ok((u64::try_from(total).unwrap_or(0), rows))
     }
 
-    /// Active volunteers who share a phone with another active volunteer, by phone.
-    pub fn shared_phones(&self) -> Result<Vec<VolunteerBrief>> {
+    /// Active volunteers in `beats` (every beat if `None`) who share a phone with another
+    /// active volunteer there, by phone.
+    pub fn shared_phones(&self, beats: Option<&[String]>) -> Result<Vec<VolunteerBrief>> {
+        let within = Within::new(beats)?;
         let mut statement = self.connection.prepare_cached(&format!(
             "SELECT {BRIEF} FROM volunteer v
-             WHERE v.status IN ('pending', 'verified') AND v.phone IN (
+             WHERE v.status IN ('pending', 'verified'){} AND v.phone IN (
                  SELECT phone FROM volunteer
-                 WHERE status IN ('pending', 'verified') AND phone IS NOT NULL
+                 WHERE status IN ('pending', 'verified') AND phone IS NOT NULL{}
                  GROUP BY phone HAVING count(*) > 1)
-             ORDER BY v.phone, v.id"
+             ORDER BY v.phone, v.id",
+            within.condition("v.beat", 1),
+            within.condition("beat", 1),
         ))?;
         let rows = statement
-            .query_map([], read_brief)?
+            .query_map(&within.params(&[])[..], read_brief)?
             .collect::<std::result::Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
-    /// Active volunteers of one village whose names sound alike across scripts and
-    /// spellings, by village and name key.
-    pub fn similar_names(&self) -> Result<Vec<VolunteerBrief>> {
+    /// Active volunteers in `beats` (every beat if `None`) whose names sound alike across
+    /// scripts and spellings with another active volunteer's there, of the same village; by
+    /// village, name key and id.
+    pub fn similar_names(&self, beats: Option<&[String]>) -> Result<Vec<VolunteerBrief>> {
+        let within = Within::new(beats)?;
+        // First the keys held twice, from an index alone: village, then name key, each in
+        // SQL's order (text compares bytewise under SQLite's BINARY collation, as `str` does).
+        let mut groups: BTreeMap<String, BTreeMap<String, Vec<VolunteerBrief>>> = BTreeMap::new();
+        {
+            let mut statement = self.connection.prepare_cached(&format!(
+                "SELECT village, name_key FROM volunteer
+                 WHERE status IN ('pending', 'verified') AND name_key <> ''{}
+                 GROUP BY village, name_key HAVING count(*) > 1",
+                within.condition("beat", 1),
+            ))?;
+            let mut rows = statement.query(&within.params(&[])[..])?;
+            while let Some(row) = rows.next()? {
+                groups
+                    .entry(row.get(0)?)
+                    .or_default()
+                    .insert(row.get(1)?, Vec::new());
+            }
+        }
+        // Then the people holding them, in id order, each appended to their key's group.
+        // Within beats, the beat index finds the candidates. Across the district nearly every
+        // row may match, and fetching them in key order through an index costs a random
+        // lookup each (1.3 s at 2 lakh): read the table in its own order, which is id order,
+        // instead. The `+` makes the status term unusable for an index; SQLite would otherwise
+        // scan a partial index that the term matches and look every row up.
+        let active = match within.json {
+            Some(_) => "v.status IN ('pending', 'verified')",
+            None => "+v.status IN ('pending', 'verified')",
+        };
         let mut statement = self.connection.prepare_cached(&format!(
-            "SELECT {BRIEF} FROM volunteer v JOIN (
-                 SELECT village, name_key FROM volunteer
-                 WHERE status IN ('pending', 'verified') AND name_key <> ''
-                 GROUP BY village, name_key HAVING count(*) > 1) d
-                 ON v.village = d.village AND v.name_key = d.name_key
-             WHERE v.status IN ('pending', 'verified')
-             ORDER BY v.village, v.name_key, v.id"
+            "SELECT {BRIEF} FROM volunteer v WHERE {active} AND v.name_key <> ''{}
+             ORDER BY v.id",
+            within.condition("v.beat", 1),
         ))?;
-        let rows = statement
-            .query_map([], read_brief)?
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        Ok(rows)
+        let mut rows = statement.query(&within.params(&[])[..])?;
+        while let Some(row) = rows.next()? {
+            let (village, name_key) = (text_at(row, 4)?, text_at(row, 12)?);
+            let members = groups
+                .get_mut(village)
+                .and_then(|names| names.get_mut(name_key));
+            if let Some(members) = members {
+                members.push(read_brief(row)?);
+            }
+        }
+        Ok(groups
+            .into_values()
+            .flat_map(BTreeMap::into_values)
+            .flatten()
+            .collect())
     }
 }
