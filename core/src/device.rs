@@ -6,12 +6,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::model::sealed::{NONCE_LEN, NoKeys, Sealing, VolunteerKey};
 use crate::model::{
     Camera, CameraForm, CameraId, ChangeMeta, Decision, EnrolmentForm, EnrolmentRules, Roster,
-    RosterChange, RosterId, UnitCode, Volunteer, VolunteerEdit, VolunteerId, WithdrawalChannel,
-    inspect_change,
+    RosterChange, RosterId, Status, UnitCode, Volunteer, VolunteerEdit, VolunteerId,
+    WithdrawalChannel, inspect_change,
 };
-use crate::store::{DeviceIdentity, DeviceStore, QuotaProgress, VolunteerFilter, VolunteerRow};
+use crate::store::{
+    DeviceIdentity, DeviceStore, KeyChanges, QuotaProgress, VolunteerFilter, VolunteerRow,
+};
 use crate::sync::{ClientSession, Incoming, Limits, RosterState};
 
 /// Compaction folds a roster's log into a snapshot once it holds this many changes: enough to
@@ -19,7 +22,8 @@ use crate::sync::{ClientSession, Incoming, Limits, RosterState};
 pub const COMPACT_AFTER_CHANGES: u64 = 512;
 
 /// The device clock and fresh randomness for one action. The facade takes them as arguments
-/// so that tests and replays are deterministic.
+/// so that tests and replays are deterministic. (Keys and nonces, which must never repeat
+/// whatever the caller passes, come from the operating system instead.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Moment {
     /// The device clock, milliseconds since the Unix epoch.
@@ -84,8 +88,25 @@ pub struct Device {
     identity: DeviceIdentity,
     store: DeviceStore,
     rosters: BTreeMap<RosterId, Roster>,
+    /// Every volunteer key this device holds, loaded at open: a phone holds at most a few
+    /// thousand, 32 bytes each.
+    keys: BTreeMap<VolunteerId, VolunteerKey>,
     rules: EnrolmentRules,
     limits: Limits,
+}
+
+/// Fresh random bytes from the operating system.
+fn os_random<const N: usize>() -> Result<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|error| Error::Randomness(error.to_string()))?;
+    Ok(bytes)
+}
+
+fn sealing_with(key: VolunteerKey) -> Result<Sealing> {
+    Ok(Sealing {
+        key,
+        nonce_seed: os_random::<NONCE_LEN>()?,
+    })
 }
 
 impl Device {
@@ -105,10 +126,12 @@ impl Device {
             Some(stored) if stored == *identity => {}
             _ => store.save_identity(identity)?,
         }
+        let keys = store.load_keys()?;
         Ok(Device {
             identity: identity.clone(),
             store,
             rosters: BTreeMap::new(),
+            keys,
             rules,
             limits: Limits::default(),
         })
@@ -129,16 +152,21 @@ impl Device {
     }
 
     fn roster(&mut self, id: &RosterId) -> Result<&mut Roster> {
+        self.load_roster(id)?;
+        Ok(self
+            .rosters
+            .get_mut(id)
+            .expect("load_roster leaves the roster in memory"))
+    }
+
+    fn load_roster(&mut self, id: &RosterId) -> Result<()> {
         if !self.rosters.contains_key(id) {
             let parts = self.store.load_roster(id)?;
             let mut roster = Roster::load(id, parts.snapshot.as_deref(), &parts.changes)?;
             roster.set_actor(self.identity.actor);
             self.rosters.insert(id.clone(), roster);
         }
-        Ok(self
-            .rosters
-            .get_mut(id)
-            .expect("the roster was inserted just above if it was missing"))
+        Ok(())
     }
 
     fn meta(&self, moment: Moment) -> ChangeMeta {
@@ -161,23 +189,29 @@ impl Device {
         }
     }
 
-    /// Writes a change made by `make` durably, with the index rows of the entries it touches.
-    /// If anything fails the in-memory roster is dropped and reloaded from the store on next
-    /// use, so memory never holds a change the file does not.
+    /// Writes a change made by `make` durably, with the index rows of the entries it touches
+    /// and the keys it mints (`keys.added`, whose origin is this change) or destroys. If
+    /// anything fails the in-memory roster is dropped and reloaded from the store on next
+    /// use, and minted keys are forgotten, so memory never holds what the file does not.
     fn commit_local(
         &mut self,
         roster_id: &RosterId,
         volunteers: &[VolunteerId],
         cameras: &[CameraId],
+        mut keys: KeyChanges,
         make: impl FnOnce(&mut Roster) -> Result<RosterChange>,
     ) -> Result<()> {
         let roster = self.roster(roster_id)?;
         let change = make(roster)?;
+        for (id, key, origin) in &mut keys.added {
+            *origin = Some(change.hash);
+            self.keys.insert(*id, key.clone());
+        }
         let result = (|| {
             let roster = self.rosters.get(roster_id).expect("loaded above");
             let volunteer_rows = volunteers
                 .iter()
-                .filter_map(|id| roster.volunteer(id).transpose())
+                .filter_map(|id| roster.volunteer(id, &self.keys).transpose())
                 .collect::<Result<Vec<Volunteer>>>()?;
             let camera_rows: Vec<Camera> = roster
                 .cameras()
@@ -186,10 +220,20 @@ impl Device {
                 .filter(|camera| cameras.contains(&camera.id))
                 .collect();
             self.store
-                .save_local_change(roster_id, &change, &volunteer_rows, &camera_rows)
+                .save_local_change(roster_id, &change, &volunteer_rows, &camera_rows, &keys)
         })();
-        if result.is_err() {
-            self.rosters.remove(roster_id);
+        match result {
+            Ok(()) => {
+                for id in &keys.erased {
+                    self.keys.remove(id);
+                }
+            }
+            Err(_) => {
+                self.rosters.remove(roster_id);
+                for (id, _, _) in &keys.added {
+                    self.keys.remove(id);
+                }
+            }
         }
         result
     }
@@ -207,15 +251,22 @@ impl Device {
             .map(Problem::SamePhoneAs)
             .collect();
         let meta = self.meta(moment);
-        self.commit_local(&roster_id, &[id], &[], |roster| {
-            roster.enrol(id, &enrolment, &meta)
+        // Each volunteer gets a key of their own, drawn here and never written into the
+        // roster: destroying it later erases them from every copy of the history.
+        let sealing = sealing_with(VolunteerKey::from_bytes(os_random::<32>()?))?;
+        let keys = KeyChanges {
+            added: vec![(id, sealing.key.clone(), None)],
+            erased: Vec::new(),
+        };
+        self.commit_local(&roster_id, &[id], &[], keys, |roster| {
+            roster.enrol(id, &enrolment, &meta, &sealing)
         })?;
         Ok(EnrolOutcome { id, problems })
     }
 
     fn roster_holding(&mut self, id: &VolunteerId) -> Result<RosterId> {
         for roster_id in self.store.roster_ids()? {
-            if self.roster(&roster_id)?.volunteer(id)?.is_some() {
+            if self.roster(&roster_id)?.volunteer(id, &NoKeys)?.is_some() {
                 return Ok(roster_id);
             }
         }
@@ -230,8 +281,9 @@ impl Device {
         let updates = edit.validate()?;
         let roster_id = self.roster_holding(id)?;
         let meta = self.meta(moment);
-        self.commit_local(&roster_id, &[*id], &[], |roster| {
-            roster.edit(id, &updates, &meta)
+        let sealing = self.keys.get(id).cloned().map(sealing_with).transpose()?;
+        self.commit_local(&roster_id, &[*id], &[], KeyChanges::default(), |roster| {
+            roster.edit(id, &updates, &meta, sealing.as_ref())
         })
     }
 
@@ -239,12 +291,14 @@ impl Device {
     pub fn review(&mut self, id: &VolunteerId, decision: Decision, moment: Moment) -> Result<()> {
         let roster_id = self.roster_holding(id)?;
         let meta = self.meta(moment);
-        self.commit_local(&roster_id, &[*id], &[], |roster| {
+        self.commit_local(&roster_id, &[*id], &[], KeyChanges::default(), |roster| {
             roster.review(id, decision, &meta)
         })
     }
 
-    /// Records a withdrawal of consent; durable on return.
+    /// Records a withdrawal of consent and destroys this device's copy of the volunteer's
+    /// key in the same transaction; durable on return. A key never sent (enrolled and
+    /// withdrawn between two syncs) never leaves the phone.
     pub fn withdraw(
         &mut self,
         id: &VolunteerId,
@@ -253,7 +307,11 @@ impl Device {
     ) -> Result<()> {
         let roster_id = self.roster_holding(id)?;
         let meta = self.meta(moment);
-        self.commit_local(&roster_id, &[*id], &[], |roster| {
+        let keys = KeyChanges {
+            added: Vec::new(),
+            erased: vec![*id],
+        };
+        self.commit_local(&roster_id, &[*id], &[], keys, |roster| {
             roster.withdraw(id, via, &meta)
         })
     }
@@ -269,7 +327,7 @@ impl Device {
         let camera = form.validate(id)?;
         let roster_id = self.roster_of_beat(beat)?;
         let meta = self.meta(moment);
-        self.commit_local(&roster_id, &[], &[id], |roster| {
+        self.commit_local(&roster_id, &[], &[id], KeyChanges::default(), |roster| {
             roster.add_camera(&camera, &meta)
         })?;
         Ok(id)
@@ -278,8 +336,9 @@ impl Device {
     /// One volunteer as the roster shows them now.
     pub fn volunteer(&mut self, id: &VolunteerId) -> Result<Volunteer> {
         let roster_id = self.roster_holding(id)?;
-        self.roster(&roster_id)?
-            .volunteer(id)?
+        self.load_roster(&roster_id)?;
+        self.rosters[&roster_id]
+            .volunteer(id, &self.keys)?
             .ok_or_else(|| Error::NotFound {
                 what: "volunteer",
                 id: id.to_string(),
@@ -318,7 +377,7 @@ impl Device {
         Ok(self
             .rosters
             .values()
-            .flat_map(Roster::duplicate_phones)
+            .flat_map(|roster| roster.duplicate_phones(&self.keys))
             .collect())
     }
 
@@ -364,6 +423,8 @@ impl Device {
                 roster.heads()
             };
             states.push(RosterState {
+                keys: self.store.keys_to_offer(&roster_id)?,
+                want_keys: self.store.sealed_volunteers(&roster_id)?,
                 roster: roster_id,
                 heads,
                 unacked,
@@ -379,8 +440,10 @@ impl Device {
         report: &mut SyncReport,
     ) -> Result<()> {
         let roster_id = update.roster.clone();
+        self.load_roster(&roster_id)?;
+        let mut keys = KeyChanges::default();
         let result = (|| {
-            let roster = self.roster(&roster_id)?;
+            let roster = self.rosters.get_mut(&roster_id).expect("loaded just above");
             let (received, snapshot, applied) = match &update.incoming {
                 Incoming::Nothing => (Vec::new(), None, Default::default()),
                 Incoming::Changes(changes) => {
@@ -402,11 +465,30 @@ impl Device {
                 }
             };
             report.received += received.len() as u64 + u64::from(snapshot.is_some());
-            let volunteers = applied
-                .volunteers
-                .iter()
-                .filter_map(|id| roster.volunteer(id).transpose())
-                .collect::<Result<Vec<_>>>()?;
+            // Keys are kept only when they open the entry they name, as on the server.
+            for grant in &update.keys {
+                let id = VolunteerId::from_bytes(grant.volunteer);
+                let key = VolunteerKey::from_bytes(grant.key);
+                if !self.keys.contains_key(&id) && roster.opens_with(&id, &key) {
+                    keys.added.push((id, key, None));
+                }
+            }
+            for (id, key, _) in &keys.added {
+                self.keys.insert(*id, key.clone());
+            }
+            let mut volunteers = Vec::with_capacity(applied.volunteers.len());
+            let mut touched = applied.volunteers.clone();
+            touched.extend(keys.added.iter().map(|(id, _, _)| *id));
+            for id in &touched {
+                let Some(volunteer) = roster.volunteer(id, &self.keys)? else {
+                    continue;
+                };
+                // A withdrawal written elsewhere reaches this phone: its copy of the key goes.
+                if volunteer.status == Status::Withdrawn && self.keys.contains_key(id) {
+                    keys.erased.push(*id);
+                }
+                volunteers.push(volunteer);
+            }
             let cameras: Vec<Camera> = roster
                 .cameras()
                 .into_iter()
@@ -422,11 +504,22 @@ impl Device {
                 &update.server_heads,
                 &volunteers,
                 &cameras,
+                &keys,
                 now_ms,
             )
         })();
-        if result.is_err() {
-            self.rosters.remove(&roster_id);
+        match result {
+            Ok(()) => {
+                for id in &keys.erased {
+                    self.keys.remove(id);
+                }
+            }
+            Err(_) => {
+                self.rosters.remove(&roster_id);
+                for (id, _, _) in &keys.added {
+                    self.keys.remove(id);
+                }
+            }
         }
         result
     }

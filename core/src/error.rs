@@ -63,6 +63,9 @@ pub enum Error {
     /// The on-device store failed.
     #[error("store: {0}")]
     Storage(#[from] rusqlite::Error),
+    /// The operating system gave no random bytes for a key or nonce; nothing was written.
+    #[error("randomness unavailable: {0}")]
+    Randomness(String),
     /// The store file was written by a newer version of Mitan.
     #[error("store: schema version {found} is newer than this build ({supported})")]
     SchemaTooNew {

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use mitan_core::demo::Generator;
+use mitan_core::model::sealed::TestKeys;
 use mitan_core::model::{
     ChangeMeta, Decision, EnrolmentRules, Roster, RosterId, Status, VolunteerEdit, VolunteerId,
     WithdrawalChannel,
@@ -66,7 +67,7 @@ fn meta(replica: usize, clock_ms: i64) -> ChangeMeta {
 /// The volunteers a replica can see, so edits only target entries it knows.
 fn known_ids(roster: &Roster) -> Vec<VolunteerId> {
     roster
-        .volunteers()
+        .volunteers(&TestKeys)
         .into_iter()
         .flatten()
         .map(|volunteer| volunteer.id)
@@ -131,7 +132,7 @@ proptest! {
                     let form = generator.enrolment_form("BSP-PS-KONI", BEAT, "430001");
                     let id = VolunteerId::from_parts(clock_ms as u64, generator.next_u128());
                     let enrolment = form.validate(&rules).expect("demo forms are valid");
-                    rosters[replica].enrol(id, &enrolment, &meta(replica, clock_ms)).expect("enrol");
+                    rosters[replica].enrol(id, &enrolment, &meta(replica, clock_ms), &TestKeys::sealing(&id)).expect("enrol");
                     enrolled.insert(id);
                 }
                 Step::Edit { replica, pick, seed } => {
@@ -145,7 +146,7 @@ proptest! {
                         ..Default::default()
                     };
                     let updates = edit.validate().expect("valid edit");
-                    rosters[replica].edit(&ids[pick % ids.len()], &updates, &meta(replica, clock_ms)).expect("edit");
+                    rosters[replica].edit(&ids[pick % ids.len()], &updates, &meta(replica, clock_ms), Some(&TestKeys::sealing(&ids[pick % ids.len()]))).expect("edit");
                 }
                 Step::Verify { replica, pick } => {
                     let ids = known_ids(&rosters[replica]);
@@ -173,10 +174,10 @@ proptest! {
             }
         }
         let reference_heads = rosters[0].heads();
-        let reference = rosters[0].volunteers();
+        let reference = rosters[0].volunteers(&TestKeys);
         for roster in &mut rosters[1..] {
             prop_assert_eq!(roster.heads(), reference_heads.clone());
-            prop_assert_eq!(roster.volunteers(), reference.clone());
+            prop_assert_eq!(roster.volunteers(&TestKeys), reference.clone());
         }
         let ids: BTreeSet<VolunteerId> = reference.iter().map(|entry| entry.as_ref().expect("well formed").id).collect();
         prop_assert_eq!(&ids, &enrolled);

@@ -2,6 +2,7 @@
 //! changes directly (no store, no network).
 
 use mitan_core::demo::Generator;
+use mitan_core::model::sealed::TestKeys;
 use mitan_core::model::{
     ChangeMeta, Decision, EnrolmentRules, Field, Roster, RosterId, Status, VolunteerEdit,
     VolunteerId, WithdrawalChannel,
@@ -44,7 +45,12 @@ fn enrol_one(roster: &mut Roster, seed: u64, clock_ms: i64) -> VolunteerId {
         .expect("demo forms are valid");
     let id = VolunteerId::from_parts(clock_ms as u64, generator.next_u128());
     roster
-        .enrol(id, &enrolment, &meta("CG-101", "dev-a", clock_ms))
+        .enrol(
+            id,
+            &enrolment,
+            &meta("CG-101", "dev-a", clock_ms),
+            &TestKeys::sealing(&id),
+        )
         .expect("enrol");
     id
 }
@@ -63,8 +69,18 @@ fn two_phones_enrol_offline_both_entries_survive_the_merge() {
     deliver(&mut phone_a, &mut phone_b);
     deliver(&mut phone_b, &mut phone_a);
     for phone in [&phone_a, &phone_b] {
-        assert!(phone.volunteer(&first).expect("readable").is_some());
-        assert!(phone.volunteer(&second).expect("readable").is_some());
+        assert!(
+            phone
+                .volunteer(&first, &TestKeys)
+                .expect("readable")
+                .is_some()
+        );
+        assert!(
+            phone
+                .volunteer(&second, &TestKeys)
+                .expect("readable")
+                .is_some()
+        );
     }
     assert_eq!(phone_a.heads(), phone_b.heads());
 }
@@ -89,6 +105,7 @@ fn two_devices_edit_different_fields_of_the_same_volunteer_both_edits_stand() {
             &id,
             &phone_edit.validate().expect("valid"),
             &meta("CG-101", "dev-a", 5_000),
+            Some(&TestKeys::sealing(&id)),
         )
         .expect("edit a");
     phone_b
@@ -96,13 +113,17 @@ fn two_devices_edit_different_fields_of_the_same_volunteer_both_edits_stand() {
             &id,
             &name_edit.validate().expect("valid"),
             &meta("CG-102", "dev-b", 5_000),
+            Some(&TestKeys::sealing(&id)),
         )
         .expect("edit b");
     deliver(&mut phone_a, &mut phone_b);
     deliver(&mut phone_b, &mut phone_a);
 
     for phone in [&phone_a, &phone_b] {
-        let volunteer = phone.volunteer(&id).expect("readable").expect("present");
+        let volunteer = phone
+            .volunteer(&id, &TestKeys)
+            .expect("readable")
+            .expect("present");
         let personal = volunteer.personal.expect("not withdrawn");
         assert_eq!(personal.phone.as_str(), "+919876543210");
         assert_eq!(personal.name_latin.as_deref(), Some("Ramesh Sahu"));
@@ -129,6 +150,7 @@ fn two_devices_edit_the_same_field_one_value_wins_everywhere_and_the_conflict_is
             &id,
             &edit_a.validate().expect("valid"),
             &meta("CG-101", "dev-a", 5_000),
+            Some(&TestKeys::sealing(&id)),
         )
         .expect("edit");
     phone_b
@@ -136,12 +158,19 @@ fn two_devices_edit_the_same_field_one_value_wins_everywhere_and_the_conflict_is
             &id,
             &edit_b.validate().expect("valid"),
             &meta("CG-102", "dev-b", 5_000),
+            Some(&TestKeys::sealing(&id)),
         )
         .expect("edit");
     deliver(&mut phone_a, &mut phone_b);
     deliver(&mut phone_b, &mut phone_a);
-    let on_a = phone_a.volunteer(&id).expect("readable").expect("present");
-    let on_b = phone_b.volunteer(&id).expect("readable").expect("present");
+    let on_a = phone_a
+        .volunteer(&id, &TestKeys)
+        .expect("readable")
+        .expect("present");
+    let on_b = phone_b
+        .volunteer(&id, &TestKeys)
+        .expect("readable")
+        .expect("present");
     assert_eq!(on_a, on_b);
     assert_eq!(on_a.conflicts, vec![Field::Phone]);
 }
@@ -164,12 +193,16 @@ fn an_edit_racing_a_verification_keeps_both() {
             &id,
             &edit.validate().expect("valid"),
             &meta("CG-101", "dev-a", 6_000),
+            Some(&TestKeys::sealing(&id)),
         )
         .expect("edit");
     deliver(&mut constable, &mut supervisor);
     deliver(&mut supervisor, &mut constable);
     for roster in [&constable, &supervisor] {
-        let volunteer = roster.volunteer(&id).expect("readable").expect("present");
+        let volunteer = roster
+            .volunteer(&id, &TestKeys)
+            .expect("readable")
+            .expect("present");
         assert_eq!(volunteer.status, Status::Verified);
         assert_eq!(volunteer.personal.expect("present").household, "मकान नं. 12");
         assert_eq!(
@@ -201,6 +234,7 @@ fn a_withdrawal_racing_an_edit_wins_and_hides_personal_fields() {
             &id,
             &edit.validate().expect("valid"),
             &meta("CG-101", "dev-a", 7_500),
+            Some(&TestKeys::sealing(&id)),
         )
         .expect("edit");
     constable
@@ -209,11 +243,14 @@ fn a_withdrawal_racing_an_edit_wins_and_hides_personal_fields() {
     deliver(&mut constable, &mut supervisor);
     deliver(&mut supervisor, &mut constable);
     for roster in [&constable, &supervisor] {
-        let volunteer = roster.volunteer(&id).expect("readable").expect("present");
+        let volunteer = roster
+            .volunteer(&id, &TestKeys)
+            .expect("readable")
+            .expect("present");
         assert_eq!(volunteer.status, Status::Withdrawn);
         assert_eq!(volunteer.personal, None);
     }
-    assert!(supervisor.duplicate_phones().is_empty());
+    assert!(supervisor.duplicate_phones(&TestKeys).is_empty());
 }
 
 #[test]
@@ -236,7 +273,10 @@ fn concurrent_reviews_resolve_to_the_cautious_decision() {
     deliver(&mut first, &mut second);
     deliver(&mut second, &mut first);
     for roster in [&first, &second] {
-        let volunteer = roster.volunteer(&id).expect("readable").expect("present");
+        let volunteer = roster
+            .volunteer(&id, &TestKeys)
+            .expect("readable")
+            .expect("present");
         assert_eq!(volunteer.status, Status::DuplicateOf(other));
     }
 }
@@ -255,6 +295,7 @@ fn two_constables_enrol_the_same_phone_offline_both_are_kept_and_flagged() {
             first,
             &form.validate(&rules).expect("valid"),
             &meta("CG-101", "dev-a", 1_000),
+            &TestKeys::sealing(&first),
         )
         .expect("enrol a");
     form.phone = "+91-98765-43210".into();
@@ -266,13 +307,14 @@ fn two_constables_enrol_the_same_phone_offline_both_are_kept_and_flagged() {
             second,
             &form.validate(&rules).expect("valid"),
             &meta("CG-102", "dev-b", 1_000),
+            &TestKeys::sealing(&second),
         )
         .expect("enrol b");
     deliver(&mut phone_a, &mut phone_b);
     deliver(&mut phone_b, &mut phone_a);
     for phone in [&phone_a, &phone_b] {
-        assert_eq!(phone.volunteers().len(), 2);
-        assert_eq!(phone.duplicate_phones(), vec![vec![first, second]]);
+        assert_eq!(phone.volunteers(&TestKeys).len(), 2);
+        assert_eq!(phone.duplicate_phones(&TestKeys), vec![vec![first, second]]);
     }
 }
 
@@ -296,6 +338,7 @@ fn programmes_join_and_leave_merge_as_a_set() {
             &id,
             &join.validate().expect("valid"),
             &meta("CG-101", "dev-a", 2_000),
+            Some(&TestKeys::sealing(&id)),
         )
         .expect("join");
     phone_b
@@ -303,12 +346,13 @@ fn programmes_join_and_leave_merge_as_a_set() {
             &id,
             &leave.validate().expect("valid"),
             &meta("CG-102", "dev-b", 2_000),
+            Some(&TestKeys::sealing(&id)),
         )
         .expect("leave");
     deliver(&mut phone_a, &mut phone_b);
     deliver(&mut phone_b, &mut phone_a);
     let programmes: Vec<String> = phone_a
-        .volunteer(&id)
+        .volunteer(&id, &TestKeys)
         .expect("readable")
         .expect("present")
         .programmes

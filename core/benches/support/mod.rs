@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use mitan_core::demo::Generator;
 use mitan_core::device::{Device, Moment, SyncReport};
+use mitan_core::model::sealed::TestKeys;
 use mitan_core::model::{ChangeMeta, EnrolmentRules, Roster, RosterId, UnitCode, VolunteerId};
 use mitan_core::store::DeviceIdentity;
-use mitan_core::sync::{Limits, MemoryHub, PROTOCOL_VERSION, RosterOffer, SyncRequest};
+use mitan_core::sync::{Limits, MemoryHub, PROTOCOL_VERSION, RosterOffer, SyncRequest, grants_for};
 
 /// Peak resident set size of this process (VmHWM), in bytes.
 pub fn peak_rss() -> usize {
@@ -68,7 +69,9 @@ pub fn build_roster(beat_index: usize, volunteers: usize, seed: u64) -> Roster {
         if index % 25 == 0 {
             roster.set_actor(demo_actor(beat_index, index));
         }
-        roster.enrol(id, &enrolment, &meta).expect("enrol");
+        roster
+            .enrol(id, &enrolment, &meta, &TestKeys::sealing(&id))
+            .expect("enrol");
     }
     roster
 }
@@ -108,6 +111,10 @@ pub fn seed_hub(hub: &mut MemoryHub, roster: &mut Roster) {
             roster: roster.id().to_string(),
             heads: roster.heads(),
             changes: changes.into_iter().map(|change| change.bytes).collect(),
+            // The rosters were written with the derived test keys; the hub, like the server,
+            // holds every key.
+            keys: grants_for(&roster.personal_entries().into_iter().collect(), &TestKeys),
+            want_keys: Vec::new(),
         }],
     };
     hub.handle(&request.encode())

@@ -139,6 +139,8 @@ pub enum InvalidCode {
     AdultsOnly,
     /// The same value given twice where it must be unique.
     Duplicate,
+    /// A personal field of a volunteer whose key this holder lacks: it cannot be written.
+    Sealed,
 }
 
 impl InvalidCode {
@@ -159,6 +161,7 @@ impl InvalidCode {
             InvalidCode::GuardianConsentRequired => "guardian_consent_required",
             InvalidCode::AdultsOnly => "adults_only",
             InvalidCode::Duplicate => "duplicate",
+            InvalidCode::Sealed => "sealed",
         }
     }
 }

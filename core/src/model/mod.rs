@@ -13,6 +13,7 @@ mod invalid;
 mod programme;
 mod review;
 mod roster;
+pub mod sealed;
 mod unit;
 pub mod validate;
 mod volunteer;

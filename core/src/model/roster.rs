@@ -7,12 +7,16 @@
 //! ROOT { schema: 1, roster: "<beat code>",
 //!        volunteers: { <VolunteerId>: VOLUNTEER }, cameras: { <CameraId>: CAMERA } }
 //! VOLUNTEER { personal: { name_deva, name_latin, phone, household,
-//!                         guardian_name, guardian_relation, guardian_phone },
+//!                         guardian_name, guardian_relation, guardian_phone }  (each sealed),
 //!             gender, age ("y:34" | "b:1990"), village, beat, station,
 //!             programmes: { <code>: true }, enrolled_by, enrolled_on, enrolled_at,
 //!             trained_by, consent_at, consent_lang, consent_notice, consent_witness,
 //!             guardian_consent, review (JSON scalar), withdrawn (JSON scalar) }
 //! ```
+//!
+//! Every personal field is a byte string sealed under the volunteer's own key
+//! ([`super::sealed`]); the key is never written here. A reader without the key sees the
+//! entry with its personal fields sealed ([`Volunteer::sealed`]).
 //!
 //! The root maps come from a genesis change that every replica builds byte for byte the same
 //! (a fixed actor and time), so two phones that start a roster offline share one `volunteers`
@@ -50,11 +54,12 @@ use super::enrolment::Enrolment;
 use super::id::{CameraId, RosterId, VolunteerId};
 use super::invalid::Field;
 use super::review::{Decision, Review, Withdrawal, WithdrawalChannel};
+use super::sealed::{KeyRing, Sealing, VolunteerKey, open};
 use super::volunteer::{AgeClaim, Consent, Gender, Guardian, Personal, Status, Trainer, Volunteer};
 use crate::error::{Error, Result};
 
-/// The version of the document layout above.
-pub const SCHEMA_VERSION: i64 = 1;
+/// The version of the document layout above. 2: personal fields sealed per volunteer.
+pub const SCHEMA_VERSION: i64 = 2;
 const GENESIS_ACTOR: [u8; 16] = *b"mitan-genesis-v1";
 
 const VOLUNTEERS: &str = "volunteers";
@@ -170,6 +175,21 @@ impl Roster {
         }
         let doc = &mut roster.doc;
         guard(|| doc.apply_changes(decoded))??;
+        // A document from a newer build may hold fields this one would misread or drop on
+        // the next write; refusing it keeps the newer data intact until the app is updated.
+        let layout = Reader {
+            doc: &roster.doc,
+            obj: &ROOT,
+        }
+        .int("schema");
+        if let Some(found) = layout.filter(|found| *found > SCHEMA_VERSION) {
+            return Err(Error::MalformedRoster {
+                roster: id.to_string(),
+                reason: format!(
+                    "document layout {found} is newer than this build's ({SCHEMA_VERSION})"
+                ),
+            });
+        }
         Ok(roster)
     }
 
@@ -380,6 +400,7 @@ impl Roster {
         id: VolunteerId,
         enrolment: &Enrolment,
         meta: &ChangeMeta,
+        sealing: &Sealing,
     ) -> Result<RosterChange> {
         let volunteers = self.require_container(VOLUNTEERS)?;
         if self.entry(VOLUNTEERS, &id.to_string())?.is_some() {
@@ -392,7 +413,7 @@ impl Roster {
         self.write(Action::Enrol, id.to_string(), meta, |doc| {
             let entry = doc.put_object(&volunteers, id.to_string(), ObjType::Map)?;
             let personal = doc.put_object(&entry, PERSONAL, ObjType::Map)?;
-            write_personal(doc, &personal, &enrolment.personal)?;
+            write_personal(doc, &personal, &id, &enrolment.personal, sealing)?;
             doc.put(&entry, "gender", enrolment.gender.as_str())?;
             doc.put(&entry, "age", encode_age(enrolment.age))?;
             doc.put(&entry, "village", enrolment.village.to_string())?;
@@ -417,29 +438,50 @@ impl Roster {
         })
     }
 
-    /// Applies validated field edits to a volunteer.
+    /// Applies validated field edits to a volunteer. Personal fields are sealed with
+    /// `sealing`, which an edit of personal fields must bring (a holder without the
+    /// volunteer's key cannot write them).
     pub fn edit(
         &mut self,
         id: &VolunteerId,
         updates: &[FieldUpdate],
         meta: &ChangeMeta,
+        sealing: Option<&Sealing>,
     ) -> Result<RosterChange> {
         let entry = self.require_volunteer(id)?;
         let personal = self.personal_map(&entry)?;
         let programmes = self.programmes_map(&entry)?;
+        let personal_field = |update: &FieldUpdate| match update {
+            FieldUpdate::NameDevanagari(_) => Some(Field::NameDevanagari),
+            FieldUpdate::NameLatin(_) => Some(Field::NameLatin),
+            FieldUpdate::Phone(_) => Some(Field::Phone),
+            FieldUpdate::Household(_) => Some(Field::Household),
+            _ => None,
+        };
+        let sealing = match (updates.iter().find_map(personal_field), sealing) {
+            (Some(field), None) => {
+                return Err(Error::Invalid(
+                    super::Invalid::new(field, super::InvalidCode::Sealed).into(),
+                ));
+            }
+            (_, sealing) => sealing,
+        };
+        let id = *id;
         self.write(Action::Edit, id.to_string(), meta, |doc| {
+            let mut index = 0u8;
+            let mut seal = |doc: &mut AutoCommit, key: &str, value: &str| -> Result<()> {
+                if let Some(sealing) = sealing {
+                    doc.put(&personal, key, sealing.seal(&id, key, index, value))?;
+                    index = index.wrapping_add(1);
+                }
+                Ok(())
+            };
             for update in updates {
                 match update {
-                    FieldUpdate::NameDevanagari(name) => {
-                        doc.put(&personal, "name_deva", name.as_str())?
-                    }
-                    FieldUpdate::NameLatin(name) => {
-                        doc.put(&personal, "name_latin", name.as_str())?
-                    }
-                    FieldUpdate::Phone(phone) => doc.put(&personal, "phone", phone.as_str())?,
-                    FieldUpdate::Household(household) => {
-                        doc.put(&personal, "household", household.as_str())?
-                    }
+                    FieldUpdate::NameDevanagari(name) => seal(doc, "name_deva", name)?,
+                    FieldUpdate::NameLatin(name) => seal(doc, "name_latin", name)?,
+                    FieldUpdate::Phone(phone) => seal(doc, "phone", phone.as_str())?,
+                    FieldUpdate::Household(household) => seal(doc, "household", household)?,
                     FieldUpdate::Gender(gender) => doc.put(&entry, "gender", gender.as_str())?,
                     FieldUpdate::Age(age) => doc.put(&entry, "age", encode_age(*age))?,
                     FieldUpdate::Village(village) => {
@@ -549,11 +591,11 @@ impl Roster {
     }
 
     /// One volunteer as the roster now shows them.
-    pub fn volunteer(&self, id: &VolunteerId) -> Result<Option<Volunteer>> {
+    pub fn volunteer(&self, id: &VolunteerId, keys: &dyn KeyRing) -> Result<Option<Volunteer>> {
         let Some(entry) = self.entry(VOLUNTEERS, &id.to_string())? else {
             return Ok(None);
         };
-        read_volunteer(&self.doc, *id, &entry)
+        read_volunteer(&self.doc, *id, &entry, keys)
             .map(Some)
             .map_err(|malformed| Error::MalformedRoster {
                 roster: self.id.to_string(),
@@ -563,7 +605,7 @@ impl Roster {
 
     /// Every volunteer, in id order (which is enrolment order by device clock). Entries that
     /// cannot be read are returned as [`Malformed`] rather than hidden.
-    pub fn volunteers(&self) -> Vec<std::result::Result<Volunteer, Malformed>> {
+    pub fn volunteers(&self, keys: &dyn KeyRing) -> Vec<std::result::Result<Volunteer, Malformed>> {
         let Some(container) = self.container(VOLUNTEERS) else {
             return Vec::new();
         };
@@ -584,7 +626,7 @@ impl Roster {
                         key: key.clone(),
                         field: Field::VolunteerId,
                     })?;
-                read_volunteer(&self.doc, id, &entry)
+                read_volunteer(&self.doc, id, &entry, keys)
             })
             .collect()
     }
@@ -630,11 +672,55 @@ impl Roster {
             .collect()
     }
 
+    /// The sealed phone of live entry `id` (not withdrawn, not moved away), if it has one.
+    fn sealed_phone(&self, id: &VolunteerId) -> Option<Vec<u8>> {
+        let entry = self.entry(VOLUNTEERS, &id.to_string()).ok()??;
+        let reader = Reader {
+            doc: &self.doc,
+            obj: &entry,
+        };
+        if reader.scalar(WITHDRAWN).is_some() || transfer::moved_to(&reader).is_some() {
+            return None;
+        }
+        let personal = reader.child(PERSONAL)?;
+        Reader {
+            doc: &self.doc,
+            obj: &personal,
+        }
+        .bytes("phone")
+    }
+
+    /// Whether entry `id` still holds personal fields: a key for it is worth sending.
+    pub fn holds_personal(&self, id: &VolunteerId) -> bool {
+        self.sealed_phone(id).is_some()
+    }
+
+    /// Whether `key` opens the personal fields of entry `id`: how a key received from a peer
+    /// is checked before it is kept. False for a withdrawn or moved-away entry, whose fields
+    /// are gone.
+    pub fn opens_with(&self, id: &VolunteerId, key: &VolunteerKey) -> bool {
+        self.sealed_phone(id)
+            .and_then(|sealed| open(key, id, "phone", &sealed))
+            .is_some()
+    }
+
+    /// Ids of every entry that still holds personal fields.
+    pub fn personal_entries(&self) -> Vec<VolunteerId> {
+        let Some(container) = self.container(VOLUNTEERS) else {
+            return Vec::new();
+        };
+        self.doc
+            .keys(&container)
+            .filter_map(|key| key.parse().ok())
+            .filter(|id| self.holds_personal(id))
+            .collect()
+    }
+
     /// Groups of volunteers who share a phone number: candidates for a supervisor to merge.
     /// Withdrawn volunteers have no phone on record and never appear.
-    pub fn duplicate_phones(&self) -> Vec<Vec<VolunteerId>> {
+    pub fn duplicate_phones(&self, keys: &dyn KeyRing) -> Vec<Vec<VolunteerId>> {
         let mut by_phone: BTreeMap<String, Vec<VolunteerId>> = BTreeMap::new();
-        for volunteer in self.volunteers().into_iter().flatten() {
+        for volunteer in self.volunteers(keys).into_iter().flatten() {
             if let Some(personal) = &volunteer.personal {
                 by_phone
                     .entry(personal.phone.to_string())
@@ -673,19 +759,29 @@ pub struct ChangeRecord {
     pub message: Option<ChangeMessage>,
 }
 
-fn write_personal(doc: &mut AutoCommit, personal: &ObjId, fields: &Personal) -> Result<()> {
+fn write_personal(
+    doc: &mut AutoCommit,
+    personal: &ObjId,
+    id: &VolunteerId,
+    fields: &Personal,
+    sealing: &Sealing,
+) -> Result<()> {
+    let mut values: Vec<(&str, &str)> = Vec::with_capacity(7);
     if let Some(name) = &fields.name_devanagari {
-        doc.put(personal, "name_deva", name.as_str())?;
+        values.push(("name_deva", name));
     }
     if let Some(name) = &fields.name_latin {
-        doc.put(personal, "name_latin", name.as_str())?;
+        values.push(("name_latin", name));
     }
-    doc.put(personal, "phone", fields.phone.as_str())?;
-    doc.put(personal, "household", fields.household.as_str())?;
+    values.push(("phone", fields.phone.as_str()));
+    values.push(("household", &fields.household));
     if let Some(guardian) = &fields.guardian {
-        doc.put(personal, "guardian_name", guardian.name.as_str())?;
-        doc.put(personal, "guardian_relation", guardian.relation.as_str())?;
-        doc.put(personal, "guardian_phone", guardian.phone.as_str())?;
+        values.push(("guardian_name", &guardian.name));
+        values.push(("guardian_relation", &guardian.relation));
+        values.push(("guardian_phone", guardian.phone.as_str()));
+    }
+    for (index, (key, value)) in (0u8..).zip(values) {
+        doc.put(personal, key, sealing.seal(id, key, index, value))?;
     }
     Ok(())
 }
@@ -736,6 +832,13 @@ impl Reader<'_> {
     fn string(&self, key: &str) -> Option<String> {
         match self.scalar(key)? {
             ScalarValue::Str(text) => Some(text.to_string()),
+            _ => None,
+        }
+    }
+
+    fn bytes(&self, key: &str) -> Option<Vec<u8>> {
+        match self.scalar(key)? {
+            ScalarValue::Bytes(bytes) => Some(bytes),
             _ => None,
         }
     }
@@ -801,6 +904,7 @@ fn read_volunteer(
     doc: &AutoCommit,
     id: VolunteerId,
     entry: &ObjId,
+    keys: &dyn KeyRing,
 ) -> std::result::Result<Volunteer, Malformed> {
     let malformed = |field| Malformed {
         key: id.to_string(),
@@ -816,17 +920,33 @@ fn read_volunteer(
     };
 
     let mut conflicts = Vec::new();
-    let personal = if withdrawn || moved.is_some() {
+    let key = if withdrawn || moved.is_some() {
         None
     } else {
-        let guardian = match personal_reader.string("guardian_name") {
+        keys.key(&id)
+    };
+    // Personal fields are sealed when the entry still has them and this reader lacks the
+    // key: the person is there, only their name and number are not readable here.
+    let sealed = key.is_none() && !withdrawn && moved.is_none();
+    let personal = if let Some(key) = key {
+        let opened =
+            |name: &str| -> Option<String> { open(&key, &id, name, &personal_reader.bytes(name)?) };
+        // A field present but not opening under the volunteer's key was tampered with or
+        // written by a broken peer: the entry is reported as malformed, never shown wrong.
+        let readable =
+            |name: &str, field: Field| -> std::result::Result<Option<String>, Malformed> {
+                match personal_reader.bytes(name) {
+                    None => Ok(None),
+                    Some(_) => opened(name).map(Some).ok_or(malformed(field)),
+                }
+            };
+        let guardian = match readable("guardian_name", Field::GuardianName)? {
             Some(name) => Some(Guardian {
                 name,
-                relation: personal_reader
-                    .string("guardian_relation")
+                relation: readable("guardian_relation", Field::GuardianRelation)?
                     .ok_or(malformed(Field::GuardianRelation))?,
-                phone: personal_reader
-                    .parsed("guardian_phone")
+                phone: readable("guardian_phone", Field::GuardianPhone)?
+                    .and_then(|text| text.parse().ok())
                     .ok_or(malformed(Field::GuardianPhone))?,
             }),
             None => None,
@@ -842,16 +962,17 @@ fn read_volunteer(
             }
         }
         Some(Personal {
-            name_devanagari: personal_reader.string("name_deva"),
-            name_latin: personal_reader.string("name_latin"),
-            phone: personal_reader
-                .parsed("phone")
+            name_devanagari: readable("name_deva", Field::NameDevanagari)?,
+            name_latin: readable("name_latin", Field::NameLatin)?,
+            phone: readable("phone", Field::Phone)?
+                .and_then(|text| text.parse().ok())
                 .ok_or(malformed(Field::Phone))?,
-            household: personal_reader
-                .string("household")
+            household: readable("household", Field::Household)?
                 .ok_or(malformed(Field::Household))?,
             guardian,
         })
+    } else {
+        None
     };
     for (key, field) in [
         ("gender", Field::Gender),
@@ -936,6 +1057,7 @@ fn read_volunteer(
         status,
         reviewed_by: review.map(|review| review.by),
         conflicts,
+        sealed,
     })
 }
 
@@ -982,4 +1104,30 @@ pub fn inspect_change(bytes: &[u8]) -> Result<ChangeInfo> {
         device_clock_ms: change.timestamp(),
         message: change.message().and_then(ChangeMessage::decode),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_document_from_a_newer_layout_is_refused_on_load() {
+        let id: RosterId = "BSP-PS-KONI-B01".parse().expect("valid roster");
+        let mut newer = Roster::genesis(&id);
+        newer.set_actor([7; 16]);
+        newer
+            .doc
+            .put(ROOT, "schema", SCHEMA_VERSION + 1)
+            .expect("a fixed key");
+        newer.doc.commit();
+        let saved = newer.save();
+        match Roster::load(&id, Some(&saved), &[]) {
+            Err(Error::MalformedRoster { reason, .. }) => {
+                assert!(reason.contains("newer"), "{reason}");
+            }
+            other => panic!("a newer layout loaded: {other:?}"),
+        }
+        let mut current = Roster::genesis(&id);
+        assert!(Roster::load(&id, Some(&current.save()), &[]).is_ok());
+    }
 }

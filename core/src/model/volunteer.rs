@@ -201,7 +201,8 @@ impl Status {
 pub struct Volunteer {
     /// The id minted at enrolment.
     pub id: VolunteerId,
-    /// Personal fields; `None` once the volunteer has withdrawn.
+    /// Personal fields; `None` once the volunteer has withdrawn or moved away, and while
+    /// they are sealed to this reader (see `sealed`).
     pub personal: Option<Personal>,
     /// Gender.
     pub gender: Gender,
@@ -232,4 +233,7 @@ pub struct Volunteer {
     /// Fields where concurrent edits from different devices disagreed; the roster shows one
     /// value (chosen the same way on every replica) and lists the field here for review.
     pub conflicts: Vec<Field>,
+    /// The entry holds personal fields this reader has no key for: they exist, sealed. After
+    /// a withdrawal the key is destroyed everywhere and `personal` is `None` with this false.
+    pub sealed: bool,
 }

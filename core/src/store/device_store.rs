@@ -5,6 +5,7 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::index;
+use super::keys::{KeyChanges, save_key_changes};
 use super::schema::migrate;
 use crate::error::{Error, Result};
 use crate::model::{BadgeNumber, Camera, DeviceId, RosterChange, RosterId, UnitCode, Volunteer};
@@ -52,6 +53,9 @@ impl DeviceStore {
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
         connection.pragma_update(None, "foreign_keys", true)?;
+        // Erasure must reach the file: deleted rows (a destroyed key, a withdrawn person's
+        // name) are overwritten with zeros instead of lingering in free pages.
+        connection.pragma_update(None, "secure_delete", true)?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut connection)?;
         Ok(DeviceStore { connection })
@@ -162,27 +166,29 @@ impl DeviceStore {
         Ok(RosterParts { snapshot, changes })
     }
 
-    /// Durably stores one change made on this device, with the index rows it affects, in one
-    /// transaction. When this returns, the change survives a crash.
+    /// Durably stores one change made on this device, with the index rows and keys it
+    /// affects, in one transaction. When this returns, the change survives a crash.
     pub fn save_local_change(
         &mut self,
         roster: &RosterId,
         change: &RosterChange,
         volunteers: &[Volunteer],
         cameras: &[Camera],
+        keys: &KeyChanges,
     ) -> Result<()> {
         let transaction = self.connection.transaction()?;
         ensure_roster(&transaction, roster)?;
         insert_change(&transaction, roster, change, true, false)?;
+        save_key_changes(&transaction, keys)?;
         index::save_volunteers(&transaction, roster, volunteers)?;
         index::save_cameras(&transaction, roster, cameras)?;
         transaction.commit()?;
-        Ok(())
+        self.purge_log_after_erasure(keys)
     }
 
     /// Durably applies what one sync reply brought for one roster: received changes (already
     /// acknowledged by the server, since it sent them), acknowledgements of ours, the new
-    /// server heads, and the index rows that changed.
+    /// server heads, keys received and destroyed, and the index rows that changed.
     #[allow(clippy::too_many_arguments)]
     pub fn save_sync_result(
         &mut self,
@@ -194,6 +200,7 @@ impl DeviceStore {
         server_heads: &[Hash],
         volunteers: &[Volunteer],
         cameras: &[Camera],
+        keys: &KeyChanges,
         now_ms: i64,
     ) -> Result<()> {
         let transaction = self.connection.transaction()?;
@@ -229,10 +236,11 @@ impl DeviceStore {
             "UPDATE roster SET server_heads = ?2, last_sync_ms = ?3 WHERE roster_id = ?1",
             params![roster.as_str(), server_heads.concat(), now_ms],
         )?;
+        save_key_changes(&transaction, keys)?;
         index::save_volunteers(&transaction, roster, volunteers)?;
         index::save_cameras(&transaction, roster, cameras)?;
         transaction.commit()?;
-        Ok(())
+        self.purge_log_after_erasure(keys)
     }
 
     /// The changes the server has not acknowledged, oldest first.

@@ -74,8 +74,9 @@ pub(super) fn save_volunteers(
 ) -> Result<()> {
     let mut upsert = transaction.prepare_cached(
         "INSERT OR REPLACE INTO volunteer (id, roster_id, station, beat, village, status, gender,
-             name_devanagari, name_latin, phone, household, enrolled_by, enrolled_on, enrolled_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             name_devanagari, name_latin, phone, household, enrolled_by, enrolled_on, enrolled_at_ms,
+             sealed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?;
     let mut clear_programmes =
         transaction.prepare_cached("DELETE FROM volunteer_programme WHERE volunteer_id = ?1")?;
@@ -117,6 +118,7 @@ pub(super) fn save_volunteers(
             volunteer.enrolled_by.as_str(),
             volunteer.enrolled_on.as_str(),
             volunteer.enrolled_at_ms,
+            volunteer.sealed,
         ])?;
         for programme in &volunteer.programmes {
             add_programme.execute(params![id, programme.as_str()])?;

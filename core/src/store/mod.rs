@@ -7,8 +7,10 @@
 
 mod device_store;
 mod index;
+mod keys;
 mod schema;
 
 pub use device_store::{DeviceIdentity, DeviceStore, RosterParts};
 pub use index::{QuotaProgress, VolunteerFilter, VolunteerRow};
+pub use keys::KeyChanges;
 pub use schema::SCHEMA_VERSION;

@@ -8,7 +8,10 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// Migrations in order; the schema version is the number applied.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/001_initial.sql"),
+    include_str!("../../migrations/002_volunteer_keys.sql"),
+];
 
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -10,7 +10,7 @@
 //! let mut hub = MemoryHub::default();
 //! let roster: RosterId = "BEAT-1".parse().unwrap();
 //! let mut session = ClientSession::new(Limits::default());
-//! let mut state = vec![RosterState { roster, heads: vec![], unacked: vec![] }];
+//! let mut state = vec![RosterState::new(roster)];
 //! while let Some(request) = session.next_request(&state).unwrap() {
 //!     let reply = hub.handle(&request).unwrap();
 //!     let update = session.receive(&reply).unwrap();
@@ -21,9 +21,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::wire::{Hash, Limits, PROTOCOL_VERSION, RosterOffer, SyncRequest, SyncResponse};
+use super::wire::{
+    Hash, KeyGrant, Limits, PROTOCOL_VERSION, RosterOffer, SyncRequest, SyncResponse,
+};
 use crate::error::{Error, Result};
-use crate::model::{RosterChange, RosterId};
+use crate::model::{RosterChange, RosterId, VolunteerId};
 
 /// What the device knows of one roster when a round starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +36,23 @@ pub struct RosterState {
     pub heads: Vec<Hash>,
     /// The device's changes that the server has not acknowledged, in causal order.
     pub unacked: Vec<RosterChange>,
+    /// Keys of the volunteers this device enrolled in those changes, sent with them.
+    pub keys: Vec<KeyGrant>,
+    /// Volunteers whose personal fields the device holds sealed, without a key.
+    pub want_keys: Vec<VolunteerId>,
+}
+
+impl RosterState {
+    /// The state of a roster the device holds nothing of yet.
+    pub fn new(roster: RosterId) -> Self {
+        RosterState {
+            roster,
+            heads: Vec::new(),
+            unacked: Vec::new(),
+            keys: Vec::new(),
+            want_keys: Vec::new(),
+        }
+    }
 }
 
 /// What arrived for one roster.
@@ -64,6 +83,8 @@ pub struct RosterUpdate {
     pub resend_all: bool,
     /// The whole roster was refused, with the reason code.
     pub refused: Option<String>,
+    /// Volunteers' keys the server sent.
+    pub keys: Vec<KeyGrant>,
 }
 
 /// Everything one reply means.
@@ -161,11 +182,20 @@ impl ClientSession {
             changes.push(change.bytes.clone());
             hashes.push(change.hash);
         }
+        // Keys go with any offer of changes: the server keeps a key only once it holds the
+        // entry, so a key sent while its enrolment waits for a later request is sent again.
+        let keys = if changes.is_empty() {
+            Vec::new()
+        } else {
+            state.keys.clone()
+        };
         (
             RosterOffer {
                 roster: state.roster.to_string(),
                 heads: state.heads.clone(),
                 changes,
+                keys,
+                want_keys: state.want_keys.iter().map(|id| id.to_bytes()).collect(),
             },
             hashes,
         )
@@ -198,6 +228,7 @@ impl ClientSession {
                     server_heads: Vec::new(),
                     resend_all: false,
                     refused: Some(reason),
+                    keys: Vec::new(),
                 });
                 continue;
             }
@@ -229,6 +260,7 @@ impl ClientSession {
                 server_heads: reply.server_heads,
                 resend_all,
                 refused: None,
+                keys: reply.keys,
             });
         }
         Ok(SyncUpdate { rosters })

@@ -4,15 +4,18 @@
 
 use std::collections::BTreeMap;
 
-use super::serve::{apply_offer, reply_to_offer};
+use super::serve::{accepted_grants, apply_offer, grants_for, key_candidates, reply_to_offer};
 use super::wire::{Limits, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 use crate::error::Result;
-use crate::model::{Roster, RosterId};
+use crate::model::sealed::{NoKeys, VolunteerKey};
+use crate::model::{Roster, RosterId, Status, VolunteerId};
 
-/// Rosters held in memory, answering sync requests.
+/// Rosters held in memory, answering sync requests. Like the server, it holds every
+/// volunteer's key and destroys a key when the volunteer withdraws.
 #[derive(Debug, Default)]
 pub struct MemoryHub {
     rosters: BTreeMap<String, Roster>,
+    keys: BTreeMap<VolunteerId, VolunteerKey>,
     limits: Limits,
     exchanges: u64,
 }
@@ -41,11 +44,24 @@ impl MemoryHub {
                 .entry(offer.roster.clone())
                 .or_insert_with(|| Roster::genesis(&id));
             let outcome = apply_offer(roster, offer, |_| Ok(()))?;
-            response
-                .rosters
-                .push(reply_to_offer(roster, offer, &outcome, &self.limits));
+            self.keys.extend(accepted_grants(roster, offer));
+            for id in &outcome.applied.volunteers {
+                if let Ok(Some(volunteer)) = roster.volunteer(id, &NoKeys)
+                    && volunteer.status == Status::Withdrawn
+                {
+                    self.keys.remove(id);
+                }
+            }
+            let mut reply = reply_to_offer(roster, offer, &outcome, &self.limits);
+            reply.keys = grants_for(&key_candidates(roster, offer, &reply), &self.keys);
+            response.rosters.push(reply);
         }
         Ok(response.encode())
+    }
+
+    /// The volunteers' keys the hub holds.
+    pub fn keys(&self) -> &BTreeMap<VolunteerId, VolunteerKey> {
+        &self.keys
     }
 
     /// The hub's copy of a roster.

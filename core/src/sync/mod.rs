@@ -11,10 +11,10 @@ mod wire;
 pub use client::{ClientSession, Incoming, RosterState, RosterUpdate, SyncUpdate};
 pub use hub::MemoryHub;
 pub use serve::{
-    MISSING_DEPENDENCY, OfferOutcome, StoredChange, UNDECODABLE, apply_offer, refuse_offer,
-    reply_to_offer,
+    MISSING_DEPENDENCY, OfferOutcome, StoredChange, UNDECODABLE, accepted_grants, apply_offer,
+    grants_for, key_candidates, refuse_offer, reply_to_offer,
 };
 pub use wire::{
-    Hash, Limits, PROTOCOL_VERSION, RejectedChange, RosterOffer, RosterReply, SyncRequest,
-    SyncResponse,
+    Hash, KeyGrant, Limits, PROTOCOL_VERSION, RejectedChange, RosterOffer, RosterReply,
+    SyncRequest, SyncResponse,
 };

@@ -187,6 +187,7 @@ fn write_unsigned(out: &mut Vec<u8>, value: u64) {
 mod tests {
     use super::*;
     use crate::demo::Generator;
+    use crate::model::sealed::TestKeys;
     use crate::model::{ChangeMeta, EnrolmentRules, Roster, VolunteerId};
 
     fn enrolments(count: usize) -> Vec<Vec<u8>> {
@@ -210,7 +211,10 @@ mod tests {
                 };
                 let id =
                     VolunteerId::from_parts(meta.device_clock_ms as u64, generator.next_u128());
-                roster.enrol(id, &enrolment, &meta).expect("enrol").bytes
+                roster
+                    .enrol(id, &enrolment, &meta, &TestKeys::sealing(&id))
+                    .expect("enrol")
+                    .bytes
             })
             .collect()
     }

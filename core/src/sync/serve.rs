@@ -4,9 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use super::wire::{Hash, Limits, RejectedChange, RosterOffer, RosterReply};
+use super::wire::{Hash, KeyGrant, Limits, RejectedChange, RosterOffer, RosterReply};
 use crate::error::Result;
-use crate::model::{Applied, ChangeInfo, Roster, RosterChange, inspect_change};
+use crate::model::sealed::VolunteerKey;
+use crate::model::{Applied, ChangeInfo, Roster, RosterChange, VolunteerId, inspect_change};
 
 /// An offered change the roster now holds, with its header as read once on arrival.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +120,7 @@ pub fn reply_to_offer(
         server_heads: Vec::new(),
         more: false,
         resend_all: !device_heads_known,
+        keys: Vec::new(),
     };
     let pending = roster.changes_since(&offer.heads);
     // A device far behind (a first sync, a reinstall, a device whose heads we lost) would be
@@ -159,5 +161,67 @@ pub fn refuse_offer(offer: &RosterOffer, reason: &str) -> RosterReply {
         server_heads: Vec::new(),
         more: false,
         resend_all: false,
+        keys: Vec::new(),
     }
+}
+
+/// The grants of `offer` whose key opens the entry it names in `roster` (after the offer was
+/// applied). Any other grant is dropped: a device can neither plant a wrong key for someone
+/// else's volunteer nor revive the key of one who withdrew.
+pub fn accepted_grants(roster: &Roster, offer: &RosterOffer) -> Vec<(VolunteerId, VolunteerKey)> {
+    offer
+        .keys
+        .iter()
+        .map(|grant| {
+            (
+                VolunteerId::from_bytes(grant.volunteer),
+                VolunteerKey::from_bytes(grant.key),
+            )
+        })
+        .filter(|(id, key)| roster.opens_with(id, key))
+        .collect()
+}
+
+/// The volunteers whose keys go with `reply`: every entry its changes write (or, with a
+/// snapshot, every entry), and those the device asked for, but only entries of this roster
+/// that still hold personal fields.
+pub fn key_candidates(
+    roster: &Roster,
+    offer: &RosterOffer,
+    reply: &RosterReply,
+) -> BTreeSet<VolunteerId> {
+    let mut wanted: BTreeSet<VolunteerId> = offer
+        .want_keys
+        .iter()
+        .map(|bytes| VolunteerId::from_bytes(*bytes))
+        .collect();
+    if reply.snapshot.is_some() {
+        wanted.extend(roster.personal_entries());
+    } else {
+        wanted.extend(reply.changes.iter().filter_map(|bytes| {
+            inspect_change(bytes)
+                .ok()?
+                .message?
+                .entry?
+                .parse::<VolunteerId>()
+                .ok()
+        }));
+    }
+    wanted.retain(|id| roster.holds_personal(id));
+    wanted
+}
+
+/// The grants to send for `ids`, from whatever holds the keys.
+pub fn grants_for(
+    ids: &BTreeSet<VolunteerId>,
+    keys: &dyn crate::model::sealed::KeyRing,
+) -> Vec<KeyGrant> {
+    ids.iter()
+        .filter_map(|id| {
+            keys.key(id).map(|key| KeyGrant {
+                volunteer: id.to_bytes(),
+                key: *key.as_bytes(),
+            })
+        })
+        .collect()
 }

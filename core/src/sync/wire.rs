@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// The protocol version this build speaks.
-pub const PROTOCOL_VERSION: u16 = 1;
+/// The protocol version this build speaks. 2: data keys travel beside the changes.
+pub const PROTOCOL_VERSION: u16 = 2;
 
 /// A change hash on the wire.
 pub type Hash = [u8; 32];
@@ -59,6 +59,35 @@ pub struct RosterOffer {
     /// Encoded changes, in causal order.
     #[serde(with = "super::packing::changes")]
     pub changes: Vec<Vec<u8>>,
+    /// The data keys of the volunteers this device enrolled in changes the server has not
+    /// acknowledged. The server keeps a key only once it holds the entry and the key opens it.
+    pub keys: Vec<KeyGrant>,
+    /// Volunteers of this roster whose personal fields this device holds sealed, without a
+    /// key: the server answers with the keys the device may have.
+    pub want_keys: Vec<[u8; 16]>,
+}
+
+/// A volunteer's data key, as it travels over the authenticated channel. Keys never enter a
+/// roster document.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyGrant {
+    /// The volunteer id (ULID bytes).
+    pub volunteer: [u8; 16],
+    /// The key.
+    pub key: [u8; 32],
+}
+
+impl std::fmt::Debug for KeyGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A key must never reach a log line.
+        f.debug_struct("KeyGrant")
+            .field("volunteer", &hex_id(&self.volunteer))
+            .finish_non_exhaustive()
+    }
+}
+
+fn hex_id(bytes: &[u8; 16]) -> String {
+    ulid::Ulid::from_bytes(*bytes).to_string()
 }
 
 /// What the server answers, after everything it accepted is durably stored.
@@ -94,6 +123,9 @@ pub struct RosterReply {
     /// believes it delivered changes that never arrived): the device should resend all of its
     /// own changes.
     pub resend_all: bool,
+    /// Keys of volunteers whose entries this reply brings, or that the device asked for: only
+    /// of volunteers in this roster, never of one who withdrew.
+    pub keys: Vec<KeyGrant>,
 }
 
 /// An offered change the server did not store.

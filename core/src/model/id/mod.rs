@@ -92,6 +92,11 @@ macro_rules! ulid_newtype {
             pub fn to_bytes(self) -> [u8; 16] {
                 self.0.to_bytes()
             }
+
+            /// The id with these ULID bytes.
+            pub fn from_bytes(bytes: [u8; 16]) -> Self {
+                $name(ulid::Ulid::from_bytes(bytes))
+            }
         }
 
         impl std::fmt::Display for $name {

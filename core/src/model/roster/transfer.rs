@@ -27,6 +27,7 @@ use crate::model::change_meta::{Action, ChangeMeta};
 use crate::model::id::{RosterId, UnitCode, VolunteerId};
 use crate::model::invalid::{Field, Invalid, InvalidCode};
 use crate::model::review::{Decision, Review};
+use crate::model::sealed::{NoKeys, Sealing};
 use crate::model::volunteer::{Status, Volunteer};
 
 /// One side of a move between beats, as stored in a roster.
@@ -69,10 +70,12 @@ impl Roster {
         if to == self.id() {
             return Err(refuse(Field::Beat, InvalidCode::Duplicate));
         }
-        let current = self.volunteer(id)?.ok_or_else(|| Error::NotFound {
-            what: "volunteer",
-            id: id.to_string(),
-        })?;
+        let current = self
+            .volunteer(id, &NoKeys)?
+            .ok_or_else(|| Error::NotFound {
+                what: "volunteer",
+                id: id.to_string(),
+            })?;
         if !matches!(current.status, Status::Pending | Status::Verified) {
             return Err(refuse(Field::VolunteerId, InvalidCode::OutOfRange));
         }
@@ -95,13 +98,15 @@ impl Roster {
 
     /// Writes into this (target) roster the copy of a volunteer read from the source roster
     /// `from` before [`Roster::move_out`], under the same id, placed in this beat and
-    /// `station`.
+    /// `station`. The personal fields are sealed again under the volunteer's own key, which
+    /// moves with them.
     pub fn move_in(
         &mut self,
         volunteer: &Volunteer,
         from: &RosterId,
         station: &UnitCode,
         meta: &ChangeMeta,
+        sealing: &Sealing,
     ) -> Result<RosterChange> {
         if from == self.id() {
             return Err(refuse(Field::Beat, InvalidCode::Duplicate));
@@ -142,7 +147,7 @@ impl Roster {
         self.write(Action::Move, volunteer.id.to_string(), meta, |doc| {
             let entry = doc.put_object(&volunteers, volunteer.id.to_string(), ObjType::Map)?;
             let personal = doc.put_object(&entry, PERSONAL, ObjType::Map)?;
-            write_personal(doc, &personal, personal_fields)?;
+            write_personal(doc, &personal, &volunteer.id, personal_fields, sealing)?;
             write_copy(doc, &entry, volunteer, &beat, station)?;
             write_consent(doc, &entry, &volunteer.consent)?;
             if let Some(review) = &review {
@@ -188,6 +193,7 @@ fn write_copy(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::sealed::TestKeys;
     use crate::model::{EnrolmentForm, EnrolmentRules, WithdrawalChannel};
 
     fn meta(badge: &str, device: &str, clock: i64) -> ChangeMeta {
@@ -222,7 +228,12 @@ mod tests {
             .expect("a valid form");
         let id = VolunteerId::from_parts(1_763_000_000_000, 7);
         roster
-            .enrol(id, &enrolment, &meta("CG-1", "dev-1", 1_000))
+            .enrol(
+                id,
+                &enrolment,
+                &meta("CG-1", "dev-1", 1_000),
+                &TestKeys::sealing(&id),
+            )
             .expect("enrols");
         (roster, id)
     }
@@ -235,7 +246,10 @@ mod tests {
         source
             .review(&id, Decision::Verify, &meta("SHO-1", "srv-1", 2_000))
             .expect("verified");
-        let before = source.volunteer(&id).expect("reads").expect("present");
+        let before = source
+            .volunteer(&id, &TestKeys)
+            .expect("reads")
+            .expect("present");
 
         let mut target = Roster::genesis(&target_id);
         target.set_actor([2; 16]);
@@ -246,13 +260,17 @@ mod tests {
                 &source_id,
                 &"BSP-PS-SIPAT".parse().expect("valid"),
                 &supervisor,
+                &TestKeys::sealing(&before.id),
             )
             .expect("copied in");
         source
             .move_out(&id, &target_id, &supervisor)
             .expect("moved out");
 
-        let left = source.volunteer(&id).expect("reads").expect("present");
+        let left = source
+            .volunteer(&id, &TestKeys)
+            .expect("reads")
+            .expect("present");
         assert_eq!(
             left.status,
             Status::Moved {
@@ -261,7 +279,10 @@ mod tests {
         );
         assert_eq!(left.personal, None);
 
-        let arrived = target.volunteer(&id).expect("reads").expect("present");
+        let arrived = target
+            .volunteer(&id, &TestKeys)
+            .expect("reads")
+            .expect("present");
         assert_eq!(arrived.status, Status::Verified);
         assert_eq!(arrived.beat.as_str(), "BSP-PS-SIPAT-B02");
         assert_eq!(arrived.station.as_str(), "BSP-PS-SIPAT");
@@ -287,7 +308,10 @@ mod tests {
                 &meta("CG-1", "dev-1", 3_000),
             )
             .expect("withdrawn");
-        let entry = source.volunteer(&id).expect("reads").expect("present");
+        let entry = source
+            .volunteer(&id, &TestKeys)
+            .expect("reads")
+            .expect("present");
         assert_eq!(entry.status, Status::Withdrawn);
         assert!(
             source
@@ -300,21 +324,42 @@ mod tests {
     fn a_move_into_a_roster_that_holds_the_volunteer_is_refused() {
         let beat: RosterId = "BSP-PS-KONI-B01".parse().expect("valid");
         let (mut roster, id) = enrolled(&beat);
-        let volunteer = roster.volunteer(&id).expect("reads").expect("present");
+        let volunteer = roster
+            .volunteer(&id, &TestKeys)
+            .expect("reads")
+            .expect("present");
         let other: RosterId = "BSP-PS-KONI-B02".parse().expect("valid");
         let station: UnitCode = "BSP-PS-KONI".parse().expect("valid");
         let supervisor = meta("SHO-1", "srv-1", 2_000);
         assert!(
             roster
-                .move_in(&volunteer, &beat, &station, &supervisor)
+                .move_in(
+                    &volunteer,
+                    &beat,
+                    &station,
+                    &supervisor,
+                    &TestKeys::sealing(&volunteer.id)
+                )
                 .is_err()
         );
         let mut target = Roster::genesis(&other);
         target
-            .move_in(&volunteer, &beat, &station, &supervisor)
+            .move_in(
+                &volunteer,
+                &beat,
+                &station,
+                &supervisor,
+                &TestKeys::sealing(&volunteer.id),
+            )
             .expect("first copy");
         assert!(matches!(
-            target.move_in(&volunteer, &beat, &station, &supervisor),
+            target.move_in(
+                &volunteer,
+                &beat,
+                &station,
+                &supervisor,
+                &TestKeys::sealing(&volunteer.id)
+            ),
             Err(Error::AlreadyExists { .. })
         ));
     }
@@ -334,7 +379,7 @@ mod tests {
             .expect("the phone applies the move");
         assert!(matches!(
             phone_copy
-                .volunteer(&id)
+                .volunteer(&id, &TestKeys)
                 .expect("reads")
                 .expect("present")
                 .status,

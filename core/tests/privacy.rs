@@ -1,0 +1,241 @@
+//! Personal fields sealed per volunteer, keys that travel only beside the changes, and
+//! erasure on withdrawal that reaches every copy, through real SQLite stores and the
+//! in-memory reference server.
+
+use std::path::Path;
+
+use mitan_core::demo::Generator;
+use mitan_core::device::{Device, Moment};
+use mitan_core::model::{EnrolmentForm, EnrolmentRules, Status, WithdrawalChannel};
+use mitan_core::store::DeviceIdentity;
+use mitan_core::sync::MemoryHub;
+
+const STATION: &str = "BSP-PS-KONI";
+const BEAT: &str = "BSP-PS-KONI-B01";
+const NOW: i64 = 1_763_900_000_000;
+
+fn open(dir: &Path, number: u8) -> Device {
+    let identity = DeviceIdentity {
+        device_id: format!("dev-{number}").parse().expect("valid device id"),
+        actor: [number; 16],
+        badge: format!("CG-{number:03}").parse().expect("valid badge"),
+        station: STATION.parse().expect("valid station"),
+        beats: vec![BEAT.parse().expect("valid beat")],
+        quota: 25,
+    };
+    Device::open(
+        &dir.join(format!("device-{number}.db")),
+        &identity,
+        EnrolmentRules::standard(2026),
+    )
+    .expect("store opens")
+}
+
+fn sync(device: &mut Device, hub: &mut MemoryHub) {
+    let mut transport = |request: Vec<u8>| hub.handle(&request).map_err(|error| error.to_string());
+    device.sync(&mut transport, NOW).expect("sync succeeds");
+}
+
+/// A person whose name and number are easy to look for in raw bytes.
+fn rare_person() -> EnrolmentForm {
+    let mut form = Generator::new(5).enrolment_form(STATION, BEAT, "430001");
+    form.name_devanagari = "झुम्मनलाल कोसरिया".into();
+    form.name_latin = "Jhummanlal Kosariya".into();
+    form.phone = "9131975318".into();
+    form
+}
+
+/// Every file of the store: the database, and its write-ahead log if any.
+fn store_bytes(dir: &Path, number: u8) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for suffix in ["", "-wal"] {
+        if let Ok(file) = std::fs::read(dir.join(format!("device-{number}.db{suffix}"))) {
+            bytes.extend(file);
+        }
+    }
+    bytes
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle.as_bytes())
+}
+
+#[test]
+fn a_phone_that_did_not_enrol_reads_the_person_once_the_key_arrives_with_the_entry() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut hub = MemoryHub::default();
+    let mut first = open(dir.path(), 1);
+    let mut second = open(dir.path(), 2);
+    let id = first
+        .enrol(
+            &rare_person(),
+            Moment {
+                now_ms: NOW,
+                random: 1,
+            },
+        )
+        .expect("enrolled")
+        .id;
+    sync(&mut first, &mut hub);
+    assert_eq!(
+        hub.keys().len(),
+        1,
+        "the key went to the server with the entry"
+    );
+
+    // The roster the server holds shows ciphertext only.
+    let roster = hub
+        .roster_mut(&BEAT.parse().expect("valid"))
+        .expect("hub has the roster");
+    let saved = roster.save();
+    assert!(!contains(&saved, "Jhummanlal"));
+    assert!(!contains(&saved, "9131975318"));
+
+    sync(&mut second, &mut hub);
+    let seen = second.volunteer(&id).expect("on the second phone");
+    assert!(!seen.sealed);
+    let personal = seen.personal.expect("readable with the key");
+    assert_eq!(personal.name_latin.as_deref(), Some("Jhummanlal Kosariya"));
+    assert_eq!(personal.phone.as_str(), "+919131975318");
+    assert_eq!(
+        second
+            .search("Jhumman", 10)
+            .expect("search")
+            .into_iter()
+            .map(|row| row.id)
+            .collect::<Vec<_>>(),
+        vec![id]
+    );
+}
+
+#[test]
+fn a_withdrawal_destroys_the_key_on_the_server_and_on_every_phone_at_next_sync() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut hub = MemoryHub::default();
+    let mut first = open(dir.path(), 1);
+    let mut second = open(dir.path(), 2);
+    let id = first
+        .enrol(
+            &rare_person(),
+            Moment {
+                now_ms: NOW,
+                random: 1,
+            },
+        )
+        .expect("enrolled")
+        .id;
+    // Someone else, who stays.
+    let other = first
+        .enrol(
+            &Generator::new(6).enrolment_form(STATION, BEAT, "430001"),
+            Moment {
+                now_ms: NOW + 1,
+                random: 2,
+            },
+        )
+        .expect("enrolled")
+        .id;
+    sync(&mut first, &mut hub);
+    sync(&mut second, &mut hub);
+    assert!(contains(&store_bytes(dir.path(), 2), "Jhummanlal"));
+
+    second
+        .withdraw(
+            &id,
+            WithdrawalChannel::InPerson,
+            Moment {
+                now_ms: NOW + 10,
+                random: 3,
+            },
+        )
+        .expect("withdrawn");
+    // The withdrawing phone forgets at once; its file no longer holds the person.
+    let bytes = store_bytes(dir.path(), 2);
+    assert!(
+        !contains(&bytes, "Jhummanlal"),
+        "name left in the store file"
+    );
+    assert!(!contains(&bytes, "झुम्मनलाल"), "name left in the store file");
+    assert!(
+        !contains(&bytes, "9131975318"),
+        "phone left in the store file"
+    );
+
+    sync(&mut second, &mut hub);
+    assert!(
+        !hub.keys().contains_key(&id),
+        "the server destroyed the key"
+    );
+    assert!(hub.keys().contains_key(&other));
+
+    // The phone that enrolled the person still has them until it syncs.
+    assert!(first.volunteer(&id).expect("present").personal.is_some());
+    sync(&mut first, &mut hub);
+    let gone = first.volunteer(&id).expect("the entry stays");
+    assert_eq!(gone.status, Status::Withdrawn);
+    assert!(gone.personal.is_none());
+    assert!(!gone.sealed, "erased, not merely sealed");
+    let bytes = store_bytes(dir.path(), 1);
+    assert!(
+        !contains(&bytes, "Jhummanlal"),
+        "name left in the store file"
+    );
+    assert!(
+        !contains(&bytes, "9131975318"),
+        "phone left in the store file"
+    );
+    assert!(
+        first.volunteer(&other).expect("present").personal.is_some(),
+        "others are untouched"
+    );
+
+    // A reinstalled phone gets the history, but never the erased person's key.
+    let mut fresh = open(dir.path(), 3);
+    sync(&mut fresh, &mut hub);
+    let replayed = fresh.volunteer(&id).expect("the entry replays");
+    assert_eq!(replayed.status, Status::Withdrawn);
+    assert!(replayed.personal.is_none());
+    assert!(fresh.volunteer(&other).expect("present").personal.is_some());
+}
+
+#[test]
+fn an_enrolment_withdrawn_before_any_sync_never_sends_its_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut hub = MemoryHub::default();
+    let mut phone = open(dir.path(), 1);
+    let id = phone
+        .enrol(
+            &rare_person(),
+            Moment {
+                now_ms: NOW,
+                random: 1,
+            },
+        )
+        .expect("enrolled")
+        .id;
+    phone
+        .withdraw(
+            &id,
+            WithdrawalChannel::InPerson,
+            Moment {
+                now_ms: NOW + 5,
+                random: 2,
+            },
+        )
+        .expect("withdrawn");
+    sync(&mut phone, &mut hub);
+    assert!(hub.keys().is_empty());
+    let roster = hub
+        .roster(&BEAT.parse().expect("valid"))
+        .expect("hub has the roster");
+    assert_eq!(
+        roster
+            .volunteer(&id, hub.keys())
+            .expect("readable")
+            .expect("present")
+            .status,
+        Status::Withdrawn
+    );
+}
