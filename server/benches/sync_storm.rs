@@ -15,6 +15,8 @@
 //! Run with `cargo bench -p mitan-server --bench sync_storm`; `MITAN_BENCH_DEVICES` shrinks the
 //! storm for a quick look.
 
+use mitan_core::model::sealed::TestKeys;
+use mitan_core::sync::{entries_written, grants_for};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
@@ -159,7 +161,12 @@ fn prepare(store: &mut ServerStore, devices: usize) -> Vec<Prepared> {
                     device_clock_ms: clock_ms,
                 };
                 let id = VolunteerId::from_parts(clock_ms as u64, generator.next_u128());
-                changes.push(roster.enrol(id, &enrolment, &meta).expect("enrolled").bytes);
+                changes.push(
+                    roster
+                        .enrol(id, &enrolment, &meta, &TestKeys::sealing(&id))
+                        .expect("enrolled")
+                        .bytes,
+                );
                 records.push(Record {
                     id,
                     form,
@@ -175,6 +182,9 @@ fn prepare(store: &mut ServerStore, devices: usize) -> Vec<Prepared> {
                 rosters: vec![RosterOffer {
                     roster: beat,
                     heads: roster.heads(),
+                    // A phone sends its enrolments' keys beside them.
+                    keys: grants_for(&entries_written(&changes), &TestKeys),
+                    want_keys: Vec::new(),
                     changes,
                 }],
             }

@@ -11,14 +11,14 @@ use std::collections::BTreeSet;
 
 use mitan_core::model::{ChangeInfo, Roster, RosterChange, RosterId, Status, Volunteer};
 use mitan_core::sync::{
-    Limits, OfferOutcome, PROTOCOL_VERSION, RosterOffer, SyncRequest, SyncResponse, apply_offer,
-    reply_to_offer,
+    Limits, OfferOutcome, PROTOCOL_VERSION, RosterOffer, SyncRequest, SyncResponse,
+    accepted_grants, apply_offer, grants_for, key_candidates, reply_to_offer,
 };
 
 use crate::auth::Caller;
 use crate::error::{Error, Result};
 use crate::roster_cache::RosterCache;
-use crate::store::{ReceivedChange, ServerStore};
+use crate::store::{KeyUpdate, ReceivedChange, ServerStore};
 
 /// Reason code: the change's actor is not the one registered to the sending device.
 pub const FORGED_ACTOR: &str = "forged_actor";
@@ -71,6 +71,7 @@ struct CheckedOffer {
     roster: Roster,
     outcome: OfferOutcome,
     rows: Vec<(RosterId, Volunteer)>,
+    keys: KeyUpdate,
 }
 
 /// The store and the loaded rosters.
@@ -148,12 +149,16 @@ impl District {
         let mut outcomes: Vec<OfferOutcome> = Vec::with_capacity(ids.len());
         let mut received = Vec::new();
         let mut volunteers: Vec<(RosterId, Volunteer)> = Vec::new();
+        let mut keys = KeyUpdate::default();
         for (offer, id) in request.rosters.iter().zip(&ids) {
             let CheckedOffer {
                 roster,
                 outcome,
                 rows,
+                keys: offer_keys,
             } = self.apply_checked(caller, id, offer)?;
+            keys.added.extend(offer_keys.added);
+            keys.erased.extend(offer_keys.erased);
             // Every replica builds the same genesis change, so it is no one's work: it stays
             // out of the log even when a device offers it back.
             let genesis = Roster::genesis(id).heads();
@@ -173,6 +178,7 @@ impl District {
             &caller.user.badge,
             &received,
             &volunteers,
+            &keys,
             now_ms,
         )?;
         // Committed: from here on the rosters in hand match the database.
@@ -183,9 +189,12 @@ impl District {
         let mut rejected = 0;
         for ((offer, outcome), roster) in request.rosters.iter().zip(&outcomes).zip(&mut working) {
             rejected += outcome.rejected.len() as u64;
-            response
-                .rosters
-                .push(reply_to_offer(roster, offer, outcome, &self.config.limits));
+            let mut reply = reply_to_offer(roster, offer, outcome, &self.config.limits);
+            // Keys go to a device only beside the entries of a roster it may sync, and only
+            // now that the merge is committed: erased ones are gone from the store.
+            let wanted = key_candidates(roster, offer, &reply);
+            reply.keys = grants_for(&wanted, &self.store.load_keys(&wanted)?);
+            response.rosters.push(reply);
         }
         for (mut roster, outcome) in working.into_iter().zip(&outcomes) {
             if outcome.applied.new_changes > 0 {
@@ -242,17 +251,32 @@ impl District {
                 code: "unprocessable_change",
                 message: format!("roster {id}: {error}"),
             })?;
+            let mut keys = KeyUpdate {
+                added: accepted_grants(&roster, offer),
+                erased: Vec::new(),
+            };
+            let mut known = self.store.load_keys(&outcome.applied.volunteers)?;
+            for (volunteer_id, key) in &keys.added {
+                known.entry(*volunteer_id).or_insert_with(|| key.clone());
+            }
             let mut rows = Vec::new();
             let mut wrong_beat = BTreeSet::new();
             for volunteer_id in &outcome.applied.volunteers {
-                match roster.volunteer(volunteer_id) {
+                match roster.volunteer(volunteer_id, &known) {
                     Ok(Some(volunteer)) if volunteer.beat.as_str() != id.as_str() => {
                         wrong_beat.insert(volunteer_id.to_string());
                     }
                     // A volunteer moved to another beat keeps an entry here; their row
                     // follows the live copy in the target beat (`roster/transfer.rs`).
                     Ok(Some(volunteer)) if matches!(volunteer.status, Status::Moved { .. }) => {}
-                    Ok(Some(volunteer)) => rows.push((id.clone(), volunteer)),
+                    Ok(Some(volunteer)) => {
+                        // A withdrawal destroys the district's copy of the key in the same
+                        // transaction as the merge that brings it.
+                        if volunteer.status == Status::Withdrawn {
+                            keys.erased.push(*volunteer_id);
+                        }
+                        rows.push((id.clone(), volunteer));
+                    }
                     Ok(None) => {}
                     // An entry a peer wrote badly stays in the document for review; it just
                     // has no relational row until it reads cleanly.
@@ -264,6 +288,7 @@ impl District {
                     roster,
                     outcome,
                     rows,
+                    keys,
                 });
             }
             if !misplaced.is_empty() {

@@ -16,6 +16,9 @@ use mitan_core::model::{
     ChangeMeta, Decision, Roster, RosterChange, RosterId, UnitCode, UnitKind, Volunteer,
     VolunteerId, inspect_change,
 };
+use std::collections::BTreeSet;
+
+use mitan_core::model::sealed::{KeyRing, NONCE_LEN, Sealing};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{Role, hash_secret, new_credential, random_bytes};
@@ -217,7 +220,9 @@ pub fn act(
     // database does not, and the next use reloads it from what was committed.
     roster.set_actor(writer.actor);
     let change = roster.review(id, decision, &meta).map_err(core_error)?;
-    let volunteer = current(&roster, id)?;
+    // The row written beside the change keeps the person's name and number: read with the key.
+    let keys = district.store().load_keys(&BTreeSet::from([*id]))?;
+    let volunteer = current(&roster, id, &keys)?;
     record.change_hash = change.hash;
     district.store_mut().save_supervision(
         &writer,
@@ -236,9 +241,9 @@ pub fn act(
     })
 }
 
-fn current(roster: &Roster, id: &VolunteerId) -> Result<Volunteer> {
+fn current(roster: &Roster, id: &VolunteerId, keys: &dyn KeyRing) -> Result<Volunteer> {
     roster
-        .volunteer(id)
+        .volunteer(id, keys)
         .map_err(core_error)?
         .ok_or_else(|| Error::NotFound {
             what: "volunteer",
@@ -285,12 +290,23 @@ fn move_between_beats(
     let mut target = district.take_roster(&target_id)?;
     source.set_actor(writer.actor);
     target.set_actor(writer.actor);
-    let before = current(&source, id)?;
+    let keys = district.store().load_keys(&BTreeSet::from([*id]))?;
+    let before = current(&source, id, &keys)?;
+    // The copy is sealed again under the volunteer's own key, so the server needs it; a
+    // volunteer whose phone has not yet delivered it waits for that phone's next sync.
+    let key = keys.get(id).cloned().ok_or_else(|| Error::Conflict {
+        what: "volunteer key (the enrolling phone has not synced it yet)",
+        id: id.to_string(),
+    })?;
+    let sealing = Sealing {
+        key,
+        nonce_seed: random_bytes::<NONCE_LEN>()?,
+    };
     let copied = target
-        .move_in(&before, source_id, &station, meta)
+        .move_in(&before, source_id, &station, meta, &sealing)
         .map_err(core_error)?;
     let marked = source.move_out(id, &target_id, meta).map_err(core_error)?;
-    let arrived = current(&target, id)?;
+    let arrived = current(&target, id, &keys)?;
     record.action = "move";
     record.target_roster = Some(target_id.clone());
     record.change_hash = marked.hash;

@@ -1,6 +1,8 @@
 //! The HTTP API through the router alone (`oneshot`), on a real SQLite file: status codes,
 //! error bodies, and that refused or replayed requests store nothing new.
 
+use mitan_core::model::sealed::TestKeys;
+use mitan_core::sync::{entries_written, grants_for};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -191,18 +193,22 @@ fn enrolments(beat: &str, station: &str, actor: [u8; 16], count: usize) -> Vec<R
             let volunteer =
                 VolunteerId::from_parts(NOW as u64 + index as u64, generator.next_u128());
             roster
-                .enrol(volunteer, &enrolment, &meta)
+                .enrol(volunteer, &enrolment, &meta, &TestKeys::sealing(&volunteer))
                 .expect("enrolled")
         })
         .collect()
 }
 
 fn offer(beat: &str, changes: &[RosterChange]) -> RosterOffer {
-    RosterOffer {
+    let mut offer = RosterOffer {
         roster: beat.to_owned(),
         heads: Vec::new(),
         changes: changes.iter().map(|change| change.bytes.clone()).collect(),
-    }
+        keys: Vec::new(),
+        want_keys: Vec::new(),
+    };
+    offer.keys = grants_for(&entries_written(&offer.changes), &TestKeys);
+    offer
 }
 
 fn encode(offers: Vec<RosterOffer>) -> Vec<u8> {
@@ -367,7 +373,7 @@ async fn an_auditor_may_pull_but_every_change_it_offers_is_refused() {
         .expect("a first pull gets a snapshot");
     let mut copy = Roster::genesis(&BEAT_A.parse().expect("valid"));
     copy.merge_saved(pulled).expect("snapshot loads");
-    assert_eq!(copy.volunteers().len(), 3);
+    assert_eq!(copy.volunteers(&TestKeys).len(), 3);
     assert_eq!(fixture.counts(), (3, 3));
 }
 

@@ -3,12 +3,14 @@
 //! roster holds only its own beat's volunteers. Every refusal stores nothing.
 
 use mitan_core::demo::Generator;
+use mitan_core::model::sealed::TestKeys;
 use mitan_core::model::{
     ChangeMeta, EnrolmentRules, Roster, RosterChange, RosterId, Unit, UnitKind, VolunteerId,
 };
 use mitan_core::sync::{
     Limits, MISSING_DEPENDENCY, PROTOCOL_VERSION, RosterOffer, SyncRequest, SyncResponse,
 };
+use mitan_core::sync::{entries_written, grants_for};
 use mitan_server::auth::Role;
 use mitan_server::background::BackgroundServer;
 use mitan_server::district::{BEAT_MISMATCH, District, DistrictConfig, TOO_MANY_CHANGES};
@@ -186,7 +188,7 @@ fn replica(roster: &str, actor: [u8; 16], seed: u64, beats: &[&str], count: usiz
         let volunteer =
             VolunteerId::from_parts(1_763_900_000_000 + index as u64, generator.next_u128());
         replica
-            .enrol(volunteer, &enrolment, &meta)
+            .enrol(volunteer, &enrolment, &meta, &TestKeys::sealing(&volunteer))
             .expect("enrolled");
     }
     replica
@@ -196,10 +198,13 @@ fn replica(roster: &str, actor: [u8; 16], seed: u64, beats: &[&str], count: usiz
 fn offer_of(replica: &mut Roster) -> RosterOffer {
     let genesis = Roster::genesis(replica.id()).heads();
     let changes: Vec<RosterChange> = replica.changes_since(&genesis);
+    let changes: Vec<Vec<u8>> = changes.into_iter().map(|change| change.bytes).collect();
     RosterOffer {
         roster: replica.id().to_string(),
         heads: Vec::new(),
-        changes: changes.into_iter().map(|change| change.bytes).collect(),
+        keys: grants_for(&entries_written(&changes), &TestKeys),
+        want_keys: Vec::new(),
+        changes,
     }
 }
 
@@ -219,6 +224,8 @@ fn empty_request(roster: &str) -> Vec<u8> {
             roster: roster.to_owned(),
             heads: Vec::new(),
             changes: Vec::new(),
+            keys: Vec::new(),
+            want_keys: Vec::new(),
         }],
     }
     .encode()

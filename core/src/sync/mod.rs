@@ -12,7 +12,7 @@ pub use client::{ClientSession, Incoming, RosterState, RosterUpdate, SyncUpdate}
 pub use hub::MemoryHub;
 pub use serve::{
     MISSING_DEPENDENCY, OfferOutcome, StoredChange, UNDECODABLE, accepted_grants, apply_offer,
-    grants_for, key_candidates, refuse_offer, reply_to_offer,
+    entries_written, grants_for, key_candidates, refuse_offer, reply_to_offer,
 };
 pub use wire::{
     Hash, KeyGrant, Limits, PROTOCOL_VERSION, RejectedChange, RosterOffer, RosterReply,

@@ -198,17 +198,25 @@ pub fn key_candidates(
     if reply.snapshot.is_some() {
         wanted.extend(roster.personal_entries());
     } else {
-        wanted.extend(reply.changes.iter().filter_map(|bytes| {
+        wanted.extend(entries_written(&reply.changes));
+    }
+    wanted.retain(|id| roster.holds_personal(id));
+    wanted
+}
+
+/// The volunteers that encoded `changes` name as the entry they write.
+pub fn entries_written(changes: &[Vec<u8>]) -> BTreeSet<VolunteerId> {
+    changes
+        .iter()
+        .filter_map(|bytes| {
             inspect_change(bytes)
                 .ok()?
                 .message?
                 .entry?
                 .parse::<VolunteerId>()
                 .ok()
-        }));
-    }
-    wanted.retain(|id| roster.holds_personal(id));
-    wanted
+        })
+        .collect()
 }
 
 /// The grants to send for `ids`, from whatever holds the keys.

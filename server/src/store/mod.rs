@@ -9,6 +9,7 @@ mod admin;
 mod devices;
 mod directory;
 mod exports;
+mod keys;
 mod reports;
 mod rosters;
 mod schema;
@@ -23,6 +24,7 @@ use crate::error::Result;
 
 pub use devices::{DeviceRecord, IssuedCode, Registration};
 pub use directory::{NewUnit, User};
+pub use keys::KeyUpdate;
 pub use rosters::{ReceivedChange, RosterCounts};
 pub use schema::SCHEMA_VERSION;
 
@@ -55,6 +57,9 @@ impl ServerStore {
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
         connection.pragma_update(None, "foreign_keys", true)?;
+        // Erasure must reach the file: deleted rows (a destroyed key, a withdrawn person's
+        // name) are overwritten with zeros instead of lingering in free pages.
+        connection.pragma_update(None, "secure_delete", true)?;
         connection.busy_timeout(Duration::from_secs(5))?;
         register_functions(&connection)?;
         schema::migrate(&mut connection)?;

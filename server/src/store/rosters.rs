@@ -6,6 +6,7 @@ use mitan_core::model::{BadgeNumber, DeviceId, Programme, RosterId, Volunteer, V
 use mitan_core::store::RosterParts;
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::keys::{KeyUpdate, save_key_update};
 use super::{ServerStore, count};
 use crate::error::Result;
 
@@ -63,7 +64,8 @@ impl ServerStore {
 
     /// Durably stores what one sync request brought, in one transaction: every change the
     /// rosters now hold (a change already logged is left as it was, so a replay changes
-    /// nothing) and the current rows of every volunteer it touched. Returns how many changes
+    /// nothing), the keys received or destroyed, and the current rows of every volunteer it
+    /// touched. Returns how many changes
     /// were new to the log.
     pub fn save_merge(
         &mut self,
@@ -71,6 +73,7 @@ impl ServerStore {
         badge: &BadgeNumber,
         changes: &[ReceivedChange],
         volunteers: &[(RosterId, Volunteer)],
+        keys: &KeyUpdate,
         now_ms: i64,
     ) -> Result<u64> {
         let transaction = self.connection.transaction()?;
@@ -96,8 +99,10 @@ impl ServerStore {
                 ])? as u64;
             }
         }
+        save_key_update(&transaction, keys, device.as_str(), now_ms)?;
         save_volunteers(&transaction, volunteers, now_ms)?;
         transaction.commit()?;
+        self.purge_log_after_erasure(keys)?;
         Ok(logged)
     }
 
@@ -260,6 +265,7 @@ mod tests {
                 &badge,
                 &[change(&roster, 1), change(&roster, 1)],
                 &[],
+                &KeyUpdate::default(),
                 10,
             )
             .expect("saved");
