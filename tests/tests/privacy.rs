@@ -1,0 +1,162 @@
+//! Erasure end to end: a volunteer is enrolled on a phone, synced to a real server over HTTP,
+//! exported, and then withdraws. Afterwards their name and number are in no byte of the
+//! server's database, of the phones' stores, or of any new export, while the history still
+//! replays on a freshly installed phone.
+
+use std::path::Path;
+
+use mitan_core::demo::Generator;
+use mitan_core::device::Moment;
+use mitan_core::model::{EnrolmentForm, Status, WithdrawalChannel};
+use mitan_e2e::http::csv_records;
+use mitan_e2e::{TestServer, beat, station};
+use mitan_server::auth::Role;
+
+const NOW: i64 = 1_763_870_000_000;
+const NAME_LATIN: &str = "Jhummanlal Kosariya";
+const NAME_DEVANAGARI: &str = "झुम्मनलाल कोसरिया";
+const PHONE_DIGITS: &str = "9131975318";
+
+fn rare_person() -> EnrolmentForm {
+    let mut form = Generator::new(77).enrolment_form(&station(0), &beat(0, 0), "430001");
+    form.name_devanagari = NAME_DEVANAGARI.into();
+    form.name_latin = NAME_LATIN.into();
+    form.phone = PHONE_DIGITS.into();
+    form
+}
+
+/// A SQLite database and its write-ahead log, as bytes.
+fn database_bytes(path: &Path) -> Vec<u8> {
+    let mut bytes = std::fs::read(path).expect("the database file reads");
+    let wal = path.with_file_name(format!(
+        "{}-wal",
+        path.file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or_default()
+    ));
+    if let Ok(log) = std::fs::read(wal) {
+        bytes.extend(log);
+    }
+    bytes
+}
+
+/// Which of the person's identifiers appear in `bytes`.
+fn traces(bytes: &[u8]) -> Vec<&'static str> {
+    [NAME_LATIN, "Jhummanlal", NAME_DEVANAGARI, PHONE_DIGITS]
+        .into_iter()
+        .filter(|needle| {
+            bytes
+                .windows(needle.len())
+                .any(|window| window == needle.as_bytes())
+        })
+        .collect()
+}
+
+#[test]
+fn a_withdrawn_volunteer_is_in_no_byte_of_server_phones_or_new_exports_and_history_replays() {
+    let server = TestServer::start(1).expect("the server starts");
+    let dirs = tempfile::tempdir().expect("temp dir");
+    for badge in ["CG-001", "CG-002"] {
+        server
+            .add_user(badge, Role::Constable, &station(0), &[beat(0, 0)])
+            .expect("constable added");
+    }
+    server
+        .add_user("CG-100", Role::StationIncharge, &station(0), &[])
+        .expect("in-charge added");
+    let mut enrolling = server
+        .field_device("CG-001", &dirs.path().join("enrolling"))
+        .expect("registers");
+    let mut colleague = server
+        .field_device("CG-002", &dirs.path().join("colleague"))
+        .expect("registers");
+    let incharge = server
+        .field_device("CG-100", &dirs.path().join("incharge"))
+        .expect("registers")
+        .credential();
+
+    let id = enrolling.enrol_form(&rare_person(), 1, NOW);
+    let staying = enrolling.enrol_seeded(&station(0), &beat(0, 0), 2, NOW + 1);
+    enrolling.sync_ok(NOW + 10_000);
+    colleague.sync_ok(NOW + 10_000);
+    assert!(
+        colleague
+            .device
+            .volunteer(&id)
+            .expect("on the colleague's phone")
+            .personal
+            .is_some(),
+        "the colleague's phone got the key with the entry"
+    );
+    let export_path = format!("/v1/exports?unit={}&include_unverified=true", station(0));
+    let before = server.get(&export_path, &incharge);
+    assert_eq!(before.status, 200, "{}", before.body);
+    assert!(before.body.contains(NAME_LATIN), "{}", before.body);
+    // The test can see the person where they are: in the server's rows and both phones.
+    assert!(!traces(&database_bytes(&server.db)).is_empty());
+    assert!(!traces(&database_bytes(&dirs.path().join("colleague/device.db"))).is_empty());
+
+    // The person asks to be removed; the constable taps "withdraw" and syncs.
+    enrolling
+        .device
+        .withdraw(
+            &id,
+            WithdrawalChannel::InPerson,
+            Moment {
+                now_ms: NOW + 20_000,
+                random: 3,
+            },
+        )
+        .expect("withdrawn");
+    enrolling.sync_ok(NOW + 30_000);
+    colleague.sync_ok(NOW + 30_000);
+
+    assert_eq!(
+        traces(&database_bytes(&server.db)),
+        Vec::<&str>::new(),
+        "server database"
+    );
+    for phone in ["enrolling", "colleague"] {
+        let store = dirs.path().join(phone).join("device.db");
+        assert_eq!(
+            traces(&database_bytes(&store)),
+            Vec::<&str>::new(),
+            "{phone}'s store"
+        );
+    }
+    for query in [
+        export_path.clone(),
+        format!("{export_path}&include_withdrawn=true"),
+        format!("{export_path}&kind=group"),
+        format!("{export_path}&kind=broadcast&format=vcard"),
+    ] {
+        let after = server.get(&query, &incharge);
+        assert_eq!(after.status, 200, "{}", after.body);
+        assert_eq!(traces(after.body.as_bytes()), Vec::<&str>::new(), "{query}");
+    }
+    let roster = csv_records(&server.get(&export_path, &incharge).body);
+    assert_eq!(roster.len(), 1, "only the volunteer who stayed");
+    assert_eq!(roster[0][0], staying.to_string());
+
+    // The history still replays: a phone installed now rebuilds the roster from it, with
+    // the person's entry present and erased.
+    let mut fresh = server
+        .field_device("CG-002", &dirs.path().join("fresh"))
+        .expect("registers again");
+    fresh.sync_ok(NOW + 40_000);
+    let replayed = fresh.device.volunteer(&id).expect("the entry replays");
+    assert_eq!(replayed.status, Status::Withdrawn);
+    assert!(replayed.personal.is_none() && !replayed.sealed);
+    assert!(
+        fresh
+            .device
+            .volunteer(&staying)
+            .expect("replays")
+            .personal
+            .is_some()
+    );
+    assert_eq!(
+        traces(&database_bytes(&dirs.path().join("fresh/device.db"))),
+        Vec::<&str>::new()
+    );
+}
