@@ -15,7 +15,7 @@ use mitan_core::model::{
 };
 use mitan_server::auth::Role;
 use mitan_server::reports::{self, ReportQuery};
-use mitan_server::store::{ServerStore, User};
+use mitan_server::store::{KeyUpdate, ServerStore, User};
 
 const CIRCLES: usize = 4;
 const STATIONS_PER_CIRCLE: usize = 8;
@@ -243,14 +243,15 @@ fn fill(store: &mut ServerStore, volunteers: usize) -> anyhow::Result<()> {
             },
             reviewed_by: verified.then(|| "SHO-000".parse()).transpose()?,
             conflicts: Vec::new(),
+            sealed: false,
         };
         batch.push((beat.parse()?, volunteer));
         if batch.len() == 5_000 {
-            store.save_merge(&device, &badge, &[], &batch, 0)?;
+            store.save_merge(&device, &badge, &[], &batch, &KeyUpdate::default(), 0)?;
             batch.clear();
         }
     }
-    store.save_merge(&device, &badge, &[], &batch, 0)?;
+    store.save_merge(&device, &badge, &[], &batch, &KeyUpdate::default(), 0)?;
     println!(
         "filled {volunteers} volunteers in {} beats through save_merge in {:.1} s",
         beats.len(),
