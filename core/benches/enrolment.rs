@@ -10,6 +10,7 @@ use mitan_core::demo::Generator;
 use mitan_core::device::{Device, Moment};
 use mitan_core::model::EnrolmentRules;
 use mitan_core::store::DeviceIdentity;
+use mitan_core::store::StoreKey;
 use rusqlite::{Connection, params};
 
 const COUNT: usize = 400;
@@ -81,6 +82,7 @@ fn main() {
 
     let mut device = Device::open(
         &dir.path().join("device.db"),
+        &StoreKey::from_bytes([7; 32]),
         &identity,
         EnrolmentRules::standard(2026),
     )

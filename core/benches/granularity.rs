@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use mitan_core::device::Device;
 use mitan_core::model::{EnrolmentRules, Roster, RosterId};
+use mitan_core::store::StoreKey;
 use mitan_core::sync::MemoryHub;
 
 const SIZES: [usize; 4] = [100, 400, 2_000, 10_000];
@@ -60,6 +61,7 @@ fn main() {
         let identity = support::constable_identity(&format!("fresh-{size}"), 0xC3, &[0]);
         let mut device = Device::open(
             &dir.path().join(format!("device-{size}.db")),
+            &StoreKey::from_bytes([7; 32]),
             &identity,
             EnrolmentRules::standard(2026),
         )

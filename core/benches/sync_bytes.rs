@@ -8,6 +8,7 @@ mod support;
 
 use mitan_core::device::{Device, SyncReport};
 use mitan_core::model::{AgeClaim, EnrolmentRules, Volunteer, VolunteerId};
+use mitan_core::store::StoreKey;
 use mitan_core::sync::MemoryHub;
 use serde_json::json;
 
@@ -72,11 +73,17 @@ fn main() {
     let colleague_identity = support::constable_identity("colleague", 0xC2, &BEATS);
 
     // Both phones hold their synced rosters.
-    let mut device =
-        Device::open(&dir.path().join("constable.db"), &identity, rules()).expect("open");
+    let mut device = Device::open(
+        &dir.path().join("constable.db"),
+        &StoreKey::from_bytes([7; 32]),
+        &identity,
+        rules(),
+    )
+    .expect("open");
     let first_sync = support::sync_with(&mut device, &mut hub, 1_764_000_000_000);
     let mut colleague = Device::open(
         &dir.path().join("colleague.db"),
+        &StoreKey::from_bytes([7; 32]),
         &colleague_identity,
         rules(),
     )
@@ -98,8 +105,13 @@ fn main() {
     let busy_exchanges = hub.exchanges() - exchanges_before;
 
     // Case 3: the phone is reinstalled: an empty store with the same identity.
-    let mut reinstalled =
-        Device::open(&dir.path().join("reinstalled.db"), &identity, rules()).expect("open");
+    let mut reinstalled = Device::open(
+        &dir.path().join("reinstalled.db"),
+        &StoreKey::from_bytes([7; 32]),
+        &identity,
+        rules(),
+    )
+    .expect("open");
     let exchanges_before = hub.exchanges();
     let reinstall = support::sync_with(&mut reinstalled, &mut hub, 1_764_300_000_000);
     let reinstall_exchanges = hub.exchanges() - exchanges_before;

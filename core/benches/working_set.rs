@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use mitan_core::device::Device;
 use mitan_core::model::{EnrolmentRules, Roster, RosterId};
+use mitan_core::store::StoreKey;
 use mitan_core::store::{DeviceIdentity, VolunteerFilter};
 use mitan_core::sync::MemoryHub;
 
@@ -32,8 +33,13 @@ fn in_charge() -> DeviceIdentity {
 /// the SQLite index and need no document), and the first beat's list.
 fn open_working_set(path: &Path, identity: &DeviceIdentity, lazy: bool) {
     let started = Instant::now();
-    let mut device =
-        Device::open(path, identity, EnrolmentRules::standard(2026)).expect("open the store");
+    let mut device = Device::open(
+        path,
+        &StoreKey::from_bytes([7; 32]),
+        identity,
+        EnrolmentRules::standard(2026),
+    )
+    .expect("open the store");
     if !lazy {
         device.open_working_set().expect("load the rosters");
     }
@@ -89,6 +95,7 @@ fn main() {
     {
         let mut device = Device::open(
             &constable_path,
+            &StoreKey::from_bytes([7; 32]),
             &constable(),
             EnrolmentRules::standard(2026),
         )
@@ -102,6 +109,7 @@ fn main() {
     {
         let mut device = Device::open(
             &in_charge_path,
+            &StoreKey::from_bytes([7; 32]),
             &in_charge(),
             EnrolmentRules::standard(2026),
         )

@@ -10,6 +10,7 @@ use std::error::Error;
 use mitan_core::demo::Generator;
 use mitan_core::device::{Device, Moment, Problem};
 use mitan_core::model::{Decision, EnrolmentRules, VolunteerId};
+use mitan_core::store::StoreKey;
 use mitan_core::store::{DeviceIdentity, VolunteerFilter};
 use mitan_core::sync::MemoryHub;
 
@@ -51,6 +52,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let path = dir.path().join(format!("phone-{number}.db"));
         phones.push(Device::open(
             &path,
+            &StoreKey::from_bytes([7; 32]),
             &identity(number, beat)?,
             rules.clone(),
         )?);

@@ -13,7 +13,7 @@ use crate::model::{
     WithdrawalChannel, inspect_change,
 };
 use crate::store::{
-    DeviceIdentity, DeviceStore, KeyChanges, QuotaProgress, VolunteerFilter, VolunteerRow,
+    DeviceIdentity, DeviceStore, KeyChanges, QuotaProgress, StoreKey, VolunteerFilter, VolunteerRow,
 };
 use crate::sync::{ClientSession, Incoming, Limits, RosterState};
 
@@ -110,10 +110,16 @@ fn sealing_with(key: VolunteerKey) -> Result<Sealing> {
 }
 
 impl Device {
-    /// Opens the store at `path`. The first open of a new file records `identity`; later opens
-    /// read the stored identity, and refuse one that names a different device.
-    pub fn open(path: &Path, identity: &DeviceIdentity, rules: EnrolmentRules) -> Result<Self> {
-        let mut store = DeviceStore::open(path)?;
+    /// Opens the store at `path`, encrypted with `key`. The first open of a new file records
+    /// `identity`; later opens read the stored identity, and refuse one that names a
+    /// different device.
+    pub fn open(
+        path: &Path,
+        key: &StoreKey,
+        identity: &DeviceIdentity,
+        rules: EnrolmentRules,
+    ) -> Result<Self> {
+        let mut store = DeviceStore::open(path, key)?;
         match store.load_identity()? {
             Some(stored)
                 if stored.device_id != identity.device_id || stored.actor != identity.actor =>

@@ -63,6 +63,9 @@ pub enum Error {
     /// The on-device store failed.
     #[error("store: {0}")]
     Storage(#[from] rusqlite::Error),
+    /// The store file does not open with the key given: another key, or not a store.
+    #[error("store: cannot be opened with this key")]
+    StoreLocked,
     /// The operating system gave no random bytes for a key or nonce; nothing was written.
     #[error("randomness unavailable: {0}")]
     Randomness(String),

@@ -12,6 +12,7 @@ use std::time::Duration;
 use mitan_core::demo::Generator;
 use mitan_core::device::{Device, Moment};
 use mitan_core::model::{EnrolmentRules, VolunteerId};
+use mitan_core::store::StoreKey;
 use mitan_core::store::{DeviceIdentity, DeviceStore};
 
 const CHILD_ENV: &str = "MITAN_CRASH_CHILD_STORE";
@@ -30,7 +31,13 @@ fn identity() -> DeviceIdentity {
 }
 
 fn open_device(path: &Path) -> Device {
-    Device::open(path, &identity(), EnrolmentRules::standard(2026)).expect("store opens")
+    Device::open(
+        path,
+        &StoreKey::from_bytes([7; 32]),
+        &identity(),
+        EnrolmentRules::standard(2026),
+    )
+    .expect("store opens")
 }
 
 /// The child's body: enrol forever, printing each id only after `enrol` returned.
@@ -134,7 +141,8 @@ fn kill_during_enrolment_loses_nothing_acknowledged() {
         }
     }
 
-    let checker = DeviceStore::open(&store).expect("store reopens after the kills");
+    let checker = DeviceStore::open(&store, &StoreKey::from_bytes([7; 32]))
+        .expect("store reopens after the kills");
     assert!(
         checker.integrity_ok().expect("integrity check runs"),
         "integrity_check failed"

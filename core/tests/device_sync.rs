@@ -6,6 +6,7 @@ use mitan_core::Error;
 use mitan_core::demo::Generator;
 use mitan_core::device::{Device, Moment, Problem};
 use mitan_core::model::{Decision, EnrolmentForm, EnrolmentRules, Field, InvalidCode, Status};
+use mitan_core::store::StoreKey;
 use mitan_core::store::{DeviceIdentity, VolunteerFilter};
 use mitan_core::sync::MemoryHub;
 
@@ -27,6 +28,7 @@ fn identity(number: u8) -> DeviceIdentity {
 fn open(dir: &Path, number: u8) -> Device {
     Device::open(
         &dir.join(format!("device-{number}.db")),
+        &StoreKey::from_bytes([7; 32]),
         &identity(number),
         EnrolmentRules::standard(2026),
     )

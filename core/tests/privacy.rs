@@ -8,6 +8,7 @@ use mitan_core::demo::Generator;
 use mitan_core::device::{Device, Moment};
 use mitan_core::model::{EnrolmentForm, EnrolmentRules, Status, WithdrawalChannel};
 use mitan_core::store::DeviceIdentity;
+use mitan_core::store::StoreKey;
 use mitan_core::sync::MemoryHub;
 
 const STATION: &str = "BSP-PS-KONI";
@@ -15,6 +16,10 @@ const BEAT: &str = "BSP-PS-KONI-B01";
 const NOW: i64 = 1_763_900_000_000;
 
 fn open(dir: &Path, number: u8) -> Device {
+    open_with(dir, number, &StoreKey::from_bytes([number; 32]))
+}
+
+fn open_with(dir: &Path, number: u8, key: &StoreKey) -> Device {
     let identity = DeviceIdentity {
         device_id: format!("dev-{number}").parse().expect("valid device id"),
         actor: [number; 16],
@@ -25,6 +30,7 @@ fn open(dir: &Path, number: u8) -> Device {
     };
     Device::open(
         &dir.join(format!("device-{number}.db")),
+        key,
         &identity,
         EnrolmentRules::standard(2026),
     )
@@ -45,8 +51,16 @@ fn rare_person() -> EnrolmentForm {
     form
 }
 
-/// Every file of the store: the database, and its write-ahead log if any.
-fn store_bytes(dir: &Path, number: u8) -> Vec<u8> {
+/// What a phone's store holds, decrypted with its key: every table, as SQLite bytes.
+fn held(device: &Device) -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let copy = dir.path().join("plain.db");
+    device.store().decrypted_copy(&copy).expect("decrypts");
+    std::fs::read(copy).expect("the copy reads")
+}
+
+/// Every file of a store as it lies on disk: the database and its write-ahead log.
+fn on_disk(dir: &Path, number: u8) -> Vec<u8> {
     let mut bytes = Vec::new();
     for suffix in ["", "-wal"] {
         if let Ok(file) = std::fs::read(dir.join(format!("device-{number}.db{suffix}"))) {
@@ -139,7 +153,7 @@ fn a_withdrawal_destroys_the_key_on_the_server_and_on_every_phone_at_next_sync()
         .id;
     sync(&mut first, &mut hub);
     sync(&mut second, &mut hub);
-    assert!(contains(&store_bytes(dir.path(), 2), "Jhummanlal"));
+    assert!(contains(&held(&second), "Jhummanlal"));
 
     second
         .withdraw(
@@ -151,17 +165,11 @@ fn a_withdrawal_destroys_the_key_on_the_server_and_on_every_phone_at_next_sync()
             },
         )
         .expect("withdrawn");
-    // The withdrawing phone forgets at once; its file no longer holds the person.
-    let bytes = store_bytes(dir.path(), 2);
-    assert!(
-        !contains(&bytes, "Jhummanlal"),
-        "name left in the store file"
-    );
-    assert!(!contains(&bytes, "झुम्मनलाल"), "name left in the store file");
-    assert!(
-        !contains(&bytes, "9131975318"),
-        "phone left in the store file"
-    );
+    // The withdrawing phone forgets at once; its store no longer holds the person.
+    let bytes = held(&second);
+    assert!(!contains(&bytes, "Jhummanlal"), "name left in the store");
+    assert!(!contains(&bytes, "झुम्मनलाल"), "name left in the store");
+    assert!(!contains(&bytes, "9131975318"), "phone left in the store");
 
     sync(&mut second, &mut hub);
     assert!(
@@ -177,15 +185,9 @@ fn a_withdrawal_destroys_the_key_on_the_server_and_on_every_phone_at_next_sync()
     assert_eq!(gone.status, Status::Withdrawn);
     assert!(gone.personal.is_none());
     assert!(!gone.sealed, "erased, not merely sealed");
-    let bytes = store_bytes(dir.path(), 1);
-    assert!(
-        !contains(&bytes, "Jhummanlal"),
-        "name left in the store file"
-    );
-    assert!(
-        !contains(&bytes, "9131975318"),
-        "phone left in the store file"
-    );
+    let bytes = held(&first);
+    assert!(!contains(&bytes, "Jhummanlal"), "name left in the store");
+    assert!(!contains(&bytes, "9131975318"), "phone left in the store");
     assert!(
         first.volunteer(&other).expect("present").personal.is_some(),
         "others are untouched"
@@ -238,4 +240,58 @@ fn an_enrolment_withdrawn_before_any_sync_never_sends_its_key() {
             .status,
         Status::Withdrawn
     );
+}
+
+#[test]
+fn a_store_file_copied_off_the_phone_shows_nothing_and_opens_only_with_its_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut phone = open(dir.path(), 1);
+    let id = phone
+        .enrol(
+            &rare_person(),
+            Moment {
+                now_ms: NOW,
+                random: 1,
+            },
+        )
+        .expect("enrolled")
+        .id;
+    assert!(
+        contains(&held(&phone), "Jhummanlal"),
+        "the phone itself reads it"
+    );
+    drop(phone);
+
+    let bytes = on_disk(dir.path(), 1);
+    assert!(bytes.len() > 4096);
+    for needle in [
+        "Jhummanlal",
+        "झुम्मनलाल",
+        "9131975318",
+        "SQLite format 3",
+        STATION,
+    ] {
+        assert!(
+            !contains(&bytes, needle),
+            "{needle:?} readable in the raw file"
+        );
+    }
+    assert!(matches!(
+        Device::open(
+            &dir.path().join("device-1.db"),
+            &StoreKey::from_bytes([9; 32]),
+            &mitan_core::store::DeviceIdentity {
+                device_id: "dev-1".parse().expect("valid"),
+                actor: [1; 16],
+                badge: "CG-001".parse().expect("valid"),
+                station: STATION.parse().expect("valid"),
+                beats: vec![BEAT.parse().expect("valid")],
+                quota: 25,
+            },
+            EnrolmentRules::standard(2026),
+        ),
+        Err(mitan_core::Error::StoreLocked)
+    ));
+    let mut again = open(dir.path(), 1);
+    assert!(again.volunteer(&id).expect("present").personal.is_some());
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use mitan_core::device::{Device, Transport};
 use mitan_core::model::EnrolmentRules;
-use mitan_core::store::DeviceIdentity;
+use mitan_core::store::{DeviceIdentity, StoreKey};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::random_bytes;
@@ -94,6 +94,10 @@ pub struct FieldProfile {
     pub device: RegisteredDevice,
     /// The device's actor, as 32 hex digits.
     pub actor: String,
+    /// The key of the encrypted device store, as 64 hex digits. A phone keeps it in the
+    /// Android Keystore; a laptop has none, so it sits in this owner-only file, which keeps
+    /// the store file unreadable when copied alone, not when the whole directory is.
+    pub store_key: String,
 }
 
 impl FieldProfile {
@@ -152,6 +156,18 @@ impl FieldProfile {
         })
     }
 
+    /// The key of the device store.
+    pub fn store_key(&self) -> Result<StoreKey> {
+        let bytes: [u8; 32] = hex::decode(&self.store_key)
+            .ok()
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or_else(|| Error::Corrupt {
+                what: "field profile",
+                reason: "store_key is not 64 hex digits".into(),
+            })?;
+        Ok(StoreKey::from_bytes(bytes))
+    }
+
     /// A transport to this profile's server with its credential.
     pub fn transport(&self) -> HttpTransport {
         HttpTransport::new(&self.server, &self.device.credential)
@@ -187,6 +203,7 @@ pub fn register(server: &str, code: &str, dir: &Path) -> Result<FieldProfile> {
         server: server.to_owned(),
         device,
         actor,
+        store_key: hex::encode(random_bytes::<32>()?),
     };
     profile.save(dir)?;
     Ok(profile)
@@ -196,7 +213,12 @@ pub fn register(server: &str, code: &str, dir: &Path) -> Result<FieldProfile> {
 pub fn open_device(dir: &Path) -> Result<(Device, FieldProfile)> {
     let profile = FieldProfile::load(dir)?;
     let identity = profile.identity()?;
-    let device = Device::open(&dir.join("device.db"), &identity, rules_now())?;
+    let device = Device::open(
+        &dir.join("device.db"),
+        &profile.store_key()?,
+        &identity,
+        rules_now(),
+    )?;
     Ok((device, profile))
 }
 

@@ -9,6 +9,7 @@ use mitan_core::demo::Generator;
 use mitan_core::device::{Device, Moment};
 use mitan_core::model::EnrolmentRules;
 use mitan_core::store::DeviceIdentity;
+use mitan_core::store::StoreKey;
 use mitan_core::sync::SyncRequest;
 use mitan_server::auth::authenticate;
 use mitan_server::district::{District, DistrictConfig};
@@ -395,6 +396,7 @@ fn enrol_through_sync(db: &Path, phone_dir: &Path, count: usize) {
     };
     let mut device = Device::open(
         &phone_dir.join("phone.db"),
+        &StoreKey::from_bytes([7; 32]),
         &identity,
         EnrolmentRules::standard(2026),
     )

@@ -7,6 +7,7 @@ use mitan_core::demo::Generator;
 use mitan_core::device::{Device, Moment, SyncReport};
 use mitan_core::model::{EnrolmentRules, Unit, UnitKind};
 use mitan_core::store::DeviceIdentity;
+use mitan_core::store::StoreKey;
 use mitan_core::sync::SyncRequest;
 use mitan_server::auth::{Caller, Role, authenticate};
 use mitan_server::district::{District, DistrictConfig};
@@ -96,6 +97,7 @@ fn device(district: &mut District, dir: &Path, number: u8, role: Role) -> (Devic
     };
     let device = Device::open(
         &dir.join(format!("device-{number}.db")),
+        &StoreKey::from_bytes([7; 32]),
         &identity,
         EnrolmentRules::standard(2026),
     )

@@ -3,6 +3,7 @@
 use mitan_core::demo::Generator;
 use mitan_core::device::{Device, Moment};
 use mitan_core::model::EnrolmentRules;
+use mitan_core::store::StoreKey;
 use mitan_e2e::{TestServer, beat, station};
 use mitan_server::auth::Role;
 
@@ -45,6 +46,7 @@ fn a_device_of_station_a_touching_station_b_gets_403_and_nothing_is_stored() {
     identity.beats.push(beat_b.parse().expect("valid beat"));
     let mut device = Device::open(
         &dirs.path().join("tampered.db"),
+        &StoreKey::from_bytes([7; 32]),
         &identity,
         EnrolmentRules::standard(2026),
     )
@@ -85,6 +87,7 @@ fn a_change_under_a_forged_actor_is_refused_and_not_stored() {
     identity.actor = [0xEE; 16];
     let mut device = Device::open(
         &dirs.path().join("forger.db"),
+        &StoreKey::from_bytes([7; 32]),
         &identity,
         EnrolmentRules::standard(2026),
     )

@@ -9,7 +9,7 @@ use mitan_core::demo::Generator;
 use mitan_core::device::Moment;
 use mitan_core::model::{EnrolmentForm, Status, WithdrawalChannel};
 use mitan_e2e::http::csv_records;
-use mitan_e2e::{TestServer, beat, station};
+use mitan_e2e::{FieldDevice, TestServer, beat, station};
 use mitan_server::auth::Role;
 
 const NOW: i64 = 1_763_870_000_000;
@@ -38,6 +38,18 @@ fn database_bytes(path: &Path) -> Vec<u8> {
         bytes.extend(log);
     }
     bytes
+}
+
+/// What a phone's store holds, decrypted with its key (the file itself is encrypted).
+fn held(device: &FieldDevice) -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let copy = dir.path().join("plain.db");
+    device
+        .device
+        .store()
+        .decrypted_copy(&copy)
+        .expect("decrypts");
+    std::fs::read(copy).expect("the copy reads")
 }
 
 /// Which of the person's identifiers appear in `bytes`.
@@ -94,7 +106,9 @@ fn a_withdrawn_volunteer_is_in_no_byte_of_server_phones_or_new_exports_and_histo
     assert!(before.body.contains(NAME_LATIN), "{}", before.body);
     // The test can see the person where they are: in the server's rows and both phones.
     assert!(!traces(&database_bytes(&server.db)).is_empty());
-    assert!(!traces(&database_bytes(&dirs.path().join("colleague/device.db"))).is_empty());
+    assert!(!traces(&held(&colleague)).is_empty());
+    // On disk the phone's store is encrypted: nothing of the person shows even now.
+    assert!(traces(&database_bytes(&dirs.path().join("colleague/device.db"))).is_empty());
 
     // The person asks to be removed; the constable taps "withdraw" and syncs.
     enrolling
@@ -116,13 +130,8 @@ fn a_withdrawn_volunteer_is_in_no_byte_of_server_phones_or_new_exports_and_histo
         Vec::<&str>::new(),
         "server database"
     );
-    for phone in ["enrolling", "colleague"] {
-        let store = dirs.path().join(phone).join("device.db");
-        assert_eq!(
-            traces(&database_bytes(&store)),
-            Vec::<&str>::new(),
-            "{phone}'s store"
-        );
+    for (phone, device) in [("enrolling", &enrolling), ("colleague", &colleague)] {
+        assert_eq!(traces(&held(device)), Vec::<&str>::new(), "{phone}'s store");
     }
     for query in [
         export_path.clone(),
@@ -155,8 +164,5 @@ fn a_withdrawn_volunteer_is_in_no_byte_of_server_phones_or_new_exports_and_histo
             .personal
             .is_some()
     );
-    assert_eq!(
-        traces(&database_bytes(&dirs.path().join("fresh/device.db"))),
-        Vec::<&str>::new()
-    );
+    assert_eq!(traces(&held(&fresh)), Vec::<&str>::new());
 }

@@ -37,6 +37,31 @@ pub struct RosterParts {
     pub changes: Vec<Vec<u8>>,
 }
 
+/// The key the whole store file is encrypted with (SQLCipher, AES-256 per page). The app
+/// supplies it: on Android it is generated once and kept in the Keystore, so a store file
+/// copied off the phone shows nothing without it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoreKey([u8; 32]);
+
+impl StoreKey {
+    /// The key with these bytes.
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        StoreKey(bytes)
+    }
+
+    /// The key's bytes, for the app to keep.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for StoreKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A key must never reach a log line.
+        f.write_str("StoreKey(…)")
+    }
+}
+
 /// The on-device SQLite store.
 #[derive(Debug)]
 pub struct DeviceStore {
@@ -44,9 +69,21 @@ pub struct DeviceStore {
 }
 
 impl DeviceStore {
-    /// Opens (creating and migrating if needed) the store at `path`.
-    pub fn open(path: &Path) -> Result<Self> {
+    /// Opens (creating and migrating if needed) the store at `path`, encrypted with `key`.
+    /// A file written under another key, or not a store at all, is refused with
+    /// [`Error::StoreLocked`] and left untouched.
+    pub fn open(path: &Path, key: &StoreKey) -> Result<Self> {
         let mut connection = Connection::open(path)?;
+        // The key must be the first thing the connection sees. It is a raw 256-bit key, so
+        // SQLCipher skips its passphrase derivation: the Keystore already made it random.
+        let hex: String = key.0.iter().map(|byte| format!("{byte:02x}")).collect();
+        connection.pragma_update(None, "key", format!("x'{hex}'"))?;
+        if connection
+            .query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+            .is_err()
+        {
+            return Err(Error::StoreLocked);
+        }
         // WAL lets readers run beside the writer; synchronous=FULL fsyncs the WAL at every
         // commit, which is what makes "acknowledged" mean "survives power loss" on a phone
         // whose battery dies mid-enrolment.
@@ -312,6 +349,24 @@ impl DeviceStore {
             .connection
             .query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
         Ok(verdict == "ok")
+    }
+
+    /// Writes the store's logical content, decrypted, to a new SQLite file at `to`: for a
+    /// support engineer holding the key, and for tests that check what a store still holds
+    /// after an erasure. Free pages are not copied (they are zeroed on delete anyway).
+    pub fn decrypted_copy(&self, to: &Path) -> Result<()> {
+        let target = to.to_str().ok_or_else(|| Error::Decode {
+            what: "copy path",
+            reason: "not valid UTF-8".into(),
+        })?;
+        self.connection
+            .execute("ATTACH DATABASE ?1 AS plaintext KEY ''", [target])?;
+        let exported =
+            self.connection
+                .query_row("SELECT sqlcipher_export('plaintext')", [], |_| Ok(()));
+        self.connection.execute("DETACH DATABASE plaintext", [])?;
+        exported?;
+        Ok(())
     }
 
     /// The connection, for the index queries in this module.

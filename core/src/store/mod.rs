@@ -1,6 +1,6 @@
-//! The crash-safe on-device store: SQLite in WAL mode with `synchronous=FULL`, roster
-//! documents as snapshot plus change log, and an index of volunteers for the constable's
-//! queries.
+//! The crash-safe on-device store: SQLCipher (encrypted SQLite) in WAL mode with
+//! `synchronous=FULL`, roster documents as snapshot plus change log, volunteers' keys, and an
+//! index of volunteers for the constable's queries.
 //!
 //! Every write that the app is told about has been committed first; a process killed at any
 //! instant leaves either the whole write or none of it.
@@ -10,7 +10,7 @@ mod index;
 mod keys;
 mod schema;
 
-pub use device_store::{DeviceIdentity, DeviceStore, RosterParts};
+pub use device_store::{DeviceIdentity, DeviceStore, RosterParts, StoreKey};
 pub use index::{QuotaProgress, VolunteerFilter, VolunteerRow};
 pub use keys::KeyChanges;
 pub use schema::SCHEMA_VERSION;
