@@ -8,7 +8,7 @@ use mitan_core::model::validate::phonetic_key;
 use mitan_core::model::{
     AgeClaim, Consent, Gender, Personal, RosterId, Status, Volunteer, VolunteerId,
 };
-use mitan_server::store::ServerStore;
+use mitan_server::store::{KeyUpdate, ServerStore};
 
 fn volunteer(n: u64, devanagari: Option<&str>, latin: Option<&str>) -> Volunteer {
     Volunteer {
@@ -40,6 +40,7 @@ fn volunteer(n: u64, devanagari: Option<&str>, latin: Option<&str>) -> Volunteer
         status: Status::Pending,
         reviewed_by: None,
         conflicts: Vec::new(),
+        sealed: false,
     }
 }
 
@@ -55,6 +56,7 @@ fn save(store: &mut ServerStore, volunteers: &[Volunteer]) {
             &"CG-1".parse().expect("valid badge"),
             &[],
             &rows,
+            &KeyUpdate::default(),
             0,
         )
         .expect("merge saved");
