@@ -13,18 +13,18 @@
 //! only writer of those actors.
 
 use mitan_core::model::{
-    ChangeMeta, Decision, Roster, RosterChange, RosterId, UnitCode, UnitKind, Volunteer,
-    VolunteerId, inspect_change,
+    ChangeMeta, Decision, Roster, RosterChange, RosterId, Status, UnitCode, UnitKind, Volunteer,
+    VolunteerId, WithdrawalChannel, inspect_change,
 };
 use std::collections::BTreeSet;
 
-use mitan_core::model::sealed::{KeyRing, NONCE_LEN, Sealing};
+use mitan_core::model::sealed::{KeyRing, NONCE_LEN, NoKeys, Sealing};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{Role, hash_secret, new_credential, random_bytes};
 use crate::district::{District, received_change};
 use crate::error::{Error, Result};
-use crate::store::{ActionRecord, ReceivedChange, ServerStore, SupervisorDevice, User};
+use crate::store::{ActionRecord, KeyUpdate, ReceivedChange, ServerStore, SupervisorDevice, User};
 
 /// The longest rejection reason kept: the constable reads it on a small screen.
 pub const MAX_REASON_CHARS: usize = 280;
@@ -45,6 +45,13 @@ pub enum SupervisorAction {
     Move {
         /// The beat they move to.
         to: UnitCode,
+    },
+    /// The volunteer withdrew consent by telephone and the supervisor records it: the
+    /// person is erased from the district (their key destroyed) and from every phone at its
+    /// next sync.
+    Withdraw {
+        /// What the supervisor notes about the call (who called, when), if anything.
+        note: Option<String>,
     },
 }
 
@@ -181,6 +188,9 @@ pub fn act(
         SupervisorAction::Move { to } => {
             return move_between_beats(district, user, &writer, &meta, record, id, &roster_id, &to);
         }
+        SupervisorAction::Withdraw { note } => {
+            return withdraw_by_phone(district, &writer, &meta, record, id, &roster_id, note);
+        }
         SupervisorAction::Verify => Decision::Verify,
         SupervisorAction::Reject { reason } => {
             let reason = reason.trim().to_owned();
@@ -229,6 +239,7 @@ pub fn act(
         &[received(&roster_id, &change)?],
         &[(roster_id.clone(), volunteer.clone())],
         &record,
+        &KeyUpdate::default(),
         now_ms,
     )?;
     district.keep_roster(roster);
@@ -318,6 +329,7 @@ fn move_between_beats(
         ],
         &[(target_id.clone(), arrived.clone())],
         &record,
+        &KeyUpdate::default(),
         meta.device_clock_ms,
     )?;
     district.keep_roster(source);
@@ -328,5 +340,66 @@ fn move_between_beats(
         roster: target_id.to_string(),
         status: arrived.status.as_str().to_owned(),
         changes: vec![hex::encode(copied.hash), hex::encode(marked.hash)],
+    })
+}
+
+/// Records a withdrawal given by telephone: the withdrawal change, the destruction of the
+/// district's copy of the key and the scrubbed row, in one transaction.
+fn withdraw_by_phone(
+    district: &mut District,
+    writer: &SupervisorDevice,
+    meta: &ChangeMeta,
+    mut record: ActionRecord,
+    id: &VolunteerId,
+    roster_id: &RosterId,
+    note: Option<String>,
+) -> Result<ActionDone> {
+    let note = note
+        .map(|note| note.trim().to_owned())
+        .filter(|note| !note.is_empty());
+    if note
+        .as_ref()
+        .is_some_and(|note| note.chars().count() > MAX_REASON_CHARS)
+    {
+        return Err(Error::Invalid {
+            field: "note",
+            reason: format!("a note has at most {MAX_REASON_CHARS} characters"),
+        });
+    }
+    let mut roster = district.take_roster(roster_id)?;
+    if current(&roster, id, &NoKeys)?.status == Status::Withdrawn {
+        district.keep_roster(roster);
+        return Err(Error::Invalid {
+            field: "volunteer",
+            reason: format!("{id} has already withdrawn; nothing is left to erase"),
+        });
+    }
+    roster.set_actor(writer.actor);
+    let change = roster
+        .withdraw(id, WithdrawalChannel::PhoneCall, meta)
+        .map_err(core_error)?;
+    let volunteer = current(&roster, id, &NoKeys)?;
+    record.action = "withdraw";
+    record.reason = note;
+    record.change_hash = change.hash;
+    let keys = KeyUpdate {
+        added: Vec::new(),
+        erased: vec![*id],
+    };
+    district.store_mut().save_supervision(
+        writer,
+        &[received(roster_id, &change)?],
+        &[(roster_id.clone(), volunteer.clone())],
+        &record,
+        &keys,
+        meta.device_clock_ms,
+    )?;
+    district.keep_roster(roster);
+    tracing::info!(volunteer = %id, by = %record.badge, "withdrawal by phone recorded; key destroyed");
+    Ok(ActionDone {
+        volunteer_id: id.to_string(),
+        roster: roster_id.to_string(),
+        status: volunteer.status.as_str().to_owned(),
+        changes: vec![hex::encode(change.hash)],
     })
 }

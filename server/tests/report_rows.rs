@@ -79,7 +79,11 @@ fn the_merge_writes_the_core_name_key_of_the_devanagari_name_else_the_latin_one(
     };
     save(
         &mut store,
-        &[both.clone(), latin_only.clone(), without_personal_fields.clone()],
+        &[
+            both.clone(),
+            latin_only.clone(),
+            without_personal_fields.clone(),
+        ],
     );
     assert_eq!(
         keys(&store),

@@ -166,3 +166,76 @@ fn a_withdrawn_volunteer_is_in_no_byte_of_server_phones_or_new_exports_and_histo
     );
     assert_eq!(traces(&held(&fresh)), Vec::<&str>::new());
 }
+
+#[test]
+fn a_withdrawal_by_phone_recorded_by_the_incharge_erases_the_person_everywhere() {
+    let server = TestServer::start(2).expect("the server starts");
+    let dirs = tempfile::tempdir().expect("temp dir");
+    server
+        .add_user("CG-001", Role::Constable, &station(0), &[beat(0, 0)])
+        .expect("constable added");
+    server
+        .add_user("CG-100", Role::StationIncharge, &station(0), &[])
+        .expect("in-charge added");
+    server
+        .add_user("CG-200", Role::StationIncharge, &station(1), &[])
+        .expect("other in-charge added");
+    let mut phone = server
+        .field_device("CG-001", &dirs.path().join("phone"))
+        .expect("registers");
+    let incharge = server
+        .field_device("CG-100", &dirs.path().join("incharge"))
+        .expect("registers")
+        .credential();
+    let other_incharge = server
+        .field_device("CG-200", &dirs.path().join("other"))
+        .expect("registers")
+        .credential();
+    let id = phone.enrol_form(&rare_person(), 1, NOW);
+    phone.sync_ok(NOW + 10_000);
+    let keys_before = server
+        .state
+        .lock_district()
+        .store()
+        .key_count()
+        .expect("keys count");
+    assert_eq!(keys_before, 1);
+
+    let path = format!("/v1/volunteers/{id}/withdraw");
+    let note = serde_json::json!({ "note": "रिश्तेदार ने फ़ोन पर बताया, 23 नवंबर" });
+    let refused = server.post(&path, &other_incharge, Some(note.clone()));
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let done = server.post(&path, &incharge, Some(note));
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(done.json()["status"], "withdrawn");
+    assert_eq!(
+        server
+            .state
+            .lock_district()
+            .store()
+            .key_count()
+            .expect("keys count"),
+        0,
+        "the district's copy of the key is destroyed with the withdrawal"
+    );
+    assert_eq!(traces(&database_bytes(&server.db)), Vec::<&str>::new());
+
+    // The phone that enrolled the person erases them at its next sync.
+    assert!(
+        phone
+            .device
+            .volunteer(&id)
+            .expect("present")
+            .personal
+            .is_some()
+    );
+    phone.sync_ok(NOW + 20_000);
+    let erased = phone.device.volunteer(&id).expect("the entry stays");
+    assert_eq!(erased.status, Status::Withdrawn);
+    assert!(erased.personal.is_none() && !erased.sealed);
+    assert_eq!(traces(&held(&phone)), Vec::<&str>::new());
+
+    // Withdrawing twice is refused, not recorded again.
+    let again = server.post(&path, &incharge, None);
+    assert_eq!(again.status, 400, "{}", again.body);
+}

@@ -28,7 +28,7 @@ pub use admin::{CampaignView, Campaigns};
 pub use devices::{CodeIssued, CodeRequest, Revoked};
 pub use exports::PARTS_HEADER;
 pub use openapi::{ROUTES, RouteAuth, RouteDoc, document as openapi_document};
-pub use review::{DuplicateRequest, MoveRequest, RejectRequest};
+pub use review::{DuplicateRequest, MoveRequest, RejectRequest, WithdrawRequest};
 pub use sync::OCTET_STREAM;
 
 /// The largest sync body accepted by default: a day of a busy constable's enrolments is tens
@@ -176,6 +176,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/volunteers/{id}/reject", post(review::reject))
         .route("/v1/volunteers/{id}/duplicate", post(review::duplicate))
         .route("/v1/volunteers/{id}/move", post(review::move_volunteer))
+        .route("/v1/volunteers/{id}/withdraw", post(review::withdraw))
         .route("/v1/exports", get(exports::export))
         .route("/v1/exports/log", get(exports::log))
         .route("/v1/admin/hierarchy", post(admin::import_hierarchy))

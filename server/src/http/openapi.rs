@@ -204,6 +204,17 @@ pub const ROUTES: &[RouteDoc] = &[
         query: &[],
     },
     RouteDoc {
+        method: "post",
+        path: "/v1/volunteers/{id}/withdraw",
+        tag: "review",
+        summary: "Record a withdrawal of consent given by phone: the person's key is destroyed \
+                  and every phone erases them at its next sync",
+        auth: RouteAuth::Bearer,
+        body: Some((JSON, "{\"note\": \"optional\"}")),
+        answers: JSON,
+        query: &[],
+    },
+    RouteDoc {
         method: "get",
         path: "/v1/exports",
         tag: "exports",

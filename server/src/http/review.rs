@@ -42,6 +42,14 @@ pub struct DuplicateRequest {
     pub duplicate_of: String,
 }
 
+/// The body of a withdrawal recorded from a phone call; the body may be left out.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct WithdrawRequest {
+    /// What the supervisor notes about the call.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
 /// The body of a move.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MoveRequest {
@@ -129,4 +137,29 @@ pub(super) async fn move_volunteer(
         reason: format!("{:?} is not a unit code", request.to_beat),
     })?;
     act(state, headers, id, SupervisorAction::Move { to }).await
+}
+
+/// `POST /v1/volunteers/{id}/withdraw`: a withdrawal of consent given by phone.
+pub(super) async fn withdraw(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<ActionDone>> {
+    // The note is optional, so an empty body is a withdrawal without one.
+    let request: WithdrawRequest = if body.is_empty() {
+        WithdrawRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|error| Error::BadRequest {
+            code: "malformed_body",
+            message: error.to_string(),
+        })?
+    };
+    act(
+        state,
+        headers,
+        id,
+        SupervisorAction::Withdraw { note: request.note },
+    )
+    .await
 }

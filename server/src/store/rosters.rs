@@ -29,6 +29,39 @@ pub struct ReceivedChange {
     pub device_clock_ms: i64,
 }
 
+/// Appends `changes` to the change log, attributed to `device` and `badge` and stamped with
+/// the server's receipt time; a change already logged stays as it was, so a replay changes
+/// nothing. Returns how many were new.
+pub(super) fn log_changes(
+    transaction: &Transaction<'_>,
+    changes: &[ReceivedChange],
+    device: &DeviceId,
+    badge: &BadgeNumber,
+    now_ms: i64,
+) -> Result<u64> {
+    let mut insert = transaction.prepare_cached(
+        "INSERT OR IGNORE INTO change_log (roster_id, hash, bytes, actor, device_id, badge,
+             action, entry, device_clock_ms, received_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    let mut logged = 0;
+    for change in changes {
+        logged += insert.execute(params![
+            change.roster.as_str(),
+            change.hash.as_slice(),
+            change.bytes,
+            change.actor,
+            device.as_str(),
+            badge.as_str(),
+            change.action,
+            change.entry,
+            change.device_clock_ms,
+            now_ms
+        ])? as u64;
+    }
+    Ok(logged)
+}
+
 /// How much of a roster is stored, for deciding when to snapshot.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RosterCounts {
@@ -77,28 +110,7 @@ impl ServerStore {
         now_ms: i64,
     ) -> Result<u64> {
         let transaction = self.connection.transaction()?;
-        let mut logged = 0;
-        {
-            let mut insert = transaction.prepare_cached(
-                "INSERT OR IGNORE INTO change_log (roster_id, hash, bytes, actor, device_id, badge,
-                     action, entry, device_clock_ms, received_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?;
-            for change in changes {
-                logged += insert.execute(params![
-                    change.roster.as_str(),
-                    change.hash.as_slice(),
-                    change.bytes,
-                    change.actor,
-                    device.as_str(),
-                    badge.as_str(),
-                    change.action,
-                    change.entry,
-                    change.device_clock_ms,
-                    now_ms
-                ])? as u64;
-            }
-        }
+        let logged = log_changes(&transaction, changes, device, badge, now_ms)?;
         save_key_update(&transaction, keys, device.as_str(), now_ms)?;
         save_volunteers(&transaction, volunteers, now_ms)?;
         transaction.commit()?;

@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/002_targets_supervision_exports.sql"),
     include_str!("../../migrations/003_stored_name_key_covering_report_indexes.sql"),
     include_str!("../../migrations/004_volunteer_keys.sql"),
+    include_str!("../../migrations/008_supervisor_withdrawal.sql"),
 ];
 
 /// The schema version this build creates.

@@ -4,7 +4,8 @@ use mitan_core::model::{BadgeNumber, DeviceId, RosterId, Volunteer};
 use rusqlite::{OptionalExtension, params};
 
 use super::ServerStore;
-use super::rosters::save_volunteers;
+use super::keys::{KeyUpdate, save_key_update};
+use super::rosters::{log_changes, save_volunteers};
 use crate::error::{Error, Result};
 use crate::store::ReceivedChange;
 
@@ -20,7 +21,7 @@ pub struct SupervisorDevice {
 /// One supervisor action, as logged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionRecord {
-    /// `verify`, `reject`, `duplicate` or `move`.
+    /// `verify`, `reject`, `duplicate`, `move` or `withdraw`.
     pub action: &'static str,
     /// The volunteer.
     pub volunteer: String,
@@ -123,37 +124,19 @@ impl ServerStore {
 
     /// Durably stores a supervisor action in one transaction, as a sync merge stores a
     /// device's changes: the changes in the log (attributed to the supervisor's server-side
-    /// device), the volunteer rows, and the action record.
+    /// device), the keys it destroys, the volunteer rows, and the action record.
     pub fn save_supervision(
         &mut self,
         writer: &SupervisorDevice,
         changes: &[ReceivedChange],
         volunteers: &[(RosterId, Volunteer)],
         record: &ActionRecord,
+        keys: &KeyUpdate,
         now_ms: i64,
     ) -> Result<()> {
         let transaction = self.connection.transaction()?;
-        {
-            let mut insert = transaction.prepare_cached(
-                "INSERT OR IGNORE INTO change_log (roster_id, hash, bytes, actor, device_id, badge,
-                     action, entry, device_clock_ms, received_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?;
-            for change in changes {
-                insert.execute(params![
-                    change.roster.as_str(),
-                    change.hash.as_slice(),
-                    change.bytes,
-                    change.actor,
-                    writer.device.as_str(),
-                    record.badge.as_str(),
-                    change.action,
-                    change.entry,
-                    change.device_clock_ms,
-                    now_ms
-                ])?;
-            }
-        }
+        log_changes(&transaction, changes, &writer.device, &record.badge, now_ms)?;
+        save_key_update(&transaction, keys, writer.device.as_str(), now_ms)?;
         save_volunteers(&transaction, volunteers, now_ms)?;
         transaction.execute(
             "INSERT INTO supervisor_action (action, volunteer_id, roster_id, target_roster_id,
@@ -174,6 +157,6 @@ impl ServerStore {
             ],
         )?;
         transaction.commit()?;
-        Ok(())
+        self.purge_log_after_erasure(keys)
     }
 }
