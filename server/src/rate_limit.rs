@@ -5,9 +5,10 @@
 //! before the body is decompressed, so a refused request costs one hash lookup. The keyed
 //! state grows with the number of devices that synced recently (bounded by the registered
 //! devices) and [`SyncRateLimiter::forget_idle`] drops the entries of devices back at full
-//! allowance.
+//! allowance; `check` calls it every [`FORGET_EVERY`] requests, so no timer is needed.
 
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
@@ -48,11 +49,16 @@ impl Default for SyncRate {
     }
 }
 
+/// How many checks pass between two sweeps of idle devices: a sweep walks every entry, so
+/// it runs rarely, yet often enough that a district's few thousand phones never pile up.
+pub const FORGET_EVERY: u64 = 4_096;
+
 /// Counts sync requests per device.
 #[derive(Debug)]
 pub struct SyncRateLimiter {
     limiter: DefaultKeyedRateLimiter<DeviceId>,
     rate: SyncRate,
+    checks: AtomicU64,
 }
 
 impl SyncRateLimiter {
@@ -62,6 +68,7 @@ impl SyncRateLimiter {
         SyncRateLimiter {
             limiter: RateLimiter::keyed(quota),
             rate,
+            checks: AtomicU64::new(0),
         }
     }
 
@@ -73,6 +80,9 @@ impl SyncRateLimiter {
     /// Counts one request by `device`; refused with [`Error::RateLimited`] when the device
     /// is over its allowance, saying when it may try again.
     pub fn check(&self, device: &DeviceId) -> Result<()> {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % FORGET_EVERY == FORGET_EVERY - 1 {
+            self.forget_idle();
+        }
         self.limiter.check_key(device).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             Error::RateLimited {
@@ -138,6 +148,21 @@ mod tests {
         assert_eq!(retry_after_secs(Duration::from_millis(1_500)), 2);
         assert_eq!(retry_after_secs(Duration::from_secs(3)), 3);
         assert_eq!(retry_after_secs(Duration::ZERO), 1);
+    }
+
+    #[test]
+    fn devices_back_at_full_allowance_are_forgotten_as_requests_go_on() {
+        // A rate so high that every device is back at full allowance within microseconds.
+        let limiter = SyncRateLimiter::new(SyncRate::new(6_000_000, 1).expect("non-zero"));
+        for index in 0..FORGET_EVERY - 1 {
+            limiter
+                .check(&device(&format!("dev-{index}")))
+                .expect("within the allowance");
+        }
+        assert_eq!(limiter.tracked_devices() as u64, FORGET_EVERY - 1);
+        std::thread::sleep(Duration::from_millis(20));
+        limiter.check(&device("dev-last")).expect("allowed");
+        assert_eq!(limiter.tracked_devices(), 1, "only the device just seen");
     }
 
     #[test]
