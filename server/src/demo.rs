@@ -327,12 +327,14 @@ pub enum DemoDb {
 /// SQLite's own opening, so a mistyped path never mixes demo people into a real district.
 pub fn open_demo_db(path: &Path, now_ms: i64) -> Result<(ServerStore, DemoDb)> {
     let fresh = std::fs::metadata(path).map_or(true, |meta| meta.len() == 0);
-    let mut store = ServerStore::open(path)?;
     if fresh {
+        let mut store = ServerStore::open(path)?;
         save_hierarchy(&mut store, &district(), now_ms)?;
         return Ok((store, DemoDb::Fresh));
     }
-    if store.unit_kind(&code(DEMO_DISTRICT))? != Some(UnitKind::District) {
+    // Looked at read-only first: opening a real district's database for writing would
+    // migrate it to this build's schema before the demo could refuse it.
+    if !holds_demo_district(path) {
         return Err(Error::Invalid {
             field: "db",
             reason: format!(
@@ -342,11 +344,28 @@ pub fn open_demo_db(path: &Path, now_ms: i64) -> Result<(ServerStore, DemoDb)> {
             ),
         });
     }
+    let store = ServerStore::open(path)?;
     if store.volunteer_count()? == 0 {
         Ok((store, DemoDb::Unfilled))
     } else {
         Ok((store, DemoDb::Filled))
     }
+}
+
+/// Whether the database at `path` holds the demo district, read without writing anything.
+fn holds_demo_district(path: &Path) -> bool {
+    let Ok(connection) =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    else {
+        return false;
+    };
+    connection
+        .query_row(
+            "SELECT kind FROM unit WHERE code = ?1",
+            [DEMO_DISTRICT],
+            |row| row.get::<_, String>(0),
+        )
+        .is_ok_and(|kind| kind == "district")
 }
 
 /// Writes every unit and user of `district`, as `mitan admin add-unit` and `add-user` do.

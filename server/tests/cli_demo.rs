@@ -113,6 +113,7 @@ fn serve_demo_refuses_a_database_that_is_not_the_demos() {
         "{}",
         String::from_utf8_lossy(&added.stderr)
     );
+    let before = std::fs::read(&db).expect("the database reads");
     let refused = Command::new(MITAN)
         .args(["serve", "--demo", "--db", db_arg, "--listen", "127.0.0.1:0"])
         .env("MITAN_LOG", "warn")
@@ -124,4 +125,30 @@ fn serve_demo_refuses_a_database_that_is_not_the_demos() {
         "{}",
         String::from_utf8_lossy(&refused.stderr)
     );
+    // Refused before anything was written: not even a schema migration.
+    assert_eq!(std::fs::read(&db).expect("the database reads"), before);
+
+    // Some other program's SQLite file is refused as it is, not turned into a Mitan schema.
+    let foreign = dir.path().join("registers.db");
+    {
+        let connection = rusqlite::Connection::open(&foreign).expect("creates");
+        connection
+            .execute_batch("CREATE TABLE register (entry TEXT); INSERT INTO register VALUES ('x');")
+            .expect("writes");
+    }
+    let before = std::fs::read(&foreign).expect("reads");
+    let refused = Command::new(MITAN)
+        .args([
+            "serve",
+            "--demo",
+            "--db",
+            foreign.to_str().expect("utf-8 path"),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env("MITAN_LOG", "warn")
+        .output()
+        .expect("the binary runs");
+    assert!(!refused.status.success());
+    assert_eq!(std::fs::read(&foreign).expect("reads"), before);
 }
