@@ -1,39 +1,15 @@
 //! Devices with real SQLite stores syncing through the in-memory reference server.
 
-use std::path::Path;
+mod common;
 
 use mitan_core::Error;
 use mitan_core::demo::Generator;
 use mitan_core::device::{Device, Moment, Problem};
-use mitan_core::model::{Decision, EnrolmentForm, EnrolmentRules, Field, InvalidCode, Status};
-use mitan_core::store::StoreKey;
-use mitan_core::store::{DeviceIdentity, VolunteerFilter};
+use mitan_core::model::{Decision, EnrolmentForm, Field, InvalidCode, Status};
+use mitan_core::store::VolunteerFilter;
 use mitan_core::sync::MemoryHub;
 
-const STATION: &str = "BSP-PS-KONI";
-const BEAT: &str = "BSP-PS-KONI-B01";
-const NOW: i64 = 1_763_900_000_000;
-
-fn identity(number: u8) -> DeviceIdentity {
-    DeviceIdentity {
-        device_id: format!("dev-{number}").parse().expect("valid device id"),
-        actor: [number; 16],
-        badge: format!("CG-{number:03}").parse().expect("valid badge"),
-        station: STATION.parse().expect("valid station"),
-        beats: vec![BEAT.parse().expect("valid beat")],
-        quota: 25,
-    }
-}
-
-fn open(dir: &Path, number: u8) -> Device {
-    Device::open(
-        &dir.join(format!("device-{number}.db")),
-        &StoreKey::from_bytes([7; 32]),
-        &identity(number),
-        EnrolmentRules::standard(2026),
-    )
-    .expect("store opens")
-}
+use common::{BEAT, NOW, STATION, open, sync};
 
 fn enrol_many(device: &mut Device, generator: &mut Generator, count: usize) {
     for index in 0..count {
@@ -46,11 +22,6 @@ fn enrol_many(device: &mut Device, generator: &mut Generator, count: usize) {
             .enrol(&form, moment)
             .expect("demo enrolment is accepted");
     }
-}
-
-fn sync(device: &mut Device, hub: &mut MemoryHub) -> mitan_core::device::SyncReport {
-    let mut transport = |request: Vec<u8>| hub.handle(&request).map_err(|error| error.to_string());
-    device.sync(&mut transport, NOW).expect("sync succeeds")
 }
 
 #[test]

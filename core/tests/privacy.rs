@@ -2,45 +2,17 @@
 //! erasure on withdrawal that reaches every copy, through real SQLite stores and the
 //! in-memory reference server.
 
+mod common;
+
 use std::path::Path;
 
 use mitan_core::demo::Generator;
 use mitan_core::device::{Device, Moment};
-use mitan_core::model::{EnrolmentForm, EnrolmentRules, Status, WithdrawalChannel};
-use mitan_core::store::DeviceIdentity;
+use mitan_core::model::{EnrolmentForm, EnrolmentRules, Status, VolunteerId, WithdrawalChannel};
 use mitan_core::store::StoreKey;
 use mitan_core::sync::MemoryHub;
 
-const STATION: &str = "BSP-PS-KONI";
-const BEAT: &str = "BSP-PS-KONI-B01";
-const NOW: i64 = 1_763_900_000_000;
-
-fn open(dir: &Path, number: u8) -> Device {
-    open_with(dir, number, &StoreKey::from_bytes([number; 32]))
-}
-
-fn open_with(dir: &Path, number: u8, key: &StoreKey) -> Device {
-    let identity = DeviceIdentity {
-        device_id: format!("dev-{number}").parse().expect("valid device id"),
-        actor: [number; 16],
-        badge: format!("CG-{number:03}").parse().expect("valid badge"),
-        station: STATION.parse().expect("valid station"),
-        beats: vec![BEAT.parse().expect("valid beat")],
-        quota: 25,
-    };
-    Device::open(
-        &dir.join(format!("device-{number}.db")),
-        key,
-        &identity,
-        EnrolmentRules::standard(2026),
-    )
-    .expect("store opens")
-}
-
-fn sync(device: &mut Device, hub: &mut MemoryHub) {
-    let mut transport = |request: Vec<u8>| hub.handle(&request).map_err(|error| error.to_string());
-    device.sync(&mut transport, NOW).expect("sync succeeds");
-}
+use common::{BEAT, NOW, STATION, identity, open, sync};
 
 /// A person whose name and number are easy to look for in raw bytes.
 fn rare_person() -> EnrolmentForm {
@@ -49,6 +21,20 @@ fn rare_person() -> EnrolmentForm {
     form.name_latin = "Jhummanlal Kosariya".into();
     form.phone = "9131975318".into();
     form
+}
+
+/// Enrols the rare person on `device`, offline.
+fn enrol_rare(device: &mut Device) -> VolunteerId {
+    device
+        .enrol(
+            &rare_person(),
+            Moment {
+                now_ms: NOW,
+                random: 1,
+            },
+        )
+        .expect("enrolled")
+        .id
 }
 
 /// What a phone's store holds, decrypted with its key: every table, as SQLite bytes.
@@ -82,16 +68,7 @@ fn a_phone_that_did_not_enrol_reads_the_person_once_the_key_arrives_with_the_ent
     let mut hub = MemoryHub::default();
     let mut first = open(dir.path(), 1);
     let mut second = open(dir.path(), 2);
-    let id = first
-        .enrol(
-            &rare_person(),
-            Moment {
-                now_ms: NOW,
-                random: 1,
-            },
-        )
-        .expect("enrolled")
-        .id;
+    let id = enrol_rare(&mut first);
     sync(&mut first, &mut hub);
     assert_eq!(
         hub.keys().len(),
@@ -130,16 +107,7 @@ fn a_withdrawal_destroys_the_key_on_the_server_and_on_every_phone_at_next_sync()
     let mut hub = MemoryHub::default();
     let mut first = open(dir.path(), 1);
     let mut second = open(dir.path(), 2);
-    let id = first
-        .enrol(
-            &rare_person(),
-            Moment {
-                now_ms: NOW,
-                random: 1,
-            },
-        )
-        .expect("enrolled")
-        .id;
+    let id = enrol_rare(&mut first);
     // Someone else, who stays.
     let other = first
         .enrol(
@@ -207,16 +175,7 @@ fn an_enrolment_withdrawn_before_any_sync_never_sends_its_key() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut hub = MemoryHub::default();
     let mut phone = open(dir.path(), 1);
-    let id = phone
-        .enrol(
-            &rare_person(),
-            Moment {
-                now_ms: NOW,
-                random: 1,
-            },
-        )
-        .expect("enrolled")
-        .id;
+    let id = enrol_rare(&mut phone);
     phone
         .withdraw(
             &id,
@@ -246,16 +205,7 @@ fn an_enrolment_withdrawn_before_any_sync_never_sends_its_key() {
 fn a_store_file_copied_off_the_phone_shows_nothing_and_opens_only_with_its_key() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut phone = open(dir.path(), 1);
-    let id = phone
-        .enrol(
-            &rare_person(),
-            Moment {
-                now_ms: NOW,
-                random: 1,
-            },
-        )
-        .expect("enrolled")
-        .id;
+    let id = enrol_rare(&mut phone);
     assert!(
         contains(&held(&phone), "Jhummanlal"),
         "the phone itself reads it"
@@ -280,14 +230,7 @@ fn a_store_file_copied_off_the_phone_shows_nothing_and_opens_only_with_its_key()
         Device::open(
             &dir.path().join("device-1.db"),
             &StoreKey::from_bytes([9; 32]),
-            &mitan_core::store::DeviceIdentity {
-                device_id: "dev-1".parse().expect("valid"),
-                actor: [1; 16],
-                badge: "CG-001".parse().expect("valid"),
-                station: STATION.parse().expect("valid"),
-                beats: vec![BEAT.parse().expect("valid")],
-                quota: 25,
-            },
+            &identity(1),
             EnrolmentRules::standard(2026),
         ),
         Err(mitan_core::Error::StoreLocked)
