@@ -41,7 +41,9 @@ fn enrol_rare(device: &mut Device) -> VolunteerId {
 fn held(device: &Device) -> Vec<u8> {
     let dir = tempfile::tempdir().expect("temp dir");
     let copy = dir.path().join("plain.db");
-    device.store().decrypted_copy(&copy).expect("decrypts");
+    if let Err(error) = device.store().decrypted_copy(&copy) {
+        panic!("the store did not decrypt: {error}");
+    }
     std::fs::read(copy).expect("the copy reads")
 }
 

@@ -73,6 +73,7 @@ impl DeviceStore {
     /// A file written under another key, or not a store at all, is refused with
     /// [`Error::StoreLocked`] and left untouched.
     pub fn open(path: &Path, key: &StoreKey) -> Result<Self> {
+        finish_sqlcipher_setup();
         let mut connection = Connection::open(path)?;
         // The key must be the first thing the connection sees. It is a raw 256-bit key, so
         // SQLCipher skips its passphrase derivation: the Keystore already made it random.
@@ -373,6 +374,17 @@ impl DeviceStore {
     pub(super) fn connection(&self) -> &Connection {
         &self.connection
     }
+}
+
+/// SQLCipher marks itself set up before it registers `sqlcipher_export` for new
+/// connections, so a connection a second thread opens in that window lacks the function
+/// (seen with parallel tests). Opening one connection under a `Once` lets the first setup
+/// finish before any store of this process opens.
+fn finish_sqlcipher_setup() {
+    static SETUP: std::sync::Once = std::sync::Once::new();
+    SETUP.call_once(|| {
+        let _ = Connection::open_in_memory();
+    });
 }
 
 /// Runs a `SELECT count(*)`; SQLite counts are never negative, so the conversion holds.
