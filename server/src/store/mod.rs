@@ -5,6 +5,7 @@
 //! Like the phone's store it runs in WAL mode with `synchronous=FULL`, and a sync is
 //! acknowledged only after the transaction holding its changes has committed.
 
+mod access;
 mod admin;
 mod devices;
 mod directory;
@@ -28,6 +29,7 @@ pub use keys::KeyUpdate;
 pub use rosters::{ReceivedChange, RosterCounts};
 pub use schema::SCHEMA_VERSION;
 
+pub use access::{AccessFilter, AccessLogEntry, AccessRead};
 pub use admin::{StoredCampaign, StoredTarget};
 pub use exports::{ExportLogEntry, ExportRow, ExportTaken};
 pub use reports::{EmployeeRow, KeyedCounts, UnitRow, VillageCounts, VolunteerBrief};

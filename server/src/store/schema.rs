@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/003_stored_name_key_covering_report_indexes.sql"),
     include_str!("../../migrations/004_volunteer_keys.sql"),
     include_str!("../../migrations/008_supervisor_withdrawal.sql"),
+    include_str!("../../migrations/006_access_log.sql"),
 ];
 
 /// The schema version this build creates.
