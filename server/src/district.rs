@@ -11,10 +11,11 @@ use std::collections::BTreeSet;
 
 use mitan_core::model::{ChangeInfo, Roster, RosterChange, RosterId, Status, Volunteer};
 use mitan_core::sync::{
-    Limits, OfferOutcome, PROTOCOL_VERSION, RosterOffer, SyncRequest, SyncResponse,
+    Limits, OfferOutcome, PROTOCOL_VERSION, RosterOffer, RosterReply, SyncRequest, SyncResponse,
     accepted_grants, apply_offer, grants_for, key_candidates, reply_to_offer,
 };
 
+use crate::access::{AccessKind, Reader};
 use crate::auth::Caller;
 use crate::error::{Error, Result};
 use crate::roster_cache::RosterCache;
@@ -202,11 +203,50 @@ impl District {
             }
             self.rosters.insert(roster);
         }
+        self.log_key_grants(caller, &response, now_ms)?;
         Ok(SyncDone {
             reply: response.encode(),
             merged,
             rejected,
         })
+    }
+
+    /// Logs a reply that hands the device keys of entries, which open their personal fields,
+    /// in the access log. Written after the merge's commit, since the reply is built from it;
+    /// if the line cannot be written the reply is not sent, and the device, whose offered
+    /// changes are already stored, gets them acknowledged on its next sync.
+    fn log_key_grants(
+        &mut self,
+        caller: &Caller,
+        response: &SyncResponse,
+        now_ms: i64,
+    ) -> Result<()> {
+        let granting: Vec<&RosterReply> = response
+            .rosters
+            .iter()
+            .filter(|reply| !reply.keys.is_empty())
+            .collect();
+        if granting.is_empty() {
+            return Ok(());
+        }
+        let rosters: Vec<&str> = granting.iter().map(|reply| reply.roster.as_str()).collect();
+        let volunteers: BTreeSet<[u8; 16]> = granting
+            .iter()
+            .flat_map(|reply| reply.keys.iter().map(|grant| grant.volunteer))
+            .collect();
+        let reader = Reader {
+            user: &caller.user,
+            via: caller.device.as_str(),
+        };
+        self.store.save_access(
+            &reader.read(
+                AccessKind::Sync,
+                rosters.join(","),
+                String::new(),
+                volunteers.len() as u64,
+            ),
+            now_ms,
+        )
     }
 
     /// Applies one offer, refusing each change that writes a volunteer of another beat than

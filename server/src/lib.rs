@@ -7,10 +7,12 @@
 //! * [`http`] — the axum routes, [`app`] and [`run`], with [`rate_limit`] per device;
 //! * [`admin`], [`reports`], [`supervisor`] and [`exports`] — hierarchy and targets, district
 //!   reports, supervisors' actions written into rosters, and WhatsApp-ready lists;
+//! * [`access`] — the access log: every read of volunteers' personal fields, for auditors;
 //! * [`cli`] — the `mitan` command (serve, admin, field), and [`demo`] for `serve --demo`;
 //! * [`field`] — the command-line field client, driving the same device code as the phones;
 //! * [`background`] — a server on its own thread on loopback, for tests and benches.
 
+pub mod access;
 pub mod admin;
 pub mod auth;
 pub mod background;

@@ -3,13 +3,14 @@
 //! import. Only verified people are exported unless the caller asks for pending ones too;
 //! withdrawn people only on request, and never into a WhatsApp list (they have no number on
 //! record). Rejected, duplicate and moved entries are never exported. Every export is logged
-//! with who took it.
+//! with who took it, in the export log and in the access log (`crate::access`).
 
 pub mod vcard;
 
 use mitan_core::model::UnitCode;
 use serde::{Deserialize, Serialize};
 
+use crate::access::{AccessKind, Reader};
 use crate::auth::Role;
 use crate::error::{Error, Result};
 use crate::store::{ExportRow, ExportTaken, ServerStore, User};
@@ -283,6 +284,27 @@ impl Selection {
         })
     }
 
+    /// The export's filters as the access log records them.
+    fn access_query(&self, query: &ExportQuery) -> String {
+        let mut filters = vec![
+            format!("kind={}", self.kind.as_str()),
+            format!("format={}", if self.vcard { "vcard" } else { "csv" }),
+        ];
+        if let Some(programme) = &self.programme {
+            filters.push(format!("programme={programme}"));
+        }
+        if query.include_unverified {
+            filters.push("include_unverified=true".to_owned());
+        }
+        if query.include_withdrawn {
+            filters.push("include_withdrawn=true".to_owned());
+        }
+        if let Some(part) = query.part {
+            filters.push(format!("part={part}"));
+        }
+        filters.join("&")
+    }
+
     fn save_log(
         &self,
         store: &mut ServerStore,
@@ -292,6 +314,31 @@ impl Selection {
         rows: u64,
         now_ms: i64,
     ) -> Result<()> {
+        // A withdrawn person's row in a roster export has blank personal fields, so only the
+        // others count as read; every member of a list has at least a number.
+        let volunteers = if self.kind == ExportKind::Roster {
+            self.rows
+                .iter()
+                .filter(|row| {
+                    row.name_devanagari.is_some()
+                        || row.name_latin.is_some()
+                        || row.phone.is_some()
+                        || row.household.is_some()
+                })
+                .count() as u64
+        } else {
+            rows
+        };
+        let reader = Reader {
+            user,
+            via: requested_via,
+        };
+        let access = reader.read(
+            AccessKind::Export,
+            self.unit.to_string(),
+            self.access_query(query),
+            volunteers,
+        );
         store.save_export_log(
             &ExportTaken {
                 badge: user.badge.to_string(),
@@ -306,6 +353,7 @@ impl Selection {
                 part: query.part,
                 rows,
             },
+            &access,
             now_ms,
         )?;
         tracing::info!(

@@ -1,10 +1,13 @@
-//! `GET /v1/reports/…`: district state as JSON, each caller seeing only their units.
+//! `GET /v1/reports/…`: district state as JSON, each caller seeing only their units. The
+//! review queue and duplicate candidates carry volunteers' personal fields and are read
+//! through [`crate::access`], which logs each answer.
 
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 
 use super::AppState;
+use crate::access::{self, Reader};
 use crate::auth::{Caller, authenticate, bearer};
 use crate::error::Result;
 use crate::reports::{
@@ -68,9 +71,13 @@ pub(super) async fn review_queue(
 ) -> Result<Json<ReviewQueue>> {
     let credential = credential(&headers)?;
     let report = state
-        .with_district(move |district, _| {
+        .with_district(move |district, now_ms| {
             let caller = caller(district.store(), &credential)?;
-            reports::review_queue(district.store(), &caller.user, &query)
+            let reader = Reader {
+                user: &caller.user,
+                via: caller.device.as_str(),
+            };
+            access::review_queue(district.store(), reader, &query, now_ms)
         })
         .await?;
     Ok(Json(report))
@@ -83,9 +90,13 @@ pub(super) async fn duplicates(
 ) -> Result<Json<DuplicateReport>> {
     let credential = credential(&headers)?;
     let report = state
-        .with_district(move |district, _| {
+        .with_district(move |district, now_ms| {
             let caller = caller(district.store(), &credential)?;
-            reports::duplicates(district.store(), &caller.user)
+            let reader = Reader {
+                user: &caller.user,
+                via: caller.device.as_str(),
+            };
+            access::duplicates(district.store(), reader, now_ms)
         })
         .await?;
     Ok(Json(report))

@@ -2,7 +2,7 @@
 
 use rusqlite::params;
 
-use super::ServerStore;
+use super::{AccessRead, ServerStore};
 use crate::error::{Error, Result};
 
 /// One volunteer as exported.
@@ -120,9 +120,16 @@ impl ServerStore {
         Ok(rows)
     }
 
-    /// Appends an export to the log.
-    pub fn save_export_log(&mut self, taken: &ExportTaken, now_ms: i64) -> Result<()> {
-        self.connection.execute(
+    /// Appends an export to the export log and, as `access`, to the access log, in one
+    /// transaction: an auditor never finds an export in one log and not in the other.
+    pub fn save_export_log(
+        &mut self,
+        taken: &ExportTaken,
+        access: &AccessRead,
+        now_ms: i64,
+    ) -> Result<()> {
+        let transaction = self.connection.transaction()?;
+        transaction.execute(
             "INSERT INTO export_log (badge, role, requested_via, kind, format, unit, programme,
                  include_unverified, include_withdrawn, part, rows, at_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -141,6 +148,8 @@ impl ServerStore {
                 now_ms
             ],
         )?;
+        super::access::insert(&transaction, access, now_ms)?;
+        transaction.commit()?;
         Ok(())
     }
 
