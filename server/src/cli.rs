@@ -1,7 +1,7 @@
 //! The `mitan` command: `serve`, `admin …` for the district's hierarchy, users, codes,
-//! campaigns, targets and exports, and `field …`, a field client on the same device code as
-//! the phones. The admin commands call the same functions as the HTTP API's handlers; only
-//! reading files, writing files and printing are theirs.
+//! campaigns, targets, exports and the access log, and `field …`, a field client on the same
+//! device code as the phones. The admin commands call the same functions as the HTTP API's
+//! handlers; only reading files, writing files and printing are theirs.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -11,6 +11,7 @@ use mitan_core::device::Moment;
 use mitan_core::model::{EnrolmentForm, Unit, UnitCode, UnitKind};
 use mitan_core::store::VolunteerFilter;
 
+use crate::access::{self, AccessLogQuery};
 use crate::admin::{self, CampaignSpec, TargetSpec};
 use crate::auth::{Role, parse_badge, random_bytes};
 use crate::demo;
@@ -208,6 +209,31 @@ pub enum AdminCommand {
     },
     /// Export a unit's volunteers to files, logged in the export log as taken through the CLI.
     Export(ExportArgs),
+    /// List the access log, newest first: every read of volunteers' personal fields, with
+    /// who, through what, for which scope, how many people and when.
+    AccessLog {
+        /// Only reads at or after this server time (ms since the epoch).
+        #[arg(long)]
+        from_ms: Option<i64>,
+        /// Only reads before this server time (ms since the epoch).
+        #[arg(long)]
+        to_ms: Option<i64>,
+        /// Only this reader's badge.
+        #[arg(long)]
+        badge: Option<String>,
+        /// Only this kind: review_queue, duplicates, export or sync.
+        #[arg(long)]
+        kind: Option<String>,
+        /// At most this many entries (at most 1,000).
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        /// Only entries older than this sequence number (the next page).
+        #[arg(long)]
+        before: Option<i64>,
+        /// Print the JSON that `GET /v1/audit/access-log` answers instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `mitan admin export`.
@@ -619,6 +645,52 @@ fn admin(args: AdminArgs) -> Result<()> {
             }
         }
         AdminCommand::Export(args) => export(&mut store, &args, now_ms)?,
+        AdminCommand::AccessLog {
+            from_ms,
+            to_ms,
+            badge,
+            kind,
+            limit,
+            before,
+            json,
+        } => {
+            let query = AccessLogQuery {
+                from_ms,
+                to_ms,
+                badge,
+                kind,
+                limit: Some(limit),
+                before,
+            };
+            let log = access::list(&store, &query)?;
+            if json {
+                let text = serde_json::to_string_pretty(&log)
+                    .map_err(|error| Error::Worker(format!("access log as JSON: {error}")))?;
+                println!("{text}");
+            } else {
+                for entry in &log.entries {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{} volunteer(s)",
+                        entry.seq,
+                        entry.at_ms,
+                        entry.badge,
+                        entry.role,
+                        entry.requested_via,
+                        entry.kind,
+                        entry.scope,
+                        if entry.query.is_empty() {
+                            "-"
+                        } else {
+                            &entry.query
+                        },
+                        entry.volunteers
+                    );
+                }
+                if let Some(before) = log.next_before {
+                    eprintln!("more: --before {before}");
+                }
+            }
+        }
     }
     Ok(())
 }

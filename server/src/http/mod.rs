@@ -2,6 +2,7 @@
 //! SQLite and Automerge work, which never runs on the async executor.
 
 mod admin;
+mod audit;
 mod devices;
 mod exports;
 mod openapi;
@@ -179,6 +180,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/volunteers/{id}/withdraw", post(review::withdraw))
         .route("/v1/exports", get(exports::export))
         .route("/v1/exports/log", get(exports::log))
+        .route("/v1/audit/access-log", get(audit::access_log))
         .route("/v1/admin/hierarchy", post(admin::import_hierarchy))
         .route("/v1/admin/users", post(admin::import_users))
         .route(

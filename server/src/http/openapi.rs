@@ -249,6 +249,41 @@ pub const ROUTES: &[RouteDoc] = &[
         ],
     },
     RouteDoc {
+        method: "get",
+        path: "/v1/audit/access-log",
+        tag: "audit",
+        summary: "Every read of volunteers' personal fields (review queue, duplicates, \
+                  exports, syncs granting keys): who, through which device, what, for which \
+                  scope, how many people, and when. Auditors and district admins only",
+        auth: RouteAuth::Bearer,
+        body: None,
+        answers: JSON,
+        query: &[
+            (
+                "from_ms",
+                "only reads at or after this server time (ms)",
+                false,
+            ),
+            ("to_ms", "only reads before this server time (ms)", false),
+            ("badge", "only this reader's badge", false),
+            (
+                "kind",
+                "only this kind: review_queue, duplicates, export or sync",
+                false,
+            ),
+            (
+                "limit",
+                "at most this many entries (100 if absent, at most 1,000)",
+                false,
+            ),
+            (
+                "before",
+                "only entries older than this sequence number: the next_before of the previous page",
+                false,
+            ),
+        ],
+    },
+    RouteDoc {
         method: "post",
         path: "/v1/admin/hierarchy",
         tag: "admin",
