@@ -8,9 +8,9 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::model::sealed::{NONCE_LEN, NoKeys, Sealing, VolunteerKey};
 use crate::model::{
-    Camera, CameraForm, CameraId, ChangeMeta, Decision, EnrolmentForm, EnrolmentRules, Roster,
-    RosterChange, RosterId, Status, UnitCode, Volunteer, VolunteerEdit, VolunteerId,
-    WithdrawalChannel, inspect_change,
+    Camera, CameraForm, CameraId, ChangeMeta, ConsentNotice, ConsentTerms, Decision, EnrolmentForm,
+    EnrolmentRules, NoticeRef, Roster, RosterChange, RosterId, Status, UnitCode, Volunteer,
+    VolunteerEdit, VolunteerId, WithdrawalChannel, inspect_change,
 };
 use crate::store::{
     DeviceIdentity, DeviceStore, KeyChanges, QuotaProgress, StoreKey, VolunteerFilter, VolunteerRow,
@@ -91,7 +91,13 @@ pub struct Device {
     /// Every volunteer key this device holds, loaded at open: a phone holds at most a few
     /// thousand, 32 bytes each.
     keys: BTreeMap<VolunteerId, VolunteerKey>,
+    /// The rules the app opened the device with; the district's terms held in the store are
+    /// added to them at each enrolment (see [`Device::rules`]).
     rules: EnrolmentRules,
+    /// Every notice the store holds, kept in memory because each enrolment checks against it.
+    held_notices: Vec<NoticeRef>,
+    /// The district's policy on under-18s, once received.
+    district_adults_only: Option<bool>,
     limits: Limits,
 }
 
@@ -133,14 +139,90 @@ impl Device {
             _ => store.save_identity(identity)?,
         }
         let keys = store.load_keys()?;
+        let held_notices = store
+            .load_notices()?
+            .iter()
+            .map(ConsentNotice::reference)
+            .collect();
+        let district_adults_only = store.load_adults_only()?;
         Ok(Device {
             identity: identity.clone(),
             store,
             rosters: BTreeMap::new(),
             keys,
             rules,
+            held_notices,
+            district_adults_only,
             limits: Limits::default(),
         })
+    }
+
+    /// The rules an enrolment is checked against now: those the device was opened with, plus
+    /// every notice received from the district, and adults only if either says so. Terms
+    /// received only ever add notices, and the district's policy can only tighten what the app
+    /// asks for, so a stale app setting never lets a minor in against the district's choice.
+    pub fn rules(&self) -> EnrolmentRules {
+        let mut rules = self.rules.clone();
+        rules.adults_only |= self.district_adults_only.unwrap_or(false);
+        for notice in &self.held_notices {
+            if !rules.notices.contains(notice) {
+                rules.notices.push(notice.clone());
+            }
+        }
+        rules
+    }
+
+    /// Stores the district's current notices and policy, as fetched from the server, durably
+    /// and in one transaction. Each notice is checked as the server checked it when published;
+    /// a malformed one refuses the whole delivery and changes nothing.
+    pub fn save_consent_terms(&mut self, terms: &ConsentTerms, now_ms: i64) -> Result<()> {
+        let notices = terms
+            .notices
+            .iter()
+            .map(|notice| {
+                ConsentNotice::checked(
+                    &notice.language,
+                    notice.version,
+                    &notice.text,
+                    notice.published_at_ms,
+                )
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let checked = ConsentTerms {
+            adults_only: terms.adults_only,
+            notices,
+        };
+        self.store.save_consent_terms(&checked, now_ms)?;
+        for notice in &checked.notices {
+            let reference = notice.reference();
+            if !self.held_notices.contains(&reference) {
+                self.held_notices.push(reference);
+            }
+        }
+        self.district_adults_only = Some(checked.adults_only);
+        Ok(())
+    }
+
+    /// The newest notice held in `language`, for the app to show before a person consents;
+    /// `None` if the district's notice in that language has not reached this device.
+    pub fn notice(&self, language: &str) -> Result<Option<ConsentNotice>> {
+        let Ok(language) = crate::model::parse_notice_language(language) else {
+            return Ok(None);
+        };
+        self.store.load_notice(&language, None)
+    }
+
+    /// The notice of `language` at `version`, as a consent record names it.
+    pub fn notice_version(&self, language: &str, version: u32) -> Result<Option<ConsentNotice>> {
+        let Ok(language) = crate::model::parse_notice_language(language) else {
+            return Ok(None);
+        };
+        self.store.load_notice(&language, Some(version))
+    }
+
+    /// Every notice held, by language then version.
+    pub fn notices(&self) -> Result<Vec<ConsentNotice>> {
+        self.store.load_notices()
     }
 
     /// The identity this device writes with.
@@ -247,7 +329,7 @@ impl Device {
     /// Enrols a volunteer. Returns only once the enrolment is durable on this phone. A refused
     /// form changes nothing and lists every refused field.
     pub fn enrol(&mut self, form: &EnrolmentForm, moment: Moment) -> Result<EnrolOutcome> {
-        let enrolment = form.validate(&self.rules)?;
+        let enrolment = form.validate(&self.rules())?;
         let roster_id = self.roster_of_beat(&enrolment.beat)?;
         let id = VolunteerId::from_parts(u64::try_from(moment.now_ms).unwrap_or(0), moment.random);
         let problems = self

@@ -97,7 +97,7 @@ fn a_refused_form_names_every_field_and_stores_nothing() {
         "{refused:?}"
     );
     assert!(
-        refused.contains(&(Field::GuardianName, InvalidCode::GuardianConsentRequired)),
+        refused.contains(&(Field::GuardianConsent, InvalidCode::GuardianConsentRequired)),
         "{refused:?}"
     );
     assert_eq!(device.pending_sync_count().expect("count"), 0);

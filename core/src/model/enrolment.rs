@@ -5,6 +5,7 @@ use std::fmt;
 
 use super::id::{BadgeNumber, UnitCode};
 use super::invalid::{Field, Invalid, InvalidCode};
+use super::notice::NoticeRef;
 use super::programme::Programme;
 use super::validate::{
     LgdCode, clean_devanagari_name, clean_latin_name, clean_name, clean_text, parse_lgd_code,
@@ -69,17 +70,29 @@ pub struct EnrolmentRules {
     pub current_year: u16,
     /// Whether the district enrols adults only (then under-18s are refused outright).
     pub adults_only: bool,
-    /// Notice languages the district has texts for.
-    pub notice_languages: Vec<String>,
+    /// The notices this device can show. A consent naming any other notice is refused: the
+    /// person cannot have been shown a text the phone does not hold.
+    pub notices: Vec<NoticeRef>,
 }
 
 impl EnrolmentRules {
-    /// Hindi and English notices, guardians allowed.
+    /// Version 1 of the Hindi and English notices, guardians allowed: what tests and
+    /// benchmarks enrol under.
     pub fn standard(current_year: u16) -> Self {
         EnrolmentRules {
             current_year,
             adults_only: false,
-            notice_languages: vec!["hi".into(), "en".into()],
+            notices: vec![NoticeRef::new("hi", 1), NoticeRef::new("en", 1)],
+        }
+    }
+
+    /// No notices and guardians allowed: what a field device starts from, before the
+    /// district's notices and policy reach it from the server.
+    pub fn without_notices(current_year: u16) -> Self {
+        EnrolmentRules {
+            current_year,
+            adults_only: false,
+            notices: Vec::new(),
         }
     }
 }
@@ -235,23 +248,8 @@ impl EnrolmentForm {
                 .push(Invalid::new(Field::Consent, InvalidCode::Required));
         }
         let language = self.consent_language.trim().to_ascii_lowercase();
-        if language.is_empty() {
-            problems
-                .0
-                .push(Invalid::new(Field::ConsentLanguage, InvalidCode::Required));
-        } else if !rules
-            .notice_languages
-            .iter()
-            .any(|known| known == &language)
-        {
-            problems
-                .0
-                .push(Invalid::new(Field::ConsentLanguage, InvalidCode::Unknown));
-        }
-        if self.consent_notice_version == 0 {
-            problems
-                .0
-                .push(Invalid::new(Field::ConsentNotice, InvalidCode::Required));
+        for invalid in notice_problems(&language, self.consent_notice_version, &rules.notices) {
+            problems.0.push(invalid);
         }
 
         let minor = age.is_some_and(|age| age.may_be_minor(rules.current_year));
@@ -262,7 +260,13 @@ impl EnrolmentForm {
                     .push(Invalid::new(Field::Age, InvalidCode::AdultsOnly));
                 None
             } else {
-                problems.take(self.guardian())
+                match self.guardian() {
+                    Ok(guardian) => Some(guardian),
+                    Err(refused) => {
+                        problems.0.extend(refused);
+                        None
+                    }
+                }
             }
         } else {
             None
@@ -295,20 +299,56 @@ impl EnrolmentForm {
         })
     }
 
-    /// The guardian block, required in full for someone who may be under 18.
-    fn guardian(&self) -> Result<Guardian, Invalid> {
+    /// The guardian block, required in full for someone who may be under 18. Every refused
+    /// part is listed, so the constable asks the guardian for everything missing at once.
+    fn guardian(&self) -> Result<Guardian, Vec<Invalid>> {
+        let mut problems = Problems::default();
         if !self.guardian_consent_given {
-            return Err(Invalid::new(
-                Field::GuardianName,
+            problems.0.push(Invalid::new(
+                Field::GuardianConsent,
                 InvalidCode::GuardianConsentRequired,
             ));
         }
-        Ok(Guardian {
-            name: clean_name(Field::GuardianName, &self.guardian_name)?,
-            relation: clean_text(Field::GuardianRelation, &self.guardian_relation, 40)?,
-            phone: parse_phone(Field::GuardianPhone, &self.guardian_phone)?,
-        })
+        let name = problems.take(clean_name(Field::GuardianName, &self.guardian_name));
+        let relation = problems.take(clean_text(
+            Field::GuardianRelation,
+            &self.guardian_relation,
+            40,
+        ));
+        let phone = problems.take(parse_phone(Field::GuardianPhone, &self.guardian_phone));
+        match (name, relation, phone) {
+            (Some(name), Some(relation), Some(phone)) if problems.0.is_empty() => Ok(Guardian {
+                name,
+                relation,
+                phone,
+            }),
+            _ => Err(problems.0),
+        }
     }
+}
+
+/// What is wrong with the notice a consent names, given the notices this device holds. A
+/// device that holds none refuses every consent on `consent_notice`: it has nothing it could
+/// have shown.
+fn notice_problems(language: &str, version: u32, held: &[NoticeRef]) -> Vec<Invalid> {
+    let mut problems = Vec::new();
+    let language_held = held.iter().any(|notice| notice.language == language);
+    if language.is_empty() {
+        problems.push(Invalid::new(Field::ConsentLanguage, InvalidCode::Required));
+    } else if !held.is_empty() && !language_held {
+        problems.push(Invalid::new(Field::ConsentLanguage, InvalidCode::Unknown));
+    }
+    if version == 0 {
+        problems.push(Invalid::new(Field::ConsentNotice, InvalidCode::Required));
+    } else if held.is_empty()
+        || (language_held
+            && !held
+                .iter()
+                .any(|notice| notice.language == language && notice.version == version))
+    {
+        problems.push(Invalid::new(Field::ConsentNotice, InvalidCode::Unknown));
+    }
+    problems
 }
 
 fn parse_programmes(codes: &[String]) -> Result<BTreeSet<Programme>, Invalid> {
@@ -329,4 +369,172 @@ fn parse_trainer(input: &str) -> Result<Trainer, Invalid> {
         return Ok(Trainer::Volunteer(id));
     }
     BadgeNumber::parse_as(Field::TrainedBy, trimmed).map(Trainer::Employee)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minor_form() -> EnrolmentForm {
+        EnrolmentForm {
+            name_devanagari: "सुनीता साहू".into(),
+            phone: "9876543210".into(),
+            gender: "female".into(),
+            age_years: Some(16),
+            village_lgd: "434521".into(),
+            household: "House 12, Sahu family".into(),
+            beat: "BSP-PS-KONI-B01".into(),
+            station: "BSP-PS-KONI".into(),
+            programmes: vec!["cyber_mitan".into()],
+            consent_given: true,
+            consent_language: "hi".into(),
+            consent_notice_version: 1,
+            ..EnrolmentForm::default()
+        }
+    }
+
+    fn with_guardian(form: EnrolmentForm) -> EnrolmentForm {
+        EnrolmentForm {
+            guardian_name: "रमेश साहू".into(),
+            guardian_relation: "father".into(),
+            guardian_phone: "+91 98765 43211".into(),
+            guardian_consent_given: true,
+            ..form
+        }
+    }
+
+    fn refused(form: &EnrolmentForm, rules: &EnrolmentRules) -> Vec<(Field, InvalidCode)> {
+        let rejection = form.validate(rules).expect_err("the form must be refused");
+        rejection
+            .problems
+            .iter()
+            .map(|invalid| (invalid.field, invalid.code))
+            .collect()
+    }
+
+    #[test]
+    fn under_18_without_guardian_consent_is_refused_naming_the_guardian_consent() {
+        let form = EnrolmentForm {
+            guardian_consent_given: false,
+            ..with_guardian(minor_form())
+        };
+        let rejection = form
+            .validate(&EnrolmentRules::standard(2026))
+            .expect_err("a minor without a guardian's consent is refused");
+        assert_eq!(
+            rejection.problems,
+            vec![Invalid::new(
+                Field::GuardianConsent,
+                InvalidCode::GuardianConsentRequired
+            )]
+        );
+        assert_eq!(
+            rejection.to_string(),
+            "enrolment refused: guardian_consent: guardian_consent_required"
+        );
+    }
+
+    #[test]
+    fn under_18_with_nothing_of_the_guardian_lists_every_guardian_field() {
+        assert_eq!(
+            refused(&minor_form(), &EnrolmentRules::standard(2026)),
+            vec![
+                (Field::GuardianConsent, InvalidCode::GuardianConsentRequired),
+                (Field::GuardianName, InvalidCode::Required),
+                (Field::GuardianRelation, InvalidCode::Required),
+                (Field::GuardianPhone, InvalidCode::Required),
+            ]
+        );
+    }
+
+    #[test]
+    fn under_18_with_a_bad_guardian_phone_is_refused_on_that_phone() {
+        let form = EnrolmentForm {
+            guardian_phone: "12345".into(),
+            ..with_guardian(minor_form())
+        };
+        let problems = refused(&form, &EnrolmentRules::standard(2026));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].0, Field::GuardianPhone);
+    }
+
+    #[test]
+    fn under_18_with_guardian_consent_is_accepted_and_recorded() {
+        let enrolment = with_guardian(minor_form())
+            .validate(&EnrolmentRules::standard(2026))
+            .expect("a minor with a guardian's consent is accepted");
+        assert!(enrolment.guardian_consented);
+        let guardian = enrolment
+            .personal
+            .guardian
+            .clone()
+            .expect("the guardian is kept");
+        assert_eq!(guardian.relation, "father");
+        assert_eq!(guardian.phone.as_str(), "+919876543211");
+        let witness: BadgeNumber = "CG-1042".parse().expect("badge");
+        let consent = enrolment.consent(&witness, 1_700_000_000_000);
+        assert_eq!(consent.language, "hi");
+        assert_eq!(consent.notice_version, 1);
+        assert_eq!(consent.witness, witness);
+        assert!(consent.guardian_consented);
+    }
+
+    #[test]
+    fn under_18_is_refused_in_an_adults_only_district_even_with_a_guardian() {
+        let rules = EnrolmentRules {
+            adults_only: true,
+            ..EnrolmentRules::standard(2026)
+        };
+        assert_eq!(
+            refused(&with_guardian(minor_form()), &rules),
+            vec![(Field::Age, InvalidCode::AdultsOnly)]
+        );
+        let adult = EnrolmentForm {
+            age_years: Some(30),
+            ..minor_form()
+        };
+        adult.validate(&rules).expect("adults are enrolled");
+    }
+
+    #[test]
+    fn a_consent_to_a_notice_the_device_does_not_hold_is_refused() {
+        let adult = EnrolmentForm {
+            age_years: Some(30),
+            ..minor_form()
+        };
+        let rules = EnrolmentRules {
+            notices: vec![NoticeRef::new("hi", 2), NoticeRef::new("hne", 1)],
+            ..EnrolmentRules::standard(2026)
+        };
+        assert_eq!(
+            refused(&adult, &rules),
+            vec![(Field::ConsentNotice, InvalidCode::Unknown)]
+        );
+        let english = EnrolmentForm {
+            consent_language: "en".into(),
+            ..adult.clone()
+        };
+        assert_eq!(
+            refused(&english, &rules),
+            vec![(Field::ConsentLanguage, InvalidCode::Unknown)]
+        );
+        let chhattisgarhi = EnrolmentForm {
+            consent_language: "HNE".into(),
+            ..adult.clone()
+        };
+        let enrolment = chhattisgarhi.validate(&rules).expect("a district language");
+        assert_eq!(enrolment.consent_language, "hne");
+    }
+
+    #[test]
+    fn a_device_holding_no_notices_refuses_every_consent_on_the_notice() {
+        let adult = EnrolmentForm {
+            age_years: Some(30),
+            ..minor_form()
+        };
+        assert_eq!(
+            refused(&adult, &EnrolmentRules::without_notices(2026)),
+            vec![(Field::ConsentNotice, InvalidCode::Unknown)]
+        );
+    }
 }

@@ -40,6 +40,8 @@ pub enum Field {
     ConsentNotice,
     /// The constable who witnessed consent.
     ConsentWitness,
+    /// The guardian's consent (for a volunteer under 18).
+    GuardianConsent,
     /// The guardian's name (for a volunteer under 18).
     GuardianName,
     /// The guardian's relation to the volunteer.
@@ -86,6 +88,7 @@ impl Field {
             Field::ConsentLanguage => "consent_language",
             Field::ConsentNotice => "consent_notice",
             Field::ConsentWitness => "consent_witness",
+            Field::GuardianConsent => "guardian_consent",
             Field::GuardianName => "guardian_name",
             Field::GuardianRelation => "guardian_relation",
             Field::GuardianPhone => "guardian_phone",

@@ -10,6 +10,7 @@ mod edit;
 mod enrolment;
 mod id;
 mod invalid;
+mod notice;
 mod programme;
 mod review;
 mod roster;
@@ -27,6 +28,7 @@ pub use enrolment::{
 };
 pub use id::{BadgeNumber, CameraId, DeviceId, RosterId, UnitCode, VolunteerId};
 pub use invalid::{Field, Invalid, InvalidCode};
+pub use notice::{ConsentNotice, ConsentTerms, MAX_NOTICE_CHARS, NoticeRef, parse_notice_language};
 pub use programme::Programme;
 pub use review::{Decision, Review, Withdrawal, WithdrawalChannel};
 pub use roster::{

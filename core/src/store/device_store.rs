@@ -374,6 +374,11 @@ impl DeviceStore {
     pub(super) fn connection(&self) -> &Connection {
         &self.connection
     }
+
+    /// The connection, for writes of sibling modules that need a transaction.
+    pub(super) fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.connection
+    }
 }
 
 /// SQLCipher marks itself set up before it registers `sqlcipher_export` for new

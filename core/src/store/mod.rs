@@ -1,6 +1,7 @@
 //! The crash-safe on-device store: SQLCipher (encrypted SQLite) in WAL mode with
-//! `synchronous=FULL`, roster documents as snapshot plus change log, volunteers' keys, and an
-//! index of volunteers for the constable's queries.
+//! `synchronous=FULL`, roster documents as snapshot plus change log, volunteers' keys, the
+//! district's consent notices and policy, and an index of volunteers for the constable's
+//! queries.
 //!
 //! Every write that the app is told about has been committed first; a process killed at any
 //! instant leaves either the whole write or none of it.
@@ -8,6 +9,7 @@
 mod device_store;
 mod index;
 mod keys;
+mod notices;
 mod schema;
 
 pub use device_store::{DeviceIdentity, DeviceStore, RosterParts, StoreKey};

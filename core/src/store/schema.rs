@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/001_initial.sql"),
     include_str!("../../migrations/002_volunteer_keys.sql"),
+    include_str!("../../migrations/003_consent_notices.sql"),
 ];
 
 /// The schema version this build creates.
