@@ -1,7 +1,8 @@
 //! The `mitan` command: `serve`, `admin …` for the district's hierarchy, users, codes,
-//! campaigns, targets, exports and the access log, and `field …`, a field client on the same
-//! device code as the phones. The admin commands call the same functions as the HTTP API's
-//! handlers; only reading files, writing files and printing are theirs.
+//! campaigns, targets, consent notices and policy, exports and the access log, and `field …`,
+//! a field client on the same device code as the phones. The admin commands call the same
+//! functions as the HTTP API's handlers; only reading files, writing files and printing are
+//! theirs.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use mitan_core::store::VolunteerFilter;
 use crate::access::{self, AccessLogQuery};
 use crate::admin::{self, CampaignSpec, TargetSpec};
 use crate::auth::{Role, parse_badge, random_bytes};
+use crate::consent::{self, NoticeSpec, PolicySpec};
 use crate::demo;
 use crate::district::{District, DistrictConfig};
 use crate::error::{Error, Result};
@@ -198,6 +200,30 @@ pub enum AdminCommand {
         #[arg(long, default_value = "admin-cli")]
         set_by: String,
     },
+    /// Publish the next version of a language's consent notice from a UTF-8 text file.
+    PublishNotice {
+        /// The version, above every version published in the language.
+        #[arg(long)]
+        version: u32,
+        /// The language code: hi, en, or a 2-3 letter code the district adds (e.g. hne).
+        #[arg(long)]
+        language: String,
+        /// The file holding the notice text.
+        #[arg(long)]
+        file: PathBuf,
+        /// Who publishes it, for the record.
+        #[arg(long, default_value = "admin-cli")]
+        published_by: String,
+    },
+    /// Set whether the district enrols adults only (otherwise under-18s need a guardian).
+    SetPolicy {
+        /// true to refuse everyone under 18, false to enrol them with a guardian's consent.
+        #[arg(long, action = clap::ArgAction::Set)]
+        adults_only: bool,
+        /// Who sets it, for the record.
+        #[arg(long, default_value = "admin-cli")]
+        set_by: String,
+    },
     /// List campaigns and their targets, newest first.
     ListTargets {
         /// Only this campaign.
@@ -337,9 +363,22 @@ pub struct EnrolArgs {
     /// A programme; repeat for several.
     #[arg(long = "programme", default_values_t = vec!["cyber_mitan".to_owned()])]
     pub programmes: Vec<String>,
-    /// The language the consent notice was given in.
+    /// The language the consent notice was given in; the newest notice this device holds in
+    /// that language is the one recorded.
     #[arg(long, default_value = "hi")]
     pub consent_language: String,
+    /// For someone under 18: the guardian consented.
+    #[arg(long)]
+    pub guardian_consent: bool,
+    /// For someone under 18: the guardian's name.
+    #[arg(long, default_value = "")]
+    pub guardian_name: String,
+    /// For someone under 18: how the guardian is related (mother, father, …).
+    #[arg(long, default_value = "")]
+    pub guardian_relation: String,
+    /// For someone under 18: the guardian's mobile number.
+    #[arg(long, default_value = "")]
+    pub guardian_phone: String,
 }
 
 /// Runs a parsed command. `serve` blocks until Ctrl-C or SIGTERM.
@@ -611,6 +650,43 @@ fn admin(args: AdminArgs) -> Result<()> {
             admin::set_target(&mut store, &spec, &set_by, now_ms)?;
             println!("target saved: {}", target_line(&spec));
         }
+        AdminCommand::PublishNotice {
+            version,
+            language,
+            file,
+            published_by,
+        } => {
+            let text = std::fs::read_to_string(&file).map_err(|error| Error::Invalid {
+                field: "file",
+                reason: format!("{}: {error}", file.display()),
+            })?;
+            let spec = NoticeSpec {
+                version,
+                language,
+                text,
+            };
+            let notice = consent::publish_notice(&mut store, &spec, &published_by, now_ms)?;
+            println!(
+                "notice {} version {} published ({} characters)",
+                notice.language,
+                notice.version,
+                notice.text.chars().count()
+            );
+        }
+        AdminCommand::SetPolicy {
+            adults_only,
+            set_by,
+        } => {
+            consent::set_policy(&mut store, PolicySpec { adults_only }, &set_by, now_ms)?;
+            println!(
+                "policy saved: {}",
+                if adults_only {
+                    "adults only, under-18s are refused"
+                } else {
+                    "under-18s are enrolled with a guardian's consent"
+                }
+            );
+        }
         AdminCommand::ListTargets { campaign, json } => {
             let mut campaigns = admin::load_campaigns(&store)?;
             if let Some(code) = campaign {
@@ -860,8 +936,7 @@ fn field_command(args: FieldArgs) -> Result<()> {
     match args.command {
         FieldCommand::Register { server, code } => {
             let profile = field::register(&server, &code, &args.dir)?;
-            // Opening the store once records the identity, so the device is ready offline.
-            field::open_device(&args.dir)?;
+            let (device, _) = field::open_device(&args.dir)?;
             println!(
                 "registered {} for {} ({}), beats: {}",
                 profile.device.device_id,
@@ -869,6 +944,7 @@ fn field_command(args: FieldArgs) -> Result<()> {
                 profile.device.role,
                 profile.device.beats.join(", ")
             );
+            print_terms(&device)?;
         }
         FieldCommand::Enrol(enrol) => {
             let (mut device, profile) = field::open_device(&args.dir)?;
@@ -876,6 +952,16 @@ fn field_command(args: FieldArgs) -> Result<()> {
                 Some(beat) => beat,
                 None => only_beat(&profile.device.beats)?,
             };
+            let notice = device
+                .notice(&enrol.consent_language)?
+                .ok_or_else(|| Error::Invalid {
+                    field: "consent_language",
+                    reason: format!(
+                        "this device holds no consent notice in {:?}; sync to receive the \
+                         district's notices",
+                        enrol.consent_language
+                    ),
+                })?;
             let form = EnrolmentForm {
                 name_devanagari: enrol.name_hi,
                 name_latin: enrol.name_en,
@@ -888,8 +974,12 @@ fn field_command(args: FieldArgs) -> Result<()> {
                 station: profile.device.unit.clone(),
                 programmes: enrol.programmes,
                 consent_given: true,
-                consent_language: enrol.consent_language,
-                consent_notice_version: 1,
+                consent_language: notice.language,
+                consent_notice_version: notice.version,
+                guardian_name: enrol.guardian_name,
+                guardian_relation: enrol.guardian_relation,
+                guardian_phone: enrol.guardian_phone,
+                guardian_consent_given: enrol.guardian_consent,
                 ..EnrolmentForm::default()
             };
             let outcome = device.enrol(&form, moment()?)?;
@@ -933,10 +1023,32 @@ fn only_beat(beats: &[String]) -> Result<String> {
     }
 }
 
+/// Prints the consent notices and policy a device holds.
+fn print_terms(device: &mitan_core::device::Device) -> Result<()> {
+    let notices = device.notices()?;
+    if notices.is_empty() {
+        println!("consent notices: none yet; enrolment waits until the district publishes one");
+    }
+    for notice in notices {
+        println!(
+            "consent notice {} version {}",
+            notice.language, notice.version
+        );
+    }
+    println!(
+        "under-18s: {}",
+        if device.rules().adults_only {
+            "refused (adults only)"
+        } else {
+            "with a guardian's consent"
+        }
+    );
+    Ok(())
+}
+
 fn sync_device(dir: &Path) -> Result<()> {
     let (mut device, profile) = field::open_device(dir)?;
-    let mut transport = profile.transport();
-    let report = device.sync(&mut transport, system_clock()())?;
+    let report = field::sync(&mut device, &profile)?;
     println!(
         "synced in {} round trip(s): {} acknowledged, {} received, {} refused, {} bytes up, {} bytes down",
         report.round_trips,
@@ -946,5 +1058,5 @@ fn sync_device(dir: &Path) -> Result<()> {
         report.bytes_up,
         report.bytes_down
     );
-    Ok(())
+    print_terms(&device)
 }

@@ -21,6 +21,7 @@ use mitan_core::store::VolunteerFilter;
 
 use crate::admin::{CampaignSpec, TargetSpec, check_campaign, set_target};
 use crate::auth::Role;
+use crate::consent::{NoticeSpec, publish_notice};
 use crate::error::{Error, Result};
 use crate::field;
 use crate::http::AppState;
@@ -346,6 +347,8 @@ pub fn open_demo_db(path: &Path, now_ms: i64) -> Result<(ServerStore, DemoDb)> {
     }
     let store = ServerStore::open(path)?;
     if store.volunteer_count()? == 0 {
+        // A demo database left unfilled by an older build may lack the notices.
+        save_notices(&mut store, now_ms)?;
         Ok((store, DemoDb::Unfilled))
     } else {
         Ok((store, DemoDb::Filled))
@@ -368,11 +371,48 @@ fn holds_demo_district(path: &Path) -> bool {
         .is_ok_and(|kind| kind == "district")
 }
 
-/// Writes every unit and user of `district`, as `mitan admin add-unit` and `add-user` do.
+/// The demo's consent notices, version 1 in Hindi and English. A real district writes its
+/// own and publishes them with `mitan admin publish-notice`.
+const DEMO_NOTICES: [(&str, &str); 2] = [
+    (
+        "hi",
+        "(डेमो सूचना) ज़िला पुलिस आपका नाम, फ़ोन नंबर, गाँव और परिवार का विवरण साइबर मितान \
+         स्वयंसेवकों की सूची में रखेगी, केवल जागरूकता संदेश भेजने और स्वयंसेवकों से संपर्क के \
+         लिए। आप कभी भी थाने में या हेल्पलाइन पर सहमति वापस ले सकते हैं; तब आपका विवरण मिटा \
+         दिया जाएगा। 18 वर्ष से कम आयु के व्यक्ति के लिए माता-पिता या अभिभावक की सहमति आवश्यक है।",
+    ),
+    (
+        "en",
+        "(Demo notice) The district police will keep your name, phone number, village and \
+         household in the roster of Cyber Mitan volunteers, only to send awareness messages and \
+         to reach volunteers. You may withdraw consent at any time at the station or on the \
+         helpline; your details are then erased. A person under 18 needs a parent's or \
+         guardian's consent.",
+    ),
+];
+
+/// Publishes the demo's notices in each language that has none yet.
+pub fn save_notices(store: &mut ServerStore, now_ms: i64) -> Result<()> {
+    for (language, text) in DEMO_NOTICES {
+        if store.latest_notice_version(language)?.is_none() {
+            let spec = NoticeSpec {
+                version: 1,
+                language: language.into(),
+                text: text.into(),
+            };
+            publish_notice(store, &spec, "demo", now_ms)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes every unit and user of `district`, as `mitan admin add-unit` and `add-user` do, and
+/// the demo's consent notices.
 pub fn save_hierarchy(store: &mut ServerStore, district: &DemoDistrict, now_ms: i64) -> Result<()> {
     for unit in &district.units {
         store.save_unit(unit)?;
     }
+    save_notices(store, now_ms)?;
     for user in &district.users {
         store.save_user(user, now_ms)?;
     }

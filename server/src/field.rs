@@ -15,6 +15,7 @@ use mitan_core::store::{DeviceIdentity, StoreKey};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::random_bytes;
+use crate::consent::ConsentTermsView;
 use crate::error::{Error, Result};
 use crate::http::{OCTET_STREAM, system_clock};
 use crate::registration::{RegisterRequest, RegisteredDevice, parse_actor};
@@ -174,8 +175,49 @@ impl FieldProfile {
     }
 }
 
+/// Fetches the district's current consent notices and policy (`GET /v1/notices`).
+pub fn fetch_terms(profile: &FieldProfile) -> Result<ConsentTermsView> {
+    let url = format!("{}/v1/notices", profile.server.trim_end_matches('/'));
+    let mut response = agent()
+        .get(&url)
+        .header(
+            "Authorization",
+            &format!("Bearer {}", profile.device.credential),
+        )
+        .call()
+        .map_err(|error| Error::Network(error.to_string()))?;
+    let status = response.status().as_u16();
+    let text = response
+        .body_mut()
+        .read_to_string()
+        .map_err(|error| Error::Network(error.to_string()))?;
+    if status != 200 {
+        return Err(Error::Remote { status, body: text });
+    }
+    serde_json::from_str(&text).map_err(|error| Error::Network(error.to_string()))
+}
+
+/// Fetches the district's notices and policy and stores them on `device`, so that it can
+/// show the notices and apply the policy offline.
+pub fn refresh_terms(device: &mut Device, profile: &FieldProfile) -> Result<ConsentTermsView> {
+    let terms = fetch_terms(profile)?;
+    device.save_consent_terms(&terms.to_terms(), system_clock()())?;
+    Ok(terms)
+}
+
+/// Syncs `device` with its server, then refreshes the district's notices and policy: the
+/// station visit that brings rosters up to date brings the consent terms with them.
+pub fn sync(device: &mut Device, profile: &FieldProfile) -> Result<mitan_core::device::SyncReport> {
+    let mut transport = profile.transport();
+    let report = device.sync(&mut transport, system_clock()())?;
+    refresh_terms(device, profile)?;
+    Ok(report)
+}
+
 /// Asks the server at `server` to register a new device with a one-time code, and keeps
-/// the answer in `dir`. The actor is drawn fresh: one per device, never reused.
+/// the answer in `dir`; then creates the device store and stores the district's notices and
+/// policy in it, so the device can enrol from its first moment offline. The actor is drawn
+/// fresh: one per device, never reused.
 pub fn register(server: &str, code: &str, dir: &Path) -> Result<FieldProfile> {
     let actor = hex::encode(random_bytes::<16>()?);
     let request = RegisterRequest {
@@ -206,6 +248,8 @@ pub fn register(server: &str, code: &str, dir: &Path) -> Result<FieldProfile> {
         store_key: hex::encode(random_bytes::<32>()?),
     };
     profile.save(dir)?;
+    let (mut device, _) = open_device(dir)?;
+    refresh_terms(&mut device, &profile)?;
     Ok(profile)
 }
 
@@ -222,11 +266,12 @@ pub fn open_device(dir: &Path) -> Result<(Device, FieldProfile)> {
     Ok((device, profile))
 }
 
-/// Today's enrolment rules.
+/// Today's enrolment rules before the district's terms: no notices of the client's own, so
+/// that only a notice received from the district can be consented to.
 pub fn rules_now() -> EnrolmentRules {
     let now_ms = system_clock()();
     // Days since the epoch to a civil year is close enough for the age rules when taken
     // from 365.2425-day years; the rules only ask which year it is.
     let year = 1970.0 + (now_ms / 86_400_000) as f64 / 365.2425;
-    EnrolmentRules::standard(year as u16)
+    EnrolmentRules::without_notices(year as u16)
 }

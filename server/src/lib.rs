@@ -17,6 +17,7 @@ pub mod admin;
 pub mod auth;
 pub mod background;
 pub mod cli;
+pub mod consent;
 pub mod demo;
 pub mod district;
 mod error;

@@ -1,5 +1,6 @@
-//! `/v1/admin/…`: hierarchy and user imports (CSV bodies), campaigns and targets. Writes are
-//! for the district admin; every authenticated caller may list campaigns.
+//! `/v1/admin/…`: hierarchy and user imports (CSV bodies), campaigns and targets, consent
+//! notices and policy. Writes are for the district admin; every authenticated caller may list
+//! campaigns and fetch the consent notices (`/v1/notices`).
 
 use axum::Json;
 use axum::extract::State;
@@ -12,6 +13,7 @@ use super::reports::{caller, credential};
 pub use crate::admin::CampaignView;
 use crate::admin::{self, CampaignSpec, ImportSummary, TargetSpec};
 use crate::auth::{Caller, Role};
+use crate::consent::{self, ConsentTermsView, NoticeSpec, NoticeView, PolicySpec};
 use crate::error::{Error, Result};
 use crate::store::ServerStore;
 
@@ -131,4 +133,64 @@ pub(super) async fn campaigns(
         })
         .await?;
     Ok(Json(Campaigns { campaigns }))
+}
+
+/// `PUT /v1/admin/notices`: publishes the next version of a language's consent notice.
+pub(super) async fn publish_notice(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: std::result::Result<Json<NoticeSpec>, JsonRejection>,
+) -> Result<Json<NoticeView>> {
+    let credential = credential(&headers)?;
+    let spec = json_body(body)?;
+    let published = state
+        .with_district(move |district, now_ms| {
+            let caller = district_admin(district.store(), &credential)?;
+            consent::publish_notice(
+                district.store_mut(),
+                &spec,
+                caller.user.badge.as_str(),
+                now_ms,
+            )
+        })
+        .await?;
+    Ok(Json(published))
+}
+
+/// `PUT /v1/admin/policy`: whether the district enrols adults only.
+pub(super) async fn save_policy(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: std::result::Result<Json<PolicySpec>, JsonRejection>,
+) -> Result<Json<PolicySpec>> {
+    let credential = credential(&headers)?;
+    let spec = json_body(body)?;
+    let saved = state
+        .with_district(move |district, now_ms| {
+            let caller = district_admin(district.store(), &credential)?;
+            consent::set_policy(
+                district.store_mut(),
+                spec,
+                caller.user.badge.as_str(),
+                now_ms,
+            )
+        })
+        .await?;
+    Ok(Json(saved))
+}
+
+/// `GET /v1/notices`: the current notices and the policy, for any registered device; a phone
+/// fetches them at registration and at each sync and shows them offline.
+pub(super) async fn notices(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<ConsentTermsView>> {
+    let credential = credential(&headers)?;
+    let terms = state
+        .with_district(move |district, _| {
+            caller(district.store(), &credential)?;
+            consent::current_terms(district.store())
+        })
+        .await?;
+    Ok(Json(terms))
 }

@@ -188,6 +188,12 @@ pub fn app(state: AppState) -> Router {
             get(admin::campaigns).put(admin::save_campaign),
         )
         .route("/v1/admin/targets", axum::routing::put(admin::save_target))
+        .route(
+            "/v1/admin/notices",
+            axum::routing::put(admin::publish_notice),
+        )
+        .route("/v1/admin/policy", axum::routing::put(admin::save_policy))
+        .route("/v1/notices", get(admin::notices))
         .route("/healthz", get(operations::healthz))
         .route("/metrics", get(operations::metrics))
         .route("/openapi.json", get(openapi::openapi_json))

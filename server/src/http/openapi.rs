@@ -348,6 +348,43 @@ pub const ROUTES: &[RouteDoc] = &[
         query: &[],
     },
     RouteDoc {
+        method: "put",
+        path: "/v1/admin/notices",
+        tag: "admin",
+        summary: "Publish the next version of a language's consent notice; a published \
+                  version is never changed",
+        auth: RouteAuth::Bearer,
+        body: Some((
+            JSON,
+            "{\"version\": above every version of the language, \"language\": \"hi\", \
+             \"en\" or a 2-3 letter code the district adds, \"text\"}",
+        )),
+        answers: JSON,
+        query: &[],
+    },
+    RouteDoc {
+        method: "put",
+        path: "/v1/admin/policy",
+        tag: "admin",
+        summary: "Set whether the district enrols adults only (then under-18s are refused, \
+                  otherwise they need a guardian's consent)",
+        auth: RouteAuth::Bearer,
+        body: Some((JSON, "{\"adults_only\": true or false}")),
+        answers: JSON,
+        query: &[],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/v1/notices",
+        tag: "devices",
+        summary: "The current consent notice of each language and the district's policy on \
+                  under-18s, for a device to hold and show offline",
+        auth: RouteAuth::Bearer,
+        body: None,
+        answers: JSON,
+        query: &[],
+    },
+    RouteDoc {
         method: "get",
         path: "/healthz",
         tag: "operations",

@@ -11,6 +11,7 @@ mod devices;
 mod directory;
 mod exports;
 mod keys;
+mod notices;
 mod reports;
 mod rosters;
 mod schema;
@@ -26,6 +27,7 @@ use crate::error::Result;
 pub use devices::{DeviceRecord, IssuedCode, Registration};
 pub use directory::{NewUnit, User};
 pub use keys::KeyUpdate;
+pub use notices::StoredNotice;
 pub use rosters::{ReceivedChange, RosterCounts};
 pub use schema::SCHEMA_VERSION;
 

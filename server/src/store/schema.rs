@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/004_volunteer_keys.sql"),
     include_str!("../../migrations/008_supervisor_withdrawal.sql"),
     include_str!("../../migrations/006_access_log.sql"),
+    include_str!("../../migrations/007_consent_notices.sql"),
 ];
 
 /// The schema version this build creates.
