@@ -12,6 +12,7 @@ use mitan_core::model::{Unit, UnitKind};
 use mitan_server::AppState;
 use mitan_server::auth::Role;
 use mitan_server::background::BackgroundServer;
+use mitan_server::consent::{NoticeSpec, publish_notice};
 use mitan_server::district::{District, DistrictConfig};
 use mitan_server::field::{FieldProfile, HttpTransport};
 use mitan_server::registration::issue_code;
@@ -133,6 +134,25 @@ impl TestServer {
 }
 
 fn build_district(store: &mut ServerStore, stations: usize) -> anyhow::Result<()> {
+    // Version 1 of the Hindi and English notices, which the demo generator's forms name; a
+    // device receives them at registration, as from a district that published them.
+    for (language, text) in [
+        (
+            "hi",
+            "परीक्षण सूचना: आपका नाम और फ़ोन नंबर मितान सूची में रखा जाएगा।",
+        ),
+        (
+            "en",
+            "Test notice: your name and phone number are kept in the Mitan roster.",
+        ),
+    ] {
+        let spec = NoticeSpec {
+            version: 1,
+            language: language.into(),
+            text: text.into(),
+        };
+        publish_notice(store, &spec, "test", 0)?;
+    }
     let mut add = |kind: UnitKind, code: &str, parent: Option<&str>| -> anyhow::Result<()> {
         store.save_unit(&Unit {
             kind,
