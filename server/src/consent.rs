@@ -112,17 +112,16 @@ pub fn publish_notice(
 ) -> Result<NoticeView> {
     let notice = ConsentNotice::checked(&spec.language, spec.version, &spec.text, now_ms)
         .map_err(|invalid| refused(invalid, spec))?;
-    if let Some(latest) = store.latest_notice_version(&notice.language)? {
-        if notice.version <= latest {
-            return Err(Error::Invalid {
-                field: "version",
-                reason: format!(
-                    "version {latest} of the {} notice is published; publish {} or above",
-                    notice.language,
-                    latest + 1
-                ),
-            });
-        }
+    let latest = store.latest_notice_version(&notice.language)?;
+    if let Some(latest) = latest.filter(|latest| notice.version <= *latest) {
+        return Err(Error::Invalid {
+            field: "version",
+            reason: format!(
+                "version {latest} of the {} notice is published; publish {} or above",
+                notice.language,
+                latest + 1
+            ),
+        });
     }
     let stored = StoredNotice {
         language: notice.language,
