@@ -345,7 +345,7 @@ pub fn open_demo_db(path: &Path, now_ms: i64) -> Result<(ServerStore, DemoDb)> {
             ),
         });
     }
-    let store = ServerStore::open(path)?;
+    let mut store = ServerStore::open(path)?;
     if store.volunteer_count()? == 0 {
         // A demo database left unfilled by an older build may lack the notices.
         save_notices(&mut store, now_ms)?;
