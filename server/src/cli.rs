@@ -319,7 +319,8 @@ pub enum FieldCommand {
         code: String,
     },
     /// Enrol a volunteer (offline; sync later).
-    Enrol(EnrolArgs),
+    // Boxed: the form's many fields would otherwise size every other command's variant.
+    Enrol(Box<EnrolArgs>),
     /// List the volunteers on this device.
     List {
         /// Only this beat.
@@ -947,6 +948,7 @@ fn field_command(args: FieldArgs) -> Result<()> {
             print_terms(&device)?;
         }
         FieldCommand::Enrol(enrol) => {
+            let enrol = *enrol;
             let (mut device, profile) = field::open_device(&args.dir)?;
             let beat = match enrol.beat {
                 Some(beat) => beat,
