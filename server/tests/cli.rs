@@ -110,6 +110,26 @@ fn the_binary_serves_administers_and_runs_a_field_device_then_stops_on_sigterm()
         "BSP-PS-KONI-B01",
     ]);
     let code = mitan(&["admin", "--db", db_arg, "issue-code", "--badge", "CG-001"]);
+    // Without a notice of the district's, a phone has nothing to show and enrols no one.
+    let notice = dir.path().join("notice-hi.txt");
+    std::fs::write(&notice, "आपका नाम और फ़ोन नंबर मितान सूची में रखा जाएगा।\n")
+        .expect("notice written");
+    let published = mitan(&[
+        "admin",
+        "--db",
+        db_arg,
+        "publish-notice",
+        "--version",
+        "1",
+        "--language",
+        "hi",
+        "--file",
+        notice.to_str().expect("utf-8 path"),
+    ]);
+    assert!(
+        published.contains("notice hi version 1 published"),
+        "{published}"
+    );
 
     let phone = dir.path().join("phone");
     let phone_arg = phone.to_str().expect("utf-8 path");
@@ -124,6 +144,10 @@ fn the_binary_serves_administers_and_runs_a_field_device_then_stops_on_sigterm()
         code.trim(),
     ]);
     assert!(registered.contains("BSP-PS-KONI-B01"), "{registered}");
+    assert!(
+        registered.contains("consent notice hi version 1"),
+        "{registered}"
+    );
     mitan(&[
         "field",
         "--dir",
