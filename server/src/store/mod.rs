@@ -12,6 +12,7 @@ mod directory;
 mod exports;
 mod keys;
 mod notices;
+mod phone_index;
 mod reports;
 mod rosters;
 mod schema;
@@ -67,7 +68,11 @@ impl ServerStore {
         connection.busy_timeout(Duration::from_secs(5))?;
         register_functions(&connection)?;
         schema::migrate(&mut connection)?;
-        Ok(ServerStore { connection })
+        let phone_index = phone_index::PhoneIndex::load(&connection)?;
+        Ok(ServerStore {
+            connection,
+            phone_index,
+        })
     }
 
     /// A cheap query proving the database answers.
@@ -86,8 +91,9 @@ impl ServerStore {
 }
 
 /// Registers the SQL functions the migrations use: migration 002 defines the name key through
-/// `mitan_phonetic_key` and migration 003 backfills the stored key with it, so a database that
-/// has yet to run either needs it on the connection that migrates it.
+/// `mitan_phonetic_key` and migration 003 backfills the stored key with it, and migration 005
+/// tags existing phones through `mitan_phone_tag`, so a database that has yet to run them needs
+/// them on the connection that migrates it.
 fn register_functions(connection: &Connection) -> Result<()> {
     use rusqlite::functions::FunctionFlags;
     connection.create_scalar_function(
@@ -99,6 +105,18 @@ fn register_functions(connection: &Connection) -> Result<()> {
         |context| {
             let name: Option<String> = context.get(0)?;
             Ok(name.map(|name| mitan_core::model::validate::phonetic_key(&name)))
+        },
+    )?;
+    // Takes the secret as an argument rather than holding it, so that the function exists
+    // before migration 005 has drawn one; it is the merge path's own `phone_tag`.
+    connection.create_scalar_function(
+        "mitan_phone_tag",
+        2,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |context| {
+            let secret: Vec<u8> = context.get(0)?;
+            let phone: Option<String> = context.get(1)?;
+            Ok(phone.map(|phone| phone_index::phone_tag(&secret, &phone).to_vec()))
         },
     )?;
     Ok(())

@@ -7,6 +7,7 @@ use mitan_core::store::RosterParts;
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::keys::{KeyUpdate, save_key_update};
+use super::phone_index::PhoneIndex;
 use super::{ServerStore, count};
 use crate::error::Result;
 
@@ -112,7 +113,7 @@ impl ServerStore {
         let transaction = self.connection.transaction()?;
         let logged = log_changes(&transaction, changes, device, badge, now_ms)?;
         save_key_update(&transaction, keys, device.as_str(), now_ms)?;
-        save_volunteers(&transaction, volunteers, now_ms)?;
+        save_volunteers(&transaction, &self.phone_index, volunteers, now_ms)?;
         transaction.commit()?;
         self.purge_log_after_erasure(keys)?;
         Ok(logged)
@@ -189,20 +190,22 @@ impl ServerStore {
 /// Upserts the current rows of `volunteers`. A withdrawn volunteer keeps a row without
 /// personal fields, so counts and history still see them.
 ///
-/// The row also carries what reports search by (migration 003): the sound-alike key of the
-/// name, the Devanagari one or else the Latin one, and the programmes, space-separated, which
-/// `volunteer_programme` holds too.
+/// The row also carries what reports search by (migrations 003 and 005): the sound-alike key of
+/// the name, the Devanagari one or else the Latin one, the programmes, space-separated, which
+/// `volunteer_programme` holds too, and the phone's tag in the blind index, which goes with
+/// the phone when personal fields are scrubbed.
 pub(super) fn save_volunteers(
     transaction: &Transaction<'_>,
+    phone_index: &PhoneIndex,
     volunteers: &[(RosterId, Volunteer)],
     now_ms: i64,
 ) -> Result<()> {
     let mut upsert = transaction.prepare_cached(
         "INSERT OR REPLACE INTO volunteer (id, roster_id, station, beat, village, status, gender,
              name_devanagari, name_latin, phone, household, enrolled_by, enrolled_on,
-             enrolled_at_ms, reviewed_by, updated_at_ms, name_key, programmes)
+             enrolled_at_ms, reviewed_by, updated_at_ms, name_key, programmes, phone_tag)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-             ?18)",
+             ?18, ?19)",
     )?;
     let mut clear_programmes =
         transaction.prepare_cached("DELETE FROM volunteer_programme WHERE volunteer_id = ?1")?;
@@ -221,6 +224,7 @@ pub(super) fn save_volunteers(
             .map(Programme::as_str)
             .collect::<Vec<_>>()
             .join(" ");
+        let phone_tag = personal.map(|p| phone_index.tag(p.phone.as_str()));
         upsert.execute(params![
             id,
             roster.as_str(),
@@ -240,6 +244,7 @@ pub(super) fn save_volunteers(
             now_ms,
             name_key,
             programmes,
+            phone_tag.as_ref().map(|tag| tag.as_slice()),
         ])?;
         clear_programmes.execute([&id])?;
         for programme in &volunteer.programmes {

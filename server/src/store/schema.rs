@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/008_supervisor_withdrawal.sql"),
     include_str!("../../migrations/006_access_log.sql"),
     include_str!("../../migrations/007_consent_notices.sql"),
+    include_str!("../../migrations/005_phone_blind_index.sql"),
 ];
 
 /// The schema version this build creates.
@@ -118,6 +119,54 @@ mod tests {
                 ),
                 ("v3".into(), None, String::new()),
             ]
+        );
+    }
+
+    #[test]
+    fn migration_005_tags_existing_phones_with_a_fresh_secret() {
+        let mut connection = Connection::open_in_memory().expect("in-memory database");
+        super::super::register_functions(&connection).expect("functions register");
+        // File numbers name migrations; their place in `MIGRATIONS` is the version.
+        let version = MIGRATIONS
+            .iter()
+            .position(|sql| *sql == include_str!("../../migrations/005_phone_blind_index.sql"))
+            .expect("migration 005 is listed");
+        for sql in &MIGRATIONS[..version] {
+            connection
+                .execute_batch(sql)
+                .expect("the migrations before 005 apply");
+        }
+        connection
+            .pragma_update(None, "user_version", version as i64)
+            .expect("set version");
+        connection
+            .execute_batch(
+                "INSERT INTO volunteer (id, roster_id, station, beat, village, status, gender,
+                     phone, enrolled_by, enrolled_on, enrolled_at_ms, updated_at_ms)
+                 VALUES ('v1', 'B', 'S', 'B', '400001', 'pending', 'female', '+919131975318',
+                         'CG-1', 'dev-1', 1, 1),
+                        ('v2', 'B', 'S', 'B', '400001', 'withdrawn', 'female', NULL,
+                         'CG-1', 'dev-1', 2, 2);",
+            )
+            .expect("rows of the version before 005");
+        migrate(&mut connection).expect("migrates to the current version");
+        let secret: Vec<u8> = connection
+            .query_row("SELECT secret FROM phone_index_secret", [], |row| {
+                row.get(0)
+            })
+            .expect("one secret");
+        assert_eq!(secret.len(), 32);
+        let tags: Vec<(String, Option<Vec<u8>>)> = connection
+            .prepare("SELECT id, phone_tag FROM volunteer ORDER BY id")
+            .expect("query prepares")
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .expect("query runs")
+            .collect::<std::result::Result<_, _>>()
+            .expect("rows decode");
+        let tag = super::super::phone_index::phone_tag(&secret, "+919131975318");
+        assert_eq!(
+            tags,
+            vec![("v1".into(), Some(tag.to_vec())), ("v2".into(), None)]
         );
     }
 

@@ -137,7 +137,7 @@ impl ServerStore {
         let transaction = self.connection.transaction()?;
         log_changes(&transaction, changes, &writer.device, &record.badge, now_ms)?;
         save_key_update(&transaction, keys, writer.device.as_str(), now_ms)?;
-        save_volunteers(&transaction, volunteers, now_ms)?;
+        save_volunteers(&transaction, &self.phone_index, volunteers, now_ms)?;
         transaction.execute(
             "INSERT INTO supervisor_action (action, volunteer_id, roster_id, target_roster_id,
                  duplicate_of, reason, badge, role, requested_via, change_hash, at_ms)
