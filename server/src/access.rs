@@ -114,29 +114,40 @@ pub fn review_queue(
         now_ms,
         |store| reports::review_queue(store, reader.user, query),
         |queue| {
-            let mut filters = Vec::new();
-            if let Some(limit) = query.limit {
-                filters.push(format!("limit={limit}"));
-            }
-            if let Some(offset) = query.offset {
-                filters.push(format!("offset={offset}"));
-            }
             reader.read(
                 AccessKind::ReviewQueue,
                 reader.report_scope(),
-                filters.join("&"),
+                page_filters(query),
                 queue.volunteers.len() as u64,
             )
         },
     )
 }
 
-/// Duplicate candidates in `reader`'s scope, logged with the number of distinct people in
-/// the groups (one person can sit in a phone group and a name group).
-pub fn duplicates(store: &ServerStore, reader: Reader<'_>, now_ms: i64) -> Result<DuplicateReport> {
+/// The paging a report was asked for, as the access log records it: `limit=…&offset=…`.
+fn page_filters(query: &ReportQuery) -> String {
+    let mut filters = Vec::new();
+    if let Some(limit) = query.limit {
+        filters.push(format!("limit={limit}"));
+    }
+    if let Some(offset) = query.offset {
+        filters.push(format!("offset={offset}"));
+    }
+    filters.join("&")
+}
+
+/// One page of duplicate candidates in `reader`'s scope, logged with its paging and the number
+/// of distinct people in the page's groups (one person can sit in a phone group and a name
+/// group).
+pub fn duplicates(
+    store: &ServerStore,
+    reader: Reader<'_>,
+    query: &ReportQuery,
+    now_ms: i64,
+) -> Result<DuplicateReport> {
     store.read_logged(
         now_ms,
-        |store| reports::duplicates(store, reader.user),
+        |store| reports::duplicates(store, reader.user, query),
         |report| {
             let people: HashSet<&str> = report
                 .same_phone
@@ -148,7 +159,7 @@ pub fn duplicates(store: &ServerStore, reader: Reader<'_>, now_ms: i64) -> Resul
             reader.read(
                 AccessKind::Duplicates,
                 reader.report_scope(),
-                String::new(),
+                page_filters(query),
                 people.len() as u64,
             )
         },

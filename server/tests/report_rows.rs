@@ -8,7 +8,7 @@ use mitan_core::model::validate::phonetic_key;
 use mitan_core::model::{
     AgeClaim, Consent, Gender, Personal, RosterId, Status, Volunteer, VolunteerId,
 };
-use mitan_server::store::{KeyUpdate, ServerStore};
+use mitan_server::store::{KeyUpdate, Page, ServerStore};
 
 fn volunteer(n: u64, devanagari: Option<&str>, latin: Option<&str>) -> Volunteer {
     Volunteer {
@@ -97,8 +97,21 @@ fn the_merge_writes_the_core_name_key_of_the_devanagari_name_else_the_latin_one(
         ]
     );
     // The two spellings of one name share a key, so the duplicate search pairs them.
-    let similar = store.similar_names(None).expect("duplicates read");
-    let ids: Vec<&str> = similar.iter().map(|row| row.id.as_str()).collect();
+    let similar = store
+        .similar_names(
+            None,
+            Page {
+                offset: 0,
+                limit: 100,
+            },
+        )
+        .expect("duplicates read");
+    assert_eq!(similar.total, 1);
+    let ids: Vec<&str> = similar.groups[0]
+        .1
+        .iter()
+        .map(|row| row.id.as_str())
+        .collect();
     assert_eq!(ids, [both.id.to_string(), latin_only.id.to_string()]);
 }
 

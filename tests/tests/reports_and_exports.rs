@@ -310,11 +310,48 @@ fn reports_count_enrolments_against_default_targets_and_list_pending_and_duplica
         ids(same_phone[0]["volunteers"].as_array().expect("volunteers")),
         set(&[&a[0], &b[2]])
     );
+    // The group is keyed by the phone's tag in the server's blind index, never by the number;
+    // the supervisor still sees who is in it, by name.
     let key = same_phone[0]["key"].as_str().expect("key");
     assert!(
-        key.starts_with("+91") && key.len() == 13,
-        "the shared phone, canonical: {key}"
+        key.len() == 32 && key.bytes().all(|byte| byte.is_ascii_hexdigit()),
+        "16 bytes of tag in hex: {key}"
     );
+    let digits: String = twin.phone.chars().filter(char::is_ascii_digit).collect();
+    assert!(!key.contains(&digits[digits.len() - 10..]), "{key}");
+    for listed in same_phone[0]["volunteers"].as_array().expect("volunteers") {
+        assert!(
+            listed["name_devanagari"].is_string() || listed["name_latin"].is_string(),
+            "{listed}"
+        );
+    }
+    assert_eq!(duplicates["total_groups"]["same_phone"], 1);
+    let similar_names = duplicates["total_groups"]["similar_name"]
+        .as_u64()
+        .expect("a count of similar-name groups");
+    // Paged over groups: the second page of one group holds no phone group, the totals stay.
+    let reply = get(
+        &world.server,
+        "/v1/reports/duplicates?limit=1&offset=1",
+        &incharge,
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let page = reply.json();
+    assert!(
+        page["same_phone"]
+            .as_array()
+            .expect("same_phone")
+            .is_empty()
+    );
+    assert_eq!(page["total_groups"]["same_phone"], 1);
+    assert_eq!(page["total_groups"]["similar_name"], similar_names);
+    assert!(page["similar_name"].as_array().expect("similar_name").len() <= 1);
+    let reply = get(
+        &world.server,
+        "/v1/reports/duplicates?limit=1&offset=0",
+        &incharge,
+    );
+    assert_eq!(reply.json()["same_phone"], duplicates["same_phone"]);
 
     // Programmes: every active volunteer of station 0 is counted once (one programme each).
     let reply = get(&world.server, "/v1/reports/programmes", &incharge);

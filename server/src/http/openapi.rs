@@ -146,12 +146,21 @@ pub const ROUTES: &[RouteDoc] = &[
         method: "get",
         path: "/v1/reports/duplicates",
         tag: "reports",
-        summary: "Duplicate candidates: the same phone, or the same name and village across \
-                  scripts and spellings",
+        summary: "Duplicate candidates: the same phone (grouped by its tag in the server's \
+                  blind index, never by the number), or the same name and village across \
+                  scripts and spellings; one page of groups of each kind, with total_groups \
+                  per kind",
         auth: RouteAuth::Bearer,
         body: None,
         answers: JSON,
-        query: &[],
+        query: &[
+            (
+                "limit",
+                "at most this many groups of each kind (100 if absent, at most 1000)",
+                false,
+            ),
+            ("offset", "skip this many groups of each kind", false),
+        ],
     },
     RouteDoc {
         method: "get",

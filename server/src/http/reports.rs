@@ -87,6 +87,7 @@ pub(super) async fn review_queue(
 pub(super) async fn duplicates(
     State(state): State<AppState>,
     headers: HeaderMap,
+    Query(query): Query<ReportQuery>,
 ) -> Result<Json<DuplicateReport>> {
     let credential = credential(&headers)?;
     let report = state
@@ -96,7 +97,7 @@ pub(super) async fn duplicates(
                 user: &caller.user,
                 via: caller.device.as_str(),
             };
-            access::duplicates(district.store(), reader, now_ms)
+            access::duplicates(district.store(), reader, &query, now_ms)
         })
         .await?;
     Ok(Json(report))

@@ -19,7 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::Role;
 use crate::error::{Error, Result};
-use crate::store::{EmployeeRow, ServerStore, UnitRow, User, VolunteerBrief};
+use crate::store::{
+    CandidateGroups, EmployeeRow, Page, ServerStore, UnitRow, User, VolunteerBrief,
+};
 use window::{Day, Window};
 
 /// Volunteers each employee is asked to enrol.
@@ -30,6 +32,8 @@ pub const PER_STATION: u64 = 200;
 pub const PER_OUTPOST: u64 = 100;
 /// Longest page of the review queue.
 pub const MAX_QUEUE_PAGE: u32 = 1_000;
+/// Most groups of each kind on a page of duplicate candidates.
+pub const MAX_DUPLICATE_PAGE: u32 = 1_000;
 
 /// The query every report takes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,10 +44,11 @@ pub struct ReportQuery {
     /// Count only this programme (when the campaign does not fix one).
     #[serde(default)]
     pub programme: Option<String>,
-    /// Page size of the review queue (100 if absent, at most 1,000).
+    /// Page size of the review queue, or groups of each kind of duplicate candidates (100 if
+    /// absent, at most 1,000).
     #[serde(default)]
     pub limit: Option<u32>,
-    /// Rows of the review queue to skip.
+    /// Rows of the review queue, or groups of duplicate candidates, to skip.
     #[serde(default)]
     pub offset: Option<u32>,
 }
@@ -645,64 +650,83 @@ pub fn review_queue(store: &ServerStore, user: &User, query: &ReportQuery) -> Re
 /// Volunteers who may be one person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DuplicateGroup {
-    /// What they share: the phone, or the village and sound-alike name key.
+    /// What they share: their phone's tag in the server's blind index, in hex (never the
+    /// number itself), or the village and sound-alike name key.
     pub key: String,
-    /// Who.
+    /// Who, by id.
     pub volunteers: Vec<ListedVolunteer>,
 }
 
-/// `GET /v1/reports/duplicates`.
+/// How many groups of each kind there are in the caller's scope, on every page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateTotals {
+    /// Groups sharing a phone.
+    pub same_phone: u64,
+    /// Groups of sound-alike names.
+    pub similar_name: u64,
+}
+
+/// `GET /v1/reports/duplicates`: one page of each kind of group, the same `offset` and
+/// `limit` applying to both lists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DuplicateReport {
-    /// Active volunteers sharing a phone number (the strongest sign).
+    /// Groups in all, to page through.
+    pub total_groups: DuplicateTotals,
+    /// Active volunteers sharing a phone number (the strongest sign), by tag.
     pub same_phone: Vec<DuplicateGroup>,
-    /// Active volunteers of one village whose names sound alike across scripts and spellings.
+    /// Active volunteers of one village whose names sound alike across scripts and spellings,
+    /// by village and name key.
     pub similar_name: Vec<DuplicateGroup>,
 }
 
-fn group(
-    rows: Vec<VolunteerBrief>,
-    scope: &Scope,
-    key: impl Fn(&VolunteerBrief) -> String,
-) -> Vec<DuplicateGroup> {
-    let mut groups: Vec<DuplicateGroup> = Vec::new();
-    for row in rows {
-        // Only people in scope are shown, so a group needs two of them: a supervisor never
-        // sees personal fields of another station's volunteers.
-        if !scope.has_beat(&row.beat) {
-            continue;
-        }
-        let row_key = key(&row);
-        match groups.last_mut() {
-            Some(last) if last.key == row_key => last.volunteers.push(row.into()),
-            _ => groups.push(DuplicateGroup {
-                key: row_key,
-                volunteers: vec![row.into()],
-            }),
-        }
-    }
+fn listed(found: CandidateGroups, scope: &Scope) -> Vec<DuplicateGroup> {
+    let mut groups: Vec<DuplicateGroup> = found
+        .groups
+        .into_iter()
+        .map(|(key, members)| DuplicateGroup {
+            key,
+            volunteers: members
+                .into_iter()
+                .filter(|member| scope.has_beat(&member.beat))
+                .map(ListedVolunteer::from)
+                .collect(),
+        })
+        .collect();
+    // SQL reads only the caller's beats, or for a district admin every row, all of whose
+    // beats the hierarchy normally holds (units are added or replaced, never deleted). A row
+    // filed under a beat the hierarchy lacks is still never shown, so a supervisor sees no
+    // one outside their scope; a group left with one person shown is dropped from the page,
+    // though the totals, counted in SQL, still include it.
     groups.retain(|group| group.volunteers.len() > 1);
     groups
 }
 
-/// Duplicate candidates in `user`'s scope.
-pub fn duplicates(store: &ServerStore, user: &User) -> Result<DuplicateReport> {
+/// Duplicate candidates in `user`'s scope, one page of groups of each kind (100 unless
+/// `query.limit` says otherwise, at most [`MAX_DUPLICATE_PAGE`]).
+///
+/// Finding every group takes one read of an index; only the page's groups are then read in
+/// full, since across a district nearly every volunteer may have a sound-alike.
+pub fn duplicates(
+    store: &ServerStore,
+    user: &User,
+    query: &ReportQuery,
+) -> Result<DuplicateReport> {
     let tree = Tree::load(store)?;
     let scope = Scope::of(user, &tree);
-    // SQL groups only the rows in scope; `group` still drops anyone outside it, which for a
-    // district admin is a volunteer filed under a beat the hierarchy lacks.
+    let page = Page {
+        offset: u64::from(query.offset.unwrap_or(0)),
+        limit: u64::from(query.limit.unwrap_or(100).clamp(1, MAX_DUPLICATE_PAGE)),
+    };
     let beats = scope.beat_filter();
+    let same_phone = store.shared_phones(beats.as_deref(), page)?;
+    let similar_name = store.similar_names(beats.as_deref(), page)?;
     Ok(DuplicateReport {
-        same_phone: group(store.shared_phones(beats.as_deref())?, &scope, |row| {
-            row.phone.clone().unwrap_or_default()
-        }),
-        similar_name: group(store.similar_names(beats.as_deref())?, &scope, |row| {
-            format!(
-                "{} {}",
-                row.village,
-                row.name_key.as_deref().unwrap_or_default()
-            )
-        }),
+        total_groups: DuplicateTotals {
+            same_phone: same_phone.total,
+            similar_name: similar_name.total,
+        },
+        same_phone: listed(same_phone, &scope),
+        similar_name: listed(similar_name, &scope),
     })
 }
 

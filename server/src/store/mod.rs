@@ -35,13 +35,16 @@ pub use schema::SCHEMA_VERSION;
 pub use access::{AccessFilter, AccessLogEntry, AccessRead};
 pub use admin::{StoredCampaign, StoredTarget};
 pub use exports::{ExportLogEntry, ExportRow, ExportTaken};
-pub use reports::{EmployeeRow, KeyedCounts, UnitRow, VillageCounts, VolunteerBrief};
+pub use reports::{
+    CandidateGroups, EmployeeRow, KeyedCounts, Page, UnitRow, VillageCounts, VolunteerBrief,
+};
 pub use supervision::{ActionRecord, SupervisorDevice};
 
 /// The server's database.
 #[derive(Debug)]
 pub struct ServerStore {
     connection: Connection,
+    phone_index: phone_index::PhoneIndex,
 }
 
 impl ServerStore {

@@ -3,9 +3,10 @@
 //! the hierarchy, which is small, in memory. "Active" means pending or verified: the people
 //! who count towards a target, and the only ones who can be duplicates.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::ToSql;
+use serde::Serialize;
 
 use super::ServerStore;
 use crate::error::Result;
@@ -98,6 +99,70 @@ pub struct VolunteerBrief {
     pub name_key: Option<String>,
 }
 
+/// A window over a list: `limit` items after skipping `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// Items to skip.
+    pub offset: u64,
+    /// Most items to keep.
+    pub limit: u64,
+}
+
+impl Page {
+    /// Whether the item at `position` (from 0) lies on the page.
+    fn holds(self, position: u64) -> bool {
+        position >= self.offset && position - self.offset < self.limit
+    }
+}
+
+/// One page of duplicate candidate groups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CandidateGroups {
+    /// Groups in all, on every page.
+    pub total: u64,
+    /// The page's groups in order: each one's key and its members, by id.
+    pub groups: Vec<(String, Vec<VolunteerBrief>)>,
+}
+
+/// Collects the members of a page's groups, in the page's order whatever order they come in.
+struct GroupsOnPage {
+    total: u64,
+    groups: Vec<(String, Vec<VolunteerBrief>)>,
+    position: HashMap<String, usize>,
+}
+
+impl GroupsOnPage {
+    fn new(total: u64, keys: Vec<String>) -> GroupsOnPage {
+        GroupsOnPage {
+            total,
+            position: keys
+                .iter()
+                .enumerate()
+                .map(|(index, key)| (key.clone(), index))
+                .collect(),
+            groups: keys.into_iter().map(|key| (key, Vec::new())).collect(),
+        }
+    }
+
+    fn add(&mut self, key: &str, member: VolunteerBrief) {
+        if let Some(&index) = self.position.get(key) {
+            self.groups[index].1.push(member);
+        }
+    }
+
+    fn done(self) -> CandidateGroups {
+        CandidateGroups {
+            total: self.total,
+            groups: self.groups,
+        }
+    }
+}
+
+/// A list as one JSON parameter, read in SQL with `json_each`.
+fn json_list(items: &impl Serialize) -> Result<String> {
+    serde_json::to_string(items).map_err(|error| crate::error::Error::Worker(error.to_string()))
+}
+
 const BRIEF: &str = "v.id, v.roster_id, v.beat, v.station, v.village, v.status, v.name_devanagari,
     v.name_latin, v.phone, v.household, v.enrolled_by, v.enrolled_at_ms, v.name_key";
 
@@ -123,6 +188,13 @@ fn read_brief(row: &rusqlite::Row<'_>) -> rusqlite::Result<VolunteerBrief> {
 fn text_at<'row>(row: &'row rusqlite::Row<'_>, index: usize) -> rusqlite::Result<&'row str> {
     row.get_ref(index)?.as_str().map_err(|error| {
         rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, error.into())
+    })
+}
+
+/// A blob column borrowed from the row.
+fn blob_at<'row>(row: &'row rusqlite::Row<'_>, index: usize) -> rusqlite::Result<&'row [u8]> {
+    row.get_ref(index)?.as_blob().map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Blob, error.into())
     })
 }
 
@@ -418,78 +490,96 @@ impl ServerStore {
         Ok((u64::try_from(total).unwrap_or(0), rows))
     }
 
-    /// Active volunteers in `beats` (every beat if `None`) who share a phone with another
-    /// active volunteer there, by phone.
-    pub fn shared_phones(&self, beats: Option<&[String]>) -> Result<Vec<VolunteerBrief>> {
+    /// One page of the groups of active volunteers in `beats` (every beat if `None`) who
+    /// share a phone, found by the phone's tag in the blind index (migration 005), and how
+    /// many such groups there are. Groups come in tag order, which is stable and says nothing
+    /// about the numbers; each is keyed by its tag in hex.
+    pub fn shared_phones(&self, beats: Option<&[String]>, page: Page) -> Result<CandidateGroups> {
         let within = Within::new(beats)?;
-        let mut statement = self.connection.prepare_cached(&format!(
-            "SELECT {BRIEF} FROM volunteer v
-             WHERE v.status IN ('pending', 'verified'){} AND v.phone IN (
-                 SELECT phone FROM volunteer
-                 WHERE status IN ('pending', 'verified') AND phone IS NOT NULL{}
-                 GROUP BY phone HAVING count(*) > 1)
-             ORDER BY v.phone, v.id",
-            within.condition("v.beat", 1),
-            within.condition("beat", 1),
-        ))?;
-        let rows = statement
-            .query_map(&within.params(&[])[..], read_brief)?
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        Ok(rows)
-    }
-
-    /// Active volunteers in `beats` (every beat if `None`) whose names sound alike across
-    /// scripts and spellings with another active volunteer's there, of the same village; by
-    /// village, name key and id.
-    pub fn similar_names(&self, beats: Option<&[String]>) -> Result<Vec<VolunteerBrief>> {
-        let within = Within::new(beats)?;
-        // First the keys held twice, from an index alone: village, then name key, each in
-        // SQL's order (text compares bytewise under SQLite's BINARY collation, as `str` does).
-        let mut groups: BTreeMap<String, BTreeMap<String, Vec<VolunteerBrief>>> = BTreeMap::new();
+        // The tags held twice, from an index alone; only the page's are kept.
+        let mut total = 0;
+        let mut keys: Vec<String> = Vec::new();
         {
             let mut statement = self.connection.prepare_cached(&format!(
-                "SELECT village, name_key FROM volunteer
-                 WHERE status IN ('pending', 'verified') AND name_key <> ''{}
-                 GROUP BY village, name_key HAVING count(*) > 1",
+                "SELECT phone_tag FROM volunteer
+                 WHERE status IN ('pending', 'verified') AND phone_tag IS NOT NULL{}
+                 GROUP BY phone_tag HAVING count(*) > 1
+                 ORDER BY phone_tag",
                 within.condition("beat", 1),
             ))?;
             let mut rows = statement.query(&within.params(&[])[..])?;
             while let Some(row) = rows.next()? {
-                groups
-                    .entry(row.get(0)?)
-                    .or_default()
-                    .insert(row.get(1)?, Vec::new());
+                if page.holds(total) {
+                    keys.push(hex::encode(blob_at(row, 0)?));
+                }
+                total += 1;
             }
         }
-        // Then the people holding them, in id order, each appended to their key's group.
-        // Within beats, the beat index finds the candidates. Across the district nearly every
-        // row may match, and fetching them in key order through an index costs a random
-        // lookup each (1.3 s at 2 lakh): read the table in its own order, which is id order,
-        // instead. The `+` makes the status term unusable for an index; SQLite would otherwise
-        // scan a partial index that the term matches and look every row up.
-        let active = match within.json {
-            Some(_) => "v.status IN ('pending', 'verified')",
-            None => "+v.status IN ('pending', 'verified')",
-        };
+        // Then the people holding the page's tags, looked up through the same index.
+        let page_json = json_list(&keys)?;
         let mut statement = self.connection.prepare_cached(&format!(
-            "SELECT {BRIEF} FROM volunteer v WHERE {active} AND v.name_key <> ''{}
+            "SELECT {BRIEF}, v.phone_tag FROM volunteer v
+             WHERE v.status IN ('pending', 'verified'){}
+                 AND v.phone_tag IN (SELECT unhex(value) FROM json_each(?1))
              ORDER BY v.id",
-            within.condition("v.beat", 1),
+            within.condition("v.beat", 2),
         ))?;
-        let mut rows = statement.query(&within.params(&[])[..])?;
+        let mut groups = GroupsOnPage::new(total, keys);
+        let mut rows = statement.query(&within.params(&[&page_json])[..])?;
         while let Some(row) = rows.next()? {
-            let (village, name_key) = (text_at(row, 4)?, text_at(row, 12)?);
-            let members = groups
-                .get_mut(village)
-                .and_then(|names| names.get_mut(name_key));
-            if let Some(members) = members {
-                members.push(read_brief(row)?);
+            let key = hex::encode(blob_at(row, 13)?);
+            groups.add(&key, read_brief(row)?);
+        }
+        Ok(groups.done())
+    }
+
+    /// One page of the groups of active volunteers in `beats` (every beat if `None`) whose
+    /// names sound alike across scripts and spellings, within one village, and how many such
+    /// groups there are; by village, then name key, each keyed "village name_key".
+    pub fn similar_names(&self, beats: Option<&[String]>, page: Page) -> Result<CandidateGroups> {
+        let within = Within::new(beats)?;
+        // First the keys held twice, from an index alone: village, then name key, each in
+        // SQL's order (text compares bytewise under SQLite's BINARY collation). Across the
+        // district nearly every active volunteer has a sound-alike in their village, so only
+        // the page's keys are kept.
+        let mut total = 0;
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        {
+            let mut statement = self.connection.prepare_cached(&format!(
+                "SELECT village, name_key FROM volunteer
+                 WHERE status IN ('pending', 'verified') AND name_key <> ''{}
+                 GROUP BY village, name_key HAVING count(*) > 1
+                 ORDER BY village, name_key",
+                within.condition("beat", 1),
+            ))?;
+            let mut rows = statement.query(&within.params(&[])[..])?;
+            while let Some(row) = rows.next()? {
+                if page.holds(total) {
+                    pairs.push((row.get(0)?, row.get(1)?));
+                }
+                total += 1;
             }
         }
-        Ok(groups
-            .into_values()
-            .flat_map(BTreeMap::into_values)
-            .flatten()
-            .collect())
+        // Then the people of the page's groups, a search of the name index per group; the
+        // CROSS JOIN keeps the page as the outer loop.
+        let page_json = json_list(&pairs)?;
+        let mut statement = self.connection.prepare_cached(&format!(
+            "SELECT {BRIEF} FROM json_each(?1) AS page CROSS JOIN volunteer v
+                 ON v.village = page.value ->> 0 AND v.name_key = page.value ->> 1
+             WHERE v.status IN ('pending', 'verified'){}
+             ORDER BY v.id",
+            within.condition("v.beat", 2),
+        ))?;
+        let keys = pairs
+            .iter()
+            .map(|(village, name_key)| format!("{village} {name_key}"))
+            .collect();
+        let mut groups = GroupsOnPage::new(total, keys);
+        let mut rows = statement.query(&within.params(&[&page_json])[..])?;
+        while let Some(row) = rows.next()? {
+            let key = format!("{} {}", text_at(row, 4)?, text_at(row, 12)?);
+            groups.add(&key, read_brief(row)?);
+        }
+        Ok(groups.done())
     }
 }
