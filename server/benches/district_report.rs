@@ -267,10 +267,11 @@ fn time_reports(store: &ServerStore, admin: &User, incharge: &User) -> anyhow::R
         programme: Some("cyber_mitan".into()),
         ..ReportQuery::default()
     };
-    // The largest page, far into the list, as a script taking every group would ask.
+    // The largest page, past the first, as a script taking every group would ask (the filled
+    // district has 2,000 same-phone and about 15,000 similar-name groups).
     let deep_page = ReportQuery {
         limit: Some(1_000),
-        offset: Some(50_000),
+        offset: Some(1_000),
         ..ReportQuery::default()
     };
     println!();
@@ -314,7 +315,7 @@ fn time_reports(store: &ServerStore, admin: &User, incharge: &User) -> anyhow::R
                 }),
             ),
             (
-                "duplicates (1,000 groups from 50,000)",
+                "duplicates (groups 1,001 to 2,000)",
                 Box::new(|| {
                     reports::duplicates(store, user, &deep_page)?;
                     Ok(())
