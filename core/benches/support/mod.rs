@@ -9,7 +9,9 @@ use std::time::Duration;
 use mitan_core::demo::Generator;
 use mitan_core::device::{Device, Moment, SyncReport};
 use mitan_core::model::sealed::TestKeys;
-use mitan_core::model::{ChangeMeta, EnrolmentRules, Roster, RosterId, UnitCode, VolunteerId};
+use mitan_core::model::{
+    ChangeMeta, EnrolmentForm, EnrolmentRules, Roster, RosterId, UnitCode, VolunteerId,
+};
 use mitan_core::store::DeviceIdentity;
 use mitan_core::sync::{Limits, MemoryHub, PROTOCOL_VERSION, RosterOffer, SyncRequest, grants_for};
 
@@ -146,15 +148,9 @@ pub fn sync_with(device: &mut Device, hub: &mut MemoryHub, now_ms: i64) -> SyncR
         .expect("sync with the in-memory hub")
 }
 
-/// Enrols `count` fresh demo volunteers on `device`, alternating between its beats, and
-/// returns their ids.
-pub fn enrol_offline(device: &mut Device, count: usize, seed: u64) -> Vec<VolunteerId> {
-    let beats: Vec<String> = device
-        .identity()
-        .beats
-        .iter()
-        .map(|beat| beat.to_string())
-        .collect();
+/// The forms and moments of `count` fresh demo volunteers, alternating between `beats`: what
+/// [`enrol_offline`] enrols, so a bench can write the same records another way.
+pub fn offline_forms(beats: &[String], count: usize, seed: u64) -> Vec<(EnrolmentForm, Moment)> {
     let mut generator = Generator::new(seed);
     (0..count)
         .map(|index| {
@@ -165,12 +161,46 @@ pub fn enrol_offline(device: &mut Device, count: usize, seed: u64) -> Vec<Volunt
                 now_ms: 1_764_000_000_000 + seed as i64 * 1_000 + index as i64,
                 random: generator.next_u128(),
             };
+            (form, moment)
+        })
+        .collect()
+}
+
+/// Enrols `count` fresh demo volunteers on `device`, alternating between its beats, and
+/// returns their ids.
+pub fn enrol_offline(device: &mut Device, count: usize, seed: u64) -> Vec<VolunteerId> {
+    let beats: Vec<String> = device
+        .identity()
+        .beats
+        .iter()
+        .map(|beat| beat.to_string())
+        .collect();
+    offline_forms(&beats, count, seed)
+        .into_iter()
+        .map(|(form, moment)| {
             device
                 .enrol(&form, moment)
                 .expect("demo forms are valid")
                 .id
         })
         .collect()
+}
+
+/// Syncs `device` with `hub` until it settles, keeping every request it sent.
+pub fn sync_capturing(
+    device: &mut Device,
+    hub: &mut MemoryHub,
+    now_ms: i64,
+) -> (SyncReport, Vec<Vec<u8>>) {
+    let mut requests = Vec::new();
+    let mut transport = |request: Vec<u8>| {
+        requests.push(request.clone());
+        hub.handle(&request).map_err(|error| error.to_string())
+    };
+    let report = device
+        .sync(&mut transport, now_ms)
+        .expect("sync with the in-memory hub");
+    (report, requests)
 }
 
 /// The name of the environment variable that puts a bench binary in child mode.
