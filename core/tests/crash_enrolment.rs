@@ -130,6 +130,19 @@ fn kill_during_enrolment_loses_nothing_acknowledged() {
                 }
             }
         }
+        // One round in five waits for an acknowledgement before the random wait, so the test
+        // checks real enrolments however slow a loaded machine makes each one.
+        if round % 5 == 1 {
+            loop {
+                let line = lines_rx
+                    .recv_timeout(Duration::from_secs(60))
+                    .expect("an enrolment within 60 s");
+                if let Some(id) = line.strip_prefix("ack ") {
+                    acknowledged.insert(id.parse().expect("child prints volunteer ids"));
+                    break;
+                }
+            }
+        }
         std::thread::sleep(Duration::from_millis(generator.below(60)));
         child.kill().expect("SIGKILL the child");
         child.wait().expect("reap the child");
@@ -163,8 +176,8 @@ fn kill_during_enrolment_loses_nothing_acknowledged() {
             .expect("every acknowledged volunteer is in its roster document");
     }
     assert!(
-        acknowledged.len() >= kills,
-        "the child should get some enrolments through: {}",
+        acknowledged.len() >= kills / 5,
+        "the child should get enrolments through: {}",
         acknowledged.len()
     );
     eprintln!(
