@@ -6,16 +6,17 @@ use rusqlite::Connection;
 
 use crate::error::{Error, Result};
 
-/// Migrations in order; the schema version is the number applied.
+/// Migrations in order; the schema version is the number applied, and each file's number is
+/// the version it brings a database to. A new migration takes the next number and goes last.
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/001_initial.sql"),
     include_str!("../../migrations/002_targets_supervision_exports.sql"),
     include_str!("../../migrations/003_stored_name_key_covering_report_indexes.sql"),
     include_str!("../../migrations/004_volunteer_keys.sql"),
-    include_str!("../../migrations/008_supervisor_withdrawal.sql"),
+    include_str!("../../migrations/005_phone_blind_index.sql"),
     include_str!("../../migrations/006_access_log.sql"),
     include_str!("../../migrations/007_consent_notices.sql"),
-    include_str!("../../migrations/005_phone_blind_index.sql"),
+    include_str!("../../migrations/008_supervisor_withdrawal.sql"),
 ];
 
 /// The schema version this build creates.
