@@ -15,4 +15,4 @@ mod schema;
 pub use device_store::{DeviceIdentity, DeviceStore, RosterParts, StoreKey};
 pub use index::{QuotaProgress, VolunteerFilter, VolunteerRow};
 pub use keys::KeyChanges;
-pub use schema::SCHEMA_VERSION;
+pub use schema::{SCHEMA_VERSION, apply_migrations};

@@ -19,14 +19,20 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Brings the database up to [`SCHEMA_VERSION`], each step in its own transaction.
 pub(crate) fn migrate(connection: &mut Connection) -> Result<()> {
+    apply_migrations(connection, MIGRATIONS)
+}
+
+/// Applies the `migrations` a database has not seen yet, in order, each in its own
+/// transaction, recording the count applied in `PRAGMA user_version`. A database that has
+/// seen more migrations than `migrations` holds was written by a newer build and is refused
+/// untouched. The server's store uses the same runner over its own list.
+pub fn apply_migrations(connection: &mut Connection, migrations: &[&str]) -> Result<()> {
+    let supported = migrations.len() as i64;
     let found: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    if found > SCHEMA_VERSION {
-        return Err(Error::SchemaTooNew {
-            found,
-            supported: SCHEMA_VERSION,
-        });
+    if found > supported {
+        return Err(Error::SchemaTooNew { found, supported });
     }
-    for (index, sql) in MIGRATIONS
+    for (index, sql) in migrations
         .iter()
         .enumerate()
         .skip(usize::try_from(found).unwrap_or(0))

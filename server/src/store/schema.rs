@@ -4,6 +4,8 @@
 
 use rusqlite::Connection;
 
+use mitan_core::store::apply_migrations;
+
 use crate::error::{Error, Result};
 
 /// Migrations in order; the schema version is the number applied, and each file's number is
@@ -22,26 +24,16 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// Brings the database up to [`SCHEMA_VERSION`], each step in its own transaction.
+/// Brings the database up to [`SCHEMA_VERSION`], each step in its own transaction, with the
+/// same runner as the phone's store.
 pub(super) fn migrate(connection: &mut Connection) -> Result<()> {
-    let found: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    if found > SCHEMA_VERSION {
-        return Err(Error::SchemaTooNew {
-            found,
-            supported: SCHEMA_VERSION,
-        });
-    }
-    for (index, sql) in MIGRATIONS
-        .iter()
-        .enumerate()
-        .skip(usize::try_from(found).unwrap_or(0))
-    {
-        let transaction = connection.transaction()?;
-        transaction.execute_batch(sql)?;
-        transaction.pragma_update(None, "user_version", index as i64 + 1)?;
-        transaction.commit()?;
-    }
-    Ok(())
+    apply_migrations(connection, MIGRATIONS).map_err(|error| match error {
+        mitan_core::Error::SchemaTooNew { found, supported } => {
+            Error::SchemaTooNew { found, supported }
+        }
+        mitan_core::Error::Storage(error) => Error::from(error),
+        other => Error::Core(other),
+    })
 }
 
 #[cfg(test)]
