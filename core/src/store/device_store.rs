@@ -385,10 +385,17 @@ impl DeviceStore {
 /// connections, so a connection a second thread opens in that window lacks the function
 /// (seen with parallel tests). Opening one connection under a `Once` lets the first setup
 /// finish before any store of this process opens.
+///
+/// The same connection turns SQLCipher's own logging off (a process-wide setting). By
+/// default it writes to stderr, or logcat on Android, a line per failed page check: a
+/// wrong key would print three `ERROR` lines beside the [`Error::StoreLocked`] we return,
+/// and an app's log is no place to say which page of the roster failed to decrypt.
 fn finish_sqlcipher_setup() {
     static SETUP: std::sync::Once = std::sync::Once::new();
     SETUP.call_once(|| {
-        let _ = Connection::open_in_memory();
+        if let Ok(connection) = Connection::open_in_memory() {
+            let _ = connection.execute_batch("PRAGMA cipher_log_level = NONE");
+        }
     });
 }
 
