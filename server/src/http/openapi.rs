@@ -254,7 +254,11 @@ pub const ROUTES: &[RouteDoc] = &[
         answers: JSON,
         query: &[
             ("limit", "at most this many entries", false),
-            ("before", "only entries before this server time (ms)", false),
+            (
+                "before",
+                "only entries older than this sequence number: the seq of the last entry of the previous page",
+                false,
+            ),
         ],
     },
     RouteDoc {
