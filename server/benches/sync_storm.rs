@@ -31,6 +31,7 @@ use mitan_core::sync::{PROTOCOL_VERSION, RosterOffer, SyncRequest};
 use mitan_server::AppState;
 use mitan_server::auth::Role;
 use mitan_server::background::BackgroundServer;
+use mitan_server::consent::{NoticeSpec, publish_notice};
 use mitan_server::district::{District, DistrictConfig};
 use mitan_server::registration::{RegisterRequest, issue_code, register};
 use mitan_server::store::{ServerStore, User};
@@ -73,6 +74,16 @@ struct Prepared {
 }
 
 fn save_district(store: &mut ServerStore, devices: usize) {
+    // The demo generator's forms consent to version 1 in Hindi or English, and a phone refuses
+    // an enrolment under a notice it never received (docs/adr/0001).
+    for language in ["hi", "en"] {
+        let spec = NoticeSpec {
+            version: 1,
+            language: language.into(),
+            text: format!("Mitan bench notice ({language})"),
+        };
+        publish_notice(store, &spec, "bench", 0).expect("notice published");
+    }
     let mut save = |kind: UnitKind, code: &str, parent: Option<&str>| {
         store
             .save_unit(&Unit {
