@@ -108,8 +108,16 @@ fn deliver(
     }
 }
 
+/// Random schedules per run: 48 in CI, `MITAN_CONVERGENCE_SCHEDULES=1000` for the long mode.
+fn schedules() -> u32 {
+    std::env::var("MITAN_CONVERGENCE_SCHEDULES")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(48)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: schedules(), ..ProptestConfig::default() })]
 
     #[test]
     fn replicas_converge_whatever_the_delivery(steps in prop::collection::vec(step(), 1..60)) {
