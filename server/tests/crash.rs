@@ -1,9 +1,13 @@
-//! The server crash test of the reliability issue: constables' phones enrol and sync against a
-//! real `mitan serve` process while another thread SIGKILLs it at random moments and starts it
-//! again on the same database. Afterwards every enrolment the server acknowledged is in its
-//! database, SQLite finds the file intact, and every phone converges with the server.
+//! The crash tests of the reliability issue, against a real `mitan serve` process:
 //!
-//! The kill count is 20 by default (CI); `MITAN_SERVER_KILLS=100` is the long mode, and
+//! - constables' phones enrol and sync while another thread SIGKILLs the server at random
+//!   moments and starts it again on the same database;
+//! - a phone, run as a child process, enrols and syncs while the test SIGKILLs it at random
+//!   moments, many of them in the middle of a sync.
+//!
+//! Afterwards every enrolment that was acknowledged is where it must be, SQLite finds both
+//! stores intact, and phone and server converge. Kill counts are 20 by default (CI);
+//! `MITAN_SERVER_KILLS=100` and `MITAN_PHONE_KILLS=100` are the long mode, and
 //! `MITAN_CRASH_SEED` replays a run's random delays (the seed is printed).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,6 +37,20 @@ const PHONES_PER_BEAT: usize = 3;
 /// A run that has not reached its kill count by then is stuck, not slow.
 const DEADLINE: Duration = Duration::from_secs(600);
 
+fn env_number(name: &str, default: u32) -> u32 {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
+fn crash_seed() -> u64 {
+    std::env::var("MITAN_CRASH_SEED")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or_else(|| now_ms().unsigned_abs())
+}
+
 /// A small xorshift generator: the delays only need to be spread and replayable.
 struct Delays(u64);
 
@@ -47,7 +65,7 @@ impl Delays {
 
 /// The district: one station of two beats, a constable per phone, and the notices phones
 /// enrol under. Written before the first start, as `mitan admin` would.
-fn build_district(db: &Path) -> Vec<String> {
+fn build_district(db: &Path, phones: usize) -> Vec<String> {
     let mut store = ServerStore::open(db).expect("the database opens");
     let units = [
         (UnitKind::State, "CG", None),
@@ -79,7 +97,7 @@ fn build_district(db: &Path) -> Vec<String> {
         publish_notice(&mut store, &spec, "test", 0).expect("notice published");
     }
     let mut codes = Vec::new();
-    for phone in 0..BEATS.len() * PHONES_PER_BEAT {
+    for phone in 0..phones {
         let badge = format!("CG-{:03}", 100 + phone);
         let user = User {
             badge: badge.parse().expect("valid badge"),
@@ -123,6 +141,9 @@ fn start_server(db: &Path, port: u16) -> Child {
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .env("MITAN_DB", db)
             .env("MITAN_LOG", "info")
+            // Phones here sync far more often than a constable's would; the rate limiter has
+            // tests of its own (sync_limits.rs), and these measure durability.
+            .env("MITAN_SYNC_PER_MINUTE", "0")
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
@@ -245,19 +266,13 @@ fn killer(
 
 #[test]
 fn sigkilled_server_loses_nothing_it_acknowledged_and_phones_converge() {
-    let target: u32 = std::env::var("MITAN_SERVER_KILLS")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(20);
-    let seed: u64 = std::env::var("MITAN_CRASH_SEED")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or_else(|| now_ms().unsigned_abs());
+    let target = env_number("MITAN_SERVER_KILLS", 20);
+    let seed = crash_seed();
     eprintln!("server crash test: {target} kills, MITAN_CRASH_SEED={seed}");
 
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("district.db");
-    let codes = build_district(&db);
+    let codes = build_district(&db, BEATS.len() * PHONES_PER_BEAT);
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
     let server = start_server(&db, port);
@@ -356,5 +371,211 @@ fn sigkilled_server_loses_nothing_it_acknowledged_and_phones_converge() {
         "{target} kills: {enrolled} enrolments acknowledged, {failures} of {attempts} sync \
          attempts failed mid-storm, converged after, integrity ok, in {:.1} s",
         started.elapsed().as_secs_f64()
+    );
+}
+
+const PHONE_CHILD_DIR: &str = "MITAN_CRASH_PHONE_DIR";
+
+/// The child's body: enrol and sync forever, printing `ack ID` once an enrolment is durable on
+/// the phone and `synced` once a sync covering every earlier enrolment returned success.
+#[test]
+#[ignore = "run only as the child of a_phone_killed_mid_sync_loses_nothing_and_converges"]
+fn crash_child_phone_enrols_and_syncs_until_killed() {
+    use std::io::Write;
+    let Some(dir) = std::env::var_os(PHONE_CHILD_DIR) else {
+        return;
+    };
+    let (mut device, profile) =
+        mitan_server::field::open_device(Path::new(&dir)).expect("the phone's store opens");
+    let mut transport = profile.transport();
+    let mut generator = Generator::new(u64::from(std::process::id()));
+    // The phone-number metadata loads on first use; load it before "ready" so kills land in
+    // enrolments and syncs, not in start-up.
+    let _ = generator.phone();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "ready").expect("the parent reads stdout");
+    out.flush().expect("flush");
+    loop {
+        for _ in 0..2 {
+            let form = generator.enrolment_form(STATION, BEATS[0], "430001");
+            let moment = Moment {
+                now_ms: now_ms(),
+                random: generator.next_u128(),
+            };
+            let outcome = device
+                .enrol(&form, moment)
+                .expect("the enrolment is accepted");
+            writeln!(out, "ack {}", outcome.id).expect("the parent reads stdout");
+            out.flush().expect("flush");
+        }
+        let report = device
+            .sync(&mut transport, now_ms())
+            .expect("the server runs undisturbed in this test");
+        assert_eq!(report.refused, 0);
+        writeln!(out, "synced").expect("the parent reads stdout");
+        out.flush().expect("flush");
+    }
+}
+
+fn spawn_phone(dir: &Path) -> Child {
+    Command::new(std::env::current_exe().expect("the test binary's path"))
+        .args([
+            "--exact",
+            "crash_child_phone_enrols_and_syncs_until_killed",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(PHONE_CHILD_DIR, dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the phone's process starts")
+}
+
+/// What one life of the phone's process printed before it was killed.
+#[derive(Default)]
+struct Printed {
+    /// Durable on the phone.
+    acknowledged: Vec<VolunteerId>,
+    /// How many of `acknowledged` a sync that returned success covered.
+    synced: usize,
+}
+
+impl Printed {
+    /// Killed after both enrolments of a round and before `synced`: inside the sync.
+    fn killed_in_sync(&self) -> bool {
+        self.acknowledged.len() > self.synced && self.acknowledged.len() % 2 == 0
+    }
+
+    fn read(&mut self, line: &str) {
+        if let Some(id) = line.strip_prefix("ack ") {
+            self.acknowledged
+                .push(id.parse().expect("the child prints volunteer ids"));
+        } else if line.ends_with("synced") {
+            self.synced = self.acknowledged.len();
+        }
+    }
+}
+
+#[test]
+fn a_phone_killed_mid_sync_loses_nothing_and_converges() {
+    let target = env_number("MITAN_PHONE_KILLS", 20);
+    let seed = crash_seed();
+    eprintln!("phone crash test: {target} kills, MITAN_CRASH_SEED={seed}");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("district.db");
+    let codes = build_district(&db, 1);
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut server = start_server(&db, port);
+    let phone_dir = dir.path().join("phone");
+    mitan_server::field::register(&url, &codes[0], &phone_dir).expect("registers over HTTP");
+
+    let mut delays = Delays(seed | 1);
+    let mut acknowledged: BTreeSet<VolunteerId> = BTreeSet::new();
+    let mut server_acknowledged: BTreeSet<VolunteerId> = BTreeSet::new();
+    let mut in_sync = 0u32;
+    for round in 0..target {
+        let mut child = spawn_phone(&phone_dir);
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (lines, received) = mpsc::channel::<String>();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut printed = Printed::default();
+        // libtest prints "test … " before the child's "ready" on the same line.
+        loop {
+            let line = received
+                .recv_timeout(Duration::from_secs(60))
+                .expect("the phone starts within 60 s");
+            if line.ends_with("ready") {
+                break;
+            }
+        }
+        // Every third life waits for a whole sync first, so real syncs are checked however
+        // slow a loaded machine makes them; the others are killed wherever they are.
+        if round % 3 == 0 {
+            loop {
+                let line = received
+                    .recv_timeout(Duration::from_secs(60))
+                    .expect("a sync within 60 s");
+                printed.read(&line);
+                if line.ends_with("synced") {
+                    break;
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(delays.next(150)));
+        child.kill().expect("SIGKILL the phone");
+        child.wait().expect("the killed phone is reaped");
+        reader.join().expect("the reader ends at EOF");
+        for line in received.try_iter() {
+            printed.read(&line);
+        }
+        in_sync += u32::from(printed.killed_in_sync());
+        server_acknowledged.extend(printed.acknowledged[..printed.synced].iter().copied());
+        acknowledged.extend(printed.acknowledged);
+    }
+
+    let (mut device, profile) =
+        mitan_server::field::open_device(&phone_dir).expect("the phone's store reopens");
+    let checker = mitan_core::store::DeviceStore::open(
+        &phone_dir.join("device.db"),
+        &profile
+            .store_key()
+            .expect("the profile holds the store key"),
+    )
+    .expect("a second connection opens");
+    assert!(
+        checker.integrity_ok().expect("integrity_check runs"),
+        "the phone's store failed integrity_check after {target} kills"
+    );
+    drop(checker);
+    let roster: RosterId = BEATS[0].parse().expect("valid roster id");
+    let stored_on_server = |db: &Path| -> BTreeSet<VolunteerId> {
+        ServerStore::open(db)
+            .expect("the server's database opens beside the server")
+            .volunteer_ids_in(&roster)
+            .expect("the server lists the roster")
+            .into_iter()
+            .collect()
+    };
+    let before_resync = stored_on_server(&db);
+    let lost: Vec<_> = server_acknowledged.difference(&before_resync).collect();
+    assert!(
+        lost.is_empty(),
+        "a sync reported success but the server lacks {lost:?}"
+    );
+
+    let mut transport = profile.transport();
+    device
+        .sync(&mut transport, now_ms())
+        .expect("the phone syncs after its last kill");
+    let on_phone: BTreeSet<VolunteerId> = device
+        .list(&VolunteerFilter::default())
+        .expect("the phone lists")
+        .into_iter()
+        .map(|row| row.id)
+        .collect();
+    let lost: Vec<_> = acknowledged.difference(&on_phone).collect();
+    assert!(
+        lost.is_empty(),
+        "acknowledged on the phone but lost: {lost:?}"
+    );
+    let on_server = stored_on_server(&db);
+    assert_eq!(on_server, on_phone, "phone and server converge");
+    server.kill().expect("stop the server");
+    server.wait().expect("reaped");
+    eprintln!(
+        "{target} phone kills ({in_sync} inside a sync): {} enrolments durable on the phone, {} \
+         of them acknowledged by a sync before a kill, {} on the server after the last sync",
+        acknowledged.len(),
+        server_acknowledged.len(),
+        on_server.len()
     );
 }
