@@ -445,7 +445,7 @@ struct Printed {
 impl Printed {
     /// Killed after both enrolments of a round and before `synced`: inside the sync.
     fn killed_in_sync(&self) -> bool {
-        self.acknowledged.len() > self.synced && self.acknowledged.len() % 2 == 0
+        self.acknowledged.len() > self.synced && self.acknowledged.len().is_multiple_of(2)
     }
 
     fn read(&mut self, line: &str) {
