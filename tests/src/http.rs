@@ -86,6 +86,24 @@ impl TestServer {
         )
     }
 
+    /// `POST path` with `credential` and a binary body, as a phone sends a sync; the status and
+    /// the body's bytes (a sync answer is binary, an error is JSON).
+    pub fn post_bytes(&self, path: &str, credential: &str, body: &[u8]) -> (u16, Vec<u8>) {
+        let mut response = agent()
+            .post(&format!("{}{path}", self.url))
+            .header("Authorization", &bearer(credential))
+            .header("Content-Type", "application/octet-stream")
+            .send(body)
+            .expect("the server answers");
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_vec()
+            .expect("the body reads");
+        (response.status().as_u16(), bytes)
+    }
+
     /// `PUT path` with `credential` and a JSON body.
     pub fn put(&self, path: &str, credential: &str, body: serde_json::Value) -> Reply {
         read(

@@ -51,11 +51,27 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server over a fresh database holding a district of `stations` stations.
     pub fn start(stations: usize) -> anyhow::Result<Self> {
+        Self::start_with(stations, |state| state)
+    }
+
+    /// The same, with no per-device sync rate limit: for tests whose phones sync many times
+    /// a minute on purpose.
+    pub fn start_without_sync_limit(stations: usize) -> anyhow::Result<Self> {
+        Self::start_with(stations, |state| state.with_sync_rate(None))
+    }
+
+    fn start_with(
+        stations: usize,
+        adjust: impl FnOnce(AppState) -> AppState,
+    ) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         let db = dir.path().join("server.db");
         let mut store = ServerStore::open(&db)?;
         build_district(&mut store, stations)?;
-        let state = AppState::new(District::new(store, DistrictConfig::default()));
+        let state = adjust(AppState::new(District::new(
+            store,
+            DistrictConfig::default(),
+        )));
         let running = BackgroundServer::start(state.clone())?;
         Ok(TestServer {
             url: running.url.clone(),
