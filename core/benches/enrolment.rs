@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use mitan_core::demo::Generator;
 use mitan_core::device::{Device, Moment};
-use mitan_core::model::sealed::{Sealing, VolunteerKey};
+use mitan_core::model::sealed::{EntryKey, Sealing};
 use mitan_core::model::{Enrolment, EnrolmentForm, EnrolmentRules, Personal, VolunteerId};
 use mitan_core::store::DeviceIdentity;
 use mitan_core::store::StoreKey;
@@ -94,7 +94,7 @@ fn main() {
     let sealings: Vec<Sealing> = enrolments
         .iter()
         .map(|_| Sealing {
-            key: VolunteerKey::from_bytes(random_bytes()),
+            key: EntryKey::from_bytes(random_bytes()),
             nonce_seed: random_bytes(),
         })
         .collect();
@@ -105,13 +105,13 @@ fn main() {
     let sealing_total = support::median_time(SEALING_RUNS, || {
         for ((id, enrolment), sealing) in enrolments.iter().zip(&sealings) {
             for (index, (field, value)) in (0u8..).zip(personal_fields(&enrolment.personal)) {
-                black_box(sealing.seal(id, field, index, value));
+                black_box(sealing.seal(*id, field, index, value));
             }
         }
     });
     let drawing_total = support::median_time(SEALING_RUNS, || {
         for _ in 0..COUNT {
-            black_box(VolunteerKey::from_bytes(random_bytes()));
+            black_box(EntryKey::from_bytes(random_bytes()));
             black_box(random_bytes::<12>());
         }
     });

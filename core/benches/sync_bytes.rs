@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue};
 use mitan_core::device::{Device, Moment, SyncReport};
-use mitan_core::model::sealed::{SEAL_OVERHEAD, Sealing, VolunteerKey};
+use mitan_core::model::sealed::{EntryKey, SEAL_OVERHEAD, Sealing};
 use mitan_core::model::{
     Action, AgeClaim, ChangeMessage, ChangeMeta, Enrolment, EnrolmentRules, Personal, RosterId,
     Volunteer, VolunteerId,
@@ -115,7 +115,7 @@ impl MirrorRoster {
             .expect("write");
         for (index, (field, value)) in (0u8..).zip(personal_fields(&enrolment.personal)) {
             match sealing {
-                Some(sealing) => doc.put(&personal, field, sealing.seal(id, field, index, value)),
+                Some(sealing) => doc.put(&personal, field, sealing.seal(*id, field, index, value)),
                 None => doc.put(&personal, field, value),
             }
             .expect("write");
@@ -242,7 +242,7 @@ fn unsealed_request(
             device_clock_ms: moment.now_ms,
         };
         let sealing = Sealing {
-            key: VolunteerKey::from_bytes([0x5e; 32]),
+            key: EntryKey::from_bytes([0x5e; 32]),
             nonce_seed: [0x17; 12],
         };
         plain

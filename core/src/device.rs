@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::model::sealed::{NONCE_LEN, NoKeys, Sealing, VolunteerKey};
+use crate::model::sealed::{EntryKey, NONCE_LEN, NoKeys, Sealing};
 use crate::model::{
     Camera, CameraForm, CameraId, ChangeMeta, ConsentNotice, ConsentTerms, Decision, EnrolmentForm,
-    EnrolmentRules, NoticeRef, Roster, RosterChange, RosterId, Status, UnitCode, Volunteer,
-    VolunteerEdit, VolunteerId, WithdrawalChannel, inspect_change,
+    EnrolmentRules, EntryId, NoticeRef, Roster, RosterChange, RosterId, Status, UnitCode,
+    Volunteer, VolunteerEdit, VolunteerId, WithdrawalChannel, inspect_change,
 };
 use crate::store::{
     DeviceIdentity, DeviceStore, KeyChanges, QuotaProgress, StoreKey, VolunteerFilter, VolunteerRow,
@@ -88,9 +88,9 @@ pub struct Device {
     identity: DeviceIdentity,
     store: DeviceStore,
     rosters: BTreeMap<RosterId, Roster>,
-    /// Every volunteer key this device holds, loaded at open: a phone holds at most a few
-    /// thousand, 32 bytes each.
-    keys: BTreeMap<VolunteerId, VolunteerKey>,
+    /// Every entry key (volunteers' and cameras') this device holds, loaded at open: a phone
+    /// holds at most a few thousand, 32 bytes each.
+    keys: BTreeMap<EntryId, EntryKey>,
     /// The rules the app opened the device with; the district's terms held in the store are
     /// added to them at each enrolment (see [`Device::rules`]).
     rules: EnrolmentRules,
@@ -108,7 +108,7 @@ fn os_random<const N: usize>() -> Result<[u8; N]> {
     Ok(bytes)
 }
 
-fn sealing_with(key: VolunteerKey) -> Result<Sealing> {
+fn sealing_with(key: EntryKey) -> Result<Sealing> {
     Ok(Sealing {
         key,
         nonce_seed: os_random::<NONCE_LEN>()?,
@@ -291,9 +291,9 @@ impl Device {
     ) -> Result<()> {
         let roster = self.roster(roster_id)?;
         let change = make(roster)?;
-        for (id, key, origin) in &mut keys.added {
+        for (entry, key, origin) in &mut keys.added {
             *origin = Some(change.hash);
-            self.keys.insert(*id, key.clone());
+            self.keys.insert(*entry, key.clone());
         }
         let result = (|| {
             let roster = self.rosters.get(roster_id).expect("loaded above");
@@ -302,7 +302,7 @@ impl Device {
                 .filter_map(|id| roster.volunteer(id, &self.keys).transpose())
                 .collect::<Result<Vec<Volunteer>>>()?;
             let camera_rows: Vec<Camera> = roster
-                .cameras()
+                .cameras(&self.keys)
                 .into_iter()
                 .flatten()
                 .filter(|camera| cameras.contains(&camera.id))
@@ -312,14 +312,14 @@ impl Device {
         })();
         match result {
             Ok(()) => {
-                for id in &keys.erased {
-                    self.keys.remove(id);
+                for entry in &keys.erased {
+                    self.keys.remove(entry);
                 }
             }
             Err(_) => {
                 self.rosters.remove(roster_id);
-                for (id, _, _) in &keys.added {
-                    self.keys.remove(id);
+                for (entry, _, _) in &keys.added {
+                    self.keys.remove(entry);
                 }
             }
         }
@@ -341,9 +341,9 @@ impl Device {
         let meta = self.meta(moment);
         // Each volunteer gets a key of their own, drawn here and never written into the
         // roster: destroying it later erases them from every copy of the history.
-        let sealing = sealing_with(VolunteerKey::from_bytes(os_random::<32>()?))?;
+        let sealing = sealing_with(EntryKey::from_bytes(os_random::<32>()?))?;
         let keys = KeyChanges {
-            added: vec![(id, sealing.key.clone(), None)],
+            added: vec![(EntryId::Volunteer(id), sealing.key.clone(), None)],
             erased: Vec::new(),
         };
         self.commit_local(&roster_id, &[id], &[], keys, |roster| {
@@ -369,7 +369,12 @@ impl Device {
         let updates = edit.validate()?;
         let roster_id = self.roster_holding(id)?;
         let meta = self.meta(moment);
-        let sealing = self.keys.get(id).cloned().map(sealing_with).transpose()?;
+        let sealing = self
+            .keys
+            .get(&EntryId::Volunteer(*id))
+            .cloned()
+            .map(sealing_with)
+            .transpose()?;
         self.commit_local(&roster_id, &[*id], &[], KeyChanges::default(), |roster| {
             roster.edit(id, &updates, &meta, sealing.as_ref())
         })
@@ -397,14 +402,16 @@ impl Device {
         let meta = self.meta(moment);
         let keys = KeyChanges {
             added: Vec::new(),
-            erased: vec![*id],
+            erased: vec![EntryId::Volunteer(*id)],
         };
         self.commit_local(&roster_id, &[*id], &[], keys, |roster| {
             roster.withdraw(id, via, &meta)
         })
     }
 
-    /// Registers a private CCTV camera in a beat's roster; durable on return.
+    /// Registers a private CCTV camera in a beat's roster; durable on return. The owner's
+    /// name and phone are sealed under a key drawn here for this camera alone, which goes to
+    /// the server with the registration, as a volunteer's does with their enrolment.
     pub fn add_camera(
         &mut self,
         beat: &UnitCode,
@@ -415,10 +422,30 @@ impl Device {
         let camera = form.validate(id)?;
         let roster_id = self.roster_of_beat(beat)?;
         let meta = self.meta(moment);
-        self.commit_local(&roster_id, &[], &[id], KeyChanges::default(), |roster| {
-            roster.add_camera(&camera, &meta)
+        let sealing = sealing_with(EntryKey::from_bytes(os_random::<32>()?))?;
+        let keys = KeyChanges {
+            added: vec![(EntryId::Camera(id), sealing.key.clone(), None)],
+            erased: Vec::new(),
+        };
+        self.commit_local(&roster_id, &[], &[id], keys, |roster| {
+            roster.add_camera(&camera, &meta, &sealing)
         })?;
         Ok(id)
+    }
+
+    /// One camera as its roster shows it now: with its owner when this phone holds the
+    /// camera's key, otherwise with the owner sealed.
+    pub fn camera(&mut self, id: &CameraId) -> Result<Camera> {
+        for roster_id in self.store.roster_ids()? {
+            self.load_roster(&roster_id)?;
+            if let Some(camera) = self.rosters[&roster_id].camera(id, &self.keys)? {
+                return Ok(camera);
+            }
+        }
+        Err(Error::NotFound {
+            what: "camera",
+            id: id.to_string(),
+        })
     }
 
     /// One volunteer as the roster shows them now.
@@ -512,7 +539,7 @@ impl Device {
             };
             states.push(RosterState {
                 keys: self.store.keys_to_offer(&roster_id)?,
-                want_keys: self.store.sealed_volunteers(&roster_id)?,
+                want_keys: self.store.sealed_entries(&roster_id)?,
                 roster: roster_id,
                 heads,
                 unacked,
@@ -555,33 +582,42 @@ impl Device {
             report.received += received.len() as u64 + u64::from(snapshot.is_some());
             // Keys are kept only when they open the entry they name, as on the server.
             for grant in &update.keys {
-                let id = VolunteerId::from_bytes(grant.volunteer);
-                let key = VolunteerKey::from_bytes(grant.key);
-                if !self.keys.contains_key(&id) && roster.opens_with(&id, &key) {
-                    keys.added.push((id, key, None));
+                let entry = EntryId::from(grant.entry);
+                let key = EntryKey::from_bytes(grant.key);
+                if !self.keys.contains_key(&entry) && roster.opens_with(&entry, &key) {
+                    keys.added.push((entry, key, None));
                 }
             }
-            for (id, key, _) in &keys.added {
-                self.keys.insert(*id, key.clone());
+            for (entry, key, _) in &keys.added {
+                self.keys.insert(*entry, key.clone());
             }
             let mut volunteers = Vec::with_capacity(applied.volunteers.len());
             let mut touched = applied.volunteers.clone();
-            touched.extend(keys.added.iter().map(|(id, _, _)| *id));
+            touched.extend(
+                keys.added
+                    .iter()
+                    .filter_map(|(entry, _, _)| entry.volunteer()),
+            );
             for id in &touched {
                 let Some(volunteer) = roster.volunteer(id, &self.keys)? else {
                     continue;
                 };
                 // A withdrawal written elsewhere reaches this phone: its copy of the key goes.
-                if volunteer.status == Status::Withdrawn && self.keys.contains_key(id) {
-                    keys.erased.push(*id);
+                let entry = EntryId::Volunteer(*id);
+                if volunteer.status == Status::Withdrawn && self.keys.contains_key(&entry) {
+                    keys.erased.push(entry);
                 }
                 volunteers.push(volunteer);
             }
+            // A camera's row changes when its entry does, and when its key arrives: the row
+            // then stops asking for the key.
+            let mut touched_cameras = applied.cameras.clone();
+            touched_cameras.extend(keys.added.iter().filter_map(|(entry, _, _)| entry.camera()));
             let cameras: Vec<Camera> = roster
-                .cameras()
+                .cameras(&self.keys)
                 .into_iter()
                 .flatten()
-                .filter(|camera| applied.cameras.contains(&camera.id))
+                .filter(|camera| touched_cameras.contains(&camera.id))
                 .collect();
             self.store.save_sync_result(
                 &roster_id,
@@ -598,14 +634,14 @@ impl Device {
         })();
         match result {
             Ok(()) => {
-                for id in &keys.erased {
-                    self.keys.remove(id);
+                for entry in &keys.erased {
+                    self.keys.remove(entry);
                 }
             }
             Err(_) => {
                 self.rosters.remove(&roster_id);
-                for (id, _, _) in &keys.added {
-                    self.keys.remove(id);
+                for (entry, _, _) in &keys.added {
+                    self.keys.remove(entry);
                 }
             }
         }

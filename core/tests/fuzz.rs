@@ -15,10 +15,12 @@ use std::sync::OnceLock;
 
 use mitan_core::demo::Generator;
 use mitan_core::model::sealed::TestKeys;
-use mitan_core::model::{ChangeMeta, Decision, EnrolmentRules, Roster, RosterId, VolunteerId};
+use mitan_core::model::{
+    CameraForm, CameraId, ChangeMeta, Decision, EnrolmentRules, Roster, RosterId, VolunteerId,
+};
 use mitan_core::sync::{
-    KeyGrant, Limits, PROTOCOL_VERSION, RejectedChange, RosterOffer, RosterReply, SyncRequest,
-    SyncResponse,
+    EntryRef, KeyGrant, Limits, PROTOCOL_VERSION, RejectedChange, RosterOffer, RosterReply,
+    SyncRequest, SyncResponse,
 };
 use proptest::prelude::*;
 
@@ -31,7 +33,7 @@ fn cases() -> u32 {
         .unwrap_or(2_000)
 }
 
-/// Valid inputs to start from: a roster with enrolments, an edit, a verification; its saved
+/// Valid inputs to start from: a roster with enrolments, a camera, a verification; its saved
 /// bytes, its changes, and a request and a response that carry them.
 struct Corpus {
     snapshot: Vec<u8>,
@@ -71,6 +73,20 @@ fn corpus() -> &'static Corpus {
                 .expect("enrol");
             ids.push(volunteer);
         }
+        let camera_id = CameraId::from_parts(1_764_000_000_010, 77);
+        let camera = CameraForm {
+            owner_name: "फग्गूराम ध्रुव".into(),
+            owner_phone: "9407312468".into(),
+            latitude: 22.08,
+            longitude: 82.14,
+            village_lgd: "430001".into(),
+            coverage: "बस स्टैंड".into(),
+        }
+        .validate(camera_id)
+        .expect("a valid camera");
+        roster
+            .add_camera(&camera, &meta(5), &TestKeys::sealing(&camera_id))
+            .expect("camera");
         let base = roster.save();
         let heads = roster.heads();
         roster
@@ -87,13 +103,17 @@ fn corpus() -> &'static Corpus {
             .map(|change| change.bytes)
             .collect();
         let snapshot = roster.save();
-        let keys: Vec<KeyGrant> = ids
+        let mut keys: Vec<KeyGrant> = ids
             .iter()
             .map(|volunteer| KeyGrant {
-                volunteer: volunteer.to_bytes(),
+                entry: EntryRef::Volunteer(volunteer.to_bytes()),
                 key: *TestKeys::key_of(volunteer).as_bytes(),
             })
             .collect();
+        keys.push(KeyGrant {
+            entry: EntryRef::Camera(camera_id.to_bytes()),
+            key: *TestKeys::key_of(&camera_id).as_bytes(),
+        });
         let request = SyncRequest {
             protocol: PROTOCOL_VERSION,
             rosters: vec![RosterOffer {
@@ -101,7 +121,10 @@ fn corpus() -> &'static Corpus {
                 heads: heads.clone(),
                 changes: all.clone(),
                 keys: keys.clone(),
-                want_keys: vec![ids[1].to_bytes()],
+                want_keys: vec![
+                    EntryRef::Volunteer(ids[1].to_bytes()),
+                    EntryRef::Camera(camera_id.to_bytes()),
+                ],
             }],
         };
         let response = SyncResponse {
@@ -260,7 +283,7 @@ impl Target {
                 if let Ok(roster) = Roster::load(&id, Some(bytes), &[]) {
                     // A document that loads must also be readable entry by entry.
                     let _ = roster.volunteers(&TestKeys);
-                    let _ = roster.cameras();
+                    let _ = roster.cameras(&TestKeys);
                 }
             }
             Target::Change => {

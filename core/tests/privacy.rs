@@ -1,6 +1,6 @@
-//! Personal fields sealed per volunteer, keys that travel only beside the changes, and
-//! erasure on withdrawal that reaches every copy, through real SQLite stores and the
-//! in-memory reference server.
+//! Personal fields sealed per roster entry (volunteers, and camera owners), keys that travel
+//! only beside the changes, and erasure on withdrawal that reaches every copy, through real
+//! SQLite stores and the in-memory reference server.
 
 mod common;
 
@@ -8,9 +8,12 @@ use std::path::Path;
 
 use mitan_core::demo::Generator;
 use mitan_core::device::{Device, Moment};
-use mitan_core::model::{EnrolmentForm, EnrolmentRules, Status, VolunteerId, WithdrawalChannel};
+use mitan_core::model::{
+    CameraForm, CameraId, EnrolmentForm, EnrolmentRules, EntryId, Status, VolunteerId,
+    WithdrawalChannel,
+};
 use mitan_core::store::StoreKey;
-use mitan_core::sync::MemoryHub;
+use mitan_core::sync::{Limits, MemoryHub, SyncResponse};
 
 use common::{BEAT, NOW, STATION, identity, open, sync};
 
@@ -143,10 +146,10 @@ fn a_withdrawal_destroys_the_key_on_the_server_and_on_every_phone_at_next_sync()
 
     sync(&mut second, &mut hub);
     assert!(
-        !hub.keys().contains_key(&id),
+        !hub.keys().contains_key(&EntryId::from(id)),
         "the server destroyed the key"
     );
-    assert!(hub.keys().contains_key(&other));
+    assert!(hub.keys().contains_key(&EntryId::from(other)));
 
     // The phone that enrolled the person still has them until it syncs.
     assert!(first.volunteer(&id).expect("present").personal.is_some());
@@ -239,4 +242,133 @@ fn a_store_file_copied_off_the_phone_shows_nothing_and_opens_only_with_its_key()
     ));
     let mut again = open(dir.path(), 1);
     assert!(again.volunteer(&id).expect("present").personal.is_some());
+}
+
+/// A camera whose owner's name and number are easy to look for in raw bytes.
+fn rare_camera() -> CameraForm {
+    CameraForm {
+        owner_name: "फग्गूराम ध्रुव".into(),
+        owner_phone: "9407312468".into(),
+        latitude: 22.0797,
+        longitude: 82.1409,
+        village_lgd: "430001".into(),
+        coverage: "चौक और बस स्टैंड".into(),
+    }
+}
+
+fn owner_traces(bytes: &[u8]) -> Vec<&'static str> {
+    ["फग्गूराम", "9407312468"]
+        .into_iter()
+        .filter(|needle| contains(bytes, needle))
+        .collect()
+}
+
+/// Registers the rare camera on `device`, offline.
+fn register_rare(device: &mut Device) -> CameraId {
+    device
+        .add_camera(
+            &BEAT.parse().expect("valid beat"),
+            &rare_camera(),
+            Moment {
+                now_ms: NOW,
+                random: 1,
+            },
+        )
+        .expect("registered")
+}
+
+#[test]
+fn a_camera_owner_is_sealed_under_the_cameras_own_key_and_read_on_a_second_phone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut hub = MemoryHub::default();
+    let mut first = open(dir.path(), 1);
+    let mut second = open(dir.path(), 2);
+    let camera = register_rare(&mut first);
+    // A volunteer minted at the same moment with the same randomness has the same ULID: the
+    // two entries' keys must still be told apart.
+    let volunteer = enrol_rare(&mut first);
+    assert_eq!(camera.to_bytes(), volunteer.to_bytes());
+    sync(&mut first, &mut hub);
+    assert!(hub.keys().contains_key(&EntryId::Camera(camera)));
+    assert!(hub.keys().contains_key(&EntryId::Volunteer(volunteer)));
+    assert_ne!(
+        hub.keys()[&EntryId::Camera(camera)],
+        hub.keys()[&EntryId::Volunteer(volunteer)],
+        "each entry has a key of its own"
+    );
+    let saved = hub
+        .roster_mut(&BEAT.parse().expect("valid"))
+        .expect("hub has the roster")
+        .save();
+    assert_eq!(owner_traces(&saved), Vec::<&str>::new(), "roster document");
+
+    sync(&mut second, &mut hub);
+    let seen = second.camera(&camera).expect("on the second phone");
+    assert!(!seen.sealed);
+    let owner = seen.owner.expect("readable with the key");
+    assert_eq!(owner.name, "फग्गूराम ध्रुव");
+    assert_eq!(owner.phone.as_str(), "+919407312468");
+    assert_eq!(
+        second
+            .volunteer(&volunteer)
+            .expect("present")
+            .personal
+            .map(|p| p.phone.to_string()),
+        Some("+919131975318".to_owned())
+    );
+    for (phone, device) in [("first", &first), ("second", &second)] {
+        assert_eq!(
+            owner_traces(&held(device)),
+            Vec::<&str>::new(),
+            "{phone}'s store"
+        );
+    }
+}
+
+#[test]
+fn a_camera_received_without_its_key_shows_its_owner_sealed_until_the_key_is_asked_for() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut hub = MemoryHub::default();
+    let mut first = open(dir.path(), 1);
+    let mut second = open(dir.path(), 2);
+    let camera = register_rare(&mut first);
+    sync(&mut first, &mut hub);
+
+    // The reply loses its keys on the way, as from a server that did not hold this one yet.
+    let mut keyless = |request: Vec<u8>| {
+        let reply = hub.handle(&request).map_err(|error| error.to_string())?;
+        let mut response =
+            SyncResponse::decode(&reply, &Limits::default()).map_err(|error| error.to_string())?;
+        for roster in &mut response.rosters {
+            roster.keys.clear();
+        }
+        Ok::<_, String>(response.encode())
+    };
+    second.sync(&mut keyless, NOW).expect("sync succeeds");
+    let seen = second.camera(&camera).expect("the camera is there");
+    assert!(seen.sealed && seen.owner.is_none(), "{seen:?}");
+    assert_eq!(
+        seen.coverage, "चौक और बस स्टैंड",
+        "what is not personal stays readable"
+    );
+    let roster = BEAT.parse().expect("valid");
+    assert_eq!(
+        second.store().sealed_entries(&roster).expect("reads"),
+        vec![EntryId::Camera(camera)]
+    );
+
+    sync(&mut second, &mut hub);
+    let seen = second.camera(&camera).expect("still there");
+    assert!(!seen.sealed);
+    assert_eq!(
+        seen.owner.map(|owner| owner.name).as_deref(),
+        Some("फग्गूराम ध्रुव")
+    );
+    assert!(
+        second
+            .store()
+            .sealed_entries(&roster)
+            .expect("reads")
+            .is_empty()
+    );
 }

@@ -9,10 +9,10 @@
 
 use std::collections::BTreeSet;
 
-use mitan_core::model::{ChangeInfo, Roster, RosterChange, RosterId, Status, Volunteer};
+use mitan_core::model::{ChangeInfo, EntryId, Roster, RosterChange, RosterId, Status, Volunteer};
 use mitan_core::sync::{
-    Limits, OfferOutcome, PROTOCOL_VERSION, RosterOffer, RosterReply, SyncRequest, SyncResponse,
-    accepted_grants, apply_offer, grants_for, key_candidates, reply_to_offer,
+    EntryRef, Limits, OfferOutcome, PROTOCOL_VERSION, RosterOffer, RosterReply, SyncRequest,
+    SyncResponse, accepted_grants, apply_offer, grants_for, key_candidates, reply_to_offer,
 };
 
 use crate::access::{AccessKind, Reader};
@@ -230,9 +230,10 @@ impl District {
             return Ok(());
         }
         let rosters: Vec<&str> = granting.iter().map(|reply| reply.roster.as_str()).collect();
-        let volunteers: BTreeSet<[u8; 16]> = granting
+        // Every grant opens one person's fields: a volunteer's, or a camera owner's.
+        let entries: BTreeSet<EntryRef> = granting
             .iter()
-            .flat_map(|reply| reply.keys.iter().map(|grant| grant.volunteer))
+            .flat_map(|reply| reply.keys.iter().map(|grant| grant.entry))
             .collect();
         let reader = Reader {
             user: &caller.user,
@@ -243,7 +244,7 @@ impl District {
                 AccessKind::Sync,
                 rosters.join(","),
                 String::new(),
-                volunteers.len() as u64,
+                entries.len() as u64,
             ),
             now_ms,
         )
@@ -295,9 +296,15 @@ impl District {
                 added: accepted_grants(&roster, offer),
                 erased: Vec::new(),
             };
-            let mut known = self.store.load_keys(&outcome.applied.volunteers)?;
-            for (volunteer_id, key) in &keys.added {
-                known.entry(*volunteer_id).or_insert_with(|| key.clone());
+            let applied_entries: BTreeSet<EntryId> = outcome
+                .applied
+                .volunteers
+                .iter()
+                .map(|volunteer_id| EntryId::Volunteer(*volunteer_id))
+                .collect();
+            let mut known = self.store.load_keys(&applied_entries)?;
+            for (entry, key) in &keys.added {
+                known.entry(*entry).or_insert_with(|| key.clone());
             }
             let mut rows = Vec::new();
             let mut wrong_beat = BTreeSet::new();

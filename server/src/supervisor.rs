@@ -13,8 +13,8 @@
 //! only writer of those actors.
 
 use mitan_core::model::{
-    ChangeMeta, Decision, Roster, RosterChange, RosterId, Status, UnitCode, UnitKind, Volunteer,
-    VolunteerId, WithdrawalChannel, inspect_change,
+    ChangeMeta, Decision, EntryId, Roster, RosterChange, RosterId, Status, UnitCode, UnitKind,
+    Volunteer, VolunteerId, WithdrawalChannel, inspect_change,
 };
 use std::collections::BTreeSet;
 
@@ -231,7 +231,9 @@ pub fn act(
     roster.set_actor(writer.actor);
     let change = roster.review(id, decision, &meta).map_err(core_error)?;
     // The row written beside the change keeps the person's name and number: read with the key.
-    let keys = district.store().load_keys(&BTreeSet::from([*id]))?;
+    let keys = district
+        .store()
+        .load_keys(&BTreeSet::from([EntryId::Volunteer(*id)]))?;
     let volunteer = current(&roster, id, &keys)?;
     record.change_hash = change.hash;
     district.store_mut().save_supervision(
@@ -301,14 +303,19 @@ fn move_between_beats(
     let mut target = district.take_roster(&target_id)?;
     source.set_actor(writer.actor);
     target.set_actor(writer.actor);
-    let keys = district.store().load_keys(&BTreeSet::from([*id]))?;
+    let keys = district
+        .store()
+        .load_keys(&BTreeSet::from([EntryId::Volunteer(*id)]))?;
     let before = current(&source, id, &keys)?;
     // The copy is sealed again under the volunteer's own key, so the server needs it; a
     // volunteer whose phone has not yet delivered it waits for that phone's next sync.
-    let key = keys.get(id).cloned().ok_or_else(|| Error::Conflict {
-        what: "volunteer key (the enrolling phone has not synced it yet)",
-        id: id.to_string(),
-    })?;
+    let key = keys
+        .get(&EntryId::Volunteer(*id))
+        .cloned()
+        .ok_or_else(|| Error::Conflict {
+            what: "volunteer key (the enrolling phone has not synced it yet)",
+            id: id.to_string(),
+        })?;
     let sealing = Sealing {
         key,
         nonce_seed: random_bytes::<NONCE_LEN>()?,

@@ -1,5 +1,10 @@
 //! A private CCTV camera registered with the police (Durg's Trinayan register): the second
 //! kind of roster entry, which shows that a roster is not tied to volunteers.
+//!
+//! The owner is a private person, so their name and phone are personal fields under the
+//! same rules as a volunteer's: sealed in the roster under a key of the camera's own
+//! (`super::sealed`). Where the camera is and what it covers are not personal and stay plain,
+//! so a phone without the key still places every camera on the map.
 
 use super::id::CameraId;
 use super::invalid::{Field, Invalid, InvalidCode};
@@ -25,15 +30,22 @@ pub struct CameraForm {
     pub coverage: String,
 }
 
+/// A camera owner's personal fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CameraOwner {
+    /// The owner's name.
+    pub name: String,
+    /// The owner's phone.
+    pub phone: Phone,
+}
+
 /// A registered camera.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Camera {
     /// Its id.
     pub id: CameraId,
-    /// The owner's name.
-    pub owner_name: String,
-    /// The owner's phone.
-    pub owner_phone: Phone,
+    /// The owner, when this reader holds the camera's key; `None` when sealed.
+    pub owner: Option<CameraOwner>,
     /// Latitude in decimal degrees.
     pub latitude: f64,
     /// Longitude in decimal degrees.
@@ -42,6 +54,9 @@ pub struct Camera {
     pub village: LgdCode,
     /// What it covers.
     pub coverage: String,
+    /// The owner's fields are in the roster but this reader lacks the camera's key: show
+    /// them as sealed, not as missing.
+    pub sealed: bool,
 }
 
 /// India's bounding box, generously: a camera outside it is a typing slip.
@@ -76,12 +91,15 @@ impl CameraForm {
             {
                 Ok(Camera {
                     id,
-                    owner_name,
-                    owner_phone,
+                    owner: Some(CameraOwner {
+                        name: owner_name,
+                        phone: owner_phone,
+                    }),
                     latitude: self.latitude,
                     longitude: self.longitude,
                     village,
                     coverage,
+                    sealed: false,
                 })
             }
             _ => Err(super::Rejection { problems }),

@@ -19,14 +19,14 @@ mod unit;
 pub mod validate;
 mod volunteer;
 
-pub use camera::{Camera, CameraForm, MAX_COVERAGE_CHARS};
+pub use camera::{Camera, CameraForm, CameraOwner, MAX_COVERAGE_CHARS};
 pub use change_meta::{Action, ChangeMessage, ChangeMeta};
 pub use edit::{FieldUpdate, VolunteerEdit};
 pub use enrolment::{
     Enrolment, EnrolmentForm, EnrolmentRules, MAX_AGE_YEARS, MAX_HOUSEHOLD_CHARS, MIN_AGE_YEARS,
     Rejection,
 };
-pub use id::{BadgeNumber, CameraId, DeviceId, RosterId, UnitCode, VolunteerId};
+pub use id::{BadgeNumber, CameraId, DeviceId, EntryId, RosterId, UnitCode, VolunteerId};
 pub use invalid::{Field, Invalid, InvalidCode};
 pub use notice::{ConsentNotice, ConsentTerms, MAX_NOTICE_CHARS, NoticeRef, parse_notice_language};
 pub use programme::Programme;

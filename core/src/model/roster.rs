@@ -4,7 +4,7 @@
 //! # Document layout
 //!
 //! ```text
-//! ROOT { schema: 1, roster: "<beat code>",
+//! ROOT { schema: 2, roster: "<beat code>",
 //!        volunteers: { <VolunteerId>: VOLUNTEER }, cameras: { <CameraId>: CAMERA } }
 //! VOLUNTEER { personal: { name_deva, name_latin, phone, household,
 //!                         guardian_name, guardian_relation, guardian_phone }  (each sealed),
@@ -12,11 +12,16 @@
 //!             programmes: { <code>: true }, enrolled_by, enrolled_on, enrolled_at,
 //!             trained_by, consent_at, consent_lang, consent_notice, consent_witness,
 //!             guardian_consent, review (JSON scalar), withdrawn (JSON scalar) }
+//! CAMERA { owner: { owner_name, owner_phone }  (each sealed),
+//!          lat, lon, village, coverage }
 //! ```
 //!
-//! Every personal field is a byte string sealed under the volunteer's own key
-//! ([`super::sealed`]); the key is never written here. A reader without the key sees the
-//! entry with its personal fields sealed ([`Volunteer::sealed`]).
+//! Every personal field is a byte string sealed under the key of its own entry, volunteer or
+//! camera ([`super::sealed`]); the key is never written here. A reader without the key sees
+//! the entry with its personal fields sealed ([`Volunteer::sealed`], [`Camera::sealed`]).
+//! Cameras were first written with their owner in plain text (`owner_name`, `owner_phone`
+//! strings on the entry); no build that wrote them can sync with one that reads this layout
+//! (sync protocol 3), and such an entry reads as malformed rather than showing the owner.
 //!
 //! The root maps come from a genesis change that every replica builds byte for byte the same
 //! (a fixed actor and time), so two phones that start a roster offline share one `volunteers`
@@ -47,14 +52,14 @@ use automerge::{
     ScalarValue, Value,
 };
 
-use super::camera::Camera;
+use super::camera::{Camera, CameraOwner};
 use super::change_meta::{Action, ChangeMessage, ChangeMeta};
 use super::edit::FieldUpdate;
 use super::enrolment::Enrolment;
-use super::id::{CameraId, RosterId, VolunteerId};
+use super::id::{CameraId, EntryId, RosterId, VolunteerId};
 use super::invalid::Field;
 use super::review::{Decision, Review, Withdrawal, WithdrawalChannel};
-use super::sealed::{KeyRing, Sealing, VolunteerKey, open};
+use super::sealed::{EntryKey, KeyRing, Sealing, open};
 use super::volunteer::{AgeClaim, Consent, Gender, Guardian, Personal, Status, Trainer, Volunteer};
 use crate::error::{Error, Result};
 
@@ -65,6 +70,7 @@ const GENESIS_ACTOR: [u8; 16] = *b"mitan-genesis-v1";
 const VOLUNTEERS: &str = "volunteers";
 const CAMERAS: &str = "cameras";
 const PERSONAL: &str = "personal";
+const OWNER: &str = "owner";
 const PROGRAMMES: &str = "programmes";
 const REVIEW: &str = "review";
 const WITHDRAWN: &str = "withdrawn";
@@ -471,7 +477,7 @@ impl Roster {
             let mut index = 0u8;
             let mut seal = |doc: &mut AutoCommit, key: &str, value: &str| -> Result<()> {
                 if let Some(sealing) = sealing {
-                    doc.put(&personal, key, sealing.seal(&id, key, index, value))?;
+                    doc.put(&personal, key, sealing.seal(id, key, index, value))?;
                     index = index.wrapping_add(1);
                 }
                 Ok(())
@@ -551,8 +557,14 @@ impl Roster {
         })
     }
 
-    /// Registers a validated camera.
-    pub fn add_camera(&mut self, camera: &Camera, meta: &ChangeMeta) -> Result<RosterChange> {
+    /// Registers a validated camera, its owner's name and phone sealed with `sealing` (the
+    /// camera's own key).
+    pub fn add_camera(
+        &mut self,
+        camera: &Camera,
+        meta: &ChangeMeta,
+        sealing: &Sealing,
+    ) -> Result<RosterChange> {
         let cameras = self.require_container(CAMERAS)?;
         if self.entry(CAMERAS, &camera.id.to_string())?.is_some() {
             return Err(Error::AlreadyExists {
@@ -560,10 +572,27 @@ impl Roster {
                 id: camera.id.to_string(),
             });
         }
-        self.write(Action::Camera, camera.id.to_string(), meta, |doc| {
-            let entry = doc.put_object(&cameras, camera.id.to_string(), ObjType::Map)?;
-            doc.put(&entry, "owner_name", camera.owner_name.as_str())?;
-            doc.put(&entry, "owner_phone", camera.owner_phone.as_str())?;
+        // A camera read without its key has no owner to write back: registering one is a
+        // caller's mistake, refused before anything is written.
+        let Some(owner) = &camera.owner else {
+            return Err(Error::Invalid(
+                super::Invalid::new(Field::OwnerName, super::InvalidCode::Sealed).into(),
+            ));
+        };
+        let id = camera.id;
+        self.write(Action::Camera, id.to_string(), meta, |doc| {
+            let entry = doc.put_object(&cameras, id.to_string(), ObjType::Map)?;
+            let owner_map = doc.put_object(&entry, OWNER, ObjType::Map)?;
+            doc.put(
+                &owner_map,
+                "owner_name",
+                sealing.seal(id, "owner_name", 0, &owner.name),
+            )?;
+            doc.put(
+                &owner_map,
+                "owner_phone",
+                sealing.seal(id, "owner_phone", 1, owner.phone.as_str()),
+            )?;
             doc.put(&entry, "lat", camera.latitude)?;
             doc.put(&entry, "lon", camera.longitude)?;
             doc.put(&entry, "village", camera.village.to_string())?;
@@ -631,13 +660,28 @@ impl Roster {
             .collect()
     }
 
-    /// Every camera.
-    pub fn cameras(&self) -> Vec<std::result::Result<Camera, Malformed>> {
+    /// One camera as the roster now shows it; its owner is sealed unless `keys` holds the
+    /// camera's key.
+    pub fn camera(&self, id: &CameraId, keys: &dyn KeyRing) -> Result<Option<Camera>> {
+        let Some(entry) = self.entry(CAMERAS, &id.to_string())? else {
+            return Ok(None);
+        };
+        read_camera(&self.doc, *id, &entry, keys)
+            .map(Some)
+            .map_err(|malformed| Error::MalformedRoster {
+                roster: self.id.to_string(),
+                reason: format!("camera {}: {}", malformed.key, malformed.field),
+            })
+    }
+
+    /// Every camera, in id order; owners are sealed unless `keys` holds their camera's key.
+    pub fn cameras(&self, keys: &dyn KeyRing) -> Vec<std::result::Result<Camera, Malformed>> {
         let Some(container) = self.container(CAMERAS) else {
             return Vec::new();
         };
-        let keys: Vec<String> = self.doc.keys(&container).collect();
-        keys.into_iter()
+        let entry_keys: Vec<String> = self.doc.keys(&container).collect();
+        entry_keys
+            .into_iter()
             .map(|key| {
                 let malformed = |field| Malformed {
                     key: key.clone(),
@@ -649,27 +693,31 @@ impl Roster {
                 else {
                     return Err(malformed(Field::CameraId));
                 };
-                let reader = Reader {
-                    doc: &self.doc,
-                    obj: &entry,
-                };
-                Ok(Camera {
-                    id,
-                    owner_name: reader
-                        .string("owner_name")
-                        .ok_or(malformed(Field::OwnerName))?,
-                    owner_phone: reader
-                        .parsed("owner_phone")
-                        .ok_or(malformed(Field::Phone))?,
-                    latitude: reader.float("lat").ok_or(malformed(Field::Latitude))?,
-                    longitude: reader.float("lon").ok_or(malformed(Field::Longitude))?,
-                    village: reader.parsed("village").ok_or(malformed(Field::Village))?,
-                    coverage: reader
-                        .string("coverage")
-                        .ok_or(malformed(Field::Coverage))?,
-                })
+                read_camera(&self.doc, id, &entry, keys)
             })
             .collect()
+    }
+
+    /// The sealed field that tells whether a key opens entry `entry` (a volunteer's phone, a
+    /// camera owner's phone), with its field name, if the entry is live and still holds it.
+    fn sealed_check_field(&self, entry: &EntryId) -> Option<(Vec<u8>, &'static str)> {
+        match entry {
+            EntryId::Volunteer(id) => self.sealed_phone(id).map(|sealed| (sealed, "phone")),
+            EntryId::Camera(id) => {
+                let entry = self.entry(CAMERAS, &id.to_string()).ok()??;
+                let owner = Reader {
+                    doc: &self.doc,
+                    obj: &entry,
+                }
+                .child(OWNER)?;
+                Reader {
+                    doc: &self.doc,
+                    obj: &owner,
+                }
+                .bytes("owner_phone")
+                .map(|sealed| (sealed, "owner_phone"))
+            }
+        }
     }
 
     /// The sealed phone of live entry `id` (not withdrawn, not moved away), if it has one.
@@ -690,30 +738,35 @@ impl Roster {
         .bytes("phone")
     }
 
-    /// Whether entry `id` still holds personal fields: a key for it is worth sending.
-    pub fn holds_personal(&self, id: &VolunteerId) -> bool {
-        self.sealed_phone(id).is_some()
+    /// Whether entry `entry` still holds personal fields: a key for it is worth sending.
+    pub fn holds_personal(&self, entry: &EntryId) -> bool {
+        self.sealed_check_field(entry).is_some()
     }
 
-    /// Whether `key` opens the personal fields of entry `id`: how a key received from a peer
-    /// is checked before it is kept. False for a withdrawn or moved-away entry, whose fields
-    /// are gone.
-    pub fn opens_with(&self, id: &VolunteerId, key: &VolunteerKey) -> bool {
-        self.sealed_phone(id)
-            .and_then(|sealed| open(key, id, "phone", &sealed))
+    /// Whether `key` opens the personal fields of entry `entry`: how a key received from a
+    /// peer is checked before it is kept. False for a withdrawn or moved-away volunteer,
+    /// whose fields are gone.
+    pub fn opens_with(&self, entry: &EntryId, key: &EntryKey) -> bool {
+        self.sealed_check_field(entry)
+            .and_then(|(sealed, field)| open(key, *entry, field, &sealed))
             .is_some()
     }
 
-    /// Ids of every entry that still holds personal fields.
-    pub fn personal_entries(&self) -> Vec<VolunteerId> {
-        let Some(container) = self.container(VOLUNTEERS) else {
-            return Vec::new();
-        };
-        self.doc
-            .keys(&container)
-            .filter_map(|key| key.parse().ok())
-            .filter(|id| self.holds_personal(id))
-            .collect()
+    /// Every entry, volunteer or camera, that still holds personal fields.
+    pub fn personal_entries(&self) -> Vec<EntryId> {
+        let mut entries = Vec::new();
+        for (container, kind) in [(VOLUNTEERS, "volunteer"), (CAMERAS, "camera")] {
+            let Some(map) = self.container(container) else {
+                continue;
+            };
+            entries.extend(
+                self.doc
+                    .keys(&map)
+                    .filter_map(|key| EntryId::parse(kind, &key))
+                    .filter(|entry| self.holds_personal(entry)),
+            );
+        }
+        entries
     }
 
     /// Groups of volunteers who share a phone number: candidates for a supervisor to merge.
@@ -781,7 +834,7 @@ fn write_personal(
         values.push(("guardian_phone", guardian.phone.as_str()));
     }
     for (index, (key, value)) in (0u8..).zip(values) {
-        doc.put(personal, key, sealing.seal(id, key, index, value))?;
+        doc.put(personal, key, sealing.seal(*id, key, index, value))?;
     }
     Ok(())
 }
@@ -923,14 +976,14 @@ fn read_volunteer(
     let key = if withdrawn || moved.is_some() {
         None
     } else {
-        keys.key(&id)
+        keys.key(&EntryId::Volunteer(id))
     };
     // Personal fields are sealed when the entry still has them and this reader lacks the
     // key: the person is there, only their name and number are not readable here.
     let sealed = key.is_none() && !withdrawn && moved.is_none();
     let personal = if let Some(key) = key {
         let opened =
-            |name: &str| -> Option<String> { open(&key, &id, name, &personal_reader.bytes(name)?) };
+            |name: &str| -> Option<String> { open(&key, id, name, &personal_reader.bytes(name)?) };
         // A field present but not opening under the volunteer's key was tampered with or
         // written by a broken peer: the entry is reported as malformed, never shown wrong.
         let readable =
@@ -1061,6 +1114,56 @@ fn read_volunteer(
     })
 }
 
+fn read_camera(
+    doc: &AutoCommit,
+    id: CameraId,
+    entry: &ObjId,
+    keys: &dyn KeyRing,
+) -> std::result::Result<Camera, Malformed> {
+    let malformed = |field| Malformed {
+        key: id.to_string(),
+        field,
+    };
+    let reader = Reader { doc, obj: entry };
+    let owner_map = reader.child(OWNER).ok_or(malformed(Field::OwnerName))?;
+    let owner_reader = Reader {
+        doc,
+        obj: &owner_map,
+    };
+    let key = keys.key(&EntryId::Camera(id));
+    let sealed = key.is_none();
+    let owner = match key {
+        // As for a volunteer, a field that is there but does not open under the camera's key
+        // was tampered with: the entry is malformed, never shown with a wrong owner.
+        Some(key) => {
+            let opened = |name: &str, field: Field| {
+                owner_reader
+                    .bytes(name)
+                    .and_then(|sealed| open(&key, id, name, &sealed))
+                    .ok_or(malformed(field))
+            };
+            Some(CameraOwner {
+                name: opened("owner_name", Field::OwnerName)?,
+                phone: opened("owner_phone", Field::Phone)?
+                    .parse()
+                    .map_err(|_| malformed(Field::Phone))?,
+            })
+        }
+        None => None,
+    };
+    Ok(Camera {
+        id,
+        owner,
+        latitude: reader.float("lat").ok_or(malformed(Field::Latitude))?,
+        longitude: reader.float("lon").ok_or(malformed(Field::Longitude))?,
+        village: reader.parsed("village").ok_or(malformed(Field::Village))?,
+        coverage: reader
+            .string("coverage")
+            .ok_or(malformed(Field::Coverage))?,
+        sealed,
+    })
+}
+
 /// Decodes one change from the wire or the store. Never panics on garbage.
 fn decode_change(bytes: &[u8]) -> Result<Change> {
     guard(|| Change::from_bytes(bytes.to_vec()))?.map_err(|error| Error::Decode {
@@ -1129,5 +1232,113 @@ mod tests {
         }
         let mut current = Roster::genesis(&id);
         assert!(Roster::load(&id, Some(&current.save()), &[]).is_ok());
+    }
+
+    fn camera_roster() -> (Roster, CameraId) {
+        use crate::model::sealed::TestKeys;
+        let id: RosterId = "BSP-PS-KONI-B01".parse().expect("valid roster");
+        let mut roster = Roster::genesis(&id);
+        roster.set_actor([3; 16]);
+        let camera_id = CameraId::from_parts(1_763_900_000_000, 5);
+        let camera = crate::model::CameraForm {
+            owner_name: "फग्गूराम ध्रुव".into(),
+            owner_phone: "9407312468".into(),
+            latitude: 22.08,
+            longitude: 82.14,
+            village_lgd: "430001".into(),
+            coverage: "बस स्टैंड".into(),
+        }
+        .validate(camera_id)
+        .expect("a valid camera");
+        let meta = ChangeMeta {
+            badge: "CG-001".parse().expect("valid badge"),
+            device: "dev-1".parse().expect("valid device"),
+            device_clock_ms: 1_763_900_000_000,
+        };
+        roster
+            .add_camera(&camera, &meta, &TestKeys::sealing(&camera_id))
+            .expect("registered");
+        (roster, camera_id)
+    }
+
+    #[test]
+    fn a_camera_owner_opens_with_the_cameras_key_only_and_reads_sealed_without_it() {
+        use crate::model::sealed::{EntryKey, NoKeys, TestKeys};
+        let (mut roster, camera_id) = camera_roster();
+        let entry = EntryId::Camera(camera_id);
+        let saved = roster.save();
+        for needle in ["फग्गूराम", "9407312468"] {
+            assert!(
+                !saved
+                    .windows(needle.len())
+                    .any(|window| window == needle.as_bytes()),
+                "{needle} in the document"
+            );
+        }
+        let open = roster
+            .camera(&camera_id, &TestKeys)
+            .expect("reads")
+            .expect("present");
+        assert_eq!(
+            open.owner.as_ref().map(|owner| owner.phone.as_str()),
+            Some("+919407312468")
+        );
+        let sealed = roster
+            .camera(&camera_id, &NoKeys)
+            .expect("a missing key is not an error")
+            .expect("present");
+        assert!(sealed.sealed && sealed.owner.is_none());
+        assert_eq!(
+            (sealed.latitude, sealed.coverage.as_str()),
+            (22.08, "बस स्टैंड")
+        );
+
+        assert!(roster.holds_personal(&entry));
+        assert!(roster.opens_with(&entry, &TestKeys::key_of(&entry)));
+        assert!(!roster.opens_with(&entry, &EntryKey::from_bytes([1; 32])));
+        // The volunteer of the same ULID does not exist, so no key opens it.
+        let namesake = EntryId::Volunteer(VolunteerId::from_bytes(camera_id.to_bytes()));
+        assert!(!roster.opens_with(&namesake, &TestKeys::key_of(&entry)));
+        assert_eq!(roster.personal_entries(), vec![entry]);
+
+        // A wrong key is tampering, not sealing: the entry is malformed, never shown wrong.
+        let wrong: BTreeMap<EntryId, EntryKey> =
+            BTreeMap::from([(entry, EntryKey::from_bytes([1; 32]))]);
+        assert!(roster.camera(&camera_id, &wrong).is_err());
+    }
+
+    #[test]
+    fn a_camera_written_with_its_owner_in_plain_text_reads_as_malformed() {
+        let (mut roster, camera_id) = camera_roster();
+        let cameras = roster.container(CAMERAS).expect("cameras map");
+        let legacy = CameraId::from_parts(1_763_900_000_001, 6);
+        let entry = roster
+            .doc
+            .put_object(&cameras, legacy.to_string(), ObjType::Map)
+            .expect("writes");
+        for (key, value) in [
+            ("owner_name", "Plain Owner"),
+            ("owner_phone", "+919876543210"),
+            ("village", "430001"),
+            ("coverage", "gate"),
+        ] {
+            roster.doc.put(&entry, key, value).expect("writes");
+        }
+        roster.doc.put(&entry, "lat", 22.0).expect("writes");
+        roster.doc.put(&entry, "lon", 82.0).expect("writes");
+        roster.doc.commit();
+        let read = roster.cameras(&crate::model::sealed::TestKeys);
+        assert_eq!(read.len(), 2);
+        assert!(
+            read.iter()
+                .any(|camera| matches!(camera, Ok(camera) if camera.id == camera_id))
+        );
+        assert!(read.iter().any(|camera| matches!(
+            camera,
+            Err(Malformed {
+                field: Field::OwnerName,
+                ..
+            })
+        )));
     }
 }

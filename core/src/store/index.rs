@@ -152,26 +152,28 @@ fn search_terms(personal: &crate::model::Personal) -> Vec<String> {
     terms
 }
 
-/// Upserts the index rows of `cameras`.
+/// Upserts the index rows of `cameras`. A row keeps where the camera is and what it covers,
+/// never its owner: the store file is encrypted (SQLCipher), but no list or search needs the
+/// owner, so the only copy of their name and phone on the phone stays the sealed one in the
+/// roster, opened with the camera's key when one camera is shown.
 pub(super) fn save_cameras(
     transaction: &Transaction<'_>,
     roster: &RosterId,
     cameras: &[Camera],
 ) -> Result<()> {
     let mut upsert = transaction.prepare_cached(
-        "INSERT OR REPLACE INTO camera (id, roster_id, village, owner_name, owner_phone, latitude, longitude, coverage)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT OR REPLACE INTO camera (id, roster_id, village, latitude, longitude, coverage, sealed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for camera in cameras {
         upsert.execute(params![
             camera.id.to_string(),
             roster.as_str(),
             camera.village.to_string(),
-            camera.owner_name,
-            camera.owner_phone.as_str(),
             camera.latitude,
             camera.longitude,
             camera.coverage,
+            camera.sealed,
         ])?;
     }
     Ok(())

@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/001_initial.sql"),
     include_str!("../../migrations/002_volunteer_keys.sql"),
     include_str!("../../migrations/003_consent_notices.sql"),
+    include_str!("../../migrations/004_entry_keys_camera_owner_sealed.sql"),
 ];
 
 /// The schema version this build creates.
@@ -71,6 +72,71 @@ mod tests {
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .expect("version");
         assert_eq!(version, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn migration_004_keeps_volunteers_keys_and_drops_camera_owners_from_the_index() {
+        let mut connection = Connection::open_in_memory().expect("in-memory database");
+        apply_migrations(&mut connection, &MIGRATIONS[..3]).expect("migrations 001 to 003");
+        let key = [7u8; 32];
+        let origin = [9u8; 32];
+        connection
+            .execute(
+                "INSERT INTO volunteer_key (volunteer_id, key, origin_change) VALUES (?1, ?2, ?3)",
+                rusqlite::params![
+                    "01KAQ0000000000000000000V1",
+                    key.as_slice(),
+                    origin.as_slice()
+                ],
+            )
+            .expect("a key of a version 3 store");
+        connection
+            .execute_batch(
+                "INSERT INTO roster (roster_id) VALUES ('BSP-PS-KONI-B01');
+                 INSERT INTO camera (id, roster_id, village, owner_name, owner_phone, latitude,
+                     longitude, coverage)
+                 VALUES ('01KAQ0000000000000000000C1', 'BSP-PS-KONI-B01', '430001',
+                     'Plain Owner', '+919876543210', 22.0, 82.0, 'gate');",
+            )
+            .expect("a camera row of a version 3 store");
+        migrate(&mut connection).expect("migrates to the current version");
+        /// Kind, id, key and origin of a stored key.
+        type KeyRow = (String, String, Vec<u8>, Option<Vec<u8>>);
+        let keys: Vec<KeyRow> = connection
+            .prepare("SELECT entry_kind, entry_id, key, origin_change FROM entry_key")
+            .expect("query prepares")
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
+            .expect("query runs")
+            .collect::<std::result::Result<_, _>>()
+            .expect("rows decode");
+        assert_eq!(
+            keys,
+            vec![(
+                "volunteer".into(),
+                "01KAQ0000000000000000000V1".into(),
+                key.to_vec(),
+                Some(origin.to_vec())
+            )]
+        );
+        let columns: Vec<String> = connection
+            .prepare("SELECT name FROM pragma_table_info('camera') ORDER BY cid")
+            .expect("query prepares")
+            .query_map([], |row| row.get(0))
+            .expect("query runs")
+            .collect::<std::result::Result<_, _>>()
+            .expect("rows decode");
+        assert!(
+            !columns.iter().any(|column| column.starts_with("owner")),
+            "{columns:?}"
+        );
+        let (coverage, sealed): (String, i64) = connection
+            .query_row("SELECT coverage, sealed FROM camera", [], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .expect("the camera row stays");
+        assert_eq!((coverage.as_str(), sealed), ("gate", 0));
     }
 
     #[test]

@@ -25,7 +25,7 @@ use super::wire::{
     Hash, KeyGrant, Limits, PROTOCOL_VERSION, RosterOffer, SyncRequest, SyncResponse,
 };
 use crate::error::{Error, Result};
-use crate::model::{RosterChange, RosterId, VolunteerId};
+use crate::model::{EntryId, RosterChange, RosterId};
 
 /// What the device knows of one roster when a round starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,10 +36,10 @@ pub struct RosterState {
     pub heads: Vec<Hash>,
     /// The device's changes that the server has not acknowledged, in causal order.
     pub unacked: Vec<RosterChange>,
-    /// Keys of the volunteers this device enrolled in those changes, sent with them.
+    /// Keys of the entries this device wrote in those changes, sent with them.
     pub keys: Vec<KeyGrant>,
-    /// Volunteers whose personal fields the device holds sealed, without a key.
-    pub want_keys: Vec<VolunteerId>,
+    /// Entries whose personal fields the device holds sealed, without a key.
+    pub want_keys: Vec<EntryId>,
 }
 
 impl RosterState {
@@ -83,7 +83,7 @@ pub struct RosterUpdate {
     pub resend_all: bool,
     /// The whole roster was refused, with the reason code.
     pub refused: Option<String>,
-    /// Volunteers' keys the server sent.
+    /// Entries' keys the server sent.
     pub keys: Vec<KeyGrant>,
 }
 
@@ -195,7 +195,11 @@ impl ClientSession {
                 heads: state.heads.clone(),
                 changes,
                 keys,
-                want_keys: state.want_keys.iter().map(|id| id.to_bytes()).collect(),
+                want_keys: state
+                    .want_keys
+                    .iter()
+                    .map(|entry| (*entry).into())
+                    .collect(),
             },
             hashes,
         )

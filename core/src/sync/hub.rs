@@ -7,15 +7,15 @@ use std::collections::BTreeMap;
 use super::serve::{accepted_grants, apply_offer, grants_for, key_candidates, reply_to_offer};
 use super::wire::{Limits, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 use crate::error::Result;
-use crate::model::sealed::{NoKeys, VolunteerKey};
-use crate::model::{Roster, RosterId, Status, VolunteerId};
+use crate::model::sealed::{EntryKey, NoKeys};
+use crate::model::{EntryId, Roster, RosterId, Status};
 
-/// Rosters held in memory, answering sync requests. Like the server, it holds every
-/// volunteer's key and destroys a key when the volunteer withdraws.
+/// Rosters held in memory, answering sync requests. Like the server, it holds every entry's
+/// key and destroys a volunteer's key when the volunteer withdraws.
 #[derive(Debug, Default)]
 pub struct MemoryHub {
     rosters: BTreeMap<String, Roster>,
-    keys: BTreeMap<VolunteerId, VolunteerKey>,
+    keys: BTreeMap<EntryId, EntryKey>,
     limits: Limits,
     exchanges: u64,
 }
@@ -49,7 +49,7 @@ impl MemoryHub {
                 if let Ok(Some(volunteer)) = roster.volunteer(id, &NoKeys)
                     && volunteer.status == Status::Withdrawn
                 {
-                    self.keys.remove(id);
+                    self.keys.remove(&EntryId::Volunteer(*id));
                 }
             }
             let mut reply = reply_to_offer(roster, offer, &outcome, &self.limits);
@@ -59,8 +59,8 @@ impl MemoryHub {
         Ok(response.encode())
     }
 
-    /// The volunteers' keys the hub holds.
-    pub fn keys(&self) -> &BTreeMap<VolunteerId, VolunteerKey> {
+    /// The entries' keys the hub holds.
+    pub fn keys(&self) -> &BTreeMap<EntryId, EntryKey> {
         &self.keys
     }
 

@@ -15,6 +15,6 @@ pub use serve::{
     entries_written, grants_for, key_candidates, refuse_offer, reply_to_offer,
 };
 pub use wire::{
-    Hash, KeyGrant, Limits, PROTOCOL_VERSION, RejectedChange, RosterOffer, RosterReply,
+    EntryRef, Hash, KeyGrant, Limits, PROTOCOL_VERSION, RejectedChange, RosterOffer, RosterReply,
     SyncRequest, SyncResponse,
 };

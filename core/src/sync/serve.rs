@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use super::wire::{Hash, KeyGrant, Limits, RejectedChange, RosterOffer, RosterReply};
 use crate::error::Result;
-use crate::model::sealed::VolunteerKey;
-use crate::model::{Applied, ChangeInfo, Roster, RosterChange, VolunteerId, inspect_change};
+use crate::model::sealed::EntryKey;
+use crate::model::{Action, Applied, ChangeInfo, EntryId, Roster, RosterChange, inspect_change};
 
 /// An offered change the roster now holds, with its header as read once on arrival.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,67 +167,64 @@ pub fn refuse_offer(offer: &RosterOffer, reason: &str) -> RosterReply {
 
 /// The grants of `offer` whose key opens the entry it names in `roster` (after the offer was
 /// applied). Any other grant is dropped: a device can neither plant a wrong key for someone
-/// else's volunteer nor revive the key of one who withdrew.
-pub fn accepted_grants(roster: &Roster, offer: &RosterOffer) -> Vec<(VolunteerId, VolunteerKey)> {
+/// else's entry nor revive the key of a volunteer who withdrew.
+pub fn accepted_grants(roster: &Roster, offer: &RosterOffer) -> Vec<(EntryId, EntryKey)> {
     offer
         .keys
         .iter()
-        .map(|grant| {
-            (
-                VolunteerId::from_bytes(grant.volunteer),
-                VolunteerKey::from_bytes(grant.key),
-            )
-        })
-        .filter(|(id, key)| roster.opens_with(id, key))
+        .map(|grant| (EntryId::from(grant.entry), EntryKey::from_bytes(grant.key)))
+        .filter(|(entry, key)| roster.opens_with(entry, key))
         .collect()
 }
 
-/// The volunteers whose keys go with `reply`: every entry its changes write (or, with a
+/// The entries whose keys go with `reply`: every entry its changes write (or, with a
 /// snapshot, every entry), and those the device asked for, but only entries of this roster
 /// that still hold personal fields.
 pub fn key_candidates(
     roster: &Roster,
     offer: &RosterOffer,
     reply: &RosterReply,
-) -> BTreeSet<VolunteerId> {
-    let mut wanted: BTreeSet<VolunteerId> = offer
+) -> BTreeSet<EntryId> {
+    let mut wanted: BTreeSet<EntryId> = offer
         .want_keys
         .iter()
-        .map(|bytes| VolunteerId::from_bytes(*bytes))
+        .map(|entry| EntryId::from(*entry))
         .collect();
     if reply.snapshot.is_some() {
         wanted.extend(roster.personal_entries());
     } else {
         wanted.extend(entries_written(&reply.changes));
     }
-    wanted.retain(|id| roster.holds_personal(id));
+    wanted.retain(|entry| roster.holds_personal(entry));
     wanted
 }
 
-/// The volunteers that encoded `changes` name as the entry they write.
-pub fn entries_written(changes: &[Vec<u8>]) -> BTreeSet<VolunteerId> {
+/// The entries that encoded `changes` name as the entry they write: a camera for a camera's
+/// registration, a volunteer for every other action.
+pub fn entries_written(changes: &[Vec<u8>]) -> BTreeSet<EntryId> {
     changes
         .iter()
         .filter_map(|bytes| {
-            inspect_change(bytes)
-                .ok()?
-                .message?
-                .entry?
-                .parse::<VolunteerId>()
-                .ok()
+            let message = inspect_change(bytes).ok()?.message?;
+            let entry = message.entry?;
+            match message.action {
+                Action::Camera => entry.parse().ok().map(EntryId::Camera),
+                _ => entry.parse().ok().map(EntryId::Volunteer),
+            }
         })
         .collect()
 }
 
-/// The grants to send for `ids`, from whatever holds the keys.
+/// The grants to send for `entries`, from whatever holds the keys.
 pub fn grants_for(
-    ids: &BTreeSet<VolunteerId>,
+    entries: &BTreeSet<EntryId>,
     keys: &dyn crate::model::sealed::KeyRing,
 ) -> Vec<KeyGrant> {
-    ids.iter()
-        .filter_map(|id| {
-            keys.key(id).map(|key| KeyGrant {
-                volunteer: id.to_bytes(),
+    entries
+        .iter()
+        .filter_map(|entry| {
+            keys.key(entry).map(|key| KeyGrant {
+                entry: (*entry).into(),
                 key: *key.as_bytes(),
             })
         })

@@ -9,9 +9,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::model::EntryId;
 
-/// The protocol version this build speaks. 2: data keys travel beside the changes.
-pub const PROTOCOL_VERSION: u16 = 2;
+/// The protocol version this build speaks. 2: data keys travel beside the changes. 3: keys
+/// name a roster entry of either kind, volunteer or camera (camera owners are sealed too).
+pub const PROTOCOL_VERSION: u16 = 3;
 
 /// A change hash on the wire.
 pub type Hash = [u8; 32];
@@ -59,20 +61,50 @@ pub struct RosterOffer {
     /// Encoded changes, in causal order.
     #[serde(with = "super::packing::changes")]
     pub changes: Vec<Vec<u8>>,
-    /// The data keys of the volunteers this device enrolled in changes the server has not
-    /// acknowledged. The server keeps a key only once it holds the entry and the key opens it.
+    /// The data keys of the entries (volunteers enrolled, cameras registered) this device
+    /// wrote in changes the server has not acknowledged. The server keeps a key only once it
+    /// holds the entry and the key opens it.
     pub keys: Vec<KeyGrant>,
-    /// Volunteers of this roster whose personal fields this device holds sealed, without a
-    /// key: the server answers with the keys the device may have.
-    pub want_keys: Vec<[u8; 16]>,
+    /// Entries of this roster whose personal fields this device holds sealed, without a key:
+    /// the server answers with the keys the device may have.
+    pub want_keys: Vec<EntryRef>,
 }
 
-/// A volunteer's data key, as it travels over the authenticated channel. Keys never enter a
-/// roster document.
+/// A roster entry on the wire: its kind (one byte) and its ULID bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum EntryRef {
+    /// A volunteer.
+    Volunteer([u8; 16]),
+    /// A private camera.
+    Camera([u8; 16]),
+}
+
+impl From<EntryId> for EntryRef {
+    fn from(entry: EntryId) -> Self {
+        match entry {
+            EntryId::Volunteer(id) => EntryRef::Volunteer(id.to_bytes()),
+            EntryId::Camera(id) => EntryRef::Camera(id.to_bytes()),
+        }
+    }
+}
+
+impl From<EntryRef> for EntryId {
+    fn from(entry: EntryRef) -> Self {
+        match entry {
+            EntryRef::Volunteer(bytes) => {
+                EntryId::Volunteer(crate::model::VolunteerId::from_bytes(bytes))
+            }
+            EntryRef::Camera(bytes) => EntryId::Camera(crate::model::CameraId::from_bytes(bytes)),
+        }
+    }
+}
+
+/// A roster entry's data key, as it travels over the authenticated channel. Keys never enter
+/// a roster document.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyGrant {
-    /// The volunteer id (ULID bytes).
-    pub volunteer: [u8; 16],
+    /// The entry the key opens.
+    pub entry: EntryRef,
     /// The key.
     pub key: [u8; 32],
 }
@@ -81,13 +113,9 @@ impl std::fmt::Debug for KeyGrant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // A key must never reach a log line.
         f.debug_struct("KeyGrant")
-            .field("volunteer", &hex_id(&self.volunteer))
+            .field("entry", &EntryId::from(self.entry).to_string())
             .finish_non_exhaustive()
     }
-}
-
-fn hex_id(bytes: &[u8; 16]) -> String {
-    ulid::Ulid::from_bytes(*bytes).to_string()
 }
 
 /// What the server answers, after everything it accepted is durably stored.
@@ -123,8 +151,8 @@ pub struct RosterReply {
     /// believes it delivered changes that never arrived): the device should resend all of its
     /// own changes.
     pub resend_all: bool,
-    /// Keys of volunteers whose entries this reply brings, or that the device asked for: only
-    /// of volunteers in this roster, never of one who withdrew.
+    /// Keys of entries this reply brings, or that the device asked for: only of entries in
+    /// this roster, never of a volunteer who withdrew.
     pub keys: Vec<KeyGrant>,
 }
 

@@ -1,11 +1,11 @@
-//! Volunteers' data keys on the server: the district's copy of every key, taken from the
-//! phone that enrolled the person and destroyed when the person withdraws. A key changes in
-//! the same transaction as the merge that brings or erases it.
+//! Roster entries' data keys on the server: the district's copy of every key, taken from the
+//! phone that enrolled the volunteer or registered the camera, and destroyed when a volunteer
+//! withdraws. A key changes in the same transaction as the merge that brings or erases it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use mitan_core::model::VolunteerId;
-use mitan_core::model::sealed::VolunteerKey;
+use mitan_core::model::sealed::EntryKey;
+use mitan_core::model::{EntryId, VolunteerId};
 use rusqlite::{Transaction, params};
 
 use super::ServerStore;
@@ -15,8 +15,9 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Default)]
 pub struct KeyUpdate {
     /// Keys received, each checked against the entry it opens.
-    pub added: Vec<(VolunteerId, VolunteerKey)>,
-    /// Volunteers who withdrew: their keys are destroyed.
+    pub added: Vec<(EntryId, EntryKey)>,
+    /// Volunteers who withdrew: their keys are destroyed. (A camera has no removal action
+    /// yet, so only volunteers' keys are ever erased.)
     pub erased: Vec<VolunteerId>,
 }
 
@@ -35,20 +36,22 @@ pub(super) fn save_key_update(
 ) -> Result<()> {
     // Keys never change, and an erased volunteer's key is never taken back.
     let mut add = transaction.prepare_cached(
-        "INSERT OR IGNORE INTO volunteer_key (volunteer_id, key, from_device, received_at_ms)
-         SELECT ?1, ?2, ?3, ?4
-         WHERE NOT EXISTS (SELECT 1 FROM erased_volunteer WHERE volunteer_id = ?1)",
+        "INSERT OR IGNORE INTO entry_key (entry_kind, entry_id, key, from_device, received_at_ms)
+         SELECT ?1, ?2, ?3, ?4, ?5
+         WHERE ?1 <> 'volunteer'
+            OR NOT EXISTS (SELECT 1 FROM erased_volunteer WHERE volunteer_id = ?2)",
     )?;
-    for (id, key) in &keys.added {
+    for (entry, key) in &keys.added {
         add.execute(params![
-            id.to_string(),
+            entry.kind(),
+            entry_text(entry),
             key.as_bytes().as_slice(),
             device,
             now_ms
         ])?;
     }
-    let mut erase =
-        transaction.prepare_cached("DELETE FROM volunteer_key WHERE volunteer_id = ?1")?;
+    let mut erase = transaction
+        .prepare_cached("DELETE FROM entry_key WHERE entry_kind = 'volunteer' AND entry_id = ?1")?;
     let mut mark = transaction.prepare_cached(
         "INSERT OR IGNORE INTO erased_volunteer (volunteer_id, erased_at_ms) VALUES (?1, ?2)",
     )?;
@@ -59,19 +62,24 @@ pub(super) fn save_key_update(
     Ok(())
 }
 
+/// The entry's id as the store writes it (the ULID text), beside its kind.
+fn entry_text(entry: &EntryId) -> String {
+    match entry {
+        EntryId::Volunteer(id) => id.to_string(),
+        EntryId::Camera(id) => id.to_string(),
+    }
+}
+
 impl ServerStore {
-    /// The keys held for `ids` (erased or never received ones are simply absent).
-    pub fn load_keys(
-        &self,
-        ids: &BTreeSet<VolunteerId>,
-    ) -> Result<BTreeMap<VolunteerId, VolunteerKey>> {
+    /// The keys held for `entries` (erased or never received ones are simply absent).
+    pub fn load_keys(&self, entries: &BTreeSet<EntryId>) -> Result<BTreeMap<EntryId, EntryKey>> {
         let mut statement = self
             .connection
-            .prepare_cached("SELECT key FROM volunteer_key WHERE volunteer_id = ?1")?;
+            .prepare_cached("SELECT key FROM entry_key WHERE entry_kind = ?1 AND entry_id = ?2")?;
         let mut keys = BTreeMap::new();
-        for id in ids {
+        for entry in entries {
             let key: Option<Vec<u8>> = statement
-                .query_row([id.to_string()], |row| row.get(0))
+                .query_row(params![entry.kind(), entry_text(entry)], |row| row.get(0))
                 .map(Some)
                 .or_else(|error| match error {
                     rusqlite::Error::QueryReturnedNoRows => Ok(None),
@@ -79,10 +87,10 @@ impl ServerStore {
                 })?;
             if let Some(key) = key {
                 let key: [u8; 32] = key.try_into().map_err(|_| Error::Corrupt {
-                    what: "volunteer key",
-                    reason: format!("key of {id} is not 32 bytes"),
+                    what: "entry key",
+                    reason: format!("key of {entry} is not 32 bytes"),
                 })?;
-                keys.insert(*id, VolunteerKey::from_bytes(key));
+                keys.insert(*entry, EntryKey::from_bytes(key));
             }
         }
         Ok(keys)
@@ -99,8 +107,8 @@ impl ServerStore {
         Ok(())
     }
 
-    /// How many keys the server holds.
+    /// How many keys the server holds, of volunteers and cameras alike.
     pub fn key_count(&self) -> Result<u64> {
-        super::count(&self.connection, "SELECT count(*) FROM volunteer_key", [])
+        super::count(&self.connection, "SELECT count(*) FROM entry_key", [])
     }
 }

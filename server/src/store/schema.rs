@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/006_access_log.sql"),
     include_str!("../../migrations/007_consent_notices.sql"),
     include_str!("../../migrations/008_supervisor_withdrawal.sql"),
+    include_str!("../../migrations/009_entry_keys.sql"),
 ];
 
 /// The schema version this build creates.
@@ -160,6 +161,53 @@ mod tests {
         assert_eq!(
             tags,
             vec![("v1".into(), Some(tag.to_vec())), ("v2".into(), None)]
+        );
+    }
+
+    #[test]
+    fn migration_009_keeps_every_volunteer_key_as_an_entry_key() {
+        let mut connection = Connection::open_in_memory().expect("in-memory database");
+        super::super::register_functions(&connection).expect("functions register");
+        let version = MIGRATIONS
+            .iter()
+            .position(|sql| *sql == include_str!("../../migrations/009_entry_keys.sql"))
+            .expect("migration 009 is listed");
+        apply_migrations(&mut connection, &MIGRATIONS[..version])
+            .expect("the migrations before 009");
+        connection
+            .execute(
+                "INSERT INTO volunteer_key (volunteer_id, key, from_device, received_at_ms)
+                 VALUES ('01KAQ0000000000000000000V1', ?1, 'dev-1', 5)",
+                [[7u8; 32].as_slice()],
+            )
+            .expect("a key of the version before 009");
+        migrate(&mut connection).expect("migrates to the current version");
+        /// Kind, id, key, delivering device and time of a stored key.
+        type KeyRow = (String, String, Vec<u8>, String, i64);
+        let rows: Vec<KeyRow> = connection
+            .prepare("SELECT entry_kind, entry_id, key, from_device, received_at_ms FROM entry_key")
+            .expect("query prepares")
+            .query_map([], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            })
+            .expect("query runs")
+            .collect::<std::result::Result<_, _>>()
+            .expect("rows decode");
+        assert_eq!(
+            rows,
+            vec![(
+                "volunteer".into(),
+                "01KAQ0000000000000000000V1".into(),
+                vec![7u8; 32],
+                "dev-1".into(),
+                5
+            )]
         );
     }
 

@@ -4,6 +4,7 @@
 mod badge_number;
 mod camera_id;
 mod device_id;
+mod entry_id;
 mod roster_id;
 mod unit_code;
 mod volunteer_id;
@@ -11,6 +12,7 @@ mod volunteer_id;
 pub use badge_number::BadgeNumber;
 pub use camera_id::CameraId;
 pub use device_id::DeviceId;
+pub use entry_id::EntryId;
 pub use roster_id::RosterId;
 pub use unit_code::UnitCode;
 pub use volunteer_id::VolunteerId;
