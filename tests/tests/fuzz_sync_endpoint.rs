@@ -106,7 +106,12 @@ proptest! {
         let (status, answer) = fixture.server.post_bytes("/v1/sync", &fixture.credential, &body);
         prop_assert!(status < 500, "status {status}: {}", String::from_utf8_lossy(&answer));
         if status != 200 {
-            prop_assert!(status == 400 || status == 413 || status == 422, "status {status}");
+            // 403: damage that turns the roster's name into another valid code (a `/` for a
+            // `-`), one this phone may not sync, is refused before anything is applied.
+            prop_assert!(
+                matches!(status, 400 | 403 | 413 | 422),
+                "status {status}"
+            );
             prop_assert_eq!(fingerprint(&fixture.server), before, "a refused request wrote");
             let error: serde_json::Value = serde_json::from_slice(&answer)
                 .expect("a refusal is a JSON error");
