@@ -7,7 +7,7 @@
 //! the reply built. Any failure before the commit drops the touched rosters from memory, so
 //! memory never holds a change the database does not.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use mitan_core::model::{ChangeInfo, EntryId, Roster, RosterChange, RosterId, Status, Volunteer};
 use mitan_core::sync::{
@@ -28,6 +28,10 @@ pub const READ_ONLY: &str = "read_only";
 /// Reason code: a change enrols or edits a volunteer of another beat than the roster's. Also
 /// the error code of a request refused whole for it (see `District::apply_checked`).
 pub const BEAT_MISMATCH: &str = "beat_mismatch";
+/// Reason code: a change writes a volunteer whose personal fields a phone's validation would
+/// have refused (a 10,000-character name, a right-to-left override): the sending phone's
+/// validation was bypassed. Also the error code of a request refused whole for it.
+pub const INVALID_ENTRY: &str = "invalid_entry";
 /// Error code: a request offers more changes than [`Limits::max_changes_per_request`].
 pub const TOO_MANY_CHANGES: &str = "too_many_changes";
 
@@ -267,7 +271,8 @@ impl District {
     ) -> Result<CheckedOffer> {
         let actor = caller.actor;
         let writes = caller.writes();
-        let mut misplaced: BTreeSet<String> = BTreeSet::new();
+        // Entries found wrong on an earlier pass, with the code their changes are refused with.
+        let mut refused: BTreeMap<String, &'static str> = BTreeMap::new();
         loop {
             // Rosters taken out of the cache are simply not put back on failure: the next
             // take reloads them from what was committed.
@@ -277,13 +282,13 @@ impl District {
                     Err(READ_ONLY.to_owned())
                 } else if info.actor != actor.as_slice() {
                     Err(FORGED_ACTOR.to_owned())
-                } else if info
+                } else if let Some(code) = info
                     .message
                     .as_ref()
                     .and_then(|message| message.entry.as_ref())
-                    .is_some_and(|entry| misplaced.contains(entry))
+                    .and_then(|entry| refused.get(entry))
                 {
-                    Err(BEAT_MISMATCH.to_owned())
+                    Err((*code).to_owned())
                 } else {
                     Ok(())
                 }
@@ -307,11 +312,20 @@ impl District {
                 known.entry(*entry).or_insert_with(|| key.clone());
             }
             let mut rows = Vec::new();
-            let mut wrong_beat = BTreeSet::new();
+            let mut wrong: BTreeMap<String, &'static str> = BTreeMap::new();
             for volunteer_id in &outcome.applied.volunteers {
                 match roster.volunteer(volunteer_id, &known) {
                     Ok(Some(volunteer)) if volunteer.beat.as_str() != id.as_str() => {
-                        wrong_beat.insert(volunteer_id.to_string());
+                        wrong.insert(volunteer_id.to_string(), BEAT_MISMATCH);
+                    }
+                    Ok(Some(volunteer))
+                        if volunteer
+                            .personal
+                            .as_ref()
+                            .and_then(|personal| personal.refused_field())
+                            .is_some() =>
+                    {
+                        wrong.insert(volunteer_id.to_string(), INVALID_ENTRY);
                     }
                     // A volunteer moved to another beat keeps an entry here; their row
                     // follows the live copy in the target beat (`roster/transfer.rs`).
@@ -330,7 +344,7 @@ impl District {
                     Err(error) => tracing::warn!(roster = %id, %error, "unreadable volunteer"),
                 }
             }
-            if wrong_beat.is_empty() {
+            if wrong.is_empty() {
                 return Ok(CheckedOffer {
                     roster,
                     outcome,
@@ -338,23 +352,26 @@ impl District {
                     keys,
                 });
             }
-            if !misplaced.is_empty() {
+            if !refused.is_empty() {
+                // The entries were refused by name and still come back wrong: changes that
+                // name no entry wrote them, so nothing of the offer can be kept.
+                let code = wrong.values().next().copied().unwrap_or(BEAT_MISMATCH);
                 return Err(Error::BadRequest {
-                    code: BEAT_MISMATCH,
+                    code,
                     message: format!(
-                        "roster {id}: changes without an entry name write volunteers of \
-                         another beat: {}",
-                        wrong_beat.into_iter().collect::<Vec<_>>().join(", ")
+                        "roster {id}: changes without an entry name write volunteers that \
+                         cannot be kept ({code}): {}",
+                        wrong.into_keys().collect::<Vec<_>>().join(", ")
                     ),
                 });
             }
             tracing::warn!(
                 roster = %id,
                 device = %caller.device,
-                entries = ?wrong_beat,
-                "changes writing volunteers of another beat refused"
+                entries = ?wrong,
+                "changes writing volunteers of another beat or with refused fields refused"
             );
-            misplaced = wrong_beat;
+            refused = wrong;
         }
     }
 

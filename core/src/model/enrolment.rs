@@ -15,6 +15,8 @@ use super::volunteer::{AgeClaim, Consent, Gender, Guardian, Personal, Trainer};
 
 /// Longest household description, in characters.
 pub const MAX_HOUSEHOLD_CHARS: usize = 80;
+/// Longest description of a guardian's relation, in characters.
+const MAX_RELATION_CHARS: usize = 40;
 /// Youngest age that can be enrolled at all, even with a guardian.
 pub const MIN_AGE_YEARS: u8 = 10;
 /// Oldest plausible age; anything above is a typing slip.
@@ -313,7 +315,7 @@ impl EnrolmentForm {
         let relation = problems.take(clean_text(
             Field::GuardianRelation,
             &self.guardian_relation,
-            40,
+            MAX_RELATION_CHARS,
         ));
         let phone = problems.take(parse_phone(Field::GuardianPhone, &self.guardian_phone));
         match (name, relation, phone) {
@@ -369,6 +371,35 @@ fn parse_trainer(input: &str) -> Result<Trainer, Invalid> {
         return Ok(Trainer::Volunteer(id));
     }
     BadgeNumber::parse_as(Field::TrainedBy, trimmed).map(Trainer::Employee)
+}
+
+impl Personal {
+    /// The first field that a phone's validation would have refused, if any. An entry read
+    /// back from a roster went through validation on an honest phone; one that fails here
+    /// was written by a phone whose validation was bypassed, and a server refuses it.
+    pub fn refused_field(&self) -> Option<Invalid> {
+        let checks = [
+            self.name_devanagari
+                .as_deref()
+                .map(|name| clean_devanagari_name(name).err()),
+            self.name_latin
+                .as_deref()
+                .map(|name| clean_latin_name(name).err()),
+            Some(clean_text(Field::Household, &self.household, MAX_HOUSEHOLD_CHARS).err()),
+            self.guardian
+                .as_ref()
+                .map(|guardian| clean_name(Field::GuardianName, &guardian.name).err()),
+            self.guardian.as_ref().map(|guardian| {
+                clean_text(
+                    Field::GuardianRelation,
+                    &guardian.relation,
+                    MAX_RELATION_CHARS,
+                )
+                .err()
+            }),
+        ];
+        checks.into_iter().flatten().flatten().next()
+    }
 }
 
 #[cfg(test)]

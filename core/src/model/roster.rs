@@ -1195,17 +1195,41 @@ pub struct ChangeInfo {
     pub device_clock_ms: i64,
     /// Who did what, if Mitan wrote it.
     pub message: Option<ChangeMessage>,
+    /// How many operations it holds.
+    pub ops: usize,
+    /// Its encoded size in bytes.
+    pub bytes: usize,
+    /// Whether it writes the document's root, which only the genesis change does: the root
+    /// holds the layout version and the two containers, never data.
+    pub writes_root: bool,
 }
+
+/// Changes longer than this are not expanded by [`inspect_change`]; see
+/// `sync::MAX_CHANGE_OPS`, which is lower, for the limit a server applies.
+const MAX_INSPECTED_OPS: usize = 4_096;
 
 /// Reads an encoded change's header. Never panics on garbage.
 pub fn inspect_change(bytes: &[u8]) -> Result<ChangeInfo> {
     let change = decode_change(bytes)?;
+    // Expanding the operations costs as much as the change is long; a change too long to
+    // be accepted is refused on its count alone, so it is never expanded.
+    let writes_root = change.len() <= MAX_INSPECTED_OPS
+        && guard(|| {
+            change
+                .decode()
+                .operations
+                .iter()
+                .any(|op| op.obj == automerge::legacy::ObjectId::Root)
+        })?;
     Ok(ChangeInfo {
         hash: change.hash().0,
         actor: change.actor_id().to_bytes().to_vec(),
         deps: change.deps().iter().map(|hash| hash.0).collect(),
         device_clock_ms: change.timestamp(),
         message: change.message().and_then(ChangeMessage::decode),
+        ops: change.len(),
+        bytes: bytes.len(),
+        writes_root,
     })
 }
 

@@ -11,8 +11,9 @@ mod wire;
 pub use client::{ClientSession, Incoming, RosterState, RosterUpdate, SyncUpdate};
 pub use hub::MemoryHub;
 pub use serve::{
-    MISSING_DEPENDENCY, OfferOutcome, StoredChange, UNDECODABLE, accepted_grants, apply_offer,
-    entries_written, grants_for, key_candidates, refuse_offer, reply_to_offer,
+    MAX_CHANGE_BYTES, MAX_CHANGE_OPS, MISSING_DEPENDENCY, OUTSIDE_LAYOUT, OVERSIZE_CHANGE,
+    OfferOutcome, StoredChange, UNDECODABLE, accepted_grants, apply_offer, entries_written,
+    grants_for, key_candidates, refuse_offer, reply_to_offer,
 };
 pub use wire::{
     EntryRef, Hash, KeyGrant, Limits, PROTOCOL_VERSION, RejectedChange, RosterOffer, RosterReply,

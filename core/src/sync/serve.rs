@@ -34,6 +34,28 @@ pub struct OfferOutcome {
 pub const UNDECODABLE: &str = "undecodable";
 /// Reason code: the change's dependencies are neither in the roster nor earlier in the offer.
 pub const MISSING_DEPENDENCY: &str = "missing_dependency";
+/// Rejection reason: the change is far larger than anything Mitan writes.
+pub const OVERSIZE_CHANGE: &str = "oversize_change";
+/// Rejection reason: the change writes outside the roster's layout (the document's root).
+pub const OUTSIDE_LAYOUT: &str = "outside_layout";
+
+/// The most operations a change may hold. Mitan's largest writes (an enrolment, or a move
+/// that copies a whole entry) hold about 40; a tampered phone's change nesting thousands of
+/// maps, which every phone of the beat would then have to load, is refused.
+pub const MAX_CHANGE_OPS: usize = 512;
+/// The most bytes a change may take. A sealed enrolment takes about 400.
+pub const MAX_CHANGE_BYTES: usize = 16 * 1024;
+
+/// Why a change falls outside what any Mitan build writes, if it does.
+fn outside_limits(info: &ChangeInfo) -> Option<&'static str> {
+    if info.ops > MAX_CHANGE_OPS || info.bytes > MAX_CHANGE_BYTES {
+        Some(OVERSIZE_CHANGE)
+    } else if info.writes_root {
+        Some(OUTSIDE_LAYOUT)
+    } else {
+        None
+    }
+}
 
 /// Applies an offer's changes to `roster`. `authorize` sees each new change's header and
 /// returns a reason code to refuse it (e.g. an actor not registered to the sending device).
@@ -64,6 +86,13 @@ pub fn apply_offer(
         };
         if roster.has_all(&[info.hash]) {
             outcome.stored.push(StoredChange { change, info });
+            continue;
+        }
+        if let Some(reason) = outside_limits(&info) {
+            outcome.rejected.push(RejectedChange {
+                hash: info.hash,
+                reason: reason.into(),
+            });
             continue;
         }
         if let Err(reason) = authorize(&info) {

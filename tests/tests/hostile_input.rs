@@ -1,0 +1,313 @@
+//! The catalogue of hostile and messy input (RELIABILITY.md), end to end over real HTTP: what
+//! a tampered phone can send with its own genuine credential and actor, and what an honest
+//! phone can be given to type. Each case gets a clear refusal or is stored safely, and the
+//! server keeps serving honest phones afterwards.
+//!
+//! Cases covered elsewhere are listed in RELIABILITY.md with their tests.
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{ActorId, AutoCommit, ObjType, ROOT, ReadDoc};
+use mitan_core::demo::Generator;
+use mitan_core::model::sealed::TestKeys;
+use mitan_core::model::{ChangeMeta, Enrolment, EnrolmentRules, Roster, RosterId, VolunteerId};
+use mitan_core::sync::{
+    Limits, MAX_CHANGE_BYTES, MAX_CHANGE_OPS, OUTSIDE_LAYOUT, OVERSIZE_CHANGE, PROTOCOL_VERSION,
+    RosterOffer, SyncRequest, SyncResponse, entries_written, grants_for,
+};
+use mitan_e2e::{FieldDevice, TestServer, beat, station};
+use mitan_server::auth::Role;
+
+const NOW_MS: i64 = 1_764_000_000_000;
+
+struct Setup {
+    server: TestServer,
+    /// An honest phone of the beat.
+    phone: FieldDevice,
+    dir: tempfile::TempDir,
+    tampered: usize,
+}
+
+/// A phone whose software was altered: its credential and actor are genuine, so what it
+/// sends passes authentication and the actor check.
+struct Tampered {
+    credential: String,
+    actor: [u8; 16],
+    device_id: String,
+}
+
+/// A district with one constable's phone, which has enrolled one person and synced.
+fn setup() -> Setup {
+    let server = TestServer::start_without_sync_limit(1).expect("server starts");
+    server
+        .add_user("CG-001", Role::Constable, &station(0), &[beat(0, 0)])
+        .expect("constable added");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut phone = server
+        .field_device("CG-001", &dir.path().join("phone"))
+        .expect("the phone registers");
+    phone.enrol_seeded(&station(0), &beat(0, 0), 1, NOW_MS);
+    phone.sync_ok(NOW_MS);
+    Setup {
+        server,
+        phone,
+        dir,
+        tampered: 0,
+    }
+}
+
+impl Setup {
+    /// Registers a new constable's phone of the beat and takes its credential and actor.
+    fn tampered(&mut self) -> Tampered {
+        self.tampered += 1;
+        let badge = format!("CG-{:03}", 100 + self.tampered);
+        self.server
+            .add_user(&badge, Role::Constable, &station(0), &[beat(0, 0)])
+            .expect("constable added");
+        let phone = self
+            .server
+            .field_device(&badge, &self.dir.path().join(&badge))
+            .expect("the phone registers");
+        Tampered {
+            credential: phone.credential(),
+            actor: phone.profile.identity().expect("identity").actor,
+            device_id: phone.profile.device.device_id.clone(),
+        }
+    }
+
+    /// Posts `changes` of the beat with `from`'s credential, with the keys of the entries
+    /// they write; the status and the body.
+    fn offer(&self, from: &Tampered, changes: Vec<Vec<u8>>) -> (u16, Vec<u8>) {
+        let body = SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            rosters: vec![RosterOffer {
+                roster: beat(0, 0),
+                heads: Vec::new(),
+                keys: grants_for(&entries_written(&changes), &TestKeys),
+                want_keys: Vec::new(),
+                changes,
+            }],
+        }
+        .encode();
+        self.server.post_bytes("/v1/sync", &from.credential, &body)
+    }
+
+    /// A raw Automerge change on the beat's genesis, written under the phone's own actor by
+    /// `edit`, as a tampered phone could.
+    fn raw_change(&self, from: &Tampered, edit: impl FnOnce(&mut AutoCommit)) -> Vec<u8> {
+        let id: RosterId = beat(0, 0).parse().expect("valid beat");
+        let mut doc = AutoCommit::load(&Roster::genesis(&id).save()).expect("genesis loads");
+        let heads = doc.get_heads();
+        doc.set_actor(ActorId::from(from.actor));
+        edit(&mut doc);
+        doc.commit_with(CommitOptions::default().with_message(
+            r#"{"a":"enrol","b":"CG-001","d":"dev-x","e":"01KAXXXXXXXXXXXXXXXXXXXXXX"}"#,
+        ));
+        let changes = doc.get_changes(&heads);
+        assert_eq!(changes.len(), 1);
+        changes[0].raw_bytes().to_vec()
+    }
+
+    /// An enrolment written through the core's own API under `from`'s actor, with the
+    /// validated form then altered by `tamper`: what a phone with patched validation sends.
+    fn tampered_enrolment(
+        &self,
+        from: &Tampered,
+        seed: u64,
+        tamper: impl FnOnce(&mut Enrolment),
+    ) -> (VolunteerId, Vec<u8>) {
+        let id: RosterId = beat(0, 0).parse().expect("valid beat");
+        let mut roster = Roster::genesis(&id);
+        roster.set_actor(from.actor);
+        let mut generator = Generator::new(seed);
+        let form = generator.enrolment_form(&station(0), &beat(0, 0), "430001");
+        let mut enrolment = form
+            .validate(&EnrolmentRules::standard(2026))
+            .expect("demo forms are valid");
+        tamper(&mut enrolment);
+        let volunteer = VolunteerId::from_parts(NOW_MS as u64, generator.next_u128());
+        let meta = ChangeMeta {
+            badge: "CG-001".parse().expect("valid badge"),
+            device: from.device_id.parse().expect("valid device"),
+            device_clock_ms: NOW_MS,
+        };
+        let change = roster
+            .enrol(volunteer, &enrolment, &meta, &TestKeys::sealing(&volunteer))
+            .expect("the core writes what it is given");
+        (volunteer, change.bytes)
+    }
+
+    /// The server still takes an honest phone's enrolment and answers its reports.
+    fn still_serves(&mut self, seed: u64) {
+        self.phone
+            .enrol_seeded(&station(0), &beat(0, 0), seed, NOW_MS);
+        let report = self.phone.sync_ok(NOW_MS);
+        assert_eq!(report.refused, 0);
+    }
+}
+
+/// The reasons the server gave for the offered changes it did not store.
+fn rejections(status: u16, body: &[u8]) -> Vec<String> {
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(body));
+    let reply = SyncResponse::decode(body, &Limits::default()).expect("a sync reply");
+    assert_eq!(reply.rosters[0].refused, None);
+    reply.rosters[0]
+        .rejected
+        .iter()
+        .map(|rejected| rejected.reason.clone())
+        .collect()
+}
+
+#[test]
+fn a_change_nesting_thousands_of_maps_is_refused_and_the_beat_carries_on() {
+    let mut setup = setup();
+    let from = setup.tampered();
+    let deep = setup.raw_change(&from, |doc| {
+        let volunteers = doc
+            .get(ROOT, "volunteers")
+            .expect("read")
+            .expect("the container exists")
+            .1;
+        let mut parent = doc
+            .put_object(&volunteers, "01KAXXXXXXXXXXXXXXXXXXXXXX", ObjType::Map)
+            .expect("map");
+        for _ in 0..MAX_CHANGE_OPS * 2 {
+            parent = doc.put_object(&parent, "n", ObjType::Map).expect("map");
+        }
+    });
+    let before = setup.server.logged_changes();
+    let (status, body) = setup.offer(&from, vec![deep]);
+    assert_eq!(rejections(status, &body), [OVERSIZE_CHANGE]);
+    assert_eq!(setup.server.logged_changes(), before);
+    setup.still_serves(99);
+}
+
+#[test]
+fn a_change_carrying_megabytes_is_refused() {
+    let mut setup = setup();
+    let from = setup.tampered();
+    let huge = setup.raw_change(&from, |doc| {
+        let volunteers = doc
+            .get(ROOT, "volunteers")
+            .expect("read")
+            .expect("the container exists")
+            .1;
+        doc.put(&volunteers, "junk", "x".repeat(4 * 1024 * 1024))
+            .expect("put");
+    });
+    assert!(huge.len() > MAX_CHANGE_BYTES);
+    let (status, body) = setup.offer(&from, vec![huge]);
+    assert_eq!(rejections(status, &body), [OVERSIZE_CHANGE]);
+    setup.still_serves(99);
+}
+
+#[test]
+fn a_change_writing_the_documents_root_is_refused() {
+    let mut setup = setup();
+    let from = setup.tampered();
+    let root = setup.raw_change(&from, |doc| {
+        // Raising the layout version would make every phone refuse to load the beat.
+        doc.put(ROOT, "schema", 99).expect("put");
+    });
+    let before = setup.server.logged_changes();
+    let (status, body) = setup.offer(&from, vec![root]);
+    assert_eq!(rejections(status, &body), [OUTSIDE_LAYOUT]);
+    assert_eq!(setup.server.logged_changes(), before);
+    setup.still_serves(99);
+}
+
+#[test]
+fn an_sql_looking_household_is_kept_verbatim_and_the_tables_survive() {
+    let mut setup = setup();
+    let household = "मकान 12'); DROP TABLE volunteer; --";
+    let mut form = Generator::new(5).enrolment_form(&station(0), &beat(0, 0), "430001");
+    form.household = household.into();
+    let id = setup.phone.enrol_form(&form, 5, NOW_MS);
+    setup.phone.sync_ok(NOW_MS);
+    let on_server = setup.server.volunteers();
+    assert!(
+        on_server
+            .iter()
+            .any(|(stored, _)| *stored == id.to_string())
+    );
+    let kept = setup
+        .phone
+        .device
+        .volunteer(&id)
+        .expect("present")
+        .personal
+        .expect("the phone holds the key")
+        .household;
+    assert_eq!(kept, household);
+    setup.still_serves(99);
+}
+
+#[test]
+fn device_clocks_years_off_are_kept_as_claims_and_the_enrolments_land() {
+    let mut setup = setup();
+    const YEAR_MS: i64 = 365 * 24 * 3_600_000;
+    let future = setup
+        .phone
+        .enrol_seeded(&station(0), &beat(0, 0), 11, NOW_MS + 20 * YEAR_MS);
+    let past = setup
+        .phone
+        .enrol_seeded(&station(0), &beat(0, 0), 12, NOW_MS - 30 * YEAR_MS);
+    let report = setup.phone.sync_ok(NOW_MS);
+    assert_eq!(report.refused, 0);
+    let on_server: Vec<String> = setup
+        .server
+        .volunteers()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert!(on_server.contains(&future.to_string()));
+    assert!(on_server.contains(&past.to_string()));
+}
+
+/// Names no phone's validation lets through, each sent by a phone whose validation was
+/// bypassed: each is refused alone, with the reason, and never reaches a report.
+#[test]
+fn names_a_phone_would_refuse_are_refused_from_a_tampered_phone() {
+    let mut setup = setup();
+    let tampered_names = [
+        ("10,000 characters", "Ramesh ".repeat(1_430)),
+        ("right-to-left override", "Ram\u{202E}hsem".to_owned()),
+        ("zero-width space", "Ram\u{200B}esh".to_owned()),
+        ("mixed scripts in a Latin name", "Ramesh रमेश".to_owned()),
+        ("a control character", "Ramesh\u{0007}".to_owned()),
+    ];
+    for (seed, (what, name)) in tampered_names.into_iter().enumerate() {
+        let from = setup.tampered();
+        let (volunteer, change) = setup.tampered_enrolment(&from, 100 + seed as u64, |enrolment| {
+            enrolment.personal.name_latin = Some(name);
+        });
+        let (status, body) = setup.offer(&from, vec![change]);
+        assert_eq!(rejections(status, &body), ["invalid_entry"], "{what}");
+        assert!(
+            !setup
+                .server
+                .volunteers()
+                .iter()
+                .any(|(id, _)| *id == volunteer.to_string()),
+            "{what}: the entry reached the server's rows"
+        );
+    }
+    // A tampered household too, and an honest enrolment from the same kind of phone lands.
+    let from = setup.tampered();
+    let (_, change) = setup.tampered_enrolment(&from, 200, |enrolment| {
+        enrolment.personal.household = "x".repeat(5_000);
+    });
+    let (status, body) = setup.offer(&from, vec![change]);
+    assert_eq!(rejections(status, &body), ["invalid_entry"]);
+    let from = setup.tampered();
+    let (honest, change) = setup.tampered_enrolment(&from, 201, |_| {});
+    let (status, body) = setup.offer(&from, vec![change]);
+    assert!(rejections(status, &body).is_empty());
+    assert!(
+        setup
+            .server
+            .volunteers()
+            .iter()
+            .any(|(id, _)| *id == honest.to_string())
+    );
+    setup.still_serves(99);
+}
