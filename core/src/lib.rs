@@ -4,6 +4,7 @@
 //! * [`model`] — the domain, validation, and rosters as Automerge documents (no I/O);
 //! * [`sync`] — the wire messages and both sides of the sync protocol (no I/O);
 //! * [`store`] — the crash-safe on-device SQLite store;
+//! * [`history`] — what auditors read: every change in order, and any past state (no I/O);
 //! * [`device`] — the facade a phone calls, joining the three.
 
 #![warn(missing_docs)]
@@ -11,6 +12,7 @@
 pub mod demo;
 pub mod device;
 mod error;
+pub mod history;
 pub mod model;
 pub mod store;
 pub mod sync;

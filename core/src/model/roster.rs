@@ -77,7 +77,9 @@ const WITHDRAWN: &str = "withdrawn";
 const MOVED: &str = "moved";
 const MOVED_FROM: &str = "moved_from";
 
+mod replay;
 mod transfer;
+pub use replay::{ChangeEffect, ChangeReader, FieldWrite, Target, Written};
 pub use transfer::Transfer;
 
 /// The id and raw bytes of one change, as stored and as sent over the wire.
