@@ -85,6 +85,9 @@ impl KeyRing for DistrictKeys {
 /// What the script says one volunteer looks like: status, and the phone as shown.
 type Expected = BTreeMap<VolunteerId, (&'static str, Shown)>;
 
+/// One listed change: action, badge, device, device clock.
+type Listed<'a> = (Option<Action>, Option<&'a str>, Option<&'a str>, i64);
+
 fn phone_of(state: &RosterState, id: &VolunteerId) -> Option<Shown> {
     state
         .volunteers
@@ -228,7 +231,7 @@ fn a_scripted_week_replays_to_the_exact_state_of_every_step() {
         });
 
     // The listing: genesis, then one change per step, with author, device and clock.
-    let listed: Vec<(Option<Action>, Option<&str>, Option<&str>, i64)> = history
+    let listed: Vec<Listed<'_>> = history
         .entries
         .iter()
         .map(|entry| {
@@ -440,7 +443,7 @@ fn a_reader_without_keys_sees_personal_fields_sealed_and_a_withdrawal_still_repl
     let meta = phone.meta(2_000);
     phone
         .roster
-        .withdraw(&VolunteerId::from(id), WithdrawalChannel::InPerson, &meta)
+        .withdraw(&id, WithdrawalChannel::InPerson, &meta)
         .expect("withdraw");
     let other = phone.enrol(2, SECOND_PHONE, 3_000);
     let history = History::of(&mut phone.roster, &NoKeys).expect("history reads");

@@ -27,15 +27,19 @@ pub enum AccessKind {
     Export,
     /// `POST /v1/sync` whose reply granted keys of entries.
     Sync,
+    /// `GET /v1/audit/history`, `/state` or `/diff` (or `mitan audit`) showing personal fields
+    /// opened.
+    History,
 }
 
 impl AccessKind {
     /// Every kind.
-    pub const ALL: [AccessKind; 4] = [
+    pub const ALL: [AccessKind; 5] = [
         AccessKind::ReviewQueue,
         AccessKind::Duplicates,
         AccessKind::Export,
         AccessKind::Sync,
+        AccessKind::History,
     ];
 
     /// The stable identifier stored and filtered on.
@@ -45,6 +49,7 @@ impl AccessKind {
             AccessKind::Duplicates => "duplicates",
             AccessKind::Export => "export",
             AccessKind::Sync => "sync",
+            AccessKind::History => "history",
         }
     }
 }
@@ -58,7 +63,9 @@ impl std::str::FromStr for AccessKind {
             .find(|kind| kind.as_str() == text)
             .ok_or_else(|| Error::Invalid {
                 field: "kind",
-                reason: format!("{text:?} is not review_queue, duplicates, export or sync"),
+                reason: format!(
+                    "{text:?} is not review_queue, duplicates, export, sync or history"
+                ),
             })
     }
 }
@@ -178,7 +185,7 @@ pub struct AccessLogQuery {
     /// Only this reader's badge.
     #[serde(default)]
     pub badge: Option<String>,
-    /// Only this kind: `review_queue`, `duplicates`, `export` or `sync`.
+    /// Only this kind: `review_queue`, `duplicates`, `export`, `sync` or `history`.
     #[serde(default)]
     pub kind: Option<String>,
     /// At most this many lines (100 if absent, at most 1,000).
@@ -200,7 +207,7 @@ pub struct AccessLogLine {
     pub role: String,
     /// The device the request came from, or `cli`.
     pub requested_via: String,
-    /// `review_queue`, `duplicates`, `export` or `sync`.
+    /// `review_queue`, `duplicates`, `export`, `sync` or `history`.
     pub kind: String,
     /// The unit read, a constable's beats, or a sync's rosters.
     pub scope: String,

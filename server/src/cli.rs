@@ -14,6 +14,7 @@ use mitan_core::store::VolunteerFilter;
 
 use crate::access::{self, AccessLogQuery};
 use crate::admin::{self, CampaignSpec, TargetSpec};
+use crate::audit;
 use crate::auth::{Role, parse_badge, random_bytes};
 use crate::consent::{self, NoticeSpec, PolicySpec};
 use crate::demo;
@@ -44,6 +45,105 @@ pub enum Command {
     Admin(AdminArgs),
     /// Act as a field device against a server.
     Field(FieldArgs),
+    /// Replay the merge history of the district database, as an auditor.
+    Audit(AuditArgs),
+}
+
+/// `mitan audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The district database, read only.
+    #[arg(long, env = "MITAN_DB")]
+    pub db: PathBuf,
+    /// The badge of the auditor (or district admin) reading: an answer showing personal
+    /// fields is logged in the access log in their name, as requested via `cli`.
+    #[arg(long = "as")]
+    pub badge: String,
+    /// What to read.
+    #[command(subcommand)]
+    pub command: AuditCommand,
+}
+
+/// The audit commands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Every change of a roster, of the rosters under a unit, or of one volunteer, in order.
+    #[command(group(ArgGroup::new("whose").required(true).args(["roster", "unit", "volunteer"])))]
+    History {
+        /// One roster (beat code).
+        #[arg(long)]
+        roster: Option<String>,
+        /// Every roster under this unit.
+        #[arg(long)]
+        unit: Option<String>,
+        /// One volunteer, across every roster holding their changes.
+        #[arg(long)]
+        volunteer: Option<String>,
+        /// Only changes by this badge.
+        #[arg(long)]
+        badge: Option<String>,
+        /// Only changes made on this device.
+        #[arg(long)]
+        device: Option<String>,
+        /// Only changes at or after this time (ms since the epoch).
+        #[arg(long)]
+        from_ms: Option<i64>,
+        /// Only changes before this time.
+        #[arg(long)]
+        to_ms: Option<i64>,
+        /// The clock of the time range: server (receipt time) or device.
+        #[arg(long)]
+        clock: Option<String>,
+        /// At most this many entries (at most 1,000).
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        /// Skip this many entries (the next page).
+        #[arg(long)]
+        offset: Option<u64>,
+        /// Print the JSON that `GET /v1/audit/history` answers instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A roster as it stood at a past time or just after a change, as JSON.
+    State {
+        /// The roster (beat code).
+        #[arg(long)]
+        roster: String,
+        /// The moment (ms since the epoch); the latest state if neither this nor --change.
+        #[arg(long, conflicts_with = "change")]
+        at_ms: Option<i64>,
+        /// A change hash (hex): the roster just after it.
+        #[arg(long)]
+        change: Option<String>,
+        /// The clock of --at-ms: server (receipt time) or device.
+        #[arg(long)]
+        clock: Option<String>,
+    },
+    /// What changed in a roster between two moments, as JSON.
+    Diff {
+        /// The roster (beat code).
+        #[arg(long)]
+        roster: String,
+        /// The first moment (ms since the epoch).
+        #[arg(
+            long,
+            conflicts_with = "from_change",
+            required_unless_present = "from_change"
+        )]
+        from_ms: Option<i64>,
+        /// The first moment as a change hash.
+        #[arg(long)]
+        from_change: Option<String>,
+        /// The second moment (ms); the latest if neither this nor --to-change.
+        #[arg(long, conflicts_with = "to_change")]
+        to_ms: Option<i64>,
+        /// The second moment as a change hash.
+        #[arg(long)]
+        to_change: Option<String>,
+        /// The clock of the times: server (receipt time) or device.
+        #[arg(long)]
+        clock: Option<String>,
+    },
 }
 
 /// `mitan serve`.
@@ -388,7 +488,156 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Serve(args) => serve(args),
         Command::Admin(args) => admin(args),
         Command::Field(args) => field_command(args),
+        Command::Audit(args) => audit_command(args),
     }
+}
+
+fn as_json<T: serde::Serialize>(what: &str, value: &T) -> Result<String> {
+    serde_json::to_string_pretty(value)
+        .map_err(|error| Error::Worker(format!("{what} as JSON: {error}")))
+}
+
+fn audit_command(args: AuditArgs) -> Result<()> {
+    let badge = parse_badge(&args.badge)?;
+    let reading = ServerStore::open_reader(&args.db)?;
+    let user = reading.load_user(&badge)?.ok_or_else(|| Error::NotFound {
+        what: "user",
+        id: badge.to_string(),
+    })?;
+    let reader = access::Reader {
+        user: &user,
+        via: "cli",
+    };
+    let (text, line) = match args.command {
+        AuditCommand::History {
+            roster,
+            unit,
+            volunteer,
+            badge,
+            device,
+            from_ms,
+            to_ms,
+            clock,
+            limit,
+            offset,
+            json,
+        } => {
+            let query = audit::HistoryQuery {
+                roster,
+                unit,
+                volunteer,
+                badge,
+                device,
+                from_ms,
+                to_ms,
+                clock,
+                limit: Some(limit),
+                offset,
+            };
+            let answer = audit::history(&reading, reader, &query)?;
+            let text = if json {
+                as_json("history", &answer.value)?
+            } else {
+                history_text(&answer.value)
+            };
+            (text, answer.access)
+        }
+        AuditCommand::State {
+            roster,
+            at_ms,
+            change,
+            clock,
+        } => {
+            let query = audit::StateQuery {
+                roster,
+                at_ms,
+                change,
+                clock,
+            };
+            let answer = audit::state(&reading, reader, &query)?;
+            (as_json("state", &answer.value)?, answer.access)
+        }
+        AuditCommand::Diff {
+            roster,
+            from_ms,
+            from_change,
+            to_ms,
+            to_change,
+            clock,
+        } => {
+            let query = audit::DiffQuery {
+                roster,
+                from_ms,
+                from_change,
+                to_ms,
+                to_change,
+                clock,
+            };
+            let answer = audit::diff(&reading, reader, &query)?;
+            (as_json("diff", &answer.value)?, answer.access)
+        }
+    };
+    // Logged before anything personal is printed; a line that cannot be written prints nothing.
+    if let Some(line) = line {
+        drop(reading);
+        ServerStore::open(&args.db)?.save_access(&line, system_clock()())?;
+    }
+    println!("{text}");
+    Ok(())
+}
+
+/// One line per change: receipt time, device clock, roster, author, device, action, entry,
+/// then each field written.
+fn history_text(page: &audit::HistoryPage) -> String {
+    use mitan_core::history::Shown;
+    let mut lines = Vec::with_capacity(page.entries.len() + 1);
+    for entry in &page.entries {
+        let change = &entry.change;
+        let fields: Vec<String> = change
+            .fields
+            .iter()
+            .map(|field| {
+                let shown = match &field.shown {
+                    Shown::Value(text) | Shown::Opened(text) => format!("{text:?}"),
+                    Shown::Sealed => "(sealed)".into(),
+                    Shown::Erased => "(erased)".into(),
+                    Shown::Unopenable => "(does not open)".into(),
+                    Shown::Created => "(created)".into(),
+                    Shown::Removed => "(removed)".into(),
+                };
+                format!("{}={shown}", field.field)
+            })
+            .collect();
+        lines.push(format!(
+            "{}\t{}\t{}\t{}#{}\t{} ({})\t{}\t{}\t{}\t{}",
+            change
+                .received_at_ms
+                .map_or_else(|| "-".to_owned(), |at| at.to_string()),
+            change.device_clock_ms,
+            hex::encode(&change.hash[..8]),
+            entry.roster,
+            change.seq,
+            change.badge.as_deref().unwrap_or("-"),
+            change.role.as_deref().unwrap_or("-"),
+            change.device.as_deref().unwrap_or("-"),
+            change
+                .action
+                .and_then(|action| serde_json::to_value(action).ok())
+                .and_then(|value| value.as_str().map(str::to_owned))
+                .unwrap_or_else(|| "-".into()),
+            change.entry.as_deref().unwrap_or("-"),
+            fields.join(" "),
+        ));
+    }
+    lines.push(format!(
+        "{} of {} change(s){}",
+        page.entries.len(),
+        page.total,
+        page.next_offset
+            .map(|offset| format!("; next page: --offset {offset}"))
+            .unwrap_or_default()
+    ));
+    lines.join("\n")
 }
 
 fn serve(args: ServeArgs) -> Result<()> {

@@ -14,6 +14,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod background;
 pub mod cli;

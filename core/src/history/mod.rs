@@ -309,10 +309,27 @@ impl History {
         })
     }
 
-    /// Adds the server's receipt time of each change it knows.
+    /// Adds the server's receipt time of each change it knows. When it knows them all (the
+    /// genesis aside), the history is put in order of receipt: the order in which the roster
+    /// really grew on the server, so that "up to this change" means what the server held
+    /// then. That order is causal too, since the server accepts a change only after the
+    /// changes it builds on, and the sort is stable, which keeps changes received together
+    /// in their causal order.
     pub fn with_receipts(mut self, received_at: impl Fn(&[u8; 32]) -> Option<i64>) -> Self {
         for entry in &mut self.entries {
             entry.received_at_ms = received_at(&entry.hash);
+        }
+        let all_received = self
+            .entries
+            .iter()
+            .skip(1)
+            .all(|entry| entry.received_at_ms.is_some());
+        if all_received {
+            self.entries
+                .sort_by_key(|entry| entry.received_at_ms.unwrap_or(i64::MIN));
+            for (seq, entry) in (0u64..).zip(&mut self.entries) {
+                entry.seq = seq;
+            }
         }
         self
     }

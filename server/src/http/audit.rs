@@ -1,4 +1,9 @@
-//! `GET /v1/audit/access-log`: who read volunteers' personal fields, through what, and when.
+//! `GET /v1/audit/…`: the access log, and the replay of the merge history (history of a
+//! roster, a unit or a volunteer; a roster at a past moment; the diff between two moments).
+//!
+//! A replay is computed on a read-only connection of its own (`AppState::with_reader`), never
+//! under the district lock, so it does not hold up syncs; only authentication and the
+//! access-log line, written before the answer leaves, take the lock briefly.
 
 use axum::Json;
 use axum::extract::{Query, State};
@@ -6,8 +11,13 @@ use axum::http::HeaderMap;
 
 use super::AppState;
 use super::reports::{caller, credential};
-use crate::access::{self, AccessLog, AccessLogQuery};
+use crate::access::{self, AccessLog, AccessLogQuery, Reader};
+use crate::audit::{
+    self, Answer, AuditDiff, AuditState, DiffQuery, HistoryPage, HistoryQuery, StateQuery,
+};
+use crate::auth::Caller;
 use crate::error::Result;
+use crate::store::ServerStore;
 
 /// `GET /v1/audit/access-log?from_ms=…&to_ms=…&badge=…&kind=…&limit=…&before=…`.
 pub(super) async fn access_log(
@@ -23,4 +33,70 @@ pub(super) async fn access_log(
         })
         .await?;
     Ok(Json(log))
+}
+
+/// Authenticates, replays on a reader, and logs the answer's personal fields before it goes.
+async fn replay<T, F>(state: AppState, headers: &HeaderMap, work: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&ServerStore, Reader<'_>) -> Result<Answer<T>> + Send + 'static,
+{
+    let credential = credential(headers)?;
+    let caller: Caller = state
+        .with_district(move |district, _| caller(district.store(), &credential))
+        .await?;
+    let answer = state
+        .with_reader(move |store| {
+            let reader = Reader {
+                user: &caller.user,
+                via: caller.device.as_str(),
+            };
+            work(store, reader)
+        })
+        .await?;
+    if let Some(line) = answer.access {
+        state
+            .with_district(move |district, now_ms| district.store_mut().save_access(&line, now_ms))
+            .await?;
+    }
+    Ok(answer.value)
+}
+
+/// `GET /v1/audit/history?roster=…|unit=…|volunteer=…&badge=…&device=…&from_ms=…&to_ms=…`.
+pub(super) async fn history(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<HistoryQuery>,
+) -> Result<Json<HistoryPage>> {
+    let page = replay(state, &headers, move |store, reader| {
+        audit::history(store, reader, &query)
+    })
+    .await?;
+    Ok(Json(page))
+}
+
+/// `GET /v1/audit/state?roster=…&at_ms=…|change=…&clock=…`.
+pub(super) async fn state(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<StateQuery>,
+) -> Result<Json<AuditState>> {
+    let answer = replay(state, &headers, move |store, reader| {
+        audit::state(store, reader, &query)
+    })
+    .await?;
+    Ok(Json(answer))
+}
+
+/// `GET /v1/audit/diff?roster=…&from_ms=…|from_change=…&to_ms=…|to_change=…&clock=…`.
+pub(super) async fn diff(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<DiffQuery>,
+) -> Result<Json<AuditDiff>> {
+    let answer = replay(state, &headers, move |store, reader| {
+        audit::diff(store, reader, &query)
+    })
+    .await?;
+    Ok(Json(answer))
 }

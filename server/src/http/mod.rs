@@ -12,6 +12,7 @@ mod review;
 mod sync;
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -24,6 +25,7 @@ use crate::district::District;
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::rate_limit::{SyncRate, SyncRateLimiter};
+use crate::store::ServerStore;
 
 pub use admin::{CampaignView, Campaigns};
 pub use devices::{CodeIssued, CodeRequest, Revoked};
@@ -58,6 +60,9 @@ pub struct AppState {
     body_limit: usize,
     /// `None` when sync requests are not rate limited (benchmarks, trusted load tests).
     sync_limiter: Option<Arc<SyncRateLimiter>>,
+    /// The database file, which audit replays read on connections of their own so that they
+    /// never hold the district lock; `None` for an in-memory database.
+    database: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -75,7 +80,9 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     /// State over `district`, with the wall clock and the default body limit.
     pub fn new(district: District) -> Self {
+        let database = district.store().path();
         AppState {
+            database,
             district: Arc::new(Mutex::new(district)),
             metrics: Arc::new(Metrics::default()),
             clock: system_clock(),
@@ -147,6 +154,22 @@ impl AppState {
         })
         .await
     }
+
+    /// Runs a long read (an audit replay) on the blocking pool over a read-only connection of
+    /// its own, so syncs go on meanwhile; an in-memory database has no second connection, and
+    /// is read under the district lock instead.
+    pub async fn with_reader<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&ServerStore) -> Result<T> + Send + 'static,
+    {
+        let state = self.clone();
+        blocking(move || match &state.database {
+            Some(path) => work(&ServerStore::open_reader(path)?),
+            None => work(state.lock_district().store()),
+        })
+        .await
+    }
 }
 
 /// Runs `work` on tokio's blocking pool.
@@ -181,6 +204,9 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/exports", get(exports::export))
         .route("/v1/exports/log", get(exports::log))
         .route("/v1/audit/access-log", get(audit::access_log))
+        .route("/v1/audit/history", get(audit::history))
+        .route("/v1/audit/state", get(audit::state))
+        .route("/v1/audit/diff", get(audit::diff))
         .route("/v1/admin/hierarchy", post(admin::import_hierarchy))
         .route("/v1/admin/users", post(admin::import_users))
         .route(

@@ -281,7 +281,7 @@ pub const ROUTES: &[RouteDoc] = &[
             ("badge", "only this reader's badge", false),
             (
                 "kind",
-                "only this kind: review_queue, duplicates, export or sync",
+                "only this kind: review_queue, duplicates, export, sync or history",
                 false,
             ),
             (
@@ -292,6 +292,103 @@ pub const ROUTES: &[RouteDoc] = &[
             (
                 "before",
                 "only entries older than this sequence number: the next_before of the previous page",
+                false,
+            ),
+        ],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/v1/audit/history",
+        tag: "audit",
+        summary: "Every change of a roster, of the rosters under a unit, or of one volunteer, in \
+                  order: author (badge and role), device, device clock, server receipt time, \
+                  and each field written (personal fields opened with the district's keys, \
+                  erased after a withdrawal). Auditors and district admins only; an answer \
+                  showing personal fields is logged in the access log",
+        auth: RouteAuth::Bearer,
+        body: None,
+        answers: JSON,
+        query: &[
+            ("roster", "one roster (beat code)", false),
+            ("unit", "every roster under this unit", false),
+            (
+                "volunteer",
+                "one volunteer, across every roster holding their changes",
+                false,
+            ),
+            ("badge", "only changes by this badge", false),
+            ("device", "only changes made on this device", false),
+            ("from_ms", "only changes at or after this time (ms)", false),
+            ("to_ms", "only changes before this time (ms)", false),
+            (
+                "clock",
+                "server (receipt time, the default) or device (the device's claim)",
+                false,
+            ),
+            (
+                "limit",
+                "at most this many entries (100 if absent, at most 1,000)",
+                false,
+            ),
+            (
+                "offset",
+                "skip this many entries: the next_offset of the previous page",
+                false,
+            ),
+        ],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/v1/audit/state",
+        tag: "audit",
+        summary: "A roster as it stood at a past time or just after a change, volunteer by \
+                  volunteer and field by field. Auditors and district admins only; logged \
+                  when it shows personal fields",
+        auth: RouteAuth::Bearer,
+        body: None,
+        answers: JSON,
+        query: &[
+            ("roster", "the roster (beat code)", true),
+            (
+                "at_ms",
+                "the moment (ms); the latest state if neither this nor change",
+                false,
+            ),
+            (
+                "change",
+                "a change hash (hex): the roster just after it",
+                false,
+            ),
+            (
+                "clock",
+                "the clock at_ms is read on: server (default) or device",
+                false,
+            ),
+        ],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/v1/audit/diff",
+        tag: "audit",
+        summary: "What changed in a roster between two moments: volunteers added, and each \
+                  field that differs. Auditors and district admins only; logged when it shows \
+                  personal fields",
+        auth: RouteAuth::Bearer,
+        body: None,
+        answers: JSON,
+        query: &[
+            ("roster", "the roster (beat code)", true),
+            ("from_ms", "the first moment (ms)", false),
+            ("from_change", "the first moment as a change hash", false),
+            (
+                "to_ms",
+                "the second moment (ms); the latest if neither to_ms nor to_change",
+                false,
+            ),
+            ("to_change", "the second moment as a change hash", false),
+            (
+                "clock",
+                "the clock the times are read on: server (default) or device",
                 false,
             ),
         ],

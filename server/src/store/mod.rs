@@ -10,6 +10,7 @@ mod admin;
 mod devices;
 mod directory;
 mod exports;
+mod history;
 mod keys;
 mod notices;
 mod phone_index;

@@ -1,0 +1,578 @@
+//! Auditors replay the merge history: every change of the district's rosters with its author
+//! (badge and role), device, device clock and server receipt time, field by field; any roster
+//! as it stood at a past moment; and the difference between two moments.
+//!
+//! The reading itself is the core's (`mitan_core::history`); this module picks the rosters a
+//! query reaches, loads them with the district's keys and receipt times, checks who may ask,
+//! and says which answers carry personal fields, so that the HTTP handlers and
+//! `mitan audit` log them in the access log before answering.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use mitan_core::history::{
+    self, Clock, History, HistoryEntry, HistoryFilter, Point, RosterDiff, RosterState,
+};
+use mitan_core::model::sealed::NoKeys;
+use mitan_core::model::{BadgeNumber, Roster, RosterId, UnitCode, UnitKind, VolunteerId};
+use serde::{Deserialize, Serialize};
+
+use crate::access::{AccessKind, Reader};
+use crate::auth::{Role, parse_badge};
+use crate::error::{Error, Result};
+use crate::store::{AccessRead, ServerStore, User};
+
+/// The most history entries one page holds.
+pub const MAX_PAGE: u32 = 1_000;
+
+/// `GET /v1/audit/history` and `mitan audit history`. One of `roster`, `unit` or
+/// `volunteer` says whose history; the rest filter it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryQuery {
+    /// One roster (a beat code).
+    #[serde(default)]
+    pub roster: Option<String>,
+    /// Every roster under a unit (station, circle, district, …).
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// One volunteer, across every roster that holds their changes.
+    #[serde(default)]
+    pub volunteer: Option<String>,
+    /// Only changes by this badge.
+    #[serde(default)]
+    pub badge: Option<String>,
+    /// Only changes made on this device.
+    #[serde(default)]
+    pub device: Option<String>,
+    /// Only changes at or after this time (ms since the epoch).
+    #[serde(default)]
+    pub from_ms: Option<i64>,
+    /// Only changes before this time.
+    #[serde(default)]
+    pub to_ms: Option<i64>,
+    /// `server` (receipt time, the default) or `device` (the device's claim).
+    #[serde(default)]
+    pub clock: Option<String>,
+    /// At most this many entries (100 if absent, at most 1,000).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// Skip this many matching entries.
+    #[serde(default)]
+    pub offset: Option<u64>,
+}
+
+/// One change in a history page, with the roster it belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// The roster.
+    pub roster: String,
+    /// The change.
+    #[serde(flatten)]
+    pub change: HistoryEntry,
+}
+
+/// A page of history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    /// The rosters read.
+    pub rosters: Vec<String>,
+    /// How many changes matched, across pages.
+    pub total: u64,
+    /// This page's changes: by server receipt time, then in each roster's causal order.
+    pub entries: Vec<AuditEntry>,
+    /// Pass as `offset` for the next page; absent on the last page.
+    pub next_offset: Option<u64>,
+}
+
+/// `GET /v1/audit/state` and `mitan audit state`: a roster at a change or a time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateQuery {
+    /// The roster (a beat code).
+    pub roster: String,
+    /// The moment, ms since the epoch; the latest state if neither this nor `change`.
+    #[serde(default)]
+    pub at_ms: Option<i64>,
+    /// A change hash (hex): the roster just after it.
+    #[serde(default)]
+    pub change: Option<String>,
+    /// The clock `at_ms` is read on: `server` (the default) or `device`.
+    #[serde(default)]
+    pub clock: Option<String>,
+}
+
+/// A roster at one moment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditState {
+    /// The roster.
+    pub roster: String,
+    /// Its state.
+    #[serde(flatten)]
+    pub state: RosterState,
+}
+
+/// `GET /v1/audit/diff` and `mitan audit diff`: what changed between two moments.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffQuery {
+    /// The roster (a beat code).
+    pub roster: String,
+    /// The first moment, ms since the epoch (or `from_change`).
+    #[serde(default)]
+    pub from_ms: Option<i64>,
+    /// The first moment as a change hash.
+    #[serde(default)]
+    pub from_change: Option<String>,
+    /// The second moment, ms since the epoch (or `to_change`; the latest if neither).
+    #[serde(default)]
+    pub to_ms: Option<i64>,
+    /// The second moment as a change hash.
+    #[serde(default)]
+    pub to_change: Option<String>,
+    /// The clock the times are read on: `server` (the default) or `device`.
+    #[serde(default)]
+    pub clock: Option<String>,
+}
+
+/// A roster's difference between two moments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditDiff {
+    /// The roster.
+    pub roster: String,
+    /// The difference.
+    #[serde(flatten)]
+    pub diff: RosterDiff,
+}
+
+/// An answer, with the access-log line it needs when it shows personal fields.
+#[derive(Debug)]
+pub struct Answer<T> {
+    /// The answer.
+    pub value: T,
+    /// The line to log before answering; `None` when no personal field is shown opened.
+    pub access: Option<AccessRead>,
+}
+
+/// Only auditors and the district admin replay the history: it reaches every beat.
+fn check_auditor(user: &User) -> Result<()> {
+    if matches!(user.role, Role::Auditor | Role::DistrictAdmin) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden {
+            reason: format!("a {} does not read the audit history", user.role),
+        })
+    }
+}
+
+fn parse_clock(text: Option<&str>) -> Result<Clock> {
+    match text.filter(|text| !text.is_empty()) {
+        None => Ok(Clock::Server),
+        Some(text) => text.parse().map_err(|_| Error::Invalid {
+            field: "clock",
+            reason: format!("{text:?} is not server or device"),
+        }),
+    }
+}
+
+fn parse_roster(field: &'static str, text: &str) -> Result<RosterId> {
+    text.parse().map_err(|_| Error::Invalid {
+        field,
+        reason: format!("{text:?} is not a roster id"),
+    })
+}
+
+fn parse_change(field: &'static str, text: &str) -> Result<[u8; 32]> {
+    history::decode_hash(text).map_err(|error| Error::Invalid {
+        field,
+        reason: error.to_string(),
+    })
+}
+
+fn point(
+    at_ms: Option<i64>,
+    change: Option<&str>,
+    clock: Clock,
+    field: &'static str,
+) -> Result<Point> {
+    match (at_ms, change.filter(|text| !text.is_empty())) {
+        (Some(_), Some(_)) => Err(Error::Invalid {
+            field,
+            reason: "give a time or a change, not both".into(),
+        }),
+        (Some(at_ms), None) => Ok(Point::Time { at_ms, clock }),
+        (None, Some(hash)) => Ok(Point::Change(parse_change(field, hash)?)),
+        (None, None) => Ok(Point::Latest),
+    }
+}
+
+/// A roster loaded for reading, with its history annotated by the district.
+struct Loaded {
+    roster: Roster,
+    history: History,
+    keys: BTreeMap<VolunteerId, mitan_core::model::sealed::VolunteerKey>,
+}
+
+/// Loads `id` from the store with every key the district holds for its volunteers, its
+/// receipt times and its authors' roles.
+fn load(store: &ServerStore, id: &RosterId, roles: &mut RoleBook) -> Result<Loaded> {
+    let parts = store.load_roster(id)?;
+    if parts.snapshot.is_none() && parts.changes.is_empty() {
+        return Err(Error::NotFound {
+            what: "roster",
+            id: id.to_string(),
+        });
+    }
+    let mut roster =
+        Roster::load(id, parts.snapshot.as_deref(), &parts.changes).map_err(|error| {
+            Error::Corrupt {
+                what: "roster",
+                reason: format!("{id}: {error}"),
+            }
+        })?;
+    let ids: BTreeSet<VolunteerId> = roster
+        .volunteers(&NoKeys)
+        .into_iter()
+        .filter_map(|volunteer| volunteer.ok().map(|volunteer| volunteer.id))
+        .collect();
+    let keys = store.load_keys(&ids)?;
+    let receipts = store.load_receipts(id)?;
+    let history =
+        History::of(&mut roster, &keys)?.with_receipts(|hash| receipts.get(hash).copied());
+    for entry in &history.entries {
+        if let Some(badge) = &entry.badge {
+            roles.learn(store, badge)?;
+        }
+    }
+    let history = history.with_roles(|badge| roles.role(badge));
+    Ok(Loaded {
+        roster,
+        history,
+        keys,
+    })
+}
+
+/// Roles by badge, looked up once each.
+#[derive(Default)]
+struct RoleBook(BTreeMap<String, Option<String>>);
+
+impl RoleBook {
+    fn learn(&mut self, store: &ServerStore, badge: &str) -> Result<()> {
+        if self.0.contains_key(badge) {
+            return Ok(());
+        }
+        let role = match badge.parse::<BadgeNumber>() {
+            Ok(badge) => store.load_user(&badge)?.map(|user| user.role.to_string()),
+            Err(_) => None,
+        };
+        self.0.insert(badge.to_owned(), role);
+        Ok(())
+    }
+
+    fn role(&self, badge: &str) -> Option<String> {
+        self.0.get(badge).cloned().flatten()
+    }
+}
+
+/// The rosters a history query reaches.
+fn rosters_of(store: &ServerStore, user: &User, query: &HistoryQuery) -> Result<Vec<RosterId>> {
+    let given = [&query.roster, &query.unit, &query.volunteer]
+        .iter()
+        .filter(|given| given.as_deref().is_some_and(|text| !text.is_empty()))
+        .count();
+    if given != 1 {
+        return Err(Error::Invalid {
+            field: "roster",
+            reason: "give exactly one of roster, unit or volunteer".into(),
+        });
+    }
+    if let Some(roster) = query.roster.as_deref().filter(|text| !text.is_empty()) {
+        let roster = parse_roster("roster", roster)?;
+        check_within(store, user, &roster)?;
+        return Ok(vec![roster]);
+    }
+    if let Some(unit) = query.unit.as_deref().filter(|text| !text.is_empty()) {
+        let unit: UnitCode = unit.parse().map_err(|_| Error::Invalid {
+            field: "unit",
+            reason: format!("{unit:?} is not a unit code"),
+        })?;
+        if store.unit_kind(&unit)?.is_none() {
+            return Err(Error::NotFound {
+                what: "unit",
+                id: unit.to_string(),
+            });
+        }
+        if !store.unit_is_within(&unit, &user.unit)? {
+            return Err(Error::Forbidden {
+                reason: format!("{unit} is outside {}", user.unit),
+            });
+        }
+        return store
+            .beats_within(&unit)?
+            .iter()
+            .map(|beat| parse_roster("unit", beat.as_str()))
+            .collect();
+    }
+    let volunteer = query.volunteer.as_deref().unwrap_or_default();
+    let id: VolunteerId = volunteer.parse().map_err(|_| Error::Invalid {
+        field: "volunteer",
+        reason: format!("{volunteer:?} is not a volunteer id"),
+    })?;
+    let rosters = store.rosters_naming(&id)?;
+    if rosters.is_empty() {
+        return Err(Error::NotFound {
+            what: "volunteer",
+            id: id.to_string(),
+        });
+    }
+    for roster in &rosters {
+        check_within(store, user, roster)?;
+    }
+    Ok(rosters)
+}
+
+fn check_within(store: &ServerStore, user: &User, roster: &RosterId) -> Result<()> {
+    let beat: UnitCode = roster.as_str().parse().map_err(|_| Error::Invalid {
+        field: "roster",
+        reason: format!("{roster} is not a beat code"),
+    })?;
+    if store.unit_kind(&beat)? != Some(UnitKind::Beat) {
+        return Err(Error::NotFound {
+            what: "roster",
+            id: roster.to_string(),
+        });
+    }
+    if !store.unit_is_within(&beat, &user.unit)? {
+        return Err(Error::Forbidden {
+            reason: format!("roster {roster} is outside {}", user.unit),
+        });
+    }
+    Ok(())
+}
+
+/// A page of the history `query` asks for, read by `reader`.
+pub fn history(
+    store: &ServerStore,
+    reader: Reader<'_>,
+    query: &HistoryQuery,
+) -> Result<Answer<HistoryPage>> {
+    check_auditor(reader.user)?;
+    let rosters = rosters_of(store, reader.user, query)?;
+    let filter = HistoryFilter {
+        from_ms: query.from_ms,
+        to_ms: query.to_ms,
+        clock: parse_clock(query.clock.as_deref())?,
+        badge: query
+            .badge
+            .as_deref()
+            .filter(|text| !text.is_empty())
+            .map(|text| parse_badge(text).map(|badge| badge.to_string()))
+            .transpose()?,
+        device: query.device.clone().filter(|text| !text.is_empty()),
+        volunteer: query
+            .volunteer
+            .as_deref()
+            .filter(|text| !text.is_empty())
+            .and_then(|text| text.parse().ok()),
+    };
+    let limit = query.limit.unwrap_or(100).clamp(1, MAX_PAGE) as usize;
+    let offset = query.offset.unwrap_or(0);
+    let mut roles = RoleBook::default();
+    let mut matched: Vec<AuditEntry> = Vec::new();
+    for id in &rosters {
+        // A beat nobody has synced yet has no history to show.
+        let loaded = match load(store, id, &mut roles) {
+            Ok(loaded) => loaded,
+            Err(Error::NotFound { .. }) if query.roster.is_none() => continue,
+            Err(error) => return Err(error),
+        };
+        matched.extend(loaded.history.filtered(&filter).map(|entry| AuditEntry {
+            roster: id.to_string(),
+            change: entry.clone(),
+        }));
+    }
+    // Across rosters, the server's receipt time is the one clock they share; within one
+    // roster the causal order stands (the sort is stable).
+    if rosters.len() > 1 {
+        matched.sort_by_key(|entry| entry.change.received_at_ms.unwrap_or(i64::MIN));
+    }
+    let total = matched.len() as u64;
+    let entries: Vec<AuditEntry> = matched
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(limit)
+        .collect();
+    let next_offset =
+        (offset + (entries.len() as u64) < total).then_some(offset + entries.len() as u64);
+    let opened: BTreeSet<&str> = entries
+        .iter()
+        .flat_map(|entry| &entry.change.fields)
+        .filter(|field| matches!(field.shown, history::Shown::Opened(_)))
+        .filter_map(|field| field.volunteer.as_deref())
+        .collect();
+    let scope: Vec<String> = rosters.iter().map(ToString::to_string).collect();
+    let access = (!opened.is_empty()).then(|| {
+        reader.read(
+            AccessKind::History,
+            scope.join(","),
+            history_filters(query),
+            opened.len() as u64,
+        )
+    });
+    Ok(Answer {
+        value: HistoryPage {
+            rosters: scope,
+            total,
+            entries,
+            next_offset,
+        },
+        access,
+    })
+}
+
+/// The filters of a history query, as the access log records them.
+fn history_filters(query: &HistoryQuery) -> String {
+    let mut filters = Vec::new();
+    let mut push = |name: &str, value: Option<String>| {
+        if let Some(value) = value.filter(|value| !value.is_empty()) {
+            filters.push(format!("{name}={value}"));
+        }
+    };
+    push("volunteer", query.volunteer.clone());
+    push("badge", query.badge.clone());
+    push("device", query.device.clone());
+    push("from_ms", query.from_ms.map(|ms| ms.to_string()));
+    push("to_ms", query.to_ms.map(|ms| ms.to_string()));
+    push("clock", query.clock.clone());
+    push("limit", query.limit.map(|limit| limit.to_string()));
+    push("offset", query.offset.map(|offset| offset.to_string()));
+    filters.join("&")
+}
+
+fn state_line(
+    reader: Reader<'_>,
+    roster: &RosterId,
+    query: String,
+    opened: usize,
+) -> Option<AccessRead> {
+    (opened > 0).then(|| {
+        reader.read(
+            AccessKind::History,
+            roster.to_string(),
+            query,
+            opened as u64,
+        )
+    })
+}
+
+/// A roster as it stood at the moment `query` names.
+pub fn state(
+    store: &ServerStore,
+    reader: Reader<'_>,
+    query: &StateQuery,
+) -> Result<Answer<AuditState>> {
+    check_auditor(reader.user)?;
+    let id = parse_roster("roster", &query.roster)?;
+    check_within(store, reader.user, &id)?;
+    let clock = parse_clock(query.clock.as_deref())?;
+    let point = point(query.at_ms, query.change.as_deref(), clock, "change")?;
+    let mut loaded = load(store, &id, &mut RoleBook::default())?;
+    let state = history::state_at(&mut loaded.roster, &loaded.history, &point, &loaded.keys)
+        .map_err(moment_error)?;
+    let filters = match &point {
+        Point::Latest => String::new(),
+        Point::Change(hash) => format!("change={}", history::encode_hash(hash)),
+        Point::Time { at_ms, .. } => format!("at_ms={at_ms}&clock={}", clock_name(clock)),
+    };
+    let access = state_line(reader, &id, filters, state.opened());
+    Ok(Answer {
+        value: AuditState {
+            roster: id.to_string(),
+            state,
+        },
+        access,
+    })
+}
+
+/// What changed in a roster between the two moments `query` names.
+pub fn diff(
+    store: &ServerStore,
+    reader: Reader<'_>,
+    query: &DiffQuery,
+) -> Result<Answer<AuditDiff>> {
+    check_auditor(reader.user)?;
+    let id = parse_roster("roster", &query.roster)?;
+    check_within(store, reader.user, &id)?;
+    let clock = parse_clock(query.clock.as_deref())?;
+    let from = point(
+        query.from_ms,
+        query.from_change.as_deref(),
+        clock,
+        "from_change",
+    )?;
+    if from == Point::Latest {
+        return Err(Error::Invalid {
+            field: "from_ms",
+            reason: "give the first moment as from_ms or from_change".into(),
+        });
+    }
+    let to = point(query.to_ms, query.to_change.as_deref(), clock, "to_change")?;
+    let mut loaded = load(store, &id, &mut RoleBook::default())?;
+    let before = history::state_at(&mut loaded.roster, &loaded.history, &from, &loaded.keys)
+        .map_err(moment_error)?;
+    let after = history::state_at(&mut loaded.roster, &loaded.history, &to, &loaded.keys)
+        .map_err(moment_error)?;
+    let diff = history::diff(&before, &after);
+    let opened: BTreeSet<&str> = diff
+        .added
+        .iter()
+        .chain(&diff.removed)
+        .filter(|volunteer| {
+            volunteer
+                .fields
+                .values()
+                .any(|shown| matches!(shown, history::Shown::Opened(_)))
+        })
+        .map(|volunteer| volunteer.id.as_str())
+        .chain(
+            diff.changed
+                .iter()
+                .filter(|volunteer| {
+                    volunteer.fields.iter().any(|field| {
+                        [&field.before, &field.after]
+                            .iter()
+                            .any(|shown| matches!(shown, Some(history::Shown::Opened(_))))
+                    })
+                })
+                .map(|volunteer| volunteer.id.as_str()),
+        )
+        .collect();
+    let filters = format!("from={}&to={}", point_text(&from), point_text(&to));
+    let access = state_line(reader, &id, filters, opened.len());
+    Ok(Answer {
+        value: AuditDiff {
+            roster: id.to_string(),
+            diff,
+        },
+        access,
+    })
+}
+
+fn clock_name(clock: Clock) -> &'static str {
+    match clock {
+        Clock::Server => "server",
+        Clock::Device => "device",
+    }
+}
+
+fn point_text(point: &Point) -> String {
+    match point {
+        Point::Latest => "latest".into(),
+        Point::Change(hash) => history::encode_hash(hash),
+        Point::Time { at_ms, clock } => format!("{at_ms}@{}", clock_name(*clock)),
+    }
+}
+
+/// A moment the history does not hold is the caller's mistake, not the server's.
+fn moment_error(error: mitan_core::Error) -> Error {
+    match error {
+        mitan_core::Error::NotFound { what, id } => Error::NotFound { what, id },
+        other => Error::Core(other),
+    }
+}
