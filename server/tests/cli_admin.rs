@@ -640,3 +640,99 @@ fn an_export_writes_each_list_part_to_its_own_file_and_is_logged_as_taken_throug
     assert_eq!(lists.taken.rows, 5);
     assert!(log.iter().all(|entry| entry.taken.requested_via == "cli"));
 }
+
+fn audit(db: &Path, args: &[&str]) -> Output {
+    Command::new(MITAN)
+        .arg("audit")
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("MITAN_LOG", "warn")
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn mitan_audit_lists_the_history_replays_a_past_state_and_logs_the_read() {
+    let fixture = Fixture::new();
+    fixture.import_district();
+    enrol_through_sync(&fixture.db, fixture.dir.path(), 3);
+
+    let listed = audit(
+        &fixture.db,
+        &["--as", "CG-500", "history", "--roster", BEAT],
+    );
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    let text = String::from_utf8(listed.stdout).expect("utf-8 output");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "genesis, three enrolments, a total: {text}");
+    assert!(lines[1].contains("CG-001 (constable)"), "{text}");
+    assert!(lines[1].contains("\tenrol\t"), "{text}");
+    assert!(
+        lines[1].contains("phone=\"+91"),
+        "opened with the district's key: {text}"
+    );
+    assert_eq!(lines[4], "4 of 4 change(s)");
+    assert_eq!(
+        fixture.count("access_log"),
+        1,
+        "the opened fields are logged"
+    );
+
+    // The roster just after the first enrolment holds one volunteer.
+    let json = audit(
+        &fixture.db,
+        &["--as", "CG-500", "history", "--roster", BEAT, "--json"],
+    );
+    let page: serde_json::Value =
+        serde_json::from_slice(&json.stdout).expect("the history is JSON");
+    let first = page["entries"][1]["hash"]
+        .as_str()
+        .expect("a hash")
+        .to_owned();
+    let state = audit(
+        &fixture.db,
+        &[
+            "--as", "CG-500", "state", "--roster", BEAT, "--change", &first,
+        ],
+    );
+    assert!(
+        state.status.success(),
+        "{}",
+        String::from_utf8_lossy(&state.stderr)
+    );
+    let state: serde_json::Value =
+        serde_json::from_slice(&state.stdout).expect("the state is JSON");
+    assert_eq!(state["volunteers"].as_array().map(Vec::len), Some(1));
+    assert_eq!(state["changes"], 2);
+
+    // A constable does not replay the district's history, and nothing is logged for it.
+    let refused = audit(
+        &fixture.db,
+        &["--as", "CG-001", "history", "--roster", BEAT],
+    );
+    assert!(!refused.status.success());
+    let error = String::from_utf8_lossy(&refused.stderr);
+    assert!(error.contains("does not read the audit history"), "{error}");
+    assert_eq!(fixture.count("access_log"), 3);
+    let connection = rusqlite::Connection::open(&fixture.db).expect("database opens");
+    let kinds: Vec<(String, String)> = connection
+        .prepare("SELECT kind, requested_via FROM access_log ORDER BY seq")
+        .expect("prepares")
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .expect("queries")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert!(
+        kinds
+            .iter()
+            .all(|(kind, via)| kind == "history" && via == "cli"),
+        "{kinds:?}"
+    );
+}
