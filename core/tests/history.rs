@@ -9,10 +9,10 @@ use mitan_core::demo::Generator;
 use mitan_core::history::{
     Clock, History, HistoryFilter, Point, RosterState, Shown, diff, state_at,
 };
-use mitan_core::model::sealed::{KeyRing, NoKeys, TestKeys, VolunteerKey};
+use mitan_core::model::sealed::{EntryKey, KeyRing, NoKeys, TestKeys};
 use mitan_core::model::{
-    Action, ChangeMeta, Decision, EnrolmentRules, Roster, RosterId, VolunteerEdit, VolunteerId,
-    WithdrawalChannel,
+    Action, ChangeMeta, Decision, EnrolmentRules, EntryId, Roster, RosterId, VolunteerEdit,
+    VolunteerId, WithdrawalChannel,
 };
 
 const STATION: &str = "BSP-PS-KONI";
@@ -77,8 +77,9 @@ fn deliver(from: &mut Roster, to: &mut Roster) {
 struct DistrictKeys(Vec<VolunteerId>);
 
 impl KeyRing for DistrictKeys {
-    fn key(&self, id: &VolunteerId) -> Option<VolunteerKey> {
-        (!self.0.contains(id)).then(|| TestKeys::key_of(id))
+    fn key(&self, entry: &EntryId) -> Option<EntryKey> {
+        let withdrawn = entry.volunteer().is_some_and(|id| self.0.contains(&id));
+        (!withdrawn).then(|| TestKeys::key_of(entry))
     }
 }
 

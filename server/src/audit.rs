@@ -13,7 +13,7 @@ use mitan_core::history::{
     self, Clock, History, HistoryEntry, HistoryFilter, Point, RosterDiff, RosterState,
 };
 use mitan_core::model::sealed::NoKeys;
-use mitan_core::model::{BadgeNumber, Roster, RosterId, UnitCode, UnitKind, VolunteerId};
+use mitan_core::model::{BadgeNumber, EntryId, Roster, RosterId, UnitCode, UnitKind, VolunteerId};
 use serde::{Deserialize, Serialize};
 
 use crate::access::{AccessKind, Reader};
@@ -206,7 +206,7 @@ fn point(
 struct Loaded {
     roster: Roster,
     history: History,
-    keys: BTreeMap<VolunteerId, mitan_core::model::sealed::VolunteerKey>,
+    keys: BTreeMap<EntryId, mitan_core::model::sealed::EntryKey>,
 }
 
 /// Loads `id` from the store with every key the district holds for its volunteers, its
@@ -226,10 +226,20 @@ fn load(store: &ServerStore, id: &RosterId, roles: &mut RoleBook) -> Result<Load
                 reason: format!("{id}: {error}"),
             }
         })?;
-    let ids: BTreeSet<VolunteerId> = roster
+    let ids: BTreeSet<EntryId> = roster
         .volunteers(&NoKeys)
         .into_iter()
-        .filter_map(|volunteer| volunteer.ok().map(|volunteer| volunteer.id))
+        .filter_map(|volunteer| {
+            volunteer
+                .ok()
+                .map(|volunteer| EntryId::Volunteer(volunteer.id))
+        })
+        .chain(
+            roster
+                .cameras(&NoKeys)
+                .into_iter()
+                .filter_map(|camera| camera.ok().map(|camera| EntryId::Camera(camera.id))),
+        )
         .collect();
     let keys = store.load_keys(&ids)?;
     let receipts = store.load_receipts(id)?;

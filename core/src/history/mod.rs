@@ -15,8 +15,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::sealed::{KeyRing, open};
-use crate::model::{Action, ChangeReader, Roster, RosterId, Target, VolunteerId, Written};
+use crate::model::sealed::{EntryKey, KeyRing, open};
+use crate::model::{Action, ChangeReader, EntryId, Roster, RosterId, Target, VolunteerId, Written};
 
 pub use hex::{decode_hash, encode_hash};
 pub use state::{FieldDiff, RosterDiff, RosterState, VolunteerDiff, VolunteerState, diff};
@@ -247,16 +247,26 @@ impl History {
                     Target::Volunteer(id) => (Some(*id), None),
                     Target::Camera(id) => (None, Some(id.to_string())),
                 };
+                let entry = match &write.target {
+                    Target::Roster => None,
+                    Target::Volunteer(id) => Some(EntryId::Volunteer(*id)),
+                    Target::Camera(id) => Some(EntryId::Camera(*id)),
+                };
                 let shown = match write.value {
-                    Written::Sealed(bytes) => match volunteer {
-                        Some(id) if withdrawn.contains(&id) => Shown::Erased,
-                        Some(id) => {
-                            let key = key_cache.entry(id).or_insert_with(|| keys.key(&id));
+                    Written::Sealed(bytes) => match entry {
+                        Some(EntryId::Volunteer(id)) if withdrawn.contains(&id) => Shown::Erased,
+                        Some(entry) => {
+                            let key = key_cache.entry(entry).or_insert_with(|| keys.key(&entry));
+                            // The associated data names the field itself, not the map it
+                            // sits in (a camera owner's fields sit in an `owner` map).
+                            let name = write.field.rsplit('.').next().unwrap_or_default();
                             match key {
                                 None => Shown::Sealed,
-                                Some(key) => match open(key, &id, &write.field, &bytes) {
+                                Some(key) => match open(key, entry, name, &bytes) {
                                     Some(text) => {
-                                        opened.insert(id.to_string());
+                                        if let Some(id) = volunteer {
+                                            opened.insert(id.to_string());
+                                        }
                                         Shown::Opened(text)
                                     }
                                     None => Shown::Unopenable,
@@ -478,11 +488,10 @@ struct Unwithdrawn<'a> {
 }
 
 impl KeyRing for Unwithdrawn<'_> {
-    fn key(&self, id: &VolunteerId) -> Option<crate::model::sealed::VolunteerKey> {
-        if self.withdrawn.contains(&id.to_string()) {
-            None
-        } else {
-            self.keys.key(id)
+    fn key(&self, entry: &EntryId) -> Option<EntryKey> {
+        match entry {
+            EntryId::Volunteer(id) if self.withdrawn.contains(&id.to_string()) => None,
+            _ => self.keys.key(entry),
         }
     }
 }

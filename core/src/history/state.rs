@@ -52,7 +52,7 @@ impl RosterState {
             heads,
             changes,
             volunteers,
-            cameras: roster.cameras().len(),
+            cameras: roster.cameras(keys).len(),
             unreadable,
         }
     }

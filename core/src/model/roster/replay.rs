@@ -114,6 +114,12 @@ impl ChangeReader {
             deps: change.deps().iter().map(|hash| hash.0).collect(),
             device_clock_ms: change.timestamp(),
             message: change.message().and_then(ChangeMessage::decode),
+            ops: change.len(),
+            bytes: bytes.len(),
+            writes_root: expanded
+                .operations
+                .iter()
+                .any(|op| op.obj == ObjectId::Root),
         };
         let start = expanded.start_op.get();
         let actor = expanded.actor_id.to_bytes().to_vec();
