@@ -265,16 +265,26 @@ impl Roster {
 
     /// The roster as it stood at `heads`: only the changes they include. A read-only copy
     /// for auditors; the roster itself is not touched.
+    ///
+    /// The copy is the whole document isolated at `heads` (reads see only what those heads
+    /// include) rather than a fork that re-applies every change up to them: isolating costs a
+    /// copy of the document, re-applying 100,000 changes costs seconds (`BENCHMARKS.md`).
     pub fn at(&mut self, heads: &[[u8; 32]]) -> Result<Roster> {
         let heads: Vec<ChangeHash> = heads.iter().map(|hash| ChangeHash(*hash)).collect();
-        let doc = &mut self.doc;
-        let forked = guard(|| doc.fork_at(&heads))?.map_err(|error| Error::NotFound {
-            what: "change",
-            id: error.to_string(),
-        })?;
+        if let Some(unknown) = heads
+            .iter()
+            .find(|hash| self.doc.get_change_by_hash(hash).is_none())
+        {
+            return Err(Error::NotFound {
+                what: "change",
+                id: unknown.to_string(),
+            });
+        }
+        let mut copy = self.doc.clone();
+        guard(|| copy.isolate(&heads))?;
         Ok(Roster {
             id: self.id.clone(),
-            doc: forked,
+            doc: copy,
         })
     }
 }
