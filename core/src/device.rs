@@ -8,9 +8,9 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::model::sealed::{EntryKey, NONCE_LEN, NoKeys, Sealing};
 use crate::model::{
-    Camera, CameraForm, CameraId, ChangeMeta, ConsentNotice, ConsentTerms, Decision, EnrolmentForm,
-    EnrolmentRules, EntryId, NoticeRef, Roster, RosterChange, RosterId, Status, UnitCode,
-    Volunteer, VolunteerEdit, VolunteerId, WithdrawalChannel, inspect_change,
+    Camera, CameraForm, CameraId, ChangeMeta, ChangeRecord, ConsentNotice, ConsentTerms, Decision,
+    EnrolmentForm, EnrolmentRules, EntryId, NoticeRef, Roster, RosterChange, RosterId, Status,
+    UnitCode, Volunteer, VolunteerEdit, VolunteerId, WithdrawalChannel, inspect_change,
 };
 use crate::store::{
     DeviceIdentity, DeviceStore, KeyChanges, QuotaProgress, StoreKey, VolunteerFilter, VolunteerRow,
@@ -458,6 +458,25 @@ impl Device {
                 what: "volunteer",
                 id: id.to_string(),
             })
+    }
+
+    /// Every change of the roster that names volunteer `id` as its entry (enrolment, edits,
+    /// reviews, withdrawal), in causal order: who, on which device, by the device's clock. A
+    /// volunteer moved between beats shows the changes of the roster holding them now.
+    pub fn volunteer_history(&mut self, id: &VolunteerId) -> Result<Vec<ChangeRecord>> {
+        let roster_id = self.roster_holding(id)?;
+        let entry = id.to_string();
+        Ok(self
+            .roster(&roster_id)?
+            .change_log()
+            .into_iter()
+            .filter(|change| {
+                change
+                    .message
+                    .as_ref()
+                    .is_some_and(|message| message.entry.as_deref() == Some(entry.as_str()))
+            })
+            .collect())
     }
 
     /// Lists volunteers from the index.
