@@ -1,0 +1,313 @@
+//! `MitanDevice`, the phone's Mitan as Kotlin holds it: one object over the core's `Device`.
+//!
+//! Calls block: the app makes them off the main thread. One lock serialises them, because
+//! the core's device writes through one SQLite connection; a sync holds it for its round trips.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use mitan_core::device::{Device, Moment};
+use mitan_core::model::{EnrolmentRules, VolunteerId};
+use mitan_core::store::StoreKey;
+
+use crate::error::ApiError;
+use crate::records::{
+    ConsentNotice, ConsentTerms, DeviceIdentity, EnrolmentForm, EnrolmentReceipt, QuotaStatus,
+    RosterFilter, SyncSummary, VolunteerChange, VolunteerDetail, VolunteerSummary,
+};
+use crate::transport::{Bridge, SyncTransport};
+
+/// The phone's clock. Read here, at the outermost Rust layer, because the core takes time as
+/// an argument (so that its tests replay).
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+        })
+}
+
+/// The clock and fresh randomness for a new id, drawn from the operating system.
+fn moment() -> Result<Moment, ApiError> {
+    let mut random = [0u8; 16];
+    getrandom::fill(&mut random).map_err(|error| ApiError::Internal {
+        reason: format!("randomness unavailable: {error}"),
+    })?;
+    Ok(Moment {
+        now_ms: now_ms(),
+        random: u128::from_le_bytes(random),
+    })
+}
+
+fn volunteer_id(text: &str) -> Result<VolunteerId, ApiError> {
+    Ok(text.parse()?)
+}
+
+/// A phone's encrypted store, its identity and its rosters.
+#[derive(uniffi::Object)]
+pub struct MitanDevice {
+    device: Mutex<Device>,
+}
+
+impl MitanDevice {
+    fn device(&self) -> Result<MutexGuard<'_, Device>, ApiError> {
+        // A poisoned lock means an earlier call panicked half-way; the store itself is still
+        // consistent (every write is one transaction), but the in-memory rosters may not be,
+        // so the app should close and reopen the device.
+        self.device.lock().map_err(|_| ApiError::Internal {
+            reason: "device: an earlier call failed mid-way; reopen the device".into(),
+        })
+    }
+}
+
+#[uniffi::export]
+impl MitanDevice {
+    /// Opens (creating on first use) the store at `path`, encrypted with `store_key` (32
+    /// bytes the app keeps in the Android Keystore). `current_year` judges birth years.
+    /// A store of another device, or another key, is refused and left untouched.
+    #[uniffi::constructor]
+    pub fn new(
+        path: String,
+        store_key: Vec<u8>,
+        identity: DeviceIdentity,
+        current_year: u16,
+    ) -> Result<Arc<Self>, ApiError> {
+        let key: [u8; 32] = store_key
+            .try_into()
+            .map_err(|_| ApiError::invalid("store_key", "bad_format"))?;
+        let identity = identity.try_into()?;
+        let device = Device::open(
+            Path::new(&path),
+            &StoreKey::from_bytes(key),
+            &identity,
+            // No notices of the app's own: only notices received from the district can be
+            // consented to (docs/adr/0001).
+            EnrolmentRules::without_notices(current_year),
+        )?;
+        Ok(Arc::new(MitanDevice {
+            device: Mutex::new(device),
+        }))
+    }
+
+    /// Stores the district's notices and policy, as fetched from `GET /v1/notices`.
+    pub fn save_consent_terms(&self, terms: ConsentTerms) -> Result<(), ApiError> {
+        Ok(self.device()?.save_consent_terms(&terms.into(), now_ms())?)
+    }
+
+    /// The newest notice held in `language`, to show before a person consents; absent until
+    /// the district's notice in that language reaches the phone.
+    pub fn notice(&self, language: String) -> Result<Option<ConsentNotice>, ApiError> {
+        Ok(self.device()?.notice(&language)?.map(Into::into))
+    }
+
+    /// Enrols a volunteer; returns once the enrolment is durable on the phone. A refused form
+    /// throws `ApiException.Invalid` naming every refused field, and stores nothing.
+    pub fn enrol(&self, form: EnrolmentForm) -> Result<EnrolmentReceipt, ApiError> {
+        let moment = moment()?;
+        Ok(self.device()?.enrol(&form.into(), moment)?.into())
+    }
+
+    /// One volunteer as the roster shows them now.
+    pub fn volunteer(&self, volunteer_id: String) -> Result<VolunteerDetail, ApiError> {
+        let id = self::volunteer_id(&volunteer_id)?;
+        Ok(self.device()?.volunteer(&id)?.into())
+    }
+
+    /// The history of one volunteer on this phone, in causal order: enrolment, edits,
+    /// reviews (a supervisor's arrive with a sync), withdrawal.
+    pub fn history(&self, volunteer_id: String) -> Result<Vec<VolunteerChange>, ApiError> {
+        let id = self::volunteer_id(&volunteer_id)?;
+        let records = self.device()?.volunteer_history(&id)?;
+        Ok(records
+            .into_iter()
+            .filter_map(VolunteerChange::from_record)
+            .collect())
+    }
+
+    /// The roster list, from the phone's index.
+    pub fn list(&self, filter: RosterFilter) -> Result<Vec<VolunteerSummary>, ApiError> {
+        let rows = self.device()?.list(&filter.into())?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Volunteers whose name (in either script, spelled by sound) or phone matches `query`.
+    pub fn search(&self, query: String, limit: u32) -> Result<Vec<VolunteerSummary>, ApiError> {
+        let rows = self.device()?.search(&query, limit)?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// This constable's enrolments against the quota.
+    pub fn my_quota(&self) -> Result<QuotaStatus, ApiError> {
+        Ok(self.device()?.my_quota()?.into())
+    }
+
+    /// How many changes wait to be synced.
+    pub fn pending_sync_count(&self) -> Result<u64, ApiError> {
+        Ok(self.device()?.pending_sync_count()?)
+    }
+
+    /// When the last sync finished, by the phone's clock; absent before the first.
+    pub fn last_sync_ms(&self) -> Result<Option<i64>, ApiError> {
+        Ok(self.device()?.last_sync_ms()?)
+    }
+
+    /// Syncs every roster through `transport`. Returns once every reply is stored; the
+    /// server acknowledges a change only after its own commit, so an acknowledged change is
+    /// durable on both sides.
+    pub fn sync(&self, transport: Box<dyn SyncTransport>) -> Result<SyncSummary, ApiError> {
+        let mut bridge = Bridge(transport.as_ref());
+        Ok(self.device()?.sync(&mut bridge, now_ms())?.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::{ChangeAction, EnrolmentProblem};
+
+    fn identity() -> DeviceIdentity {
+        DeviceIdentity {
+            device_id: "DEV-1".into(),
+            actor: vec![5; 16],
+            badge: "CG-001".into(),
+            station: "BSP-PS-KONI".into(),
+            beats: vec!["BSP-PS-KONI-B01".into()],
+            quota: 25,
+        }
+    }
+
+    fn opened(dir: &tempfile::TempDir) -> Arc<MitanDevice> {
+        let path = dir.path().join("phone.db").display().to_string();
+        let device = MitanDevice::new(path, vec![9; 32], identity(), 2026).expect("opens");
+        device
+            .save_consent_terms(ConsentTerms {
+                adults_only: false,
+                notices: vec![ConsentNotice {
+                    language: "hi".into(),
+                    version: 1,
+                    text: "सूचना".into(),
+                    published_at_ms: 0,
+                }],
+            })
+            .expect("terms stored");
+        device
+    }
+
+    fn form(phone: &str) -> EnrolmentForm {
+        EnrolmentForm {
+            name_devanagari: "रमेश साहू".into(),
+            name_latin: "Ramesh Sahu".into(),
+            phone: phone.into(),
+            gender: "male".into(),
+            age_years: Some(34),
+            village_lgd: "434521".into(),
+            household: "मकान नं. 4".into(),
+            beat: "BSP-PS-KONI-B01".into(),
+            station: "BSP-PS-KONI".into(),
+            programmes: vec!["cyber_mitan".into()],
+            consent_given: true,
+            consent_language: "hi".into(),
+            consent_notice_version: 1,
+            ..EnrolmentForm::default()
+        }
+    }
+
+    struct Unreachable;
+
+    impl SyncTransport for Unreachable {
+        fn exchange(&self, _request: Vec<u8>) -> Result<Vec<u8>, ApiError> {
+            Err(ApiError::Network {
+                reason: "no signal".into(),
+            })
+        }
+    }
+
+    #[test]
+    fn an_enrolment_is_listed_found_counted_and_has_its_history() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let device = opened(&dir);
+        let receipt = device.enrol(form("98270 00001")).expect("accepted");
+        assert!(receipt.problems.is_empty());
+        let again = device.enrol(form("+91 9827000001")).expect("accepted");
+        assert_eq!(
+            again.problems,
+            vec![EnrolmentProblem::SamePhoneAs {
+                volunteer_id: receipt.volunteer_id.clone()
+            }]
+        );
+
+        let listed = device.list(RosterFilter::default()).expect("listed");
+        assert_eq!(listed.len(), 2);
+        let found = device.search("ramesh".into(), 10).expect("searched");
+        assert_eq!(found.len(), 2);
+        let detail = device
+            .volunteer(receipt.volunteer_id.clone())
+            .expect("read");
+        assert_eq!(detail.phone.as_deref(), Some("+919827000001"));
+        assert_eq!(detail.age_years, Some(34));
+        assert_eq!(device.my_quota().expect("quota").enrolled, 2);
+        assert_eq!(device.pending_sync_count().expect("pending"), 2);
+        assert_eq!(device.last_sync_ms().expect("last sync"), None);
+
+        let history = device.history(receipt.volunteer_id).expect("history");
+        assert_eq!(history.len(), 1, "{history:?}");
+        assert_eq!(history[0].action, ChangeAction::Enrol);
+        assert_eq!(history[0].badge, "CG-001");
+        assert_eq!(history[0].device, "DEV-1");
+        assert_eq!(history[0].hash.len(), 64);
+    }
+
+    #[test]
+    fn an_invalid_phone_is_refused_naming_the_field_and_stores_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let device = opened(&dir);
+        let refused = device.enrol(form("12345")).expect_err("refused");
+        let ApiError::Invalid {
+            field, problems, ..
+        } = &refused
+        else {
+            panic!("expected Invalid, got {refused:?}");
+        };
+        assert_eq!(field, "phone");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(device.my_quota().expect("quota").enrolled, 0);
+        assert!(matches!(
+            device.volunteer("not-an-id".into()),
+            Err(ApiError::Invalid { field, .. }) if field == "volunteer_id"
+        ));
+    }
+
+    #[test]
+    fn a_store_key_of_the_wrong_length_or_value_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("phone.db").display().to_string();
+        let short = MitanDevice::new(path.clone(), vec![9; 16], identity(), 2026);
+        assert!(
+            matches!(&short, Err(ApiError::Invalid { field, .. }) if field == "store_key"),
+            "{:?}",
+            short.err()
+        );
+        drop(opened(&dir));
+        let wrong = MitanDevice::new(path, vec![8; 32], identity(), 2026);
+        assert!(
+            matches!(&wrong, Err(ApiError::Storage { .. })),
+            "{:?}",
+            wrong.err()
+        );
+    }
+
+    #[test]
+    fn a_transport_failure_is_a_network_error_and_the_changes_stay_pending() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let device = opened(&dir);
+        device.enrol(form("9827000001")).expect("accepted");
+        let failed = device.sync(Box::new(Unreachable)).expect_err("no signal");
+        assert!(
+            matches!(&failed, ApiError::Network { reason } if reason.contains("no signal")),
+            "{failed:?}"
+        );
+        assert_eq!(device.pending_sync_count().expect("pending"), 1);
+        assert_eq!(device.last_sync_ms().expect("last sync"), None);
+    }
+}

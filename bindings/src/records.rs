@@ -1,0 +1,542 @@
+//! The records Kotlin sees, and their conversions to and from the core's types. Each record
+//! is plain data with names that make sense without a module path (`VolunteerSummary`, not
+//! `Row`); ids and codes cross as strings, checked by the core's parsers on the way in.
+
+use mitan_core::device::{EnrolOutcome, Problem, SyncReport};
+use mitan_core::model::{
+    self, Action, AgeClaim, ChangeRecord, Field, Invalid, Status, Trainer, Volunteer,
+};
+use mitan_core::store::{self, QuotaProgress, VolunteerRow};
+
+use crate::error::ApiError;
+
+/// Who this phone is, as the server told it at registration.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DeviceIdentity {
+    /// The device id the server gave.
+    pub device_id: String,
+    /// The Automerge actor registered for this device: 16 bytes, drawn once by the app.
+    pub actor: Vec<u8>,
+    /// The constable's badge number.
+    pub badge: String,
+    /// The constable's station.
+    pub station: String,
+    /// The beats whose rosters this phone holds.
+    pub beats: Vec<String>,
+    /// The enrolment quota per employee (25 in the Bilaspur drive).
+    pub quota: u32,
+}
+
+impl TryFrom<DeviceIdentity> for store::DeviceIdentity {
+    type Error = ApiError;
+
+    fn try_from(identity: DeviceIdentity) -> Result<Self, ApiError> {
+        let actor: [u8; 16] = identity
+            .actor
+            .try_into()
+            .map_err(|_| ApiError::invalid("actor", "bad_format"))?;
+        Ok(store::DeviceIdentity {
+            device_id: identity.device_id.parse()?,
+            actor,
+            badge: model::BadgeNumber::parse_as(Field::EnrolledBy, &identity.badge)?,
+            station: model::UnitCode::parse_as(Field::Station, &identity.station)?,
+            beats: identity
+                .beats
+                .iter()
+                .map(|beat| model::UnitCode::parse_as(Field::Beat, beat))
+                .collect::<Result<_, Invalid>>()?,
+            quota: identity.quota,
+        })
+    }
+}
+
+/// The enrolment form exactly as typed; empty text means "not given".
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct EnrolmentForm {
+    /// Name in Devanagari (this or `name_latin` is required).
+    pub name_devanagari: String,
+    /// Name in Latin letters.
+    pub name_latin: String,
+    /// Mobile number in any common Indian format.
+    pub phone: String,
+    /// `female`, `male` or `transgender` (Hindi words are accepted too).
+    pub gender: String,
+    /// Age in years, if the person gave an age.
+    pub age_years: Option<u32>,
+    /// Birth year, if the person gave one instead.
+    pub birth_year: Option<u32>,
+    /// The village's 6-digit LGD code.
+    pub village_lgd: String,
+    /// The household (house number, head of household).
+    pub household: String,
+    /// The beat's unit code.
+    pub beat: String,
+    /// The station's unit code.
+    pub station: String,
+    /// Programme codes (`cyber_mitan`, …).
+    pub programmes: Vec<String>,
+    /// Who trained the person: a volunteer id or a badge number, or empty.
+    pub trained_by: String,
+    /// Whether the person consented after the notice was shown.
+    pub consent_given: bool,
+    /// The language of the notice shown.
+    pub consent_language: String,
+    /// The version of the notice shown.
+    pub consent_notice_version: u32,
+    /// Guardian's name, for someone under 18.
+    pub guardian_name: String,
+    /// Guardian's relation, for someone under 18.
+    pub guardian_relation: String,
+    /// Guardian's mobile number, for someone under 18.
+    pub guardian_phone: String,
+    /// Whether the guardian consented.
+    pub guardian_consent_given: bool,
+}
+
+impl From<EnrolmentForm> for model::EnrolmentForm {
+    fn from(form: EnrolmentForm) -> Self {
+        model::EnrolmentForm {
+            name_devanagari: form.name_devanagari,
+            name_latin: form.name_latin,
+            phone: form.phone,
+            gender: form.gender,
+            age_years: form.age_years,
+            birth_year: form.birth_year,
+            village_lgd: form.village_lgd,
+            household: form.household,
+            beat: form.beat,
+            station: form.station,
+            programmes: form.programmes,
+            trained_by: form.trained_by,
+            consent_given: form.consent_given,
+            consent_language: form.consent_language,
+            consent_notice_version: form.consent_notice_version,
+            guardian_name: form.guardian_name,
+            guardian_relation: form.guardian_relation,
+            guardian_phone: form.guardian_phone,
+            guardian_consent_given: form.guardian_consent_given,
+        }
+    }
+}
+
+/// Worth a second look, but no reason to refuse: the enrolment is stored and the entry goes
+/// to the supervisor's review queue.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum EnrolmentProblem {
+    /// Another volunteer on this phone has the same mobile number.
+    SamePhoneAs {
+        /// That volunteer's id.
+        volunteer_id: String,
+    },
+}
+
+/// An enrolment stored durably on the phone.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct EnrolmentReceipt {
+    /// The new volunteer's id.
+    pub volunteer_id: String,
+    /// Likely duplicates and similar findings.
+    pub problems: Vec<EnrolmentProblem>,
+}
+
+impl From<EnrolOutcome> for EnrolmentReceipt {
+    fn from(outcome: EnrolOutcome) -> Self {
+        EnrolmentReceipt {
+            volunteer_id: outcome.id.to_string(),
+            problems: outcome
+                .problems
+                .into_iter()
+                .map(|problem| match problem {
+                    Problem::SamePhoneAs(other) => EnrolmentProblem::SamePhoneAs {
+                        volunteer_id: other.to_string(),
+                    },
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One line of the roster list: what the phone's index holds, no document loaded.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct VolunteerSummary {
+    /// The volunteer's id.
+    pub volunteer_id: String,
+    /// Name in Devanagari, if given (absent once withdrawn).
+    pub name_devanagari: Option<String>,
+    /// Name in Latin letters, if given (absent once withdrawn).
+    pub name_latin: Option<String>,
+    /// Mobile number (absent once withdrawn).
+    pub phone: Option<String>,
+    /// The village's LGD code.
+    pub village: String,
+    /// The beat.
+    pub beat: String,
+    /// `pending`, `verified`, `rejected`, `duplicate`, `withdrawn` or `moved`.
+    pub status: String,
+    /// Programme codes.
+    pub programmes: Vec<String>,
+    /// The badge of the constable who enrolled them.
+    pub enrolled_by: String,
+    /// The enrolling phone's clock at enrolment (a claim, not the truth).
+    pub enrolled_at_ms: i64,
+}
+
+impl From<VolunteerRow> for VolunteerSummary {
+    fn from(row: VolunteerRow) -> Self {
+        VolunteerSummary {
+            volunteer_id: row.id.to_string(),
+            name_devanagari: row.name_devanagari,
+            name_latin: row.name_latin,
+            phone: row.phone,
+            village: row.village,
+            beat: row.beat,
+            status: row.status,
+            programmes: row.programmes,
+            enrolled_by: row.enrolled_by,
+            enrolled_at_ms: row.enrolled_at_ms,
+        }
+    }
+}
+
+/// Which volunteers to list; absent fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct RosterFilter {
+    /// Only this beat.
+    pub beat: Option<String>,
+    /// Only this village (LGD code).
+    pub village: Option<String>,
+    /// Only this status (`pending`, `verified`, …).
+    pub status: Option<String>,
+    /// Only this programme.
+    pub programme: Option<String>,
+    /// Only those enrolled by this badge.
+    pub enrolled_by: Option<String>,
+    /// At most this many rows; 0 means no limit.
+    pub limit: u32,
+    /// Skip this many rows first.
+    pub offset: u32,
+}
+
+impl From<RosterFilter> for store::VolunteerFilter {
+    fn from(filter: RosterFilter) -> Self {
+        store::VolunteerFilter {
+            beat: filter.beat,
+            village: filter.village,
+            status: filter.status,
+            programme: filter.programme,
+            enrolled_by: filter.enrolled_by,
+            limit: filter.limit,
+            offset: filter.offset,
+        }
+    }
+}
+
+/// Where a volunteer stands in review.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum VolunteerStatus {
+    /// Enrolled, not yet reviewed.
+    Pending,
+    /// Verified by a supervisor.
+    Verified,
+    /// Rejected by a supervisor.
+    Rejected {
+        /// The supervisor's reason, for the constable to read.
+        reason: String,
+    },
+    /// The same person as another entry, which is kept.
+    DuplicateOf {
+        /// The entry kept.
+        volunteer_id: String,
+    },
+    /// Consent withdrawn; personal fields are gone.
+    Withdrawn,
+    /// Moved to another beat by a supervisor.
+    Moved {
+        /// The beat they moved to.
+        to_beat: String,
+    },
+}
+
+impl From<Status> for VolunteerStatus {
+    fn from(status: Status) -> Self {
+        match status {
+            Status::Pending => VolunteerStatus::Pending,
+            Status::Verified => VolunteerStatus::Verified,
+            Status::Rejected { reason } => VolunteerStatus::Rejected { reason },
+            Status::DuplicateOf(kept) => VolunteerStatus::DuplicateOf {
+                volunteer_id: kept.to_string(),
+            },
+            Status::Withdrawn => VolunteerStatus::Withdrawn,
+            Status::Moved { to } => VolunteerStatus::Moved {
+                to_beat: to.to_string(),
+            },
+        }
+    }
+}
+
+/// One volunteer as the roster shows them now.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct VolunteerDetail {
+    /// The id minted at enrolment.
+    pub volunteer_id: String,
+    /// Name in Devanagari; absent if not given, withdrawn, or sealed to this phone.
+    pub name_devanagari: Option<String>,
+    /// Name in Latin letters; absent as above.
+    pub name_latin: Option<String>,
+    /// Mobile number; absent once withdrawn or while sealed.
+    pub phone: Option<String>,
+    /// Household; absent once withdrawn or while sealed.
+    pub household: Option<String>,
+    /// `female`, `male` or `transgender`.
+    pub gender: String,
+    /// Age in years, if that is what the person gave.
+    pub age_years: Option<u32>,
+    /// Birth year, if that is what the person gave.
+    pub birth_year: Option<u32>,
+    /// The village's LGD code.
+    pub village: String,
+    /// The beat.
+    pub beat: String,
+    /// The station.
+    pub station: String,
+    /// Programme codes.
+    pub programmes: Vec<String>,
+    /// The badge of the constable who enrolled them.
+    pub enrolled_by: String,
+    /// The phone they were enrolled on.
+    pub enrolled_on: String,
+    /// The enrolling phone's clock at enrolment.
+    pub enrolled_at_ms: i64,
+    /// Who trained them: a volunteer id or a badge number.
+    pub trained_by: Option<String>,
+    /// The language of the consent notice shown.
+    pub consent_language: String,
+    /// The version of the consent notice shown.
+    pub consent_notice_version: u32,
+    /// Review status.
+    pub status: VolunteerStatus,
+    /// The supervisor who set the status, if any.
+    pub reviewed_by: Option<String>,
+    /// Fields that two phones changed at once; the supervisor should look at them.
+    pub conflicts: Vec<String>,
+    /// The entry holds personal fields this phone has no key for (yet).
+    pub sealed: bool,
+}
+
+impl From<Volunteer> for VolunteerDetail {
+    fn from(volunteer: Volunteer) -> Self {
+        let (age_years, birth_year) = match volunteer.age {
+            AgeClaim::Years(years) => (Some(u32::from(years)), None),
+            AgeClaim::BirthYear(year) => (None, Some(u32::from(year))),
+        };
+        let personal = volunteer.personal;
+        VolunteerDetail {
+            volunteer_id: volunteer.id.to_string(),
+            name_devanagari: personal.as_ref().and_then(|p| p.name_devanagari.clone()),
+            name_latin: personal.as_ref().and_then(|p| p.name_latin.clone()),
+            phone: personal.as_ref().map(|p| p.phone.to_string()),
+            household: personal.map(|p| p.household),
+            gender: volunteer.gender.as_str().to_owned(),
+            age_years,
+            birth_year,
+            village: volunteer.village.to_string(),
+            beat: volunteer.beat.to_string(),
+            station: volunteer.station.to_string(),
+            programmes: volunteer
+                .programmes
+                .iter()
+                .map(|programme| programme.as_str().to_owned())
+                .collect(),
+            enrolled_by: volunteer.enrolled_by.to_string(),
+            enrolled_on: volunteer.enrolled_on.to_string(),
+            enrolled_at_ms: volunteer.enrolled_at_ms,
+            trained_by: volunteer.trained_by.map(|trainer| match trainer {
+                Trainer::Volunteer(id) => id.to_string(),
+                Trainer::Employee(badge) => badge.to_string(),
+            }),
+            consent_language: volunteer.consent.language,
+            consent_notice_version: volunteer.consent.notice_version,
+            status: volunteer.status.into(),
+            reviewed_by: volunteer.reviewed_by.map(|badge| badge.to_string()),
+            conflicts: volunteer
+                .conflicts
+                .iter()
+                .map(|field| field.as_str().to_owned())
+                .collect(),
+            sealed: volunteer.sealed,
+        }
+    }
+}
+
+/// A constable's enrolments against their quota ("my quota": `counted` / `quota`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct QuotaStatus {
+    /// The quota (25 in the Bilaspur drive).
+    pub quota: u32,
+    /// Enrolments that count: not rejected, not duplicates, not withdrawn.
+    pub counted: u32,
+    /// Of those, verified by a supervisor.
+    pub verified: u32,
+    /// Every enrolment, counted or not.
+    pub enrolled: u32,
+}
+
+impl From<QuotaProgress> for QuotaStatus {
+    fn from(progress: QuotaProgress) -> Self {
+        QuotaStatus {
+            quota: progress.quota,
+            counted: progress.counted,
+            verified: progress.verified,
+            enrolled: progress.enrolled,
+        }
+    }
+}
+
+/// What a finished sync did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct SyncSummary {
+    /// Round trips taken.
+    pub round_trips: u32,
+    /// This phone's changes the server stored and acknowledged.
+    pub acknowledged: u64,
+    /// Changes (or snapshots) received from the server and stored.
+    pub received: u64,
+    /// This phone's changes the server refused.
+    pub refused: u64,
+    /// Request bytes sent.
+    pub bytes_up: u64,
+    /// Reply bytes received.
+    pub bytes_down: u64,
+}
+
+impl From<SyncReport> for SyncSummary {
+    fn from(report: SyncReport) -> Self {
+        SyncSummary {
+            round_trips: report.round_trips,
+            acknowledged: report.acknowledged,
+            received: report.received,
+            refused: report.refused,
+            bytes_up: report.bytes_up,
+            bytes_down: report.bytes_down,
+        }
+    }
+}
+
+/// A consent notice of the district, shown before a person consents.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ConsentNotice {
+    /// The language code (`hi`, `en`, …).
+    pub language: String,
+    /// The version; an enrolment names the version shown.
+    pub version: u32,
+    /// The text to show.
+    pub text: String,
+    /// When the district published it, by the server clock.
+    pub published_at_ms: i64,
+}
+
+impl From<model::ConsentNotice> for ConsentNotice {
+    fn from(notice: model::ConsentNotice) -> Self {
+        ConsentNotice {
+            language: notice.language,
+            version: notice.version,
+            text: notice.text,
+            published_at_ms: notice.published_at_ms,
+        }
+    }
+}
+
+impl From<ConsentNotice> for model::ConsentNotice {
+    fn from(notice: ConsentNotice) -> Self {
+        model::ConsentNotice {
+            language: notice.language,
+            version: notice.version,
+            text: notice.text,
+            published_at_ms: notice.published_at_ms,
+        }
+    }
+}
+
+/// The district's current notices and policy, as the server answers `GET /v1/notices`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ConsentTerms {
+    /// Whether the district enrols adults only.
+    pub adults_only: bool,
+    /// The newest notice of each language.
+    pub notices: Vec<ConsentNotice>,
+}
+
+impl From<ConsentTerms> for model::ConsentTerms {
+    fn from(terms: ConsentTerms) -> Self {
+        model::ConsentTerms {
+            adults_only: terms.adults_only,
+            notices: terms.notices.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// What a change did to a volunteer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ChangeAction {
+    /// The first change every copy of a roster shares.
+    Genesis,
+    /// Enrolled.
+    Enrol,
+    /// Fields edited.
+    Edit,
+    /// Verified, rejected or marked a duplicate by a supervisor.
+    Review,
+    /// Consent withdrawn.
+    Withdraw,
+    /// A camera registered.
+    Camera,
+    /// Moved between beats by a supervisor.
+    Move,
+}
+
+impl From<Action> for ChangeAction {
+    fn from(action: Action) -> Self {
+        match action {
+            Action::Genesis => ChangeAction::Genesis,
+            Action::Enrol => ChangeAction::Enrol,
+            Action::Edit => ChangeAction::Edit,
+            Action::Review => ChangeAction::Review,
+            Action::Withdraw => ChangeAction::Withdraw,
+            Action::Camera => ChangeAction::Camera,
+            Action::Move => ChangeAction::Move,
+        }
+    }
+}
+
+/// One change in a volunteer's history: what, who, on which device, when by that device.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct VolunteerChange {
+    /// The change's hash, 64 hex digits.
+    pub hash: String,
+    /// What it did.
+    pub action: ChangeAction,
+    /// The badge of who did it.
+    pub badge: String,
+    /// The device it was made on (a supervisor's server-side device for server actions).
+    pub device: String,
+    /// That device's clock: a claim, never the truth.
+    pub device_clock_ms: i64,
+}
+
+impl VolunteerChange {
+    /// The change, if Mitan wrote it (the core keeps only those in a volunteer's history).
+    pub(crate) fn from_record(record: ChangeRecord) -> Option<Self> {
+        let message = record.message?;
+        Some(VolunteerChange {
+            hash: record
+                .hash
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect(),
+            action: message.action.into(),
+            badge: message.badge,
+            device: message.device,
+            device_clock_ms: record.device_clock_ms,
+        })
+    }
+}
