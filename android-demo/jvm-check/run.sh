@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The JVM run of the Android app's Kotlin (issue 5), as CI runs it after `cargo test`:
+#   1. builds the host library `libmitan_ffi.so` and uniffi's generator from bindings/;
+#   2. generates the Kotlin bindings from that library (library mode; never committed);
+#   3. compiles them with the shared repository/view-model module and this check (kotlinc);
+#   4. sets up a district with `mitan admin` and starts `mitan serve` on 127.0.0.1;
+#   5. runs the check on the JVM with JNA; it exits non-zero on any mismatch.
+#
+# Needs kotlinc (npm package `kotlin-compiler`; set KOTLINC or put it on PATH) and JNA 5
+# (Debian's libjna-java; set JNA_JAR). `--bench` times enrolments through Kotlin instead.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+here="$root/android-demo/jvm-check"
+target="${CARGO_TARGET_DIR:-$root/target}"
+profile_dir="$target/debug"
+cargo_profile=()
+if [ "${1:-}" = "--bench" ] && [ "${BENCH_PROFILE:-release}" = "release" ]; then
+    # Timings compare optimised code on both sides of the FFI; BENCH_PROFILE=debug compares
+    # the dev builds instead (dependencies are optimised there too), to spare a release build.
+    profile_dir="$target/release"
+    cargo_profile=(--release)
+fi
+
+kotlinc="${KOTLINC:-$(command -v kotlinc || true)}"
+jna="${JNA_JAR:-/usr/share/java/jna.jar}"
+if [ -z "$kotlinc" ] || ! "$kotlinc" -version >/dev/null 2>&1; then
+    echo "jvm-check: kotlinc not found: install it with 'npm install kotlin-compiler' and set KOTLINC" >&2
+    echo "           to node_modules/kotlin-compiler/bin/kotlinc (.ci/run does this)" >&2
+    exit 2
+fi
+if [ ! -f "$jna" ]; then
+    echo "jvm-check: JNA not found at $jna: 'apt-get install libjna-java', or set JNA_JAR" >&2
+    exit 2
+fi
+
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== jvm-check: build libmitan_ffi, mitan and uniffi-bindgen"
+if [ "${1:-}" = "--bench" ]; then
+    (cd "$root" && cargo build --locked "${cargo_profile[@]}" -p mitan-ffi)
+else
+    # Exactly what `cargo test --workspace --locked` builds (the README's first test command),
+    # so after it this is a no-op: any other selection of packages would resolve features
+    # differently and rebuild the core's dependencies a second time.
+    (cd "$root" && cargo test --workspace --locked --no-run -q)
+fi
+# The generator is a package of its own (see bindings/bindgen/Cargo.toml), built into the
+# same target directory.
+cargo build --locked -q --manifest-path "$root/bindings/bindgen/Cargo.toml" --target-dir "$target"
+# A test build leaves the cdylib in deps/ (only `cargo build` copies it up a directory).
+library_dir="$profile_dir"
+[ -f "$library_dir/libmitan_ffi.so" ] && [ "${1:-}" = "--bench" ] || library_dir="$profile_dir/deps"
+library="$library_dir/libmitan_ffi.so"
+[ -f "$library" ] || { echo "jvm-check: $library was not built" >&2; exit 1; }
+
+echo "== jvm-check: generate Kotlin from $library"
+"$target/debug/uniffi-bindgen" generate --library "$library" --language kotlin \
+    --out-dir "$work/generated" --no-format
+find "$work/generated" -name '*.kt' | sed "s|$work/||"
+
+echo "== jvm-check: kotlinc (generated + android-demo/shared + jvm-check)"
+"$kotlinc" -version 2>&1
+"$kotlinc" -nowarn -jvm-target 17 -cp "$jna" -include-runtime -d "$work/check.jar" \
+    "$work/generated" "$root/android-demo/shared/src/main/kotlin" "$here/src" 2>&1 \
+    | grep -v '^warning: .*kotlin-stdlib' || true
+[ -f "$work/check.jar" ] || { echo "jvm-check: kotlinc produced no jar" >&2; exit 1; }
+
+run_java() {
+    java -Djna.library.path="$library_dir" -cp "$work/check.jar:$jna" org.mitan.check.MainKt "$@"
+}
+
+if [ "${1:-}" = "--bench" ]; then
+    echo "== jvm-check: enrolment through Kotlin -> FFI (${BENCH_PROFILE:-release})"
+    for run in 1 2 3; do run_java --mode bench --dir "$work/bench-$run" --count "${BENCH_COUNT:-300}"; done
+    exit 0
+fi
+
+echo "== jvm-check: a district for mitan serve"
+mitan="$profile_dir/mitan"
+db="$work/district.db"
+"$mitan" admin --db "$db" import-hierarchy --file "$here/district/hierarchy.csv"
+"$mitan" admin --db "$db" import-users --file "$here/district/users.csv"
+"$mitan" admin --db "$db" publish-notice --version 1 --language hi --file "$here/district/notice-hi.txt"
+"$mitan" admin --db "$db" publish-notice --version 1 --language en --file "$here/district/notice-en.txt"
+constable_code="$("$mitan" admin --db "$db" issue-code --badge CG-001)"
+supervisor_code="$("$mitan" admin --db "$db" issue-code --badge CG-100)"
+
+# A free port from the kernel; the tiny window before mitan binds it is acceptable in CI.
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$mitan" serve --db "$db" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do
+    if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/healthz', timeout=1)" 2>/dev/null; then
+        break
+    fi
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+        echo "jvm-check: mitan serve exited:" >&2; cat "$work/server.log" >&2; exit 1
+    fi
+    sleep 0.1
+done
+echo "mitan serve on http://127.0.0.1:$port (pid $server_pid)"
+
+echo "== jvm-check: run on the JVM"
+if ! run_java --server "http://127.0.0.1:$port" --dir "$work/phones" \
+    --constable-code "$constable_code" --supervisor-code "$supervisor_code"; then
+    echo "jvm-check: FAILED; the server's log follows" >&2
+    tail -50 "$work/server.log" >&2
+    exit 1
+fi

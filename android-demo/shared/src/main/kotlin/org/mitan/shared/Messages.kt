@@ -1,0 +1,61 @@
+// Hindi and English text for the stable (field, code) pairs the core refuses a form with.
+// The core never writes sentences for people; choosing the words is the app's job.
+package org.mitan.shared
+
+/** The languages the app speaks. */
+enum class Language(val code: String) { HINDI("hi"), ENGLISH("en") }
+
+object Messages {
+    private val fieldNames = mapOf(
+        "name_devanagari" to ("नाम (देवनागरी)" to "Name (Devanagari)"),
+        "name_latin" to ("नाम (अंग्रेज़ी अक्षर)" to "Name (Latin letters)"),
+        "phone" to ("मोबाइल नंबर" to "Mobile number"),
+        "household" to ("परिवार / मकान" to "Household"),
+        "gender" to ("लिंग" to "Gender"),
+        "age" to ("आयु" to "Age"),
+        "village" to ("गाँव (LGD कोड)" to "Village (LGD code)"),
+        "beat" to ("बीट" to "Beat"),
+        "station" to ("थाना" to "Police station"),
+        "programmes" to ("कार्यक्रम" to "Programmes"),
+        "trained_by" to ("प्रशिक्षक" to "Trained by"),
+        "consent" to ("सहमति" to "Consent"),
+        "consent_language" to ("सूचना की भाषा" to "Notice language"),
+        "consent_notice" to ("सहमति सूचना" to "Consent notice"),
+        "guardian_consent" to ("अभिभावक की सहमति" to "Guardian's consent"),
+        "guardian_name" to ("अभिभावक का नाम" to "Guardian's name"),
+        "guardian_relation" to ("अभिभावक से संबंध" to "Relation to guardian"),
+        "guardian_phone" to ("अभिभावक का मोबाइल" to "Guardian's mobile"),
+    )
+
+    private val codes = mapOf(
+        "required" to ("यह भरना ज़रूरी है" to "Required"),
+        "too_long" to ("बहुत लंबा है" to "Too long"),
+        "too_short" to ("बहुत छोटा है" to "Too short"),
+        "control_character" to ("इसमें अमान्य अक्षर है" to "Contains a control character"),
+        "invisible_character" to ("इसमें अदृश्य अक्षर है" to "Contains an invisible character"),
+        "wrong_script" to ("गलत लिपि" to "Wrong script"),
+        "bad_format" to ("सही रूप में नहीं है" to "Not in the expected form"),
+        "not_indian" to ("भारतीय नंबर नहीं है" to "Not an Indian number"),
+        "not_mobile" to ("मोबाइल नंबर +91 और 6–9 से शुरू 10 अंक होना चाहिए" to "A mobile number is +91 and 10 digits starting with 6–9"),
+        "out_of_range" to ("मान्य सीमा से बाहर" to "Out of range"),
+        "unknown" to ("पहचाना नहीं गया" to "Not recognised"),
+        "guardian_consent_required" to ("18 से कम आयु: अभिभावक की सहमति ज़रूरी" to "Under 18: a guardian must consent"),
+        "adults_only" to ("ज़िले में केवल 18+ का नामांकन होता है" to "This district enrols adults only"),
+        "duplicate" to ("दोहराया गया है" to "Given twice"),
+        "sealed" to ("इस फ़ोन पर यह जानकारी बंद है" to "Sealed on this phone"),
+    )
+
+    private fun pick(pair: Pair<String, String>, language: Language) =
+        if (language == Language.HINDI) pair.first else pair.second
+
+    /** The label of form field [field]; the identifier itself if the app has no words for it. */
+    fun fieldName(field: String, language: Language): String =
+        fieldNames[field]?.let { pick(it, language) } ?: field
+
+    /** The text shown under a field refused with [code]. */
+    fun problem(code: String, language: Language): String =
+        codes[code]?.let { pick(it, language) } ?: code
+
+    /** Every code the core can refuse with has words here; the JVM check asserts it. */
+    val knownCodes: Set<String> get() = codes.keys
+}

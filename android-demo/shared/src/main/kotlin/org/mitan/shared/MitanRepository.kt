@@ -1,0 +1,192 @@
+// The repository the view-models call: one registered phone, its encrypted store (through
+// the generated `MitanDevice`) and its server. It holds no rules about volunteers; those
+// are in the Rust core, which answers with data or an `ApiException`.
+package org.mitan.shared
+
+import java.io.File
+import java.security.SecureRandom
+import java.util.Properties
+import org.mitan.ffi.ApiException
+import org.mitan.ffi.ConsentNotice
+import org.mitan.ffi.DeviceIdentity
+import org.mitan.ffi.EnrolmentForm
+import org.mitan.ffi.EnrolmentReceipt
+import org.mitan.ffi.MitanDevice
+import org.mitan.ffi.QuotaStatus
+import org.mitan.ffi.RosterFilter
+import org.mitan.ffi.SyncSummary
+import org.mitan.ffi.VolunteerChange
+import org.mitan.ffi.VolunteerDetail
+import org.mitan.ffi.VolunteerSummary
+
+/**
+ * Where the 32-byte key of the phone's encrypted store comes from. On Android it is drawn
+ * once and kept wrapped by a Keystore key; on the JVM check, in a file of the data directory.
+ */
+fun interface StoreKeyVault {
+    /** The store key, created on first call and the same ever after. */
+    fun storeKey(): ByteArray
+}
+
+/** What a registered phone remembers besides its store: its registration and its actor. */
+data class Profile(val server: String, val registration: Registration, val actor: ByteArray) {
+    /** The identity the store records, as the server registered it. */
+    fun identity(): DeviceIdentity = DeviceIdentity(
+        deviceId = registration.deviceId,
+        actor = actor,
+        badge = registration.badge,
+        station = registration.unit,
+        beats = registration.beats,
+        quota = registration.quota.toUInt(),
+    )
+
+    internal fun save(file: File) {
+        val properties = Properties()
+        properties["server"] = server
+        properties["device_id"] = registration.deviceId
+        properties["credential"] = registration.credential
+        properties["badge"] = registration.badge
+        properties["role"] = registration.role
+        properties["unit"] = registration.unit
+        properties["beats"] = registration.beats.joinToString(",")
+        properties["quota"] = registration.quota.toString()
+        properties["actor"] = actor.toHex()
+        file.parentFile?.mkdirs()
+        file.outputStream().use { properties.store(it, "Mitan device profile") }
+    }
+
+    internal companion object {
+        fun load(file: File): Profile {
+            val properties = Properties()
+            file.inputStream().use { properties.load(it) }
+            fun get(name: String): String =
+                properties.getProperty(name) ?: throw IllegalStateException("profile ${file.path}: $name missing")
+            return Profile(
+                server = get("server"),
+                registration = Registration(
+                    deviceId = get("device_id"),
+                    credential = get("credential"),
+                    badge = get("badge"),
+                    role = get("role"),
+                    unit = get("unit"),
+                    beats = get("beats").split(',').filter { it.isNotEmpty() },
+                    quota = get("quota").toInt(),
+                ),
+                actor = get("actor").hexToBytes(),
+            )
+        }
+    }
+}
+
+/** One registered phone's Mitan. Blocking calls: make them off the main thread. */
+class MitanRepository private constructor(
+    val profile: Profile,
+    private val device: MitanDevice,
+    private val api: ServerApi,
+) : AutoCloseable {
+
+    companion object {
+        private const val PROFILE = "profile.properties"
+        private const val STORE = "mitan.db"
+
+        /** Whether [directory] holds a registered phone. */
+        fun isRegistered(directory: File): Boolean = File(directory, PROFILE).exists()
+
+        /**
+         * Registers this phone with a one-time [code] from the station, creates its store in
+         * [directory] and fetches the district's notices, so it can enrol from its first
+         * moment offline.
+         */
+        fun register(server: String, code: String, directory: File, vault: StoreKeyVault, currentYear: Int): MitanRepository {
+            val actor = ByteArray(16).also { SecureRandom().nextBytes(it) }
+            val api = ServerApi(server)
+            val profile = Profile(server, api.register(code, actor), actor)
+            profile.save(File(directory, PROFILE))
+            val repository = open(directory, vault, currentYear)
+            repository.refreshConsentTerms()
+            return repository
+        }
+
+        /** Opens the phone registered in [directory]. */
+        fun open(directory: File, vault: StoreKeyVault, currentYear: Int): MitanRepository {
+            val profile = Profile.load(File(directory, PROFILE))
+            val device = MitanDevice(
+                path = File(directory, STORE).path,
+                storeKey = vault.storeKey(),
+                identity = profile.identity(),
+                currentYear = currentYear.toUShort(),
+            )
+            return MitanRepository(profile, device, ServerApi(profile.server))
+        }
+    }
+
+    /** The beats this phone enrols into; the first is the form's default. */
+    val beats: List<String> get() = profile.registration.beats
+
+    /** The constable's station. */
+    val station: String get() = profile.registration.unit
+
+    /** Stores the volunteer durably; throws [ApiException.Invalid] with every refused field. */
+    fun enrol(form: EnrolmentForm): EnrolmentReceipt = device.enrol(form)
+
+    /** One volunteer as the roster shows them now. */
+    fun volunteer(volunteerId: String): VolunteerDetail = device.volunteer(volunteerId)
+
+    /** Who enrolled, edited and reviewed [volunteerId], and when, in causal order. */
+    fun history(volunteerId: String): List<VolunteerChange> = device.history(volunteerId)
+
+    /** The roster list: everyone when [query] is blank, else a search by name or phone. */
+    fun roster(query: String, limit: Int = 200): List<VolunteerSummary> =
+        if (query.isBlank()) {
+            device.list(RosterFilter(null, null, null, null, null, limit.toUInt(), 0u))
+        } else {
+            device.search(query, limit.toUInt())
+        }
+
+    /** This constable's enrolments against the quota. */
+    fun quota(): QuotaStatus = device.myQuota()
+
+    /** Changes waiting to be synced. */
+    fun pendingSyncCount(): Long = device.pendingSyncCount().toLong()
+
+    /** When the last sync finished, by the phone's clock. */
+    fun lastSyncMs(): Long? = device.lastSyncMs()
+
+    /** The newest notice held in [language], to show before a person consents. */
+    fun notice(language: String): ConsentNotice? = device.notice(language)
+
+    /**
+     * Syncs with the server, then fetches the district's notices and policy: the station
+     * visit that brings the rosters brings the consent terms too.
+     */
+    fun sync(progress: SyncProgress = SyncProgress.NONE): SyncSummary {
+        val summary = device.sync(api.syncTransport(profile.registration.credential, progress))
+        refreshConsentTerms()
+        return summary
+    }
+
+    /** Fetches and stores the district's notices and policy. */
+    fun refreshConsentTerms() {
+        val terms = try {
+            api.consentTerms(profile.registration.credential)
+        } catch (error: java.io.IOException) {
+            throw ApiException.Network("notices: ${error.message}")
+        }
+        device.saveConsentTerms(terms)
+    }
+
+    override fun close() = device.close()
+}
+
+/** A [StoreKeyVault] keeping the key in a file: for the JVM check and desktop tools only. */
+class FileStoreKeyVault(private val file: File) : StoreKeyVault {
+    override fun storeKey(): ByteArray {
+        if (file.exists()) return file.readText().trim().hexToBytes()
+        val key = ByteArray(32).also { SecureRandom().nextBytes(it) }
+        file.parentFile?.mkdirs()
+        file.writeText(key.toHex())
+        file.setReadable(false, false)
+        file.setReadable(true, true)
+        return key
+    }
+}
