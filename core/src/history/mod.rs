@@ -364,6 +364,11 @@ impl History {
     /// A change made by a moment brings along every change it builds on, even one whose
     /// clock says otherwise, so the result is always a version the roster really had.
     pub fn heads_at(&self, point: &Point) -> Result<Vec<[u8; 32]>> {
+        Ok(self.version_at(point)?.0)
+    }
+
+    /// The heads at `point` and how many changes the roster then held.
+    fn version_at(&self, point: &Point) -> Result<(Vec<[u8; 32]>, usize)> {
         let included: Vec<bool> = match point {
             Point::Latest => vec![true; self.entries.len()],
             Point::Change(hash) => {
@@ -422,7 +427,9 @@ impl History {
             .collect();
         // Sorted, as Automerge lists a document's heads.
         heads.sort_unstable();
-        Ok(heads)
+        // The included changes are closed under their dependencies: they are the version.
+        let count = included.iter().filter(|included| **included).count();
+        Ok((heads, count))
     }
 
     /// How many changes the roster holds at `heads`.
@@ -461,8 +468,7 @@ pub fn state_at(
     point: &Point,
     keys: &dyn KeyRing,
 ) -> Result<RosterState> {
-    let heads = history.heads_at(point)?;
-    let changes = history.count_at(&heads);
+    let (heads, changes) = history.version_at(point)?;
     let past = roster.at(&heads)?;
     let unwithdrawn = Unwithdrawn {
         keys,
