@@ -28,9 +28,10 @@ pub const READ_ONLY: &str = "read_only";
 /// Reason code: a change enrols or edits a volunteer of another beat than the roster's. Also
 /// the error code of a request refused whole for it (see `District::apply_checked`).
 pub const BEAT_MISMATCH: &str = "beat_mismatch";
-/// Reason code: a change writes a volunteer whose personal fields a phone's validation would
-/// have refused (a 10,000-character name, a right-to-left override): the sending phone's
-/// validation was bypassed. Also the error code of a request refused whole for it.
+/// Reason code: a change writes a volunteer entry that does not read back, or whose personal
+/// fields a phone's validation would have refused (a 10,000-character name, a right-to-left
+/// override, a name in plain text): the sending phone's software was altered. Also the error
+/// code of a request refused whole for it.
 pub const INVALID_ENTRY: &str = "invalid_entry";
 /// Error code: a request offers more changes than [`Limits::max_changes_per_request`].
 pub const TOO_MANY_CHANGES: &str = "too_many_changes";
@@ -339,9 +340,19 @@ impl District {
                         rows.push((id.clone(), volunteer));
                     }
                     Ok(None) => {}
-                    // An entry a peer wrote badly stays in the document for review; it just
-                    // has no relational row until it reads cleanly.
-                    Err(error) => tracing::warn!(roster = %id, %error, "unreadable volunteer"),
+                    // No Mitan build writes an entry that does not read back (a name in plain
+                    // text where ciphertext belongs, a field of the wrong type): keeping it
+                    // would hand every phone of the beat what a tampered phone wrote.
+                    Err(error) => {
+                        tracing::warn!(roster = %id, %error, "unreadable volunteer refused");
+                        wrong.insert(volunteer_id.to_string(), INVALID_ENTRY);
+                    }
+                }
+            }
+            for camera_id in &outcome.applied.cameras {
+                if let Err(error) = roster.camera(camera_id, &known) {
+                    tracing::warn!(roster = %id, %error, "unreadable camera refused");
+                    wrong.insert(camera_id.to_string(), INVALID_ENTRY);
                 }
             }
             if wrong.is_empty() {

@@ -124,10 +124,10 @@ proptest! {
 fn the_genuine_request_is_accepted_after_all_the_damaged_ones() {
     let fixture = fixture().lock().expect("fixture lock");
     let wire = zstd::bulk::compress(&fixture.plain, 3).expect("compresses");
-    let (status, _) = fixture
+    let (status, _answer) = fixture
         .server
         .post_bytes("/v1/sync", &fixture.credential, &wire);
-    assert_eq!(status, 200);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&_answer));
     assert_eq!(
         fixture.server.volunteers().len(),
         3,

@@ -311,3 +311,55 @@ fn names_a_phone_would_refuse_are_refused_from_a_tampered_phone() {
     );
     setup.still_serves(99);
 }
+
+#[test]
+fn a_name_written_in_plain_text_is_refused_and_never_reaches_the_roster() {
+    let mut setup = setup();
+    let from = setup.tampered();
+    // An honest enrolment lands; then the same phone overwrites the sealed name with the
+    // name in plain text, which would sit in every phone's history for good.
+    let (volunteer, enrolment) = setup.tampered_enrolment(&from, 300, |_| {});
+    let (status, body) = setup.offer(&from, vec![enrolment.clone()]);
+    assert!(rejections(status, &body).is_empty());
+    let id: RosterId = beat(0, 0).parse().expect("valid beat");
+    let mut doc = AutoCommit::load(&Roster::genesis(&id).save()).expect("genesis loads");
+    doc.load_incremental(&enrolment)
+        .expect("the enrolment applies");
+    let heads = doc.get_heads();
+    doc.set_actor(ActorId::from(from.actor));
+    let volunteers = doc
+        .get(ROOT, "volunteers")
+        .expect("read")
+        .expect("the container exists")
+        .1;
+    let entry = doc
+        .get(&volunteers, volunteer.to_string())
+        .expect("read")
+        .expect("the entry exists")
+        .1;
+    let personal = doc
+        .get(&entry, "personal")
+        .expect("read")
+        .expect("sealed fields")
+        .1;
+    doc.put(&personal, "name_latin", "Jhummanlal").expect("put");
+    doc.commit_with(CommitOptions::default().with_message(format!(
+        r#"{{"a":"edit","b":"CG-001","d":"{}","e":"{volunteer}"}}"#,
+        from.device_id
+    )));
+    let plain = doc.get_changes(&heads)[0].raw_bytes().to_vec();
+    let before = setup.server.logged_changes();
+    let (status, body) = setup.offer(&from, vec![plain]);
+    assert_eq!(rejections(status, &body), ["invalid_entry"]);
+    assert_eq!(setup.server.logged_changes(), before);
+    let wal = setup.server.db.with_extension("db-wal");
+    for file in [&setup.server.db, &wal] {
+        let bytes = std::fs::read(file).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("Jhummanlal"),
+            "the plain name reached {}",
+            file.display()
+        );
+    }
+    setup.still_serves(99);
+}

@@ -969,6 +969,9 @@ fn read_volunteer(
     let withdrawn = reader.scalar(WITHDRAWN).is_some();
     let moved = transfer::moved_to(&reader);
     let personal_map = reader.child(PERSONAL).ok_or(malformed(Field::Phone))?;
+    if let Some(key) = first_unsealed(doc, &personal_map) {
+        return Err(malformed(personal_field(&key)));
+    }
     let personal_reader = Reader {
         doc,
         obj: &personal_map,
@@ -1128,6 +1131,13 @@ fn read_camera(
     };
     let reader = Reader { doc, obj: entry };
     let owner_map = reader.child(OWNER).ok_or(malformed(Field::OwnerName))?;
+    if let Some(key) = first_unsealed(doc, &owner_map) {
+        return Err(malformed(if key == "owner_phone" {
+            Field::Phone
+        } else {
+            Field::OwnerName
+        }));
+    }
     let owner_reader = Reader {
         doc,
         obj: &owner_map,
@@ -1209,6 +1219,32 @@ pub struct ChangeInfo {
 /// Changes longer than this are not expanded by [`inspect_change`]; see
 /// `sync::MAX_CHANGE_OPS`, which is lower, for the limit a server applies.
 const MAX_INSPECTED_OPS: usize = 4_096;
+
+/// The first key of a sealed map (a volunteer's personal fields, a camera's owner) whose value
+/// is not ciphertext. No Mitan build writes one; a tampered phone could, and reading on would
+/// put a name in plain text on every phone's screen and in the server's rows.
+fn first_unsealed(doc: &AutoCommit, map: &ObjId) -> Option<String> {
+    doc.keys(map).find(|key| {
+        !matches!(
+            doc.get(map, key.as_str()),
+            Ok(Some((Value::Scalar(value), _))) if value.is_bytes()
+        )
+    })
+}
+
+/// The form field a key of the personal map holds.
+fn personal_field(key: &str) -> Field {
+    match key {
+        "name_deva" => Field::NameDevanagari,
+        "name_latin" => Field::NameLatin,
+        "household" => Field::Household,
+        "guardian_name" => Field::GuardianName,
+        "guardian_relation" => Field::GuardianRelation,
+        "guardian_phone" => Field::GuardianPhone,
+        // The phone, or a key no Mitan build writes.
+        _ => Field::Phone,
+    }
+}
 
 /// Reads an encoded change's header. Never panics on garbage.
 pub fn inspect_change(bytes: &[u8]) -> Result<ChangeInfo> {

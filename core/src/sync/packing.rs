@@ -4,8 +4,11 @@
 //! depends on. Within one offer, almost every change depends on the one just before it, so
 //! those hashes repeat information the receiver can recompute, and being random they are the
 //! one part of a change zstd cannot shrink: about a quarter of a 25-enrolment request.
-//! Packing drops the checksum and replaces each dependency on an earlier change of the same
-//! list by its distance back; unpacking rebuilds the exact bytes.
+//! Packing replaces each dependency on an earlier change of the same list by its distance
+//! back; unpacking rebuilds the exact bytes. The change's 4-byte checksum stays: unpacking
+//! recomputes it, so without the sent one a change damaged on the way (by a faulty link or a
+//! buggy sender) would be rebuilt into a different, valid change under the same actor and
+//! sequence number, and the sender's genuine change would then be refused for good.
 //!
 //! A change is packed only when rebuilding it gives back its original bytes; anything else
 //! (garbage, another chunk type, a bad checksum) travels as it came, so the receiver judges
@@ -26,8 +29,10 @@ const CHANGE_CHUNK: u8 = 1;
 enum Packed {
     /// Bytes sent as they are.
     Raw(Vec<u8>),
-    /// A change chunk without its checksum, its dependencies listed apart.
+    /// A change chunk, its dependencies listed apart.
     Change {
+        /// The chunk's checksum, checked against the rebuilt chunk's.
+        checksum: [u8; 4],
         /// The dependencies, in the change's own order.
         deps: Vec<Dep>,
         /// The change body after the dependencies.
@@ -77,7 +82,10 @@ fn pack(changes: &[Vec<u8>]) -> Vec<Packed> {
                     })
                     .collect();
                 position_of.insert(hash, index);
+                let mut checksum = [0; 4];
+                checksum.copy_from_slice(&hash[..4]);
                 packed.push(Packed::Change {
+                    checksum,
                     deps,
                     rest: rest.to_vec(),
                 });
@@ -97,7 +105,11 @@ fn unpack(packed: Vec<Packed>) -> Result<Vec<Vec<u8>>, String> {
                 hashes.push(None);
                 changes.push(bytes);
             }
-            Packed::Change { deps, rest } => {
+            Packed::Change {
+                checksum,
+                deps,
+                rest,
+            } => {
                 let mut resolved = Vec::with_capacity(deps.len());
                 for dep in deps {
                     resolved.push(match dep {
@@ -112,6 +124,11 @@ fn unpack(packed: Vec<Packed>) -> Result<Vec<Vec<u8>>, String> {
                     });
                 }
                 let (hash, bytes) = assemble(&resolved, &rest);
+                if hash[..4] != checksum {
+                    return Err(format!(
+                        "change {index}: damaged, its checksum does not match"
+                    ));
+                }
                 hashes.push(Some(hash));
                 changes.push(bytes);
             }
@@ -263,6 +280,7 @@ mod tests {
     fn a_back_reference_to_nothing_is_an_error_not_a_panic() {
         for distance in [0, 1, 5, u32::MAX] {
             let packed = vec![Packed::Change {
+                checksum: [0; 4],
                 deps: vec![Dep::Back(distance)],
                 rest: vec![1, 2, 3],
             }];
@@ -271,10 +289,28 @@ mod tests {
         let after_raw = vec![
             Packed::Raw(vec![9]),
             Packed::Change {
+                checksum: [0; 4],
                 deps: vec![Dep::Back(1)],
                 rest: vec![],
             },
         ];
         assert!(unpack(after_raw).is_err());
+    }
+
+    #[test]
+    fn a_change_damaged_after_packing_is_refused_not_rebuilt_into_another() {
+        let changes = enrolments(3);
+        let clean = pack(&changes);
+        let mut damaged_body = clean.clone();
+        if let Packed::Change { rest, .. } = &mut damaged_body[1] {
+            let middle = rest.len() / 2;
+            rest[middle] ^= 0x01;
+        }
+        assert!(unpack(damaged_body).is_err());
+        let mut damaged_dep = clean;
+        if let Packed::Change { deps, .. } = &mut damaged_dep[2] {
+            deps[0] = Dep::Back(2);
+        }
+        assert!(unpack(damaged_dep).is_err());
     }
 }
