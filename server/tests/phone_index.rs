@@ -470,7 +470,11 @@ fn no_api_or_cli_output_contains_the_secret() {
         .iter()
         .filter(|route| route.method == "get" && !route.path.contains('{'))
         .filter(|route| route.query.iter().all(|(_, _, required)| !required))
-        .map(|route| route.path.to_owned())
+        // The audit history needs one of its scopes, all optional on their own.
+        .map(|route| match route.path {
+            "/v1/audit/history" => "/v1/audit/history?unit=BSP".to_owned(),
+            path => path.to_owned(),
+        })
         .collect();
     for query in [
         "unit=BSP&include_unverified=true",
