@@ -217,7 +217,12 @@ fn phones_behind_a_faulty_link_converge_and_nothing_is_stored_twice() {
         let badge = format!("CG-{:03}", 100 + index);
         let phone_beat = beat(0, index % BEATS);
         server
-            .add_user(&badge, Role::Constable, &station(0), &[phone_beat.clone()])
+            .add_user(
+                &badge,
+                Role::Constable,
+                &station(0),
+                std::slice::from_ref(&phone_beat),
+            )
             .expect("constable added");
         let code = server.code_for(&badge).expect("code issued");
         let phone_dir = dir.path().join(&badge);
