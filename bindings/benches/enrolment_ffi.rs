@@ -45,7 +45,7 @@ fn form(index: usize) -> EnrolmentForm {
             "male"
         }
         .into(),
-        age_years: Some(19 + index as u32),
+        age_years: Some(19 + (index % 60) as u32),
         birth_year: None,
         village_lgd: "434521".into(),
         household: format!("मकान नं. {}", index + 1),

@@ -45,7 +45,7 @@ fun volunteerForm(base: EnrolmentForm, index: Int): EnrolmentForm {
         nameLatin = "$givenLatin $familyLatin",
         phone = "98${(27_000_000 + index).toString().padStart(8, '0')}",
         gender = if (givenLatin in setOf("Sunita", "Priya", "Gita")) "female" else "male",
-        ageYears = (19 + index).toUInt(),
+        ageYears = (19 + index % 60).toUInt(),
         villageLgd = "434521",
         household = "मकान नं. ${index + 1}",
         consentGiven = true,
