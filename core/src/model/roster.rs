@@ -373,13 +373,22 @@ impl Roster {
             device: meta.device.to_string(),
             entry: Some(entry),
         };
-        let options = CommitOptions::default()
-            .with_message(message.encode())
-            .with_time(meta.device_clock_ms);
-        self.doc.commit_with(options);
+        let text = message.encode();
+        let options = || {
+            CommitOptions::default()
+                .with_message(text.clone())
+                .with_time(meta.device_clock_ms)
+        };
+        // Automerge records nothing for a write that leaves every value as it was (an edit
+        // to the age already held); an empty change still records who acted, and when,
+        // so every action returns the change it made.
+        let hash = match self.doc.commit_with(options()) {
+            Some(hash) => hash,
+            None => self.doc.empty_change(options()),
+        };
         let change = self
             .doc
-            .get_last_local_change()
+            .get_change_by_hash(&hash)
             .expect("a change was committed just above");
         RosterChange::from_change(&change)
     }
@@ -1402,5 +1411,45 @@ mod tests {
                 ..
             })
         )));
+    }
+
+    #[test]
+    fn an_edit_that_changes_nothing_records_an_empty_change_instead_of_panicking() {
+        use crate::demo::Generator;
+        use crate::model::sealed::TestKeys;
+        use crate::model::{EnrolmentRules, VolunteerEdit};
+
+        let id: RosterId = "BSP-PS-KONI-B01".parse().expect("valid roster");
+        let mut roster = Roster::genesis(&id);
+        roster.set_actor([7; 16]);
+        let meta = ChangeMeta {
+            badge: "CG-042".parse().expect("valid badge"),
+            device: "dev-edit".parse().expect("valid device"),
+            device_clock_ms: 1_764_000_000_000,
+        };
+        let mut generator = Generator::new(3);
+        let form = generator.enrolment_form("BSP-PS-KONI", id.as_str(), "430001");
+        let enrolment = form
+            .validate(&EnrolmentRules::standard(2026))
+            .expect("demo forms are valid");
+        let volunteer = VolunteerId::from_parts(1_764_000_000_000, generator.next_u128());
+        let sealing = TestKeys::sealing(&EntryId::Volunteer(volunteer));
+        roster
+            .enrol(volunteer, &enrolment, &meta, &sealing)
+            .expect("enrolled");
+        let same_age = VolunteerEdit {
+            age_years: Some(30),
+            ..VolunteerEdit::default()
+        }
+        .validate()
+        .expect("a valid edit");
+        let first = roster
+            .edit(&volunteer, &same_age, &meta, Some(&sealing))
+            .expect("the first edit");
+        let again = roster
+            .edit(&volunteer, &same_age, &meta, Some(&sealing))
+            .expect("the same edit again changes nothing, and says so without panicking");
+        assert_ne!(first.hash, again.hash, "each action is a change of its own");
+        assert!(roster.has_all(&[first.hash, again.hash]));
     }
 }
