@@ -242,6 +242,15 @@ impl FieldDevice {
             .id
     }
 
+    /// What this phone's store holds, decrypted with its key (the file itself is encrypted),
+    /// for tests that look for a person's bytes in it.
+    pub fn store_bytes(&self) -> Vec<u8> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let copy = dir.path().join("plain.db");
+        self.device.store().decrypted_copy(&copy).expect("decrypts");
+        std::fs::read(copy).expect("the copy reads")
+    }
+
     /// Syncs over real HTTP; panics with the last HTTP status when the sync fails.
     pub fn sync_ok(&mut self, now_ms: i64) -> SyncReport {
         let mut transport = self.transport();
@@ -253,6 +262,22 @@ impl FieldDevice {
             )
         })
     }
+}
+
+/// A SQLite database and its write-ahead log, as bytes: what a copy of the server's files
+/// would show.
+pub fn database_bytes(path: &Path) -> Vec<u8> {
+    let mut bytes = std::fs::read(path).expect("the database file reads");
+    let wal = path.with_file_name(format!(
+        "{}-wal",
+        path.file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or_default()
+    ));
+    if let Ok(log) = std::fs::read(wal) {
+        bytes.extend(log);
+    }
+    bytes
 }
 
 /// How a connection fails.

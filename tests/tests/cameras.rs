@@ -3,11 +3,9 @@
 //! the owner's name and number are in no byte of the roster document, the server's database
 //! or the phones' stores, and a phone of another beat never receives the camera's key.
 
-use std::path::Path;
-
 use mitan_core::device::Moment;
 use mitan_core::model::{CameraForm, CameraId, EntryId, Roster, RosterId};
-use mitan_e2e::{FieldDevice, TestServer, beat, station};
+use mitan_e2e::{FieldDevice, TestServer, beat, database_bytes, station};
 use mitan_server::auth::Role;
 
 const NOW: i64 = 1_763_870_000_000;
@@ -24,33 +22,6 @@ fn camera_form() -> CameraForm {
         village_lgd: "430001".into(),
         coverage: "चौक और बस स्टैंड".into(),
     }
-}
-
-/// A SQLite database and its write-ahead log, as bytes.
-fn database_bytes(path: &Path) -> Vec<u8> {
-    let mut bytes = std::fs::read(path).expect("the database file reads");
-    let wal = path.with_file_name(format!(
-        "{}-wal",
-        path.file_name()
-            .and_then(|name| name.to_str())
-            .unwrap_or_default()
-    ));
-    if let Ok(log) = std::fs::read(wal) {
-        bytes.extend(log);
-    }
-    bytes
-}
-
-/// What a phone's store holds, decrypted with its key (the file itself is encrypted).
-fn held(device: &FieldDevice) -> Vec<u8> {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let copy = dir.path().join("plain.db");
-    device
-        .device
-        .store()
-        .decrypted_copy(&copy)
-        .expect("decrypts");
-    std::fs::read(copy).expect("the copy reads")
 }
 
 /// The roster as a phone's store holds it, saved as one document.
@@ -172,9 +143,9 @@ fn a_camera_owner_reaches_a_phone_of_the_same_beat_sealed_and_no_other_beat_gets
             saved_roster(&colleague, &roster),
         ),
         ("server database", database_bytes(&server.db)),
-        ("registering phone's store", held(&registering)),
-        ("colleague's store", held(&colleague)),
-        ("other beat's store", held(&other_beat)),
+        ("registering phone's store", registering.store_bytes()),
+        ("colleague's store", colleague.store_bytes()),
+        ("other beat's store", other_beat.store_bytes()),
     ] {
         assert_eq!(traces(&bytes), Vec::<&str>::new(), "{what}");
     }
@@ -215,5 +186,5 @@ fn a_phone_installed_later_gets_the_camera_and_its_key_with_the_snapshot() {
         seen.owner.map(|owner| owner.name).as_deref(),
         Some(OWNER_NAME)
     );
-    assert_eq!(traces(&held(&replacement)), Vec::<&str>::new());
+    assert_eq!(traces(&replacement.store_bytes()), Vec::<&str>::new());
 }

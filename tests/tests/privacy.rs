@@ -3,13 +3,11 @@
 //! server's database, of the phones' stores, or of any new export, while the history still
 //! replays on a freshly installed phone.
 
-use std::path::Path;
-
 use mitan_core::demo::Generator;
 use mitan_core::device::Moment;
 use mitan_core::model::{EnrolmentForm, Status, WithdrawalChannel};
 use mitan_e2e::http::csv_records;
-use mitan_e2e::{FieldDevice, TestServer, beat, station};
+use mitan_e2e::{TestServer, beat, database_bytes, station};
 use mitan_server::auth::Role;
 
 const NOW: i64 = 1_763_870_000_000;
@@ -23,33 +21,6 @@ fn rare_person() -> EnrolmentForm {
     form.name_latin = NAME_LATIN.into();
     form.phone = PHONE_DIGITS.into();
     form
-}
-
-/// A SQLite database and its write-ahead log, as bytes.
-fn database_bytes(path: &Path) -> Vec<u8> {
-    let mut bytes = std::fs::read(path).expect("the database file reads");
-    let wal = path.with_file_name(format!(
-        "{}-wal",
-        path.file_name()
-            .and_then(|name| name.to_str())
-            .unwrap_or_default()
-    ));
-    if let Ok(log) = std::fs::read(wal) {
-        bytes.extend(log);
-    }
-    bytes
-}
-
-/// What a phone's store holds, decrypted with its key (the file itself is encrypted).
-fn held(device: &FieldDevice) -> Vec<u8> {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let copy = dir.path().join("plain.db");
-    device
-        .device
-        .store()
-        .decrypted_copy(&copy)
-        .expect("decrypts");
-    std::fs::read(copy).expect("the copy reads")
 }
 
 /// Which of the person's identifiers appear in `bytes`.
@@ -106,7 +77,7 @@ fn a_withdrawn_volunteer_is_in_no_byte_of_server_phones_or_new_exports_and_histo
     assert!(before.body.contains(NAME_LATIN), "{}", before.body);
     // The test can see the person where they are: in the server's rows and both phones.
     assert!(!traces(&database_bytes(&server.db)).is_empty());
-    assert!(!traces(&held(&colleague)).is_empty());
+    assert!(!traces(&colleague.store_bytes()).is_empty());
     // On disk the phone's store is encrypted: nothing of the person shows even now.
     assert!(traces(&database_bytes(&dirs.path().join("colleague/device.db"))).is_empty());
 
@@ -131,7 +102,11 @@ fn a_withdrawn_volunteer_is_in_no_byte_of_server_phones_or_new_exports_and_histo
         "server database"
     );
     for (phone, device) in [("enrolling", &enrolling), ("colleague", &colleague)] {
-        assert_eq!(traces(&held(device)), Vec::<&str>::new(), "{phone}'s store");
+        assert_eq!(
+            traces(&device.store_bytes()),
+            Vec::<&str>::new(),
+            "{phone}'s store"
+        );
     }
     for query in [
         export_path.clone(),
@@ -164,7 +139,7 @@ fn a_withdrawn_volunteer_is_in_no_byte_of_server_phones_or_new_exports_and_histo
             .personal
             .is_some()
     );
-    assert_eq!(traces(&held(&fresh)), Vec::<&str>::new());
+    assert_eq!(traces(&fresh.store_bytes()), Vec::<&str>::new());
 }
 
 #[test]
@@ -233,7 +208,7 @@ fn a_withdrawal_by_phone_recorded_by_the_incharge_erases_the_person_everywhere()
     let erased = phone.device.volunteer(&id).expect("the entry stays");
     assert_eq!(erased.status, Status::Withdrawn);
     assert!(erased.personal.is_none() && !erased.sealed);
-    assert_eq!(traces(&held(&phone)), Vec::<&str>::new());
+    assert_eq!(traces(&phone.store_bytes()), Vec::<&str>::new());
 
     // Withdrawing twice is refused, not recorded again.
     let again = server.post(&path, &incharge, None);
