@@ -280,6 +280,20 @@ pub fn database_bytes(path: &Path) -> Vec<u8> {
     bytes
 }
 
+/// Which of `needles` appear in `bytes`, in the order given: the privacy tests' check that
+/// a person's name or number is nowhere in a file.
+pub fn found_in(bytes: &[u8], needles: &[&'static str]) -> Vec<&'static str> {
+    needles
+        .iter()
+        .copied()
+        .filter(|needle| {
+            bytes
+                .windows(needle.len())
+                .any(|window| window == needle.as_bytes())
+        })
+        .collect()
+}
+
 /// How a connection fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cut {

@@ -5,7 +5,7 @@
 
 use mitan_core::device::Moment;
 use mitan_core::model::{CameraForm, CameraId, EntryId, Roster, RosterId};
-use mitan_e2e::{FieldDevice, TestServer, beat, database_bytes, station};
+use mitan_e2e::{FieldDevice, TestServer, beat, database_bytes, found_in, station};
 use mitan_server::auth::Role;
 
 const NOW: i64 = 1_763_870_000_000;
@@ -38,14 +38,7 @@ fn saved_roster(device: &FieldDevice, roster: &RosterId) -> Vec<u8> {
 
 /// Which of the owner's identifiers appear in `bytes`.
 fn traces(bytes: &[u8]) -> Vec<&'static str> {
-    [OWNER_NAME, OWNER_FIRST_NAME, OWNER_PHONE_DIGITS]
-        .into_iter()
-        .filter(|needle| {
-            bytes
-                .windows(needle.len())
-                .any(|window| window == needle.as_bytes())
-        })
-        .collect()
+    found_in(bytes, &[OWNER_NAME, OWNER_FIRST_NAME, OWNER_PHONE_DIGITS])
 }
 
 #[test]

@@ -7,7 +7,7 @@ use mitan_core::demo::Generator;
 use mitan_core::device::Moment;
 use mitan_core::model::{EnrolmentForm, Status, WithdrawalChannel};
 use mitan_e2e::http::csv_records;
-use mitan_e2e::{TestServer, beat, database_bytes, station};
+use mitan_e2e::{TestServer, beat, database_bytes, found_in, station};
 use mitan_server::auth::Role;
 
 const NOW: i64 = 1_763_870_000_000;
@@ -25,14 +25,10 @@ fn rare_person() -> EnrolmentForm {
 
 /// Which of the person's identifiers appear in `bytes`.
 fn traces(bytes: &[u8]) -> Vec<&'static str> {
-    [NAME_LATIN, "Jhummanlal", NAME_DEVANAGARI, PHONE_DIGITS]
-        .into_iter()
-        .filter(|needle| {
-            bytes
-                .windows(needle.len())
-                .any(|window| window == needle.as_bytes())
-        })
-        .collect()
+    found_in(
+        bytes,
+        &[NAME_LATIN, "Jhummanlal", NAME_DEVANAGARI, PHONE_DIGITS],
+    )
 }
 
 #[test]
