@@ -12,6 +12,12 @@ use rusqlite::{Connection, OpenFlags};
 use super::{ServerStore, phone_index, register_functions};
 use crate::error::{Error, Result};
 
+/// Read through `change_log_by_entry` (migration 010): a volunteer's history must not read
+/// every change the district ever received.
+const ROSTERS_NAMING: &str =
+    "SELECT DISTINCT roster_id FROM change_log WHERE entry = ?1 AND entry IS NOT NULL
+     ORDER BY roster_id";
+
 impl ServerStore {
     /// Opens a read-only connection to the database at `path`, already created and migrated
     /// by the server that writes it. WAL lets it read while syncs commit.
@@ -61,9 +67,7 @@ impl ServerStore {
     /// Every roster holding a change that names volunteer `id` as its entry: their beat,
     /// and any beat they were moved from or to.
     pub fn rosters_naming(&self, id: &VolunteerId) -> Result<Vec<RosterId>> {
-        let mut statement = self.connection.prepare_cached(
-            "SELECT DISTINCT roster_id FROM change_log WHERE entry = ?1 ORDER BY roster_id",
-        )?;
+        let mut statement = self.connection.prepare_cached(ROSTERS_NAMING)?;
         let rows = statement
             .query_map([id.to_string()], |row| row.get::<_, String>(0))?
             .collect::<std::result::Result<Vec<_>, _>>()?;
@@ -75,5 +79,32 @@ impl ServerStore {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rosters_naming_a_volunteer_are_found_through_the_entry_index() {
+        let store = ServerStore::open_in_memory().expect("in-memory store");
+        let plan: Vec<String> = store
+            .connection
+            .prepare(&format!("EXPLAIN QUERY PLAN {ROSTERS_NAMING}"))
+            .expect("plan prepares")
+            .query_map(["01JBXYZ"], |row| row.get::<_, String>(3))
+            .expect("plan runs")
+            .collect::<std::result::Result<_, _>>()
+            .expect("plan rows decode");
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("USING COVERING INDEX change_log_by_entry")),
+            "{plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|step| step.starts_with("SCAN")),
+            "{plan:?}"
+        );
     }
 }

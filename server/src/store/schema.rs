@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/007_consent_notices.sql"),
     include_str!("../../migrations/008_supervisor_withdrawal.sql"),
     include_str!("../../migrations/009_entry_keys.sql"),
+    include_str!("../../migrations/010_change_log_by_entry.sql"),
 ];
 
 /// The schema version this build creates.
