@@ -151,7 +151,7 @@ pub struct Answer<T> {
 }
 
 /// Only auditors and the district admin replay the history: it reaches every beat.
-fn check_auditor(user: &User) -> Result<()> {
+pub(crate) fn check_auditor(user: &User) -> Result<()> {
     if matches!(user.role, Role::Auditor | Role::DistrictAdmin) {
         Ok(())
     } else {
@@ -161,7 +161,7 @@ fn check_auditor(user: &User) -> Result<()> {
     }
 }
 
-fn parse_clock(text: Option<&str>) -> Result<Clock> {
+pub(crate) fn parse_clock(text: Option<&str>) -> Result<Clock> {
     match text.filter(|text| !text.is_empty()) {
         None => Ok(Clock::Server),
         Some(text) => text.parse().map_err(|_| Error::Invalid {
@@ -564,7 +564,7 @@ pub fn diff(
     })
 }
 
-fn clock_name(clock: Clock) -> &'static str {
+pub(crate) fn clock_name(clock: Clock) -> &'static str {
     match clock {
         Clock::Server => "server",
         Clock::Device => "device",

@@ -25,6 +25,7 @@ use crate::field;
 use crate::http::{AppState, DEFAULT_BODY_LIMIT, run, system_clock};
 use crate::rate_limit::SyncRate;
 use crate::registration::{self, DEFAULT_CODE_TTL_MS};
+use crate::reports::past::{self, PastProgressReport, PastReportQuery};
 use crate::store::{ServerStore, User};
 
 /// Mitan: rosters of community-policing volunteers.
@@ -143,6 +144,25 @@ pub enum AuditCommand {
         /// The clock of the times: server (receipt time) or device.
         #[arg(long)]
         clock: Option<String>,
+    },
+    /// The progress report (every unit and employee against its target) as it stood at a
+    /// past moment, each beat replayed from its change log.
+    Report {
+        /// The moment (ms since the epoch).
+        #[arg(long)]
+        at_ms: i64,
+        /// The clock of --at-ms: server (receipt time) or device.
+        #[arg(long)]
+        clock: Option<String>,
+        /// Count only within this campaign's window and programme.
+        #[arg(long)]
+        campaign: Option<String>,
+        /// Count only this programme.
+        #[arg(long)]
+        programme: Option<String>,
+        /// Print the JSON that `GET /v1/audit/report` answers instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -576,6 +596,28 @@ fn audit_command(args: AuditArgs) -> Result<()> {
             let answer = audit::diff(&reading, reader, &query)?;
             (as_json("diff", &answer.value)?, answer.access)
         }
+        AuditCommand::Report {
+            at_ms,
+            clock,
+            campaign,
+            programme,
+            json,
+        } => {
+            let query = PastReportQuery {
+                at_ms: Some(at_ms),
+                clock,
+                campaign,
+                programme,
+            };
+            let report = past::progress_at(&reading, &user, &query, &mut |_, _| {})?;
+            let text = if json {
+                as_json("report", &report)?
+            } else {
+                past_report_text(&report)
+            };
+            // Counts only: nothing personal is shown, so nothing goes to the access log.
+            (text, None)
+        }
     };
     // Logged before anything personal is printed; a line that cannot be written prints nothing.
     if let Some(line) = line {
@@ -584,6 +626,50 @@ fn audit_command(args: AuditArgs) -> Result<()> {
     }
     println!("{text}");
     Ok(())
+}
+
+/// One line per unit, then one per employee: enrolled, verified, target and percentage.
+fn past_report_text(past: &PastProgressReport) -> String {
+    let report = &past.report;
+    let percent = |percent: Option<f64>| percent.map_or_else(|| "-".into(), |p| format!("{p}%"));
+    let mut lines = vec![format!(
+        "as of {} ms ({} clock): {} roster(s) replayed, {} change(s){}",
+        past.at_ms,
+        past.clock,
+        past.rosters,
+        past.changes,
+        if past.unreadable > 0 {
+            format!(", {} unreadable entr(ies) not counted", past.unreadable)
+        } else {
+            String::new()
+        }
+    )];
+    lines.push("unit\tkind\tenrolled\tverified\ttarget\tpercent".into());
+    for unit in &report.units {
+        lines.push(format!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            unit.code,
+            unit.kind,
+            unit.enrolled,
+            unit.verified,
+            unit.target,
+            percent(unit.percent)
+        ));
+    }
+    lines.push("employee\trole\tstation\tenrolled\tverified\ttarget\tpercent".into());
+    for employee in &report.employees {
+        lines.push(format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            employee.badge,
+            employee.role,
+            employee.station,
+            employee.enrolled,
+            employee.verified,
+            employee.target,
+            percent(employee.percent)
+        ));
+    }
+    lines.join("\n")
 }
 
 /// One line per change: receipt time, device clock, roster, author, device, action, entry,

@@ -655,6 +655,73 @@ fn audit(db: &Path, args: &[&str]) -> Output {
 }
 
 #[test]
+fn mitan_audit_report_counts_the_district_as_it_stood_at_a_past_moment() {
+    let fixture = Fixture::new();
+    fixture.import_district();
+    // The sync is received at NOW: just before, the district had no volunteer.
+    enrol_through_sync(&fixture.db, fixture.dir.path(), 3);
+    let at = |moment: i64| {
+        let output = audit(
+            &fixture.db,
+            &[
+                "--as",
+                "CG-500",
+                "report",
+                "--at-ms",
+                &moment.to_string(),
+                "--json",
+            ],
+        );
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).expect("the report is JSON")
+    };
+    let before = at(NOW - 1);
+    let after = at(NOW);
+    let district = |report: &serde_json::Value, field: &str| report["units"][0][field].clone();
+    assert_eq!(district(&before, "code"), "BSP");
+    assert_eq!(district(&before, "enrolled"), 0);
+    assert_eq!(district(&after, "enrolled"), 3);
+    let employee = after["employees"]
+        .as_array()
+        .expect("employees")
+        .iter()
+        .find(|employee| employee["badge"] == "CG-001")
+        .expect("the constable is listed")
+        .clone();
+    assert_eq!(employee["enrolled"], 3);
+
+    let text = audit(
+        &fixture.db,
+        &["--as", "CG-500", "report", "--at-ms", &NOW.to_string()],
+    );
+    let text = String::from_utf8(text.stdout).expect("utf-8 output");
+    assert!(
+        text.lines()
+            .any(|line| line.starts_with("BSP\tdistrict\t3\t0\t")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|line| line.starts_with("CG-001\tconstable\t")),
+        "{text}"
+    );
+
+    // Counts only: nothing personal was shown, so nothing was logged.
+    assert_eq!(fixture.count("access_log"), 0);
+    let refused = audit(
+        &fixture.db,
+        &["--as", "CG-001", "report", "--at-ms", &NOW.to_string()],
+    );
+    assert!(!refused.status.success());
+    let error = String::from_utf8_lossy(&refused.stderr);
+    assert!(error.contains("does not read the audit history"), "{error}");
+}
+
+#[test]
 fn mitan_audit_lists_the_history_replays_a_past_state_and_logs_the_read() {
     let fixture = Fixture::new();
     fixture.import_district();

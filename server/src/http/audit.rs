@@ -1,5 +1,6 @@
 //! `GET /v1/audit/…`: the access log, and the replay of the merge history (history of a
-//! roster, a unit or a volunteer; a roster at a past moment; the diff between two moments).
+//! roster, a unit or a volunteer; a roster at a past moment; the diff between two moments;
+//! the progress report at a past moment).
 //!
 //! A replay is computed on a read-only connection of its own (`AppState::with_reader`), never
 //! under the district lock, so it does not hold up syncs; only authentication and the
@@ -17,6 +18,7 @@ use crate::audit::{
 };
 use crate::auth::Caller;
 use crate::error::Result;
+use crate::reports::past::{self, PastProgressReport, PastReportQuery};
 use crate::store::ServerStore;
 
 /// `GET /v1/audit/access-log?from_ms=…&to_ms=…&badge=…&kind=…&limit=…&before=…`.
@@ -99,4 +101,21 @@ pub(super) async fn diff(
     })
     .await?;
     Ok(Json(answer))
+}
+
+/// `GET /v1/audit/report?at_ms=…&clock=…&campaign=…&programme=…`.
+pub(super) async fn report(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<PastReportQuery>,
+) -> Result<Json<PastProgressReport>> {
+    let report = replay(state, &headers, move |store, reader| {
+        // Counts only: no personal field is read, so there is no access-log line.
+        past::progress_at(store, reader.user, &query, &mut |_, _| {}).map(|value| Answer {
+            value,
+            access: None,
+        })
+    })
+    .await?;
+    Ok(Json(report))
 }

@@ -394,6 +394,31 @@ pub const ROUTES: &[RouteDoc] = &[
         ],
     },
     RouteDoc {
+        method: "get",
+        path: "/v1/audit/report",
+        tag: "audit",
+        summary: "The progress report (every unit and employee against its target) as it \
+                  stood at a past moment: each beat replayed from its change log. Auditors \
+                  and district admins only; shows no personal field",
+        auth: RouteAuth::Bearer,
+        body: None,
+        answers: JSON,
+        query: &[
+            ("at_ms", "the moment (ms since the epoch)", true),
+            (
+                "clock",
+                "the clock at_ms is read on: server (default) or device",
+                false,
+            ),
+            (
+                "campaign",
+                "count only within this campaign's window and programme",
+                false,
+            ),
+            ("programme", "count only this programme", false),
+        ],
+    },
+    RouteDoc {
         method: "post",
         path: "/v1/admin/hierarchy",
         tag: "admin",

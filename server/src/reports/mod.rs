@@ -11,6 +11,7 @@
 //! outpost and 200 per station (the Bihar order); a circle, district, range or state is the
 //! sum of the units under it. The "one per household" goal is the coverage report.
 
+pub mod past;
 pub mod window;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -20,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::Role;
 use crate::error::{Error, Result};
 use crate::store::{
-    CandidateGroups, EmployeeRow, Page, ServerStore, UnitRow, User, VolunteerBrief,
+    CandidateGroups, EmployeeRow, KeyedCounts, Page, ServerStore, UnitRow, User, VolunteerBrief,
 };
 use window::{Day, Window};
 
@@ -329,11 +330,67 @@ pub struct ProgressReport {
     pub employees: Vec<EmployeeProgress>,
 }
 
+/// Where a progress report's counts come from: the volunteer rows as they are now, or the
+/// rosters replayed to a past moment (`past`). Both count active (pending or verified) and
+/// verified volunteers enrolled within the window, in the programme when one is given.
+trait Tally {
+    /// Counts per beat, for beats among `units` when given.
+    fn by_beat(
+        &mut self,
+        window: Window,
+        programme: Option<&str>,
+        units: Option<&[String]>,
+    ) -> Result<Vec<KeyedCounts>>;
+
+    /// Counts per enrolling employee, for the badges in `badges` when given.
+    fn by_employee(
+        &mut self,
+        window: Window,
+        programme: Option<&str>,
+        badges: Option<&[String]>,
+    ) -> Result<Vec<KeyedCounts>>;
+}
+
+/// The volunteer rows as they are now.
+struct Rows<'a>(&'a ServerStore);
+
+impl Tally for Rows<'_> {
+    fn by_beat(
+        &mut self,
+        window: Window,
+        programme: Option<&str>,
+        units: Option<&[String]>,
+    ) -> Result<Vec<KeyedCounts>> {
+        self.0.count_by_beat(window, programme, units)
+    }
+
+    fn by_employee(
+        &mut self,
+        window: Window,
+        programme: Option<&str>,
+        badges: Option<&[String]>,
+    ) -> Result<Vec<KeyedCounts>> {
+        self.0.count_by_employee(window, programme, badges)
+    }
+}
+
 /// Progress of every unit and employee in `user`'s scope.
 pub fn progress(store: &ServerStore, user: &User, query: &ReportQuery) -> Result<ProgressReport> {
     let filter = resolve(store, query)?;
     let tree = Tree::load(store)?;
     let scope = Scope::of(user, &tree);
+    progress_with(store, user, filter, &tree, &scope, &mut Rows(store))
+}
+
+/// Progress of every unit and employee in `scope`, counted by `tally`.
+fn progress_with(
+    store: &ServerStore,
+    user: &User,
+    filter: Filter,
+    tree: &Tree,
+    scope: &Scope,
+    tally: &mut dyn Tally,
+) -> Result<ProgressReport> {
     let programme = filter.counted.programme.as_deref();
 
     let mut explicit_units: HashMap<String, u64> = HashMap::new();
@@ -352,8 +409,8 @@ pub fn progress(store: &ServerStore, user: &User, query: &ReportQuery) -> Result
 
     // Counts per beat, added to the beat and every unit above it.
     let mut counts: HashMap<String, (u64, u64)> = HashMap::new();
-    let units_counted = scope.progress_units(&tree);
-    for row in store.count_by_beat(filter.window, programme, units_counted.as_deref())? {
+    let units_counted = scope.progress_units(tree);
+    for row in tally.by_beat(filter.window, programme, units_counted.as_deref())? {
         let mut current = Some(row.key.clone());
         let mut depth = 0;
         while let Some(code) = current {
@@ -456,7 +513,7 @@ pub fn progress(store: &ServerStore, user: &User, query: &ReportQuery) -> Result
             .collect()
     });
     let mut by_employee: HashMap<String, (u64, u64)> = HashMap::new();
-    for row in store.count_by_employee(filter.window, programme, badges.as_deref())? {
+    for row in tally.by_employee(filter.window, programme, badges.as_deref())? {
         let entry = by_employee.entry(row.key).or_default();
         entry.0 += row.active;
         entry.1 += row.verified;

@@ -1,0 +1,245 @@
+//! The progress report as it stood at a past moment, for auditors: "what did the station's
+//! roster look like on the last day of the drive?"
+//!
+//! Every beat in the reader's scope is replayed from its change log to that moment, the same
+//! way `GET /v1/audit/state` replays one roster, and the volunteers it then held are counted as
+//! the live report counts its rows. A report read live and the same moment replayed later
+//! therefore agree, unit by unit and employee by employee (the end-to-end test checks it).
+//! Replays run on a read-only connection and read no personal field: nothing is opened, so
+//! nothing goes to the access log.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use mitan_core::history::{History, Point};
+use mitan_core::model::sealed::NoKeys;
+use mitan_core::model::{Roster, RosterId, Status};
+use serde::{Deserialize, Serialize};
+
+use super::{ProgressReport, ReportQuery, Scope, Tally, Tree, Window, progress_with, resolve};
+use crate::audit::{check_auditor, clock_name, parse_clock};
+use crate::error::{Error, Result};
+use crate::store::{KeyedCounts, ServerStore, User};
+
+/// `GET /v1/audit/report` and `mitan audit report`: the progress report at a past moment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastReportQuery {
+    /// The moment, ms since the epoch. Required.
+    #[serde(default)]
+    pub at_ms: Option<i64>,
+    /// The clock `at_ms` is read on: `server` (receipt time, the default) or `device`.
+    #[serde(default)]
+    pub clock: Option<String>,
+    /// Count only within this campaign's window and programme.
+    #[serde(default)]
+    pub campaign: Option<String>,
+    /// Count only this programme.
+    #[serde(default)]
+    pub programme: Option<String>,
+}
+
+/// The progress report as it stood at `at_ms`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PastProgressReport {
+    /// The moment.
+    pub at_ms: i64,
+    /// The clock it was read on.
+    pub clock: String,
+    /// Rosters replayed: the beats in scope the server holds a roster for.
+    pub rosters: u64,
+    /// Changes those rosters held at that moment, each roster's genesis included.
+    pub changes: u64,
+    /// Entries that could not be read, written by a broken or hostile peer: not counted.
+    pub unreadable: u64,
+    /// The report.
+    #[serde(flatten)]
+    pub report: ProgressReport,
+}
+
+/// The progress of every unit and employee in `user`'s scope as it stood at the moment
+/// `query` names. `progress` is told how many beats of how many are replayed, as they are.
+///
+/// Only the beats in scope are replayed, so an employee's count takes in the volunteers they
+/// enrolled there; auditors and the district admin, the only readers, see the whole district.
+pub fn progress_at(
+    store: &ServerStore,
+    user: &User,
+    query: &PastReportQuery,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<PastProgressReport> {
+    check_auditor(user)?;
+    let at_ms = query.at_ms.ok_or_else(|| Error::Invalid {
+        field: "at_ms",
+        reason: "give the moment, in ms since the epoch".into(),
+    })?;
+    let clock = parse_clock(query.clock.as_deref())?;
+    let filter = resolve(
+        store,
+        &ReportQuery {
+            campaign: query.campaign.clone(),
+            programme: query.programme.clone(),
+            ..ReportQuery::default()
+        },
+    )?;
+    let tree = Tree::load(store)?;
+    let scope = Scope::of(user, &tree);
+    let mut beats: Vec<&String> = scope.beats.iter().collect();
+    beats.sort();
+    let point = Point::Time { at_ms, clock };
+    let mut replayed = Replayed::default();
+    let total = beats.len() as u64;
+    for (done, beat) in (1u64..).zip(beats) {
+        replayed.add(store, beat, &point)?;
+        progress(done, total);
+    }
+    let (rosters, changes, unreadable) = (replayed.rosters, replayed.changes, replayed.unreadable);
+    let report = progress_with(store, user, filter, &tree, &scope, &mut replayed)?;
+    Ok(PastProgressReport {
+        at_ms,
+        clock: clock_name(clock).to_owned(),
+        rosters,
+        changes,
+        unreadable,
+        report,
+    })
+}
+
+/// One active volunteer (pending or verified) at the moment replayed.
+struct Active {
+    beat: String,
+    enrolled_by: String,
+    enrolled_at_ms: i64,
+    programmes: BTreeSet<String>,
+    verified: bool,
+}
+
+impl Active {
+    fn counts(&self, window: Window, programme: Option<&str>) -> bool {
+        self.enrolled_at_ms >= window.from_ms
+            && self.enrolled_at_ms < window.until_ms
+            && programme.is_none_or(|programme| self.programmes.contains(programme))
+    }
+}
+
+/// The volunteers the replayed rosters held, counted like the live rows.
+#[derive(Default)]
+struct Replayed {
+    active: Vec<Active>,
+    /// The live table holds one row per volunteer; a volunteer in two rosters (a move) is
+    /// counted once here too.
+    seen: HashSet<String>,
+    rosters: u64,
+    changes: u64,
+    unreadable: u64,
+}
+
+impl Replayed {
+    /// Replays `beat`'s roster to `point` and keeps its active volunteers.
+    fn add(&mut self, store: &ServerStore, beat: &str, point: &Point) -> Result<()> {
+        let id: RosterId = beat.parse().map_err(|_| Error::Corrupt {
+            what: "unit",
+            reason: format!("{beat:?} is not a roster id"),
+        })?;
+        let parts = store.load_roster(&id)?;
+        // A beat nobody has synced yet held nothing at any moment.
+        if parts.snapshot.is_none() && parts.changes.is_empty() {
+            return Ok(());
+        }
+        let mut roster =
+            Roster::load(&id, parts.snapshot.as_deref(), &parts.changes).map_err(|error| {
+                Error::Corrupt {
+                    what: "roster",
+                    reason: format!("{id}: {error}"),
+                }
+            })?;
+        let receipts = store.load_receipts(&id)?;
+        let history =
+            History::of(&mut roster, &NoKeys)?.with_receipts(|hash| receipts.get(hash).copied());
+        let heads = history.heads_at(point)?;
+        let past = roster.at(&heads)?;
+        self.rosters += 1;
+        self.changes += history.count_at(&heads) as u64;
+        for read in past.volunteers(&NoKeys) {
+            let Ok(volunteer) = read else {
+                self.unreadable += 1;
+                continue;
+            };
+            let verified = match volunteer.status {
+                Status::Verified => true,
+                Status::Pending => false,
+                _ => continue,
+            };
+            if !self.seen.insert(volunteer.id.to_string()) {
+                continue;
+            }
+            self.active.push(Active {
+                beat: volunteer.beat.to_string(),
+                enrolled_by: volunteer.enrolled_by.to_string(),
+                enrolled_at_ms: volunteer.enrolled_at_ms,
+                programmes: volunteer
+                    .programmes
+                    .iter()
+                    .map(|programme| programme.as_str().to_owned())
+                    .collect(),
+                verified,
+            });
+        }
+        Ok(())
+    }
+
+    fn grouped(
+        &self,
+        window: Window,
+        programme: Option<&str>,
+        key: impl Fn(&Active) -> &str,
+        among: Option<&[String]>,
+    ) -> Vec<KeyedCounts> {
+        let among: Option<HashSet<&str>> =
+            among.map(|among| among.iter().map(String::as_str).collect());
+        let mut counts: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+        for active in &self.active {
+            let key = key(active);
+            if !active.counts(window, programme)
+                || among.as_ref().is_some_and(|among| !among.contains(key))
+            {
+                continue;
+            }
+            let entry = counts.entry(key).or_default();
+            entry.0 += 1;
+            entry.1 += u64::from(active.verified);
+        }
+        counts
+            .into_iter()
+            .map(|(key, (active, verified))| KeyedCounts {
+                key: key.to_owned(),
+                beat: String::new(),
+                active,
+                verified,
+            })
+            .collect()
+    }
+}
+
+impl Tally for Replayed {
+    fn by_beat(
+        &mut self,
+        window: Window,
+        programme: Option<&str>,
+        units: Option<&[String]>,
+    ) -> Result<Vec<KeyedCounts>> {
+        let mut rows = self.grouped(window, programme, |active| &active.beat, units);
+        // The live query's second key is the beat again.
+        for row in &mut rows {
+            row.beat = row.key.clone();
+        }
+        Ok(rows)
+    }
+
+    fn by_employee(
+        &mut self,
+        window: Window,
+        programme: Option<&str>,
+        badges: Option<&[String]>,
+    ) -> Result<Vec<KeyedCounts>> {
+        Ok(self.grouped(window, programme, |active| &active.enrolled_by, badges))
+    }
+}

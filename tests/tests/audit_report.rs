@@ -1,0 +1,178 @@
+//! The district's progress report at a past moment, over real HTTP: two stations' phones
+//! enrol and sync over several rounds while supervisors verify, mark a duplicate and record a
+//! withdrawal. After each round the live progress report is read; afterwards the report
+//! replayed at each of those moments (`GET /v1/audit/report`) must be exactly what was read
+//! live, unit by unit and employee by employee, with and without a programme filter.
+
+use std::time::Duration;
+
+use mitan_core::demo::Generator;
+use mitan_core::device::Moment;
+use mitan_core::model::WithdrawalChannel;
+use mitan_e2e::{DISTRICT, TestServer, beat, station};
+use mitan_server::auth::Role;
+use serde_json::Value;
+
+const NOW: i64 = 1_763_870_000_000;
+
+/// What the live and the replayed report share.
+fn counted(report: &Value) -> (Value, Value) {
+    (report["units"].clone(), report["employees"].clone())
+}
+
+#[test]
+fn the_progress_report_replayed_at_each_moment_is_what_was_read_live() {
+    let server = TestServer::start(2).expect("the server starts");
+    let dirs = tempfile::tempdir().expect("temp dir");
+    let constables = [
+        ("CG-001", 0, 0),
+        ("CG-002", 0, 1),
+        ("CG-003", 1, 0),
+        ("CG-004", 1, 1),
+    ];
+    for (badge, station_index, beat_index) in constables {
+        server
+            .add_user(
+                badge,
+                Role::Constable,
+                &station(station_index),
+                &[beat(station_index, beat_index)],
+            )
+            .expect("constable added");
+    }
+    server
+        .add_user("CG-100", Role::StationIncharge, &station(0), &[])
+        .expect("in-charge added");
+    server
+        .add_user("CG-900", Role::Auditor, DISTRICT, &[])
+        .expect("auditor added");
+    let mut phones: Vec<_> = constables
+        .iter()
+        .map(|(badge, _, _)| {
+            server
+                .field_device(badge, &dirs.path().join(badge))
+                .expect("registers")
+        })
+        .collect();
+    let incharge = server
+        .field_device("CG-100", &dirs.path().join("incharge"))
+        .expect("registers")
+        .credential();
+    let auditor = server
+        .field_device("CG-900", &dirs.path().join("auditor"))
+        .expect("registers")
+        .credential();
+
+    // The moments recorded, each with the live report (all programmes, then Cyber Mitan).
+    let mut moments: Vec<(i64, Value, Value)> = Vec::new();
+    let record = |moments: &mut Vec<(i64, Value, Value)>| {
+        let all = server.get("/v1/reports/progress", &auditor);
+        assert_eq!(all.status, 200, "{}", all.body);
+        let cyber = server.get("/v1/reports/progress?programme=cyber_mitan", &auditor);
+        assert_eq!(cyber.status, 200, "{}", cyber.body);
+        moments.push((server.state.now_ms(), all.json(), cyber.json()));
+        // The next change is received strictly after the moment recorded.
+        std::thread::sleep(Duration::from_millis(3));
+    };
+    let mut seed = 0;
+    let mut enrol = |phone: &mut mitan_e2e::FieldDevice, station_index, beat_index, now_ms| {
+        seed += 1;
+        let form = Generator::new(seed).enrolment_form(
+            &station(station_index),
+            &beat(station_index, beat_index),
+            "430001",
+        );
+        phone.enrol_form(&form, seed, now_ms)
+    };
+
+    record(&mut moments);
+    // Day one: every constable enrols and syncs at the station.
+    let mut enrolled = Vec::new();
+    for (phone, (_, station_index, beat_index)) in phones.iter_mut().zip(constables) {
+        for round in 0..3 {
+            enrolled.push(enrol(phone, station_index, beat_index, NOW + round));
+        }
+        phone.sync_ok(NOW + 1_000);
+        record(&mut moments);
+    }
+    // The in-charge verifies two of station 0's, and marks a third a duplicate of the first.
+    for id in &enrolled[..2] {
+        let verified = server.post(&format!("/v1/volunteers/{id}/verify"), &incharge, None);
+        assert_eq!(verified.status, 200, "{}", verified.body);
+    }
+    record(&mut moments);
+    let marked = server.post(
+        &format!("/v1/volunteers/{}/duplicate", enrolled[3]),
+        &incharge,
+        Some(serde_json::json!({ "duplicate_of": enrolled[0].to_string() })),
+    );
+    assert_eq!(marked.status, 200, "{}", marked.body);
+    record(&mut moments);
+    // Day two: one of station 1's volunteers withdraws; two more are enrolled there.
+    phones[2]
+        .device
+        .withdraw(
+            &enrolled[6],
+            WithdrawalChannel::InPerson,
+            Moment {
+                now_ms: NOW + 86_400_000,
+                random: 77,
+            },
+        )
+        .expect("withdrawn");
+    enrol(&mut phones[3], 1, 1, NOW + 86_400_000);
+    enrol(&mut phones[3], 1, 1, NOW + 86_400_001);
+    phones[2].sync_ok(NOW + 86_401_000);
+    record(&mut moments);
+    phones[3].sync_ok(NOW + 86_401_000);
+    record(&mut moments);
+
+    // The last moment counts what the script did: 14 enrolled, one duplicate and one
+    // withdrawal out, two verified.
+    let last = &moments.last().expect("moments").1;
+    assert_eq!(last["units"][0]["code"], DISTRICT);
+    assert_eq!(last["units"][0]["enrolled"], 12);
+    assert_eq!(last["units"][0]["verified"], 2);
+
+    for (index, (at_ms, all, cyber)) in moments.iter().enumerate() {
+        let replayed = server.get(&format!("/v1/audit/report?at_ms={at_ms}"), &auditor);
+        assert_eq!(replayed.status, 200, "{}", replayed.body);
+        let replayed = replayed.json();
+        assert_eq!(counted(&replayed), counted(all), "moment {index}");
+        assert_eq!(replayed["clock"], "server");
+        let filtered = server.get(
+            &format!("/v1/audit/report?at_ms={at_ms}&programme=cyber_mitan"),
+            &auditor,
+        );
+        assert_eq!(filtered.status, 200, "{}", filtered.body);
+        assert_eq!(counted(&filtered.json()), counted(cyber), "moment {index}");
+    }
+
+    // Before anything was received each beat's roster held only its genesis.
+    let (before, _, _) = &moments[0];
+    let empty = server
+        .get(&format!("/v1/audit/report?at_ms={}", before - 1), &auditor)
+        .json();
+    assert_eq!(empty["rosters"], 4, "{empty}");
+    assert_eq!(empty["changes"], 4, "{empty}");
+    assert_eq!(empty["units"][0]["enrolled"], 0);
+    let (after, _, _) = moments.last().expect("moments");
+    let full = server
+        .get(&format!("/v1/audit/report?at_ms={after}"), &auditor)
+        .json();
+    assert_eq!(full["rosters"], 4, "{full}");
+    assert!(full["changes"].as_u64().unwrap_or(0) > 14, "{full}");
+
+    // Auditors and the district admin only; the moment is required and named when missing.
+    let refused = server.get(&format!("/v1/audit/report?at_ms={after}"), &incharge);
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let missing = server.get("/v1/audit/report", &auditor);
+    assert_eq!(missing.status, 400, "{}", missing.body);
+    assert_eq!(missing.error_field(), "at_ms");
+    let bad_clock = server.get(
+        &format!("/v1/audit/report?at_ms={after}&clock=sundial"),
+        &auditor,
+    );
+    assert_eq!(bad_clock.status, 400, "{}", bad_clock.body);
+    assert_eq!(bad_clock.error_field(), "clock");
+}
