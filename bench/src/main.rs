@@ -1,0 +1,118 @@
+//! `mitan-fieldday`: plays a district's two-day drive through Mitan, the ODK-style baseline
+//! and the floors, prints the tables and writes the plot. Also, as `serve-child SYSTEM PATH`,
+//! runs one system's server for the harness (see `child`).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use mitan_fieldday::report;
+use mitan_fieldday::run::{Plan, compare};
+use mitan_fieldday::system::{SYSTEMS, serve_child};
+use mitan_fieldday::workload::{Mix, Size, Workload};
+
+/// The field-day benchmark (issue 8).
+#[derive(Debug, Parser)]
+#[command(name = "mitan-fieldday")]
+struct Cli {
+    /// Sizes to run, comma-separated: station, circle, district, lakh2 (2 lakh enrolments:
+    /// hours, run it only on purpose).
+    #[arg(long, default_value = "station,circle,district", value_delimiter = ',')]
+    sizes: Vec<String>,
+    /// The workload's seed.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Systems to compare, comma-separated.
+    #[arg(long, default_value = "mitan,odk,floor", value_delimiter = ',')]
+    systems: Vec<String>,
+    /// Phones syncing at once on loopback.
+    #[arg(long, default_value_t = 4)]
+    clients: usize,
+    /// Phones whose last sync goes over the shaped 2G link.
+    #[arg(long, default_value_t = 8)]
+    two_g_sample: usize,
+    /// Where the SVG plot goes.
+    #[arg(long, default_value = "docs/fieldday.svg")]
+    svg: PathBuf,
+    /// Where the servers' databases go (a fresh temporary directory when left out).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    format!("{cores} cores, load average {}", load.join(" "))
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("serve-child") {
+        let system = args.get(2).context("serve-child: expected a system")?;
+        let path = args.get(3).context("serve-child: expected a path")?;
+        return serve_child(system, path.as_ref());
+    }
+    let cli = Cli::parse();
+    let sizes: Vec<Size> = cli
+        .sizes
+        .iter()
+        .map(|name| Size::named(name).with_context(|| format!("sizes: no size {name:?}")))
+        .collect::<anyhow::Result<_>>()?;
+    let systems: Vec<&str> = cli.systems.iter().map(String::as_str).collect();
+    for system in &systems {
+        anyhow::ensure!(
+            SYSTEMS.contains(system),
+            "systems: no system {system:?} (known: {})",
+            SYSTEMS.join(", ")
+        );
+    }
+    let plan = Plan {
+        clients: cli.clients,
+        two_g_sample: cli.two_g_sample,
+        ..Plan::default()
+    };
+    let temporary = tempfile::tempdir()?;
+    let dir = cli
+        .dir
+        .clone()
+        .unwrap_or_else(|| temporary.path().to_owned());
+    let exe = std::env::current_exe()?;
+    println!("# Field day: seed {}, {}", cli.seed, machine());
+    println!(
+        "2G link: {} kbit/s each way, {} ms round trip, {} phones sampled; {} phones sync at once on loopback",
+        plan.two_g.bits_per_second / 1000,
+        plan.two_g.round_trip.as_millis(),
+        plan.two_g_sample,
+        plan.clients
+    );
+    let mut all = Vec::new();
+    for size in sizes {
+        let workload = Workload::generate(size, cli.seed, Mix::default());
+        eprintln!(
+            "{}: {} enrolments by {} phones at {} stations ({} duplicates, {} misspelt, {} first attempts refused by validation)",
+            size.name,
+            workload.enrolments.len(),
+            workload.phones.len(),
+            workload.stations.len(),
+            workload.count(|kind| matches!(kind, mitan_fieldday::workload::Kind::Duplicate { .. })),
+            workload.count(|kind| *kind == mitan_fieldday::workload::Kind::Typo),
+            workload.refused_first_attempts,
+        );
+        let runs = compare(&workload, &systems, &plan, &exe, &dir)?;
+        print!("{}", report::table(size, &runs));
+        all.extend(runs);
+    }
+    let caption = format!("seed {}, {}", cli.seed, machine());
+    if let Some(parent) = cli
+        .svg
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&cli.svg, report::svg(&all, &caption))
+        .with_context(|| format!("writing {}", cli.svg.display()))?;
+    println!("\nplot written to {}", cli.svg.display());
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! The harness end to end at station size: every system plays the whole drive against its
+//! real server (a child process of the built `mitan-fieldday` binary) and stores every
+//! enrolment. What CI runs; the full comparison is run by hand.
+
+use std::path::Path;
+use std::time::Duration;
+
+use mitan_fieldday::link::Shape;
+use mitan_fieldday::run::{Plan, compare};
+use mitan_fieldday::system::SYSTEMS;
+use mitan_fieldday::workload::{Mix, Size, Workload};
+
+#[test]
+fn a_station_drive_through_every_system_stores_every_enrolment() {
+    let workload = Workload::generate(Size::STATION, 7, Mix::default());
+    let plan = Plan {
+        clients: 2,
+        two_g_sample: 2,
+        // A faster link than the real run's, so the smoke test stays short.
+        two_g: Shape {
+            bits_per_second: 400_000,
+            round_trip: Duration::from_millis(40),
+        },
+        deadline: Duration::from_secs(300),
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let runs = compare(
+        &workload,
+        &SYSTEMS,
+        &plan,
+        Path::new(env!("CARGO_BIN_EXE_mitan-fieldday")),
+        dir.path(),
+    )
+    .expect("every system plays the drive");
+    assert_eq!(runs.len(), SYSTEMS.len());
+    for figures in &runs {
+        assert_eq!(figures.stored, 300, "{}", figures.system);
+        assert_eq!(
+            figures.syncs, 24,
+            "{}: 12 phones, two evenings",
+            figures.system
+        );
+        assert_eq!(
+            figures.two_g_times.len(),
+            if figures.system == "floor" { 0 } else { 2 }
+        );
+        if figures.system != "floor" {
+            assert!(
+                figures.phones.up > 300 * 100,
+                "{}: {:?}",
+                figures.system,
+                figures.phones
+            );
+            assert!(figures.reviews.up > 0, "{}", figures.system);
+            let usage = figures.usage.expect("a server process");
+            assert!(usage.peak_rss_kib > 0);
+        }
+    }
+    let mitan = runs
+        .iter()
+        .find(|f| f.system == "mitan")
+        .expect("mitan ran");
+    // One request a sync, as the protocol promises, counted at the socket.
+    assert_eq!(mitan.round_trips_per_sync(), Some(1.0));
+    let odk = runs.iter().find(|f| f.system == "odk").expect("odk ran");
+    // A HEAD, then a POST per form.
+    assert_eq!(odk.phones.round_trips, 24 + 300);
+}
