@@ -185,11 +185,7 @@ impl Roster {
         guard(|| doc.apply_changes(decoded))??;
         // A document from a newer build may hold fields this one would misread or drop on
         // the next write; refusing it keeps the newer data intact until the app is updated.
-        let layout = Reader {
-            doc: &roster.doc,
-            obj: &ROOT,
-        }
-        .int("schema");
+        let layout = Reader::new(&roster.doc, &ROOT).int("schema");
         if let Some(found) = layout.filter(|found| *found > SCHEMA_VERSION) {
             return Err(Error::MalformedRoster {
                 roster: id.to_string(),
@@ -716,17 +712,10 @@ impl Roster {
             EntryId::Volunteer(id) => self.sealed_phone(id).map(|sealed| (sealed, "phone")),
             EntryId::Camera(id) => {
                 let entry = self.entry(CAMERAS, &id.to_string()).ok()??;
-                let owner = Reader {
-                    doc: &self.doc,
-                    obj: &entry,
-                }
-                .child(OWNER)?;
-                Reader {
-                    doc: &self.doc,
-                    obj: &owner,
-                }
-                .bytes("owner_phone")
-                .map(|sealed| (sealed, "owner_phone"))
+                let owner = Reader::new(&self.doc, &entry).child(OWNER)?;
+                Reader::new(&self.doc, &owner)
+                    .bytes("owner_phone")
+                    .map(|sealed| (sealed, "owner_phone"))
             }
         }
     }
@@ -734,19 +723,12 @@ impl Roster {
     /// The sealed phone of live entry `id` (not withdrawn, not moved away), if it has one.
     fn sealed_phone(&self, id: &VolunteerId) -> Option<Vec<u8>> {
         let entry = self.entry(VOLUNTEERS, &id.to_string()).ok()??;
-        let reader = Reader {
-            doc: &self.doc,
-            obj: &entry,
-        };
+        let reader = Reader::new(&self.doc, &entry);
         if reader.scalar(WITHDRAWN).is_some() || transfer::moved_to(&reader).is_some() {
             return None;
         }
         let personal = reader.child(PERSONAL)?;
-        Reader {
-            doc: &self.doc,
-            obj: &personal,
-        }
-        .bytes("phone")
+        Reader::new(&self.doc, &personal).bytes("phone")
     }
 
     /// Whether entry `entry` still holds personal fields: a key for it is worth sending.
@@ -883,13 +865,42 @@ fn decode_age(text: &str) -> Option<AgeClaim> {
 struct Reader<'a> {
     doc: &'a AutoCommit,
     obj: &'a ObjId,
+    /// Every key of the object with its winning value, whether concurrent writes left others
+    /// standing, read in one pass: a `get` seeks its key through the whole document, and a
+    /// volunteer read key by key spent most of its time seeking (`BENCHMARKS.md`, audit).
+    entries: Vec<ReadEntry>,
 }
 
-impl Reader<'_> {
+/// One key of an object as [`Reader`] holds it.
+struct ReadEntry {
+    key: String,
+    value: Value<'static>,
+    id: ObjId,
+    conflict: bool,
+}
+
+impl<'a> Reader<'a> {
+    fn new(doc: &'a AutoCommit, obj: &'a ObjId) -> Self {
+        let entries = doc
+            .map_range(obj, ..)
+            .map(|item| ReadEntry {
+                id: item.id(),
+                key: item.key.into_owned(),
+                value: Value::from(item.value),
+                conflict: item.conflict,
+            })
+            .collect();
+        Reader { doc, obj, entries }
+    }
+
+    fn entry(&self, key: &str) -> Option<&ReadEntry> {
+        self.entries.iter().find(|entry| entry.key == key)
+    }
+
     fn scalar(&self, key: &str) -> Option<ScalarValue> {
-        match self.doc.get(self.obj, key).ok()?? {
-            (Value::Scalar(value), _) => Some(value.into_owned()),
-            _ => None,
+        match &self.entry(key)?.value {
+            Value::Scalar(value) => Some(value.as_ref().clone()),
+            Value::Object(_) => None,
         }
     }
 
@@ -935,13 +946,14 @@ impl Reader<'_> {
 
     /// Whether concurrent writes left more than one value standing for `key`.
     fn in_conflict(&self, key: &str) -> bool {
-        self.doc
-            .get_all(self.obj, key)
-            .map(|values| values.len() > 1)
-            .unwrap_or(false)
+        self.entry(key).is_some_and(|entry| entry.conflict)
     }
 
     fn all_strings(&self, key: &str) -> Vec<String> {
+        // Only a key in conflict holds more than its winner: no need to seek it again.
+        if !self.in_conflict(key) {
+            return self.string(key).into_iter().collect();
+        }
         self.doc
             .get_all(self.obj, key)
             .unwrap_or_default()
@@ -957,8 +969,12 @@ impl Reader<'_> {
     }
 
     fn child(&self, key: &str) -> Option<ObjId> {
-        match self.doc.get(self.obj, key).ok()?? {
-            (Value::Object(ObjType::Map), id) => Some(id),
+        match self.entry(key)? {
+            ReadEntry {
+                value: Value::Object(ObjType::Map),
+                id,
+                ..
+            } => Some(id.clone()),
             _ => None,
         }
     }
@@ -974,17 +990,14 @@ fn read_volunteer(
         key: id.to_string(),
         field,
     };
-    let reader = Reader { doc, obj: entry };
+    let reader = Reader::new(doc, entry);
     let withdrawn = reader.scalar(WITHDRAWN).is_some();
     let moved = transfer::moved_to(&reader);
     let personal_map = reader.child(PERSONAL).ok_or(malformed(Field::Phone))?;
     if let Some(key) = first_unsealed(doc, &personal_map) {
         return Err(malformed(personal_field(&key)));
     }
-    let personal_reader = Reader {
-        doc,
-        obj: &personal_map,
-    };
+    let personal_reader = Reader::new(doc, &personal_map);
 
     let mut conflicts = Vec::new();
     let key = if withdrawn || moved.is_some() {
@@ -1138,7 +1151,7 @@ fn read_camera(
         key: id.to_string(),
         field,
     };
-    let reader = Reader { doc, obj: entry };
+    let reader = Reader::new(doc, entry);
     let owner_map = reader.child(OWNER).ok_or(malformed(Field::OwnerName))?;
     if let Some(key) = first_unsealed(doc, &owner_map) {
         return Err(malformed(if key == "owner_phone" {
@@ -1147,10 +1160,7 @@ fn read_camera(
             Field::OwnerName
         }));
     }
-    let owner_reader = Reader {
-        doc,
-        obj: &owner_map,
-    };
+    let owner_reader = Reader::new(doc, &owner_map);
     let key = keys.key(&EntryId::Camera(id));
     let sealed = key.is_none();
     let owner = match key {
