@@ -180,3 +180,61 @@ impl Generator {
         format!("{:06}", 430_000 + beat_index * 100 + village_index + 1)
     }
 }
+
+/// The Automerge actor of the demo device that enrolled entry `index` of beat `beat_index`:
+/// one device per 25 enrolments, as in the Bilaspur drive (25 per employee).
+#[cfg(any(test, feature = "test-support"))]
+fn demo_actor(beat_index: usize, index: usize) -> [u8; 16] {
+    (((beat_index as u128 + 1) << 64) | ((index / 25) as u128 + 1)).to_be_bytes()
+}
+
+/// A roster of `volunteers` demo enrolments for beat `beat` (the `beat_index`-th of
+/// `station`), built in memory with the test keys. Every 25 enrolments come from another
+/// device (its own actor, badge and device id), as a real roster's would; entry `index` is
+/// made at `first_clock_ms + index` on its device's clock. For benchmarks and tests.
+#[cfg(any(test, feature = "test-support"))]
+pub fn beat_roster(
+    station: &str,
+    beat: &str,
+    beat_index: usize,
+    volunteers: usize,
+    seed: u64,
+) -> crate::model::Roster {
+    use crate::model::sealed::TestKeys;
+    use crate::model::{ChangeMeta, EnrolmentRules, Roster, RosterId, VolunteerId};
+
+    let roster_id: RosterId = beat.parse().expect("a valid beat code");
+    let mut roster = Roster::genesis(&roster_id);
+    let rules = EnrolmentRules::standard(2026);
+    let mut generator = Generator::new(seed);
+    for index in 0..volunteers {
+        let form = generator.enrolment_form(
+            station,
+            beat,
+            &Generator::village_lgd(beat_index, index % 8),
+        );
+        let enrolment = form.validate(&rules).expect("demo forms are valid");
+        let clock_ms = DEMO_CLOCK_MS + index as i64;
+        let meta = ChangeMeta {
+            badge: format!("CG-{:03}", index / 25)
+                .parse()
+                .expect("a valid badge"),
+            device: format!("dev-{beat_index}-{}", index / 25)
+                .parse()
+                .expect("a valid device id"),
+            device_clock_ms: clock_ms,
+        };
+        let id = VolunteerId::from_parts(clock_ms as u64, generator.next_u128());
+        if index % 25 == 0 {
+            roster.set_actor(demo_actor(beat_index, index));
+        }
+        roster
+            .enrol(id, &enrolment, &meta, &TestKeys::sealing(&id))
+            .expect("a demo enrolment is accepted");
+    }
+    roster
+}
+
+/// The device clock of a demo roster's first enrolment (22 November 2025, India time).
+#[cfg(any(test, feature = "test-support"))]
+pub const DEMO_CLOCK_MS: i64 = 1_763_900_000_000;

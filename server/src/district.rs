@@ -458,7 +458,7 @@ impl District {
 }
 
 /// The change log's record of a change the roster now holds.
-pub(crate) fn received_change(
+pub fn received_change(
     roster: &RosterId,
     change: &RosterChange,
     info: &ChangeInfo,

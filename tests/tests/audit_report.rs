@@ -148,14 +148,27 @@ fn the_progress_report_replayed_at_each_moment_is_what_was_read_live() {
         assert_eq!(counted(&filtered.json()), counted(cyber), "moment {index}");
     }
 
-    // Before anything was received each beat's roster held only its genesis.
+    // Before anything was received no roster held anything.
     let (before, _, _) = &moments[0];
     let empty = server
         .get(&format!("/v1/audit/report?at_ms={}", before - 1), &auditor)
         .json();
-    assert_eq!(empty["rosters"], 4, "{empty}");
-    assert_eq!(empty["changes"], 4, "{empty}");
+    assert_eq!(empty["rosters"], 0, "{empty}");
+    assert_eq!(empty["changes"], 0, "{empty}");
     assert_eq!(empty["units"][0]["enrolled"], 0);
+
+    // On the phones' clocks, the first day's twelve enrolments, before any review (the
+    // supervisors acted on the server's clock, a year after the phones' NOW).
+    let first_day = server
+        .get(
+            &format!("/v1/audit/report?at_ms={}&clock=device", NOW + 2),
+            &auditor,
+        )
+        .json();
+    assert_eq!(first_day["clock"], "device", "{first_day}");
+    assert_eq!(first_day["units"][0]["enrolled"], 12, "{first_day}");
+    assert_eq!(first_day["units"][0]["verified"], 0, "{first_day}");
+    assert_eq!(first_day["rosters"], 4, "{first_day}");
     let (after, _, _) = moments.last().expect("moments");
     let full = server
         .get(&format!("/v1/audit/report?at_ms={after}"), &auditor)

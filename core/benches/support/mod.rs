@@ -9,9 +9,7 @@ use std::time::Duration;
 use mitan_core::demo::Generator;
 use mitan_core::device::{Device, Moment, SyncReport};
 use mitan_core::model::sealed::TestKeys;
-use mitan_core::model::{
-    ChangeMeta, EnrolmentForm, EnrolmentRules, Roster, RosterId, UnitCode, VolunteerId,
-};
+use mitan_core::model::{EnrolmentForm, Roster, UnitCode, VolunteerId};
 use mitan_core::store::DeviceIdentity;
 use mitan_core::sync::{Limits, MemoryHub, PROTOCOL_VERSION, RosterOffer, SyncRequest, grants_for};
 
@@ -36,46 +34,16 @@ pub fn beat_code(index: usize) -> String {
     format!("{STATION}-B{index:02}")
 }
 
-/// The Automerge actor of the demo device that enrolled entry `index` of beat `beat_index`:
-/// one device per 25 enrolments, as in the Bilaspur drive (25 per employee).
-fn demo_actor(beat_index: usize, index: usize) -> [u8; 16] {
-    (((beat_index as u128 + 1) << 64) | ((index / 25) as u128 + 1)).to_be_bytes()
-}
-
 /// A beat roster of `volunteers` demo enrolments, built in memory. Every 25 enrolments come
 /// from another device (its own actor, badge and device id), as a real roster's would.
 pub fn build_roster(beat_index: usize, volunteers: usize, seed: u64) -> Roster {
-    let beat = beat_code(beat_index);
-    let roster_id: RosterId = beat.parse().expect("valid beat code");
-    let mut roster = Roster::genesis(&roster_id);
-    let rules = EnrolmentRules::standard(2026);
-    let mut generator = Generator::new(seed);
-    for index in 0..volunteers {
-        let form = generator.enrolment_form(
-            STATION,
-            &beat,
-            &Generator::village_lgd(beat_index, index % 8),
-        );
-        let enrolment = form.validate(&rules).expect("demo forms are valid");
-        let clock_ms = 1_763_900_000_000 + index as i64;
-        let meta = ChangeMeta {
-            badge: format!("CG-{:03}", index / 25)
-                .parse()
-                .expect("valid badge"),
-            device: format!("dev-{beat_index}-{}", index / 25)
-                .parse()
-                .expect("valid device"),
-            device_clock_ms: clock_ms,
-        };
-        let id = VolunteerId::from_parts(clock_ms as u64, generator.next_u128());
-        if index % 25 == 0 {
-            roster.set_actor(demo_actor(beat_index, index));
-        }
-        roster
-            .enrol(id, &enrolment, &meta, &TestKeys::sealing(&id))
-            .expect("enrol");
-    }
-    roster
+    mitan_core::demo::beat_roster(
+        STATION,
+        &beat_code(beat_index),
+        beat_index,
+        volunteers,
+        seed,
+    )
 }
 
 pub fn print_table(title: &str, header: &[&str], rows: &[Vec<String>]) {

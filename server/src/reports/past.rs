@@ -1,16 +1,17 @@
 //! The progress report as it stood at a past moment, for auditors: "what did the station's
 //! roster look like on the last day of the drive?"
 //!
-//! Every beat in the reader's scope is replayed from its change log to that moment, the same
-//! way `GET /v1/audit/state` replays one roster, and the volunteers it then held are counted as
-//! the live report counts its rows. A report read live and the same moment replayed later
+//! Every beat in the reader's scope is replayed from its change log to that moment (on the
+//! server's clock, the changes received by then; on the devices' clocks, the version the
+//! history finds, as `GET /v1/audit/state` does), and the volunteers it then held are counted
+//! as the live report counts its rows. A report read live and the same moment replayed later
 //! therefore agree, unit by unit and employee by employee (the end-to-end test checks it).
 //! Replays run on a read-only connection and read no personal field: nothing is opened, so
 //! nothing goes to the access log.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use mitan_core::history::{History, Point};
+use mitan_core::history::{Clock, History, Point};
 use mitan_core::model::sealed::NoKeys;
 use mitan_core::model::{Roster, RosterId, Status};
 use serde::{Deserialize, Serialize};
@@ -44,7 +45,7 @@ pub struct PastProgressReport {
     pub at_ms: i64,
     /// The clock it was read on.
     pub clock: String,
-    /// Rosters replayed: the beats in scope the server holds a roster for.
+    /// Rosters replayed: the beats in scope whose roster held any change then.
     pub rosters: u64,
     /// Changes those rosters held at that moment, each roster's genesis included.
     pub changes: u64,
@@ -139,25 +140,48 @@ impl Replayed {
             what: "unit",
             reason: format!("{beat:?} is not a roster id"),
         })?;
-        let parts = store.load_roster(&id)?;
-        // A beat nobody has synced yet held nothing at any moment.
-        if parts.snapshot.is_none() && parts.changes.is_empty() {
-            return Ok(());
-        }
-        let mut roster =
-            Roster::load(&id, parts.snapshot.as_deref(), &parts.changes).map_err(|error| {
-                Error::Corrupt {
-                    what: "roster",
-                    reason: format!("{id}: {error}"),
+        let load = |snapshot: Option<&[u8]>, changes: &[Vec<u8>]| {
+            Roster::load(&id, snapshot, changes).map_err(|error| Error::Corrupt {
+                what: "roster",
+                reason: format!("{id}: {error}"),
+            })
+        };
+        let (past, changes) = match *point {
+            // On the server's clock the roster then is exactly the changes received by then:
+            // loading them is far cheaper than reading the whole history to find its heads.
+            Point::Time {
+                at_ms,
+                clock: Clock::Server,
+            } => {
+                let received = store.load_changes_received_by(&id, at_ms)?;
+                if received.is_empty() {
+                    return Ok(());
                 }
-            })?;
-        let receipts = store.load_receipts(&id)?;
-        let history =
-            History::of(&mut roster, &NoKeys)?.with_receipts(|hash| receipts.get(hash).copied());
-        let heads = history.heads_at(point)?;
-        let past = roster.at(&heads)?;
+                // The genesis is never received: every roster starts from it.
+                let changes = received.len() + 1;
+                (load(None, &received)?, changes)
+            }
+            // A device's clock is only its claim: the history finds the version it implies.
+            _ => {
+                let parts = store.load_roster(&id)?;
+                if parts.snapshot.is_none() && parts.changes.is_empty() {
+                    return Ok(());
+                }
+                let mut roster = load(parts.snapshot.as_deref(), &parts.changes)?;
+                let receipts = store.load_receipts(&id)?;
+                let history = History::of(&mut roster, &NoKeys)?
+                    .with_receipts(|hash| receipts.get(hash).copied());
+                let heads = history.heads_at(point)?;
+                let changes = history.count_at(&heads);
+                // Only the genesis: nothing had been enrolled in this beat by then.
+                if changes <= 1 {
+                    return Ok(());
+                }
+                (roster.at(&heads)?, changes)
+            }
+        };
         self.rosters += 1;
-        self.changes += history.count_at(&heads) as u64;
+        self.changes += changes as u64;
         for read in past.volunteers(&NoKeys) {
             let Ok(volunteer) = read else {
                 self.unreadable += 1;

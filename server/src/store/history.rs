@@ -64,6 +64,20 @@ impl ServerStore {
         Ok(receipts)
     }
 
+    /// The changes of `roster` the server had received by `at_ms` (inclusive), in receipt
+    /// order. Loaded onto the genesis they are the roster as the server held it then: the
+    /// server accepts a change only after the changes it builds on, so the set is whole.
+    pub fn load_changes_received_by(&self, roster: &RosterId, at_ms: i64) -> Result<Vec<Vec<u8>>> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT bytes FROM change_log WHERE roster_id = ?1 AND received_at_ms <= ?2
+             ORDER BY seq",
+        )?;
+        let changes = statement
+            .query_map(rusqlite::params![roster.as_str(), at_ms], |row| row.get(0))?
+            .collect::<std::result::Result<Vec<Vec<u8>>, _>>()?;
+        Ok(changes)
+    }
+
     /// Every roster holding a change that names volunteer `id` as its entry: their beat,
     /// and any beat they were moved from or to.
     pub fn rosters_naming(&self, id: &VolunteerId) -> Result<Vec<RosterId>> {
