@@ -220,7 +220,7 @@ impl Roster {
     pub fn has_all(&mut self, heads: &[[u8; 32]]) -> bool {
         heads
             .iter()
-            .all(|hash| self.doc.get_change_by_hash(&ChangeHash(*hash)).is_some())
+            .all(|hash| holds(&mut self.doc, &ChangeHash(*hash)))
     }
 
     /// The whole roster as one compact document, for snapshots and first syncs.
@@ -234,7 +234,7 @@ impl Roster {
         let known: Vec<ChangeHash> = heads
             .iter()
             .map(|hash| ChangeHash(*hash))
-            .filter(|hash| self.doc.get_change_by_hash(hash).is_some())
+            .filter(|hash| holds(&mut self.doc, hash))
             .collect();
         self.doc
             .get_changes(&known)
@@ -258,7 +258,7 @@ impl Roster {
         let fresh: BTreeSet<ChangeHash> = decoded
             .iter()
             .map(Change::hash)
-            .filter(|hash| self.doc.get_change_by_hash(hash).is_none())
+            .filter(|hash| !holds(&mut self.doc, hash))
             .collect();
         if fresh.is_empty() {
             return Ok(Applied::default());
@@ -272,7 +272,7 @@ impl Roster {
         // not counted until it is applied.
         applied.new_changes = fresh
             .iter()
-            .filter(|hash| self.doc.get_change_by_hash(hash).is_some())
+            .filter(|hash| holds(&mut self.doc, hash))
             .count();
         Ok(applied)
     }
@@ -893,6 +893,16 @@ impl<'a> Reader<'a> {
         Reader { doc, obj, entries }
     }
 
+    /// The first key of a sealed map (a volunteer's personal fields, a camera's owner) whose
+    /// value is not ciphertext. No Mitan build writes one; a tampered phone could, and reading
+    /// on would put a name in plain text on every phone's screen and in the server's rows.
+    fn first_unsealed(&self) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|entry| !matches!(&entry.value, Value::Scalar(value) if value.is_bytes()))
+            .map(|entry| entry.key.as_str())
+    }
+
     fn entry(&self, key: &str) -> Option<&ReadEntry> {
         self.entries.iter().find(|entry| entry.key == key)
     }
@@ -994,10 +1004,10 @@ fn read_volunteer(
     let withdrawn = reader.scalar(WITHDRAWN).is_some();
     let moved = transfer::moved_to(&reader);
     let personal_map = reader.child(PERSONAL).ok_or(malformed(Field::Phone))?;
-    if let Some(key) = first_unsealed(doc, &personal_map) {
-        return Err(malformed(personal_field(&key)));
-    }
     let personal_reader = Reader::new(doc, &personal_map);
+    if let Some(key) = personal_reader.first_unsealed() {
+        return Err(malformed(personal_field(key)));
+    }
 
     let mut conflicts = Vec::new();
     let key = if withdrawn || moved.is_some() {
@@ -1153,14 +1163,14 @@ fn read_camera(
     };
     let reader = Reader::new(doc, entry);
     let owner_map = reader.child(OWNER).ok_or(malformed(Field::OwnerName))?;
-    if let Some(key) = first_unsealed(doc, &owner_map) {
+    let owner_reader = Reader::new(doc, &owner_map);
+    if let Some(key) = owner_reader.first_unsealed() {
         return Err(malformed(if key == "owner_phone" {
             Field::Phone
         } else {
             Field::OwnerName
         }));
     }
-    let owner_reader = Reader::new(doc, &owner_map);
     let key = keys.key(&EntryId::Camera(id));
     let sealed = key.is_none();
     let owner = match key {
@@ -1239,16 +1249,11 @@ pub struct ChangeInfo {
 /// `sync::MAX_CHANGE_OPS`, which is lower, for the limit a server applies.
 const MAX_INSPECTED_OPS: usize = 4_096;
 
-/// The first key of a sealed map (a volunteer's personal fields, a camera's owner) whose value
-/// is not ciphertext. No Mitan build writes one; a tampered phone could, and reading on would
-/// put a name in plain text on every phone's screen and in the server's rows.
-fn first_unsealed(doc: &AutoCommit, map: &ObjId) -> Option<String> {
-    doc.keys(map).find(|key| {
-        !matches!(
-            doc.get(map, key.as_str()),
-            Ok(Some((Value::Scalar(value), _))) if value.is_bytes()
-        )
-    })
+/// Whether `doc` holds (has applied) change `hash`. Asks the change graph only:
+/// `get_change_by_hash` rebuilds the whole change from the op set, so each membership test
+/// cost a pass over the document, once per change received in every merge.
+fn holds(doc: &mut AutoCommit, hash: &ChangeHash) -> bool {
+    doc.get_change_meta_by_hash(hash).is_some()
 }
 
 /// The form field a key of the personal map holds.

@@ -271,10 +271,7 @@ impl Roster {
     /// copy of the document, re-applying 100,000 changes costs seconds (`BENCHMARKS.md`).
     pub fn at(&mut self, heads: &[[u8; 32]]) -> Result<Roster> {
         let heads: Vec<ChangeHash> = heads.iter().map(|hash| ChangeHash(*hash)).collect();
-        if let Some(unknown) = heads
-            .iter()
-            .find(|hash| self.doc.get_change_by_hash(hash).is_none())
-        {
+        if let Some(unknown) = heads.iter().find(|hash| !super::holds(&mut self.doc, hash)) {
             return Err(Error::NotFound {
                 what: "change",
                 id: unknown.to_string(),
