@@ -189,6 +189,30 @@ impl HistoryFilter {
     }
 }
 
+/// A map keyed by change hash.
+type DigestMap<V> = HashMap<[u8; 32], V, BuildDigestHasher>;
+type BuildDigestHasher = std::hash::BuildHasherDefault<DigestHasher>;
+
+/// Hashes a change hash by its first eight bytes. They are SHA-256 output, uniform already;
+/// SipHash over all 32 made finding a version's heads in a 100,000-change history cost tens
+/// of milliseconds (`BENCHMARKS.md`). Only the server's own accepted changes are hashed here.
+#[derive(Debug, Default, Clone, Copy)]
+struct DigestHasher(u64);
+
+impl std::hash::Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // An array is hashed as its length, then its bytes: the digest's bytes come last and
+        // push the length out.
+        for byte in bytes.iter().take(8) {
+            self.0 = (self.0 << 8) | u64::from(*byte);
+        }
+    }
+}
+
 /// A roster's history, oldest change first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct History {
@@ -383,7 +407,7 @@ impl History {
                 (0..self.entries.len()).map(|seq| seq <= position).collect()
             }
             Point::Time { at_ms, clock } => {
-                let position: HashMap<[u8; 32], usize> = self
+                let position: DigestMap<usize> = self
                     .entries
                     .iter()
                     .enumerate()
@@ -411,7 +435,7 @@ impl History {
                 included
             }
         };
-        let depended: HashSet<[u8; 32]> = self
+        let depended: HashSet<[u8; 32], BuildDigestHasher> = self
             .entries
             .iter()
             .zip(&included)
@@ -434,7 +458,7 @@ impl History {
 
     /// How many changes the roster holds at `heads`.
     pub fn count_at(&self, heads: &[[u8; 32]]) -> usize {
-        let position: HashMap<[u8; 32], usize> = self
+        let position: DigestMap<usize> = self
             .entries
             .iter()
             .enumerate()
