@@ -22,8 +22,9 @@ struct Cli {
     /// The workload's seed.
     #[arg(long, default_value_t = 7)]
     seed: u64,
-    /// Systems to compare, comma-separated.
-    #[arg(long, default_value = "mitan,odk,floor", value_delimiter = ',')]
+    /// Systems to compare, comma-separated: mitan, samod (with `--features samod`), odk,
+    /// floor; every one built in when left out.
+    #[arg(long, value_delimiter = ',')]
     systems: Vec<String>,
     /// Phones syncing at once on loopback.
     #[arg(long, default_value_t = 4)]
@@ -59,11 +60,16 @@ fn main() -> anyhow::Result<()> {
         .iter()
         .map(|name| Size::named(name).with_context(|| format!("sizes: no size {name:?}")))
         .collect::<anyhow::Result<_>>()?;
-    let systems: Vec<&str> = cli.systems.iter().map(String::as_str).collect();
+    let systems: Vec<&str> = if cli.systems.is_empty() {
+        SYSTEMS.to_vec()
+    } else {
+        cli.systems.iter().map(String::as_str).collect()
+    };
     for system in &systems {
         anyhow::ensure!(
             SYSTEMS.contains(system),
-            "systems: no system {system:?} (known: {})",
+            "systems: no system {system:?} in this build (built in: {}; samod needs \
+             `--features samod`)",
             SYSTEMS.join(", ")
         );
     }

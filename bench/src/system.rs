@@ -10,6 +10,8 @@ use crate::workload::{DAYS, DRIVE_START_MS, Enrolment, Review, Workload};
 pub mod floor;
 pub mod mitan;
 pub mod odk;
+#[cfg(feature = "samod")]
+pub mod samod;
 
 /// What a system held at the end, and what its server used.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -74,13 +76,22 @@ pub fn evening_ms(day: usize) -> i64 {
 }
 
 /// The names of every system, in the order tables list them.
-pub const SYSTEMS: [&str; 3] = ["mitan", "odk", "floor"];
+/// samod is there only when the crate is built with its `samod` feature.
+pub const SYSTEMS: &[&str] = &[
+    "mitan",
+    #[cfg(feature = "samod")]
+    "samod",
+    "odk",
+    "floor",
+];
 
 /// A fresh system called `name`.
 pub fn named(name: &str) -> Option<Box<dyn System>> {
     match name {
         "mitan" => Some(Box::new(mitan::Mitan::default())),
         "odk" => Some(Box::new(odk::Odk::default())),
+        #[cfg(feature = "samod")]
+        "samod" => Some(Box::new(samod::Samod::default())),
         "floor" => Some(Box::new(floor::Floor::default())),
         _ => None,
     }
@@ -92,6 +103,8 @@ pub fn serve_child(system: &str, path: &Path) -> anyhow::Result<()> {
     match system {
         "mitan" => mitan::serve(path),
         "odk" => odk::serve(path),
+        #[cfg(feature = "samod")]
+        "samod" => samod::serve(path),
         other => anyhow::bail!("system: no server called {other:?}"),
     }
 }

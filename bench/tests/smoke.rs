@@ -1,6 +1,7 @@
-//! The harness end to end at station size: every system plays the whole drive against its
-//! real server (a child process of the built `mitan-fieldday` binary) and stores every
-//! enrolment. What CI runs; the full comparison is run by hand.
+//! The harness end to end at station size: every system built in (samod only with the
+//! `samod` feature) plays the whole drive against its real server (a child process of the
+//! built `mitan-fieldday` binary) and stores every enrolment. What CI runs; the full
+//! comparison is run by hand.
 
 use std::path::Path;
 use std::time::Duration;
@@ -26,7 +27,7 @@ fn a_station_drive_through_every_system_stores_every_enrolment() {
     let dir = tempfile::tempdir().expect("temp dir");
     let runs = compare(
         &workload,
-        &SYSTEMS,
+        SYSTEMS,
         &plan,
         Path::new(env!("CARGO_BIN_EXE_mitan-fieldday")),
         dir.path(),
