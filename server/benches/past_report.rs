@@ -3,7 +3,9 @@
 //! must agree with and which is the floor it is measured against in the same run.
 //!
 //! Each beat's roster is built from demo enrolments (one device per 25) and logged as a server
-//! receives it: the first half on day one, the rest on day two, with the volunteer rows. The
+//! receives it: the first half on day one, the rest on day two, with the volunteer rows and a
+//! snapshot after day two. A moment after the snapshot loads from it; day one replays the
+//! changes received by then onto the genesis. The
 //! bench then times, as the district admin, the live report, the report replayed at the end of
 //! day two (which must equal the live one) and at the end of day one.
 //!
@@ -54,6 +56,10 @@ fn main() -> anyhow::Result<()> {
         "the report replayed at the end agrees with the live report"
     );
     let halfway = at(DAY_ONE)?;
+    anyhow::ensure!(
+        halfway.report.units[0].enrolled == (beats * (per_beat / 2)) as u64,
+        "day one replays to the first half of every beat"
+    );
     let enrolled = |report: &reports::ProgressReport| report.units[0].enrolled;
     println!(
         "replayed: {} rosters; day one {} enrolled of {} changes, day two {} of {}",
@@ -150,6 +156,10 @@ fn fill(store: &mut ServerStore, beats: usize, per_beat: usize) -> anyhow::Resul
         let none = KeyUpdate::default();
         store.save_merge(&device, &badge, &received[..half], &[], &none, DAY_ONE)?;
         store.save_merge(&device, &badge, &received[half..], &rows, &none, DAY_TWO)?;
+        // The server snapshots a roster as changes pile up; this one after day two.
+        let upto = i64::try_from(store.change_log_count()?)?;
+        let saved = roster.save();
+        store.save_snapshot(roster.id(), &saved, upto, DAY_TWO)?;
     }
     let admin = User {
         badge: "SP-BSP".parse()?,

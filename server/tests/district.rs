@@ -122,15 +122,25 @@ fn enrol(device: &mut Device, generator: &mut Generator, count: usize) {
 }
 
 fn sync(device: &mut Device, district: &mut District, caller: &Caller) -> SyncReport {
+    sync_at(device, district, caller, NOW)
+}
+
+/// A sync the server receives at `now_ms` on its own clock.
+fn sync_at(
+    device: &mut Device,
+    district: &mut District,
+    caller: &Caller,
+    now_ms: i64,
+) -> SyncReport {
     let limits = *district.limits();
     let mut transport = |request: Vec<u8>| {
         let request = SyncRequest::decode(&request, &limits).map_err(|error| error.to_string())?;
         district
-            .sync(caller, &request, NOW)
+            .sync(caller, &request, now_ms)
             .map(|done| done.reply)
             .map_err(|error| error.to_string())
     };
-    device.sync(&mut transport, NOW).expect("sync succeeds")
+    device.sync(&mut transport, now_ms).expect("sync succeeds")
 }
 
 #[test]
@@ -199,6 +209,67 @@ fn a_restarted_server_loads_rosters_from_snapshot_and_log() {
     let report = sync(&mut constable, &mut restarted, &caller);
     assert_eq!((report.acknowledged, report.received), (0, 0));
     assert_eq!(restarted.store().change_log_count().expect("count"), 7);
+}
+
+#[test]
+fn the_past_report_reads_a_snapshot_only_when_every_change_in_it_had_arrived() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = DistrictConfig {
+        snapshot_after_changes: 4,
+        ..DistrictConfig::default()
+    };
+    let mut district = district_at(&dir.path().join("server.db"), config);
+    let mut generator = Generator::new(3);
+    let (mut constable, caller) = device(&mut district, dir.path(), 1, Role::Constable);
+    let auditor = User {
+        badge: "CG-900".parse().expect("valid"),
+        name: "Auditor".into(),
+        role: Role::Auditor,
+        unit: "BSP".parse().expect("valid"),
+        beats: Vec::new(),
+    };
+    district
+        .store_mut()
+        .save_user(&auditor, NOW)
+        .expect("auditor saved");
+    // Three syncs received a second apart: 5, then 2, then 3 enrolments. A snapshot follows
+    // the first and the third; the second moment lies inside the last snapshot.
+    for (second, count) in [(1, 5), (2, 2), (3, 3)] {
+        enrol(&mut constable, &mut generator, count);
+        sync_at(&mut constable, &mut district, &caller, NOW + second * 1_000);
+    }
+    let roster = BEATS[1].parse().expect("valid");
+    let counts = district.store().roster_counts(&roster).expect("counts");
+    assert_eq!(
+        counts.since_snapshot, 0,
+        "the last sync was folded into a snapshot"
+    );
+
+    let at = |at_ms: i64| {
+        let report = mitan_server::reports::past::progress_at(
+            district.store(),
+            &auditor,
+            &mitan_server::reports::past::PastReportQuery {
+                at_ms: Some(at_ms),
+                ..Default::default()
+            },
+            &mut |_, _| {},
+        )
+        .expect("the past report reads");
+        (
+            report.rosters,
+            report.changes,
+            report.report.units[0].enrolled,
+        )
+    };
+    assert_eq!(at(NOW), (0, 0, 0));
+    assert_eq!(at(NOW + 1_000), (1, 6, 5));
+    assert_eq!(
+        at(NOW + 2_000),
+        (1, 8, 7),
+        "read past the snapshot, from the log"
+    );
+    assert_eq!(at(NOW + 3_000), (1, 11, 10), "read from the snapshot");
 }
 
 #[test]

@@ -153,13 +153,12 @@ impl Replayed {
                 at_ms,
                 clock: Clock::Server,
             } => {
-                let received = store.load_changes_received_by(&id, at_ms)?;
-                if received.is_empty() {
+                let Some((parts, received)) = store.load_roster_received_by(&id, at_ms)? else {
                     return Ok(());
-                }
+                };
                 // The genesis is never received: every roster starts from it.
-                let changes = received.len() + 1;
-                (load(None, &received)?, changes)
+                let changes = usize::try_from(received).unwrap_or(usize::MAX) + 1;
+                (load(parts.snapshot.as_deref(), &parts.changes)?, changes)
             }
             // A device's clock is only its claim: the history finds the version it implies.
             _ => {

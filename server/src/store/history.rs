@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use mitan_core::model::{RosterId, VolunteerId};
-use rusqlite::{Connection, OpenFlags};
+use mitan_core::store::RosterParts;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use super::{ServerStore, phone_index, register_functions};
 use crate::error::{Error, Result};
@@ -64,18 +65,49 @@ impl ServerStore {
         Ok(receipts)
     }
 
-    /// The changes of `roster` the server had received by `at_ms` (inclusive), in receipt
-    /// order. Loaded onto the genesis they are the roster as the server held it then: the
-    /// server accepts a change only after the changes it builds on, so the set is whole.
-    pub fn load_changes_received_by(&self, roster: &RosterId, at_ms: i64) -> Result<Vec<Vec<u8>>> {
+    /// `roster` as the server held it at `at_ms`: the changes it had received by then
+    /// (inclusive), with how many there were, or `None` if it had received none. They come
+    /// on top of the latest snapshot when every change in it had been received by then (a
+    /// snapshot holds a prefix of the log), so a moment after the last snapshot loads as fast
+    /// as the live roster; otherwise on top of the genesis. The server accepts a change only
+    /// after the changes it builds on, so the set is whole.
+    pub fn load_roster_received_by(
+        &self,
+        roster: &RosterId,
+        at_ms: i64,
+    ) -> Result<Option<(RosterParts, u64)>> {
+        let received: i64 = self.connection.query_row(
+            "SELECT count(*) FROM change_log WHERE roster_id = ?1 AND received_at_ms <= ?2",
+            params![roster.as_str(), at_ms],
+            |row| row.get(0),
+        )?;
+        if received == 0 {
+            return Ok(None);
+        }
+        let snapshot: Option<(Vec<u8>, i64)> = self
+            .connection
+            .query_row(
+                "SELECT s.bytes, s.upto_seq FROM roster_snapshot s
+                 WHERE s.roster_id = ?1 AND NOT EXISTS (
+                     SELECT 1 FROM change_log c
+                     WHERE c.roster_id = ?1 AND c.seq <= s.upto_seq AND c.received_at_ms > ?2)",
+                params![roster.as_str(), at_ms],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        let after = snapshot.as_ref().map_or(0, |(_, seq)| *seq);
         let mut statement = self.connection.prepare_cached(
-            "SELECT bytes FROM change_log WHERE roster_id = ?1 AND received_at_ms <= ?2
-             ORDER BY seq",
+            "SELECT bytes FROM change_log
+             WHERE roster_id = ?1 AND seq > ?2 AND received_at_ms <= ?3 ORDER BY seq",
         )?;
         let changes = statement
-            .query_map(rusqlite::params![roster.as_str(), at_ms], |row| row.get(0))?
+            .query_map(params![roster.as_str(), after, at_ms], |row| row.get(0))?
             .collect::<std::result::Result<Vec<Vec<u8>>, _>>()?;
-        Ok(changes)
+        let parts = RosterParts {
+            snapshot: snapshot.map(|(bytes, _)| bytes),
+            changes,
+        };
+        Ok(Some((parts, u64::try_from(received).unwrap_or(0))))
     }
 
     /// Every roster holding a change that names volunteer `id` as its entry: their beat,
