@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use mitan_core::demo::Generator;
 use mitan_core::device::{Device, Moment};
 use mitan_core::model::sealed::{EntryKey, Sealing};
-use mitan_core::model::{Enrolment, EnrolmentForm, EnrolmentRules, Personal, VolunteerId};
+use mitan_core::model::{Enrolment, EnrolmentForm, EnrolmentRules, VolunteerId};
 use mitan_core::store::DeviceIdentity;
 use mitan_core::store::StoreKey;
 use rusqlite::{Connection, params};
@@ -100,11 +100,11 @@ fn main() {
         .collect();
     let fields: usize = enrolments
         .iter()
-        .map(|(_, enrolment)| personal_fields(&enrolment.personal).len())
+        .map(|(_, enrolment)| enrolment.personal.sealed_fields().len())
         .sum();
     let sealing_total = support::median_time(SEALING_RUNS, || {
         for ((id, enrolment), sealing) in enrolments.iter().zip(&sealings) {
-            for (index, (field, value)) in (0u8..).zip(personal_fields(&enrolment.personal)) {
+            for (index, (field, value)) in (0u8..).zip(enrolment.personal.sealed_fields()) {
                 black_box(sealing.seal(*id, field, index, value));
             }
         }
@@ -240,25 +240,6 @@ fn insert_floor_row(connection: &Connection, index: usize, form: &EnrolmentForm)
             ],
         )
         .expect("insert");
-}
-
-/// The personal fields `Roster::enrol` seals, in its order and with its field names.
-fn personal_fields(personal: &Personal) -> Vec<(&'static str, &str)> {
-    let mut values = Vec::with_capacity(7);
-    if let Some(name) = &personal.name_devanagari {
-        values.push(("name_deva", name.as_str()));
-    }
-    if let Some(name) = &personal.name_latin {
-        values.push(("name_latin", name.as_str()));
-    }
-    values.push(("phone", personal.phone.as_str()));
-    values.push(("household", personal.household.as_str()));
-    if let Some(guardian) = &personal.guardian {
-        values.push(("guardian_name", guardian.name.as_str()));
-        values.push(("guardian_relation", guardian.relation.as_str()));
-        values.push(("guardian_phone", guardian.phone.as_str()));
-    }
-    values
 }
 
 fn random_bytes<const N: usize>() -> [u8; N] {

@@ -18,8 +18,8 @@ use automerge::{ActorId, AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue}
 use mitan_core::device::{Device, Moment, SyncReport};
 use mitan_core::model::sealed::{EntryKey, SEAL_OVERHEAD, Sealing};
 use mitan_core::model::{
-    Action, AgeClaim, ChangeMessage, ChangeMeta, Enrolment, EnrolmentRules, Personal, RosterId,
-    Volunteer, VolunteerId,
+    Action, AgeClaim, ChangeMessage, ChangeMeta, Enrolment, EnrolmentRules, RosterId, Volunteer,
+    VolunteerId,
 };
 use mitan_core::store::{DeviceIdentity, StoreKey};
 use mitan_core::sync::{Limits, MemoryHub, SyncRequest};
@@ -113,7 +113,7 @@ impl MirrorRoster {
         let personal = doc
             .put_object(&entry, "personal", ObjType::Map)
             .expect("write");
-        for (index, (field, value)) in (0u8..).zip(personal_fields(&enrolment.personal)) {
+        for (index, (field, value)) in (0u8..).zip(enrolment.personal.sealed_fields()) {
             match sealing {
                 Some(sealing) => doc.put(&personal, field, sealing.seal(*id, field, index, value)),
                 None => doc.put(&personal, field, value),
@@ -193,25 +193,6 @@ impl MirrorRoster {
     }
 }
 
-/// The personal fields `Roster::enrol` writes, in its order and with its field names.
-fn personal_fields(personal: &Personal) -> Vec<(&'static str, &str)> {
-    let mut values = Vec::with_capacity(7);
-    if let Some(name) = &personal.name_devanagari {
-        values.push(("name_deva", name.as_str()));
-    }
-    if let Some(name) = &personal.name_latin {
-        values.push(("name_latin", name.as_str()));
-    }
-    values.push(("phone", personal.phone.as_str()));
-    values.push(("household", personal.household.as_str()));
-    if let Some(guardian) = &personal.guardian {
-        values.push(("guardian_name", guardian.name.as_str()));
-        values.push(("guardian_relation", guardian.relation.as_str()));
-        values.push(("guardian_phone", guardian.phone.as_str()));
-    }
-    values
-}
-
 /// The quiet-case request rebuilt without encryption: the same 25 records written in layout 1
 /// onto the rosters the phone held, offered exactly as the phone offered its own (same
 /// rosters, same order), without key grants. Also checks, change by change, that the mirror
@@ -257,7 +238,7 @@ fn unsealed_request(
             .entry(roster)
             .or_default()
             .push(length);
-        personal_count += personal_fields(&enrolment.personal).len();
+        personal_count += enrolment.personal.sealed_fields().len();
     }
     let mut request = sealed_request.clone();
     let mut sealed_change_bytes = 0;

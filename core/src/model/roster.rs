@@ -812,20 +812,7 @@ fn write_personal(
     fields: &Personal,
     sealing: &Sealing,
 ) -> Result<()> {
-    let mut values: Vec<(&str, &str)> = Vec::with_capacity(7);
-    if let Some(name) = &fields.name_devanagari {
-        values.push(("name_deva", name));
-    }
-    if let Some(name) = &fields.name_latin {
-        values.push(("name_latin", name));
-    }
-    values.push(("phone", fields.phone.as_str()));
-    values.push(("household", &fields.household));
-    if let Some(guardian) = &fields.guardian {
-        values.push(("guardian_name", &guardian.name));
-        values.push(("guardian_relation", &guardian.relation));
-        values.push(("guardian_phone", guardian.phone.as_str()));
-    }
+    let values = fields.sealed_fields();
     for (index, (key, value)) in (0u8..).zip(values) {
         doc.put(personal, key, sealing.seal(*id, key, index, value))?;
     }

@@ -132,6 +132,26 @@ pub struct Personal {
 }
 
 impl Personal {
+    /// Every field a roster seals, by its name in the roster's personal map, in the order
+    /// `Roster::enrol` writes them: absent optional fields are left out.
+    pub fn sealed_fields(&self) -> Vec<(&'static str, &str)> {
+        let mut values = Vec::with_capacity(7);
+        if let Some(name) = &self.name_devanagari {
+            values.push(("name_deva", name.as_str()));
+        }
+        if let Some(name) = &self.name_latin {
+            values.push(("name_latin", name.as_str()));
+        }
+        values.push(("phone", self.phone.as_str()));
+        values.push(("household", self.household.as_str()));
+        if let Some(guardian) = &self.guardian {
+            values.push(("guardian_name", guardian.name.as_str()));
+            values.push(("guardian_relation", guardian.relation.as_str()));
+            values.push(("guardian_phone", guardian.phone.as_str()));
+        }
+        values
+    }
+
     /// The name to show: Devanagari first, as the constables read it.
     pub fn display_name(&self) -> &str {
         self.name_devanagari
