@@ -44,6 +44,19 @@ fn volunteer_id(text: &str) -> Result<VolunteerId, ApiError> {
     Ok(text.parse()?)
 }
 
+/// The public key (32 bytes) this phone signs its changes with, drawn inside the store at
+/// `path` (created if absent, encrypted with `store_key`) on first call. The app calls it
+/// before registering, since the registration sends it; `MitanDevice` later finds the same key.
+#[uniffi::export]
+pub fn device_public_key(path: String, store_key: Vec<u8>) -> Result<Vec<u8>, ApiError> {
+    let key: [u8; 32] = store_key
+        .try_into()
+        .map_err(|_| ApiError::invalid("store_key", "bad_format"))?;
+    let public =
+        mitan_core::device::signing_public_key(Path::new(&path), &StoreKey::from_bytes(key))?;
+    Ok(public.to_vec())
+}
+
 /// A phone's encrypted store, its identity and its rosters.
 #[derive(uniffi::Object)]
 pub struct MitanDevice {

@@ -9,7 +9,7 @@ mod error;
 mod records;
 mod transport;
 
-pub use device::MitanDevice;
+pub use device::{MitanDevice, device_public_key};
 pub use error::{ApiError, FieldProblem};
 pub use records::{
     ConsentNotice, ConsentTerms, DeviceIdentity, EnrolmentForm, EnrolmentProblem, EnrolmentReceipt,

@@ -12,6 +12,7 @@ use crate::model::{
     EnrolmentForm, EnrolmentRules, EntryId, NoticeRef, Roster, RosterChange, RosterId, Status,
     UnitCode, Volunteer, VolunteerEdit, VolunteerId, WithdrawalChannel, inspect_change,
 };
+use crate::provenance::{DeviceKey, PublicKey};
 use crate::store::{
     DeviceIdentity, DeviceStore, KeyChanges, QuotaProgress, StoreKey, VolunteerFilter, VolunteerRow,
 };
@@ -99,6 +100,16 @@ pub struct Device {
     /// The district's policy on under-18s, once received.
     district_adults_only: Option<bool>,
     limits: Limits,
+    /// The key every change this device sends is signed with (`provenance`).
+    signing_key: DeviceKey,
+}
+
+/// The public half of the signing key of the store at `path`, drawing and storing the key if
+/// the store has none yet. A phone calls this before registering, since the registration
+/// carries the public key; [`Device::open`] later finds the same key in the store.
+pub fn signing_public_key(path: &Path, key: &StoreKey) -> Result<PublicKey> {
+    let mut store = DeviceStore::open(path, key)?;
+    Ok(store.load_or_create_signing_key()?.public())
 }
 
 /// Fresh random bytes from the operating system.
@@ -139,6 +150,10 @@ impl Device {
             _ => store.save_identity(identity)?,
         }
         let keys = store.load_keys()?;
+        // A store opened before its owner registered a key (one of a build older than
+        // protocol 4) gets one now; its public half must then reach the server before the
+        // device's changes are accepted.
+        let signing_key = store.load_or_create_signing_key()?;
         let held_notices = store
             .load_notices()?
             .iter()
@@ -154,7 +169,13 @@ impl Device {
             held_notices,
             district_adults_only,
             limits: Limits::default(),
+            signing_key,
         })
+    }
+
+    /// The public key this device signs its changes with, as registered with the server.
+    pub fn public_key(&self) -> PublicKey {
+        self.signing_key.public()
     }
 
     /// The rules an enrolment is checked against now: those the device was opened with, plus
@@ -519,7 +540,8 @@ impl Device {
     /// before the next request; a transport failure leaves everything stored so far in place,
     /// and the next sync resends only what the server never acknowledged.
     pub fn sync(&mut self, transport: &mut dyn Transport, now_ms: i64) -> Result<SyncReport> {
-        let mut session = ClientSession::new(self.limits);
+        let mut session = ClientSession::new(self.limits)
+            .signing_as(self.identity.device_id.clone(), self.signing_key.clone());
         let mut report = SyncReport::default();
         loop {
             let states = self.sync_states()?;

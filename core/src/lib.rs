@@ -5,6 +5,7 @@
 //! * [`sync`] — the wire messages and both sides of the sync protocol (no I/O);
 //! * [`store`] — the crash-safe on-device SQLite store;
 //! * [`history`] — what auditors read: every change in order, and any past state (no I/O);
+//! * [`provenance`] — device signatures of changes, and the audit export checked offline;
 //! * [`device`] — the facade a phone calls, joining the three.
 
 #![warn(missing_docs)]
@@ -14,6 +15,7 @@ pub mod device;
 mod error;
 pub mod history;
 pub mod model;
+pub mod provenance;
 pub mod store;
 pub mod sync;
 

@@ -116,16 +116,23 @@ fn corpus() -> &'static Corpus {
         });
         let request = SyncRequest {
             protocol: PROTOCOL_VERSION,
-            rosters: vec![RosterOffer {
-                roster: BEAT.into(),
-                heads: heads.clone(),
-                changes: all.clone(),
-                keys: keys.clone(),
-                want_keys: vec![
-                    EntryRef::Volunteer(ids[1].to_bytes()),
-                    EntryRef::Camera(camera_id.to_bytes()),
-                ],
-            }],
+            rosters: vec![
+                RosterOffer {
+                    roster: BEAT.into(),
+                    heads: heads.clone(),
+                    changes: all.clone(),
+                    keys: keys.clone(),
+                    want_keys: vec![
+                        EntryRef::Volunteer(ids[1].to_bytes()),
+                        EntryRef::Camera(camera_id.to_bytes()),
+                    ],
+                    signatures: Vec::new(),
+                }
+                .signed_by(
+                    &"dev-fuzz".parse().expect("valid device id"),
+                    &mitan_core::provenance::DeviceKey::from_secret([3; 32]),
+                ),
+            ],
         };
         let response = SyncResponse {
             protocol: PROTOCOL_VERSION,

@@ -143,7 +143,7 @@ fn fill(store: &mut ServerStore, beats: usize, per_beat: usize) -> anyhow::Resul
                 .as_ref()
                 .is_some_and(|message| message.action != Action::Genesis)
             {
-                received.push(received_change(roster.id(), &change, &info));
+                received.push(received_change(roster.id(), &change, &info, None));
             }
         }
         let rows: Vec<_> = roster

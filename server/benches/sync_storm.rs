@@ -16,6 +16,7 @@
 //! storm for a quick look.
 
 use mitan_core::model::sealed::TestKeys;
+use mitan_core::provenance::DeviceKey;
 use mitan_core::sync::{entries_written, grants_for};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -138,6 +139,7 @@ fn prepare(store: &mut ServerStore, devices: usize) -> Vec<Prepared> {
                 )
                 .expect("user saved");
             let actor: [u8; 16] = generator.next_u128().to_le_bytes();
+            let signing_key = DeviceKey::from_secret(actor.repeat(2).try_into().expect("32 bytes"));
             let code = issue_code(
                 store,
                 &badge(device).parse().expect("valid badge"),
@@ -152,6 +154,7 @@ fn prepare(store: &mut ServerStore, devices: usize) -> Vec<Prepared> {
                 &RegisterRequest {
                     code,
                     actor: hex::encode(actor),
+                    public_key: Some(hex::encode(signing_key.public())),
                 },
                 NOW_MS,
             )
@@ -190,14 +193,21 @@ fn prepare(store: &mut ServerStore, devices: usize) -> Vec<Prepared> {
             // the server knows what the device holds and sends back only what it lacks.
             let body = SyncRequest {
                 protocol: PROTOCOL_VERSION,
-                rosters: vec![RosterOffer {
-                    roster: beat,
-                    heads: roster.heads(),
-                    // A phone sends its enrolments' keys beside them.
-                    keys: grants_for(&entries_written(&changes), &TestKeys),
-                    want_keys: Vec::new(),
-                    changes,
-                }],
+                rosters: vec![
+                    RosterOffer {
+                        roster: beat,
+                        heads: roster.heads(),
+                        // A phone sends its enrolments' keys beside them.
+                        keys: grants_for(&entries_written(&changes), &TestKeys),
+                        want_keys: Vec::new(),
+                        changes,
+                        signatures: Vec::new(),
+                    }
+                    .signed_by(
+                        &registered.device_id.parse().expect("valid device"),
+                        &signing_key,
+                    ),
+                ],
             }
             .encode();
             Prepared {

@@ -10,6 +10,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use mitan_core::model::{BadgeNumber, DeviceId, RosterId, UnitCode, UnitKind};
+use mitan_core::provenance::PublicKey;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
@@ -96,6 +97,8 @@ pub struct Caller {
     pub device: DeviceId,
     /// The Automerge actor registered to the device.
     pub actor: [u8; 16],
+    /// The public key registered to the device, which its changes must be signed with.
+    pub public_key: Option<PublicKey>,
     /// Its user.
     pub user: User,
 }
@@ -195,6 +198,7 @@ pub fn authenticate(store: &ServerStore, credential: &str) -> Result<Caller> {
     Ok(Caller {
         device: device.id,
         actor: device.actor,
+        public_key: device.public_key,
         user,
     })
 }

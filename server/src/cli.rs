@@ -23,6 +23,7 @@ use crate::error::{Error, Result};
 use crate::exports::{self, ExportQuery};
 use crate::field;
 use crate::http::{AppState, DEFAULT_BODY_LIMIT, run, system_clock};
+use crate::provenance;
 use crate::rate_limit::SyncRate;
 use crate::registration::{self, DEFAULT_CODE_TTL_MS};
 use crate::reports::past::{self, PastProgressReport, PastReportQuery};
@@ -53,13 +54,14 @@ pub enum Command {
 /// `mitan audit`.
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// The district database, read only.
+    /// The district database, read only (every command but `verify`, which needs none).
     #[arg(long, env = "MITAN_DB")]
-    pub db: PathBuf,
+    pub db: Option<PathBuf>,
     /// The badge of the auditor (or district admin) reading: an answer showing personal
-    /// fields is logged in the access log in their name, as requested via `cli`.
+    /// fields is logged in the access log in their name, as requested via `cli`. Every
+    /// command but `verify` needs it.
     #[arg(long = "as")]
-    pub badge: String,
+    pub badge: Option<String>,
     /// What to read.
     #[command(subcommand)]
     pub command: AuditCommand,
@@ -161,6 +163,26 @@ pub enum AuditCommand {
         #[arg(long)]
         programme: Option<String>,
         /// Print the JSON that `GET /v1/audit/report` answers instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write every change of the district (or of the beats under --unit) with its signature,
+    /// the devices' public keys and the server's receipt times, signed by the server, into
+    /// one file that `mitan audit verify` checks offline.
+    Export {
+        /// Only the beats under this unit.
+        #[arg(long)]
+        unit: Option<String>,
+        /// The file to write.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
+    /// Check an export with nothing else: every change's hash, dependencies and signature.
+    /// Prints each change tampered with, missing or unsigned; exits non-zero if any.
+    Verify {
+        /// The export file.
+        file: PathBuf,
+        /// Print the report as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -517,9 +539,85 @@ fn as_json<T: serde::Serialize>(what: &str, value: &T) -> Result<String> {
         .map_err(|error| Error::Worker(format!("{what} as JSON: {error}")))
 }
 
+/// A progress bar on stderr, drawn only when stderr is a terminal, so that logs and pipes
+/// stay clean.
+fn progress_bar(total: u64, what: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_owned());
+    bar
+}
+
+/// A spinner with the time elapsed, for replays whose length is not known in advance.
+fn spinner(what: &str) -> indicatif::ProgressBar {
+    let bar = progress_bar(0, what);
+    if !bar.is_hidden() {
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    }
+    bar
+}
+
+fn audit_verify(file: &Path, json: bool) -> Result<()> {
+    let bytes = std::fs::read(file)?;
+    let bar = progress_bar(0, "verifying");
+    let report =
+        mitan_core::provenance::verify_export_with_progress(&bytes, &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })?;
+    bar.finish_and_clear();
+    if json {
+        println!("{}", as_json("verification", &report)?);
+    } else {
+        for finding in &report.findings {
+            println!("{finding}");
+        }
+        println!(
+            "{} change(s) in {} roster(s) from {} device(s), {} signature(s) valid; exported by \
+             {} for {} at {} ms; server key {}",
+            report.changes,
+            report.rosters,
+            report.devices,
+            report.signed,
+            report.exported_by,
+            report.scope,
+            report.created_at_ms,
+            report.server_key
+        );
+    }
+    if report.passed() {
+        Ok(())
+    } else {
+        Err(Error::VerificationFailed {
+            findings: report.findings.len() as u64,
+        })
+    }
+}
+
 fn audit_command(args: AuditArgs) -> Result<()> {
-    let badge = parse_badge(&args.badge)?;
-    let reading = ServerStore::open_reader(&args.db)?;
+    if let AuditCommand::Verify { file, json } = &args.command {
+        return audit_verify(file, *json);
+    }
+    let db = args.db.ok_or_else(|| Error::Invalid {
+        field: "db",
+        reason: "give --db or MITAN_DB".into(),
+    })?;
+    let badge = parse_badge(args.badge.as_deref().ok_or_else(|| Error::Invalid {
+        field: "as",
+        reason: "give --as BADGE, the auditor reading".into(),
+    })?)?;
+    let reading = ServerStore::open_reader(&db)?;
     let user = reading.load_user(&badge)?.ok_or_else(|| Error::NotFound {
         what: "user",
         id: badge.to_string(),
@@ -554,7 +652,9 @@ fn audit_command(args: AuditArgs) -> Result<()> {
                 limit: Some(limit),
                 offset,
             };
+            let bar = spinner("replaying the history");
             let answer = audit::history(&reading, reader, &query)?;
+            bar.finish_and_clear();
             let text = if json {
                 as_json("history", &answer.value)?
             } else {
@@ -574,7 +674,9 @@ fn audit_command(args: AuditArgs) -> Result<()> {
                 change,
                 clock,
             };
+            let bar = spinner("replaying the roster");
             let answer = audit::state(&reading, reader, &query)?;
+            bar.finish_and_clear();
             (as_json("state", &answer.value)?, answer.access)
         }
         AuditCommand::Diff {
@@ -609,7 +711,12 @@ fn audit_command(args: AuditArgs) -> Result<()> {
                 campaign,
                 programme,
             };
-            let report = past::progress_at(&reading, &user, &query, &mut |_, _| {})?;
+            let bar = progress_bar(0, "replaying beats");
+            let report = past::progress_at(&reading, &user, &query, &mut |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })?;
+            bar.finish_and_clear();
             let text = if json {
                 as_json("report", &report)?
             } else {
@@ -618,11 +725,40 @@ fn audit_command(args: AuditArgs) -> Result<()> {
             // Counts only: nothing personal is shown, so nothing goes to the access log.
             (text, None)
         }
+        AuditCommand::Export { unit, output } => {
+            let bar = progress_bar(0, "exporting rosters");
+            let done = provenance::export(
+                &reading,
+                &user,
+                &provenance::ExportQuery { unit },
+                system_clock()(),
+                &mut |done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                },
+            )?;
+            bar.finish_and_clear();
+            std::fs::write(&output, &done.file)?;
+            let text = format!(
+                "{} change(s) of {} roster(s) written to {} ({} bytes){}",
+                done.changes,
+                done.rosters,
+                output.display(),
+                done.file.len(),
+                if done.unsigned > 0 {
+                    format!("; {} logged before signatures, unsigned", done.unsigned)
+                } else {
+                    String::new()
+                }
+            );
+            (text, None)
+        }
+        AuditCommand::Verify { .. } => unreachable!("verify returned above"),
     };
     // Logged before anything personal is printed; a line that cannot be written prints nothing.
     if let Some(line) = line {
         drop(reading);
-        ServerStore::open(&args.db)?.save_access(&line, system_clock()())?;
+        ServerStore::open(&db)?.save_access(&line, system_clock()())?;
     }
     println!("{text}");
     Ok(())

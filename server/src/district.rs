@@ -9,7 +9,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use mitan_core::model::{ChangeInfo, EntryId, Roster, RosterChange, RosterId, Status, Volunteer};
+use mitan_core::model::{
+    ChangeInfo, DeviceId, EntryId, Roster, RosterChange, RosterId, Status, Volunteer,
+};
+use mitan_core::provenance::{PublicKey, Signature, verify_change};
 use mitan_core::sync::{
     EntryRef, Limits, OfferOutcome, PROTOCOL_VERSION, RosterOffer, RosterReply, SyncRequest,
     SyncResponse, accepted_grants, apply_offer, grants_for, key_candidates, reply_to_offer,
@@ -23,6 +26,11 @@ use crate::store::{KeyUpdate, ReceivedChange, ServerStore};
 
 /// Reason code: the change's actor is not the one registered to the sending device.
 pub const FORGED_ACTOR: &str = "forged_actor";
+/// Reason code: the change carries no signature, or its device registered no key to check
+/// one with (a device registered before keys were must register again).
+pub const UNSIGNED: &str = "unsigned";
+/// Reason code: the signature is not the sending device's key's signature of this change.
+pub const BAD_SIGNATURE: &str = "bad_signature";
 /// Reason code: the sending device belongs to an auditor, who may read but not write.
 pub const READ_ONLY: &str = "read_only";
 /// Reason code: a change enrols or edits a volunteer of another beat than the roster's. Also
@@ -173,7 +181,9 @@ impl District {
                     .stored
                     .iter()
                     .filter(|stored| !genesis.contains(&stored.change.hash))
-                    .map(|stored| received_change(id, &stored.change, &stored.info)),
+                    .map(|stored| {
+                        received_change(id, &stored.change, &stored.info, stored.signature)
+                    }),
             );
             volunteers.extend(rows);
             working.push(roster);
@@ -271,6 +281,7 @@ impl District {
         offer: &RosterOffer,
     ) -> Result<CheckedOffer> {
         let actor = caller.actor;
+        let public_key = caller.public_key;
         let writes = caller.writes();
         // Entries found wrong on an earlier pass, with the code their changes are refused with.
         let mut refused: BTreeMap<String, &'static str> = BTreeMap::new();
@@ -278,11 +289,15 @@ impl District {
             // Rosters taken out of the cache are simply not put back on failure: the next
             // take reloads them from what was committed.
             let mut roster = self.take_roster(id)?;
-            let outcome = apply_offer(&mut roster, offer, |info| {
+            let outcome = apply_offer(&mut roster, offer, |info, signature| {
                 if !writes {
                     Err(READ_ONLY.to_owned())
                 } else if info.actor != actor.as_slice() {
                     Err(FORGED_ACTOR.to_owned())
+                } else if let Some(reason) =
+                    signature_refusal(&caller.device, public_key.as_ref(), info, signature)
+                {
+                    Err(reason.to_owned())
                 } else if let Some(code) = info
                     .message
                     .as_ref()
@@ -457,11 +472,28 @@ impl District {
     }
 }
 
-/// The change log's record of a change the roster now holds.
+/// Why a change offered by `device` fails its signature check, if it does: every change a
+/// device sends must be signed by the key it registered, over the change's hash and the
+/// device's id, so the signature the server keeps proves to an auditor who sent it.
+fn signature_refusal(
+    device: &DeviceId,
+    public_key: Option<&PublicKey>,
+    info: &ChangeInfo,
+    signature: Option<&Signature>,
+) -> Option<&'static str> {
+    match (public_key, signature) {
+        (None, _) | (_, None) => Some(UNSIGNED),
+        (Some(key), Some(signature)) if verify_change(key, device, &info.hash, signature) => None,
+        (Some(_), Some(_)) => Some(BAD_SIGNATURE),
+    }
+}
+
+/// The change log's record of a change the roster now holds, with the signature it came with.
 pub fn received_change(
     roster: &RosterId,
     change: &RosterChange,
     info: &ChangeInfo,
+    signature: Option<Signature>,
 ) -> ReceivedChange {
     ReceivedChange {
         roster: roster.clone(),
@@ -478,5 +510,6 @@ pub fn received_change(
             .as_ref()
             .and_then(|message| message.entry.clone()),
         device_clock_ms: info.device_clock_ms,
+        signature,
     }
 }

@@ -123,6 +123,12 @@ pub enum Error {
     /// The operating system refused (sockets, randomness, files).
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+    /// `mitan audit verify` found changes tampered with, missing or unsigned (each printed).
+    #[error("audit export: verification failed: {findings} finding(s)")]
+    VerificationFailed {
+        /// How many.
+        findings: u64,
+    },
 }
 
 /// The server's result type.
@@ -203,7 +209,8 @@ impl Error {
             | Error::Worker(_)
             | Error::Remote { .. }
             | Error::Network(_)
-            | Error::Io(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            | Error::Io(_)
+            | Error::VerificationFailed { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
 }

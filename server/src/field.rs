@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use mitan_core::device::{Device, Transport};
+use mitan_core::device::{Device, Transport, signing_public_key};
 use mitan_core::model::EnrolmentRules;
 use mitan_core::store::{DeviceIdentity, StoreKey};
 use serde::{Deserialize, Serialize};
@@ -23,6 +23,9 @@ use crate::registration::{RegisterRequest, RegisteredDevice, parse_actor};
 /// How long one exchange may take before the field client gives up; a 2G link is slow, but a
 /// sync that has not answered in this long is better retried.
 const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The device store's file name inside a field client's directory.
+const DEVICE_STORE: &str = "device.db";
 
 /// The largest reply the field client reads.
 const MAX_REPLY_BYTES: u64 = 64 * 1024 * 1024;
@@ -220,9 +223,15 @@ pub fn sync(device: &mut Device, profile: &FieldProfile) -> Result<mitan_core::d
 /// fresh: one per device, never reused.
 pub fn register(server: &str, code: &str, dir: &Path) -> Result<FieldProfile> {
     let actor = hex::encode(random_bytes::<16>()?);
+    // The store exists before the registration: its signing key is drawn inside it, and the
+    // registration carries the public half.
+    std::fs::create_dir_all(dir)?;
+    let store_key = StoreKey::from_bytes(random_bytes::<32>()?);
+    let public_key = signing_public_key(&dir.join(DEVICE_STORE), &store_key)?;
     let request = RegisterRequest {
         code: code.to_owned(),
         actor: actor.clone(),
+        public_key: Some(hex::encode(public_key)),
     };
     let body = serde_json::to_vec(&request).map_err(|error| Error::Network(error.to_string()))?;
     let url = format!("{}/v1/devices/register", server.trim_end_matches('/'));
@@ -245,7 +254,7 @@ pub fn register(server: &str, code: &str, dir: &Path) -> Result<FieldProfile> {
         server: server.to_owned(),
         device,
         actor,
-        store_key: hex::encode(random_bytes::<32>()?),
+        store_key: hex::encode(store_key.as_bytes()),
     };
     profile.save(dir)?;
     let (mut device, _) = open_device(dir)?;
@@ -258,7 +267,7 @@ pub fn open_device(dir: &Path) -> Result<(Device, FieldProfile)> {
     let profile = FieldProfile::load(dir)?;
     let identity = profile.identity()?;
     let device = Device::open(
-        &dir.join("device.db"),
+        &dir.join(DEVICE_STORE),
         &profile.store_key()?,
         &identity,
         rules_now(),

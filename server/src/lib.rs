@@ -26,6 +26,7 @@ pub mod exports;
 pub mod field;
 pub mod http;
 pub mod metrics;
+pub mod provenance;
 pub mod rate_limit;
 pub mod registration;
 pub mod reports;

@@ -1,7 +1,9 @@
 //! Registering phones: a station in-charge issues a one-time code for a constable, the phone
-//! presents it with its Automerge actor, and gets a device id and a credential shown once.
+//! presents it with its Automerge actor and the public half of its signing key, and gets a
+//! device id and a credential shown once.
 
 use mitan_core::model::{BadgeNumber, DeviceId};
+use mitan_core::provenance::{PublicKey, is_public_key};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{
@@ -24,6 +26,11 @@ pub struct RegisterRequest {
     pub code: String,
     /// The phone's Automerge actor: 16 bytes as 32 hex digits.
     pub actor: String,
+    /// The Ed25519 public key the phone signs its changes with: 32 bytes as 64 hex digits.
+    /// Every phone sends it; a device registered without one (a supervisor's browser or
+    /// script, which only calls the HTTP API) can never have a change accepted by a sync.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
 }
 
 /// What a registered phone gets back: everything it needs to build its identity.
@@ -85,6 +92,24 @@ pub fn parse_actor(text: &str) -> Result<[u8; 16]> {
     bytes.try_into().map_err(|_| invalid())
 }
 
+/// Parses a device's public key given as 64 hex digits, refusing bytes that are no usable
+/// Ed25519 key.
+pub fn parse_public_key(text: &str) -> Result<PublicKey> {
+    let invalid = |reason: &str| Error::Invalid {
+        field: "public_key",
+        reason: reason.into(),
+    };
+    let bytes =
+        hex::decode(text.trim()).map_err(|_| invalid("expected 32 bytes as 64 hex digits"))?;
+    let key: PublicKey = bytes
+        .try_into()
+        .map_err(|_| invalid("expected 32 bytes as 64 hex digits"))?;
+    if !is_public_key(&key) {
+        return Err(invalid("not an Ed25519 public key"));
+    }
+    Ok(key)
+}
+
 /// Registers a device with a one-time code.
 pub fn register(
     store: &mut ServerStore,
@@ -92,6 +117,11 @@ pub fn register(
     now_ms: i64,
 ) -> Result<RegisteredDevice> {
     let actor = parse_actor(&request.actor)?;
+    let public_key = request
+        .public_key
+        .as_deref()
+        .map(parse_public_key)
+        .transpose()?;
     let credential = new_credential()?;
     let device: DeviceId = new_device_id()?;
     let badge = store.register_device(
@@ -100,6 +130,7 @@ pub fn register(
             device: device.clone(),
             actor,
             credential_hash: hash_secret(&credential),
+            public_key,
         },
         now_ms,
     )?;

@@ -19,6 +19,7 @@ use mitan_core::model::{
 use std::collections::BTreeSet;
 
 use mitan_core::model::sealed::{KeyRing, NONCE_LEN, NoKeys, Sealing};
+use mitan_core::provenance::DeviceKey;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{Role, hash_secret, new_credential, random_bytes};
@@ -105,13 +106,24 @@ pub fn writer_for(
     // A credential is drawn and thrown away: only its hash is stored, so no one can ever
     // authenticate as this device.
     let unusable = hash_secret(&new_credential()?);
-    store.save_supervisor_device(badge, &writer, &unusable, now_ms)?;
+    // The server signs what it writes for the supervisor, so the writer's key is the server's.
+    let public_key = store.load_server_key()?.public();
+    store.save_supervisor_device(badge, &writer, &unusable, &public_key, now_ms)?;
     Ok(writer)
 }
 
-fn received(roster: &RosterId, change: &RosterChange) -> Result<ReceivedChange> {
+/// The change log's record of a change the server wrote for a supervisor: signed with the
+/// server's key as sent by the supervisor's server-side writer, so an export verifies it as
+/// it verifies a phone's.
+fn received(
+    server_key: &DeviceKey,
+    writer: &SupervisorDevice,
+    roster: &RosterId,
+    change: &RosterChange,
+) -> Result<ReceivedChange> {
     let info = inspect_change(&change.bytes).map_err(core_error)?;
-    Ok(received_change(roster, change, &info))
+    let signature = server_key.sign_change(&writer.device, &change.hash);
+    Ok(received_change(roster, change, &info, Some(signature)))
 }
 
 fn roster_of_unit(code: &UnitCode) -> Result<RosterId> {
@@ -236,9 +248,10 @@ pub fn act(
         .load_keys(&BTreeSet::from([EntryId::Volunteer(*id)]))?;
     let volunteer = current(&roster, id, &keys)?;
     record.change_hash = change.hash;
+    let server_key = district.store().load_server_key()?;
     district.store_mut().save_supervision(
         &writer,
-        &[received(&roster_id, &change)?],
+        &[received(&server_key, &writer, &roster_id, &change)?],
         &[(roster_id.clone(), volunteer.clone())],
         &record,
         &KeyUpdate::default(),
@@ -328,11 +341,12 @@ fn move_between_beats(
     record.action = "move";
     record.target_roster = Some(target_id.clone());
     record.change_hash = marked.hash;
+    let server_key = district.store().load_server_key()?;
     district.store_mut().save_supervision(
         writer,
         &[
-            received(&target_id, &copied)?,
-            received(source_id, &marked)?,
+            received(&server_key, writer, &target_id, &copied)?,
+            received(&server_key, writer, source_id, &marked)?,
         ],
         &[(target_id.clone(), arrived.clone())],
         &record,
@@ -393,9 +407,10 @@ fn withdraw_by_phone(
         added: Vec::new(),
         erased: vec![*id],
     };
+    let server_key = district.store().load_server_key()?;
     district.store_mut().save_supervision(
         writer,
-        &[received(roster_id, &change)?],
+        &[received(&server_key, writer, roster_id, &change)?],
         &[(roster_id.clone(), volunteer.clone())],
         &record,
         &keys,

@@ -2,6 +2,7 @@
 //! error bodies, and that refused or replayed requests store nothing new.
 
 use mitan_core::model::sealed::TestKeys;
+use mitan_core::provenance::{DeviceKey, Signature};
 use mitan_core::sync::{entries_written, grants_for};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -12,11 +13,14 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use mitan_core::demo::Generator;
 use mitan_core::model::{
-    ChangeMeta, EnrolmentRules, Roster, RosterChange, RosterId, Unit, UnitKind, VolunteerId,
+    ChangeMeta, DeviceId, EnrolmentRules, Roster, RosterChange, RosterId, Unit, UnitKind,
+    VolunteerId, inspect_change,
 };
 use mitan_core::sync::{PROTOCOL_VERSION, RosterOffer, SyncRequest, SyncResponse};
 use mitan_server::auth::Role;
-use mitan_server::district::{District, DistrictConfig, FORGED_ACTOR, READ_ONLY};
+use mitan_server::district::{
+    BAD_SIGNATURE, District, DistrictConfig, FORGED_ACTOR, READ_ONLY, UNSIGNED,
+};
 use mitan_server::registration::{RegisteredDevice, issue_code};
 use mitan_server::store::{ServerStore, User};
 use mitan_server::{AppState, ErrorBody, app};
@@ -158,8 +162,19 @@ impl Fixture {
     }
 }
 
+/// The signing key of the test device writing with `actor`: derived from it, so an offer can
+/// be signed from its changes alone.
+fn key_of(actor: &[u8]) -> DeviceKey {
+    DeviceKey::from_secret([actor.first().copied().unwrap_or(0); 32])
+}
+
 fn register_request(code: &str, actor: [u8; 16]) -> Request<Body> {
-    let body = serde_json::json!({ "code": code, "actor": hex::encode(actor) }).to_string();
+    let body = serde_json::json!({
+        "code": code,
+        "actor": hex::encode(actor),
+        "public_key": hex::encode(key_of(&actor).public()),
+    })
+    .to_string();
     Request::post("/v1/devices/register")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(body))
@@ -199,13 +214,22 @@ fn enrolments(beat: &str, station: &str, actor: [u8; 16], count: usize) -> Vec<R
         .collect()
 }
 
-fn offer(beat: &str, changes: &[RosterChange]) -> RosterOffer {
+/// An offer of `changes` sent by device `by`, each signed with the key of its actor.
+fn offer(by: &str, beat: &str, changes: &[RosterChange]) -> RosterOffer {
+    let device: DeviceId = by.parse().expect("valid device id");
     let mut offer = RosterOffer {
         roster: beat.to_owned(),
         heads: Vec::new(),
         changes: changes.iter().map(|change| change.bytes.clone()).collect(),
         keys: Vec::new(),
         want_keys: Vec::new(),
+        signatures: changes
+            .iter()
+            .map(|change| {
+                let info = inspect_change(&change.bytes).expect("a change");
+                key_of(&info.actor).sign_change(&device, &change.hash)
+            })
+            .collect(),
     };
     offer.keys = grants_for(&entries_written(&offer.changes), &TestKeys);
     offer
@@ -244,6 +268,7 @@ async fn a_malformed_body_gets_400_with_a_json_error_and_stores_nothing() {
 async fn an_unknown_or_missing_credential_gets_401() {
     let fixture = Fixture::new(1 << 20);
     let body = encode(vec![offer(
+        "dev-unknown",
         BEAT_A,
         &enrolments(BEAT_A, STATION_A, [1; 16], 1),
     )]);
@@ -264,7 +289,10 @@ async fn a_roster_of_another_station_gets_403_and_nothing_is_stored() {
     let device = fixture.register("CG-001", [1; 16]).await;
     let own = enrolments(BEAT_A, STATION_A, [1; 16], 2);
     let foreign = enrolments(BEAT_B, STATION_B, [1; 16], 1);
-    let body = encode(vec![offer(BEAT_A, &own), offer(BEAT_B, &foreign)]);
+    let body = encode(vec![
+        offer(&device.device_id, BEAT_A, &own),
+        offer(&device.device_id, BEAT_B, &foreign),
+    ]);
     let (status, reply) = fixture.sync(&device.credential, body).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(error_code(&reply), "forbidden");
@@ -272,7 +300,10 @@ async fn a_roster_of_another_station_gets_403_and_nothing_is_stored() {
     // The in-charge of station A does not reach station B either.
     let incharge = fixture.register("CG-100", [3; 16]).await;
     let (status, _) = fixture
-        .sync(&incharge.credential, encode(vec![offer(BEAT_B, &[])]))
+        .sync(
+            &incharge.credential,
+            encode(vec![offer(&incharge.device_id, BEAT_B, &[])]),
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
@@ -292,7 +323,7 @@ async fn a_replayed_request_changes_nothing() {
     let fixture = Fixture::new(1 << 20);
     let device = fixture.register("CG-001", [1; 16]).await;
     let changes = enrolments(BEAT_A, STATION_A, [1; 16], 5);
-    let body = encode(vec![offer(BEAT_A, &changes)]);
+    let body = encode(vec![offer(&device.device_id, BEAT_A, &changes)]);
     let (status, first) = fixture.sync(&device.credential, body.clone()).await;
     assert_eq!(status, StatusCode::OK);
     assert!(decode_reply(&first).rosters[0].rejected.is_empty());
@@ -332,7 +363,10 @@ async fn a_change_with_a_forged_actor_is_rejected_and_not_stored() {
     // Changes written by actor 9, sent with the credential of the device registered to 1.
     let forged = enrolments(BEAT_A, STATION_A, [9; 16], 2);
     let (status, body) = fixture
-        .sync(&device.credential, encode(vec![offer(BEAT_A, &forged)]))
+        .sync(
+            &device.credential,
+            encode(vec![offer(&device.device_id, BEAT_A, &forged)]),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let reply = decode_reply(&body);
@@ -353,7 +387,10 @@ async fn an_auditor_may_pull_but_every_change_it_offers_is_refused() {
     let constable = fixture.register("CG-001", [1; 16]).await;
     let changes = enrolments(BEAT_A, STATION_A, [1; 16], 3);
     let (status, _) = fixture
-        .sync(&constable.credential, encode(vec![offer(BEAT_A, &changes)]))
+        .sync(
+            &constable.credential,
+            encode(vec![offer(&constable.device_id, BEAT_A, &changes)]),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
 
@@ -361,7 +398,10 @@ async fn an_auditor_may_pull_but_every_change_it_offers_is_refused() {
     assert_eq!(auditor.beats, vec![BEAT_A.to_owned(), BEAT_B.to_owned()]);
     let own = enrolments(BEAT_A, STATION_A, [5; 16], 1);
     let (status, body) = fixture
-        .sync(&auditor.credential, encode(vec![offer(BEAT_A, &own)]))
+        .sync(
+            &auditor.credential,
+            encode(vec![offer(&auditor.device_id, BEAT_A, &own)]),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let reply = decode_reply(&body);
@@ -382,7 +422,7 @@ async fn a_revoked_device_gets_401() {
     let fixture = Fixture::new(1 << 20);
     let constable = fixture.register("CG-001", [1; 16]).await;
     let incharge = fixture.register("CG-100", [3; 16]).await;
-    let body = encode(vec![offer(BEAT_A, &[])]);
+    let body = encode(vec![offer(&constable.device_id, BEAT_A, &[])]);
     let (status, _) = fixture.sync(&constable.credential, body.clone()).await;
     assert_eq!(status, StatusCode::OK);
 
@@ -462,7 +502,10 @@ async fn health_and_metrics_answer_in_plain_text() {
     let device = fixture.register("CG-001", [1; 16]).await;
     let changes = enrolments(BEAT_A, STATION_A, [1; 16], 2);
     fixture
-        .sync(&device.credential, encode(vec![offer(BEAT_A, &changes)]))
+        .sync(
+            &device.credential,
+            encode(vec![offer(&device.device_id, BEAT_A, &changes)]),
+        )
         .await;
     let (status, body) = fixture
         .send(
@@ -500,10 +543,12 @@ async fn undecodable_change_bytes_are_rejected_while_the_rest_is_stored() {
     let fixture = Fixture::new(1 << 20);
     let device = fixture.register("CG-001", [1; 16]).await;
     let good = enrolments(BEAT_A, STATION_A, [1; 16], 1);
-    let mut hostile = offer(BEAT_A, &good);
+    let mut hostile = offer(&device.device_id, BEAT_A, &good);
     hostile
         .changes
         .insert(0, b"\x85\x6f\x4a\x83garbage".to_vec());
+    // Signatures pair with changes by position.
+    hostile.signatures.insert(0, Signature([0; 64]));
     let (status, body) = fixture
         .sync(&device.credential, encode(vec![hostile]))
         .await;
@@ -512,4 +557,60 @@ async fn undecodable_change_bytes_are_rejected_while_the_rest_is_stored() {
     assert_eq!(reply.rosters[0].rejected.len(), 1);
     assert_eq!(reply.rosters[0].rejected[0].reason, "undecodable");
     assert_eq!(fixture.counts(), (1, 1));
+}
+
+#[tokio::test]
+async fn a_change_unsigned_or_signed_by_another_devices_key_is_refused_alone() {
+    let fixture = Fixture::new(1 << 20);
+    let device = fixture.register("CG-001", [1; 16]).await;
+    let other = fixture.register("CG-002", [2; 16]).await;
+    let device_id: DeviceId = device.device_id.parse().expect("valid");
+    let other_id: DeviceId = other.device_id.parse().expect("valid");
+    let changes = enrolments(BEAT_A, STATION_A, [1; 16], 2);
+    let refusal = |body: &[u8]| -> Vec<(String, [u8; 32])> {
+        decode_reply(body).rosters[0]
+            .rejected
+            .iter()
+            .map(|change| (change.reason.clone(), change.hash))
+            .collect()
+    };
+
+    // The first change honestly signed, the second signed by the other device's key for
+    // this device's id: the first lands, the second alone is refused.
+    let mut offered = offer(&device.device_id, BEAT_A, &changes);
+    offered.signatures[1] = key_of(&[2]).sign_change(&device_id, &changes[1].hash);
+    let (status, body) = fixture
+        .sync(&device.credential, encode(vec![offered]))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(
+        refusal(&body),
+        vec![(BAD_SIGNATURE.to_owned(), changes[1].hash)]
+    );
+    assert_eq!(fixture.counts(), (1, 1), "only the honest change is stored");
+
+    // Unsigned, and signed by the other device as its own: refused, nothing changes.
+    let mut unsigned = offer(&device.device_id, BEAT_A, &changes[1..]);
+    unsigned.signatures.clear();
+    let mut moved = offer(&device.device_id, BEAT_A, &changes[1..]);
+    moved.signatures = vec![key_of(&[2]).sign_change(&other_id, &changes[1].hash)];
+    for (attempt, code) in [(unsigned, UNSIGNED), (moved, BAD_SIGNATURE)] {
+        let (status, body) = fixture
+            .sync(&device.credential, encode(vec![attempt]))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(refusal(&body), vec![(code.to_owned(), changes[1].hash)]);
+        assert_eq!(fixture.counts(), (1, 1), "nothing refused was stored");
+    }
+
+    // Signed by its own device, the same change is taken.
+    let (status, body) = fixture
+        .sync(
+            &device.credential,
+            encode(vec![offer(&device.device_id, BEAT_A, &changes[1..])]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(refusal(&body).is_empty());
+    assert_eq!(fixture.counts(), (2, 2));
 }

@@ -376,11 +376,16 @@ fn enrol_through_sync(db: &Path, phone_dir: &Path, count: usize) {
     let badge = "CG-001".parse().expect("valid badge");
     let code = issue_code(district.store_mut(), &badge, "test", 3_600_000, NOW).expect("code");
     let actor = [7; 16];
+    let store_key = StoreKey::from_bytes([7; 32]);
+    let public_key =
+        mitan_core::device::signing_public_key(&phone_dir.join("phone.db"), &store_key)
+            .expect("the phone's store draws its key");
     let registered = register(
         district.store_mut(),
         &RegisterRequest {
             code: code.code,
             actor: hex::encode(actor),
+            public_key: Some(hex::encode(public_key)),
         },
         NOW,
     )
@@ -396,7 +401,7 @@ fn enrol_through_sync(db: &Path, phone_dir: &Path, count: usize) {
     };
     let mut device = Device::open(
         &phone_dir.join("phone.db"),
-        &StoreKey::from_bytes([7; 32]),
+        &store_key,
         &identity,
         EnrolmentRules::standard(2026),
     )

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use mitan_core::demo::Generator;
-use mitan_core::device::{Device, Moment, SyncReport};
+use mitan_core::device::{Device, Moment, SyncReport, signing_public_key};
 use mitan_core::model::{EnrolmentRules, Unit, UnitKind};
 use mitan_core::store::DeviceIdentity;
 use mitan_core::store::StoreKey;
@@ -73,11 +73,15 @@ fn device(district: &mut District, dir: &Path, number: u8, role: Role) -> (Devic
     )
     .expect("code");
     let actor = [number; 16];
+    let path = dir.join(format!("device-{number}.db"));
+    let store_key = StoreKey::from_bytes([7; 32]);
+    let public_key = signing_public_key(&path, &store_key).expect("the store draws a key");
     let registered = register(
         district.store_mut(),
         &RegisterRequest {
             code: code.code,
             actor: hex::encode(actor),
+            public_key: Some(hex::encode(public_key)),
         },
         NOW,
     )
@@ -95,13 +99,8 @@ fn device(district: &mut District, dir: &Path, number: u8, role: Role) -> (Devic
             .collect(),
         quota: 25,
     };
-    let device = Device::open(
-        &dir.join(format!("device-{number}.db")),
-        &StoreKey::from_bytes([7; 32]),
-        &identity,
-        EnrolmentRules::standard(2026),
-    )
-    .expect("device store opens");
+    let device = Device::open(&path, &store_key, &identity, EnrolmentRules::standard(2026))
+        .expect("device store opens");
     (device, caller)
 }
 

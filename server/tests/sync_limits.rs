@@ -5,8 +5,10 @@
 use mitan_core::demo::Generator;
 use mitan_core::model::sealed::TestKeys;
 use mitan_core::model::{
-    ChangeMeta, EnrolmentRules, Roster, RosterChange, RosterId, Unit, UnitKind, VolunteerId,
+    ChangeMeta, DeviceId, EnrolmentRules, Roster, RosterChange, RosterId, Unit, UnitKind,
+    VolunteerId, inspect_change,
 };
+use mitan_core::provenance::DeviceKey;
 use mitan_core::sync::{
     Limits, MISSING_DEPENDENCY, PROTOCOL_VERSION, RosterOffer, SyncRequest, SyncResponse,
 };
@@ -22,6 +24,12 @@ use mitan_server::{AppState, ErrorBody};
 const STATION: &str = "BSP-PS-KONI";
 const BEAT: &str = "BSP-PS-KONI-B01";
 const OTHER_BEAT: &str = "BSP-PS-KONI-B02";
+
+/// The signing key of the test device writing with `actor`: derived from it, so a request can
+/// be signed from its changes alone.
+fn key_of(actor: &[u8]) -> DeviceKey {
+    DeviceKey::from_secret([actor.first().copied().unwrap_or(0); 32])
+}
 
 /// A server on its own thread and runtime, stopped when dropped.
 struct Server {
@@ -101,6 +109,7 @@ impl Server {
         let request = RegisterRequest {
             code,
             actor: hex::encode(actor),
+            public_key: Some(hex::encode(key_of(&actor).public())),
         };
         let (status, _, body) = post(
             &format!("{}/v1/devices/register", self.url),
@@ -112,7 +121,35 @@ impl Server {
         serde_json::from_slice(&body).expect("a registration reply")
     }
 
+    /// Posts `body` as `device`. A well-formed request has its changes signed first, as the
+    /// device's `ClientSession` signs them, so the refusals tested here are for what the
+    /// changes hold; a malformed body goes as it is.
     fn sync(&self, device: &RegisteredDevice, body: &[u8]) -> (u16, Option<String>, Vec<u8>) {
+        let unbounded = Limits {
+            max_changes_per_request: usize::MAX,
+            ..Limits::default()
+        };
+        let body = match SyncRequest::decode(body, &unbounded) {
+            Ok(mut request) => {
+                let device_id: DeviceId = device.device_id.parse().expect("valid device id");
+                request.rosters = request
+                    .rosters
+                    .into_iter()
+                    .map(|offer| {
+                        let actor = offer
+                            .changes
+                            .first()
+                            .and_then(|bytes| inspect_change(bytes).ok())
+                            .map(|info| info.actor)
+                            .unwrap_or_default();
+                        offer.signed_by(&device_id, &key_of(&actor))
+                    })
+                    .collect();
+                request.encode()
+            }
+            Err(_) => body.to_vec(),
+        };
+        let body = body.as_slice();
         post(
             &format!("{}/v1/sync", self.url),
             Some(&device.credential),
@@ -205,6 +242,7 @@ fn offer_of(replica: &mut Roster) -> RosterOffer {
         keys: grants_for(&entries_written(&changes), &TestKeys),
         want_keys: Vec::new(),
         changes,
+        signatures: Vec::new(),
     }
 }
 
@@ -226,6 +264,7 @@ fn empty_request(roster: &str) -> Vec<u8> {
             changes: Vec::new(),
             keys: Vec::new(),
             want_keys: Vec::new(),
+            signatures: Vec::new(),
         }],
     }
     .encode()

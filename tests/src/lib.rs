@@ -9,6 +9,7 @@ use mitan_core::demo::Generator;
 use mitan_core::device::{Device, Moment, SyncReport, Transport};
 use mitan_core::model::{EnrolmentForm, VolunteerId};
 use mitan_core::model::{Unit, UnitKind};
+use mitan_core::provenance::DeviceKey;
 use mitan_server::AppState;
 use mitan_server::auth::Role;
 use mitan_server::background::BackgroundServer;
@@ -249,6 +250,16 @@ impl FieldDevice {
         let copy = dir.path().join("plain.db");
         self.device.store().decrypted_copy(&copy).expect("decrypts");
         std::fs::read(copy).expect("the copy reads")
+    }
+
+    /// The key this phone signs its changes with, as its store holds it: what a tampered
+    /// phone's software could read and misuse.
+    pub fn signing_key(&self) -> DeviceKey {
+        self.device
+            .store()
+            .load_signing_key()
+            .expect("the store reads")
+            .expect("a registered phone has a signing key")
     }
 
     /// Syncs over real HTTP; panics with the last HTTP status when the sync fails.

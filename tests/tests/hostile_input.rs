@@ -9,7 +9,10 @@ use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, ObjType, ROOT, ReadDoc};
 use mitan_core::demo::Generator;
 use mitan_core::model::sealed::TestKeys;
-use mitan_core::model::{ChangeMeta, Enrolment, EnrolmentRules, Roster, RosterId, VolunteerId};
+use mitan_core::model::{
+    ChangeMeta, DeviceId, Enrolment, EnrolmentRules, Roster, RosterId, VolunteerId,
+};
+use mitan_core::provenance::DeviceKey;
 use mitan_core::sync::{
     Limits, MAX_CHANGE_BYTES, MAX_CHANGE_OPS, OUTSIDE_LAYOUT, OVERSIZE_CHANGE, PROTOCOL_VERSION,
     RosterOffer, SyncRequest, SyncResponse, entries_written, grants_for,
@@ -33,6 +36,8 @@ struct Tampered {
     credential: String,
     actor: [u8; 16],
     device_id: String,
+    /// Its genuine signing key, read from its store: what it sends is signed as its own.
+    key: DeviceKey,
 }
 
 /// A district with one constable's phone, which has enrolled one person and synced.
@@ -71,21 +76,29 @@ impl Setup {
             credential: phone.credential(),
             actor: phone.profile.identity().expect("identity").actor,
             device_id: phone.profile.device.device_id.clone(),
+            key: phone.signing_key(),
         }
     }
 
     /// Posts `changes` of the beat with `from`'s credential, with the keys of the entries
     /// they write; the status and the body.
     fn offer(&self, from: &Tampered, changes: Vec<Vec<u8>>) -> (u16, Vec<u8>) {
+        let device: DeviceId = from.device_id.parse().expect("valid device id");
         let body = SyncRequest {
             protocol: PROTOCOL_VERSION,
-            rosters: vec![RosterOffer {
-                roster: beat(0, 0),
-                heads: Vec::new(),
-                keys: grants_for(&entries_written(&changes), &TestKeys),
-                want_keys: Vec::new(),
-                changes,
-            }],
+            rosters: vec![
+                RosterOffer {
+                    roster: beat(0, 0),
+                    heads: Vec::new(),
+                    keys: grants_for(&entries_written(&changes), &TestKeys),
+                    want_keys: Vec::new(),
+                    changes,
+                    signatures: Vec::new(),
+                }
+                // Signed with the phone's genuine key, so each refusal below is for what the
+                // change holds, not for its signature.
+                .signed_by(&device, &from.key),
+            ],
         }
         .encode();
         self.server.post_bytes("/v1/sync", &from.credential, &body)

@@ -6,9 +6,11 @@
 use mitan_core::demo::Generator;
 use mitan_core::device::Moment;
 use mitan_core::model::{EnrolmentForm, Status, WithdrawalChannel};
+use mitan_core::provenance::{read_export, verify_export};
 use mitan_e2e::http::csv_records;
 use mitan_e2e::{TestServer, beat, database_bytes, found_in, station};
 use mitan_server::auth::Role;
+use mitan_server::store::ServerStore;
 
 const NOW: i64 = 1_763_870_000_000;
 const NAME_LATIN: &str = "Jhummanlal Kosariya";
@@ -136,6 +138,30 @@ fn a_withdrawn_volunteer_is_in_no_byte_of_server_phones_or_new_exports_and_histo
             .is_some()
     );
     assert_eq!(traces(&fresh.store_bytes()), Vec::<&str>::new());
+
+    // The audit export of this history, withdrawal and all, verifies offline (issue 4 asks
+    // it of issue 6), and holds the person's fields only as ciphertext nobody can open.
+    server
+        .add_user("CG-900", Role::Auditor, mitan_e2e::DISTRICT, &[])
+        .expect("auditor added");
+    let reading = ServerStore::open_reader(&server.db).expect("a reader opens");
+    let auditor = reading
+        .load_user(&"CG-900".parse().expect("valid"))
+        .expect("reads")
+        .expect("the auditor exists");
+    let export = mitan_server::provenance::export(
+        &reading,
+        &auditor,
+        &mitan_server::provenance::ExportQuery::default(),
+        NOW + 50_000,
+        &mut |_, _| {},
+    )
+    .expect("exports");
+    let verdict = verify_export(&export.file).expect("an export");
+    assert!(verdict.passed(), "{:?}", verdict.findings);
+    assert_eq!(verdict.changes, server.logged_changes());
+    let (_, signed) = read_export(&export.file).expect("reads");
+    assert_eq!(traces(&signed.body), Vec::<&str>::new(), "audit export");
 }
 
 #[test]

@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::model::sealed::{EntryKey, KeyRing, open};
 use crate::model::{Action, ChangeReader, EntryId, Roster, RosterId, Target, VolunteerId, Written};
 
+pub(crate) use hex::encode as hex_encode;
 pub use hex::{decode_hash, encode_hash};
 pub use state::{FieldDiff, RosterDiff, RosterState, VolunteerDiff, VolunteerState, diff};
 

@@ -9,6 +9,7 @@ use super::keys::{KeyChanges, save_key_changes};
 use super::schema::migrate;
 use crate::error::{Error, Result};
 use crate::model::{BadgeNumber, Camera, DeviceId, RosterChange, RosterId, UnitCode, Volunteer};
+use crate::provenance::DeviceKey;
 use crate::sync::Hash;
 
 /// Who this device is: fixed at registration and stored in the file.
@@ -139,6 +140,46 @@ impl DeviceStore {
             beats,
             quota,
         }))
+    }
+
+    /// The device's signing key, if one was drawn.
+    pub fn load_signing_key(&self) -> Result<Option<DeviceKey>> {
+        let stored: Option<Vec<u8>> = self
+            .connection
+            .query_row(
+                "SELECT secret FROM device_signing_key WHERE singleton = 1",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?;
+        stored
+            .map(|secret| {
+                let secret: [u8; 32] = secret.try_into().map_err(|_| Error::Decode {
+                    what: "device signing key",
+                    reason: "stored secret is not 32 bytes".into(),
+                })?;
+                Ok(DeviceKey::from_secret(secret))
+            })
+            .transpose()
+    }
+
+    /// The device's signing key, drawn from the operating system's RNG and stored on first
+    /// call (before registration, which sends its public half), the stored one after.
+    pub fn load_or_create_signing_key(&mut self) -> Result<DeviceKey> {
+        if let Some(key) = self.load_signing_key()? {
+            return Ok(key);
+        }
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret).map_err(|error| Error::Randomness(error.to_string()))?;
+        // OR IGNORE and a re-read: if another connection drew a key first, both use that one.
+        self.connection.execute(
+            "INSERT OR IGNORE INTO device_signing_key (singleton, secret) VALUES (1, ?1)",
+            [secret.as_slice()],
+        )?;
+        self.load_signing_key()?.ok_or_else(|| Error::Decode {
+            what: "device signing key",
+            reason: "not stored after it was drawn".into(),
+        })
     }
 
     /// Stores the device's identity and creates an empty roster row for each beat.

@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/002_volunteer_keys.sql"),
     include_str!("../../migrations/003_consent_notices.sql"),
     include_str!("../../migrations/004_entry_keys_camera_owner_sealed.sql"),
+    include_str!("../../migrations/005_device_signing_key.sql"),
 ];
 
 /// The schema version this build creates.

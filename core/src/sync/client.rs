@@ -25,7 +25,8 @@ use super::wire::{
     Hash, KeyGrant, Limits, PROTOCOL_VERSION, RosterOffer, SyncRequest, SyncResponse,
 };
 use crate::error::{Error, Result};
-use crate::model::{EntryId, RosterChange, RosterId};
+use crate::model::{DeviceId, EntryId, RosterChange, RosterId};
+use crate::provenance::DeviceKey;
 
 /// What the device knows of one roster when a round starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +110,8 @@ pub struct ClientSession {
     /// A resend of everything is honoured once per sync; a server that keeps asking is not
     /// allowed to keep the phone busy.
     resent_all: BTreeSet<String>,
+    /// The device that sends, and its key: each offered change is signed as this device's.
+    signer: Option<(DeviceId, DeviceKey)>,
 }
 
 impl ClientSession {
@@ -122,7 +125,15 @@ impl ClientSession {
             refused_hashes: BTreeSet::new(),
             refused_rosters: BTreeSet::new(),
             resent_all: BTreeSet::new(),
+            signer: None,
         }
+    }
+
+    /// Signs every offered change as `device`'s with `key`. A session without a signer
+    /// offers unsigned changes, which only a test hub takes.
+    pub fn signing_as(mut self, device: DeviceId, key: DeviceKey) -> Self {
+        self.signer = Some((device, key));
+        self
     }
 
     /// How many requests this session has built.
@@ -189,6 +200,15 @@ impl ClientSession {
         } else {
             state.keys.clone()
         };
+        // Signed at each offer rather than stored with the change: signing is cheap (tens of
+        // microseconds), and a change is offered rarely more than once.
+        let signatures = match &self.signer {
+            Some((device, key)) => hashes
+                .iter()
+                .map(|hash| key.sign_change(device, hash))
+                .collect(),
+            None => Vec::new(),
+        };
         (
             RosterOffer {
                 roster: state.roster.to_string(),
@@ -200,6 +220,7 @@ impl ClientSession {
                     .iter()
                     .map(|entry| (*entry).into())
                     .collect(),
+                signatures,
             },
             hashes,
         )

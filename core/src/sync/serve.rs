@@ -8,6 +8,7 @@ use super::wire::{Hash, KeyGrant, Limits, RejectedChange, RosterOffer, RosterRep
 use crate::error::Result;
 use crate::model::sealed::EntryKey;
 use crate::model::{Action, Applied, ChangeInfo, EntryId, Roster, RosterChange, inspect_change};
+use crate::provenance::Signature;
 
 /// An offered change the roster now holds, with its header as read once on arrival.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +17,8 @@ pub struct StoredChange {
     pub change: RosterChange,
     /// Its header: actor, dependencies, device clock, message.
     pub info: ChangeInfo,
+    /// The signature the offer carried for it, if any (checked by `authorize`).
+    pub signature: Option<Signature>,
 }
 
 /// What applying one offer did.
@@ -57,19 +60,21 @@ fn outside_limits(info: &ChangeInfo) -> Option<&'static str> {
     }
 }
 
-/// Applies an offer's changes to `roster`. `authorize` sees each new change's header and
-/// returns a reason code to refuse it (e.g. an actor not registered to the sending device).
+/// Applies an offer's changes to `roster`. `authorize` sees each new change's header and the
+/// signature offered with it, and returns a reason code to refuse it (e.g. an actor not
+/// registered to the sending device, or a signature that is not the device's).
 /// Changes are checked one by one in the order offered; a refused change also refuses the
 /// changes that depend on it, and nothing refused ever enters the roster.
 pub fn apply_offer(
     roster: &mut Roster,
     offer: &RosterOffer,
-    authorize: impl Fn(&ChangeInfo) -> std::result::Result<(), String>,
+    authorize: impl Fn(&ChangeInfo, Option<&Signature>) -> std::result::Result<(), String>,
 ) -> Result<OfferOutcome> {
     let mut outcome = OfferOutcome::default();
     let mut batch_hashes: BTreeSet<Hash> = BTreeSet::new();
     let mut to_apply = Vec::new();
-    for bytes in &offer.changes {
+    for (index, bytes) in offer.changes.iter().enumerate() {
+        let signature = offer.signatures.get(index).copied();
         let info = match inspect_change(bytes) {
             Ok(info) => info,
             Err(_) => {
@@ -85,7 +90,11 @@ pub fn apply_offer(
             bytes: bytes.clone(),
         };
         if roster.has_all(&[info.hash]) {
-            outcome.stored.push(StoredChange { change, info });
+            outcome.stored.push(StoredChange {
+                change,
+                info,
+                signature,
+            });
             continue;
         }
         if let Some(reason) = outside_limits(&info) {
@@ -95,7 +104,7 @@ pub fn apply_offer(
             });
             continue;
         }
-        if let Err(reason) = authorize(&info) {
+        if let Err(reason) = authorize(&info, signature.as_ref()) {
             outcome.rejected.push(RejectedChange {
                 hash: info.hash,
                 reason,
@@ -114,7 +123,11 @@ pub fn apply_offer(
             continue;
         }
         batch_hashes.insert(info.hash);
-        to_apply.push(StoredChange { change, info });
+        to_apply.push(StoredChange {
+            change,
+            info,
+            signature,
+        });
     }
     if !to_apply.is_empty() {
         let bytes: Vec<Vec<u8>> = to_apply

@@ -9,11 +9,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::EntryId;
+use crate::model::{DeviceId, EntryId};
+use crate::provenance::{DeviceKey, Signature};
 
 /// The protocol version this build speaks. 2: data keys travel beside the changes. 3: keys
 /// name a roster entry of either kind, volunteer or camera (camera owners are sealed too).
-pub const PROTOCOL_VERSION: u16 = 3;
+/// 4: every offered change carries the sending device's signature (`provenance`).
+pub const PROTOCOL_VERSION: u16 = 4;
 
 /// A change hash on the wire.
 pub type Hash = [u8; 32];
@@ -68,6 +70,27 @@ pub struct RosterOffer {
     /// Entries of this roster whose personal fields this device holds sealed, without a key:
     /// the server answers with the keys the device may have.
     pub want_keys: Vec<EntryRef>,
+    /// The sending device's signature of each change in `changes`, in the same order
+    /// (`provenance::DeviceKey::sign_change`). The server refuses a change without one.
+    pub signatures: Vec<Signature>,
+}
+
+impl RosterOffer {
+    /// This offer with every change signed as `device`'s with `key`, replacing any
+    /// signatures it held: what `ClientSession` does for a device, for tools and tests that
+    /// build offers by hand. Bytes that are no change get a signature of nothing (all-zero
+    /// hash), which no server accepts.
+    pub fn signed_by(mut self, device: &DeviceId, key: &DeviceKey) -> Self {
+        self.signatures = self
+            .changes
+            .iter()
+            .map(|bytes| {
+                let hash = crate::model::inspect_change(bytes).map_or([0; 32], |info| info.hash);
+                key.sign_change(device, &hash)
+            })
+            .collect();
+        self
+    }
 }
 
 /// A roster entry on the wire: its kind (one byte) and its ULID bytes.

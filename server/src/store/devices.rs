@@ -1,6 +1,7 @@
 //! Registered devices and the one-time codes they register with.
 
 use mitan_core::model::{BadgeNumber, DeviceId};
+use mitan_core::provenance::PublicKey;
 use rusqlite::{OptionalExtension, params};
 
 use super::ServerStore;
@@ -17,6 +18,9 @@ pub struct DeviceRecord {
     pub actor: [u8; 16],
     /// Whether it was revoked (lost, stolen, replaced).
     pub revoked: bool,
+    /// The Ed25519 public key its changes must be signed with; `None` for a device
+    /// registered before keys were (migration 011), whose changes are refused.
+    pub public_key: Option<PublicKey>,
 }
 
 /// A code as issued: the clear text is shown once and never stored.
@@ -41,13 +45,24 @@ pub struct Registration {
     pub actor: [u8; 16],
     /// The hash of the credential handed to the device.
     pub credential_hash: [u8; 32],
+    /// The public key the device signs its changes with, if it registered one.
+    pub public_key: Option<PublicKey>,
 }
 
-fn read_device(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, Vec<u8>, bool)> {
-    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+/// A device row as read: id, badge, actor, revoked, public key.
+type DeviceRow = (String, String, Vec<u8>, bool, Option<Vec<u8>>);
+
+fn read_device(row: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+    ))
 }
 
-fn to_record((id, badge, actor, revoked): (String, String, Vec<u8>, bool)) -> Result<DeviceRecord> {
+fn to_record((id, badge, actor, revoked, public_key): DeviceRow) -> Result<DeviceRecord> {
     let corrupt = |what| Error::Corrupt {
         what,
         reason: "stored value does not parse".into(),
@@ -57,6 +72,9 @@ fn to_record((id, badge, actor, revoked): (String, String, Vec<u8>, bool)) -> Re
         badge: badge.parse().map_err(|_| corrupt("badge"))?,
         actor: actor.try_into().map_err(|_| corrupt("actor"))?,
         revoked,
+        public_key: public_key
+            .map(|key| key.try_into().map_err(|_| corrupt("public key")))
+            .transpose()?,
     })
 }
 
@@ -116,14 +134,15 @@ impl ServerStore {
             });
         }
         transaction.execute(
-            "INSERT INTO device (id, badge, actor, credential_hash, registered_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO device (id, badge, actor, credential_hash, registered_at_ms, public_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 registration.device.as_str(),
                 badge,
                 registration.actor.as_slice(),
                 registration.credential_hash.as_slice(),
-                now_ms
+                now_ms,
+                registration.public_key.as_ref().map(|key| key.as_slice())
             ],
         )?;
         transaction.execute(
@@ -145,7 +164,7 @@ impl ServerStore {
     pub fn load_device_by_credential(&self, hash: &[u8; 32]) -> Result<Option<DeviceRecord>> {
         self.connection
             .query_row(
-                "SELECT id, badge, actor, revoked_at_ms IS NOT NULL FROM device
+                "SELECT id, badge, actor, revoked_at_ms IS NOT NULL, public_key FROM device
                  WHERE credential_hash = ?1",
                 [hash.as_slice()],
                 read_device,
@@ -159,7 +178,8 @@ impl ServerStore {
     pub fn load_device(&self, id: &DeviceId) -> Result<Option<DeviceRecord>> {
         self.connection
             .query_row(
-                "SELECT id, badge, actor, revoked_at_ms IS NOT NULL FROM device WHERE id = ?1",
+                "SELECT id, badge, actor, revoked_at_ms IS NOT NULL, public_key FROM device
+                 WHERE id = ?1",
                 [id.as_str()],
                 read_device,
             )

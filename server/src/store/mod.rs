@@ -14,6 +14,7 @@ mod history;
 mod keys;
 mod notices;
 mod phone_index;
+mod provenance;
 mod reports;
 mod rosters;
 mod schema;
@@ -72,6 +73,7 @@ impl ServerStore {
         connection.busy_timeout(Duration::from_secs(5))?;
         register_functions(&connection)?;
         schema::migrate(&mut connection)?;
+        provenance::ensure_server_key(&mut connection)?;
         let phone_index = phone_index::PhoneIndex::load(&connection)?;
         Ok(ServerStore {
             connection,

@@ -3,6 +3,7 @@
 
 use mitan_core::model::validate::phonetic_key;
 use mitan_core::model::{BadgeNumber, DeviceId, Programme, RosterId, Volunteer, VolunteerId};
+use mitan_core::provenance::Signature;
 use mitan_core::store::RosterParts;
 use rusqlite::{OptionalExtension, Transaction, params};
 
@@ -28,6 +29,8 @@ pub struct ReceivedChange {
     pub entry: Option<String>,
     /// The device's clock when it was made: a claim.
     pub device_clock_ms: i64,
+    /// The sending device's signature of it (the server's, for a supervisor's action).
+    pub signature: Option<Signature>,
 }
 
 /// Appends `changes` to the change log, attributed to `device` and `badge` and stamped with
@@ -42,8 +45,8 @@ pub(super) fn log_changes(
 ) -> Result<u64> {
     let mut insert = transaction.prepare_cached(
         "INSERT OR IGNORE INTO change_log (roster_id, hash, bytes, actor, device_id, badge,
-             action, entry, device_clock_ms, received_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             action, entry, device_clock_ms, received_at_ms, signature)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     let mut logged = 0;
     for change in changes {
@@ -57,7 +60,11 @@ pub(super) fn log_changes(
             change.action,
             change.entry,
             change.device_clock_ms,
-            now_ms
+            now_ms,
+            change
+                .signature
+                .as_ref()
+                .map(|signature| signature.0.as_slice())
         ])? as u64;
     }
     Ok(logged)
@@ -267,6 +274,7 @@ mod tests {
             action: Some("enrol".into()),
             entry: None,
             device_clock_ms: 5,
+            signature: None,
         }
     }
 

@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/008_supervisor_withdrawal.sql"),
     include_str!("../../migrations/009_entry_keys.sql"),
     include_str!("../../migrations/010_change_log_by_entry.sql"),
+    include_str!("../../migrations/011_device_keys_change_signatures.sql"),
 ];
 
 /// The schema version this build creates.

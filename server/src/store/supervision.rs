@@ -75,6 +75,7 @@ impl ServerStore {
         badge: &BadgeNumber,
         writer: &SupervisorDevice,
         unusable_credential_hash: &[u8; 32],
+        public_key: &[u8; 32],
         now_ms: i64,
     ) -> Result<()> {
         let transaction = self.connection.transaction()?;
@@ -92,14 +93,15 @@ impl ServerStore {
             });
         }
         transaction.execute(
-            "INSERT INTO device (id, badge, actor, credential_hash, registered_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO device (id, badge, actor, credential_hash, registered_at_ms, public_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 writer.device.as_str(),
                 badge.as_str(),
                 writer.actor.as_slice(),
                 unusable_credential_hash.as_slice(),
-                now_ms
+                now_ms,
+                public_key.as_slice()
             ],
         )?;
         transaction.execute(

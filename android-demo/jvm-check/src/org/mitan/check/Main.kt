@@ -14,6 +14,7 @@ import org.mitan.ffi.DeviceIdentity
 import org.mitan.ffi.EnrolmentForm
 import org.mitan.ffi.MitanDevice
 import org.mitan.ffi.VolunteerStatus
+import org.mitan.ffi.devicePublicKey
 import org.mitan.shared.EnrolmentStatus
 import org.mitan.shared.EnrolmentViewModel
 import org.mitan.shared.FileStoreKeyVault
@@ -146,7 +147,10 @@ fun run(options: Map<String, String>) {
 
     // 5. A supervisor verifies one volunteer on the server, over HTTP.
     val api = ServerApi(server)
-    val supervisor = api.register(options.getValue("supervisor-code"), ByteArray(16) { (it * 7 + 1).toByte() })
+    // The supervisor acts over HTTP only, but registers a signing key like any device.
+    val supervisorDir = File(dir, "supervisor").also { it.mkdirs() }
+    val supervisorKey = devicePublicKey(File(supervisorDir, "mitan.db").path, ByteArray(32) { 9 })
+    val supervisor = api.register(options.getValue("supervisor-code"), ByteArray(16) { (it * 7 + 1).toByte() }, supervisorKey)
     check(supervisor.role == "station_incharge") { "supervisor role ${supervisor.role}" }
     val chosen = ids[7]
     val answer = api.request("POST", "/v1/volunteers/$chosen/verify", supervisor.credential, null, null)

@@ -18,6 +18,7 @@ import org.mitan.ffi.SyncSummary
 import org.mitan.ffi.VolunteerChange
 import org.mitan.ffi.VolunteerDetail
 import org.mitan.ffi.VolunteerSummary
+import org.mitan.ffi.devicePublicKey
 
 /**
  * Where the 32-byte key of the phone's encrypted store comes from. On Android it is drawn
@@ -100,7 +101,11 @@ class MitanRepository private constructor(
         fun register(server: String, code: String, directory: File, vault: StoreKeyVault, currentYear: Int): MitanRepository {
             val actor = ByteArray(16).also { SecureRandom().nextBytes(it) }
             val api = ServerApi(server)
-            val profile = Profile(server, api.register(code, actor), actor)
+            // The store is created first: the signing key is drawn inside it, and the
+            // registration carries its public half.
+            directory.mkdirs()
+            val publicKey = devicePublicKey(File(directory, STORE).path, vault.storeKey())
+            val profile = Profile(server, api.register(code, actor, publicKey), actor)
             profile.save(File(directory, PROFILE))
             val repository = open(directory, vault, currentYear)
             repository.refreshConsentTerms()

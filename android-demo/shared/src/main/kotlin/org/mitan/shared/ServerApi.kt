@@ -30,9 +30,13 @@ class ServerRefusal(val status: Int, val code: String?, val field: String?, mess
 class ServerApi(baseUrl: String, private val timeoutMs: Int = 120_000) {
     private val base = baseUrl.trimEnd('/')
 
-    /** Registers this phone with a one-time [code] and the actor it will write with. */
-    fun register(code: String, actor: ByteArray): Registration {
-        val body = "{\"code\":${Json.quote(code)},\"actor\":${Json.quote(actor.toHex())}}"
+    /**
+     * Registers this phone with a one-time [code], the actor it will write with and the
+     * public half of the key it signs its changes with ([devicePublicKey]).
+     */
+    fun register(code: String, actor: ByteArray, publicKey: ByteArray): Registration {
+        val body = "{\"code\":${Json.quote(code)},\"actor\":${Json.quote(actor.toHex())}," +
+            "\"public_key\":${Json.quote(publicKey.toHex())}}"
         val answer = request("POST", "/v1/devices/register", null, "application/json", body.toByteArray())
         @Suppress("UNCHECKED_CAST")
         val json = Json.parse(answer.toString(Charsets.UTF_8)) as? Map<String, Any?>
