@@ -208,6 +208,13 @@ fn decode<T: for<'de> Deserialize<'de>>(
             what,
             reason: format!("zstd: {error}"),
         })?;
+    // The version is the first field of both messages and is read on its own first: a
+    // message of another version is laid out differently after it (version 4 added the
+    // signatures), and its sender must be told which version it failed on, not that its
+    // bytes are malformed.
+    if let Ok((protocol, _)) = postcard::take_from_bytes::<u16>(&plain) {
+        check_protocol(protocol)?;
+    }
     postcard::from_bytes(&plain).map_err(|error| Error::Decode {
         what,
         reason: format!("postcard: {error}"),
@@ -264,5 +271,47 @@ fn check_protocol(got: u16) -> Result<()> {
             got,
             supported: PROTOCOL_VERSION,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A roster offer as protocol 3 laid it out: no signatures.
+    #[derive(Serialize)]
+    struct OfferV3 {
+        roster: String,
+        heads: Vec<Hash>,
+        changes: Vec<Vec<u8>>,
+        keys: Vec<KeyGrant>,
+        want_keys: Vec<EntryRef>,
+    }
+
+    #[derive(Serialize)]
+    struct RequestV3 {
+        protocol: u16,
+        rosters: Vec<OfferV3>,
+    }
+
+    #[test]
+    fn a_protocol_3_request_is_refused_by_its_version_not_as_malformed() {
+        let old = RequestV3 {
+            protocol: 3,
+            rosters: vec![OfferV3 {
+                roster: "BSP-PS-KONI-B01".into(),
+                heads: vec![[1; 32]],
+                changes: vec![vec![2; 40]],
+                keys: Vec::new(),
+                want_keys: Vec::new(),
+            }],
+        };
+        let bytes = encode(&old);
+        match SyncRequest::decode(&bytes, &Limits::default()) {
+            Err(Error::UnsupportedProtocol { got, supported }) => {
+                assert_eq!((got, supported), (3, PROTOCOL_VERSION));
+            }
+            other => panic!("expected an unsupported protocol, got {other:?}"),
+        }
     }
 }
