@@ -224,4 +224,50 @@ mod tests {
             Err(Error::SchemaTooNew { .. })
         ));
     }
+
+    #[test]
+    fn migration_011_gives_existing_supervisor_writers_the_servers_key_and_phones_none() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("version-10.db");
+        {
+            let mut connection = Connection::open(&path).expect("database opens");
+            super::super::register_functions(&connection).expect("functions register");
+            mitan_core::store::apply_migrations(&mut connection, &MIGRATIONS[..10])
+                .expect("migrations 001 to 010");
+            // With foreign keys off, the rows need no users or units.
+            connection
+                .pragma_update(None, "foreign_keys", false)
+                .expect("pragma");
+            connection
+                .execute_batch(
+                    "INSERT INTO device (id, badge, actor, credential_hash, registered_at_ms)
+                     VALUES ('dev-phone', 'CG-001', zeroblob(16), randomblob(32), 1),
+                            ('srv-writer', 'CG-100', randomblob(16), randomblob(32), 2);
+                     INSERT INTO supervisor_actor (badge, device_id, created_at_ms)
+                     VALUES ('CG-100', 'srv-writer', 2);",
+                )
+                .expect("a version 10 district's devices");
+        }
+        let store = super::super::ServerStore::open(&path).expect("migrates to 011");
+        let server_key = store.load_server_key().expect("drawn on open").public();
+        let device = |id: &str| {
+            store
+                .load_device(&id.parse().expect("valid"))
+                .expect("reads")
+                .expect("present")
+        };
+        assert_eq!(device("srv-writer").public_key, Some(server_key));
+        assert_eq!(
+            device("dev-phone").public_key,
+            None,
+            "a phone registered before keys must register again to sync"
+        );
+        drop(store);
+        let reopened = super::super::ServerStore::open(&path).expect("opens again");
+        assert_eq!(
+            reopened.load_server_key().expect("kept").public(),
+            server_key,
+            "the key is drawn once"
+        );
+    }
 }
