@@ -108,17 +108,18 @@ fn main() -> anyhow::Result<()> {
         let runs = compare(&workload, &systems, &plan, &exe, &dir)?;
         print!("{}", report::table(size, &runs));
         all.extend(runs);
+        // Written after every size, so a long run stopped early still leaves its plot.
+        let caption = format!("seed {}, {}", cli.seed, machine());
+        if let Some(parent) = cli
+            .svg
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&cli.svg, report::svg(&all, &caption))
+            .with_context(|| format!("writing {}", cli.svg.display()))?;
     }
-    let caption = format!("seed {}, {}", cli.seed, machine());
-    if let Some(parent) = cli
-        .svg
-        .parent()
-        .filter(|parent| !parent.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(&cli.svg, report::svg(&all, &caption))
-        .with_context(|| format!("writing {}", cli.svg.display()))?;
     println!("\nplot written to {}", cli.svg.display());
     Ok(())
 }

@@ -23,7 +23,9 @@ use automerge::transaction::Transactable;
 use automerge::{AutoCommit, Automerge, ObjType, ROOT, ReadDoc};
 use futures::future::BoxFuture;
 use samod::storage::TokioFilesystemStorage;
-use samod::{BackoffConfig, DialError, Dialer, DocHandle, PeerId, Repo, Transport, Url};
+use samod::{
+    BackoffConfig, DialError, Dialer, DocHandle, PeerId, Repo, ShareConfig, Transport, Url,
+};
 
 use super::{Finished, System};
 use crate::child::{ServerChild, Usage, listen, runtime};
@@ -365,8 +367,12 @@ pub fn stored_volunteers(storage: &Path) -> anyhow::Result<u64> {
 pub fn serve(storage: &Path) -> anyhow::Result<()> {
     let storage = storage.to_owned();
     runtime()?.block_on(async move {
+        // A sync server answers for the documents a peer asks about and announces none of
+        // its own, as automerge-repo's sync server is set up: otherwise every phone that
+        // dials in would be sent every beat of the district.
         let server = Repo::build_tokio()
             .with_peer_id(PeerId::from("district-server"))
+            .with_share_policy(ShareConfig::read_write().with_announce(false))
             .with_storage(TokioFilesystemStorage::new(&storage))
             .load()
             .await;
