@@ -362,8 +362,21 @@ pub fn history(
     reader: Reader<'_>,
     query: &HistoryQuery,
 ) -> Result<Answer<HistoryPage>> {
+    history_with_progress(store, reader, query, &mut |_, _| {})
+}
+
+/// [`history`], calling `progress(rosters replayed, rosters in scope)` after each roster, so
+/// that a unit's history over hundreds of beats can show how far it has got.
+pub fn history_with_progress(
+    store: &ServerStore,
+    reader: Reader<'_>,
+    query: &HistoryQuery,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Answer<HistoryPage>> {
     check_auditor(reader.user)?;
     let rosters = rosters_of(store, reader.user, query)?;
+    let in_scope = rosters.len() as u64;
+    progress(0, in_scope);
     let filter = HistoryFilter {
         from_ms: query.from_ms,
         to_ms: query.to_ms,
@@ -385,17 +398,20 @@ pub fn history(
     let offset = query.offset.unwrap_or(0);
     let mut roles = RoleBook::default();
     let mut matched: Vec<AuditEntry> = Vec::new();
-    for id in &rosters {
+    for (replayed, id) in (1..).zip(&rosters) {
         // A beat nobody has synced yet has no history to show.
         let loaded = match load(store, id, &mut roles) {
-            Ok(loaded) => loaded,
-            Err(Error::NotFound { .. }) if query.roster.is_none() => continue,
+            Ok(loaded) => Some(loaded),
+            Err(Error::NotFound { .. }) if query.roster.is_none() => None,
             Err(error) => return Err(error),
         };
-        matched.extend(loaded.history.filtered(&filter).map(|entry| AuditEntry {
-            roster: id.to_string(),
-            change: entry.clone(),
-        }));
+        if let Some(loaded) = loaded {
+            matched.extend(loaded.history.filtered(&filter).map(|entry| AuditEntry {
+                roster: id.to_string(),
+                change: entry.clone(),
+            }));
+        }
+        progress(replayed, in_scope);
     }
     // Across rosters, the server's receipt time is the one clock they share; within one
     // roster the causal order stands (the sort is stable).

@@ -547,13 +547,17 @@ fn progress_bar(total: u64, what: &str) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(total);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
+    bar.set_style(bar_style());
     bar.set_message(what.to_owned());
     bar
+}
+
+fn bar_style() -> indicatif::ProgressStyle {
+    indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")
+        .map_or_else(
+            |_| indicatif::ProgressStyle::default_bar(),
+            |style| style.progress_chars("=> "),
+        )
 }
 
 /// A spinner with the time elapsed, for replays whose length is not known in advance.
@@ -653,7 +657,15 @@ fn audit_command(args: AuditArgs) -> Result<()> {
                 offset,
             };
             let bar = spinner("replaying the history");
-            let answer = audit::history(&reading, reader, &query)?;
+            let answer =
+                audit::history_with_progress(&reading, reader, &query, &mut |done, total| {
+                    // One roster stays a spinner; a unit's beats become a bar.
+                    if total > 1 && bar.length() != Some(total) {
+                        bar.set_style(bar_style());
+                        bar.set_length(total);
+                    }
+                    bar.set_position(done);
+                })?;
             bar.finish_and_clear();
             let text = if json {
                 as_json("history", &answer.value)?

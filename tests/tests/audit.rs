@@ -297,6 +297,37 @@ fn a_scripted_history_replays_over_http_to_the_state_of_every_step() {
         .json();
     assert_eq!(by_device["total"], 2);
 
+    // A unit's history reports its progress beat by beat, as `mitan audit history` draws it:
+    // from none to every beat under the station, one at a time, beats never synced included.
+    let reading = mitan_server::store::ServerStore::open_reader(&server.db).expect("a reader");
+    let auditor_user = reading
+        .load_user(&"CG-900".parse().expect("a badge"))
+        .expect("reads")
+        .expect("the auditor exists");
+    let beats = reading
+        .beats_within(&station(0).parse().expect("a unit code"))
+        .expect("reads")
+        .len() as u64;
+    assert!(beats > 1, "the station has several beats");
+    let mut seen = Vec::new();
+    let page = mitan_server::audit::history_with_progress(
+        &reading,
+        mitan_server::access::Reader {
+            user: &auditor_user,
+            via: "cli",
+        },
+        &mitan_server::audit::HistoryQuery {
+            unit: Some(station(0)),
+            device: Some(device_c.clone()),
+            ..mitan_server::audit::HistoryQuery::default()
+        },
+        &mut |done, total| seen.push((done, total)),
+    )
+    .expect("the unit's history");
+    assert_eq!(page.value.total, 2, "the same answer as over HTTP");
+    let wanted: Vec<(u64, u64)> = (0..=beats).map(|done| (done, beats)).collect();
+    assert_eq!(seen, wanted);
+
     // The diff between step 3 and now: the number, the verification, the duplicate, the
     // withdrawal.
     let diff = server.get(
