@@ -32,6 +32,10 @@ struct Cli {
     /// Phones whose last sync goes over the shaped 2G link.
     #[arg(long, default_value_t = 8)]
     two_g_sample: usize,
+    /// Giving up on a system after this many minutes of one size (the 2-lakh drive needs
+    /// more than the default).
+    #[arg(long, default_value_t = 30)]
+    deadline_minutes: u64,
     /// Where the SVG plot goes.
     #[arg(long, default_value = "docs/fieldday.svg")]
     svg: PathBuf,
@@ -76,6 +80,7 @@ fn main() -> anyhow::Result<()> {
     let plan = Plan {
         clients: cli.clients,
         two_g_sample: cli.two_g_sample,
+        deadline: std::time::Duration::from_secs(cli.deadline_minutes.saturating_mul(60)),
         ..Plan::default()
     };
     let temporary = tempfile::tempdir()?;

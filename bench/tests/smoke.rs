@@ -7,8 +7,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use mitan_fieldday::link::Shape;
-use mitan_fieldday::run::{Plan, compare};
+use mitan_fieldday::run::{Plan, compare, run_and_finish};
 use mitan_fieldday::system::SYSTEMS;
+use mitan_fieldday::system::mitan::Mitan;
 use mitan_fieldday::workload::{Mix, Size, Workload};
 
 #[test]
@@ -66,4 +67,28 @@ fn a_station_drive_through_every_system_stores_every_enrolment() {
     let odk = runs.iter().find(|f| f.system == "odk").expect("odk ran");
     // A HEAD, then a POST per form.
     assert_eq!(odk.phones.round_trips, 24 + 300);
+}
+
+#[test]
+fn a_drive_larger_than_the_phones_kept_open_reopens_each_phone_and_loses_nothing() {
+    let workload = Workload::generate(Size::STATION, 11, Mix::default());
+    let plan = Plan {
+        clients: 2,
+        two_g_sample: 0,
+        ..Plan::default()
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Twelve phones, three left open at a time: what the 2-lakh drive does with 8,000.
+    let mut mitan = Mitan::keeping_open(4, 3);
+    let figures = run_and_finish(
+        &mut mitan,
+        &workload,
+        &plan,
+        Path::new(env!("CARGO_BIN_EXE_mitan-fieldday")),
+        dir.path(),
+    )
+    .expect("the drive plays with phones reopened");
+    assert_eq!(figures.stored, 300);
+    assert_eq!(figures.syncs, 24);
+    assert_eq!(figures.round_trips_per_sync(), Some(1.0));
 }

@@ -4,6 +4,7 @@
 //! Station in-charges record their decisions through the server's supervisor actions
 //! (`POST /v1/volunteers/{id}/verify|duplicate`), as from the station's computer.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -23,13 +24,114 @@ use crate::child::{ServerChild, Usage, listen, runtime};
 use crate::parallel;
 use crate::workload::{Enrolment, Review, Workload};
 
+/// Up to this many phones, every phone's device stays open for the whole drive. Past it (the
+/// 8,000 phones of the 2-lakh drive) only the most recently used ones stay open, and the
+/// rest are opened again when their turn comes, as a phone app is after the phone sleeps:
+/// thousands of open SQLCipher stores would hold three descriptors and a page cache each,
+/// which is the bench's cost, not Mitan's. The harness works phone by phone, so each phone
+/// is opened about once per day's enrolments and once per evening's sync.
+const PHONES_KEPT_OPEN: usize = 1_000;
+
+/// Phones left open past [`PHONES_KEPT_OPEN`]: well above the phones the harness works on
+/// at once.
+const RECENT_PHONES_OPEN: usize = 64;
+
+/// One phone: its directory, and its device while open.
+struct Phone {
+    dir: PathBuf,
+    open: Option<(Device, FieldProfile)>,
+}
+
 /// Mitan's server and devices.
-#[derive(Default)]
 pub struct Mitan {
     server: Option<ServerChild>,
     db: PathBuf,
-    phones: Vec<Mutex<(Device, FieldProfile)>>,
+    phones: Vec<Mutex<Phone>>,
+    /// Drives of up to this many phones keep every phone open.
+    kept_open: usize,
+    /// At most this many phones stay open in a larger drive.
+    recent_open: usize,
+    /// Every phone stays open (a small drive).
+    keep_open: bool,
+    /// Phones open in a larger drive, least recently used first.
+    recent: Mutex<VecDeque<usize>>,
     incharges: Vec<String>,
+}
+
+impl Default for Mitan {
+    fn default() -> Self {
+        Mitan::keeping_open(PHONES_KEPT_OPEN, RECENT_PHONES_OPEN)
+    }
+}
+
+fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Mitan {
+    /// Mitan keeping every phone open in drives of up to `kept_open` phones, and only the
+    /// `recent_open` most recently used ones in larger drives (a test's way to reach the
+    /// 2-lakh drive's reopening at station size).
+    pub fn keeping_open(kept_open: usize, recent_open: usize) -> Self {
+        Mitan {
+            server: None,
+            db: PathBuf::new(),
+            phones: Vec::new(),
+            kept_open,
+            recent_open: recent_open.max(1),
+            keep_open: true,
+            recent: Mutex::new(VecDeque::new()),
+            incharges: Vec::new(),
+        }
+    }
+
+    /// Runs `work` on phone `index`'s device, opening it first if it is closed.
+    fn with_phone<T>(
+        &self,
+        index: usize,
+        work: impl FnOnce(&mut Device, &FieldProfile) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let done = {
+            let mut phone = locked(
+                self.phones
+                    .get(index)
+                    .with_context(|| format!("no phone {index}"))?,
+            );
+            if phone.open.is_none() {
+                let opened = mitan_server::field::open_device(&phone.dir)
+                    .with_context(|| format!("opening phone {}", phone.dir.display()))?;
+                phone.open = Some(opened);
+            }
+            let Some((device, profile)) = phone.open.as_mut() else {
+                bail!("phone {index} did not open");
+            };
+            work(device, profile)
+        };
+        if !self.keep_open {
+            self.close_all_but_recent(index);
+        }
+        done
+    }
+
+    /// Marks `index` as just used and closes the phones used longest ago beyond
+    /// `recent_open`. The queue's lock is released before any phone's is taken,
+    /// so a phone finishing its work never waits on a thread that waits on it.
+    fn close_all_but_recent(&self, index: usize) {
+        let closing: Vec<usize> = {
+            let mut recent = locked(&self.recent);
+            recent.retain(|&open| open != index);
+            recent.push_back(index);
+            let over = recent.len().saturating_sub(self.recent_open);
+            recent.drain(..over).collect()
+        };
+        for phone in closing {
+            if let Some(phone) = self.phones.get(phone) {
+                locked(phone).open = None;
+            }
+        }
+    }
 }
 
 fn save_district(store: &mut ServerStore, workload: &Workload, now_ms: i64) -> anyhow::Result<()> {
@@ -127,10 +229,14 @@ impl System for Mitan {
                 .with_context(|| format!("registering {}", badges[index]))
         })?;
         let phones = workload.phones.len();
+        self.keep_open = phones <= self.kept_open;
+        let keep_open = self.keep_open;
         self.phones = parallel::map(&registered[..phones], 2, |index, _| {
-            let (device, profile) =
-                mitan_server::field::open_device(&dir.join("phones").join(&badges[index]))?;
-            Ok(Mutex::new((device, profile)))
+            let dir = dir.join("phones").join(&badges[index]);
+            let open = keep_open
+                .then(|| mitan_server::field::open_device(&dir))
+                .transpose()?;
+            Ok(Mutex::new(Phone { dir, open }))
         })?;
         self.incharges = registered[phones..]
             .iter()
@@ -142,50 +248,47 @@ impl System for Mitan {
     }
 
     fn enrol(&self, enrolment: &Enrolment) -> anyhow::Result<()> {
-        let mut phone = self.phones[enrolment.phone]
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let outcome = phone.0.enrol(
-            &enrolment.form,
-            Moment {
-                now_ms: enrolment.clock_ms,
-                random: enrolment.random,
-            },
-        )?;
-        if outcome.id != enrolment.id {
-            bail!(
-                "enrolment {}: the phone minted {} instead",
-                enrolment.id,
-                outcome.id
-            );
-        }
-        Ok(())
+        self.with_phone(enrolment.phone, |device, _| {
+            let outcome = device.enrol(
+                &enrolment.form,
+                Moment {
+                    now_ms: enrolment.clock_ms,
+                    random: enrolment.random,
+                },
+            )?;
+            if outcome.id != enrolment.id {
+                bail!(
+                    "enrolment {}: the phone minted {} instead",
+                    enrolment.id,
+                    outcome.id
+                );
+            }
+            Ok(())
+        })
     }
 
     fn sync(&self, phone: usize, day: usize, link: Option<SocketAddr>) -> anyhow::Result<()> {
         let link = link.context("mitan syncs through a link")?;
-        let mut phone_state = self.phones[phone]
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (device, profile) = &mut *phone_state;
-        let mut transport =
-            HttpTransport::new(&format!("http://{link}"), &profile.device.credential);
-        let report = device
-            .sync(&mut transport, evening_ms(day))
-            .with_context(|| {
-                format!(
-                    "phone {}: sync (status {:?})",
-                    profile.device.badge, transport.last_status
-                )
-            })?;
-        if report.refused > 0 {
-            bail!(
-                "phone {}: the server refused {} changes",
-                profile.device.badge,
-                report.refused
-            );
-        }
-        Ok(())
+        self.with_phone(phone, |device, profile| {
+            let mut transport =
+                HttpTransport::new(&format!("http://{link}"), &profile.device.credential);
+            let report = device
+                .sync(&mut transport, evening_ms(day))
+                .with_context(|| {
+                    format!(
+                        "phone {}: sync (status {:?})",
+                        profile.device.badge, transport.last_status
+                    )
+                })?;
+            if report.refused > 0 {
+                bail!(
+                    "phone {}: the server refused {} changes",
+                    profile.device.badge,
+                    report.refused
+                );
+            }
+            Ok(())
+        })
     }
 
     fn review(
