@@ -553,11 +553,13 @@ fn progress_bar(total: u64, what: &str) -> indicatif::ProgressBar {
 }
 
 fn bar_style() -> indicatif::ProgressStyle {
-    indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")
-        .map_or_else(
-            |_| indicatif::ProgressStyle::default_bar(),
-            |style| style.progress_chars("=> "),
-        )
+    indicatif::ProgressStyle::with_template(
+        "{msg} [{bar:30}] {human_pos}/{human_len} {elapsed} eta {eta}",
+    )
+    .map_or_else(
+        |_| indicatif::ProgressStyle::default_bar(),
+        |style| style.progress_chars("=> "),
+    )
 }
 
 /// A spinner with the time elapsed, for replays whose length is not known in advance.
@@ -662,6 +664,7 @@ fn audit_command(args: AuditArgs) -> Result<()> {
                     // One roster stays a spinner; a unit's beats become a bar.
                     if total > 1 && bar.length() != Some(total) {
                         bar.set_style(bar_style());
+                        bar.set_message("replaying beats");
                         bar.set_length(total);
                     }
                     bar.set_position(done);
