@@ -36,6 +36,11 @@ struct Cli {
     /// more than the default).
     #[arg(long, default_value_t = 30)]
     deadline_minutes: u64,
+    /// A points file (tab-separated, one system and size a line) that the plot merges this
+    /// run into: points already there are kept unless this run measured the same system at
+    /// the same size, and the file is written back. Lets runs made apart share one plot.
+    #[arg(long)]
+    points: Option<PathBuf>,
     /// Where the SVG plot goes.
     #[arg(long, default_value = "docs/fieldday.svg")]
     svg: PathBuf,
@@ -97,6 +102,14 @@ fn main() -> anyhow::Result<()> {
         plan.two_g_sample,
         plan.clients
     );
+    let earlier = match &cli.points {
+        Some(path) if path.exists() => {
+            let text = std::fs::read_to_string(path)?;
+            report::Point::parse_all(&text)
+                .map_err(|reason| anyhow::anyhow!("points: {}: {reason}", path.display()))?
+        }
+        _ => Vec::new(),
+    };
     let mut all = Vec::new();
     for size in sizes {
         let workload = Workload::generate(size, cli.seed, Mix::default());
@@ -114,7 +127,10 @@ fn main() -> anyhow::Result<()> {
         print!("{}", report::table(size, &runs));
         all.extend(runs);
         // Written after every size, so a long run stopped early still leaves its plot.
-        let caption = format!("seed {}, {}", cli.seed, machine());
+        let mut caption = format!("seed {}, {}", cli.seed, machine());
+        if !earlier.is_empty() {
+            caption.push_str("; with points of earlier runs, same seed");
+        }
         if let Some(parent) = cli
             .svg
             .parent()
@@ -122,7 +138,19 @@ fn main() -> anyhow::Result<()> {
         {
             std::fs::create_dir_all(parent)?;
         }
-        std::fs::write(&cli.svg, report::svg(&all, &caption))
+        let measured: Vec<report::Point> = all.iter().map(report::Point::of).collect();
+        let points = report::Point::merge(earlier.clone(), &measured);
+        if let Some(path) = &cli.points {
+            let lines: Vec<String> = points.iter().map(report::Point::line).collect();
+            std::fs::write(
+                path,
+                format!(
+                    "# system\tsize\tenrolments\tingest per s\tbytes up per enrolment\n{}\n",
+                    lines.join("\n")
+                ),
+            )?;
+        }
+        std::fs::write(&cli.svg, report::svg(&points, &caption))
             .with_context(|| format!("writing {}", cli.svg.display()))?;
     }
     println!("\nplot written to {}", cli.svg.display());

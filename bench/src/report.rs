@@ -17,6 +17,94 @@ fn median_and_max(times: &[Duration]) -> Option<(Duration, Duration)> {
     Some((*sorted.get(sorted.len() / 2)?, *sorted.last()?))
 }
 
+/// What the plot draws of one system at one size. Points are kept in a plain tab-separated
+/// file (`--points`), so that runs made apart (the 2-lakh drive takes a quarter of an hour
+/// per system) still draw one plot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    /// The system.
+    pub system: String,
+    /// The size's name.
+    pub size: String,
+    /// Enrolments in the drive.
+    pub enrolments: u64,
+    /// Enrolments per second over the loopback syncs.
+    pub ingest_rate: f64,
+    /// Bytes up per enrolment.
+    pub up_per_enrolment: f64,
+}
+
+impl Point {
+    /// The point of one run.
+    pub fn of(figures: &Figures) -> Point {
+        Point {
+            system: figures.system.to_owned(),
+            size: figures.size.to_owned(),
+            enrolments: figures.enrolments,
+            ingest_rate: figures.ingest_rate(),
+            up_per_enrolment: figures.up_per_enrolment(),
+        }
+    }
+
+    /// The file's line for this point.
+    pub fn line(&self) -> String {
+        format!(
+            "{}\t{}\t{}\t{:.1}\t{:.1}",
+            self.system, self.size, self.enrolments, self.ingest_rate, self.up_per_enrolment
+        )
+    }
+
+    /// Reads the points of a file written by [`Point::line`]; `#` lines are comments.
+    pub fn parse_all(text: &str) -> Result<Vec<Point>, String> {
+        text.lines()
+            .enumerate()
+            .filter(|(_, line)| !line.trim().is_empty() && !line.starts_with('#'))
+            .map(|(index, line)| {
+                let fields: Vec<&str> = line.split('\t').collect();
+                let number = |at: usize| -> Result<f64, String> {
+                    fields
+                        .get(at)
+                        .and_then(|field| field.parse::<f64>().ok())
+                        .filter(|value| value.is_finite())
+                        .ok_or_else(|| {
+                            format!("line {}: field {}: not a number", index + 1, at + 1)
+                        })
+                };
+                if fields.len() != 5 {
+                    return Err(format!(
+                        "line {}: expected 5 tab-separated fields, found {}",
+                        index + 1,
+                        fields.len()
+                    ));
+                }
+                Ok(Point {
+                    system: fields[0].to_owned(),
+                    size: fields[1].to_owned(),
+                    enrolments: number(2)? as u64,
+                    ingest_rate: number(3)?,
+                    up_per_enrolment: number(4)?,
+                })
+            })
+            .collect()
+    }
+
+    /// `earlier` with `newer` added, a newer point replacing an earlier one of the same
+    /// system and size; ordered by system, then size.
+    pub fn merge(earlier: Vec<Point>, newer: &[Point]) -> Vec<Point> {
+        let mut all: Vec<Point> = earlier
+            .into_iter()
+            .filter(|old| {
+                !newer
+                    .iter()
+                    .any(|new| new.system == old.system && new.size == old.size)
+            })
+            .chain(newer.iter().cloned())
+            .collect();
+        all.sort_by(|a, b| (&a.system, a.enrolments).cmp(&(&b.system, b.enrolments)));
+        all
+    }
+}
+
 /// The Markdown table of one size's runs, ratios taken against the `floor` row.
 pub fn table(size: Size, runs: &[Figures]) -> String {
     let floor = runs.iter().find(|figures| figures.system == "floor");
@@ -103,13 +191,7 @@ fn colour(system: &str) -> &'static str {
 }
 
 /// One panel: `value` of each system against enrolments, both axes logarithmic.
-fn panel(
-    out: &mut String,
-    runs: &[Figures],
-    left: f64,
-    title: &str,
-    value: impl Fn(&Figures) -> f64,
-) {
+fn panel(out: &mut String, runs: &[Point], left: f64, title: &str, value: impl Fn(&Point) -> f64) {
     let (width, height, top) = (380.0, 260.0, 50.0);
     let points: Vec<(f64, f64)> = runs
         .iter()
@@ -169,14 +251,14 @@ fn panel(
         left + width / 2.0,
         top + height + 35.0
     );
-    let mut systems: Vec<&str> = runs.iter().map(|figures| figures.system).collect();
-    systems.dedup();
+    let mut systems: Vec<&str> = runs.iter().map(|point| point.system.as_str()).collect();
     systems.sort();
     systems.dedup();
     for system in systems {
-        let line: Vec<String> = runs
-            .iter()
-            .filter(|figures| figures.system == system)
+        let mut along: Vec<&Point> = runs.iter().filter(|point| point.system == system).collect();
+        along.sort_by_key(|point| point.enrolments);
+        let line: Vec<String> = along
+            .into_iter()
             .map(|figures| (figures.enrolments as f64, value(figures)))
             .filter(|(x, y)| *x > 0.0 && *y > 0.0 && y.is_finite())
             .map(|(x, y)| format!("{:.1},{:.1}", x_at(x), y_at(y)))
@@ -200,7 +282,7 @@ fn panel(
 
 /// The plot: ingest rate (left) and bytes up per enrolment (right) against enrolments in the
 /// drive, one line per system, log-log.
-pub fn svg(runs: &[Figures], caption: &str) -> String {
+pub fn svg(runs: &[Point], caption: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -211,38 +293,41 @@ pub fn svg(runs: &[Figures], caption: &str) -> String {
         runs,
         70.0,
         "server ingest, enrolments/s",
-        Figures::ingest_rate,
+        |point| point.ingest_rate,
     );
-    panel(
-        &mut out,
-        runs,
-        520.0,
-        "bytes up per enrolment",
-        Figures::up_per_enrolment,
-    );
-    let mut systems: Vec<&str> = runs.iter().map(|figures| figures.system).collect();
+    panel(&mut out, runs, 520.0, "bytes up per enrolment", |point| {
+        point.up_per_enrolment
+    });
+    let mut systems: Vec<&str> = runs.iter().map(|point| point.system.as_str()).collect();
     systems.sort();
     systems.dedup();
-    for (index, system) in systems.iter().enumerate() {
-        let x = 70.0 + index as f64 * 130.0;
-        let label = if *system == "floor" {
+    let mut x = 70.0;
+    for system in systems {
+        let label = if system == "floor" {
             "floor (SQLite; zstd JSON)"
         } else {
             system
         };
         let _ = writeln!(
             out,
-            "<rect x=\"{x}\" y=\"362\" width=\"14\" height=\"4\" fill=\"{}\"/><text x=\"{}\" y=\"368\" font-size=\"12\">{label}</text>",
+            "<rect x=\"{x}\" y=\"362\" width=\"14\" height=\"4\" fill=\"{}\"/><text x=\"{}\" y=\"368\" font-size=\"12\">{}</text>",
             colour(system),
-            x + 18.0
+            x + 18.0,
+            escaped(label)
         );
+        // About 7 px a character at 12 px, then a gap, so long labels never overlap.
+        x += 18.0 + label.chars().count() as f64 * 7.0 + 28.0;
     }
     let _ = writeln!(
         out,
         "<text x=\"70\" y=\"390\" font-size=\"10\" fill=\"#555\">{}</text>\n</svg>",
-        caption.replace('&', "&amp;").replace('<', "&lt;")
+        escaped(caption)
     );
     out
+}
+
+fn escaped(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;")
 }
 
 #[cfg(test)]
@@ -296,7 +381,8 @@ mod tests {
             figures("odk", 300, 300.0, 400_000),
             figures("odk", 8_000, 250.0, 10_000_000),
         ];
-        let svg = svg(&runs, "test");
+        let points: Vec<Point> = runs.iter().map(Point::of).collect();
+        let svg = svg(&points, "test");
         assert!(svg.starts_with("<svg"));
         assert_eq!(
             svg.matches("<polyline").count(),
@@ -304,5 +390,38 @@ mod tests {
             "two systems in two panels"
         );
         assert!(svg.contains(colour("odk")));
+    }
+
+    #[test]
+    fn points_written_apart_merge_into_one_plot_the_newer_replacing_the_older() {
+        let earlier = Point::parse_all(
+            "# system\tsize\tenrolments\tingest\tbytes up\n\
+             mitan\tstation\t300\t600.0\t430.0\n\
+             mitan\tlakh2\t200000\t800.0\t431.0\n",
+        )
+        .expect("reads");
+        let newer = [Point::of(&figures("mitan", 300, 700.0, 129_000))];
+        let merged = Point::merge(earlier, &newer);
+        assert_eq!(merged.len(), 2);
+        assert!(
+            (merged[0].ingest_rate - 700.0).abs() < 0.01,
+            "the newer station point: {:?}",
+            merged[0]
+        );
+        assert_eq!(merged[1].size, "lakh2");
+        let again = Point::parse_all(
+            &merged
+                .iter()
+                .map(Point::line)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+        .expect("reads back");
+        let lines = |points: &[Point]| points.iter().map(Point::line).collect::<Vec<_>>();
+        assert_eq!(lines(&again), lines(&merged), "written as read");
+        assert_eq!(
+            Point::parse_all("mitan\tstation\t300\tfast\t430").expect_err("refused"),
+            "line 1: field 4: not a number"
+        );
     }
 }
