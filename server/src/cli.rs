@@ -151,8 +151,12 @@ pub enum AuditCommand {
     /// past moment, each beat replayed from its change log.
     Report {
         /// The moment (ms since the epoch).
+        #[arg(long, required_unless_present = "change", conflicts_with = "change")]
+        at_ms: Option<i64>,
+        /// Or the moment the server received this change (its hash), and with it every
+        /// change that had arrived by then.
         #[arg(long)]
-        at_ms: i64,
+        change: Option<String>,
         /// The clock of --at-ms: server (receipt time) or device.
         #[arg(long)]
         clock: Option<String>,
@@ -715,13 +719,15 @@ fn audit_command(args: AuditArgs) -> Result<()> {
         }
         AuditCommand::Report {
             at_ms,
+            change,
             clock,
             campaign,
             programme,
             json,
         } => {
             let query = PastReportQuery {
-                at_ms: Some(at_ms),
+                at_ms,
+                change,
                 clock,
                 campaign,
                 programme,
@@ -784,9 +790,14 @@ fn past_report_text(past: &PastProgressReport) -> String {
     let report = &past.report;
     let percent = |percent: Option<f64>| percent.map_or_else(|| "-".into(), |p| format!("{p}%"));
     let mut lines = vec![format!(
-        "as of {} ms ({} clock): {} roster(s) replayed, {} change(s){}",
+        "as of {} ms ({} clock{}): {} roster(s) replayed, {} change(s){}",
         past.at_ms,
         past.clock,
+        past.change
+            .as_deref()
+            .map_or_else(String::new, |change| format!(
+                ", when change {change} arrived"
+            )),
         past.rosters,
         past.changes,
         if past.unreadable > 0 {
@@ -851,7 +862,8 @@ fn history_text(page: &audit::HistoryPage) -> String {
                 .received_at_ms
                 .map_or_else(|| "-".to_owned(), |at| at.to_string()),
             change.device_clock_ms,
-            hex::encode(&change.hash[..8]),
+            // Whole, so that it can be handed back to `state --change` or `report --change`.
+            mitan_core::history::encode_hash(&change.hash),
             entry.roster,
             change.seq,
             change.badge.as_deref().unwrap_or("-"),

@@ -768,6 +768,39 @@ fn mitan_audit_lists_the_history_replays_a_past_state_and_logs_the_read() {
         .as_str()
         .expect("a hash")
         .to_owned();
+    assert_eq!(
+        lines[1].split('\t').nth(2),
+        Some(first.as_str()),
+        "the text names the whole hash, to hand back to --change: {text}"
+    );
+    // The district's report when that change arrived, which says so: the three enrolments
+    // came in one sync, so the server had all three at that moment (the roster's state at
+    // the change, below, holds only the first).
+    let report = audit(
+        &fixture.db,
+        &["--as", "CG-500", "report", "--change", &first],
+    );
+    let report_text = String::from_utf8_lossy(&report.stdout);
+    assert!(
+        report.status.success(),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    assert!(
+        report_text
+            .lines()
+            .next()
+            .is_some_and(|line| line.contains(&format!("when change {first} arrived"))),
+        "{report_text}"
+    );
+    assert_eq!(
+        report_text
+            .lines()
+            .nth(2)
+            .and_then(|district| district.split('\t').nth(2)),
+        Some("3"),
+        "the district row's enrolled count: {report_text}"
+    );
     let state = audit(
         &fixture.db,
         &[

@@ -176,6 +176,53 @@ fn the_progress_report_replayed_at_each_moment_is_what_was_read_live() {
     assert_eq!(full["rosters"], 4, "{full}");
     assert!(full["changes"].as_u64().unwrap_or(0) > 14, "{full}");
 
+    // A change names the moment the server received it: the supervisor's duplicate mark
+    // (day one) gives the report of that moment, and says which change named it.
+    let history = server
+        .get(
+            &format!("/v1/audit/history?unit={DISTRICT}&limit=1000"),
+            &auditor,
+        )
+        .json();
+    let marked_change = history["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|entry| entry["action"] == "review" && entry["entry"] == enrolled[3].to_string())
+        .expect("the duplicate mark is in the history");
+    let hash = marked_change["hash"].as_str().expect("a hash");
+    let received = marked_change["received_at_ms"].as_i64().expect("a receipt");
+    let by_change = server.get(&format!("/v1/audit/report?change={hash}"), &auditor);
+    assert_eq!(by_change.status, 200, "{}", by_change.body);
+    let by_change = by_change.json();
+    let by_time = server
+        .get(&format!("/v1/audit/report?at_ms={received}"), &auditor)
+        .json();
+    assert_eq!(counted(&by_change), counted(&by_time));
+    assert_eq!(by_change["at_ms"], received);
+    assert_eq!(by_change["change"], hash);
+    let (_, right_after, _) = moments
+        .iter()
+        .find(|(at_ms, _, _)| *at_ms >= received)
+        .expect("a moment was recorded after the mark");
+    assert_eq!(
+        counted(&by_change),
+        counted(right_after),
+        "the live report read right after the mark"
+    );
+    for (query, status, field) in [
+        (format!("change={hash}&at_ms={received}"), 400, "change"),
+        (format!("change={hash}&clock=device"), 400, "clock"),
+        ("change=zz".to_owned(), 400, "change"),
+        (format!("change={}", "00".repeat(32)), 404, ""),
+    ] {
+        let answer = server.get(&format!("/v1/audit/report?{query}"), &auditor);
+        assert_eq!(answer.status, status, "{query}: {}", answer.body);
+        if !field.is_empty() {
+            assert_eq!(answer.error_field(), field, "{query}");
+        }
+    }
+
     // Auditors and the district admin only; the moment is required and named when missing.
     let refused = server.get(&format!("/v1/audit/report?at_ms={after}"), &incharge);
     assert_eq!(refused.status, 403, "{}", refused.body);

@@ -404,7 +404,16 @@ pub const ROUTES: &[RouteDoc] = &[
         body: None,
         answers: JSON,
         query: &[
-            ("at_ms", "the moment (ms since the epoch)", true),
+            (
+                "at_ms",
+                "the moment (ms since the epoch); this or change",
+                false,
+            ),
+            (
+                "change",
+                "or a change's hash: the moment the server received it (server clock only)",
+                false,
+            ),
             (
                 "clock",
                 "the clock at_ms is read on: server (default) or device",

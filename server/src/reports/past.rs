@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use mitan_core::history::{Clock, History, Point};
+use mitan_core::history::{Clock, History, Point, decode_hash};
 use mitan_core::model::sealed::NoKeys;
 use mitan_core::model::{Roster, RosterId, Status};
 use serde::{Deserialize, Serialize};
@@ -24,9 +24,14 @@ use crate::store::{KeyedCounts, ServerStore, User};
 /// `GET /v1/audit/report` and `mitan audit report`: the progress report at a past moment.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PastReportQuery {
-    /// The moment, ms since the epoch. Required.
+    /// The moment, ms since the epoch. This or `change` is required.
     #[serde(default)]
     pub at_ms: Option<i64>,
+    /// Or a change (its hash in hex): the moment the server received it, on the server's
+    /// clock, so the report holds that change and everything that had arrived with or
+    /// before it.
+    #[serde(default)]
+    pub change: Option<String>,
     /// The clock `at_ms` is read on: `server` (receipt time, the default) or `device`.
     #[serde(default)]
     pub clock: Option<String>,
@@ -43,6 +48,9 @@ pub struct PastReportQuery {
 pub struct PastProgressReport {
     /// The moment.
     pub at_ms: i64,
+    /// The change the moment was named by, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<String>,
     /// The clock it was read on.
     pub clock: String,
     /// Rosters replayed: the beats in scope whose roster held any change then.
@@ -68,11 +76,24 @@ pub fn progress_at(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<PastProgressReport> {
     check_auditor(user)?;
-    let at_ms = query.at_ms.ok_or_else(|| Error::Invalid {
-        field: "at_ms",
-        reason: "give the moment, in ms since the epoch".into(),
-    })?;
     let clock = parse_clock(query.clock.as_deref())?;
+    let change = query.change.as_deref().filter(|text| !text.is_empty());
+    let at_ms = match (query.at_ms, change) {
+        (Some(at_ms), None) => at_ms,
+        (None, Some(change)) => received_at(store, change, clock)?,
+        (Some(_), Some(_)) => {
+            return Err(Error::Invalid {
+                field: "change",
+                reason: "give a time or a change, not both".into(),
+            });
+        }
+        (None, None) => {
+            return Err(Error::Invalid {
+                field: "at_ms",
+                reason: "give the moment, in ms since the epoch, or a change".into(),
+            });
+        }
+    };
     let filter = resolve(
         store,
         &ReportQuery {
@@ -96,12 +117,35 @@ pub fn progress_at(
     let report = progress_with(store, user, filter, &tree, &scope, &mut replayed)?;
     Ok(PastProgressReport {
         at_ms,
+        change: change.map(str::to_owned),
         clock: clock_name(clock).to_owned(),
         rosters,
         changes,
         unreadable,
         report,
     })
+}
+
+/// The moment the server received `change`: a change names a moment on the server's clock
+/// only, since a device's claim for it says nothing of what else had arrived by then.
+fn received_at(store: &ServerStore, change: &str, clock: Clock) -> Result<i64> {
+    if clock != Clock::Server {
+        return Err(Error::Invalid {
+            field: "clock",
+            reason: "a change names a moment on the server's clock; give at_ms for the devices'"
+                .into(),
+        });
+    }
+    let hash = decode_hash(change).map_err(|error| Error::Invalid {
+        field: "change",
+        reason: error.to_string(),
+    })?;
+    store
+        .change_received_at(&hash)?
+        .ok_or_else(|| Error::NotFound {
+            what: "change",
+            id: change.to_owned(),
+        })
 }
 
 /// One active volunteer (pending or verified) at the moment replayed.

@@ -65,6 +65,16 @@ impl ServerStore {
         Ok(receipts)
     }
 
+    /// When the server received the change `hash`, in whichever roster holds it, or `None`
+    /// if no roster does. Auditors name a change to mean the moment it arrived.
+    pub fn change_received_at(&self, hash: &[u8; 32]) -> Result<Option<i64>> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT received_at_ms FROM change_log WHERE hash = ?1 ORDER BY seq LIMIT 1",
+        )?;
+        let mut rows = statement.query_map([hash.as_slice()], |row| row.get::<_, i64>(0))?;
+        rows.next().transpose().map_err(Into::into)
+    }
+
     /// `roster` as the server held it at `at_ms`: the changes it had received by then
     /// (inclusive), with how many there were, or `None` if it had received none. They come
     /// on top of the latest snapshot when every change in it had been received by then (a
