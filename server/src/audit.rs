@@ -400,16 +400,15 @@ pub fn history_with_progress(
     let mut matched: Vec<AuditEntry> = Vec::new();
     for (replayed, id) in (1..).zip(&rosters) {
         // A beat nobody has synced yet has no history to show.
-        let loaded = match load(store, id, &mut roles) {
-            Ok(loaded) => Some(loaded),
-            Err(Error::NotFound { .. }) if query.roster.is_none() => None,
+        match load(store, id, &mut roles) {
+            Ok(loaded) => {
+                matched.extend(loaded.history.filtered(&filter).map(|entry| AuditEntry {
+                    roster: id.to_string(),
+                    change: entry.clone(),
+                }))
+            }
+            Err(Error::NotFound { .. }) if query.roster.is_none() => {}
             Err(error) => return Err(error),
-        };
-        if let Some(loaded) = loaded {
-            matched.extend(loaded.history.filtered(&filter).map(|entry| AuditEntry {
-                roster: id.to_string(),
-                change: entry.clone(),
-            }));
         }
         progress(replayed, in_scope);
     }

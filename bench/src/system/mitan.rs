@@ -51,8 +51,6 @@ pub struct Mitan {
     kept_open: usize,
     /// At most this many phones stay open in a larger drive.
     recent_open: usize,
-    /// Every phone stays open (a small drive).
-    keep_open: bool,
     /// Phones open in a larger drive, least recently used first.
     recent: Mutex<VecDeque<usize>>,
     incharges: Vec<String>,
@@ -81,7 +79,6 @@ impl Mitan {
             phones: Vec::new(),
             kept_open,
             recent_open: recent_open.max(1),
-            keep_open: true,
             recent: Mutex::new(VecDeque::new()),
             incharges: Vec::new(),
         }
@@ -109,7 +106,7 @@ impl Mitan {
             };
             work(device, profile)
         };
-        if !self.keep_open {
+        if self.phones.len() > self.kept_open {
             self.close_all_but_recent(index);
         }
         done
@@ -229,8 +226,7 @@ impl System for Mitan {
                 .with_context(|| format!("registering {}", badges[index]))
         })?;
         let phones = workload.phones.len();
-        self.keep_open = phones <= self.kept_open;
-        let keep_open = self.keep_open;
+        let keep_open = phones <= self.kept_open;
         self.phones = parallel::map(&registered[..phones], 2, |index, _| {
             let dir = dir.join("phones").join(&badges[index]);
             let open = keep_open
