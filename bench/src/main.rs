@@ -111,6 +111,7 @@ fn main() -> anyhow::Result<()> {
         _ => Vec::new(),
     };
     let mut all = Vec::new();
+    let mut unfinished = Vec::new();
     for size in sizes {
         let workload = Workload::generate(size, cli.seed, Mix::default());
         eprintln!(
@@ -123,9 +124,15 @@ fn main() -> anyhow::Result<()> {
             workload.count(|kind| *kind == mitan_fieldday::workload::Kind::Typo),
             workload.refused_first_attempts,
         );
-        let runs = compare(&workload, &systems, &plan, &exe, &dir)?;
-        print!("{}", report::table(size, &runs));
-        all.extend(runs);
+        let comparison = compare(&workload, &systems, &plan, &exe, &dir)?;
+        print!("{}", report::table(size, &comparison));
+        unfinished.extend(
+            comparison
+                .unfinished
+                .into_iter()
+                .map(|unfinished| format!("{} at {}", unfinished.system, size.name)),
+        );
+        all.extend(comparison.finished);
         // Written after every size, so a long run stopped early still leaves its plot.
         let mut caption = format!("seed {}, {}", cli.seed, machine());
         if !earlier.is_empty() {
@@ -154,5 +161,11 @@ fn main() -> anyhow::Result<()> {
             .with_context(|| format!("writing {}", cli.svg.display()))?;
     }
     println!("\nplot written to {}", cli.svg.display());
+    // The tables and plot are kept, but a run with a system missing is not a clean run.
+    anyhow::ensure!(
+        unfinished.is_empty(),
+        "did not finish: {} (the reasons are in the tables)",
+        unfinished.join(", ")
+    );
     Ok(())
 }

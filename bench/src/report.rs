@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::run::Figures;
+use crate::run::{Comparison, Figures};
 use crate::workload::Size;
 
 fn seconds(duration: Duration) -> String {
@@ -105,8 +105,10 @@ impl Point {
     }
 }
 
-/// The Markdown table of one size's runs, ratios taken against the `floor` row.
-pub fn table(size: Size, runs: &[Figures]) -> String {
+/// The Markdown table of one size's runs, ratios taken against the `floor` row; a system
+/// that did not finish gets a row saying why, so the table never drops it in silence.
+pub fn table(size: Size, comparison: &Comparison) -> String {
+    let runs = &comparison.finished;
     let floor = runs.iter().find(|figures| figures.system == "floor");
     let mut out = String::new();
     let _ = writeln!(
@@ -177,6 +179,17 @@ pub fn table(size: Size, runs: &[Figures]) -> String {
             review_bytes,
         );
     }
+    for unfinished in &comparison.unfinished {
+        // A reason may quote a pipe or a newline of a child's stderr; either would break
+        // the row.
+        let reason = unfinished.reason.replace('|', "\\|").replace('\n', " ");
+        let _ = writeln!(
+            out,
+            "| {} | did not finish: {reason} |{}",
+            unfinished.system,
+            " |".repeat(11)
+        );
+    }
     out
 }
 
@@ -199,6 +212,11 @@ fn panel(out: &mut String, runs: &[Point], left: f64, title: &str, value: impl F
         .filter(|(x, y)| *x > 0.0 && *y > 0.0 && y.is_finite())
         .collect();
     let bounds = |values: Vec<f64>| {
+        // With nothing to draw (every system failed its first size) the axes still need
+        // finite ends, or the tick loops below never reach them.
+        if values.is_empty() {
+            return (1.0, 10.0);
+        }
         let low = values.iter().copied().fold(f64::INFINITY, f64::min);
         let high = values.iter().copied().fold(0.0, f64::max);
         (
@@ -251,6 +269,14 @@ fn panel(out: &mut String, runs: &[Point], left: f64, title: &str, value: impl F
         left + width / 2.0,
         top + height + 35.0
     );
+    if points.is_empty() {
+        let _ = writeln!(
+            out,
+            "<text x=\"{}\" y=\"{}\" font-size=\"13\" text-anchor=\"middle\">no system finished a size</text>",
+            left + width / 2.0,
+            top + height / 2.0
+        );
+    }
     let mut systems: Vec<&str> = runs.iter().map(|point| point.system.as_str()).collect();
     systems.sort();
     systems.dedup();
@@ -334,6 +360,7 @@ fn escaped(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::link::Traffic;
+    use crate::run::Unfinished;
 
     fn figures(system: &'static str, enrolments: u64, rate: f64, up: u64) -> Figures {
         Figures {
@@ -362,7 +389,14 @@ mod tests {
             figures("mitan", 300, 500.0, 90_000),
             figures("floor", 300, 2_000.0, 30_000),
         ];
-        let table = table(Size::STATION, &runs);
+        let comparison = Comparison {
+            finished: runs.to_vec(),
+            unfinished: vec![Unfinished {
+                system: "samod".into(),
+                reason: "samod: timed out | after 30 min".into(),
+            }],
+        };
+        let table = table(Size::STATION, &comparison);
         let mitan = table
             .lines()
             .find(|line| line.starts_with("| mitan"))
@@ -371,6 +405,20 @@ mod tests {
         assert!(mitan.contains("| 300 | 3.00 |"), "{mitan}");
         assert!(mitan.contains("| 500 | 0.250 |"), "{mitan}");
         assert!(mitan.contains("| 1.0 |"), "one round trip a sync: {mitan}");
+        let samod = table
+            .lines()
+            .find(|line| line.starts_with("| samod"))
+            .expect("a row for the system that did not finish");
+        assert_eq!(
+            samod,
+            "| samod | did not finish: samod: timed out \\| after 30 min | | | | | | | | | | | |"
+        );
+        let header = table
+            .lines()
+            .find(|line| line.starts_with("| system"))
+            .expect("a header");
+        let cells = |line: &str| line.replace("\\|", "").matches('|').count();
+        assert_eq!(cells(samod), cells(header), "as many cells as the header");
     }
 
     #[test]
@@ -390,6 +438,15 @@ mod tests {
             "two systems in two panels"
         );
         assert!(svg.contains(colour("odk")));
+    }
+
+    #[test]
+    fn a_plot_with_no_points_is_an_empty_frame_that_says_so() {
+        let svg = svg(&[], "test");
+        assert!(svg.ends_with("</svg>\n"), "{svg}");
+        assert_eq!(svg.matches("<polyline").count(), 0);
+        assert_eq!(svg.matches("no system finished a size").count(), 2);
+        assert!(!svg.contains("inf") && !svg.contains("NaN"), "{svg}");
     }
 
     #[test]

@@ -26,14 +26,20 @@ fn a_station_drive_through_every_system_stores_every_enrolment() {
         deadline: Duration::from_secs(300),
     };
     let dir = tempfile::tempdir().expect("temp dir");
-    let runs = compare(
+    let comparison = compare(
         &workload,
         SYSTEMS,
         &plan,
         Path::new(env!("CARGO_BIN_EXE_mitan-fieldday")),
         dir.path(),
     )
-    .expect("every system plays the drive");
+    .expect("the systems are known");
+    assert_eq!(
+        comparison.unfinished,
+        [],
+        "every system plays the drive to the end"
+    );
+    let runs = comparison.finished;
     assert_eq!(runs.len(), SYSTEMS.len());
     for figures in &runs {
         assert_eq!(figures.stored, 300, "{}", figures.system);
@@ -91,4 +97,53 @@ fn a_drive_larger_than_the_phones_kept_open_reopens_each_phone_and_loses_nothing
     assert_eq!(figures.stored, 300);
     assert_eq!(figures.syncs, 24);
     assert_eq!(figures.round_trips_per_sync(), Some(1.0));
+}
+
+#[test]
+fn a_system_over_its_deadline_is_recorded_as_unfinished_and_the_next_system_still_runs() {
+    let workload = Workload::generate(Size::STATION, 7, Mix::default());
+    let plan = Plan {
+        clients: 2,
+        two_g_sample: 0,
+        // Over before the first evening: every system stops at its first check.
+        deadline: Duration::ZERO,
+        ..Plan::default()
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let comparison = compare(
+        &workload,
+        &["mitan", "floor"],
+        &plan,
+        Path::new(env!("CARGO_BIN_EXE_mitan-fieldday")),
+        dir.path(),
+    )
+    .expect("a failing system is not an error of the comparison");
+    assert!(comparison.finished.is_empty());
+    let systems: Vec<&str> = comparison
+        .unfinished
+        .iter()
+        .map(|unfinished| unfinished.system.as_str())
+        .collect();
+    assert_eq!(
+        systems,
+        ["mitan", "floor"],
+        "the second ran after the first failed"
+    );
+    for unfinished in &comparison.unfinished {
+        assert!(
+            unfinished.reason.contains("over the deadline"),
+            "{}: {}",
+            unfinished.system,
+            unfinished.reason
+        );
+    }
+    let unknown = compare(
+        &workload,
+        &["telegram"],
+        &plan,
+        Path::new(env!("CARGO_BIN_EXE_mitan-fieldday")),
+        dir.path(),
+    )
+    .expect_err("a name that is no system is the caller's mistake, not a run that failed");
+    assert_eq!(format!("{unknown:#}"), "systems: no system \"telegram\"");
 }
