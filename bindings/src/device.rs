@@ -128,13 +128,14 @@ impl MitanDevice {
     }
 
     /// The history of one volunteer on this phone, in causal order: enrolment, edits,
-    /// reviews (a supervisor's arrive with a sync), withdrawal.
+    /// reviews (a supervisor's arrive with a sync), withdrawal; each with the fields it
+    /// wrote.
     pub fn history(&self, volunteer_id: String) -> Result<Vec<VolunteerChange>, ApiError> {
         let id = self::volunteer_id(&volunteer_id)?;
-        let records = self.device()?.volunteer_history(&id)?;
-        Ok(records
+        let entries = self.device()?.volunteer_history(&id)?;
+        Ok(entries
             .into_iter()
-            .filter_map(VolunteerChange::from_record)
+            .filter_map(VolunteerChange::from_entry)
             .collect())
     }
 

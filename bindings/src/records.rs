@@ -3,9 +3,8 @@
 //! `Row`); ids and codes cross as strings, checked by the core's parsers on the way in.
 
 use mitan_core::device::{EnrolOutcome, Problem, SyncReport};
-use mitan_core::model::{
-    self, Action, AgeClaim, ChangeRecord, Field, Invalid, Status, Trainer, Volunteer,
-};
+use mitan_core::history::{FieldChange, HistoryEntry, Shown};
+use mitan_core::model::{self, Action, AgeClaim, Field, Invalid, Status, Trainer, Volunteer};
 use mitan_core::store::{self, QuotaProgress, VolunteerRow};
 
 use crate::error::ApiError;
@@ -508,7 +507,8 @@ impl From<Action> for ChangeAction {
     }
 }
 
-/// One change in a volunteer's history: what, who, on which device, when by that device.
+/// One change in a volunteer's history: what, who, on which device, when by that device,
+/// and what it wrote.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct VolunteerChange {
     /// The change's hash, 64 hex digits.
@@ -521,22 +521,67 @@ pub struct VolunteerChange {
     pub device: String,
     /// That device's clock: a claim, never the truth.
     pub device_clock_ms: i64,
+    /// The volunteer's fields it wrote, in the order written.
+    pub fields: Vec<ChangedField>,
+}
+
+/// One field a change wrote.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ChangedField {
+    /// The field: `phone`, `village`, `review`, `programmes.cyber_mitan`, … (empty for the
+    /// entry itself).
+    pub field: String,
+    /// What the phone can show of it.
+    pub shown: FieldShown,
+}
+
+/// What the phone can show of a written field.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum FieldShown {
+    /// A plain field's value (gender, village, review, …).
+    Value { text: String },
+    /// A personal field, opened with the volunteer's key this phone holds.
+    Opened { text: String },
+    /// A personal field this phone holds no key for.
+    Sealed,
+    /// A personal field of a volunteer who withdrew: the key is destroyed, the value gone.
+    Erased,
+    /// A sealed field that does not open under the volunteer's key.
+    Unopenable,
+    /// The entry was created.
+    Created,
+    /// The field was removed.
+    Removed,
+}
+
+impl From<FieldChange> for ChangedField {
+    fn from(change: FieldChange) -> Self {
+        let shown = match change.shown {
+            Shown::Value(text) => FieldShown::Value { text },
+            Shown::Opened(text) => FieldShown::Opened { text },
+            Shown::Sealed => FieldShown::Sealed,
+            Shown::Erased => FieldShown::Erased,
+            Shown::Unopenable => FieldShown::Unopenable,
+            Shown::Created => FieldShown::Created,
+            Shown::Removed => FieldShown::Removed,
+        };
+        ChangedField {
+            field: change.field,
+            shown,
+        }
+    }
 }
 
 impl VolunteerChange {
-    /// The change, if Mitan wrote it (the core keeps only those in a volunteer's history).
-    pub(crate) fn from_record(record: ChangeRecord) -> Option<Self> {
-        let message = record.message?;
+    /// The change, if Mitan wrote it (one without Mitan's message names no author).
+    pub(crate) fn from_entry(entry: HistoryEntry) -> Option<Self> {
         Some(VolunteerChange {
-            hash: record
-                .hash
-                .iter()
-                .map(|byte| format!("{byte:02x}"))
-                .collect(),
-            action: message.action.into(),
-            badge: message.badge,
-            device: message.device,
-            device_clock_ms: record.device_clock_ms,
+            hash: mitan_core::history::encode_hash(&entry.hash),
+            action: entry.action?.into(),
+            badge: entry.badge?,
+            device: entry.device?,
+            device_clock_ms: entry.device_clock_ms,
+            fields: entry.fields.into_iter().map(Into::into).collect(),
         })
     }
 }

@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::history::{History, HistoryEntry};
 use crate::model::sealed::{EntryKey, NONCE_LEN, NoKeys, Sealing};
 use crate::model::{
-    Camera, CameraForm, CameraId, ChangeMeta, ChangeRecord, ConsentNotice, ConsentTerms, Decision,
-    EnrolmentForm, EnrolmentRules, EntryId, NoticeRef, Roster, RosterChange, RosterId, Status,
-    UnitCode, Volunteer, VolunteerEdit, VolunteerId, WithdrawalChannel, inspect_change,
+    Camera, CameraForm, CameraId, ChangeMeta, ConsentNotice, ConsentTerms, Decision, EnrolmentForm,
+    EnrolmentRules, EntryId, NoticeRef, Roster, RosterChange, RosterId, Status, UnitCode,
+    Volunteer, VolunteerEdit, VolunteerId, WithdrawalChannel, inspect_change,
 };
 use crate::provenance::{DeviceKey, PublicKey};
 use crate::store::{
@@ -481,21 +482,30 @@ impl Device {
             })
     }
 
-    /// Every change of the roster that names volunteer `id` as its entry (enrolment, edits,
-    /// reviews, withdrawal), in causal order: who, on which device, by the device's clock. A
-    /// volunteer moved between beats shows the changes of the roster holding them now.
-    pub fn volunteer_history(&mut self, id: &VolunteerId) -> Result<Vec<ChangeRecord>> {
+    /// Every change of the roster that touched volunteer `id` (enrolment, edits, reviews,
+    /// withdrawal), in causal order: who, on which device, by the device's clock, and what
+    /// it wrote to this volunteer field by field (a change that also wrote another entry
+    /// keeps only this one's fields), personal fields opened with this phone's keys. Read by
+    /// the same [`History`] the auditors' server uses, so the phone and the audit never tell
+    /// two stories. A volunteer moved between beats shows the changes of the roster holding
+    /// them now.
+    pub fn volunteer_history(&mut self, id: &VolunteerId) -> Result<Vec<HistoryEntry>> {
         let roster_id = self.roster_holding(id)?;
+        self.load_roster(&roster_id)?;
+        let roster = self
+            .rosters
+            .get_mut(&roster_id)
+            .expect("load_roster leaves the roster in memory");
         let entry = id.to_string();
-        Ok(self
-            .roster(&roster_id)?
-            .change_log()
+        Ok(History::of(roster, &self.keys)?
+            .entries
             .into_iter()
-            .filter(|change| {
+            .filter(|change| change.touches(&entry))
+            .map(|mut change| {
                 change
-                    .message
-                    .as_ref()
-                    .is_some_and(|message| message.entry.as_deref() == Some(entry.as_str()))
+                    .fields
+                    .retain(|field| field.volunteer.as_deref() == Some(entry.as_str()));
+                change
             })
             .collect())
     }

@@ -8,9 +8,10 @@ use std::path::Path;
 
 use mitan_core::demo::Generator;
 use mitan_core::device::{Device, Moment};
+use mitan_core::history::{HistoryEntry, Shown};
 use mitan_core::model::{
-    CameraForm, CameraId, EnrolmentForm, EnrolmentRules, EntryId, Status, VolunteerId,
-    WithdrawalChannel,
+    Action, CameraForm, CameraId, EnrolmentForm, EnrolmentRules, EntryId, Status, VolunteerEdit,
+    VolunteerId, WithdrawalChannel,
 };
 use mitan_core::store::StoreKey;
 use mitan_core::sync::{Limits, MemoryHub, SyncResponse};
@@ -173,6 +174,120 @@ fn a_withdrawal_destroys_the_key_on_the_server_and_on_every_phone_at_next_sync()
     assert_eq!(replayed.status, Status::Withdrawn);
     assert!(replayed.personal.is_none());
     assert!(fresh.volunteer(&other).expect("present").personal.is_some());
+}
+
+/// What `history` shows of `field` in each change, in order, for changes that wrote it.
+fn shown(history: &[HistoryEntry], field: &str) -> Vec<(Option<Action>, Shown)> {
+    history
+        .iter()
+        .flat_map(|change| {
+            change
+                .fields
+                .iter()
+                .filter(|written| written.field == field)
+                .map(|written| (change.action, written.shown.clone()))
+        })
+        .collect()
+}
+
+#[test]
+fn a_volunteers_history_on_a_phone_shows_what_each_change_wrote_until_a_withdrawal_erases_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut hub = MemoryHub::default();
+    let mut first = open(dir.path(), 1);
+    let mut second = open(dir.path(), 2);
+    let id = enrol_rare(&mut first);
+    // Someone else in the same roster, whose changes must not show in this history.
+    first
+        .enrol(
+            &Generator::new(6).enrolment_form(STATION, BEAT, "430001"),
+            Moment {
+                now_ms: NOW + 1,
+                random: 2,
+            },
+        )
+        .expect("enrolled");
+    first
+        .edit(
+            &id,
+            &VolunteerEdit {
+                phone: Some("9425012345".into()),
+                ..VolunteerEdit::default()
+            },
+            Moment {
+                now_ms: NOW + 5,
+                random: 4,
+            },
+        )
+        .expect("edited");
+
+    let history = first.volunteer_history(&id).expect("history reads");
+    let actions: Vec<Option<Action>> = history.iter().map(|change| change.action).collect();
+    assert_eq!(actions, [Some(Action::Enrol), Some(Action::Edit)]);
+    for change in &history {
+        assert_eq!(change.badge.as_deref(), Some("CG-001"));
+        assert_eq!(change.device.as_deref(), Some("dev-1"));
+        assert!(
+            change
+                .fields
+                .iter()
+                .all(|field| field.volunteer.as_deref() == Some(id.to_string().as_str())),
+            "only this volunteer's fields: {change:?}"
+        );
+    }
+    assert_eq!(history[0].device_clock_ms, NOW);
+    assert_eq!(history[1].device_clock_ms, NOW + 5);
+    assert_eq!(
+        shown(&history, "phone"),
+        [
+            (Some(Action::Enrol), Shown::Opened("+919131975318".into())),
+            (Some(Action::Edit), Shown::Opened("+919425012345".into())),
+        ]
+    );
+    assert_eq!(
+        shown(&history, "name_latin"),
+        [(
+            Some(Action::Enrol),
+            Shown::Opened("Jhummanlal Kosariya".into())
+        )]
+    );
+    assert_eq!(history[1].fields.len(), 1, "the edit wrote the phone alone");
+
+    // The second phone reads the same history, opened with the key that came with the entry.
+    sync(&mut first, &mut hub);
+    sync(&mut second, &mut hub);
+    assert_eq!(
+        second.volunteer_history(&id).expect("history reads"),
+        history
+    );
+
+    second
+        .withdraw(
+            &id,
+            WithdrawalChannel::InPerson,
+            Moment {
+                now_ms: NOW + 10,
+                random: 3,
+            },
+        )
+        .expect("withdrawn");
+    let after = second.volunteer_history(&id).expect("history reads");
+    assert_eq!(after.len(), 3);
+    assert_eq!(after[2].action, Some(Action::Withdraw));
+    assert_eq!(after[2].badge.as_deref(), Some("CG-002"));
+    assert_eq!(
+        shown(&after, "phone"),
+        [
+            (Some(Action::Enrol), Shown::Erased),
+            (Some(Action::Edit), Shown::Erased),
+            (Some(Action::Withdraw), Shown::Removed),
+        ],
+        "erased from every moment of the history, not only from the roster"
+    );
+    let printed = format!("{after:?}");
+    for trace in ["Jhummanlal", "झुम्मनलाल", "9131975318", "9425012345"] {
+        assert!(!printed.contains(trace), "{trace} left in the history");
+    }
 }
 
 #[test]

@@ -776,33 +776,6 @@ impl Roster {
         }
         by_phone.into_values().filter(|ids| ids.len() > 1).collect()
     }
-
-    /// The metadata of every change, oldest first: who, on which device, the device clock.
-    pub fn change_log(&mut self) -> Vec<ChangeRecord> {
-        self.doc
-            .get_changes(&[])
-            .iter()
-            .map(|change| ChangeRecord {
-                hash: change.hash().0,
-                actor: change.actor_id().to_bytes().to_vec(),
-                device_clock_ms: change.timestamp(),
-                message: change.message().and_then(ChangeMessage::decode),
-            })
-            .collect()
-    }
-}
-
-/// One change's metadata, for the history auditors read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChangeRecord {
-    /// The change hash.
-    pub hash: [u8; 32],
-    /// The actor (device key) that made it.
-    pub actor: Vec<u8>,
-    /// The device's clock when it was made.
-    pub device_clock_ms: i64,
-    /// Who did what, if the change was made by Mitan.
-    pub message: Option<ChangeMessage>,
 }
 
 fn write_personal(

@@ -12,6 +12,7 @@ import org.mitan.ffi.ConsentNotice
 import org.mitan.ffi.ConsentTerms
 import org.mitan.ffi.DeviceIdentity
 import org.mitan.ffi.EnrolmentForm
+import org.mitan.ffi.FieldShown
 import org.mitan.ffi.MitanDevice
 import org.mitan.ffi.VolunteerStatus
 import org.mitan.ffi.devicePublicKey
@@ -178,7 +179,16 @@ fun run(options: Map<String, String>) {
         "history ${history.map { "${it.action} by ${it.badge} on ${it.device}" }}"
     }
     check(history[0].device == repository.profile.registration.deviceId) { "enrolled on ${history[0].device}" }
-    step("history of $chosen: ${history.joinToString { "${it.action} by ${it.badge}" }}")
+    // Field by field: the phone opened with the key this phone holds, the review as written.
+    val enrolledPhone = history[0].fields.single { it.field == "phone" }.shown
+    check(enrolledPhone == FieldShown.Opened("+91" + volunteerForm(enrolment.form.value, 7).phone)) {
+        "the enrolment's phone shows $enrolledPhone"
+    }
+    val review = history[1].fields.single { it.field == "review" }.shown
+    check(review is FieldShown.Value && review.text.contains("\"verified\"") && review.text.contains(supervisor.badge)) {
+        "the review wrote $review"
+    }
+    step("history of $chosen: ${history.joinToString { "${it.action} by ${it.badge} (${it.fields.size} fields)" }}")
 
     // A device store opens only with its own key.
     repository.close()
