@@ -27,6 +27,7 @@ use crate::provenance;
 use crate::rate_limit::SyncRate;
 use crate::registration::{self, DEFAULT_CODE_TTL_MS};
 use crate::reports::past::{self, PastProgressReport, PastReportQuery};
+use crate::reports::progress_diff::{self, ReportDiff, ReportDiffQuery};
 use crate::store::{ServerStore, User};
 
 /// Mitan: rosters of community-policing volunteers.
@@ -167,6 +168,38 @@ pub enum AuditCommand {
         #[arg(long)]
         programme: Option<String>,
         /// Print the JSON that `GET /v1/audit/report` answers instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What moved in the progress report between two moments: each unit and employee whose
+    /// enrolled or verified count changed, with both counts.
+    ReportDiff {
+        /// The first moment (ms since the epoch).
+        #[arg(
+            long,
+            conflicts_with = "from_change",
+            required_unless_present = "from_change"
+        )]
+        from_ms: Option<i64>,
+        /// Or the moment the server received this change.
+        #[arg(long)]
+        from_change: Option<String>,
+        /// The second moment (ms); now if neither this nor --to-change (server clock only).
+        #[arg(long, conflicts_with = "to_change")]
+        to_ms: Option<i64>,
+        /// Or the moment the server received this change.
+        #[arg(long)]
+        to_change: Option<String>,
+        /// The clock of the times: server (receipt time) or device.
+        #[arg(long)]
+        clock: Option<String>,
+        /// Count only within this campaign's window and programme.
+        #[arg(long)]
+        campaign: Option<String>,
+        /// Count only this programme.
+        #[arg(long)]
+        programme: Option<String>,
+        /// Print the JSON that `GET /v1/audit/report/diff` answers instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -746,6 +779,44 @@ fn audit_command(args: AuditArgs) -> Result<()> {
             // Counts only: nothing personal is shown, so nothing goes to the access log.
             (text, None)
         }
+        AuditCommand::ReportDiff {
+            from_ms,
+            from_change,
+            to_ms,
+            to_change,
+            clock,
+            campaign,
+            programme,
+            json,
+        } => {
+            let query = ReportDiffQuery {
+                from_ms,
+                from_change,
+                to_ms,
+                to_change,
+                clock,
+                campaign,
+                programme,
+            };
+            let bar = progress_bar(0, "replaying beats");
+            let diff = progress_diff::progress_diff(
+                &reading,
+                &user,
+                &query,
+                system_clock()(),
+                &mut |done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                },
+            )?;
+            bar.finish_and_clear();
+            let text = if json {
+                as_json("report diff", &diff)?
+            } else {
+                report_diff_text(&diff)
+            };
+            (text, None)
+        }
         AuditCommand::Export { unit, output } => {
             let bar = progress_bar(0, "exporting rosters");
             let done = provenance::export(
@@ -829,6 +900,58 @@ fn past_report_text(past: &PastProgressReport) -> String {
             employee.verified,
             employee.target,
             percent(employee.percent)
+        ));
+    }
+    lines.join("\n")
+}
+
+/// A heading, then one line per unit and per employee that moved: each count then and now.
+fn report_diff_text(diff: &ReportDiff) -> String {
+    let end = |end: &progress_diff::DiffEnd| {
+        format!(
+            "{} ms{}",
+            end.at_ms,
+            end.change
+                .as_deref()
+                .map_or_else(String::new, |change| format!(" (change {change})"))
+        )
+    };
+    let counts = |movement: &progress_diff::Movement| {
+        format!("{} -> {} ({:+})", movement.from, movement.to, movement.by)
+    };
+    let mut lines = vec![format!(
+        "from {} to {} ({} clock): {} -> {} change(s); {} unit(s) and {} employee(s) moved, {} and {} did not",
+        end(&diff.from),
+        end(&diff.to),
+        diff.clock,
+        diff.from.changes,
+        diff.to.changes,
+        diff.units.len(),
+        diff.employees.len(),
+        diff.units_unchanged,
+        diff.employees_unchanged,
+    )];
+    lines.push("unit\tkind\tenrolled\tverified\ttarget".into());
+    for unit in &diff.units {
+        lines.push(format!(
+            "{}\t{}\t{}\t{}\t{}",
+            unit.code,
+            unit.kind,
+            counts(&unit.enrolled),
+            counts(&unit.verified),
+            unit.target
+        ));
+    }
+    lines.push("employee\trole\tstation\tenrolled\tverified\ttarget".into());
+    for employee in &diff.employees {
+        lines.push(format!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            employee.badge,
+            employee.role,
+            employee.station,
+            counts(&employee.enrolled),
+            counts(&employee.verified),
+            employee.target
         ));
     }
     lines.join("\n")

@@ -727,6 +727,94 @@ fn mitan_audit_report_counts_the_district_as_it_stood_at_a_past_moment() {
 }
 
 #[test]
+fn mitan_audit_report_diff_shows_what_each_unit_and_employee_gained_between_two_moments() {
+    let fixture = Fixture::new();
+    fixture.import_district();
+    enrol_through_sync(&fixture.db, fixture.dir.path(), 3);
+    let before = NOW - 1;
+    let json = audit(
+        &fixture.db,
+        &[
+            "--as",
+            "CG-500",
+            "report-diff",
+            "--from-ms",
+            &before.to_string(),
+            "--json",
+        ],
+    );
+    assert!(
+        json.status.success(),
+        "{}",
+        String::from_utf8_lossy(&json.stderr)
+    );
+    let diff: serde_json::Value = serde_json::from_slice(&json.stdout).expect("the diff is JSON");
+    assert_eq!(diff["from"]["at_ms"], before);
+    assert_eq!(diff["from"]["changes"], 0);
+    assert!(diff["to"]["changes"].as_u64().unwrap_or(0) > 3, "{diff}");
+    let district = &diff["units"][0];
+    assert_eq!(district["code"], "BSP");
+    assert_eq!(
+        district["enrolled"],
+        serde_json::json!({ "from": 0, "to": 3, "by": 3 })
+    );
+    assert_eq!(
+        district["verified"],
+        serde_json::json!({ "from": 0, "to": 0, "by": 0 })
+    );
+    let employees = diff["employees"].as_array().expect("employees");
+    assert_eq!(employees.len(), 1, "only the constable who enrolled moved");
+    assert_eq!(employees[0]["badge"], "CG-001");
+    assert_eq!(employees[0]["enrolled"]["by"], 3);
+    assert!(
+        diff["employees_unchanged"].as_u64().unwrap_or(0) > 0,
+        "{diff}"
+    );
+
+    let text = audit(
+        &fixture.db,
+        &[
+            "--as",
+            "CG-500",
+            "report-diff",
+            "--from-ms",
+            &before.to_string(),
+            "--to-ms",
+            &NOW.to_string(),
+        ],
+    );
+    let text = String::from_utf8(text.stdout).expect("utf-8 output");
+    assert!(
+        text.lines()
+            .any(|line| line.starts_with("BSP\tdistrict\t0 -> 3 (+3)\t0 -> 0 (+0)\t")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|line| line.starts_with("CG-001\tconstable\t") && line.contains("0 -> 3 (+3)")),
+        "{text}"
+    );
+
+    // Counts only: nothing logged. The second moment may not come before the first.
+    assert_eq!(fixture.count("access_log"), 0);
+    let backwards = audit(
+        &fixture.db,
+        &[
+            "--as",
+            "CG-500",
+            "report-diff",
+            "--from-ms",
+            &NOW.to_string(),
+            "--to-ms",
+            &before.to_string(),
+        ],
+    );
+    assert!(!backwards.status.success());
+    let error = String::from_utf8_lossy(&backwards.stderr);
+    assert!(error.contains("to_ms: the second moment"), "{error}");
+}
+
+#[test]
 fn mitan_audit_lists_the_history_replays_a_past_state_and_logs_the_read() {
     let fixture = Fixture::new();
     fixture.import_district();

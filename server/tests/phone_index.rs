@@ -470,11 +470,12 @@ fn no_api_or_cli_output_contains_the_secret() {
         .iter()
         .filter(|route| route.method == "get" && !route.path.contains('{'))
         .filter(|route| route.query.iter().all(|(_, _, required)| !required))
-        // The audit history needs one of its scopes and the past report a moment or a
-        // change, each optional on its own.
+        // The audit history needs one of its scopes, the past report a moment or a change
+        // and its diff a first moment, each optional on its own.
         .map(|route| match route.path {
             "/v1/audit/history" => "/v1/audit/history?unit=BSP".to_owned(),
             "/v1/audit/report" => format!("/v1/audit/report?at_ms={}", state.now_ms()),
+            "/v1/audit/report/diff" => "/v1/audit/report/diff?from_ms=0".to_owned(),
             path => path.to_owned(),
         })
         .collect();

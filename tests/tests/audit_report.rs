@@ -4,6 +4,7 @@
 //! replayed at each of those moments (`GET /v1/audit/report`) must be exactly what was read
 //! live, unit by unit and employee by employee, with and without a programme filter.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use mitan_core::demo::Generator;
@@ -18,6 +19,65 @@ const NOW: i64 = 1_763_870_000_000;
 /// What the live and the replayed report share.
 fn counted(report: &Value) -> (Value, Value) {
     (report["units"].clone(), report["employees"].clone())
+}
+
+/// Each unit's (by `code`) or employee's (by `badge`) counts in `report[list]`:
+/// `[enrolled, verified]`.
+fn counts_of(report: &Value, list: &str, key: &str) -> BTreeMap<String, [u64; 2]> {
+    report[list]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|row| {
+            let count = |field: &str| row[field].as_u64().expect("a count");
+            (
+                row[key].as_str().expect("a key").to_owned(),
+                [count("enrolled"), count("verified")],
+            )
+        })
+        .collect()
+}
+
+/// What moved from the live report `before` to `after`: `[enrolled then, now, verified then,
+/// now]` of each unit or employee whose counts changed.
+fn moved_between(
+    before: &Value,
+    after: &Value,
+    list: &str,
+    key: &str,
+) -> BTreeMap<String, [u64; 4]> {
+    let then = counts_of(before, list, key);
+    counts_of(after, list, key)
+        .into_iter()
+        .filter_map(|(name, now)| {
+            let was = then.get(&name).copied().unwrap_or_default();
+            (was != now).then_some((name, [was[0], now[0], was[1], now[1]]))
+        })
+        .collect()
+}
+
+/// What a report diff lists, in the same shape, checking each `by` on the way.
+fn moved_in(diff: &Value, list: &str, key: &str) -> BTreeMap<String, [u64; 4]> {
+    diff[list]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|row| {
+            let movement = |field: &str| {
+                let (from, to) = (
+                    row[field]["from"].as_i64().expect("a count"),
+                    row[field]["to"].as_i64().expect("a count"),
+                );
+                assert_eq!(row[field]["by"].as_i64(), Some(to - from), "{row}");
+                [from as u64, to as u64]
+            };
+            let (enrolled, verified) = (movement("enrolled"), movement("verified"));
+            (
+                row[key].as_str().expect("a key").to_owned(),
+                [enrolled[0], enrolled[1], verified[0], verified[1]],
+            )
+        })
+        .collect()
 }
 
 #[test]
@@ -148,6 +208,52 @@ fn the_progress_report_replayed_at_each_moment_is_what_was_read_live() {
         assert_eq!(counted(&filtered.json()), counted(cyber), "moment {index}");
     }
 
+    // What moved between two moments is what moved between the live reports read then: each
+    // unit and employee that moved with both counts, the others counted as unchanged.
+    for pair in moments.windows(2) {
+        let ((from_ms, before, _), (to_ms, after, _)) = (&pair[0], &pair[1]);
+        let diff = server.get(
+            &format!("/v1/audit/report/diff?from_ms={from_ms}&to_ms={to_ms}"),
+            &auditor,
+        );
+        assert_eq!(diff.status, 200, "{}", diff.body);
+        let diff = diff.json();
+        let units = moved_between(before, after, "units", "code");
+        assert_eq!(
+            moved_in(&diff, "units", "code"),
+            units,
+            "{from_ms}..{to_ms}"
+        );
+        let employees = moved_between(before, after, "employees", "badge");
+        assert_eq!(
+            moved_in(&diff, "employees", "badge"),
+            employees,
+            "{from_ms}..{to_ms}"
+        );
+        let all_units = after["units"].as_array().expect("units").len();
+        assert_eq!(
+            diff["units_unchanged"].as_u64(),
+            Some((all_units - units.len()) as u64)
+        );
+        assert_eq!(diff["from"]["at_ms"], *from_ms);
+        assert_eq!(diff["to"]["at_ms"], *to_ms);
+    }
+    // The whole drive up to now, in one programme: every unit went from what the first live
+    // report counted to what the last one counts.
+    let (start, _, _) = &moments[0];
+    let drive = server
+        .get(
+            &format!("/v1/audit/report/diff?from_ms={start}&programme=cyber_mitan"),
+            &auditor,
+        )
+        .json();
+    let (_, _, last_cyber) = moments.last().expect("moments");
+    assert_eq!(
+        moved_in(&drive, "units", "code"),
+        moved_between(&moments[0].2, last_cyber, "units", "code")
+    );
+    assert_eq!(drive["counted"]["programme"], "cyber_mitan");
+
     // Before anything was received no roster held anything.
     let (before, _, _) = &moments[0];
     let empty = server
@@ -222,6 +328,56 @@ fn the_progress_report_replayed_at_each_moment_is_what_was_read_live() {
             assert_eq!(answer.error_field(), field, "{query}");
         }
     }
+
+    // From the duplicate mark's arrival to the end: the withdrawal and the two late
+    // enrolments at station 1, and the mark's own station no more.
+    let since_mark = server.get(
+        &format!("/v1/audit/report/diff?from_change={hash}&to_ms={after}"),
+        &auditor,
+    );
+    assert_eq!(since_mark.status, 200, "{}", since_mark.body);
+    let since_mark = since_mark.json();
+    assert_eq!(since_mark["from"]["change"], hash);
+    assert_eq!(
+        moved_in(&since_mark, "units", "code"),
+        moved_between(right_after, last, "units", "code")
+    );
+    let unit = |code: &str| {
+        moved_in(&since_mark, "units", "code")
+            .get(code)
+            .copied()
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        unit(&station(1))[1] as i64 - unit(&station(1))[0] as i64,
+        1,
+        "{since_mark}"
+    );
+    assert_eq!(unit(&station(0)), [0; 4], "{since_mark}");
+    for (query, status, field) in [
+        (String::new(), 400, "from_ms"),
+        (format!("from_ms={after}&to_ms={start}"), 400, "to_ms"),
+        (format!("from_ms={start}&clock=device"), 400, "to_ms"),
+        (
+            format!("from_change={hash}&from_ms={start}"),
+            400,
+            "from_change",
+        ),
+        ("from_change=zz".to_owned(), 400, "from_change"),
+        (
+            format!("from_ms={start}&to_change={}", "00".repeat(32)),
+            404,
+            "",
+        ),
+    ] {
+        let answer = server.get(&format!("/v1/audit/report/diff?{query}"), &auditor);
+        assert_eq!(answer.status, status, "{query}: {}", answer.body);
+        if !field.is_empty() {
+            assert_eq!(answer.error_field(), field, "{query}");
+        }
+    }
+    let refused = server.get(&format!("/v1/audit/report/diff?from_ms={start}"), &incharge);
+    assert_eq!(refused.status, 403, "{}", refused.body);
 
     // Auditors and the district admin only; the moment is required and named when missing.
     let refused = server.get(&format!("/v1/audit/report?at_ms={after}"), &incharge);

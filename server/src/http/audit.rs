@@ -1,6 +1,6 @@
 //! `GET /v1/audit/…`: the access log, and the replay of the merge history (history of a
 //! roster, a unit or a volunteer; a roster at a past moment; the diff between two moments;
-//! the progress report at a past moment).
+//! the progress report at a past moment, and what moved in it between two).
 //!
 //! A replay is computed on a read-only connection of its own (`AppState::with_reader`), never
 //! under the district lock, so it does not hold up syncs; only authentication and the
@@ -19,6 +19,7 @@ use crate::audit::{
 use crate::auth::Caller;
 use crate::error::Result;
 use crate::reports::past::{self, PastProgressReport, PastReportQuery};
+use crate::reports::progress_diff::{self, ReportDiff, ReportDiffQuery};
 use crate::store::ServerStore;
 
 /// `GET /v1/audit/access-log?from_ms=…&to_ms=…&badge=…&kind=…&limit=…&before=…`.
@@ -118,4 +119,24 @@ pub(super) async fn report(
     })
     .await?;
     Ok(Json(report))
+}
+
+/// `GET /v1/audit/report/diff?from_ms=…|from_change=…&to_ms=…|to_change=…&clock=…&campaign=…`.
+pub(super) async fn report_diff(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<ReportDiffQuery>,
+) -> Result<Json<ReportDiff>> {
+    let now_ms = state.now_ms();
+    let diff = replay(state, &headers, move |store, reader| {
+        // Counts only, as for the report itself: no access-log line.
+        progress_diff::progress_diff(store, reader.user, &query, now_ms, &mut |_, _| {}).map(
+            |value| Answer {
+                value,
+                access: None,
+            },
+        )
+    })
+    .await?;
+    Ok(Json(diff))
 }

@@ -208,6 +208,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/audit/state", get(audit::state))
         .route("/v1/audit/diff", get(audit::diff))
         .route("/v1/audit/report", get(audit::report))
+        .route("/v1/audit/report/diff", get(audit::report_diff))
         .route("/v1/admin/hierarchy", post(admin::import_hierarchy))
         .route("/v1/admin/users", post(admin::import_users))
         .route(

@@ -428,6 +428,46 @@ pub const ROUTES: &[RouteDoc] = &[
         ],
     },
     RouteDoc {
+        method: "get",
+        path: "/v1/audit/report/diff",
+        tag: "audit",
+        summary: "What moved in the progress report between two moments: each unit and \
+                  employee whose enrolled or verified count changed, with both counts. \
+                  Auditors and district admins only; shows no personal field",
+        auth: RouteAuth::Bearer,
+        body: None,
+        answers: JSON,
+        query: &[
+            (
+                "from_ms",
+                "the first moment (ms since the epoch); this or from_change",
+                false,
+            ),
+            (
+                "from_change",
+                "or a change's hash: the moment the server received it (server clock only)",
+                false,
+            ),
+            (
+                "to_ms",
+                "the second moment (ms); now if neither to_ms nor to_change (server clock only)",
+                false,
+            ),
+            ("to_change", "the second moment as a change hash", false),
+            (
+                "clock",
+                "the clock the times are read on: server (default) or device",
+                false,
+            ),
+            (
+                "campaign",
+                "count only within this campaign's window and programme",
+                false,
+            ),
+            ("programme", "count only this programme", false),
+        ],
+    },
+    RouteDoc {
         method: "post",
         path: "/v1/admin/hierarchy",
         tag: "admin",

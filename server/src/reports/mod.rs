@@ -12,6 +12,7 @@
 //! sum of the units under it. The "one per household" goal is the coverage report.
 
 pub mod past;
+pub mod progress_diff;
 pub mod window;
 
 use std::collections::{BTreeMap, HashMap, HashSet};

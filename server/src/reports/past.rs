@@ -77,31 +77,63 @@ pub fn progress_at(
 ) -> Result<PastProgressReport> {
     check_auditor(user)?;
     let clock = parse_clock(query.clock.as_deref())?;
-    let change = query.change.as_deref().filter(|text| !text.is_empty());
-    let at_ms = match (query.at_ms, change) {
-        (Some(at_ms), None) => at_ms,
-        (None, Some(change)) => received_at(store, change, clock)?,
-        (Some(_), Some(_)) => {
-            return Err(Error::Invalid {
-                field: "change",
-                reason: "give a time or a change, not both".into(),
-            });
-        }
-        (None, None) => {
-            return Err(Error::Invalid {
-                field: "at_ms",
-                reason: "give the moment, in ms since the epoch, or a change".into(),
-            });
-        }
-    };
-    let filter = resolve(
+    let moment = moment(
         store,
-        &ReportQuery {
-            campaign: query.campaign.clone(),
-            programme: query.programme.clone(),
-            ..ReportQuery::default()
-        },
-    )?;
+        query.at_ms,
+        query.change.as_deref(),
+        clock,
+        ("at_ms", "change"),
+    )?
+    .ok_or_else(|| Error::Invalid {
+        field: "at_ms",
+        reason: "give the moment, in ms since the epoch, or a change".into(),
+    })?;
+    let counted = ReportQuery {
+        campaign: query.campaign.clone(),
+        programme: query.programme.clone(),
+        ..ReportQuery::default()
+    };
+    replay(store, user, moment, clock, &counted, progress)
+}
+
+/// A moment named by a time or by a change: `(at_ms, change)`.
+pub(super) type Moment = (i64, Option<String>);
+
+/// The moment `at_ms` or `change` names, `None` when neither is given. `fields` are the
+/// names the two go by in the query, for the error that names the one at fault.
+pub(super) fn moment(
+    store: &ServerStore,
+    at_ms: Option<i64>,
+    change: Option<&str>,
+    clock: Clock,
+    fields: (&'static str, &'static str),
+) -> Result<Option<Moment>> {
+    let change = change.filter(|text| !text.is_empty());
+    match (at_ms, change) {
+        (Some(at_ms), None) => Ok(Some((at_ms, None))),
+        (None, Some(change)) => Ok(Some((
+            received_at(store, change, clock, fields.1)?,
+            Some(change.to_owned()),
+        ))),
+        (Some(_), Some(_)) => Err(Error::Invalid {
+            field: fields.1,
+            reason: "give a time or a change, not both".into(),
+        }),
+        (None, None) => Ok(None),
+    }
+}
+
+/// The progress report at `moment`, read on `clock`, counted as `counted` asks: every beat
+/// in `user`'s scope replayed, `progress` told how many of how many as they are.
+pub(super) fn replay(
+    store: &ServerStore,
+    user: &User,
+    (at_ms, change): Moment,
+    clock: Clock,
+    counted: &ReportQuery,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<PastProgressReport> {
+    let filter = resolve(store, counted)?;
     let tree = Tree::load(store)?;
     let scope = Scope::of(user, &tree);
     let mut beats: Vec<&String> = scope.beats.iter().collect();
@@ -117,7 +149,7 @@ pub fn progress_at(
     let report = progress_with(store, user, filter, &tree, &scope, &mut replayed)?;
     Ok(PastProgressReport {
         at_ms,
-        change: change.map(str::to_owned),
+        change,
         clock: clock_name(clock).to_owned(),
         rosters,
         changes,
@@ -128,16 +160,21 @@ pub fn progress_at(
 
 /// The moment the server received `change`: a change names a moment on the server's clock
 /// only, since a device's claim for it says nothing of what else had arrived by then.
-fn received_at(store: &ServerStore, change: &str, clock: Clock) -> Result<i64> {
+fn received_at(
+    store: &ServerStore,
+    change: &str,
+    clock: Clock,
+    field: &'static str,
+) -> Result<i64> {
     if clock != Clock::Server {
         return Err(Error::Invalid {
             field: "clock",
-            reason: "a change names a moment on the server's clock; give at_ms for the devices'"
+            reason: "a change names a moment on the server's clock; give a time for the devices'"
                 .into(),
         });
     }
     let hash = decode_hash(change).map_err(|error| Error::Invalid {
-        field: "change",
+        field,
         reason: error.to_string(),
     })?;
     store

@@ -1,0 +1,302 @@
+//! What moved in the progress report between two moments, for auditors: "how many did each
+//! station enrol and verify on the second day of the drive?"
+//!
+//! Both moments are replayed as `GET /v1/audit/report` replays one (see [`super::past`]), so a
+//! diff is exactly the difference of the two past reports; only the units and employees whose
+//! counts moved are listed, with how many did not.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::past::{PastProgressReport, moment, replay};
+use super::{Counted, ReportQuery};
+use crate::audit::{check_auditor, parse_clock};
+use crate::error::{Error, Result};
+use crate::store::{ServerStore, User};
+use mitan_core::history::Clock;
+
+/// `GET /v1/audit/report/diff` and `mitan audit report-diff`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportDiffQuery {
+    /// The first moment, ms since the epoch. This or `from_change` is required.
+    #[serde(default)]
+    pub from_ms: Option<i64>,
+    /// Or the moment the server received this change (its hash in hex).
+    #[serde(default)]
+    pub from_change: Option<String>,
+    /// The second moment; now when neither this nor `to_change` is given (server clock only).
+    #[serde(default)]
+    pub to_ms: Option<i64>,
+    /// Or the moment the server received this change.
+    #[serde(default)]
+    pub to_change: Option<String>,
+    /// The clock the times are read on: `server` (receipt time, the default) or `device`.
+    #[serde(default)]
+    pub clock: Option<String>,
+    /// Count only within this campaign's window and programme.
+    #[serde(default)]
+    pub campaign: Option<String>,
+    /// Count only this programme.
+    #[serde(default)]
+    pub programme: Option<String>,
+}
+
+/// One end of a diff: the moment and what the replay held then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffEnd {
+    /// The moment, ms since the epoch.
+    pub at_ms: i64,
+    /// The change the moment was named by, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<String>,
+    /// Rosters replayed.
+    pub rosters: u64,
+    /// Changes those rosters held then.
+    pub changes: u64,
+    /// Entries that could not be read then: not counted.
+    pub unreadable: u64,
+}
+
+/// A count at both moments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Movement {
+    /// At the first moment.
+    pub from: u64,
+    /// At the second.
+    pub to: u64,
+    /// `to - from`: negative when volunteers left (a withdrawal, a duplicate mark, a
+    /// rejection) faster than others came.
+    pub by: i64,
+}
+
+impl Movement {
+    fn of(from: u64, to: u64) -> Self {
+        let signed = |count: u64| i64::try_from(count).unwrap_or(i64::MAX);
+        Movement {
+            from,
+            to,
+            by: signed(to) - signed(from),
+        }
+    }
+
+    fn moved(&self) -> bool {
+        self.from != self.to
+    }
+}
+
+/// A unit whose counts moved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitMovement {
+    /// Code.
+    pub code: String,
+    /// Kind.
+    pub kind: String,
+    /// Hindi name.
+    pub name_hi: String,
+    /// English name.
+    pub name_en: String,
+    /// The target (as the campaign sets it now).
+    pub target: u64,
+    /// Active volunteers (pending or verified).
+    pub enrolled: Movement,
+    /// Verified volunteers.
+    pub verified: Movement,
+}
+
+/// An employee whose counts moved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmployeeMovement {
+    /// Badge.
+    pub badge: String,
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: String,
+    /// Station.
+    pub station: String,
+    /// The target.
+    pub target: u64,
+    /// Active volunteers they enrolled.
+    pub enrolled: Movement,
+    /// Of which verified.
+    pub verified: Movement,
+}
+
+/// What moved in the progress report between two moments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportDiff {
+    /// The first moment.
+    pub from: DiffEnd,
+    /// The second.
+    pub to: DiffEnd,
+    /// The clock both were read on.
+    pub clock: String,
+    /// What was counted.
+    pub counted: Counted,
+    /// Units whose counts moved, in the report's order (depth first).
+    pub units: Vec<UnitMovement>,
+    /// Units in scope whose counts did not move.
+    pub units_unchanged: u64,
+    /// Employees whose counts moved, in the report's order.
+    pub employees: Vec<EmployeeMovement>,
+    /// Employees in scope whose counts did not move.
+    pub employees_unchanged: u64,
+}
+
+/// The progress report's movement between the two moments `query` names, every beat in
+/// `user`'s scope replayed at each; `now_ms` is the second moment when none is named.
+/// `progress` is told how many beat replays of how many are done, both moments together.
+pub fn progress_diff(
+    store: &ServerStore,
+    user: &User,
+    query: &ReportDiffQuery,
+    now_ms: i64,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<ReportDiff> {
+    check_auditor(user)?;
+    let clock = parse_clock(query.clock.as_deref())?;
+    let from = moment(
+        store,
+        query.from_ms,
+        query.from_change.as_deref(),
+        clock,
+        ("from_ms", "from_change"),
+    )?
+    .ok_or_else(|| Error::Invalid {
+        field: "from_ms",
+        reason: "give the first moment, in ms since the epoch, or a change".into(),
+    })?;
+    let to = match moment(
+        store,
+        query.to_ms,
+        query.to_change.as_deref(),
+        clock,
+        ("to_ms", "to_change"),
+    )? {
+        Some(to) => to,
+        None if clock == Clock::Server => (now_ms, None),
+        // A phone's clock may run ahead of the server's, so the server's now is no
+        // moment on the devices' clocks.
+        None => {
+            return Err(Error::Invalid {
+                field: "to_ms",
+                reason: "on the devices' clocks, give the second moment".into(),
+            });
+        }
+    };
+    if to.0 < from.0 {
+        return Err(Error::Invalid {
+            field: if to.1.is_some() { "to_change" } else { "to_ms" },
+            reason: format!(
+                "the second moment ({}) is before the first ({})",
+                to.0, from.0
+            ),
+        });
+    }
+    let counted = ReportQuery {
+        campaign: query.campaign.clone(),
+        programme: query.programme.clone(),
+        ..ReportQuery::default()
+    };
+    let before = replay(store, user, from, clock, &counted, &mut |done, total| {
+        progress(done, 2 * total)
+    })?;
+    let after = replay(store, user, to, clock, &counted, &mut |done, total| {
+        progress(total + done, 2 * total)
+    })?;
+    Ok(ReportDiff::between(before, after))
+}
+
+impl ReportDiff {
+    /// What moved from `before` to `after`, two replays of the same scope and counting. A
+    /// unit or employee missing from one side (added to the district in between) counts 0
+    /// there.
+    fn between(before: PastProgressReport, after: PastProgressReport) -> ReportDiff {
+        let units_before: HashMap<&str, (u64, u64)> = before
+            .report
+            .units
+            .iter()
+            .map(|unit| (unit.code.as_str(), (unit.enrolled, unit.verified)))
+            .collect();
+        let employees_before: HashMap<&str, (u64, u64)> = before
+            .report
+            .employees
+            .iter()
+            .map(|employee| {
+                (
+                    employee.badge.as_str(),
+                    (employee.enrolled, employee.verified),
+                )
+            })
+            .collect();
+        let movements = |then: Option<&(u64, u64)>, enrolled: u64, verified: u64| {
+            let (enrolled_then, verified_then) = then.copied().unwrap_or_default();
+            (
+                Movement::of(enrolled_then, enrolled),
+                Movement::of(verified_then, verified),
+            )
+        };
+        let mut units = Vec::new();
+        let mut units_unchanged = 0;
+        for unit in &after.report.units {
+            let (enrolled, verified) = movements(
+                units_before.get(unit.code.as_str()),
+                unit.enrolled,
+                unit.verified,
+            );
+            if !enrolled.moved() && !verified.moved() {
+                units_unchanged += 1;
+                continue;
+            }
+            units.push(UnitMovement {
+                code: unit.code.clone(),
+                kind: unit.kind.clone(),
+                name_hi: unit.name_hi.clone(),
+                name_en: unit.name_en.clone(),
+                target: unit.target,
+                enrolled,
+                verified,
+            });
+        }
+        let mut employees = Vec::new();
+        let mut employees_unchanged = 0;
+        for employee in &after.report.employees {
+            let (enrolled, verified) = movements(
+                employees_before.get(employee.badge.as_str()),
+                employee.enrolled,
+                employee.verified,
+            );
+            if !enrolled.moved() && !verified.moved() {
+                employees_unchanged += 1;
+                continue;
+            }
+            employees.push(EmployeeMovement {
+                badge: employee.badge.clone(),
+                name: employee.name.clone(),
+                role: employee.role.clone(),
+                station: employee.station.clone(),
+                target: employee.target,
+                enrolled,
+                verified,
+            });
+        }
+        let end = |past: &PastProgressReport| DiffEnd {
+            at_ms: past.at_ms,
+            change: past.change.clone(),
+            rosters: past.rosters,
+            changes: past.changes,
+            unreadable: past.unreadable,
+        };
+        ReportDiff {
+            from: end(&before),
+            to: end(&after),
+            clock: after.clock.clone(),
+            counted: after.report.counted.clone(),
+            units,
+            units_unchanged,
+            employees,
+            employees_unchanged,
+        }
+    }
+}
