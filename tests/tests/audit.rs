@@ -2,7 +2,8 @@
 //! verify, merge a duplicate and record a withdrawal; afterwards `GET /v1/audit/state` at each
 //! step's change gives back exactly the roster the auditor saw live at that step (the person
 //! who withdrew erased throughout), the history names every author, role and device, and every
-//! answer that showed personal fields is in the access log.
+//! answer that showed personal fields is in the access log. A replay in progress holds up no
+//! sync, and writes nothing.
 
 use mitan_core::demo::Generator;
 use mitan_core::device::Moment;
@@ -385,4 +386,124 @@ fn a_scripted_history_replays_over_http_to_the_state_of_every_step() {
         &auditor,
     );
     assert_eq!(unknown.status, 404, "{}", unknown.body);
+}
+
+#[test]
+fn a_replay_in_progress_holds_up_no_sync_and_writes_nothing() {
+    let server = TestServer::start_without_sync_limit(1).expect("the server starts");
+    let dirs = tempfile::tempdir().expect("temp dir");
+    for (badge, beat_index) in [("CG-001", 0), ("CG-002", 1)] {
+        server
+            .add_user(badge, Role::Constable, &station(0), &[beat(0, beat_index)])
+            .expect("constable added");
+    }
+    server
+        .add_user("CG-900", Role::Auditor, DISTRICT, &[])
+        .expect("auditor added");
+    let mut phones: Vec<_> = [("CG-001", 0), ("CG-002", 1)]
+        .into_iter()
+        .map(|(badge, beat_index)| {
+            let mut phone = server
+                .field_device(badge, &dirs.path().join(badge))
+                .expect("registers");
+            let form = Generator::new(beat_index as u64 + 1).enrolment_form(
+                &station(0),
+                &beat(0, beat_index),
+                "430001",
+            );
+            phone.enrol_form(&form, beat_index as u64 + 1, NOW);
+            phone.sync_ok(NOW + 1_000);
+            phone
+        })
+        .collect();
+    let auditor = server
+        .field_device("CG-900", &dirs.path().join("auditor"))
+        .expect("registers")
+        .credential();
+
+    // The replays a server runs, through the same `AppState::with_reader` as every
+    // `GET /v1/audit/…`: on a read-only connection of their own, on the blocking pool. Half-way
+    // through each, a phone syncs through the real server: it must be acknowledged while the
+    // replay is still reading.
+    let before = server.logged_changes();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    let (history_total, rosters, synced) = runtime
+        .block_on(server.state.with_reader(move |reading| {
+            let auditor_user = reading
+                .load_user(&"CG-900".parse().expect("a badge"))?
+                .expect("the auditor exists");
+            let mut seed = 10;
+            let mut synced = 0;
+            let mut sync_meanwhile = |phone: &mut mitan_e2e::FieldDevice, beat_index: usize| {
+                seed += 1;
+                let form = Generator::new(seed).enrolment_form(
+                    &station(0),
+                    &beat(0, beat_index),
+                    "430001",
+                );
+                phone.enrol_form(&form, seed, NOW + 2_000);
+                let report = phone.sync_ok(NOW + 3_000);
+                assert_eq!(report.acknowledged, 1, "{report:?}");
+                synced += 1;
+            };
+            let page = mitan_server::audit::history_with_progress(
+                reading,
+                mitan_server::access::Reader {
+                    user: &auditor_user,
+                    via: "cli",
+                },
+                &mitan_server::audit::HistoryQuery {
+                    unit: Some(station(0)),
+                    ..mitan_server::audit::HistoryQuery::default()
+                },
+                &mut |done, total| {
+                    if done == 1 && total > 1 {
+                        sync_meanwhile(&mut phones[0], 0);
+                    }
+                },
+            )?;
+            let report = mitan_server::reports::past::progress_at(
+                reading,
+                &auditor_user,
+                &mitan_server::reports::past::PastReportQuery {
+                    at_ms: Some(i64::MAX),
+                    ..Default::default()
+                },
+                &mut |done, total| {
+                    if done == 1 && total > 1 {
+                        sync_meanwhile(&mut phones[1], 1);
+                    }
+                },
+            )?;
+            Ok((page.value.total, report.rosters, synced))
+        }))
+        .expect("the replays");
+    assert_eq!(synced, 2, "a sync ran inside each replay");
+    assert!(history_total >= 2, "{history_total}");
+    assert!(rosters >= 2, "{rosters}");
+    assert_eq!(
+        server.logged_changes(),
+        before + 2,
+        "both syncs were stored while the replays read"
+    );
+
+    // What a replay writes: nothing. The counts-only replays over HTTP leave the database and
+    // its log byte for byte as they were (a replay showing personal fields adds its
+    // access-log line, through the writer, and nothing else: see the test above).
+    let untouched = mitan_e2e::database_bytes(&server.db);
+    let now = server.state.now_ms();
+    for path in [
+        format!("/v1/audit/report?at_ms={now}"),
+        format!("/v1/audit/report/diff?from_ms={NOW}"),
+        format!("/v1/audit/report?at_ms={now}&clock=device"),
+    ] {
+        let answer = server.get(&path, &auditor);
+        assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+    }
+    assert!(
+        mitan_e2e::database_bytes(&server.db) == untouched,
+        "a replay changed the database"
+    );
 }
