@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::past::{PastProgressReport, moment, replay};
-use super::{Counted, ReportQuery};
+use super::{Counted, EmployeeProgress, ReportQuery, UnitProgress};
 use crate::audit::{check_auditor, parse_clock};
 use crate::error::{Error, Result};
 use crate::store::{ServerStore, User};
@@ -209,47 +209,12 @@ pub fn progress_diff(
 }
 
 impl ReportDiff {
-    /// What moved from `before` to `after`, two replays of the same scope and counting. A
-    /// unit or employee missing from one side (added to the district in between) counts 0
-    /// there.
+    /// What moved from `before` to `after`, two replays of the same scope and counting.
     fn between(before: PastProgressReport, after: PastProgressReport) -> ReportDiff {
-        let units_before: HashMap<&str, (u64, u64)> = before
-            .report
-            .units
-            .iter()
-            .map(|unit| (unit.code.as_str(), (unit.enrolled, unit.verified)))
-            .collect();
-        let employees_before: HashMap<&str, (u64, u64)> = before
-            .report
-            .employees
-            .iter()
-            .map(|employee| {
-                (
-                    employee.badge.as_str(),
-                    (employee.enrolled, employee.verified),
-                )
-            })
-            .collect();
-        let movements = |then: Option<&(u64, u64)>, enrolled: u64, verified: u64| {
-            let (enrolled_then, verified_then) = then.copied().unwrap_or_default();
-            (
-                Movement::of(enrolled_then, enrolled),
-                Movement::of(verified_then, verified),
-            )
-        };
-        let mut units = Vec::new();
-        let mut units_unchanged = 0;
-        for unit in &after.report.units {
-            let (enrolled, verified) = movements(
-                units_before.get(unit.code.as_str()),
-                unit.enrolled,
-                unit.verified,
-            );
-            if !enrolled.moved() && !verified.moved() {
-                units_unchanged += 1;
-                continue;
-            }
-            units.push(UnitMovement {
+        let (units, units_unchanged) = moved(
+            &before.report.units,
+            &after.report.units,
+            |unit, enrolled, verified| UnitMovement {
                 code: unit.code.clone(),
                 kind: unit.kind.clone(),
                 name_hi: unit.name_hi.clone(),
@@ -257,21 +222,12 @@ impl ReportDiff {
                 target: unit.target,
                 enrolled,
                 verified,
-            });
-        }
-        let mut employees = Vec::new();
-        let mut employees_unchanged = 0;
-        for employee in &after.report.employees {
-            let (enrolled, verified) = movements(
-                employees_before.get(employee.badge.as_str()),
-                employee.enrolled,
-                employee.verified,
-            );
-            if !enrolled.moved() && !verified.moved() {
-                employees_unchanged += 1;
-                continue;
-            }
-            employees.push(EmployeeMovement {
+            },
+        );
+        let (employees, employees_unchanged) = moved(
+            &before.report.employees,
+            &after.report.employees,
+            |employee, enrolled, verified| EmployeeMovement {
                 badge: employee.badge.clone(),
                 name: employee.name.clone(),
                 role: employee.role.clone(),
@@ -279,8 +235,8 @@ impl ReportDiff {
                 target: employee.target,
                 enrolled,
                 verified,
-            });
-        }
+            },
+        );
         let end = |past: &PastProgressReport| DiffEnd {
             at_ms: past.at_ms,
             change: past.change.clone(),
@@ -299,4 +255,60 @@ impl ReportDiff {
             employees_unchanged,
         }
     }
+}
+
+/// A row of the progress report: a unit or an employee.
+trait ReportRow {
+    /// What names it in the report: a unit's code, an employee's badge.
+    fn key(&self) -> &str;
+    /// `(enrolled, verified)`.
+    fn counts(&self) -> (u64, u64);
+}
+
+impl ReportRow for UnitProgress {
+    fn key(&self) -> &str {
+        &self.code
+    }
+
+    fn counts(&self) -> (u64, u64) {
+        (self.enrolled, self.verified)
+    }
+}
+
+impl ReportRow for EmployeeProgress {
+    fn key(&self) -> &str {
+        &self.badge
+    }
+
+    fn counts(&self) -> (u64, u64) {
+        (self.enrolled, self.verified)
+    }
+}
+
+/// The rows of `after` whose counts differ from the same row in `before`, made by `movement`
+/// in `after`'s order, and how many did not move. A row missing from `before` (a unit added
+/// to the district in between) counts 0 there.
+fn moved<R: ReportRow, M>(
+    before: &[R],
+    after: &[R],
+    movement: impl Fn(&R, Movement, Movement) -> M,
+) -> (Vec<M>, u64) {
+    let then: HashMap<&str, (u64, u64)> =
+        before.iter().map(|row| (row.key(), row.counts())).collect();
+    let mut moved = Vec::new();
+    let mut unchanged = 0;
+    for row in after {
+        let (enrolled_then, verified_then) = then.get(row.key()).copied().unwrap_or_default();
+        let (enrolled, verified) = row.counts();
+        let (enrolled, verified) = (
+            Movement::of(enrolled_then, enrolled),
+            Movement::of(verified_then, verified),
+        );
+        if enrolled.moved() || verified.moved() {
+            moved.push(movement(row, enrolled, verified));
+        } else {
+            unchanged += 1;
+        }
+    }
+    (moved, unchanged)
 }
