@@ -80,6 +80,13 @@ impl DeviceStore {
         // SQLCipher skips its passphrase derivation: the Keystore already made it random.
         let hex: String = key.0.iter().map(|byte| format!("{byte:02x}")).collect();
         connection.pragma_update(None, "key", format!("x'{hex}'"))?;
+        // Before anything reads the file: a second connection opened while the first is
+        // writing (a sync beside the UI, a check beside a test) waits instead of failing,
+        // and a lock is never mistaken for a wrong key below. Transactions take the write
+        // lock as they begin, since SQLite upgrades a read to a write under another writer
+        // without waiting ("database is locked" at once).
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        connection.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         if connection
             .query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
             .is_err()
@@ -95,7 +102,6 @@ impl DeviceStore {
         // Erasure must reach the file: deleted rows (a destroyed key, a withdrawn person's
         // name) are overwritten with zeros instead of lingering in free pages.
         connection.pragma_update(None, "secure_delete", true)?;
-        connection.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut connection)?;
         Ok(DeviceStore { connection })
     }

@@ -23,7 +23,7 @@ mod supervision;
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::Result;
 
@@ -62,6 +62,14 @@ impl ServerStore {
     }
 
     fn prepare(mut connection: Connection) -> Result<Self> {
+        // Two processes write this file (`mitan serve`, and `mitan admin` beside it): each
+        // waits up to the busy timeout for the other's commit, from the first statement on.
+        // A deferred transaction that reads and then writes would not wait: SQLite refuses
+        // to upgrade a read to a write under another writer without calling the busy
+        // handler, and answers "database is locked" at once. So every transaction takes the
+        // write lock as it begins.
+        connection.busy_timeout(Duration::from_secs(5))?;
+        connection.set_transaction_behavior(TransactionBehavior::Immediate);
         // WAL keeps readers off the writer's back; synchronous=FULL fsyncs the WAL at every
         // commit, so a sync reply is only ever sent for changes that survive a power cut.
         connection.pragma_update(None, "journal_mode", "WAL")?;
@@ -70,7 +78,6 @@ impl ServerStore {
         // Erasure must reach the file: deleted rows (a destroyed key, a withdrawn person's
         // name) are overwritten with zeros instead of lingering in free pages.
         connection.pragma_update(None, "secure_delete", true)?;
-        connection.busy_timeout(Duration::from_secs(5))?;
         register_functions(&connection)?;
         schema::migrate(&mut connection)?;
         provenance::ensure_server_key(&mut connection)?;
