@@ -7,7 +7,8 @@
 //! snapshot after day two. A moment after the snapshot loads from it; day one replays the
 //! changes received by then onto the genesis. The
 //! bench then times, as the district admin, the live report, the report replayed at the end of
-//! day two (which must equal the live one) and at the end of day one.
+//! day two (which must equal the live one) and at the end of day one, and what moved between
+//! the two (`GET /v1/audit/report/diff`, both moments replayed).
 //!
 //! Run: `cargo bench -p mitan-server --bench past_report` (64 beats of 100 volunteers);
 //! `-- BEATS PER_BEAT` for another size.
@@ -19,6 +20,7 @@ use mitan_core::model::{Action, Unit, UnitKind, inspect_change};
 use mitan_server::auth::Role;
 use mitan_server::district::received_change;
 use mitan_server::reports::past::{self, PastReportQuery};
+use mitan_server::reports::progress_diff::{ReportDiffQuery, progress_diff};
 use mitan_server::reports::{self, ReportQuery};
 use mitan_server::store::{KeyUpdate, ServerStore, User};
 
@@ -70,9 +72,31 @@ fn main() -> anyhow::Result<()> {
         now.changes
     );
 
+    let second_day = || {
+        progress_diff(
+            &store,
+            &admin,
+            &ReportDiffQuery {
+                from_ms: Some(DAY_ONE),
+                to_ms: Some(DAY_TWO),
+                ..ReportDiffQuery::default()
+            },
+            DAY_TWO,
+            &mut |_, _| {},
+        )
+    };
+    let moved = second_day()?;
+    let district = &moved.units[0];
+    anyhow::ensure!(
+        district.enrolled.from == enrolled(&halfway.report)
+            && district.enrolled.to == enrolled(&now.report),
+        "the diff moves the district from day one's count to day two's"
+    );
+
     let floor = median(|| live().map(drop))?;
     let end = median(|| at(DAY_TWO).map(drop))?;
     let middle = median(|| at(DAY_ONE).map(drop))?;
+    let diff = median(|| second_day().map(drop))?;
     println!();
     println!(
         "| district of {beats} beats × {per_beat} volunteers | median ms | × live report | ms per beat |"
@@ -82,6 +106,7 @@ fn main() -> anyhow::Result<()> {
         ("live progress report (floor: SQL over the rows)", floor),
         ("replayed at the end of day two", end),
         ("replayed at the end of day one", middle),
+        ("what moved from day one to day two (both replayed)", diff),
     ] {
         println!(
             "| {what} | {:.1} | {:.1} | {:.2} |",
