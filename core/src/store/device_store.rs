@@ -81,7 +81,7 @@ impl DeviceStore {
         let hex: String = key.0.iter().map(|byte| format!("{byte:02x}")).collect();
         connection.pragma_update(None, "key", format!("x'{hex}'"))?;
         // Before anything reads the file: a second connection opened while the first is
-        // writing (a sync beside the UI, a check beside a test) waits instead of failing,
+        // writing (as the crash tests open one to check the store) waits instead of failing,
         // and a lock is never mistaken for a wrong key below. Transactions take the write
         // lock as they begin, since SQLite upgrades a read to a write under another writer
         // without waiting ("database is locked" at once).
