@@ -65,11 +65,11 @@ fn main() -> anyhow::Result<()> {
     let enrolled = |report: &reports::ProgressReport| report.units[0].enrolled;
     println!(
         "replayed: {} rosters; day one {} enrolled of {} changes, day two {} of {}",
-        now.rosters,
+        now.moment.rosters,
         enrolled(&halfway.report),
-        halfway.changes,
+        halfway.moment.changes,
         enrolled(&now.report),
-        now.changes
+        now.moment.changes
     );
 
     let second_day = || {

@@ -858,21 +858,22 @@ fn audit_command(args: AuditArgs) -> Result<()> {
 
 /// One line per unit, then one per employee: enrolled, verified, target and percentage.
 fn past_report_text(past: &PastProgressReport) -> String {
-    let report = &past.report;
+    let (report, moment) = (&past.report, &past.moment);
     let percent = |percent: Option<f64>| percent.map_or_else(|| "-".into(), |p| format!("{p}%"));
     let mut lines = vec![format!(
         "as of {} ms ({} clock{}): {} roster(s) replayed, {} change(s){}",
-        past.at_ms,
+        moment.at_ms,
         past.clock,
-        past.change
+        moment
+            .change
             .as_deref()
             .map_or_else(String::new, |change| format!(
                 ", when change {change} arrived"
             )),
-        past.rosters,
-        past.changes,
-        if past.unreadable > 0 {
-            format!(", {} unreadable entr(ies) not counted", past.unreadable)
+        moment.rosters,
+        moment.changes,
+        if moment.unreadable > 0 {
+            format!(", {} unreadable entr(ies) not counted", moment.unreadable)
         } else {
             String::new()
         }
@@ -907,7 +908,7 @@ fn past_report_text(past: &PastProgressReport) -> String {
 
 /// A heading, then one line per unit and per employee that moved: each count then and now.
 fn report_diff_text(diff: &ReportDiff) -> String {
-    let end = |end: &progress_diff::DiffEnd| {
+    let end = |end: &past::PastMoment| {
         format!(
             "{} ms{}",
             end.at_ms,

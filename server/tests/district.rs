@@ -256,8 +256,8 @@ fn the_past_report_reads_a_snapshot_only_when_every_change_in_it_had_arrived() {
         )
         .expect("the past report reads");
         (
-            report.rosters,
-            report.changes,
+            report.moment.rosters,
+            report.moment.changes,
             report.report.units[0].enrolled,
         )
     };

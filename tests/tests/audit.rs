@@ -477,7 +477,7 @@ fn a_replay_in_progress_holds_up_no_sync_and_writes_nothing() {
                     }
                 },
             )?;
-            Ok((page.value.total, report.rosters, synced))
+            Ok((page.value.total, report.moment.rosters, synced))
         }))
         .expect("the replays");
     assert_eq!(synced, 2, "a sync ran inside each replay");

@@ -43,22 +43,30 @@ pub struct PastReportQuery {
     pub programme: Option<String>,
 }
 
-/// The progress report as it stood at `at_ms`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PastProgressReport {
-    /// The moment.
+/// A moment a report was replayed at, and what the replay held then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastMoment {
+    /// The moment, ms since the epoch.
     pub at_ms: i64,
     /// The change the moment was named by, when it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<String>,
-    /// The clock it was read on.
-    pub clock: String,
     /// Rosters replayed: the beats in scope whose roster held any change then.
     pub rosters: u64,
     /// Changes those rosters held at that moment, each roster's genesis included.
     pub changes: u64,
     /// Entries that could not be read, written by a broken or hostile peer: not counted.
     pub unreadable: u64,
+}
+
+/// The progress report as it stood at a moment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PastProgressReport {
+    /// The moment, and what the replay held then.
+    #[serde(flatten)]
+    pub moment: PastMoment,
+    /// The clock it was read on.
+    pub clock: String,
     /// The report.
     #[serde(flatten)]
     pub report: ProgressReport,
@@ -145,15 +153,17 @@ pub(super) fn replay(
         replayed.add(store, beat, &point)?;
         progress(done, total);
     }
-    let (rosters, changes, unreadable) = (replayed.rosters, replayed.changes, replayed.unreadable);
-    let report = progress_with(store, user, filter, &tree, &scope, &mut replayed)?;
-    Ok(PastProgressReport {
+    let moment = PastMoment {
         at_ms,
         change,
+        rosters: replayed.rosters,
+        changes: replayed.changes,
+        unreadable: replayed.unreadable,
+    };
+    let report = progress_with(store, user, filter, &tree, &scope, &mut replayed)?;
+    Ok(PastProgressReport {
+        moment,
         clock: clock_name(clock).to_owned(),
-        rosters,
-        changes,
-        unreadable,
         report,
     })
 }

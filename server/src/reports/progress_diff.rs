@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::past::{PastProgressReport, moment, replay};
+use super::past::{PastMoment, PastProgressReport, moment, replay};
 use super::{Counted, EmployeeProgress, ReportQuery, UnitProgress};
 use crate::audit::{check_auditor, parse_clock};
 use crate::error::{Error, Result};
@@ -40,22 +40,6 @@ pub struct ReportDiffQuery {
     /// Count only this programme.
     #[serde(default)]
     pub programme: Option<String>,
-}
-
-/// One end of a diff: the moment and what the replay held then.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DiffEnd {
-    /// The moment, ms since the epoch.
-    pub at_ms: i64,
-    /// The change the moment was named by, when it was.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub change: Option<String>,
-    /// Rosters replayed.
-    pub rosters: u64,
-    /// Changes those rosters held then.
-    pub changes: u64,
-    /// Entries that could not be read then: not counted.
-    pub unreadable: u64,
 }
 
 /// A count at both moments.
@@ -127,9 +111,9 @@ pub struct EmployeeMovement {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportDiff {
     /// The first moment.
-    pub from: DiffEnd,
+    pub from: PastMoment,
     /// The second.
-    pub to: DiffEnd,
+    pub to: PastMoment,
     /// The clock both were read on.
     pub clock: String,
     /// What was counted.
@@ -237,18 +221,11 @@ impl ReportDiff {
                 verified,
             },
         );
-        let end = |past: &PastProgressReport| DiffEnd {
-            at_ms: past.at_ms,
-            change: past.change.clone(),
-            rosters: past.rosters,
-            changes: past.changes,
-            unreadable: past.unreadable,
-        };
         ReportDiff {
-            from: end(&before),
-            to: end(&after),
-            clock: after.clock.clone(),
-            counted: after.report.counted.clone(),
+            from: before.moment,
+            to: after.moment,
+            clock: after.clock,
+            counted: after.report.counted,
             units,
             units_unchanged,
             employees,
