@@ -168,6 +168,7 @@ impl MirrorRoster {
             badge: meta.badge.to_string(),
             device: meta.device.to_string(),
             entry: Some(id.to_string()),
+            carried_from: None,
         };
         doc.commit_with(
             CommitOptions::default()

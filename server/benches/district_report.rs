@@ -244,6 +244,7 @@ fn fill(store: &mut ServerStore, volunteers: usize) -> anyhow::Result<()> {
             reviewed_by: verified.then(|| "SHO-000".parse()).transpose()?,
             conflicts: Vec::new(),
             sealed: false,
+            moved_to: None,
         };
         batch.push((beat.parse()?, volunteer));
         if batch.len() == 5_000 {

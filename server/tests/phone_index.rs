@@ -121,6 +121,7 @@ fn volunteer(n: u64, beat: &str, name: &str, phone: &str) -> (RosterId, Voluntee
         reviewed_by: None,
         conflicts: Vec::new(),
         sealed: false,
+        moved_to: None,
     };
     (beat.parse().expect("valid roster"), volunteer)
 }

@@ -41,6 +41,7 @@ fn volunteer(n: u64, devanagari: Option<&str>, latin: Option<&str>) -> Volunteer
         reviewed_by: None,
         conflicts: Vec::new(),
         sealed: false,
+        moved_to: None,
     }
 }
 

@@ -53,6 +53,11 @@ pub struct ChangeMessage {
     /// The entry acted on (volunteer or camera id), when there is one.
     #[serde(rename = "e", default, skip_serializing_if = "Option::is_none")]
     pub entry: Option<String>,
+    /// For a change carried from a volunteer's old entry to their live one
+    /// (`model::lineage`): the hash, in hex, of the original change it repeats. The badge and
+    /// device above are then the original author's, not the carrier's.
+    #[serde(rename = "c", default, skip_serializing_if = "Option::is_none")]
+    pub carried_from: Option<String>,
 }
 
 impl ChangeMessage {

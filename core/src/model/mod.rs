@@ -10,6 +10,7 @@ mod edit;
 mod enrolment;
 mod id;
 mod invalid;
+pub mod lineage;
 mod notice;
 mod programme;
 mod review;
@@ -32,8 +33,8 @@ pub use notice::{ConsentNotice, ConsentTerms, MAX_NOTICE_CHARS, NoticeRef, parse
 pub use programme::Programme;
 pub use review::{Decision, Review, Withdrawal, WithdrawalChannel};
 pub use roster::{
-    Applied, ChangeEffect, ChangeInfo, ChangeReader, FieldWrite, Malformed, Roster, RosterChange,
-    SCHEMA_VERSION, Target, Transfer, Written, inspect_change,
+    Applied, Carry, CarryWrite, ChangeEffect, ChangeInfo, ChangeReader, EntryLinks, FieldWrite,
+    Malformed, Roster, RosterChange, SCHEMA_VERSION, Target, Transfer, Written, inspect_change,
 };
 pub use unit::{Unit, UnitKind};
 pub use validate::{LgdCode, Phone};

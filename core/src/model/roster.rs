@@ -77,8 +77,10 @@ const WITHDRAWN: &str = "withdrawn";
 const MOVED: &str = "moved";
 const MOVED_FROM: &str = "moved_from";
 
+mod carry;
 mod replay;
 mod transfer;
+pub use carry::{Carry, CarryWrite, EntryLinks};
 pub use replay::{ChangeEffect, ChangeReader, FieldWrite, Target, Written};
 pub use transfer::Transfer;
 
@@ -152,6 +154,7 @@ impl Roster {
             badge: String::new(),
             device: String::new(),
             entry: None,
+            carried_from: None,
         };
         doc.commit_with(
             CommitOptions::default()
@@ -368,12 +371,17 @@ impl Roster {
             badge: meta.badge.to_string(),
             device: meta.device.to_string(),
             entry: Some(entry),
+            carried_from: None,
         };
+        self.commit_message(&message, meta.device_clock_ms)
+    }
+
+    fn commit_message(&mut self, message: &ChangeMessage, time_ms: i64) -> RosterChange {
         let text = message.encode();
         let options = || {
             CommitOptions::default()
                 .with_message(text.clone())
-                .with_time(meta.device_clock_ms)
+                .with_time(time_ms)
         };
         // Automerge records nothing for a write that leaves every value as it was (an edit
         // to the age already held); an empty change still records who acted, and when,
@@ -1050,7 +1058,7 @@ fn read_volunteer(
     let review = Review::winner(reviews);
     let status = if withdrawn {
         Status::Withdrawn
-    } else if let Some(to) = moved {
+    } else if let Some(to) = moved.clone() {
         Status::Moved { to }
     } else {
         review
@@ -1108,6 +1116,7 @@ fn read_volunteer(
         reviewed_by: review.map(|review| review.by),
         conflicts,
         sealed,
+        moved_to: moved,
     })
 }
 

@@ -256,4 +256,8 @@ pub struct Volunteer {
     /// The entry holds personal fields this reader has no key for: they exist, sealed. After
     /// a withdrawal the key is destroyed everywhere and `personal` is `None` with this false.
     pub sealed: bool,
+    /// The beat this person moved to, when this is the entry they left: the live entry is
+    /// there. Set even when a withdrawal written here later makes the status `Withdrawn`, so
+    /// rows and lists follow the live entry and never count the person twice.
+    pub moved_to: Option<UnitCode>,
 }

@@ -293,7 +293,7 @@ fn check_roster(
             continue;
         };
         if let Some(info) = &info
-            && info.actor != device.actor
+            && !actor_of_device(&info.actor, &device.actor)
         {
             findings.push(finding(change, FindingReason::ForeignActor));
         }
@@ -333,4 +333,24 @@ fn check_roster(
 pub fn read_export(file: &[u8]) -> Result<(AuditExport, SignedExport)> {
     let signed = SignedExport::decode(file)?;
     Ok((signed.export()?, signed))
+}
+
+/// Automerge's prefix of an actor derived from another for a change written at an earlier
+/// version than the actor's last (`AutoCommit::isolate`): these four bytes, the level as
+/// LEB128, then the base actor.
+const DERIVED_ACTOR_MAGIC: [u8; 4] = [0x13, 0xb2, 0x23, 0x09];
+
+/// Whether a change by `actor` may be attributed to a device whose actor is `device_actor`:
+/// the same actor, or one Automerge derived from it. The server writes a change carried into
+/// a volunteer's live entry (`model::lineage`) at the version the entry was created, so its
+/// writer's actor comes back derived; the signature, not the actor, proves who sent it.
+pub fn actor_of_device(actor: &[u8], device_actor: &[u8]) -> bool {
+    if actor == device_actor {
+        return true;
+    }
+    let Some(rest) = actor.strip_prefix(DERIVED_ACTOR_MAGIC.as_slice()) else {
+        return false;
+    };
+    let mut reader = rest;
+    leb128::read::unsigned(&mut reader).is_ok() && reader == device_actor
 }

@@ -42,7 +42,7 @@ pub struct Transfer {
 }
 
 impl Transfer {
-    fn encode(&self) -> String {
+    pub(super) fn encode(&self) -> String {
         serde_json::to_string(self).expect("a struct of strings always serialises")
     }
 }
