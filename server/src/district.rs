@@ -9,8 +9,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use mitan_core::model::lineage;
 use mitan_core::model::{
-    ChangeInfo, DeviceId, EntryId, Roster, RosterChange, RosterId, Status, Volunteer,
+    ChangeInfo, ChangeMeta, DeviceId, EntryId, Roster, RosterChange, RosterId, Status, Volunteer,
+    VolunteerId, inspect_change,
 };
 use mitan_core::provenance::{PublicKey, Signature, verify_change};
 use mitan_core::sync::{
@@ -22,7 +24,7 @@ use crate::access::{AccessKind, Reader};
 use crate::auth::Caller;
 use crate::error::{Error, Result};
 use crate::roster_cache::RosterCache;
-use crate::store::{KeyUpdate, ReceivedChange, ServerStore};
+use crate::store::{KeyUpdate, ReceivedChange, ServerStore, ServerWritten};
 
 /// Reason code: the change's actor is not the one registered to the sending device.
 pub const FORGED_ACTOR: &str = "forged_actor";
@@ -41,6 +43,9 @@ pub const BEAT_MISMATCH: &str = "beat_mismatch";
 /// override, a name in plain text): the sending phone's software was altered. Also the error
 /// code of a request refused whole for it.
 pub const INVALID_ENTRY: &str = "invalid_entry";
+/// The most rounds of loading rosters one volunteer's lineage of moves may take: each round
+/// loads every beat named so far, so this bounds a chain of moves, not a count of beats.
+const MAX_LINEAGE_ROUNDS: usize = 16;
 /// Error code: a request offers more changes than [`Limits::max_changes_per_request`].
 pub const TOO_MANY_CHANGES: &str = "too_many_changes";
 
@@ -86,6 +91,22 @@ struct CheckedOffer {
     outcome: OfferOutcome,
     rows: Vec<(RosterId, Volunteer)>,
     keys: KeyUpdate,
+    /// Volunteers whose entry here belongs to a lineage of moves: what reached them here may
+    /// have to be carried to the live entry (`mitan_core::model::lineage`).
+    moved: Vec<VolunteerId>,
+}
+
+/// What reconciling moved volunteers wrote during one sync, for the same transaction.
+#[derive(Default)]
+struct Reconciliation {
+    /// The changes written, with the writer that wrote them.
+    written: Option<ServerWritten>,
+    /// Each reconciled volunteer's live row.
+    rows: Vec<(RosterId, Volunteer)>,
+    /// Volunteers whose withdrawal reached their live entry: their key goes.
+    erased: Vec<VolunteerId>,
+    /// Rosters of a lineage that the request did not offer, loaded to reconcile it.
+    loaded: Vec<Roster>,
 }
 
 /// The store and the loaded rosters.
@@ -164,13 +185,20 @@ impl District {
         let mut received = Vec::new();
         let mut volunteers: Vec<(RosterId, Volunteer)> = Vec::new();
         let mut keys = KeyUpdate::default();
+        let mut moved: Vec<(RosterId, VolunteerId)> = Vec::new();
         for (offer, id) in request.rosters.iter().zip(&ids) {
             let CheckedOffer {
                 roster,
                 outcome,
                 rows,
                 keys: offer_keys,
+                moved: offer_moved,
             } = self.apply_checked(caller, id, offer)?;
+            moved.extend(
+                offer_moved
+                    .into_iter()
+                    .map(|volunteer| (id.clone(), volunteer)),
+            );
             keys.added.extend(offer_keys.added);
             keys.erased.extend(offer_keys.erased);
             // Every replica builds the same genesis change, so it is no one's work: it stays
@@ -189,14 +217,22 @@ impl District {
             working.push(roster);
             outcomes.push(outcome);
         }
-        let merged = self.store.save_merge(
+        let reconciliation = self.reconcile_moved(caller, &mut working, &moved, &keys, now_ms)?;
+        // The live rows come after the rows the offers wrote, so they are the ones kept.
+        volunteers.extend(reconciliation.rows);
+        keys.erased.extend(reconciliation.erased);
+        let merged = self.store.save_merge_carrying(
             &caller.device,
             &caller.user.badge,
             &received,
+            reconciliation.written.as_ref(),
             &volunteers,
             &keys,
             now_ms,
         )?;
+        for roster in reconciliation.loaded {
+            self.rosters.insert(roster);
+        }
         // Committed: from here on the rosters in hand match the database.
         let mut response = SyncResponse {
             protocol: PROTOCOL_VERSION,
@@ -328,8 +364,15 @@ impl District {
                 known.entry(*entry).or_insert_with(|| key.clone());
             }
             let mut rows = Vec::new();
+            let mut moved = Vec::new();
             let mut wrong: BTreeMap<String, &'static str> = BTreeMap::new();
             for volunteer_id in &outcome.applied.volunteers {
+                if roster
+                    .links(volunteer_id)
+                    .is_some_and(|links| !links.moved_to.is_empty() || links.moved_from.is_some())
+                {
+                    moved.push(*volunteer_id);
+                }
                 match roster.volunteer(volunteer_id, &known) {
                     Ok(Some(volunteer)) if volunteer.beat.as_str() != id.as_str() => {
                         wrong.insert(volunteer_id.to_string(), BEAT_MISMATCH);
@@ -344,8 +387,14 @@ impl District {
                         wrong.insert(volunteer_id.to_string(), INVALID_ENTRY);
                     }
                     // A volunteer moved to another beat keeps an entry here; their row
-                    // follows the live copy in the target beat (`roster/transfer.rs`).
-                    Ok(Some(volunteer)) if matches!(volunteer.status, Status::Moved { .. }) => {}
+                    // follows the live copy in the target beat (`roster/transfer.rs`), and
+                    // what reached this entry is carried there (`reconcile_moved`). A
+                    // withdrawal written here still destroys the key at once.
+                    Ok(Some(volunteer)) if volunteer.moved_to.is_some() => {
+                        if volunteer.status == Status::Withdrawn {
+                            keys.erased.push(*volunteer_id);
+                        }
+                    }
                     Ok(Some(volunteer)) => {
                         // A withdrawal destroys the district's copy of the key in the same
                         // transaction as the merge that brings it.
@@ -376,6 +425,7 @@ impl District {
                     outcome,
                     rows,
                     keys,
+                    moved,
                 });
             }
             if !refused.is_empty() {
@@ -399,6 +449,145 @@ impl District {
             );
             refused = wrong;
         }
+    }
+
+    /// Brings every moved volunteer this request touched to one live entry holding all that
+    /// was done to them (`mitan_core::model::lineage`): a withdrawal or edit a phone made on
+    /// the entry the person had left is carried to the live entry, written by the syncing
+    /// constable's server-side writer and signed by the server, in the same transaction as
+    /// the merge that brought it. Rosters of the lineage the request did not offer are loaded
+    /// and returned, to go back into memory after the commit.
+    fn reconcile_moved(
+        &mut self,
+        caller: &Caller,
+        working: &mut Vec<Roster>,
+        moved: &[(RosterId, VolunteerId)],
+        keys: &KeyUpdate,
+        now_ms: i64,
+    ) -> Result<Reconciliation> {
+        let mut done = Reconciliation::default();
+        if moved.is_empty() {
+            return Ok(done);
+        }
+        let order: Vec<RosterId> = working.iter().map(|roster| roster.id().clone()).collect();
+        let mut held: BTreeMap<RosterId, Roster> = working
+            .drain(..)
+            .map(|roster| (roster.id().clone(), roster))
+            .collect();
+        let result = self.reconcile_held(caller, &mut held, moved, keys, now_ms, &mut done);
+        for id in &order {
+            if let Some(roster) = held.remove(id) {
+                working.push(roster);
+            }
+        }
+        done.loaded = held.into_values().collect();
+        result.map(|()| done)
+    }
+
+    fn reconcile_held(
+        &mut self,
+        caller: &Caller,
+        held: &mut BTreeMap<RosterId, Roster>,
+        moved: &[(RosterId, VolunteerId)],
+        keys: &KeyUpdate,
+        now_ms: i64,
+        done: &mut Reconciliation,
+    ) -> Result<()> {
+        let mut seen = BTreeSet::new();
+        let mut writer = None;
+        for (start, volunteer_id) in moved {
+            if !seen.insert(*volunteer_id) {
+                continue;
+            }
+            // A lineage is a few beats long; each round loads the beats found so far.
+            let mut plan = lineage::Plan::Unsettled;
+            for _ in 0..MAX_LINEAGE_ROUNDS {
+                plan = lineage::plan(held, volunteer_id, start).map_err(Error::Core)?;
+                let lineage::Plan::Missing(missing) = &plan else {
+                    break;
+                };
+                for roster_id in missing {
+                    let roster = self.take_roster(roster_id)?;
+                    held.insert(roster_id.clone(), roster);
+                }
+            }
+            let lineage::Plan::Reconcile {
+                live,
+                losers,
+                mover,
+                carries,
+            } = plan
+            else {
+                continue;
+            };
+            if writer.is_none() {
+                writer = Some(crate::supervisor::writer_for(
+                    &mut self.store,
+                    &caller.user.badge,
+                    now_ms,
+                )?);
+            }
+            let writer = writer
+                .as_ref()
+                .expect("the writer was made just above if there was none");
+            let marker = ChangeMeta {
+                badge: mover
+                    .and_then(|badge| badge.parse().ok())
+                    .unwrap_or_else(|| caller.user.badge.clone()),
+                device: writer.device.clone(),
+                device_clock_ms: now_ms,
+            };
+            let mut written = lineage::Reconciled::default();
+            lineage::write_plan(
+                held,
+                volunteer_id,
+                &live,
+                &losers,
+                &carries,
+                writer.actor,
+                &marker,
+                &mut written,
+            )
+            .map_err(Error::Core)?;
+            let server_key = self.store.load_server_key()?;
+            let logged = done.written.get_or_insert_with(|| ServerWritten {
+                device: writer.device.clone(),
+                changes: Vec::new(),
+            });
+            for (roster_id, change) in &written.written {
+                let info = inspect_change(&change.bytes).map_err(Error::Core)?;
+                let signature = server_key.sign_change(&writer.device, &change.hash);
+                logged
+                    .changes
+                    .push(received_change(roster_id, change, &info, Some(signature)));
+            }
+            let entry = EntryId::Volunteer(*volunteer_id);
+            let mut known = self.store.load_keys(&BTreeSet::from([entry]))?;
+            for (added, key) in &keys.added {
+                known.entry(*added).or_insert_with(|| key.clone());
+            }
+            let roster = held.get(&live).ok_or_else(|| Error::Corrupt {
+                what: "lineage",
+                reason: format!("{volunteer_id}: live roster {live} not held"),
+            })?;
+            if let Some(volunteer) = roster
+                .volunteer(volunteer_id, &known)
+                .map_err(Error::Core)?
+            {
+                if volunteer.status == Status::Withdrawn {
+                    done.erased.push(*volunteer_id);
+                }
+                done.rows.push((live.clone(), volunteer));
+            }
+            tracing::info!(
+                volunteer = %volunteer_id,
+                live = %live,
+                carried = carries.len(),
+                losers = losers.len(),
+                "moved volunteer reconciled"
+            );
+        }
+        Ok(())
     }
 
     /// Checks every offered roster before anything is applied, so a request that reaches one

@@ -7,7 +7,7 @@ use rusqlite::{Transaction, params, params_from_iter, types::Value as SqlValue};
 use super::device_store::{DeviceStore, count};
 use crate::error::Result;
 use crate::model::validate::{name_key, phonetic_key};
-use crate::model::{Camera, RosterId, Status, Volunteer, VolunteerId};
+use crate::model::{Camera, RosterId, Volunteer, VolunteerId};
 
 /// One volunteer as the index lists them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,10 +92,9 @@ pub(super) fn save_volunteers(
     for volunteer in volunteers {
         let id = volunteer.id.to_string();
         // A move leaves a marker in the old beat's roster and the live entry in the new one.
-        // A phone holding both beats keeps the live row whichever roster it stores last.
-        if matches!(volunteer.status, Status::Moved { .. })
-            && held_elsewhere.exists(params![id, roster.as_str()])?
-        {
+        // A phone holding both beats keeps the live row whichever roster it stores last, even
+        // when a withdrawal written on the old entry makes it read as withdrawn.
+        if volunteer.moved_to.is_some() && held_elsewhere.exists(params![id, roster.as_str()])? {
             continue;
         }
         let personal = volunteer.personal.as_ref();

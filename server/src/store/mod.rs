@@ -31,7 +31,7 @@ pub use devices::{DeviceRecord, IssuedCode, Registration};
 pub use directory::{NewUnit, User};
 pub use keys::KeyUpdate;
 pub use notices::StoredNotice;
-pub use rosters::{ReceivedChange, RosterCounts};
+pub use rosters::{ReceivedChange, RosterCounts, ServerWritten};
 pub use schema::SCHEMA_VERSION;
 
 pub use access::{AccessFilter, AccessLogEntry, AccessRead};

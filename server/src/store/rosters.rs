@@ -33,6 +33,15 @@ pub struct ReceivedChange {
     pub signature: Option<Signature>,
 }
 
+/// Changes the server wrote itself during a merge, and its writer that wrote them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerWritten {
+    /// The server-side writer's device.
+    pub device: DeviceId,
+    /// The changes.
+    pub changes: Vec<ReceivedChange>,
+}
+
 /// Appends `changes` to the change log, attributed to `device` and `badge` and stamped with
 /// the server's receipt time; a change already logged stays as it was, so a replay changes
 /// nothing. Returns how many were new.
@@ -117,8 +126,34 @@ impl ServerStore {
         keys: &KeyUpdate,
         now_ms: i64,
     ) -> Result<u64> {
+        self.save_merge_carrying(device, badge, changes, None, volunteers, keys, now_ms)
+    }
+
+    /// [`ServerStore::save_merge`], with the changes the server wrote during the merge to
+    /// carry what reached a moved volunteer's old entry to the live one (`written`, logged
+    /// under the server-side writer of the same badge). Only `changes` count as merged.
+    #[allow(clippy::too_many_arguments)]
+    pub fn save_merge_carrying(
+        &mut self,
+        device: &DeviceId,
+        badge: &BadgeNumber,
+        changes: &[ReceivedChange],
+        written: Option<&ServerWritten>,
+        volunteers: &[(RosterId, Volunteer)],
+        keys: &KeyUpdate,
+        now_ms: i64,
+    ) -> Result<u64> {
         let transaction = self.connection.transaction()?;
         let logged = log_changes(&transaction, changes, device, badge, now_ms)?;
+        if let Some(written) = written {
+            log_changes(
+                &transaction,
+                &written.changes,
+                &written.device,
+                badge,
+                now_ms,
+            )?;
+        }
         save_key_update(&transaction, keys, device.as_str(), now_ms)?;
         save_volunteers(&transaction, &self.phone_index, volunteers, now_ms)?;
         transaction.commit()?;
