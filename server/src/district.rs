@@ -511,14 +511,20 @@ impl District {
                     held.insert(roster_id.clone(), roster);
                 }
             }
-            let lineage::Plan::Reconcile {
-                live,
-                losers,
-                mover,
-                carries,
-            } = plan
-            else {
-                continue;
+            let (live, losers, mover, carries) = match plan {
+                lineage::Plan::Reconcile {
+                    live,
+                    losers,
+                    mover,
+                    carries,
+                } => (live, losers, mover, carries),
+                lineage::Plan::Settled { .. } => continue,
+                // The server holds every beat and writes both halves of a move in one
+                // transaction, so its lineages always settle; one that does not is worth a look.
+                lineage::Plan::Unsettled | lineage::Plan::Missing(_) => {
+                    tracing::warn!(volunteer = %volunteer_id, roster = %start, "lineage of moves not settled");
+                    continue;
+                }
             };
             if writer.is_none() {
                 writer = Some(crate::supervisor::writer_for(

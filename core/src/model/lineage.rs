@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::change_meta::ChangeMeta;
 use super::id::{RosterId, VolunteerId};
-use super::roster::{Carry, EntryLinks, Roster, RosterChange};
+use super::roster::{Carry, EntryLinks, Reflected, Roster, RosterChange};
 use crate::error::Result;
 
 /// What reconciling a volunteer's lineage needs to do.
@@ -72,7 +72,13 @@ pub fn plan(
         let Some(entry) = roster.links(id) else {
             return Ok(Plan::Unsettled);
         };
-        for next in entry.moved_to.iter().chain(entry.moved_from.iter()) {
+        let neighbours = entry
+            .moved_to
+            .iter()
+            .chain(&entry.moved_from)
+            .chain(&entry.known_moves)
+            .chain(&entry.known_sources);
+        for next in neighbours {
             if seen.insert(next.clone()) {
                 queue.push_back(next.clone());
             }
@@ -112,7 +118,7 @@ pub fn plan(
             .moved_from
             .as_ref()
             .and_then(|source| links.get(source))
-            .is_some_and(|source| source.moved_to.contains(roster));
+            .is_some_and(|source| source.known_moves.contains(roster));
         if !known {
             return Ok(Plan::Unsettled);
         }
@@ -128,18 +134,28 @@ pub fn plan(
         .map(|roster| roster.carried_originals(id))
         .unwrap_or_default();
     let mut carries = Vec::new();
-    let others = chain
-        .iter()
-        .filter(|roster| **roster != live)
-        .map(|roster| (roster, true))
-        .chain(off_chain.iter().map(|roster| (roster, false)));
-    for (roster_id, on_chain) in others {
-        let Some(roster) = rosters.get_mut(roster_id) else {
+    // The copy made by the winning move took everything before it; a copy that lost passed
+    // nothing on; the live roster passes on only what went to a copy hidden behind it.
+    let mut sources: Vec<(&RosterId, Option<Reflected>)> = Vec::new();
+    for roster in chain.iter().filter(|roster| **roster != live) {
+        let winning_move = rosters.get(roster).and_then(|roster| roster.move_hash(id));
+        sources.push((roster, winning_move.map(Reflected::UpTo)));
+    }
+    sources.extend(
+        off_chain
+            .iter()
+            .map(|roster| (roster, Some(Reflected::Nothing))),
+    );
+    if links[&live].hidden_copies {
+        let created = rosters
+            .get(&live)
+            .and_then(|roster| roster.creation_hash(id));
+        sources.push((&live, created.map(Reflected::LiveSince)));
+    }
+    for (roster_id, reflected) in sources {
+        let (Some(roster), Some(reflected)) = (rosters.get_mut(roster_id), reflected) else {
             continue;
         };
-        // The copy made by the winning move took everything before it; a copy that lost
-        // passed nothing on.
-        let reflected = if on_chain { roster.move_hash(id) } else { None };
         for carry in roster.pending_carries(id, reflected, &absorbed)? {
             if absorbed.insert(carry.original) {
                 carries.push(carry);

@@ -34,7 +34,8 @@ pub use programme::Programme;
 pub use review::{Decision, Review, Withdrawal, WithdrawalChannel};
 pub use roster::{
     Applied, Carry, CarryWrite, ChangeEffect, ChangeInfo, ChangeReader, EntryLinks, FieldWrite,
-    Malformed, Roster, RosterChange, SCHEMA_VERSION, Target, Transfer, Written, inspect_change,
+    Malformed, Reflected, Roster, RosterChange, SCHEMA_VERSION, Target, Transfer, Written,
+    inspect_change,
 };
 pub use unit::{Unit, UnitKind};
 pub use validate::{LgdCode, Phone};

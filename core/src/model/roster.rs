@@ -42,6 +42,8 @@
 //!   personal fields are no longer shown.
 //! * Two enrolments of the same person (same phone) on two phones are two entries with two
 //!   ids; nothing is dropped. [`Roster::duplicate_phones`] lists them for a supervisor.
+//! * A move: the winning `moved` marker says where the person lives now; what reaches an
+//!   entry they left is carried into the live one (`carry.rs`, [`super::lineage`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -80,7 +82,7 @@ const MOVED_FROM: &str = "moved_from";
 mod carry;
 mod replay;
 mod transfer;
-pub use carry::{Carry, CarryWrite, EntryLinks};
+pub use carry::{Carry, CarryWrite, EntryLinks, Reflected};
 pub use replay::{ChangeEffect, ChangeReader, FieldWrite, Target, Written};
 pub use transfer::Transfer;
 

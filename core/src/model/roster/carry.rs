@@ -40,6 +40,26 @@ pub struct EntryLinks {
     pub moved_from: Option<RosterId>,
     /// Who made the move that created this entry, when it arrived by one.
     pub moved_in_by: Option<String>,
+    /// Every beat a move from this entry named, in any of its copies: two moves into one beat
+    /// made concurrently leave two entry objects under one id, of which readers see one.
+    pub known_moves: Vec<RosterId>,
+    /// Every beat any copy here was moved from.
+    pub known_sources: Vec<RosterId>,
+    /// Whether such a hidden copy exists here.
+    pub hidden_copies: bool,
+}
+
+/// Which changes to an entry its live entry has already taken (see
+/// [`Roster::pending_carries`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reflected {
+    /// The person moved on from here by this change; its copy took everything before it.
+    UpTo([u8; 32]),
+    /// Nothing: a copy that lost to a concurrent move passed nothing on.
+    Nothing,
+    /// This is the live entry, created by this change: what it was built on and what was
+    /// written to it since are its own; only what was written to a hidden copy is not.
+    LiveSince([u8; 32]),
 }
 
 /// One field a carried change writes into the live entry.
@@ -141,11 +161,45 @@ impl Roster {
             .filter_map(|transfer| transfer.beat.parse().ok())
             .collect();
         let came = transfers(&self.doc, &entry, MOVED_FROM).into_iter().next();
+        let copies: Vec<ObjId> = self
+            .container(super::VOLUNTEERS)
+            .map(|volunteers| {
+                self.doc
+                    .get_all(&volunteers, id.to_string())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|(value, _)| matches!(value, Value::Object(_)))
+                    .map(|(_, copy)| copy)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut known_moves: Vec<RosterId> = Vec::new();
+        let mut known_sources: Vec<RosterId> = Vec::new();
+        for copy in &copies {
+            for (key, known) in [(MOVED, &mut known_moves), (MOVED_FROM, &mut known_sources)] {
+                for transfer in transfers(&self.doc, copy, key) {
+                    if let Ok(beat) = transfer.beat.parse()
+                        && !known.contains(&beat)
+                    {
+                        known.push(beat);
+                    }
+                }
+            }
+        }
         Some(EntryLinks {
             moved_to,
             moved_from: came.as_ref().and_then(|came| came.beat.parse().ok()),
             moved_in_by: came.map(|came| came.by),
+            known_moves,
+            known_sources,
+            hidden_copies: copies.len() > 1,
         })
+    }
+
+    /// The hash of the change that created entry `id` as readers see it.
+    pub fn creation_hash(&self, id: &VolunteerId) -> Option<[u8; 32]> {
+        let entry = self.entry(super::VOLUNTEERS, &id.to_string()).ok()??;
+        self.doc.hash_for_opid(&entry).map(|hash| hash.0)
     }
 
     /// The hash of the change that wrote the winning `moved` marker of entry `id`.
@@ -166,20 +220,18 @@ impl Roster {
             .collect()
     }
 
-    /// The changes to entry `id` that its live entry elsewhere has not seen: every edit,
-    /// review or withdrawal written here that is not an ancestor of `reflected` (the change
-    /// that moved the person on from here, whose copy took everything before it; `None` for
-    /// an entry whose copy lost to a concurrent move, where nothing was taken) and whose
-    /// original is not in `absorbed`. In causal order.
+    /// The changes to entry `id` that its live entry has not taken (see [`Reflected`]):
+    /// every edit, review or withdrawal written here, in causal order, whose original is not
+    /// in `absorbed`.
     pub fn pending_carries(
         &mut self,
         id: &VolunteerId,
-        reflected: Option<[u8; 32]>,
+        reflected: Reflected,
         absorbed: &BTreeSet<[u8; 32]>,
     ) -> Result<Vec<Carry>> {
         let all = self.changes();
-        let taken: HashSet<[u8; 32]> = match reflected {
-            Some(hash) => {
+        let mut taken: HashSet<[u8; 32]> = match reflected {
+            Reflected::UpTo(hash) | Reflected::LiveSince(hash) => {
                 let after: HashSet<[u8; 32]> = self
                     .changes_since(&[hash])
                     .iter()
@@ -190,7 +242,13 @@ impl Roster {
                     .filter(|hash| !after.contains(hash))
                     .collect()
             }
-            None => HashSet::new(),
+            Reflected::Nothing => HashSet::new(),
+        };
+        // The live entry's own descendants: every change whose history holds its creation.
+        let mut descendants: HashSet<[u8; 32]> = HashSet::new();
+        let since = match reflected {
+            Reflected::LiveSince(hash) => Some(hash),
+            _ => None,
         };
         let wanted = id.to_string();
         let mut reader = ChangeReader::new();
@@ -198,6 +256,13 @@ impl Roster {
         for change in &all {
             // Every change goes through the reader, so it knows which object is whose.
             let effect = reader.read(&change.bytes)?;
+            if let Some(created) = since
+                && (change.hash == created
+                    || effect.info.deps.iter().any(|dep| descendants.contains(dep)))
+            {
+                descendants.insert(change.hash);
+                taken.insert(change.hash);
+            }
             let Some(message) = &effect.info.message else {
                 continue;
             };

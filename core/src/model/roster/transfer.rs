@@ -10,9 +10,10 @@
 //!   when, the consent and its witness) kept as it was, the beat and station of the target,
 //!   a `moved_from` scalar naming the source beat, and the review carried over.
 //!
-//! Edits made to the source entry on a phone that had not yet seen the move stay in the
-//! source roster's history and do not follow the person; the server shows the target copy.
-//! Only pending and verified volunteers move, and never into a roster that already holds them.
+//! Edits made to the source entry on a phone that had not yet seen the move land in the source
+//! roster; the replica that knows where the person lives now carries them to the live entry
+//! ([`crate::model::lineage`], `carry.rs`). Only pending and verified volunteers move, and
+//! never into a roster that already holds them.
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue};
