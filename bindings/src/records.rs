@@ -178,6 +178,9 @@ pub struct VolunteerSummary {
     pub enrolled_by: String,
     /// The enrolling phone's clock at enrolment (a claim, not the truth).
     pub enrolled_at_ms: i64,
+    /// The beat the person moved to, when this row is the entry they left (`status` is then
+    /// `moved`, or `withdrawn` if this phone's constable withdrew them there).
+    pub moved_to: Option<String>,
 }
 
 impl From<VolunteerRow> for VolunteerSummary {
@@ -193,6 +196,7 @@ impl From<VolunteerRow> for VolunteerSummary {
             programmes: row.programmes,
             enrolled_by: row.enrolled_by,
             enrolled_at_ms: row.enrolled_at_ms,
+            moved_to: row.moved_to,
         }
     }
 }
@@ -320,6 +324,9 @@ pub struct VolunteerDetail {
     pub conflicts: Vec<String>,
     /// The entry holds personal fields this phone has no key for (yet).
     pub sealed: bool,
+    /// The beat the person was moved to, when this is the entry they left (a phone holding
+    /// only the old beat shows where they went, even after withdrawing them there).
+    pub moved_to: Option<String>,
 }
 
 impl From<Volunteer> for VolunteerDetail {
@@ -363,6 +370,7 @@ impl From<Volunteer> for VolunteerDetail {
                 .map(|field| field.as_str().to_owned())
                 .collect(),
             sealed: volunteer.sealed,
+            moved_to: volunteer.moved_to.map(|beat| beat.to_string()),
         }
     }
 }

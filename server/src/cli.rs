@@ -997,6 +997,10 @@ fn history_text(page: &audit::HistoryPage) -> String {
                 .action
                 .and_then(|action| serde_json::to_value(action).ok())
                 .and_then(|value| value.as_str().map(str::to_owned))
+                .map(|action| match &change.carried_from {
+                    Some(original) => format!("{action} (carried from {original})"),
+                    None => action,
+                })
                 .unwrap_or_else(|| "-".into()),
             change.entry.as_deref().unwrap_or("-"),
             fields.join(" "),
@@ -1620,10 +1624,16 @@ fn field_command(args: FieldArgs) -> Result<()> {
                 ..VolunteerFilter::default()
             })?;
             for row in rows {
+                // A row of an entry the person left says where they went.
+                let status = match &row.moved_to {
+                    Some(beat) if row.status == "moved" => format!("moved to {beat}"),
+                    Some(beat) => format!("{} (moved to {beat})", row.status),
+                    None => row.status.clone(),
+                };
                 println!(
                     "{}\t{}\t{}\t{}\t{}",
                     row.id,
-                    row.status,
+                    status,
                     row.beat,
                     row.name_devanagari
                         .or(row.name_latin)

@@ -185,7 +185,16 @@ fn an_offline_withdrawal_on_the_old_beat_after_a_move_erases_the_person_everywhe
         assert!(!live.sealed, "the key is gone, not merely missing");
         assert_eq!(found_in(&phone.store_bytes(), &[NAME]), Vec::<&str>::new());
     }
-    // The old beat's phone learns where the person had gone.
+    // The old beat's phone learns where the person had gone, in its list and in the entry.
+    let row = world
+        .old_beat
+        .device
+        .list(&VolunteerFilter::default())
+        .expect("the phone lists")
+        .into_iter()
+        .find(|row| row.id == id)
+        .expect("listed");
+    assert_eq!(row.moved_to, Some(beat(0, 0)));
     let left = world.old_beat.device.volunteer(&id).expect("readable");
     assert_eq!(
         left.moved_to.as_ref().map(ToString::to_string),
@@ -199,6 +208,35 @@ fn an_offline_withdrawal_on_the_old_beat_after_a_move_erases_the_person_everywhe
         found_in(&mitan_e2e::database_bytes(&world.server.db), &[NAME]),
         Vec::<&str>::new()
     );
+
+    // The auditor sees the withdrawal twice in the person's history: as the constable wrote
+    // it on the old beat, and carried into the new beat, naming the original and its author.
+    let auditor = world
+        .server
+        .field_device("CG-900", &world._dirs.path().join("CG-900"));
+    let auditor = auditor.expect("registers").credential();
+    let history = ok(world
+        .server
+        .get(&format!("/v1/audit/history?volunteer={id}"), &auditor));
+    let entries = history["entries"].as_array().expect("entries");
+    let withdrawals: Vec<&serde_json::Value> = entries
+        .iter()
+        .filter(|entry| entry["action"] == "withdraw")
+        .collect();
+    assert_eq!(withdrawals.len(), 2, "{history}");
+    let original = withdrawals
+        .iter()
+        .find(|entry| entry["roster"] == beat(0, 1))
+        .expect("the original, in the old beat");
+    let carried = withdrawals
+        .iter()
+        .find(|entry| entry["roster"] == beat(0, 0))
+        .expect("the carried copy, in the new beat");
+    assert_eq!(carried["carried_from"], original["hash"]);
+    for entry in [original, carried] {
+        assert_eq!(entry["badge"], "CG-002");
+        assert_eq!(entry["device"], original["device"]);
+    }
 
     // The carried change is signed by the server for the constable's server-side writer, so
     // the audit export still verifies whole.

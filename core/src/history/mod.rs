@@ -87,6 +87,10 @@ pub struct HistoryEntry {
     pub received_at_ms: Option<i64>,
     /// The entry it acted on, as its message says.
     pub entry: Option<String>,
+    /// For a change carried to a moved volunteer's live entry, the hash (hex) of the original
+    /// change, written on the entry the person had left; the author above is the original's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carried_from: Option<String>,
     /// What it wrote, field by field.
     pub fields: Vec<FieldChange>,
 }
@@ -332,6 +336,9 @@ impl History {
                 actor: hex::encode(&effect.info.actor),
                 device_clock_ms: effect.info.device_clock_ms,
                 received_at_ms: None,
+                carried_from: message
+                    .as_ref()
+                    .and_then(|message| message.carried_from.clone()),
                 entry: message.and_then(|message| message.entry),
                 fields,
             });

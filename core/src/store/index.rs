@@ -32,6 +32,8 @@ pub struct VolunteerRow {
     pub enrolled_by: String,
     /// Device clock at enrolment.
     pub enrolled_at_ms: i64,
+    /// The beat the person moved to, when this row is the entry they left.
+    pub moved_to: Option<String>,
 }
 
 /// Which volunteers to list. Empty fields do not filter.
@@ -75,8 +77,8 @@ pub(super) fn save_volunteers(
     let mut upsert = transaction.prepare_cached(
         "INSERT OR REPLACE INTO volunteer (id, roster_id, station, beat, village, status, gender,
              name_devanagari, name_latin, phone, household, enrolled_by, enrolled_on, enrolled_at_ms,
-             sealed)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             sealed, moved_to)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?;
     let mut clear_programmes =
         transaction.prepare_cached("DELETE FROM volunteer_programme WHERE volunteer_id = ?1")?;
@@ -118,6 +120,7 @@ pub(super) fn save_volunteers(
             volunteer.enrolled_on.as_str(),
             volunteer.enrolled_at_ms,
             volunteer.sealed,
+            volunteer.moved_to.as_ref().map(|beat| beat.as_str()),
         ])?;
         for programme in &volunteer.programmes {
             add_programme.execute(params![id, programme.as_str()])?;
@@ -181,7 +184,7 @@ pub(super) fn save_cameras(
 const ROW_COLUMNS: &str =
     "v.id, v.name_devanagari, v.name_latin, v.phone, v.village, v.beat, v.status,
      (SELECT group_concat(programme, ',') FROM volunteer_programme p WHERE p.volunteer_id = v.id),
-     v.enrolled_by, v.enrolled_at_ms";
+     v.enrolled_by, v.enrolled_at_ms, v.moved_to";
 
 fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<VolunteerRow> {
     let id: String = row.get(0)?;
@@ -202,6 +205,7 @@ fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<VolunteerRow> {
             .unwrap_or_default(),
         enrolled_by: row.get(8)?,
         enrolled_at_ms: row.get(9)?,
+        moved_to: row.get(10)?,
     })
 }
 

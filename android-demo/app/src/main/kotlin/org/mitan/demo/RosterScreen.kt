@@ -81,7 +81,10 @@ fun RosterScreen(model: RosterViewModel, language: Language) {
             items(rows, key = { it.volunteerId }) { row ->
                 Column(Modifier.padding(vertical = 6.dp)) {
                     Text(row.nameDevanagari ?: row.nameLatin ?: "—", style = MaterialTheme.typography.titleMedium)
-                    Text("${row.phone ?: ""}  ·  ${row.village}  ·  ${row.status}", style = MaterialTheme.typography.bodySmall)
+                    val status = row.movedTo?.let { beat ->
+                        if (hindi) "${row.status} → बीट $beat" else "${row.status} → beat $beat"
+                    } ?: row.status
+                    Text("${row.phone ?: ""}  ·  ${row.village}  ·  $status", style = MaterialTheme.typography.bodySmall)
                 }
             }
         }
