@@ -536,6 +536,25 @@ impl District {
             let writer = writer
                 .as_ref()
                 .expect("the writer was made just above if there was none");
+            // A change no Mitan build writes may sit on an entry nobody reads any more; it is
+            // not carried into the one every phone reads.
+            let entry = EntryId::Volunteer(*volunteer_id);
+            let mut known = self.store.load_keys(&BTreeSet::from([entry]))?;
+            for (added, key) in &keys.added {
+                known.entry(*added).or_insert_with(|| key.clone());
+            }
+            let key = known.get(&entry);
+            let (carries, refused): (Vec<_>, Vec<_>) = carries
+                .into_iter()
+                .partition(|carry| carry.refused_field(key).is_none());
+            for carry in &refused {
+                tracing::warn!(
+                    volunteer = %volunteer_id,
+                    original = %hex::encode(carry.original),
+                    field = ?carry.refused_field(key),
+                    "change on an entry the person left not carried: no Mitan build writes it"
+                );
+            }
             let marker = ChangeMeta {
                 badge: mover
                     .and_then(|badge| badge.parse().ok())
@@ -566,11 +585,6 @@ impl District {
                 logged
                     .changes
                     .push(received_change(roster_id, change, &info, Some(signature)));
-            }
-            let entry = EntryId::Volunteer(*volunteer_id);
-            let mut known = self.store.load_keys(&BTreeSet::from([entry]))?;
-            for (added, key) in &keys.added {
-                known.entry(*added).or_insert_with(|| key.clone());
             }
             let roster = held.get(&live).ok_or_else(|| Error::Corrupt {
                 what: "lineage",

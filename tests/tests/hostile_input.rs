@@ -371,3 +371,67 @@ fn a_name_written_in_plain_text_is_refused_and_never_reaches_the_roster() {
     );
     setup.still_serves(99);
 }
+
+#[test]
+fn an_edit_on_a_moved_volunteers_old_entry_that_does_not_open_is_not_carried_to_the_live_one() {
+    let mut setup = setup();
+    let from = setup.tampered();
+    setup
+        .server
+        .add_user("CG-900", Role::Constable, &station(0), &[beat(0, 1)])
+        .expect("constable added");
+    setup
+        .server
+        .add_user("CG-100", Role::StationIncharge, &station(0), &[])
+        .expect("in-charge added");
+    let incharge = setup
+        .server
+        .field_device("CG-100", &setup.dir.path().join("CG-100"))
+        .expect("registers")
+        .credential();
+    let (volunteer, enrolment) = setup.tampered_enrolment(&from, 400, |_| {});
+    let (status, body) = setup.offer(&from, vec![enrolment.clone()]);
+    assert!(rejections(status, &body).is_empty());
+    let moved = setup.server.post(
+        &format!("/v1/volunteers/{volunteer}/move"),
+        &incharge,
+        Some(serde_json::json!({ "to_beat": beat(0, 1) })),
+    );
+    assert_eq!(moved.status, 200, "{}", moved.body);
+
+    // The tampered phone, not having seen the move, writes a phone number sealed under
+    // another person's key onto the entry the person has left.
+    let id: RosterId = beat(0, 0).parse().expect("valid beat");
+    let mut roster = Roster::load(&id, None, &[enrolment]).expect("loads");
+    roster.set_actor(from.actor);
+    let other = VolunteerId::from_parts(NOW_MS as u64, 7);
+    let updates = mitan_core::model::VolunteerEdit {
+        phone: Some("9876512345".into()),
+        ..Default::default()
+    }
+    .validate()
+    .expect("valid");
+    let meta = ChangeMeta {
+        badge: "CG-001".parse().expect("valid badge"),
+        device: from.device_id.parse().expect("valid device"),
+        device_clock_ms: NOW_MS + 1,
+    };
+    let wrong_key = TestKeys::sealing(&other);
+    let edit = roster
+        .edit(&volunteer, &updates, &meta, Some(&wrong_key))
+        .expect("the core writes what it is given");
+    let (status, body) = setup.offer(&from, vec![edit.bytes]);
+    // Stored where nobody reads it (the old entry keeps no personal field anyone opens), and
+    // not carried: the live entry still opens on the new beat's phone.
+    assert!(rejections(status, &body).is_empty());
+    let mut new_beat = setup
+        .server
+        .field_device("CG-900", &setup.dir.path().join("CG-900"))
+        .expect("registers");
+    new_beat.sync_ok(NOW_MS + 2);
+    let live = new_beat.device.volunteer(&volunteer).expect("readable");
+    assert_eq!(live.beat.as_str(), beat(0, 1));
+    assert!(live.personal.is_some(), "the live entry still opens");
+    assert!(live.conflicts.is_empty());
+    setup.still_serves(98);
+}

@@ -373,6 +373,29 @@ fn parse_trainer(input: &str) -> Result<Trainer, Invalid> {
     BadgeNumber::parse_as(Field::TrainedBy, trimmed).map(Trainer::Employee)
 }
 
+/// Whether a phone's validation would refuse `value` as the personal field stored under
+/// `key` (`name_deva`, `phone`, …), read on its own: a change carried from an entry the person
+/// left writes some fields, not the whole person. An unknown key is refused.
+pub(crate) fn refused_personal_value(key: &str, value: &str) -> Option<Field> {
+    let refused = match key {
+        "name_deva" => clean_devanagari_name(value).err(),
+        "name_latin" => clean_latin_name(value).err(),
+        "household" => clean_text(Field::Household, value, MAX_HOUSEHOLD_CHARS).err(),
+        "guardian_name" => clean_name(Field::GuardianName, value).err(),
+        "guardian_relation" => clean_text(Field::GuardianRelation, value, MAX_RELATION_CHARS).err(),
+        "phone" => value
+            .parse::<super::Phone>()
+            .err()
+            .map(|_| Invalid::new(Field::Phone, InvalidCode::BadFormat)),
+        "guardian_phone" => value
+            .parse::<super::Phone>()
+            .err()
+            .map(|_| Invalid::new(Field::GuardianPhone, InvalidCode::BadFormat)),
+        _ => Some(Invalid::new(Field::Phone, InvalidCode::Unknown)),
+    };
+    refused.map(|invalid| invalid.field)
+}
+
 impl Personal {
     /// The first field that a phone's validation would have refused, if any. An entry read
     /// back from a roster went through validation on an honest phone; one that fails here

@@ -25,7 +25,14 @@ use super::transfer::Transfer;
 use super::{MOVED, MOVED_FROM, PROGRAMMES, REVIEW, Reader, Roster, RosterChange, WITHDRAWN};
 use crate::error::Result;
 use crate::model::change_meta::{Action, ChangeMessage, ChangeMeta};
-use crate::model::id::{RosterId, VolunteerId};
+use crate::model::enrolment::refused_personal_value;
+use crate::model::id::{EntryId, RosterId, VolunteerId};
+use crate::model::invalid::Field;
+use crate::model::programme::Programme;
+use crate::model::review::{Review, Withdrawal};
+use crate::model::sealed::{EntryKey, open};
+use crate::model::validate::LgdCode;
+use crate::model::volunteer::{Gender, Trainer};
 
 /// The key prefix under which a live entry records an original change it absorbed.
 const CARRIED_PREFIX: &str = "carried:";
@@ -115,6 +122,47 @@ pub struct Carry {
 }
 
 impl Carry {
+    /// The first field of this carry that no Mitan build writes: a personal field that does
+    /// not open under the person's key (`None` when the key is gone, and with it the fields),
+    /// or opens to a value a phone's validation refuses; a plain field, review or withdrawal
+    /// that does not read back. The change it repeats was accepted into an entry nobody reads
+    /// any more; carried, it would make the live entry unreadable on every phone.
+    pub fn refused_field(&self, key: Option<&EntryKey>) -> Option<Field> {
+        let entry = EntryId::Volunteer(self.volunteer);
+        self.writes.iter().find_map(|write| match write {
+            CarryWrite::Personal { field, sealed } => {
+                let key = key?;
+                match open(key, entry, field, sealed) {
+                    Some(plain) => refused_personal_value(field, &plain),
+                    None => Some(super::personal_field(field)),
+                }
+            }
+            CarryWrite::Plain { field, value } => {
+                let readable = match field.as_str() {
+                    "gender" => value.parse::<Gender>().is_ok(),
+                    "age" => super::decode_age(value).is_some(),
+                    "village" => value.parse::<LgdCode>().is_ok(),
+                    "trained_by" => Trainer::decode(value).is_ok(),
+                    _ => false,
+                };
+                (!readable).then_some(match field.as_str() {
+                    "gender" => Field::Gender,
+                    "age" => Field::Age,
+                    "village" => Field::Village,
+                    _ => Field::TrainedBy,
+                })
+            }
+            CarryWrite::Programme { code, .. } => code
+                .parse::<Programme>()
+                .is_err()
+                .then_some(Field::Programmes),
+            CarryWrite::Review(text) => Review::decode(text).is_none().then_some(Field::Reason),
+            CarryWrite::Withdrawal(text) => serde_json::from_str::<Withdrawal>(text)
+                .is_err()
+                .then_some(Field::Consent),
+        })
+    }
+
     /// Whether this carry records a withdrawal.
     pub fn withdraws(&self) -> bool {
         self.writes
