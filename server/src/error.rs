@@ -62,6 +62,15 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A field of a request could not be read as its type (an id, a code, a number, a date);
+    /// nothing was done.
+    #[error("{field}: {reason}")]
+    BadField {
+        /// The field, as the request names it (`volunteer`, `to_beat`, `limit`).
+        field: String,
+        /// Why.
+        reason: String,
+    },
     /// A row of an imported file was refused; nothing of the file was stored.
     #[error("line {line}: {field}: {code}: {reason}")]
     BadRow {
@@ -190,7 +199,7 @@ impl Error {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             Error::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
-            Error::Invalid { .. } => (StatusCode::BAD_REQUEST, "invalid"),
+            Error::Invalid { .. } | Error::BadField { .. } => (StatusCode::BAD_REQUEST, "invalid"),
             Error::BadRow { code, .. } => (StatusCode::BAD_REQUEST, code),
             Error::BadRows { problems, .. } => (
                 StatusCode::BAD_REQUEST,
@@ -281,6 +290,7 @@ impl IntoResponse for Error {
         };
         let (field, line, problems, more) = match &self {
             Error::Invalid { field, .. } => (Some((*field).to_owned()), None, Vec::new(), None),
+            Error::BadField { field, .. } => (Some(field.clone()), None, Vec::new(), None),
             Error::BadRow {
                 line,
                 field,

@@ -4,6 +4,8 @@
 //!   current volunteers);
 //! * [`district`] — a sync request applied, durably committed, then answered;
 //! * [`auth`] and [`registration`] — credentials, roles and who may touch which roster;
+//! * [`ops`] — every operation a person or program asks for (sync aside), one typed request
+//!   and one function each, and the one [`ops::Policy`] that authorizes them all;
 //! * [`http`] — the axum routes, [`app`] and [`run`], with [`rate_limit`] per device;
 //! * [`admin`], [`reports`], [`supervisor`] and [`exports`] — hierarchy and targets, district
 //!   reports, supervisors' actions written into rosters, and WhatsApp-ready lists;
@@ -26,6 +28,7 @@ pub mod exports;
 pub mod field;
 pub mod http;
 pub mod metrics;
+pub mod ops;
 pub mod provenance;
 pub mod rate_limit;
 pub mod registration;

@@ -22,9 +22,10 @@ use mitan_core::model::sealed::{KeyRing, NONCE_LEN, NoKeys, Sealing};
 use mitan_core::provenance::DeviceKey;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Role, hash_secret, new_credential, random_bytes};
+use crate::auth::{hash_secret, new_credential, random_bytes};
 use crate::district::{District, received_change};
 use crate::error::{Error, Result};
+use crate::ops::{Permission, Policy};
 use crate::store::{ActionRecord, KeyUpdate, ReceivedChange, ServerStore, SupervisorDevice, User};
 
 /// The longest rejection reason kept: the constable reads it on a small screen.
@@ -133,17 +134,13 @@ fn roster_of_unit(code: &UnitCode) -> Result<RosterId> {
     })
 }
 
-/// Checks that `user` supervises the beat `beat`.
+/// Checks that `user` may review volunteers of the beat `beat`.
 fn check_reach(store: &ServerStore, user: &User, beat: &str) -> Result<UnitCode> {
     let code: UnitCode = beat.parse().map_err(|_| Error::Corrupt {
         what: "volunteer roster",
         reason: format!("{beat:?} is not a unit code"),
     })?;
-    if !store.unit_is_within(&code, &user.unit)? {
-        return Err(Error::Forbidden {
-            reason: format!("beat {code} is outside {}", user.unit),
-        });
-    }
+    Policy::check(store, user, Permission::Review, Some(&code))?;
     Ok(code)
 }
 
@@ -169,14 +166,7 @@ pub fn act(
     action: SupervisorAction,
     now_ms: i64,
 ) -> Result<ActionDone> {
-    if !matches!(
-        user.role,
-        Role::StationIncharge | Role::CircleOfficer | Role::DistrictAdmin
-    ) {
-        return Err(Error::Forbidden {
-            reason: format!("a {} does not review volunteers", user.role),
-        });
-    }
+    Policy::check(district.store(), user, Permission::Review, None)?;
     let (roster_id, _) = locate(district.store(), user, id)?;
     let writer = writer_for(district.store_mut(), &user.badge, now_ms)?;
     let meta = ChangeMeta {

@@ -9,7 +9,7 @@ use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::reports::{caller, credential};
+use super::caller::{caller, credential};
 pub use crate::admin::CampaignView;
 use crate::admin::{self, CampaignSpec, ImportSummary, TargetSpec};
 use crate::auth::{Caller, Role};

@@ -11,7 +11,7 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 
 use super::AppState;
-use super::reports::{caller, credential};
+use super::caller::{caller, credential};
 use crate::access::{self, AccessLog, AccessLogQuery, Reader};
 use crate::audit::{
     self, Answer, AuditDiff, AuditState, DiffQuery, HistoryPage, HistoryQuery, StateQuery,

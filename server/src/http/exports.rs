@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use super::reports::{caller, credential};
+use super::caller::{caller, credential};
 use crate::error::Result;
 use crate::exports::{self, ExportLog, ExportLogQuery, ExportQuery};
 

@@ -3,12 +3,12 @@
 
 mod admin;
 mod audit;
+mod caller;
 mod devices;
 mod exports;
 mod openapi;
 mod operations;
-mod reports;
-mod review;
+pub mod ops;
 mod sync;
 
 use std::future::Future;
@@ -24,6 +24,7 @@ use tokio::net::TcpListener;
 use crate::district::District;
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
+use crate::ops::{directory, reports, review};
 use crate::rate_limit::{SyncRate, SyncRateLimiter};
 use crate::store::ServerStore;
 
@@ -31,7 +32,6 @@ pub use admin::{CampaignView, Campaigns};
 pub use devices::{CodeIssued, CodeRequest, Revoked};
 pub use exports::PARTS_HEADER;
 pub use openapi::{ROUTES, RouteAuth, RouteDoc, document as openapi_document};
-pub use review::{DuplicateRequest, MoveRequest, RejectRequest, WithdrawRequest};
 pub use sync::OCTET_STREAM;
 
 /// The largest sync body accepted by default: a day of a busy constable's enrolments is tens
@@ -191,16 +191,52 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/devices/register", post(devices::register))
         .route("/v1/devices/{id}/revoke", post(devices::revoke))
         .route("/v1/registration-codes", post(devices::issue_code))
-        .route("/v1/reports/progress", get(reports::progress))
-        .route("/v1/reports/coverage", get(reports::coverage))
-        .route("/v1/reports/review-queue", get(reports::review_queue))
-        .route("/v1/reports/duplicates", get(reports::duplicates))
-        .route("/v1/reports/programmes", get(reports::programmes))
-        .route("/v1/volunteers/{id}/verify", post(review::verify))
-        .route("/v1/volunteers/{id}/reject", post(review::reject))
-        .route("/v1/volunteers/{id}/duplicate", post(review::duplicate))
-        .route("/v1/volunteers/{id}/move", post(review::move_volunteer))
-        .route("/v1/volunteers/{id}/withdraw", post(review::withdraw))
+        .route("/v1/reports/progress", get(ops::read::<reports::Progress>))
+        .route("/v1/reports/coverage", get(ops::read::<reports::Coverage>))
+        .route(
+            "/v1/reports/review-queue",
+            get(ops::read_logged::<reports::Queue>),
+        )
+        .route(
+            "/v1/reports/duplicates",
+            get(ops::read_logged::<reports::Duplicates>),
+        )
+        .route(
+            "/v1/reports/programmes",
+            get(ops::read::<reports::Programmes>),
+        )
+        .route(
+            "/v1/volunteers/{volunteer}/verify",
+            post(ops::write::<review::Verify>),
+        )
+        .route(
+            "/v1/volunteers/{volunteer}/reject",
+            post(ops::write::<review::Reject>),
+        )
+        .route(
+            "/v1/volunteers/{volunteer}/duplicate",
+            post(ops::write::<review::MarkDuplicate>),
+        )
+        .route(
+            "/v1/volunteers/{volunteer}/move",
+            post(ops::write::<review::Move>),
+        )
+        .route(
+            "/v1/volunteers/{volunteer}/withdraw",
+            post(ops::write::<review::Withdraw>),
+        )
+        .route(
+            "/v1/directory/units",
+            get(ops::read::<directory::ListUnits>),
+        )
+        .route(
+            "/v1/directory/users",
+            get(ops::read::<directory::ListUsers>),
+        )
+        .route(
+            "/v1/directory/devices",
+            get(ops::read::<directory::ListDevices>),
+        )
         .route("/v1/exports", get(exports::export))
         .route("/v1/exports/log", get(exports::log))
         .route("/v1/audit/access-log", get(audit::access_log))

@@ -174,7 +174,7 @@ pub const ROUTES: &[RouteDoc] = &[
     },
     RouteDoc {
         method: "post",
-        path: "/v1/volunteers/{id}/verify",
+        path: "/v1/volunteers/{volunteer}/verify",
         tag: "review",
         summary: "Verify an entry: a change in its roster authored by the supervisor",
         auth: RouteAuth::Bearer,
@@ -184,7 +184,7 @@ pub const ROUTES: &[RouteDoc] = &[
     },
     RouteDoc {
         method: "post",
-        path: "/v1/volunteers/{id}/reject",
+        path: "/v1/volunteers/{volunteer}/reject",
         tag: "review",
         summary: "Reject an entry with a reason the enrolling constable will see",
         auth: RouteAuth::Bearer,
@@ -194,7 +194,7 @@ pub const ROUTES: &[RouteDoc] = &[
     },
     RouteDoc {
         method: "post",
-        path: "/v1/volunteers/{id}/duplicate",
+        path: "/v1/volunteers/{volunteer}/duplicate",
         tag: "review",
         summary: "Mark an entry as a duplicate of another, which is kept",
         auth: RouteAuth::Bearer,
@@ -204,7 +204,7 @@ pub const ROUTES: &[RouteDoc] = &[
     },
     RouteDoc {
         method: "post",
-        path: "/v1/volunteers/{id}/move",
+        path: "/v1/volunteers/{volunteer}/move",
         tag: "review",
         summary: "Move a volunteer to another beat (both rosters change)",
         auth: RouteAuth::Bearer,
@@ -214,7 +214,7 @@ pub const ROUTES: &[RouteDoc] = &[
     },
     RouteDoc {
         method: "post",
-        path: "/v1/volunteers/{id}/withdraw",
+        path: "/v1/volunteers/{volunteer}/withdraw",
         tag: "review",
         summary: "Record a withdrawal of consent given by phone: the person's key is destroyed \
                   and every phone erases them at its next sync",
@@ -222,6 +222,38 @@ pub const ROUTES: &[RouteDoc] = &[
         body: Some((JSON, "{\"note\": \"optional\"}")),
         answers: JSON,
         query: &[],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/v1/directory/units",
+        tag: "directory",
+        summary: "The units under the caller's unit (or under `under`), each after its parent",
+        auth: RouteAuth::Bearer,
+        body: None,
+        answers: JSON,
+        query: &[("under", "only this unit and what lies under it", false)],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/v1/directory/users",
+        tag: "directory",
+        summary: "Police staff attached to the caller's unit or below it (supervisors, the \
+                  district admin and auditors)",
+        auth: RouteAuth::Bearer,
+        body: None,
+        answers: JSON,
+        query: &[("under", "only staff of this unit or below", false)],
+    },
+    RouteDoc {
+        method: "get",
+        path: "/v1/directory/devices",
+        tag: "directory",
+        summary: "Devices registered to staff of the caller's unit: owner, registration, \
+                  revocation, and the last change received from each",
+        auth: RouteAuth::Bearer,
+        body: None,
+        answers: JSON,
+        query: &[("badge", "only this person's devices", false)],
     },
     RouteDoc {
         method: "get",

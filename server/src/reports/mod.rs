@@ -38,20 +38,24 @@ pub const MAX_QUEUE_PAGE: u32 = 1_000;
 pub const MAX_DUPLICATE_PAGE: u32 = 1_000;
 
 /// The query every report takes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, clap::Args)]
 pub struct ReportQuery {
     /// Count only within this campaign's window and programme.
     #[serde(default)]
+    #[arg(long)]
     pub campaign: Option<String>,
     /// Count only this programme (when the campaign does not fix one).
     #[serde(default)]
+    #[arg(long)]
     pub programme: Option<String>,
     /// Page size of the review queue, or groups of each kind of duplicate candidates (100 if
     /// absent, at most 1,000).
     #[serde(default)]
+    #[arg(long)]
     pub limit: Option<u32>,
     /// Rows of the review queue, or groups of duplicate candidates, to skip.
     #[serde(default)]
+    #[arg(long)]
     pub offset: Option<u32>,
 }
 
@@ -151,7 +155,7 @@ impl Tree {
     }
 
     /// `code` and every unit under it, depth first in code order.
-    fn subtree(&self, code: &str) -> Vec<String> {
+    pub fn subtree(&self, code: &str) -> Vec<String> {
         let mut out = Vec::new();
         let mut stack = vec![code.to_owned()];
         while let Some(next) = stack.pop() {

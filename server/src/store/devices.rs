@@ -23,6 +23,24 @@ pub struct DeviceRecord {
     pub public_key: Option<PublicKey>,
 }
 
+/// A registered device as an administrator lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeviceListing {
+    /// Its id.
+    pub device: DeviceId,
+    /// Whose it is.
+    pub badge: BadgeNumber,
+    /// When it registered (server clock).
+    pub registered_at_ms: i64,
+    /// When it was revoked, if it was.
+    pub revoked_at_ms: Option<i64>,
+    /// Whether it registered a signing key, without which its changes are refused.
+    pub signs_changes: bool,
+    /// When the server last received a change from it (a sync that sent nothing leaves no
+    /// trace here).
+    pub last_change_at_ms: Option<i64>,
+}
+
 /// A code as issued: the clear text is shown once and never stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuedCode {
@@ -172,6 +190,48 @@ impl ServerStore {
             .optional()?
             .map(to_record)
             .transpose()
+    }
+
+    /// Every registered device with its owner, when it registered, whether it was revoked,
+    /// and when the server last received a change from it; newest first.
+    pub fn load_devices(&self) -> Result<Vec<DeviceListing>> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT d.id, d.badge, d.registered_at_ms, d.revoked_at_ms, d.public_key IS NOT NULL,
+                    (SELECT max(received_at_ms) FROM change_log c WHERE c.device_id = d.id)
+             FROM device d
+             WHERE NOT EXISTS (SELECT 1 FROM supervisor_actor s WHERE s.device_id = d.id)
+             ORDER BY d.registered_at_ms DESC, d.id",
+        )?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, Option<i64>>(3)?,
+                    row.get::<_, bool>(4)?,
+                    row.get::<_, Option<i64>>(5)?,
+                ))
+            })?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(id, badge, registered, revoked, signs, last)| {
+                Ok(DeviceListing {
+                    device: id.parse().map_err(|_| Error::Corrupt {
+                        what: "device id",
+                        reason: id.clone(),
+                    })?,
+                    badge: badge.parse().map_err(|_| Error::Corrupt {
+                        what: "badge",
+                        reason: badge.clone(),
+                    })?,
+                    registered_at_ms: registered,
+                    revoked_at_ms: revoked,
+                    signs_changes: signs,
+                    last_change_at_ms: last,
+                })
+            })
+            .collect()
     }
 
     /// A device by id.

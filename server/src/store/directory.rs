@@ -199,6 +199,24 @@ impl ServerStore {
         }))
     }
 
+    /// Every user of the district, by badge.
+    pub fn load_users(&self) -> Result<Vec<User>> {
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT badge FROM user ORDER BY badge")?;
+        let badges = statement
+            .query_map([], |row| row.get::<_, String>(0))?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let mut users = Vec::with_capacity(badges.len());
+        for badge in badges {
+            let badge: BadgeNumber = badge.parse().map_err(corrupt("badge"))?;
+            if let Some(user) = self.load_user(&badge)? {
+                users.push(user);
+            }
+        }
+        Ok(users)
+    }
+
     /// The rosters a user's devices hold: a constable's beats, or every beat under the unit.
     pub fn rosters_of(&self, user: &User) -> Result<Vec<UnitCode>> {
         if user.role == Role::Constable {

@@ -27,7 +27,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::Result;
 
-pub use devices::{DeviceRecord, IssuedCode, Registration};
+pub use devices::{DeviceListing, DeviceRecord, IssuedCode, Registration};
 pub use directory::{NewUnit, User};
 pub use keys::KeyUpdate;
 pub use notices::StoredNotice;

@@ -70,6 +70,19 @@ macro_rules! code_newtype {
                 Self::parse_as($field, input)
             }
         }
+        // Ids cross JSON as the text people see, parsed by the same rules at the edge.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
     };
 }
 use code_newtype;
@@ -114,6 +127,19 @@ macro_rules! ulid_newtype {
                 ulid::Ulid::from_string(input.trim()).map($name).map_err(|_| {
                     $crate::model::Invalid::new($field, $crate::model::InvalidCode::BadFormat)
                 })
+            }
+        }
+        // Ids cross JSON as the text people see, parsed by the same rules at the edge.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                text.parse().map_err(serde::de::Error::custom)
             }
         }
     };

@@ -1,0 +1,144 @@
+//! The HTTP side of [`crate::ops`]: one generic handler per kind of operation, so a route is
+//! one line in `app()` and no handler repeats credential, caller and parsing code.
+//!
+//! A `GET` operation is read from the query string; a `POST` one from the path's `{name}`
+//! segments and a JSON body holding its other fields (an empty body for none). Whatever
+//! cannot be read is a JSON 400 naming the field.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::AppState;
+use crate::auth::{authenticate, bearer};
+use crate::error::{Error, Result};
+use crate::ops::{Caller, ReadOperation, WriteOperation};
+
+/// The bearer credential of a request, as the one extractor every operation's route uses.
+#[derive(Debug, Clone)]
+pub struct Credential(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Credential {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok());
+        bearer(value).map(|token| Credential(token.to_owned()))
+    }
+}
+
+/// Reads a request from a query string, naming the field that did not read.
+pub fn from_query<T: DeserializeOwned>(query: &str) -> Result<T> {
+    let deserializer =
+        serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(bad_field)
+}
+
+/// Reads a request from JSON, naming the field that did not read.
+pub fn from_json<T: DeserializeOwned>(value: serde_json::Value) -> Result<T> {
+    serde_path_to_error::deserialize(value).map_err(bad_field)
+}
+
+fn bad_field<E: std::fmt::Display>(error: serde_path_to_error::Error<E>) -> Error {
+    let field = error.path().to_string();
+    let reason = error.inner().to_string();
+    if field == "." {
+        // A missing field names itself only in the message: `missing field `reason``.
+        let missing = reason
+            .split('`')
+            .nth(1)
+            .filter(|_| reason.starts_with("missing field"))
+            .map(str::to_owned);
+        return match missing {
+            Some(field) => Error::BadField { field, reason },
+            None => Error::BadRequest {
+                code: "malformed_body",
+                message: reason,
+            },
+        };
+    }
+    Error::BadField { field, reason }
+}
+
+/// `GET` of a read operation: answered on a read-only connection of its own.
+pub(super) async fn read<O: ReadOperation>(
+    State(state): State<AppState>,
+    Credential(credential): Credential,
+    RawQuery(query): RawQuery,
+) -> Result<Json<O::Answer>> {
+    let request: O = from_query(query.as_deref().unwrap_or(""))?;
+    let now_ms = state.now_ms();
+    let answer = state
+        .with_reader(move |store| {
+            let caller = Caller::device(authenticate(store, &credential)?);
+            request.read(store, &caller, now_ms)
+        })
+        .await?;
+    Ok(Json(answer))
+}
+
+/// `GET` of an operation that reads personal fields and logs the read.
+pub(super) async fn read_logged<O: WriteOperation>(
+    State(state): State<AppState>,
+    Credential(credential): Credential,
+    RawQuery(query): RawQuery,
+) -> Result<Json<O::Answer>> {
+    let request: O = from_query(query.as_deref().unwrap_or(""))?;
+    write_with(state, credential, request).await
+}
+
+/// `POST` of an operation that writes: the path's fields and the JSON body make the request.
+pub(super) async fn write<O: WriteOperation>(
+    State(state): State<AppState>,
+    Credential(credential): Credential,
+    Path(path): Path<HashMap<String, String>>,
+    body: Bytes,
+) -> Result<Json<O::Answer>> {
+    let mut fields = if body.iter().all(u8::is_ascii_whitespace) {
+        serde_json::Map::new()
+    } else {
+        match serde_json::from_slice::<serde_json::Value>(&body) {
+            Ok(serde_json::Value::Object(fields)) => fields,
+            Ok(_) => {
+                return Err(Error::BadRequest {
+                    code: "malformed_body",
+                    message: "the body is not a JSON object".into(),
+                });
+            }
+            Err(error) => {
+                return Err(Error::BadRequest {
+                    code: "malformed_body",
+                    message: error.to_string(),
+                });
+            }
+        }
+    };
+    // The path names the thing acted on; a body cannot redirect the action elsewhere.
+    for (name, value) in path {
+        fields.insert(name, serde_json::Value::String(value));
+    }
+    let request: O = from_json(serde_json::Value::Object(fields))?;
+    write_with(state, credential, request).await
+}
+
+async fn write_with<O: WriteOperation>(
+    state: AppState,
+    credential: String,
+    request: O,
+) -> Result<Json<O::Answer>> {
+    let answer = state
+        .with_district(move |district, now_ms| {
+            let caller = Caller::device(authenticate(district.store(), &credential)?);
+            request.write(district, &caller, now_ms)
+        })
+        .await?;
+    Ok(Json(answer))
+}

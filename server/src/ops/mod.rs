@@ -1,0 +1,141 @@
+//! Operations: what a person or program asks of the district server, sync aside. Each is one
+//! typed request (deriving serde for HTTP and clap for the command line, ids parsed into the
+//! core's newtypes where it arrives) and one function that asks [`Policy`] and does the work.
+//! The HTTP handlers (`http::ops`) and the `mitan` subcommands are glue over them.
+//!
+//! Adding an operation is one struct, one `impl` and one routing line; see
+//! `review::Verify` for a worked example, and ARCHITECTURE.md.
+
+pub mod directory;
+pub mod policy;
+pub mod reports;
+pub mod review;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use policy::{Permission, Policy};
+
+use mitan_core::model::BadgeNumber;
+
+use crate::access;
+use crate::auth;
+use crate::district::District;
+use crate::error::{Error, Result};
+use crate::store::{ServerStore, User};
+
+/// Who asks, and through what: a device's credential over HTTP, or the command line beside
+/// the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The person.
+    pub user: User,
+    /// The device they asked through, or `cli`: what the access log and the supervisor
+    /// action log record.
+    pub via: String,
+}
+
+impl Caller {
+    /// The caller behind an authenticated device.
+    pub fn device(caller: auth::Caller) -> Self {
+        Caller {
+            via: caller.device.to_string(),
+            user: caller.user,
+        }
+    }
+
+    /// A user acting at the command line on the district database (`--as BADGE`).
+    pub fn console(store: &ServerStore, badge: &BadgeNumber) -> Result<Self> {
+        let user = store.load_user(badge)?.ok_or_else(|| Error::NotFound {
+            what: "user",
+            id: badge.to_string(),
+        })?;
+        Ok(Caller {
+            user,
+            via: "cli".into(),
+        })
+    }
+
+    /// How the access log names this reader.
+    pub fn reader(&self) -> access::Reader<'_> {
+        access::Reader {
+            user: &self.user,
+            via: &self.via,
+        }
+    }
+}
+
+/// How an operation travels over HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// A read: the request's fields are the query string.
+    Get,
+    /// An action: fields named in the path travel there, the others as a JSON body.
+    Post,
+}
+
+impl Method {
+    /// As `openapi::ROUTES` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "get",
+            Method::Post => "post",
+        }
+    }
+}
+
+/// What every operation declares.
+pub trait Operation: Serialize + DeserializeOwned + Send + 'static {
+    /// Its answer, as JSON over HTTP and as `--json` on the command line.
+    type Answer: Serialize + DeserializeOwned + Send + 'static;
+    /// Its HTTP method.
+    const METHOD: Method;
+    /// Its HTTP path; a `{name}` segment carries the request's field of that name.
+    const PATH: &'static str;
+}
+
+/// An operation that only reads counts: it runs on a read-only connection of its own, so a
+/// district-wide report never holds up a sync.
+pub trait ReadOperation: Operation {
+    /// Does it.
+    fn read(self, store: &ServerStore, caller: &Caller, now_ms: i64) -> Result<Self::Answer>;
+}
+
+/// An operation that writes district state, or reads personal fields and logs that it did:
+/// it runs with the district's writer.
+pub trait WriteOperation: Operation {
+    /// Does it.
+    fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<Self::Answer>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::ROUTES;
+
+    fn documented<O: Operation>() -> bool {
+        ROUTES
+            .iter()
+            .any(|route| route.method == O::METHOD.as_str() && route.path == O::PATH)
+    }
+
+    /// The command line reaches a server through each operation's method and path, so each
+    /// must be a route the server documents (and `server/tests/openapi.rs` checks every
+    /// documented route is served).
+    #[test]
+    fn every_operation_travels_on_a_documented_route() {
+        assert!(documented::<review::Verify>());
+        assert!(documented::<review::Reject>());
+        assert!(documented::<review::MarkDuplicate>());
+        assert!(documented::<review::Move>());
+        assert!(documented::<review::Withdraw>());
+        assert!(documented::<reports::Progress>());
+        assert!(documented::<reports::Coverage>());
+        assert!(documented::<reports::Programmes>());
+        assert!(documented::<reports::Queue>());
+        assert!(documented::<reports::Duplicates>());
+        assert!(documented::<directory::ListUnits>());
+        assert!(documented::<directory::ListUsers>());
+        assert!(documented::<directory::ListDevices>());
+    }
+}

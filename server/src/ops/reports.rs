@@ -1,0 +1,124 @@
+//! Reports for the caller's units: progress against targets, household coverage, programme
+//! counts (read on a connection of their own, never under the district's writer), and the
+//! review queue and duplicate candidates, which show personal fields and are logged.
+
+use clap::Args;
+use serde::{Deserialize, Serialize};
+
+use super::{Caller, Method, Operation, Permission, Policy, ReadOperation, WriteOperation};
+use crate::access;
+use crate::district::District;
+use crate::error::Result;
+use crate::reports::{
+    self, CoverageReport, DuplicateReport, ProgrammeReport, ProgressReport, ReportQuery,
+    ReviewQueue,
+};
+use crate::store::ServerStore;
+
+macro_rules! report_request {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        // Transparent rather than flattened: serde's `flatten` reads numbers in a query
+        // string as text and refuses `limit=10`.
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args)]
+        #[serde(transparent)]
+        pub struct $name {
+            /// Campaign, programme and paging.
+            #[command(flatten)]
+            pub query: ReportQuery,
+        }
+    };
+}
+
+report_request!(
+    /// Progress of every unit and employee the caller reaches against its targets.
+    Progress
+);
+report_request!(
+    /// Households covered against households, per village, beat and station.
+    Coverage
+);
+report_request!(
+    /// Volunteers per programme in the caller's units.
+    Programmes
+);
+report_request!(
+    /// Entries waiting for review, with their personal fields (logged).
+    Queue
+);
+report_request!(
+    /// Candidate duplicates: the same phone, or similar names in one village (logged).
+    Duplicates
+);
+
+impl Operation for Progress {
+    type Answer = ProgressReport;
+    const METHOD: Method = Method::Get;
+    const PATH: &'static str = "/v1/reports/progress";
+}
+
+impl ReadOperation for Progress {
+    fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<ProgressReport> {
+        Policy::check(store, &caller.user, Permission::ReadCounts, None)?;
+        reports::progress(store, &caller.user, &self.query)
+    }
+}
+
+impl Operation for Coverage {
+    type Answer = CoverageReport;
+    const METHOD: Method = Method::Get;
+    const PATH: &'static str = "/v1/reports/coverage";
+}
+
+impl ReadOperation for Coverage {
+    fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<CoverageReport> {
+        Policy::check(store, &caller.user, Permission::ReadCounts, None)?;
+        reports::coverage(store, &caller.user, &self.query)
+    }
+}
+
+impl Operation for Programmes {
+    type Answer = ProgrammeReport;
+    const METHOD: Method = Method::Get;
+    const PATH: &'static str = "/v1/reports/programmes";
+}
+
+impl ReadOperation for Programmes {
+    fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<ProgrammeReport> {
+        Policy::check(store, &caller.user, Permission::ReadCounts, None)?;
+        reports::programmes(store, &caller.user, &self.query)
+    }
+}
+
+impl Operation for Queue {
+    type Answer = ReviewQueue;
+    const METHOD: Method = Method::Get;
+    const PATH: &'static str = "/v1/reports/review-queue";
+}
+
+impl WriteOperation for Queue {
+    fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<ReviewQueue> {
+        let store = district.store();
+        Policy::check(store, &caller.user, Permission::ReadPersonal, None)?;
+        access::review_queue(store, caller.reader(), &self.query, now_ms)
+    }
+}
+
+impl Operation for Duplicates {
+    type Answer = DuplicateReport;
+    const METHOD: Method = Method::Get;
+    const PATH: &'static str = "/v1/reports/duplicates";
+}
+
+impl WriteOperation for Duplicates {
+    fn write(
+        self,
+        district: &mut District,
+        caller: &Caller,
+        now_ms: i64,
+    ) -> Result<DuplicateReport> {
+        let store = district.store();
+        Policy::check(store, &caller.user, Permission::ReadPersonal, None)?;
+        access::duplicates(store, caller.reader(), &self.query, now_ms)
+    }
+}

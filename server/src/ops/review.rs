@@ -1,0 +1,155 @@
+//! Supervisors' review of volunteers: verify, reject with a reason, mark a duplicate, move to
+//! another beat, record a withdrawal given by telephone. Each writes a roster change that
+//! reaches the constable's phone at its next sync (`crate::supervisor`).
+
+use clap::Args;
+use mitan_core::model::{UnitCode, VolunteerId};
+use serde::{Deserialize, Serialize};
+
+use super::{Caller, Method, Operation, WriteOperation};
+use crate::district::District;
+use crate::error::Result;
+use crate::supervisor::{self, ActionDone, SupervisorAction};
+
+/// Verify a volunteer: the entry checks out.
+///
+/// The worked example of an operation: the request's fields are typed (`VolunteerId` parses
+/// where the request arrives, from the path or the command line), `Operation` says how it
+/// travels over HTTP, and `write` is the one function behind the HTTP route, the `mitan review
+/// verify` command and the console.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args)]
+pub struct Verify {
+    /// The volunteer's id.
+    pub volunteer: VolunteerId,
+}
+
+impl Operation for Verify {
+    type Answer = ActionDone;
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/v1/volunteers/{volunteer}/verify";
+}
+
+impl WriteOperation for Verify {
+    fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<ActionDone> {
+        act(
+            district,
+            caller,
+            &self.volunteer,
+            SupervisorAction::Verify,
+            now_ms,
+        )
+    }
+}
+
+/// Reject a volunteer's entry, with a reason the constable sees on their phone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args)]
+pub struct Reject {
+    /// The volunteer's id.
+    pub volunteer: VolunteerId,
+    /// Why, in words the constable can act on (1 to 280 characters).
+    #[arg(long)]
+    pub reason: String,
+}
+
+impl Operation for Reject {
+    type Answer = ActionDone;
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/v1/volunteers/{volunteer}/reject";
+}
+
+impl WriteOperation for Reject {
+    fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<ActionDone> {
+        let action = SupervisorAction::Reject {
+            reason: self.reason,
+        };
+        act(district, caller, &self.volunteer, action, now_ms)
+    }
+}
+
+/// Mark a volunteer as the same person as another, who is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args)]
+pub struct MarkDuplicate {
+    /// The volunteer's id.
+    pub volunteer: VolunteerId,
+    /// The volunteer kept.
+    #[arg(long)]
+    pub duplicate_of: VolunteerId,
+}
+
+impl Operation for MarkDuplicate {
+    type Answer = ActionDone;
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/v1/volunteers/{volunteer}/duplicate";
+}
+
+impl WriteOperation for MarkDuplicate {
+    fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<ActionDone> {
+        let action = SupervisorAction::DuplicateOf(self.duplicate_of);
+        act(district, caller, &self.volunteer, action, now_ms)
+    }
+}
+
+/// Move a volunteer to another beat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args)]
+pub struct Move {
+    /// The volunteer's id.
+    pub volunteer: VolunteerId,
+    /// The beat they move to.
+    #[arg(long = "to")]
+    pub to_beat: UnitCode,
+}
+
+impl Operation for Move {
+    type Answer = ActionDone;
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/v1/volunteers/{volunteer}/move";
+}
+
+impl WriteOperation for Move {
+    fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<ActionDone> {
+        let action = SupervisorAction::Move { to: self.to_beat };
+        act(district, caller, &self.volunteer, action, now_ms)
+    }
+}
+
+/// Record a withdrawal of consent given by telephone: the person is erased from the district
+/// and from every phone at its next sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args)]
+pub struct Withdraw {
+    /// The volunteer's id.
+    pub volunteer: VolunteerId,
+    /// What the supervisor notes about the call (who called, when).
+    #[arg(long)]
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl Operation for Withdraw {
+    type Answer = ActionDone;
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/v1/volunteers/{volunteer}/withdraw";
+}
+
+impl WriteOperation for Withdraw {
+    fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<ActionDone> {
+        let action = SupervisorAction::Withdraw { note: self.note };
+        act(district, caller, &self.volunteer, action, now_ms)
+    }
+}
+
+fn act(
+    district: &mut District,
+    caller: &Caller,
+    volunteer: &VolunteerId,
+    action: SupervisorAction,
+    now_ms: i64,
+) -> Result<ActionDone> {
+    supervisor::act(
+        district,
+        &caller.user,
+        &caller.via,
+        volunteer,
+        action,
+        now_ms,
+    )
+}
