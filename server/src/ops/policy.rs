@@ -164,11 +164,10 @@ mod tests {
         use Role::*;
         let store = store();
         let expected = |role: Role, permission: Permission| -> bool {
-            match (role, permission) {
-                (Constable, Review | ListUsers | ListDevices) => false,
-                (Auditor, Review) => false,
-                _ => true,
-            }
+            !matches!(
+                (role, permission),
+                (Constable, Review | ListUsers | ListDevices) | (Auditor, Review)
+            )
         };
         // A beat of station A is inside every caller's reach; station B's beat is outside the
         // constable's and the in-charge's, inside the circle's and the district's.
