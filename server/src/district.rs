@@ -115,6 +115,8 @@ pub struct District {
     store: ServerStore,
     rosters: RosterCache,
     config: DistrictConfig,
+    /// The database's `data_version` when the loaded rosters were last known to match it.
+    seen_version: Option<i64>,
 }
 
 impl District {
@@ -124,6 +126,7 @@ impl District {
             store,
             rosters: RosterCache::new(config.cached_rosters),
             config,
+            seen_version: None,
         }
     }
 
@@ -160,6 +163,14 @@ impl District {
     }
 
     pub(crate) fn take_roster(&mut self, id: &RosterId) -> Result<Roster> {
+        // Another process that wrote to the database (a supervisor's `mitan review` beside
+        // the server) may have changed any roster: the loaded ones are dropped and reloaded
+        // from what is committed, so no reply misses its change.
+        let version = self.store.data_version()?;
+        if self.seen_version.is_some_and(|seen| seen != version) {
+            self.forget_rosters();
+        }
+        self.seen_version = Some(version);
         if let Some(roster) = self.rosters.take(id) {
             return Ok(roster);
         }

@@ -126,6 +126,18 @@ pub enum Error {
         /// The body, as text.
         body: String,
     },
+    /// A server refused a request from the command line with its JSON error body.
+    #[error("the server refused ({status} {code}): {message}")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// Its stable code.
+        code: String,
+        /// The field refused, if it named one.
+        field: Option<String>,
+        /// Its message.
+        message: String,
+    },
     /// The field client could not reach the server.
     #[error("network: {0}")]
     Network(String),
@@ -217,6 +229,7 @@ impl Error {
             | Error::Core(_)
             | Error::Worker(_)
             | Error::Remote { .. }
+            | Error::Refused { .. }
             | Error::Network(_)
             | Error::Io(_)
             | Error::VerificationFailed { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),

@@ -27,6 +27,7 @@ mod error;
 pub mod exports;
 pub mod field;
 pub mod http;
+pub mod ist;
 pub mod metrics;
 pub mod ops;
 pub mod provenance;

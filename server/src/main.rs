@@ -6,13 +6,13 @@ use std::io::IsTerminal;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-fn main() -> anyhow::Result<()> {
+fn main() {
     let cli = mitan_server::cli::Cli::parse();
     // MITAN_LOG takes the usual tracing filter syntax, e.g. `info` or `mitan_server=debug`;
     // RUST_LOG is honoured when it is absent, as operators of Rust services expect.
     let filter = EnvFilter::try_from_env("MITAN_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| EnvFilter::new("info"));
+        .unwrap_or_else(|_| EnvFilter::new(cli.default_log_level()));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -24,6 +24,10 @@ fn main() -> anyhow::Result<()> {
     } else {
         logs.init();
     }
-    mitan_server::cli::execute(cli)?;
-    Ok(())
+    // The error chain on one line, never a backtrace: a refusal is an answer for a person
+    // (RUST_BACKTRACE=1 would make anyhow print one under every refusal).
+    if let Err(error) = mitan_server::cli::execute(cli) {
+        eprintln!("error: {:#}", anyhow::Error::new(error));
+        std::process::exit(1);
+    }
 }

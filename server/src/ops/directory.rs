@@ -12,6 +12,7 @@ use crate::store::{DeviceListing, ServerStore, UnitRow};
 
 /// The units under the caller's unit (or a unit they name), parents before children.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args)]
+#[group(skip)]
 pub struct ListUnits {
     /// Only this unit and what lies under it.
     #[arg(long)]
@@ -82,6 +83,7 @@ impl ReadOperation for ListUnits {
 
 /// The police staff of the caller's unit (or a unit they name).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args)]
+#[group(skip)]
 pub struct ListUsers {
     /// Only staff attached to this unit or below it.
     #[arg(long)]
@@ -144,6 +146,7 @@ impl ReadOperation for ListUsers {
 
 /// The devices registered to staff of the caller's unit, or to one badge.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args)]
+#[group(skip)]
 pub struct ListDevices {
     /// Only this person's devices.
     #[arg(long)]

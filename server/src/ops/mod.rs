@@ -4,7 +4,8 @@
 //! The HTTP handlers (`http::ops`) and the `mitan` subcommands are glue over them.
 //!
 //! Adding an operation is one struct, one `impl` and one routing line; see
-//! `review::Verify` for a worked example, and ARCHITECTURE.md.
+//! `review::Verify` for a worked example, and ARCHITECTURE.md. Requests carry `#[group(skip)]`:
+//! they are flattened into subcommands of the same name, whose argument group would clash.
 
 pub mod directory;
 pub mod policy;
@@ -52,6 +53,35 @@ impl Caller {
         })?;
         Ok(Caller {
             user,
+            via: "cli".into(),
+        })
+    }
+
+    /// The operator at the database itself (`mitan admin`): whoever holds the file holds
+    /// everything in it, so they act as a district admin over the whole hierarchy.
+    pub fn operator(store: &ServerStore) -> Result<Self> {
+        let root = store
+            .load_units()?
+            .into_iter()
+            .find(|unit| unit.parent.is_none())
+            .ok_or_else(|| Error::NotFound {
+                what: "unit",
+                id: "the top of the hierarchy (import it first)".into(),
+            })?;
+        Ok(Caller {
+            user: User {
+                badge: "OPERATOR".parse().map_err(|_| Error::Corrupt {
+                    what: "badge",
+                    reason: "OPERATOR".into(),
+                })?,
+                name: "operator at the database".into(),
+                role: crate::auth::Role::DistrictAdmin,
+                unit: root.code.parse().map_err(|_| Error::Corrupt {
+                    what: "unit code",
+                    reason: root.code.clone(),
+                })?,
+                beats: Vec::new(),
+            },
             via: "cli".into(),
         })
     }

@@ -21,6 +21,7 @@ macro_rules! report_request {
         // Transparent rather than flattened: serde's `flatten` reads numbers in a query
         // string as text and refuses `limit=10`.
         #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args)]
+        #[group(skip)]
         #[serde(transparent)]
         pub struct $name {
             /// Campaign, programme and paging.

@@ -18,6 +18,7 @@ use crate::supervisor::{self, ActionDone, SupervisorAction};
 /// travels over HTTP, and `write` is the one function behind the HTTP route, the `mitan review
 /// verify` command and the console.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args)]
+#[group(skip)]
 pub struct Verify {
     /// The volunteer's id.
     pub volunteer: VolunteerId,
@@ -43,6 +44,7 @@ impl WriteOperation for Verify {
 
 /// Reject a volunteer's entry, with a reason the constable sees on their phone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args)]
+#[group(skip)]
 pub struct Reject {
     /// The volunteer's id.
     pub volunteer: VolunteerId,
@@ -68,6 +70,7 @@ impl WriteOperation for Reject {
 
 /// Mark a volunteer as the same person as another, who is kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args)]
+#[group(skip)]
 pub struct MarkDuplicate {
     /// The volunteer's id.
     pub volunteer: VolunteerId,
@@ -91,6 +94,7 @@ impl WriteOperation for MarkDuplicate {
 
 /// Move a volunteer to another beat.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args)]
+#[group(skip)]
 pub struct Move {
     /// The volunteer's id.
     pub volunteer: VolunteerId,
@@ -115,6 +119,7 @@ impl WriteOperation for Move {
 /// Record a withdrawal of consent given by telephone: the person is erased from the district
 /// and from every phone at its next sync.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args)]
+#[group(skip)]
 pub struct Withdraw {
     /// The volunteer's id.
     pub volunteer: VolunteerId,

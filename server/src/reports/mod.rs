@@ -39,6 +39,7 @@ pub const MAX_DUPLICATE_PAGE: u32 = 1_000;
 
 /// The query every report takes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, clap::Args)]
+#[group(skip)]
 pub struct ReportQuery {
     /// Count only within this campaign's window and programme.
     #[serde(default)]

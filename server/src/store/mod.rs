@@ -94,6 +94,15 @@ impl ServerStore {
         Ok(())
     }
 
+    /// SQLite's `data_version`: it changes when another connection (another process, such
+    /// as `mitan review` beside `mitan serve`) has committed to the database since this
+    /// connection last looked.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .connection
+            .query_row("PRAGMA data_version", [], |row| row.get(0))?)
+    }
+
     /// Runs `PRAGMA integrity_check`; `Ok(true)` when SQLite reports `ok`.
     pub fn integrity_ok(&self) -> Result<bool> {
         let verdict: String = self

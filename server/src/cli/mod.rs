@@ -12,6 +12,12 @@ use mitan_core::device::Moment;
 use mitan_core::model::{EnrolmentForm, Unit, UnitCode, UnitKind};
 use mitan_core::store::VolunteerFilter;
 
+pub mod operations;
+pub mod output;
+mod show;
+
+use output::say;
+
 use crate::access::{self, AccessLogQuery};
 use crate::admin::{self, CampaignSpec, TargetSpec};
 use crate::audit;
@@ -23,6 +29,7 @@ use crate::error::{Error, Result};
 use crate::exports::{self, ExportQuery};
 use crate::field;
 use crate::http::{AppState, DEFAULT_BODY_LIMIT, run, system_clock};
+use crate::ops::{Caller, ReadOperation};
 use crate::provenance;
 use crate::rate_limit::SyncRate;
 use crate::registration::{self, DEFAULT_CODE_TTL_MS};
@@ -34,9 +41,25 @@ use crate::store::{ServerStore, User};
 #[derive(Debug, Parser)]
 #[command(name = "mitan", version)]
 pub struct Cli {
+    /// Log what the command does (INFO) on stderr; one-shot commands log only warnings
+    /// otherwise. MITAN_LOG, when set, decides instead.
+    #[arg(long, global = true)]
+    pub verbose: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// The log level when MITAN_LOG does not say: a server logs its work, a one-shot command
+    /// keeps stderr for what went wrong.
+    pub fn default_log_level(&self) -> &'static str {
+        if self.verbose || matches!(self.command, Command::Serve(_)) {
+            "info"
+        } else {
+            "warn"
+        }
+    }
 }
 
 /// The top-level commands.
@@ -50,6 +73,75 @@ pub enum Command {
     Field(FieldArgs),
     /// Replay the merge history of the district database, as an auditor.
     Audit(AuditArgs),
+    /// Review volunteers: the queue, verify, reject, mark duplicates, move, record a
+    /// withdrawal; each reaches the enrolling constable's phone at its next sync.
+    Review(ReviewArgs),
+    /// Reports for your units: progress against targets, household coverage, duplicate
+    /// candidates, programme counts.
+    Report(ReportArgs),
+}
+
+/// `mitan review`.
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// Where to act.
+    #[command(flatten)]
+    pub target: operations::Target,
+    /// Print the JSON the HTTP API answers instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: ReviewCommand,
+}
+
+/// The review commands.
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Entries waiting for review in your units, oldest first, with their personal fields
+    /// (logged in the access log).
+    Queue(crate::ops::reports::Queue),
+    /// Verify one or more volunteers.
+    Verify {
+        /// The volunteers' ids.
+        #[arg(required = true)]
+        volunteers: Vec<mitan_core::model::VolunteerId>,
+    },
+    /// Reject an entry, with a reason the constable sees on their phone.
+    Reject(crate::ops::review::Reject),
+    /// Mark an entry as the same person as another, who is kept.
+    Duplicate(crate::ops::review::MarkDuplicate),
+    /// Move a volunteer to another beat.
+    Move(crate::ops::review::Move),
+    /// Record a withdrawal of consent given by telephone: the person is erased.
+    Withdraw(crate::ops::review::Withdraw),
+}
+
+/// `mitan report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Where to read.
+    #[command(flatten)]
+    pub target: operations::Target,
+    /// Print the JSON the HTTP API answers instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Which report.
+    #[command(subcommand)]
+    pub command: ReportCommand,
+}
+
+/// The reports.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Every unit and employee you reach against its target.
+    Progress(crate::ops::reports::Progress),
+    /// Households covered against households, per village.
+    Coverage(crate::ops::reports::Coverage),
+    /// Candidate duplicates: one phone, or sound-alike names in one village (logged).
+    Duplicates(crate::ops::reports::Duplicates),
+    /// Volunteers per programme.
+    Programmes(crate::ops::reports::Programmes),
 }
 
 /// `mitan audit`.
@@ -89,11 +181,11 @@ pub enum AuditCommand {
         /// Only changes made on this device.
         #[arg(long)]
         device: Option<String>,
-        /// Only changes at or after this time (ms since the epoch).
-        #[arg(long)]
+        /// Only changes at or after this time (India time, e.g. 2026-12-07 14:05, or ms since the epoch).
+        #[arg(long, alias = "from", value_parser = crate::ist::moment_arg)]
         from_ms: Option<i64>,
         /// Only changes before this time.
-        #[arg(long)]
+        #[arg(long, alias = "to", value_parser = crate::ist::moment_arg)]
         to_ms: Option<i64>,
         /// The clock of the time range: server (receipt time) or device.
         #[arg(long)]
@@ -113,8 +205,8 @@ pub enum AuditCommand {
         /// The roster (beat code).
         #[arg(long)]
         roster: String,
-        /// The moment (ms since the epoch); the latest state if neither this nor --change.
-        #[arg(long, conflicts_with = "change")]
+        /// The moment (India time, e.g. 2026-12-07 14:05, or ms since the epoch); the latest state if neither this nor --change.
+        #[arg(long, conflicts_with = "change", alias = "at", value_parser = crate::ist::moment_arg)]
         at_ms: Option<i64>,
         /// A change hash (hex): the roster just after it.
         #[arg(long)]
@@ -128,18 +220,20 @@ pub enum AuditCommand {
         /// The roster (beat code).
         #[arg(long)]
         roster: String,
-        /// The first moment (ms since the epoch).
+        /// The first moment (India time, e.g. 2026-12-07 14:05, or ms since the epoch).
         #[arg(
             long,
             conflicts_with = "from_change",
-            required_unless_present = "from_change"
+            required_unless_present = "from_change",
+            alias = "from",
+            value_parser = crate::ist::moment_arg
         )]
         from_ms: Option<i64>,
         /// The first moment as a change hash.
         #[arg(long)]
         from_change: Option<String>,
         /// The second moment (ms); the latest if neither this nor --to-change.
-        #[arg(long, conflicts_with = "to_change")]
+        #[arg(long, conflicts_with = "to_change", alias = "to", value_parser = crate::ist::moment_arg)]
         to_ms: Option<i64>,
         /// The second moment as a change hash.
         #[arg(long)]
@@ -151,8 +245,8 @@ pub enum AuditCommand {
     /// The progress report (every unit and employee against its target) as it stood at a
     /// past moment, each beat replayed from its change log.
     Report {
-        /// The moment (ms since the epoch).
-        #[arg(long, required_unless_present = "change", conflicts_with = "change")]
+        /// The moment (India time, e.g. 2026-12-07 14:05, or ms since the epoch).
+        #[arg(long, required_unless_present = "change", conflicts_with = "change", alias = "at", value_parser = crate::ist::moment_arg)]
         at_ms: Option<i64>,
         /// Or the moment the server received this change (its hash), and with it every
         /// change that had arrived by then.
@@ -174,18 +268,20 @@ pub enum AuditCommand {
     /// What moved in the progress report between two moments: each unit and employee whose
     /// enrolled or verified count changed, with both counts.
     ReportDiff {
-        /// The first moment (ms since the epoch).
+        /// The first moment (India time, e.g. 2026-12-07 14:05, or ms since the epoch).
         #[arg(
             long,
             conflicts_with = "from_change",
-            required_unless_present = "from_change"
+            required_unless_present = "from_change",
+            alias = "from",
+            value_parser = crate::ist::moment_arg
         )]
         from_ms: Option<i64>,
         /// Or the moment the server received this change.
         #[arg(long)]
         from_change: Option<String>,
         /// The second moment (ms); now if neither this nor --to-change (server clock only).
-        #[arg(long, conflicts_with = "to_change")]
+        #[arg(long, conflicts_with = "to_change", alias = "to", value_parser = crate::ist::moment_arg)]
         to_ms: Option<i64>,
         /// Or the moment the server received this change.
         #[arg(long)]
@@ -403,6 +499,33 @@ pub enum AdminCommand {
         #[arg(long, default_value = "admin-cli")]
         set_by: String,
     },
+    /// List the units of the hierarchy, each after its parent.
+    ListUnits {
+        /// Which units.
+        #[command(flatten)]
+        request: crate::ops::directory::ListUnits,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List police staff: badge, name, role, unit and beats.
+    ListUsers {
+        /// Whose.
+        #[command(flatten)]
+        request: crate::ops::directory::ListUsers,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List registered devices: owner, registration, revocation, last change received.
+    ListDevices {
+        /// Whose.
+        #[command(flatten)]
+        request: crate::ops::directory::ListDevices,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// List campaigns and their targets, newest first.
     ListTargets {
         /// Only this campaign.
@@ -417,11 +540,11 @@ pub enum AdminCommand {
     /// List the access log, newest first: every read of volunteers' personal fields, with
     /// who, through what, for which scope, how many people and when.
     AccessLog {
-        /// Only reads at or after this server time (ms since the epoch).
-        #[arg(long)]
+        /// Only reads at or after this server time (India time, e.g. 2026-12-07 14:05, or ms since the epoch).
+        #[arg(long, alias = "from", value_parser = crate::ist::moment_arg)]
         from_ms: Option<i64>,
-        /// Only reads before this server time (ms since the epoch).
-        #[arg(long)]
+        /// Only reads before this server time (India time, e.g. 2026-12-07 14:05, or ms since the epoch).
+        #[arg(long, alias = "to", value_parser = crate::ist::moment_arg)]
         to_ms: Option<i64>,
         /// Only this reader's badge.
         #[arg(long)]
@@ -511,6 +634,132 @@ pub enum FieldCommand {
     },
     /// Sync with the server.
     Sync,
+    /// How far this constable is against their quota (`enrolled 18 of 25`).
+    Quota,
+    /// One volunteer as this device holds them: status (with a rejection's reason), where
+    /// they moved, and their fields.
+    Show {
+        /// The volunteer's id.
+        volunteer: mitan_core::model::VolunteerId,
+    },
+    /// Correct a volunteer's fields (after a rejection, say); offline, sync later.
+    Edit(Box<EditArgs>),
+    /// Record that a volunteer withdrew their consent: erased here at once, and everywhere
+    /// after the next sync.
+    Withdraw {
+        /// The volunteer's id.
+        volunteer: mitan_core::model::VolunteerId,
+        /// They withdrew by telephone rather than in person.
+        #[arg(long)]
+        by_phone: bool,
+    },
+}
+
+/// The fields of an edit; those not given stay as they are.
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// The volunteer's id.
+    pub volunteer: mitan_core::model::VolunteerId,
+    /// Name in Devanagari.
+    #[arg(long)]
+    pub name_hi: Option<String>,
+    /// Name in Latin letters.
+    #[arg(long)]
+    pub name_en: Option<String>,
+    /// Mobile number.
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// The household (house number and family).
+    #[arg(long)]
+    pub household: Option<String>,
+    /// female, male or other.
+    #[arg(long)]
+    pub gender: Option<String>,
+    /// Age in years.
+    #[arg(long)]
+    pub age: Option<u32>,
+    /// The village's LGD code.
+    #[arg(long)]
+    pub village: Option<String>,
+    /// Programmes to join (repeat the option for several).
+    #[arg(long = "join")]
+    pub join: Vec<String>,
+    /// Programmes to leave.
+    #[arg(long = "leave")]
+    pub leave: Vec<String>,
+}
+
+impl EditArgs {
+    fn into_edit(self) -> mitan_core::model::VolunteerEdit {
+        mitan_core::model::VolunteerEdit {
+            name_devanagari: self.name_hi,
+            name_latin: self.name_en,
+            phone: self.phone,
+            household: self.household,
+            gender: self.gender,
+            age_years: self.age,
+            village_lgd: self.village,
+            add_programmes: self.join,
+            remove_programmes: self.leave,
+            ..Default::default()
+        }
+    }
+}
+
+/// A volunteer's status in words: a rejection with its reason, a move with where to.
+fn status_words(status: &mitan_core::model::Status) -> String {
+    use mitan_core::model::Status;
+    match status {
+        Status::Rejected { reason } => format!("rejected: {reason}"),
+        Status::DuplicateOf(kept) => format!("duplicate of {kept}"),
+        Status::Moved { to } => format!("moved to {to}"),
+        other => other.as_str().to_owned(),
+    }
+}
+
+/// A volunteer as `mitan field show` prints them.
+fn volunteer_lines(volunteer: &mitan_core::model::Volunteer) -> Vec<String> {
+    let mut lines = vec![
+        format!("id	{}", volunteer.id),
+        format!("status	{}", status_words(&volunteer.status)),
+    ];
+    if let Some(beat) = &volunteer.moved_to {
+        lines.push(format!("moved to	{beat}"));
+    }
+    match &volunteer.personal {
+        Some(personal) => {
+            if let Some(name) = &personal.name_devanagari {
+                lines.push(format!("name	{name}"));
+            }
+            if let Some(name) = &personal.name_latin {
+                lines.push(format!("name (Latin)	{name}"));
+            }
+            lines.push(format!("phone	{}", personal.phone));
+            lines.push(format!("household	{}", personal.household));
+        }
+        None if volunteer.sealed => lines.push("personal fields	sealed to this phone".into()),
+        None => lines.push("personal fields	erased".into()),
+    }
+    lines.push(format!("village	{}", volunteer.village));
+    lines.push(format!("beat	{} ({})", volunteer.beat, volunteer.station));
+    let programmes: Vec<&str> = volunteer.programmes.iter().map(|p| p.as_str()).collect();
+    lines.push(format!("programmes	{}", programmes.join(", ")));
+    lines.push(format!(
+        "enrolled	by {} on {}, {}",
+        volunteer.enrolled_by,
+        volunteer.enrolled_on,
+        crate::ist::date_time(volunteer.enrolled_at_ms)
+    ));
+    if let Some(by) = &volunteer.reviewed_by {
+        lines.push(format!("reviewed by	{by}"));
+    }
+    for field in &volunteer.conflicts {
+        lines.push(format!(
+            "to check	{} was changed on two phones at once",
+            field.as_str()
+        ));
+    }
+    lines
 }
 
 /// The fields of an enrolment.
@@ -568,6 +817,82 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Admin(args) => admin(args),
         Command::Field(args) => field_command(args),
         Command::Audit(args) => audit_command(args),
+        Command::Review(args) => review_command(args),
+        Command::Report(args) => report_command(args),
+    }
+}
+
+/// Prints an answer as text, or as the HTTP API's JSON.
+fn print<T: serde::Serialize + show::Show>(answer: &T, json: bool) -> Result<()> {
+    if json {
+        say!("{}", as_json("answer", answer)?);
+    } else {
+        for line in answer.lines() {
+            say!("{line}");
+        }
+    }
+    Ok(())
+}
+
+fn review_command(args: ReviewArgs) -> Result<()> {
+    use crate::ops::review;
+    let target = &args.target;
+    match args.command {
+        ReviewCommand::Queue(request) => print(&target.write(request)?, args.json),
+        ReviewCommand::Verify { volunteers } if volunteers.len() == 1 => {
+            let volunteer = volunteers[0];
+            print(&target.write(review::Verify { volunteer })?, args.json)
+        }
+        ReviewCommand::Verify { volunteers } => {
+            // Each volunteer is its own action: one refused does not hold up the others,
+            // and the command fails at the end if any was refused.
+            let mut refused = 0u64;
+            let mut done_count = 0u64;
+            let mut done = Vec::new();
+            for volunteer in volunteers {
+                match target.write(review::Verify { volunteer }) {
+                    Ok(answer) if args.json => {
+                        done_count += 1;
+                        done.push(answer);
+                    }
+                    Ok(answer) => {
+                        done_count += 1;
+                        print(&answer, false)?;
+                    }
+                    Err(error) => {
+                        refused += 1;
+                        eprintln!("{volunteer}: {error}");
+                    }
+                }
+            }
+            if args.json {
+                say!("{}", as_json("answers", &done)?);
+            }
+            if refused > 0 {
+                return Err(Error::Invalid {
+                    field: "volunteers",
+                    reason: format!(
+                        "{refused} of {} volunteers not verified (each is named above)",
+                        refused + done_count
+                    ),
+                });
+            }
+            Ok(())
+        }
+        ReviewCommand::Reject(request) => print(&target.write(request)?, args.json),
+        ReviewCommand::Duplicate(request) => print(&target.write(request)?, args.json),
+        ReviewCommand::Move(request) => print(&target.write(request)?, args.json),
+        ReviewCommand::Withdraw(request) => print(&target.write(request)?, args.json),
+    }
+}
+
+fn report_command(args: ReportArgs) -> Result<()> {
+    let target = &args.target;
+    match args.command {
+        ReportCommand::Progress(request) => print(&target.read(request)?, args.json),
+        ReportCommand::Coverage(request) => print(&target.read(request)?, args.json),
+        ReportCommand::Duplicates(request) => print(&target.write(request)?, args.json),
+        ReportCommand::Programmes(request) => print(&target.read(request)?, args.json),
     }
 }
 
@@ -621,21 +946,21 @@ fn audit_verify(file: &Path, json: bool) -> Result<()> {
         })?;
     bar.finish_and_clear();
     if json {
-        println!("{}", as_json("verification", &report)?);
+        say!("{}", as_json("verification", &report)?);
     } else {
         for finding in &report.findings {
-            println!("{finding}");
+            say!("{finding}");
         }
-        println!(
+        say!(
             "{} change(s) in {} roster(s) from {} device(s), {} signature(s) valid; exported by \
-             {} for {} at {} ms; server key {}",
+             {} for {} on {}; server key {}",
             report.changes,
             report.rosters,
             report.devices,
             report.signed,
             report.exported_by,
             report.scope,
-            report.created_at_ms,
+            crate::ist::date_time(report.created_at_ms),
             report.server_key
         );
     }
@@ -852,7 +1177,7 @@ fn audit_command(args: AuditArgs) -> Result<()> {
         drop(reading);
         ServerStore::open(&db)?.save_access(&line, system_clock()())?;
     }
-    println!("{text}");
+    say!("{text}");
     Ok(())
 }
 
@@ -861,8 +1186,8 @@ fn past_report_text(past: &PastProgressReport) -> String {
     let (report, moment) = (&past.report, &past.moment);
     let percent = |percent: Option<f64>| percent.map_or_else(|| "-".into(), |p| format!("{p}%"));
     let mut lines = vec![format!(
-        "as of {} ms ({} clock{}): {} roster(s) replayed, {} change(s){}",
-        moment.at_ms,
+        "as of {} ({} clock{}): {} roster(s) replayed, {} change(s){}",
+        crate::ist::date_time(moment.at_ms),
         past.clock,
         moment
             .change
@@ -910,8 +1235,8 @@ fn past_report_text(past: &PastProgressReport) -> String {
 fn report_diff_text(diff: &ReportDiff) -> String {
     let end = |end: &past::PastMoment| {
         format!(
-            "{} ms{}",
-            end.at_ms,
+            "{}{}",
+            crate::ist::date_time(end.at_ms),
             end.change
                 .as_deref()
                 .map_or_else(String::new, |change| format!(" (change {change})"))
@@ -970,7 +1295,8 @@ fn history_text(page: &audit::HistoryPage) -> String {
             .iter()
             .map(|field| {
                 let shown = match &field.shown {
-                    Shown::Value(text) | Shown::Opened(text) => format!("{text:?}"),
+                    // Quoted as typed: Debug would escape Devanagari (`र\u{947}`).
+                    Shown::Value(text) | Shown::Opened(text) => format!("\"{text}\""),
                     Shown::Sealed => "(sealed)".into(),
                     Shown::Erased => "(erased)".into(),
                     Shown::Unopenable => "(does not open)".into(),
@@ -984,8 +1310,8 @@ fn history_text(page: &audit::HistoryPage) -> String {
             "{}\t{}\t{}\t{}#{}\t{} ({})\t{}\t{}\t{}\t{}",
             change
                 .received_at_ms
-                .map_or_else(|| "-".to_owned(), |at| at.to_string()),
-            change.device_clock_ms,
+                .map_or_else(|| "-".to_owned(), crate::ist::date_time),
+            crate::ist::date_time(change.device_clock_ms),
             // Whole, so that it can be handed back to `state --change` or `report --change`.
             mitan_core::history::encode_hash(&change.hash),
             entry.roster,
@@ -1089,7 +1415,7 @@ fn demo_fill(url: &str, state: &AppState, db: &Path, found: demo::DemoDb) -> Res
         )?
         .code
     };
-    println!("{}", demo::guide(url, db, fill.as_ref(), (&badge, &code)));
+    say!("{}", demo::guide(url, db, fill.as_ref(), (&badge, &code)));
     Ok(())
 }
 
@@ -1165,7 +1491,7 @@ fn admin(args: AdminArgs) -> Result<()> {
                     .transpose()?,
             };
             store.save_unit(&unit)?;
-            println!("unit {} ({kind}) saved", unit.code);
+            say!("unit {} ({kind}) saved", unit.code);
         }
         AdminCommand::AddUser {
             badge,
@@ -1185,7 +1511,7 @@ fn admin(args: AdminArgs) -> Result<()> {
                     .collect::<Result<_>>()?,
             };
             store.save_user(&user, now_ms)?;
-            println!("user {} ({}) saved", user.badge, user.role);
+            say!("user {} ({}) saved", user.badge, user.role);
         }
         AdminCommand::IssueCode {
             badge,
@@ -1204,7 +1530,7 @@ fn admin(args: AdminArgs) -> Result<()> {
                 ttl_ms,
                 now_ms,
             )?;
-            println!("{}", issued.code);
+            say!("{}", issued.code);
         }
         AdminCommand::RevokeDevice { device } => {
             let id = device.parse().map_err(|_| Error::NotFound {
@@ -1212,12 +1538,12 @@ fn admin(args: AdminArgs) -> Result<()> {
                 id: device.clone(),
             })?;
             store.revoke_device(&id, "admin-cli", now_ms)?;
-            println!("device {device} revoked");
+            say!("device {device} revoked");
         }
         AdminCommand::ImportHierarchy { file } => {
             let text = read_csv(&file)?;
             let summary = refused_if_bad(&file, admin::import_hierarchy(&mut store, &text))?;
-            println!(
+            say!(
                 "{}: {} unit(s) added or replaced, of which {} village(s)",
                 file.display(),
                 summary.units,
@@ -1227,7 +1553,7 @@ fn admin(args: AdminArgs) -> Result<()> {
         AdminCommand::ImportUsers { file } => {
             let text = read_csv(&file)?;
             let summary = refused_if_bad(&file, admin::import_users(&mut store, &text, now_ms))?;
-            println!(
+            say!(
                 "{}: {} user(s) added or replaced",
                 file.display(),
                 summary.users
@@ -1249,7 +1575,7 @@ fn admin(args: AdminArgs) -> Result<()> {
                 ends_on,
             };
             let campaign = admin::set_campaign(&mut store, &spec, &set_by, now_ms)?;
-            println!(
+            say!(
                 "campaign {} saved: {}, {}, {} to {}",
                 campaign.code,
                 campaign.name,
@@ -1275,7 +1601,7 @@ fn admin(args: AdminArgs) -> Result<()> {
                 volunteers,
             };
             admin::set_target(&mut store, &spec, &set_by, now_ms)?;
-            println!("target saved: {}", target_line(&spec));
+            say!("target saved: {}", target_line(&spec));
         }
         AdminCommand::PublishNotice {
             version,
@@ -1293,7 +1619,7 @@ fn admin(args: AdminArgs) -> Result<()> {
                 text,
             };
             let notice = consent::publish_notice(&mut store, &spec, &published_by, now_ms)?;
-            println!(
+            say!(
                 "notice {} version {} published ({} characters)",
                 notice.language,
                 notice.version,
@@ -1305,7 +1631,7 @@ fn admin(args: AdminArgs) -> Result<()> {
             set_by,
         } => {
             consent::set_policy(&mut store, PolicySpec { adults_only }, &set_by, now_ms)?;
-            println!(
+            say!(
                 "policy saved: {}",
                 if adults_only {
                     "adults only, under-18s are refused"
@@ -1313,6 +1639,18 @@ fn admin(args: AdminArgs) -> Result<()> {
                     "under-18s are enrolled with a guardian's consent"
                 }
             );
+        }
+        AdminCommand::ListUnits { request, json } => {
+            let caller = Caller::operator(&store)?;
+            print(&request.read(&store, &caller, now_ms)?, json)?;
+        }
+        AdminCommand::ListUsers { request, json } => {
+            let caller = Caller::operator(&store)?;
+            print(&request.read(&store, &caller, now_ms)?, json)?;
+        }
+        AdminCommand::ListDevices { request, json } => {
+            let caller = Caller::operator(&store)?;
+            print(&request.read(&store, &caller, now_ms)?, json)?;
         }
         AdminCommand::ListTargets { campaign, json } => {
             let mut campaigns = admin::load_campaigns(&store)?;
@@ -1329,11 +1667,11 @@ fn admin(args: AdminArgs) -> Result<()> {
                 let body = crate::http::Campaigns { campaigns };
                 let text = serde_json::to_string_pretty(&body)
                     .map_err(|error| Error::Worker(format!("campaigns as JSON: {error}")))?;
-                println!("{text}");
+                say!("{text}");
             } else {
                 for view in &campaigns {
                     let spec = &view.campaign;
-                    println!(
+                    say!(
                         "{}\t{}\t{}\t{} to {}",
                         spec.code,
                         spec.name,
@@ -1342,7 +1680,7 @@ fn admin(args: AdminArgs) -> Result<()> {
                         spec.ends_on
                     );
                     for target in &view.targets {
-                        println!("  {}", target_line(target));
+                        say!("  {}", target_line(target));
                     }
                 }
             }
@@ -1369,13 +1707,13 @@ fn admin(args: AdminArgs) -> Result<()> {
             if json {
                 let text = serde_json::to_string_pretty(&log)
                     .map_err(|error| Error::Worker(format!("access log as JSON: {error}")))?;
-                println!("{text}");
+                say!("{text}");
             } else {
                 for entry in &log.entries {
-                    println!(
+                    say!(
                         "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{} volunteer(s)",
                         entry.seq,
-                        entry.at_ms,
+                        crate::ist::date_time(entry.at_ms),
                         entry.badge,
                         entry.role,
                         entry.requested_via,
@@ -1510,7 +1848,7 @@ fn export(store: &mut ServerStore, args: &ExportArgs, now_ms: i64) -> Result<()>
             ExportTarget::File(path) => path.clone(),
         };
         std::fs::write(&path, &file.body).map_err(|error| unwritable(&path, error))?;
-        println!("{}\t{} people", path.display(), file.rows);
+        say!("{}\t{} people", path.display(), file.rows);
     }
     if let ExportTarget::Directory(dir) = &target {
         for stale in stale_parts(dir, &files) {
@@ -1564,7 +1902,7 @@ fn field_command(args: FieldArgs) -> Result<()> {
         FieldCommand::Register { server, code } => {
             let profile = field::register(&server, &code, &args.dir)?;
             let (device, _) = field::open_device(&args.dir)?;
-            println!(
+            say!(
                 "registered {} for {} ({}), beats: {}",
                 profile.device.device_id,
                 profile.device.badge,
@@ -1611,26 +1949,75 @@ fn field_command(args: FieldArgs) -> Result<()> {
                 ..EnrolmentForm::default()
             };
             let outcome = device.enrol(&form, moment()?)?;
-            println!("enrolled {}", outcome.id);
+            say!("enrolled {}", outcome.id);
             for problem in outcome.problems {
-                println!("note: {problem:?}");
+                match problem {
+                    mitan_core::device::Problem::SamePhoneAs(other) => say!(
+                        "note: volunteer {other} on this phone has the same mobile number; \
+                         the in-charge will see both for review"
+                    ),
+                }
             }
         }
-        FieldCommand::List { beat, status } => {
+        FieldCommand::Quota => {
             let (device, _) = field::open_device(&args.dir)?;
+            let quota = device.my_quota()?;
+            say!(
+                "enrolled {} of {} ({} verified); {} enrolment(s) in all, {} not counted \
+                 (rejected, duplicate or withdrawn)",
+                quota.counted,
+                quota.quota,
+                quota.verified,
+                quota.enrolled,
+                quota.enrolled.saturating_sub(quota.counted)
+            );
+        }
+        FieldCommand::Show { volunteer } => {
+            let (mut device, _) = field::open_device(&args.dir)?;
+            for line in volunteer_lines(&device.volunteer(&volunteer)?) {
+                say!("{line}");
+            }
+        }
+        FieldCommand::Edit(edit) => {
+            let (mut device, _) = field::open_device(&args.dir)?;
+            let volunteer = edit.volunteer;
+            device.edit(&volunteer, &edit.into_edit(), moment()?)?;
+            say!("edited {volunteer}; it reaches the station at the next sync");
+        }
+        FieldCommand::Withdraw {
+            volunteer,
+            by_phone,
+        } => {
+            let (mut device, _) = field::open_device(&args.dir)?;
+            let via = if by_phone {
+                mitan_core::model::WithdrawalChannel::PhoneCall
+            } else {
+                mitan_core::model::WithdrawalChannel::InPerson
+            };
+            device.withdraw(&volunteer, via, moment()?)?;
+            say!(
+                "withdrawn {volunteer}: their name and number are erased from this phone, and \
+                 from the district at the next sync"
+            );
+        }
+        FieldCommand::List { beat, status } => {
+            let (mut device, _) = field::open_device(&args.dir)?;
             let rows = device.list(&VolunteerFilter {
                 beat,
                 status,
                 ..VolunteerFilter::default()
             })?;
             for row in rows {
-                // A row of an entry the person left says where they went.
+                // A row of an entry the person left says where they went; a rejection says why.
                 let status = match &row.moved_to {
                     Some(beat) if row.status == "moved" => format!("moved to {beat}"),
                     Some(beat) => format!("{} (moved to {beat})", row.status),
+                    None if matches!(row.status.as_str(), "rejected" | "duplicate") => {
+                        status_words(&device.volunteer(&row.id)?.status)
+                    }
                     None => row.status.clone(),
                 };
-                println!(
+                say!(
                     "{}\t{}\t{}\t{}\t{}",
                     row.id,
                     status,
@@ -1661,15 +2048,16 @@ fn only_beat(beats: &[String]) -> Result<String> {
 fn print_terms(device: &mitan_core::device::Device) -> Result<()> {
     let notices = device.notices()?;
     if notices.is_empty() {
-        println!("consent notices: none yet; enrolment waits until the district publishes one");
+        say!("consent notices: none yet; enrolment waits until the district publishes one");
     }
     for notice in notices {
-        println!(
+        say!(
             "consent notice {} version {}",
-            notice.language, notice.version
+            notice.language,
+            notice.version
         );
     }
-    println!(
+    say!(
         "under-18s: {}",
         if device.rules().adults_only {
             "refused (adults only)"
@@ -1683,7 +2071,7 @@ fn print_terms(device: &mitan_core::device::Device) -> Result<()> {
 fn sync_device(dir: &Path) -> Result<()> {
     let (mut device, profile) = field::open_device(dir)?;
     let report = field::sync(&mut device, &profile)?;
-    println!(
+    say!(
         "synced in {} round trip(s): {} acknowledged, {} received, {} refused, {} bytes up, {} bytes down",
         report.round_trips,
         report.acknowledged,

@@ -1,0 +1,253 @@
+//! What the `mitan` command prints for people: each answer as tab-separated lines with a
+//! header, times in India Standard Time, counts grouped the Indian way, names as written
+//! (never Debug-escaped). `--json` prints the answer the HTTP API gives instead.
+
+use crate::ist;
+use crate::ops::directory::{DeviceList, UnitList, UserList};
+use crate::reports::{
+    Counted, CoverageReport, DuplicateGroup, DuplicateReport, ListedVolunteer, ProgrammeReport,
+    ProgressReport, ReviewQueue,
+};
+use crate::supervisor::ActionDone;
+
+/// An answer as lines of text.
+pub(super) trait Show {
+    /// The lines.
+    fn lines(&self) -> Vec<String>;
+}
+
+fn or_dash(text: Option<&str>) -> &str {
+    text.filter(|text| !text.is_empty()).unwrap_or("-")
+}
+
+fn percent(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_owned(), |value| format!("{value:.1}%"))
+}
+
+fn counted(counted: &Counted) -> String {
+    let mut parts = Vec::new();
+    if let Some(campaign) = &counted.campaign {
+        parts.push(format!("campaign {campaign}"));
+    }
+    parts.push(match &counted.programme {
+        Some(programme) => format!("programme {programme}"),
+        None => "every programme".to_owned(),
+    });
+    match (&counted.starts_on, &counted.ends_on) {
+        (Some(from), Some(to)) => parts.push(format!("enrolled {from} to {to}")),
+        (Some(from), None) => parts.push(format!("enrolled from {from}")),
+        (None, Some(to)) => parts.push(format!("enrolled until {to}")),
+        (None, None) => {}
+    }
+    format!("counted: {}", parts.join(", "))
+}
+
+impl Show for ActionDone {
+    fn lines(&self) -> Vec<String> {
+        vec![format!(
+            "{}\t{}\t{}",
+            self.volunteer_id, self.status, self.roster
+        )]
+    }
+}
+
+fn volunteer_line(volunteer: &ListedVolunteer) -> String {
+    format!(
+        "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+        volunteer.id,
+        volunteer.status,
+        volunteer.beat,
+        volunteer.village,
+        or_dash(volunteer.name_devanagari.as_deref()),
+        or_dash(volunteer.name_latin.as_deref()),
+        or_dash(volunteer.phone.as_deref()),
+        or_dash(volunteer.household.as_deref()),
+        format_args!(
+            "{} {}",
+            volunteer.enrolled_by,
+            ist::date_time(volunteer.enrolled_at_ms)
+        ),
+    )
+}
+
+const VOLUNTEER_HEADER: &str =
+    "id\tstatus\tbeat\tvillage\tname\tname (Latin)\tphone\thousehold\tenrolled by, on";
+
+impl Show for ReviewQueue {
+    fn lines(&self) -> Vec<String> {
+        let mut lines = vec![format!(
+            "{} waiting for review; {} on this page, oldest first",
+            ist::count(self.total),
+            ist::count(self.volunteers.len() as u64)
+        )];
+        if !self.volunteers.is_empty() {
+            lines.push(VOLUNTEER_HEADER.to_owned());
+            lines.extend(self.volunteers.iter().map(volunteer_line));
+        }
+        lines
+    }
+}
+
+fn groups(kind: &str, groups: &[DuplicateGroup], lines: &mut Vec<String>) {
+    for (index, group) in groups.iter().enumerate() {
+        lines.push(format!("{kind} #{}: {}", index + 1, group.key));
+        lines.extend(group.volunteers.iter().map(volunteer_line));
+    }
+}
+
+impl Show for DuplicateReport {
+    fn lines(&self) -> Vec<String> {
+        let mut lines = vec![format!(
+            "{} group(s) sharing a phone, {} of sound-alike names in one village",
+            ist::count(self.total_groups.same_phone),
+            ist::count(self.total_groups.similar_name)
+        )];
+        if !self.same_phone.is_empty() || !self.similar_name.is_empty() {
+            lines.push(VOLUNTEER_HEADER.to_owned());
+        }
+        groups("same phone", &self.same_phone, &mut lines);
+        groups("similar name", &self.similar_name, &mut lines);
+        lines
+    }
+}
+
+impl Show for ProgressReport {
+    fn lines(&self) -> Vec<String> {
+        let mut lines = vec![counted(&self.counted)];
+        lines.push("unit\tkind\tname\tenrolled\ttarget\tverified\tdone".into());
+        for unit in &self.units {
+            lines.push(format!(
+                "{}\t{}\t{} / {}\t{}\t{}\t{}\t{}",
+                unit.code,
+                unit.kind,
+                unit.name_hi,
+                unit.name_en,
+                ist::count(unit.enrolled),
+                ist::count(unit.target),
+                ist::count(unit.verified),
+                percent(unit.percent)
+            ));
+        }
+        lines.push("employee\tname\trole\tstation\tenrolled\ttarget\tverified\tdone".into());
+        for employee in &self.employees {
+            lines.push(format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                employee.badge,
+                employee.name,
+                employee.role,
+                employee.station,
+                ist::count(employee.enrolled),
+                ist::count(employee.target),
+                ist::count(employee.verified),
+                percent(employee.percent)
+            ));
+        }
+        lines
+    }
+}
+
+impl Show for CoverageReport {
+    fn lines(&self) -> Vec<String> {
+        let mut lines = vec![counted(&self.counted)];
+        lines
+            .push("village (LGD)\tname\tbeats\tvolunteers\thouseholds covered\tof\tcovered".into());
+        for village in &self.villages {
+            lines.push(format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                village.lgd_code,
+                match (&village.name_hi, &village.name_en) {
+                    (Some(hi), Some(en)) => format!("{hi} / {en}"),
+                    (Some(name), None) | (None, Some(name)) => name.clone(),
+                    (None, None) => "-".into(),
+                },
+                village.beats.join(","),
+                ist::count(village.volunteers),
+                ist::count(village.households_covered),
+                village
+                    .households
+                    .map_or_else(|| "-".to_owned(), ist::count),
+                percent(village.percent)
+            ));
+        }
+        lines
+    }
+}
+
+impl Show for ProgrammeReport {
+    fn lines(&self) -> Vec<String> {
+        let mut lines = vec![counted(&self.counted)];
+        lines.push("programme\tvolunteers\tverified".into());
+        for programme in &self.programmes {
+            lines.push(format!(
+                "{}\t{}\t{}",
+                programme.programme,
+                ist::count(programme.volunteers),
+                ist::count(programme.verified)
+            ));
+        }
+        lines
+    }
+}
+
+impl Show for UnitList {
+    fn lines(&self) -> Vec<String> {
+        let mut lines = vec!["code\tkind\tparent\tname (Hindi)\tname (English)\tLGD".to_owned()];
+        for unit in &self.units {
+            lines.push(format!(
+                "{}\t{}\t{}\t{}\t{}\t{}",
+                unit.code,
+                unit.kind,
+                or_dash(unit.parent.as_deref()),
+                unit.name_hi,
+                unit.name_en,
+                or_dash(unit.lgd_code.as_deref())
+            ));
+        }
+        lines
+    }
+}
+
+impl Show for UserList {
+    fn lines(&self) -> Vec<String> {
+        let mut lines = vec!["badge\tname\trole\tunit\tbeats".to_owned()];
+        for user in &self.users {
+            let beats: Vec<String> = user.beats.iter().map(ToString::to_string).collect();
+            lines.push(format!(
+                "{}\t{}\t{}\t{}\t{}",
+                user.badge,
+                user.name,
+                user.role,
+                user.unit,
+                if beats.is_empty() {
+                    "-".to_owned()
+                } else {
+                    beats.join(",")
+                }
+            ));
+        }
+        lines
+    }
+}
+
+impl Show for DeviceList {
+    fn lines(&self) -> Vec<String> {
+        let mut lines =
+            vec!["device\tbadge\tregistered\trevoked\tsigns changes\tlast change received".into()];
+        for device in &self.devices {
+            lines.push(format!(
+                "{}\t{}\t{}\t{}\t{}\t{}",
+                device.device,
+                device.badge,
+                ist::date_time(device.registered_at_ms),
+                device
+                    .revoked_at_ms
+                    .map_or_else(|| "-".to_owned(), ist::date_time),
+                if device.signs_changes { "yes" } else { "no" },
+                device
+                    .last_change_at_ms
+                    .map_or_else(|| "never".to_owned(), ist::date_time)
+            ));
+        }
+        lines
+    }
+}
