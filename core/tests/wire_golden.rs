@@ -360,7 +360,7 @@ fn decompress(bytes: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-fn the_fixed_messages_are_the_same_on_every_build() {
+fn the_fixed_messages_come_out_the_same_each_time_they_are_built() {
     assert_eq!(request(), request());
     assert_eq!(response(), response());
     assert_eq!(
