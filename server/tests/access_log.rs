@@ -4,19 +4,20 @@
 //! scope, how many people and when; counts leave none; auditors and district admins list the
 //! lines with filters and pages, others get 403; and no line can be changed or removed.
 
+mod common;
+
 use std::collections::HashSet;
 use std::path::Path;
 use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 
+use common::{TestClock, issue_code_in};
 use mitan_server::AppState;
 use mitan_server::access::{AccessLog, AccessLogLine};
 use mitan_server::background::BackgroundServer;
 use mitan_server::demo::{self, DemoDb};
 use mitan_server::district::{District, DistrictConfig};
 use mitan_server::field;
-use mitan_server::registration::{RegisteredDevice, issue_code};
+use mitan_server::registration::RegisteredDevice;
 use mitan_server::store::{AccessRead, ServerStore};
 
 const MITAN: &str = env!("CARGO_BIN_EXE_mitan");
@@ -25,7 +26,7 @@ const FILLED_AT: i64 = 1_763_900_000_000;
 struct Server {
     url: String,
     state: AppState,
-    clock: Arc<AtomicI64>,
+    clock: TestClock,
     db: std::path::PathBuf,
     // Declared before the directory: the server stops before its database is deleted.
     _running: BackgroundServer,
@@ -39,10 +40,9 @@ impl Server {
         let db = dir.path().join("mitan-demo.db");
         let (store, found) = demo::open_demo_db(&db, FILLED_AT).expect("a fresh demo db");
         assert_eq!(found, DemoDb::Fresh);
-        let clock = Arc::new(AtomicI64::new(FILLED_AT));
-        let reading = Arc::clone(&clock);
+        let clock = TestClock::at(FILLED_AT);
         let state = AppState::new(District::new(store, DistrictConfig::default()))
-            .with_clock(Arc::new(move || reading.load(Ordering::SeqCst)))
+            .with_clock(clock.reading())
             .with_sync_rate(None);
         let running = BackgroundServer::start(state.clone()).expect("the server starts");
         let server = Server {
@@ -64,25 +64,14 @@ impl Server {
     }
 
     fn set_time(&self, now_ms: i64) {
-        self.clock.store(now_ms, Ordering::SeqCst);
+        self.clock.set(now_ms);
     }
 
     /// A new device of `badge`, registered over HTTP.
     fn device(&self, badge: &str) -> RegisteredDevice {
-        let issued = {
-            let now_ms = self.state.now_ms();
-            let mut district = self.state.lock_district();
-            issue_code(
-                district.store_mut(),
-                &badge.parse().expect("valid badge"),
-                "test",
-                3_600_000,
-                now_ms,
-            )
-            .expect("code issued")
-        };
+        let code = issue_code_in(&self.state, badge);
         let dir = self.dir.path().join(format!("device-{badge}"));
-        field::register(&self.url, &issued.code, &dir)
+        field::register(&self.url, &code, &dir)
             .expect("the device registers")
             .device
     }

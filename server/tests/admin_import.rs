@@ -3,171 +3,51 @@
 //! each one's line, field and a stable code, and nothing of it is stored; only the district
 //! admin may import.
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
-use mitan_core::model::{Unit, UnitKind};
+mod common;
+
+use axum::http::StatusCode;
+use common::{Api, error_of, user};
 use mitan_server::auth::Role;
-use mitan_server::district::{District, DistrictConfig};
-use mitan_server::registration::{RegisteredDevice, issue_code};
-use mitan_server::store::{ServerStore, User};
-use mitan_server::{AppState, ErrorBody, app};
-use tower::ServiceExt;
 
-const NOW: i64 = 1_763_900_000_000;
-
-struct Fixture {
-    _dir: tempfile::TempDir,
-    state: AppState,
-    router: Router,
+/// A district of one station with no beats yet, its admin, the station's in-charge and the
+/// auditor.
+fn district() -> Api {
+    let users = [
+        user("CG-500", Role::DistrictAdmin, "BSP", &[]),
+        user("CG-100", Role::StationIncharge, "BSP-PS-SIPAT", &[]),
+        user("CG-900", Role::Auditor, "BSP", &[]),
+    ];
+    Api::new(&[("BSP-PS-SIPAT", &[])], &users)
 }
 
-fn unit(kind: UnitKind, code: &str, parent: Option<&str>) -> Unit {
-    Unit {
-        kind,
-        code: code.parse().expect("valid code"),
-        name_hi: format!("{code} हिंदी"),
-        name_en: code.to_owned(),
-        parent: parent.map(|parent| parent.parse().expect("valid code")),
-        lgd_code: None,
-    }
-}
-
-impl Fixture {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut store = ServerStore::open(&dir.path().join("server.db")).expect("store opens");
-        for (kind, code, parent) in [
-            (UnitKind::State, "CG", None),
-            (UnitKind::Range, "CG-BSP", Some("CG")),
-            (UnitKind::District, "BSP", Some("CG-BSP")),
-            (UnitKind::Circle, "BSP-C1", Some("BSP")),
-            (UnitKind::Station, "BSP-PS-SIPAT", Some("BSP-C1")),
-        ] {
-            store.save_unit(&unit(kind, code, parent)).expect("unit");
-        }
-        for (badge, role, unit) in [
-            ("CG-500", Role::DistrictAdmin, "BSP"),
-            ("CG-100", Role::StationIncharge, "BSP-PS-SIPAT"),
-            ("CG-900", Role::Auditor, "BSP"),
-        ] {
-            store
-                .save_user(
-                    &User {
-                        badge: badge.parse().expect("badge"),
-                        name: format!("Officer {badge}"),
-                        role,
-                        unit: unit.parse().expect("unit"),
-                        beats: Vec::new(),
-                    },
-                    NOW,
-                )
-                .expect("user");
-        }
-        let state = AppState::new(District::new(store, DistrictConfig::default()))
-            .with_clock(std::sync::Arc::new(|| NOW));
-        let router = app(state.clone());
-        Fixture {
-            _dir: dir,
-            state,
-            router,
-        }
-    }
-
-    async fn send(&self, request: Request<Body>) -> (StatusCode, Vec<u8>) {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("the router answers");
-        let status = response.status();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body reads")
-            .to_bytes()
-            .to_vec();
-        (status, body)
-    }
-
-    /// Registers a phone for `badge` and returns its credential.
-    async fn credential(&self, badge: &str, actor: u8) -> String {
-        let code = {
-            let mut district = self.state.lock_district();
-            issue_code(
-                district.store_mut(),
-                &badge.parse().expect("badge"),
-                "test",
-                3_600_000,
-                NOW,
-            )
-            .expect("code")
-            .code
-        };
-        let body =
-            serde_json::json!({ "code": code, "actor": hex::encode([actor; 16]) }).to_string();
-        let (status, body) = self
-            .send(
-                Request::post("/v1/devices/register")
-                    .header(header::CONTENT_TYPE, "application/json")
-                    .body(Body::from(body))
-                    .expect("request"),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-        let registered: RegisteredDevice = serde_json::from_slice(&body).expect("reply");
-        registered.credential
-    }
-
-    async fn import(&self, path: &str, credential: &str, csv: &str) -> (StatusCode, Vec<u8>) {
-        self.send(
-            Request::post(path)
-                .header(header::AUTHORIZATION, format!("Bearer {credential}"))
-                .header(header::CONTENT_TYPE, "text/csv")
-                .body(Body::from(csv.to_owned()))
-                .expect("request"),
-        )
+async fn import(fixture: &Api, path: &str, credential: &str, csv: &str) -> (StatusCode, Vec<u8>) {
+    fixture
+        .send(common::post(path, credential, "text/csv", csv.to_owned()))
         .await
-    }
+}
 
-    async fn get_json(&self, path: &str, credential: &str) -> serde_json::Value {
-        let (status, body) = self
-            .send(
-                Request::get(path)
-                    .header(header::AUTHORIZATION, format!("Bearer {credential}"))
-                    .body(Body::empty())
-                    .expect("request"),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-        serde_json::from_slice(&body).expect("JSON")
-    }
+/// Every unit code in the database.
+fn unit_codes(fixture: &Api) -> Vec<String> {
+    let mut codes: Vec<String> = fixture
+        .state
+        .lock_district()
+        .store()
+        .load_units()
+        .expect("units")
+        .into_iter()
+        .map(|row| row.code)
+        .collect();
+    codes.sort();
+    codes
+}
 
-    /// Every unit code in the database.
-    fn unit_codes(&self) -> Vec<String> {
-        let mut codes: Vec<String> = self
-            .state
-            .lock_district()
-            .store()
-            .load_units()
-            .expect("units")
-            .into_iter()
-            .map(|row| row.code)
-            .collect();
-        codes.sort();
-        codes
-    }
-
-    fn households(&self) -> Vec<(String, u64)> {
-        self.state
-            .lock_district()
-            .store()
-            .village_households()
-            .expect("households")
-    }
+fn households(fixture: &Api) -> Vec<(String, u64)> {
+    fixture
+        .state
+        .lock_district()
+        .store()
+        .village_households()
+        .expect("households")
 }
 
 const GOOD: &str = "kind,code,parent,name_hi,name_en,lgd_code,households
@@ -177,23 +57,17 @@ beat,BSP-PS-KONI-B02,BSP-PS-KONI,बीट 2,Beat 2,,
 village,BSP-V-KONI,BSP-PS-KONI-B01,कोनी,Koni,434521,812
 ";
 
-fn error_of(body: &[u8]) -> ErrorBody {
-    serde_json::from_slice(body).unwrap_or_else(|error| {
-        panic!("an error body ({error}): {}", String::from_utf8_lossy(body))
-    })
-}
-
 #[tokio::test]
 async fn a_good_hierarchy_file_is_stored_and_reported() {
-    let fixture = Fixture::new();
+    let fixture = district();
     let admin = fixture.credential("CG-500", 1).await;
-    let (status, body) = fixture.import("/v1/admin/hierarchy", &admin, GOOD).await;
+    let (status, body) = import(&fixture, "/v1/admin/hierarchy", &admin, GOOD).await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
     let summary: serde_json::Value = serde_json::from_slice(&body).expect("summary");
     assert_eq!(summary["units"], 4);
     assert_eq!(summary["villages"], 1);
 
-    let codes = fixture.unit_codes();
+    let codes = unit_codes(&fixture);
     for code in [
         "BSP-PS-KONI",
         "BSP-PS-KONI-B01",
@@ -202,7 +76,7 @@ async fn a_good_hierarchy_file_is_stored_and_reported() {
     ] {
         assert!(codes.contains(&code.to_owned()), "{code} stored: {codes:?}");
     }
-    assert_eq!(fixture.households(), vec![("434521".to_owned(), 812)]);
+    assert_eq!(households(&fixture), vec![("434521".to_owned(), 812)]);
 
     // The new station shows in the admin's progress report with the default target, under
     // its circle, with Hindi names kept.
@@ -231,16 +105,16 @@ async fn a_good_hierarchy_file_is_stored_and_reported() {
     assert_eq!(village["name_en"], "Koni");
 
     // Importing the same file again replaces, it does not duplicate.
-    let (status, _) = fixture.import("/v1/admin/hierarchy", &admin, GOOD).await;
+    let (status, _) = import(&fixture, "/v1/admin/hierarchy", &admin, GOOD).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(fixture.unit_codes(), codes);
+    assert_eq!(unit_codes(&fixture), codes);
 }
 
 #[tokio::test]
 async fn a_file_with_one_bad_row_is_refused_naming_line_field_and_code_and_nothing_is_stored() {
-    let fixture = Fixture::new();
+    let fixture = district();
     let admin = fixture.credential("CG-500", 1).await;
-    let before = fixture.unit_codes();
+    let before = unit_codes(&fixture);
     let header = "kind,code,parent,name_hi,name_en,lgd_code,households\n";
     let good_rows = "station,BSP-PS-KONI,BSP-C1,कोनी,Koni,,\n\
                      beat,BSP-PS-KONI-B01,BSP-PS-KONI,बीट 1,Beat 1,,\n";
@@ -278,7 +152,7 @@ async fn a_file_with_one_bad_row_is_refused_naming_line_field_and_code_and_nothi
         ),
     ] {
         let file = format!("{header}{good_rows}{bad_row}");
-        let (status, body) = fixture.import("/v1/admin/hierarchy", &admin, &file).await;
+        let (status, body) = import(&fixture, "/v1/admin/hierarchy", &admin, &file).await;
         assert_eq!(
             status,
             StatusCode::BAD_REQUEST,
@@ -290,36 +164,36 @@ async fn a_file_with_one_bad_row_is_refused_naming_line_field_and_code_and_nothi
         assert_eq!(error.field.as_deref(), Some(field), "{bad_row}");
         assert_eq!(error.line, Some(4), "{bad_row}");
         assert_eq!(
-            fixture.unit_codes(),
+            unit_codes(&fixture),
             before,
             "nothing of {bad_row:?} stored"
         );
-        assert!(fixture.households().is_empty());
+        assert!(households(&fixture).is_empty());
     }
 
     // A missing column is named too, as line 1.
-    let (status, body) = fixture
-        .import(
-            "/v1/admin/hierarchy",
-            &admin,
-            "kind,code,name_hi,name_en\nstation,BSP-PS-KONI,कोनी,Koni\n",
-        )
-        .await;
+    let (status, body) = import(
+        &fixture,
+        "/v1/admin/hierarchy",
+        &admin,
+        "kind,code,name_hi,name_en\nstation,BSP-PS-KONI,कोनी,Koni\n",
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let error = error_of(&body).error;
     assert_eq!(
         (error.code.as_str(), error.field.as_deref(), error.line),
         ("missing_column", Some("parent"), Some(1))
     );
-    assert_eq!(fixture.unit_codes(), before);
+    assert_eq!(unit_codes(&fixture), before);
 }
 
 #[tokio::test]
 async fn a_file_with_several_bad_rows_lists_every_problem_and_stores_nothing() {
-    let fixture = Fixture::new();
+    let fixture = district();
     let admin = fixture.credential("CG-500", 1).await;
-    let units_before = fixture.unit_codes().len();
-    let households_before = fixture.households().len();
+    let units_before = unit_codes(&fixture).len();
+    let households_before = households(&fixture).len();
     // Three rows bad in three ways (a column on its own, a parent neither stored nor above,
     // an unknown kind) among good ones, which are not kept either.
     let file = "kind,code,parent,name_hi,name_en,lgd_code,households
@@ -331,7 +205,7 @@ beat,BSP-PS-KONI-B03,BSP-PS-NOWHERE,बीट 3,Beat 3,,
 village,BSP-V-LATA,BSP-PS-KONI-B02,लता,Lata,434522,300
 thana,BSP-PS-KONI-B04,BSP-PS-KONI,बीट 4,Beat 4,,
 ";
-    let (status, body) = fixture.import("/v1/admin/hierarchy", &admin, file).await;
+    let (status, body) = import(&fixture, "/v1/admin/hierarchy", &admin, file).await;
     assert_eq!(
         status,
         StatusCode::BAD_REQUEST,
@@ -386,9 +260,9 @@ thana,BSP-PS-KONI-B04,BSP-PS-KONI,बीट 4,Beat 4,,
         error.problems
     );
     assert_eq!(error.more, Some(0));
-    assert_eq!(fixture.unit_codes().len(), units_before, "no unit stored");
+    assert_eq!(unit_codes(&fixture).len(), units_before, "no unit stored");
     assert_eq!(
-        fixture.households().len(),
+        households(&fixture).len(),
         households_before,
         "no household stored"
     );
@@ -398,26 +272,26 @@ thana,BSP-PS-KONI-B04,BSP-PS-KONI,बीट 4,Beat 4,,
     for index in 0..250 {
         wrong.push_str(&format!("thana,BSP-PS-X{index},BSP-C1,थाना,Thana\n"));
     }
-    let (status, body) = fixture.import("/v1/admin/hierarchy", &admin, &wrong).await;
+    let (status, body) = import(&fixture, "/v1/admin/hierarchy", &admin, &wrong).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let error = error_of(&body).error;
     assert_eq!(error.problems.len(), 200);
     assert_eq!(error.problems[199].line, 201);
     assert_eq!(error.more, Some(50));
-    assert_eq!(fixture.unit_codes().len(), units_before);
+    assert_eq!(unit_codes(&fixture).len(), units_before);
 }
 
 #[tokio::test]
 async fn a_users_file_with_a_bad_row_stores_no_user() {
-    let fixture = Fixture::new();
+    let fixture = district();
     let admin = fixture.credential("CG-500", 1).await;
-    let (status, body) = fixture.import("/v1/admin/hierarchy", &admin, GOOD).await;
+    let (status, body) = import(&fixture, "/v1/admin/hierarchy", &admin, GOOD).await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
     let file = "badge,name,role,unit,beats
 CG-1042,Ramesh Sahu,constable,BSP-PS-KONI,BSP-PS-KONI-B01;BSP-PS-KONI-B02
 CG-1043,Sunita Verma,sub_inspector,BSP-PS-KONI,
 ";
-    let (status, body) = fixture.import("/v1/admin/users", &admin, file).await;
+    let (status, body) = import(&fixture, "/v1/admin/users", &admin, file).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let error = error_of(&body).error;
     assert_eq!(
@@ -437,7 +311,7 @@ CG-1043,Sunita Verma,sub_inspector,BSP-PS-KONI,
 
     // Fixed, the file is stored and the constable appears in the progress report.
     let fixed = file.replace("sub_inspector", "constable");
-    let (status, body) = fixture.import("/v1/admin/users", &admin, &fixed).await;
+    let (status, body) = import(&fixture, "/v1/admin/users", &admin, &fixed).await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
     let summary: serde_json::Value = serde_json::from_slice(&body).expect("summary");
     assert_eq!(summary["users"], 2);
@@ -455,12 +329,12 @@ CG-1043,Sunita Verma,sub_inspector,BSP-PS-KONI,
 
 #[tokio::test]
 async fn only_the_district_admin_imports() {
-    let fixture = Fixture::new();
-    let before = fixture.unit_codes();
+    let fixture = district();
+    let before = unit_codes(&fixture);
     for (badge, actor) in [("CG-100", 2), ("CG-900", 3)] {
         let credential = fixture.credential(badge, actor).await;
         for path in ["/v1/admin/hierarchy", "/v1/admin/users"] {
-            let (status, body) = fixture.import(path, &credential, GOOD).await;
+            let (status, body) = import(&fixture, path, &credential, GOOD).await;
             assert_eq!(
                 status,
                 StatusCode::FORBIDDEN,
@@ -470,9 +344,7 @@ async fn only_the_district_admin_imports() {
             assert_eq!(error_of(&body).error.code, "forbidden");
         }
     }
-    let (status, _) = fixture
-        .import("/v1/admin/hierarchy", "not-a-credential", GOOD)
-        .await;
+    let (status, _) = import(&fixture, "/v1/admin/hierarchy", "not-a-credential", GOOD).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(fixture.unit_codes(), before);
+    assert_eq!(unit_codes(&fixture), before);
 }

@@ -2,23 +2,19 @@
 //! store all or nothing, campaigns and targets set and read back, and exports written to
 //! files and logged as taken through the command line.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::{NOW, enrol_people, register_phone, sync_phone};
 use mitan_core::demo::Generator;
-use mitan_core::device::{Device, Moment};
-use mitan_core::model::EnrolmentRules;
-use mitan_core::store::DeviceIdentity;
 use mitan_core::store::StoreKey;
-use mitan_core::sync::SyncRequest;
-use mitan_server::auth::authenticate;
 use mitan_server::district::{District, DistrictConfig};
 use mitan_server::http::Campaigns;
-use mitan_server::registration::{RegisterRequest, issue_code, register};
 use mitan_server::store::ServerStore;
 
 const MITAN: &str = env!("CARGO_BIN_EXE_mitan");
-const NOW: i64 = 1_763_900_000_000;
 const STATION: &str = "BSP-PS-KONI";
 const BEAT: &str = "BSP-PS-KONI-B01";
 
@@ -373,61 +369,18 @@ fn enrol_through_sync(db: &Path, phone_dir: &Path, count: usize) {
         ServerStore::open(db).expect("store opens"),
         DistrictConfig::default(),
     );
-    let badge = "CG-001".parse().expect("valid badge");
-    let code = issue_code(district.store_mut(), &badge, "test", 3_600_000, NOW).expect("code");
-    let actor = [7; 16];
-    let store_key = StoreKey::from_bytes([7; 32]);
-    let public_key =
-        mitan_core::device::signing_public_key(&phone_dir.join("phone.db"), &store_key)
-            .expect("the phone's store draws its key");
-    let registered = register(
-        district.store_mut(),
-        &RegisterRequest {
-            code: code.code,
-            actor: hex::encode(actor),
-            public_key: Some(hex::encode(public_key)),
-        },
-        NOW,
-    )
-    .expect("registered");
-    let caller = authenticate(district.store(), &registered.credential).expect("authenticates");
-    let identity = DeviceIdentity {
-        device_id: registered.device_id.parse().expect("valid"),
-        actor,
-        badge,
-        station: STATION.parse().expect("valid"),
-        beats: vec![BEAT.parse().expect("valid")],
-        quota: 25,
-    };
-    let mut device = Device::open(
+    let (mut device, caller) = register_phone(
+        &mut district,
         &phone_dir.join("phone.db"),
-        &store_key,
-        &identity,
-        EnrolmentRules::standard(2026),
-    )
-    .expect("device store opens");
-    let mut generator = Generator::new(11);
-    for index in 0..count {
-        let form = generator.enrolment_form(STATION, BEAT, &Generator::village_lgd(0, index));
-        device
-            .enrol(
-                &form,
-                Moment {
-                    now_ms: NOW + index as i64,
-                    random: generator.next_u128(),
-                },
-            )
-            .expect("enrolled");
-    }
-    let limits = *district.limits();
-    let mut transport = |request: Vec<u8>| {
-        let request = SyncRequest::decode(&request, &limits).map_err(|error| error.to_string())?;
-        district
-            .sync(&caller, &request, NOW)
-            .map(|done| done.reply)
-            .map_err(|error| error.to_string())
-    };
-    let report = device.sync(&mut transport, NOW).expect("sync succeeds");
+        &StoreKey::from_bytes([7; 32]),
+        "CG-001",
+        [7; 16],
+        STATION,
+    );
+    enrol_people(&mut device, &mut Generator::new(11), count, |index| {
+        Generator::village_lgd(0, index)
+    });
+    let report = sync_phone(&mut device, &mut district, &caller, NOW);
     assert_eq!(report.acknowledged, count as u64);
 }
 

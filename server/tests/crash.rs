@@ -10,6 +10,8 @@
 //! `MITAN_SERVER_KILLS=100` and `MITAN_PHONE_KILLS=100` are the long mode, and
 //! `MITAN_CRASH_SEED` replays a run's random delays (the seed is printed).
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -21,13 +23,13 @@ use std::time::{Duration, Instant};
 
 use mitan_core::demo::Generator;
 use mitan_core::device::{Device, Moment};
-use mitan_core::model::{RosterId, Unit, UnitKind, VolunteerId};
+use mitan_core::model::{RosterId, VolunteerId};
 use mitan_core::store::VolunteerFilter;
 use mitan_server::auth::Role;
 use mitan_server::consent::{NoticeSpec, publish_notice};
 use mitan_server::field::{FieldProfile, HttpTransport};
 use mitan_server::registration::issue_code;
-use mitan_server::store::{ServerStore, User};
+use mitan_server::store::ServerStore;
 
 const MITAN: &str = env!("CARGO_BIN_EXE_mitan");
 const STATION: &str = "BSP-PS-KONI";
@@ -67,27 +69,7 @@ impl Delays {
 /// enrol under. Written before the first start, as `mitan admin` would.
 fn build_district(db: &Path, phones: usize) -> Vec<String> {
     let mut store = ServerStore::open(db).expect("the database opens");
-    let units = [
-        (UnitKind::State, "CG", None),
-        (UnitKind::Range, "CG-BSP", Some("CG")),
-        (UnitKind::District, "BSP", Some("CG-BSP")),
-        (UnitKind::Circle, "BSP-C1", Some("BSP")),
-        (UnitKind::Station, STATION, Some("BSP-C1")),
-        (UnitKind::Beat, BEATS[0], Some(STATION)),
-        (UnitKind::Beat, BEATS[1], Some(STATION)),
-    ];
-    for (kind, code, parent) in units {
-        store
-            .save_unit(&Unit {
-                kind,
-                code: code.parse().expect("valid code"),
-                name_hi: code.to_owned(),
-                name_en: code.to_owned(),
-                parent: parent.map(|parent| parent.parse().expect("valid code")),
-                lgd_code: None,
-            })
-            .expect("unit saved");
-    }
+    common::save_hierarchy(&mut store, &[(STATION, &BEATS)]);
     for language in ["hi", "en"] {
         let spec = NoticeSpec {
             version: 1,
@@ -99,13 +81,7 @@ fn build_district(db: &Path, phones: usize) -> Vec<String> {
     let mut codes = Vec::new();
     for phone in 0..phones {
         let badge = format!("CG-{:03}", 100 + phone);
-        let user = User {
-            badge: badge.parse().expect("valid badge"),
-            name: format!("Constable {badge}"),
-            role: Role::Constable,
-            unit: STATION.parse().expect("valid station"),
-            beats: vec![beat_of(phone).parse().expect("valid beat")],
-        };
+        let user = common::user(&badge, Role::Constable, STATION, &[beat_of(phone)]);
         store.save_user(&user, 0).expect("user saved");
         let code =
             issue_code(&mut store, &user.badge, "test", 3_600_000, now_ms()).expect("code issued");

@@ -1,145 +1,59 @@
 //! District state without HTTP: real devices syncing into `District` over a real SQLite file,
 //! across cache evictions, snapshots and a restart.
 
+mod common;
+
 use std::path::Path;
 
+use common::{NOW, enrol_people, register_phone, sync_phone, user};
 use mitan_core::demo::Generator;
-use mitan_core::device::{Device, Moment, SyncReport, signing_public_key};
-use mitan_core::model::{EnrolmentRules, Unit, UnitKind};
-use mitan_core::store::DeviceIdentity;
+use mitan_core::device::{Device, SyncReport};
 use mitan_core::store::StoreKey;
-use mitan_core::sync::SyncRequest;
 use mitan_server::auth::{Caller, Role, authenticate};
 use mitan_server::district::{District, DistrictConfig};
-use mitan_server::registration::{RegisterRequest, issue_code, register};
-use mitan_server::store::{ServerStore, User};
+use mitan_server::store::User;
 
-const NOW: i64 = 1_763_900_000_000;
 const STATION: &str = "BSP-PS-KONI";
 const BEATS: [&str; 2] = ["BSP-PS-KONI-B01", "BSP-PS-KONI-B02"];
 
 fn district_at(path: &Path, config: DistrictConfig) -> District {
-    let mut store = ServerStore::open(path).expect("store opens");
-    for (kind, code, parent) in [
-        (UnitKind::State, "CG", None),
-        (UnitKind::Range, "CG-BSP", Some("CG")),
-        (UnitKind::District, "BSP", Some("CG-BSP")),
-        (UnitKind::Circle, "BSP-C1", Some("BSP")),
-        (UnitKind::Station, STATION, Some("BSP-C1")),
-        (UnitKind::Beat, BEATS[0], Some(STATION)),
-        (UnitKind::Beat, BEATS[1], Some(STATION)),
-    ] {
-        store
-            .save_unit(&Unit {
-                kind,
-                code: code.parse().expect("valid"),
-                name_hi: String::new(),
-                name_en: code.to_owned(),
-                parent: parent.map(|parent| parent.parse().expect("valid")),
-                lgd_code: None,
-            })
-            .expect("unit saved");
-    }
-    District::new(store, config)
+    District::new(
+        common::district_store(path, &[(STATION, &BEATS)], &[]),
+        config,
+    )
 }
 
 /// Registers a device for a new user and opens its store; returns the caller the server sees.
 fn device(district: &mut District, dir: &Path, number: u8, role: Role) -> (Device, Caller) {
     let badge = format!("CG-{number:03}");
-    let beats = if role == Role::Constable {
-        vec![BEATS[usize::from(number) % 2].parse().expect("valid")]
+    let own_beat = [BEATS[usize::from(number) % 2]];
+    let beats: &[&str] = if role == Role::Constable {
+        &own_beat
     } else {
-        Vec::new()
+        &[]
     };
     district
         .store_mut()
-        .save_user(
-            &User {
-                badge: badge.parse().expect("valid"),
-                name: badge.clone(),
-                role,
-                unit: STATION.parse().expect("valid"),
-                beats,
-            },
-            NOW,
-        )
+        .save_user(&user(&badge, role, STATION, beats), NOW)
         .expect("user saved");
-    let code = issue_code(
-        district.store_mut(),
-        &badge.parse().expect("valid"),
-        "test",
-        3_600_000,
-        NOW,
+    register_phone(
+        district,
+        &dir.join(format!("device-{number}.db")),
+        &StoreKey::from_bytes([7; 32]),
+        &badge,
+        [number; 16],
+        STATION,
     )
-    .expect("code");
-    let actor = [number; 16];
-    let path = dir.join(format!("device-{number}.db"));
-    let store_key = StoreKey::from_bytes([7; 32]);
-    let public_key = signing_public_key(&path, &store_key).expect("the store draws a key");
-    let registered = register(
-        district.store_mut(),
-        &RegisterRequest {
-            code: code.code,
-            actor: hex::encode(actor),
-            public_key: Some(hex::encode(public_key)),
-        },
-        NOW,
-    )
-    .expect("registered");
-    let caller = authenticate(district.store(), &registered.credential).expect("authenticates");
-    let identity = DeviceIdentity {
-        device_id: registered.device_id.parse().expect("valid"),
-        actor,
-        badge: badge.parse().expect("valid"),
-        station: STATION.parse().expect("valid"),
-        beats: registered
-            .beats
-            .iter()
-            .map(|beat| beat.parse().expect("valid"))
-            .collect(),
-        quota: 25,
-    };
-    let device = Device::open(&path, &store_key, &identity, EnrolmentRules::standard(2026))
-        .expect("device store opens");
-    (device, caller)
 }
 
 fn enrol(device: &mut Device, generator: &mut Generator, count: usize) {
-    let beat = device.identity().beats[0].to_string();
-    for index in 0..count {
-        let form = generator.enrolment_form(STATION, &beat, &Generator::village_lgd(0, index % 4));
-        device
-            .enrol(
-                &form,
-                Moment {
-                    now_ms: NOW + index as i64,
-                    random: generator.next_u128(),
-                },
-            )
-            .expect("enrolled");
-    }
+    enrol_people(device, generator, count, |index| {
+        Generator::village_lgd(0, index % 4)
+    });
 }
 
 fn sync(device: &mut Device, district: &mut District, caller: &Caller) -> SyncReport {
-    sync_at(device, district, caller, NOW)
-}
-
-/// A sync the server receives at `now_ms` on its own clock.
-fn sync_at(
-    device: &mut Device,
-    district: &mut District,
-    caller: &Caller,
-    now_ms: i64,
-) -> SyncReport {
-    let limits = *district.limits();
-    let mut transport = |request: Vec<u8>| {
-        let request = SyncRequest::decode(&request, &limits).map_err(|error| error.to_string())?;
-        district
-            .sync(caller, &request, now_ms)
-            .map(|done| done.reply)
-            .map_err(|error| error.to_string())
-    };
-    device.sync(&mut transport, now_ms).expect("sync succeeds")
+    sync_phone(device, district, caller, NOW)
 }
 
 #[test]
@@ -235,7 +149,7 @@ fn the_past_report_reads_a_snapshot_only_when_every_change_in_it_had_arrived() {
     // the first and the third; the second moment lies inside the last snapshot.
     for (second, count) in [(1, 5), (2, 2), (3, 3)] {
         enrol(&mut constable, &mut generator, count);
-        sync_at(&mut constable, &mut district, &caller, NOW + second * 1_000);
+        sync_phone(&mut constable, &mut district, &caller, NOW + second * 1_000);
     }
     let roster = BEATS[1].parse().expect("valid");
     let counts = district.store().roster_counts(&roster).expect("counts");

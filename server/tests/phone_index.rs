@@ -3,25 +3,27 @@
 //! database to the next, no API or CLI output shows it, and a withdrawal takes the tag away
 //! with the number. Also the paging of duplicate candidates over groups.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::{NOW, district_store, issue_code_in, user};
 use hmac::{Hmac, KeyInit, Mac};
 use mitan_core::model::{
-    AgeClaim, Consent, Gender, Personal, RosterId, Status, Unit, UnitKind, Volunteer, VolunteerId,
+    AgeClaim, Consent, Gender, Personal, RosterId, Status, Volunteer, VolunteerId,
 };
 use mitan_server::AppState;
 use mitan_server::auth::Role;
 use mitan_server::background::BackgroundServer;
 use mitan_server::district::{District, DistrictConfig};
 use mitan_server::http::ROUTES;
-use mitan_server::registration::{RegisteredDevice, issue_code};
+use mitan_server::registration::RegisteredDevice;
 use mitan_server::reports::{self, DuplicateReport, ReportQuery};
 use mitan_server::store::{KeyUpdate, ServerStore, User};
 use sha2::Sha256;
 
-const NOW: i64 = 1_763_900_000_000;
 const STATION_ONE: &str = "BSP-PS-KONI";
 const STATION_TWO: &str = "BSP-PS-SIPAT";
 const BEAT_ONE: &str = "BSP-PS-KONI-B01";
@@ -29,58 +31,26 @@ const BEAT_TWO: &str = "BSP-PS-KONI-B02";
 const BEAT_OTHER_STATION: &str = "BSP-PS-SIPAT-B01";
 const PHONE: &str = "+919131975318";
 
-fn unit(kind: UnitKind, code: &str, parent: Option<&str>) -> Unit {
-    Unit {
-        kind,
-        code: code.parse().expect("valid code"),
-        name_hi: format!("{code} हिंदी"),
-        name_en: code.to_owned(),
-        parent: parent.map(|parent| parent.parse().expect("valid code")),
-        lgd_code: None,
-    }
-}
-
-fn user(badge: &str, role: Role, unit: &str) -> User {
-    User {
-        badge: badge.parse().expect("valid badge"),
-        name: format!("Officer {badge}"),
-        role,
-        unit: unit.parse().expect("valid unit"),
-        beats: Vec::new(),
-    }
-}
-
 fn admin() -> User {
-    user("SP-BSP", Role::DistrictAdmin, "BSP")
+    user("SP-BSP", Role::DistrictAdmin, "BSP", &[])
 }
 
 fn incharge() -> User {
-    user("SHO-KONI", Role::StationIncharge, STATION_ONE)
+    user("SHO-KONI", Role::StationIncharge, STATION_ONE, &[])
 }
 
 /// A district of two stations (two beats in the first, one in the second), its admin and the
 /// first station's in-charge, in a database file.
 fn district(dir: &Path) -> (PathBuf, ServerStore) {
     let path = dir.join("server.db");
-    let mut store = ServerStore::open(&path).expect("store opens");
-    for (kind, code, parent) in [
-        (UnitKind::State, "CG", None),
-        (UnitKind::Range, "CG-BSP", Some("CG")),
-        (UnitKind::District, "BSP", Some("CG-BSP")),
-        (UnitKind::Circle, "BSP-C1", Some("BSP")),
-        (UnitKind::Station, STATION_ONE, Some("BSP-C1")),
-        (UnitKind::Station, STATION_TWO, Some("BSP-C1")),
-        (UnitKind::Beat, BEAT_ONE, Some(STATION_ONE)),
-        (UnitKind::Beat, BEAT_TWO, Some(STATION_ONE)),
-        (UnitKind::Beat, BEAT_OTHER_STATION, Some(STATION_TWO)),
-    ] {
-        store
-            .save_unit(&unit(kind, code, parent))
-            .expect("unit saved");
-    }
-    for user in [admin(), incharge()] {
-        store.save_user(&user, NOW).expect("user saved");
-    }
+    let store = district_store(
+        &path,
+        &[
+            (STATION_ONE, &[BEAT_ONE, BEAT_TWO]),
+            (STATION_TWO, &[BEAT_OTHER_STATION]),
+        ],
+        &[admin(), incharge()],
+    );
     (path, store)
 }
 
@@ -444,15 +414,7 @@ fn no_api_or_cli_output_contains_the_secret() {
 
     let state = AppState::new(District::new(store, DistrictConfig::default()));
     let server = BackgroundServer::start(state.clone()).expect("the server starts");
-    let code = issue_code(
-        state.lock_district().store_mut(),
-        &"SP-BSP".parse().expect("valid badge"),
-        "test",
-        3_600_000,
-        state.now_ms(),
-    )
-    .expect("code issued")
-    .code;
+    let code = issue_code_in(&state, "SP-BSP");
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()

@@ -2,34 +2,27 @@
 //! most changes per request, the body size limit, malformed bodies, and the rule that a
 //! roster holds only its own beat's volunteers. Every refusal stores nothing.
 
-use mitan_core::demo::Generator;
-use mitan_core::model::sealed::TestKeys;
-use mitan_core::model::{
-    ChangeMeta, DeviceId, EnrolmentRules, Roster, RosterChange, RosterId, Unit, UnitKind,
-    VolunteerId, inspect_change,
+mod common;
+
+use common::{
+    counts, device_key, district_store, enrolled_replica, error_code, issue_code_in, user,
 };
-use mitan_core::provenance::DeviceKey;
+use mitan_core::model::sealed::TestKeys;
+use mitan_core::model::{DeviceId, Roster, RosterChange, inspect_change};
 use mitan_core::sync::{
     Limits, MISSING_DEPENDENCY, PROTOCOL_VERSION, RosterOffer, SyncRequest, SyncResponse,
+    entries_written, grants_for,
 };
-use mitan_core::sync::{entries_written, grants_for};
+use mitan_server::AppState;
 use mitan_server::auth::Role;
 use mitan_server::background::BackgroundServer;
 use mitan_server::district::{BEAT_MISMATCH, District, DistrictConfig, TOO_MANY_CHANGES};
 use mitan_server::rate_limit::SyncRate;
-use mitan_server::registration::{RegisterRequest, RegisteredDevice, issue_code};
-use mitan_server::store::{ServerStore, User};
-use mitan_server::{AppState, ErrorBody};
+use mitan_server::registration::{RegisterRequest, RegisteredDevice};
 
 const STATION: &str = "BSP-PS-KONI";
 const BEAT: &str = "BSP-PS-KONI-B01";
 const OTHER_BEAT: &str = "BSP-PS-KONI-B02";
-
-/// The signing key of the test device writing with `actor`: derived from it, so a request can
-/// be signed from its changes alone.
-fn key_of(actor: &[u8]) -> DeviceKey {
-    DeviceKey::from_secret([actor.first().copied().unwrap_or(0); 32])
-}
 
 /// A server on its own thread and runtime, stopped when dropped.
 struct Server {
@@ -43,44 +36,13 @@ struct Server {
 impl Server {
     fn start(config: DistrictConfig, rate: Option<SyncRate>, body_limit: usize) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut store = ServerStore::open(&dir.path().join("server.db")).expect("store opens");
-        for (kind, code, parent) in [
-            (UnitKind::State, "CG", None),
-            (UnitKind::Range, "CG-BSP", Some("CG")),
-            (UnitKind::District, "BSP", Some("CG-BSP")),
-            (UnitKind::Circle, "BSP-C1", Some("BSP")),
-            (UnitKind::Station, STATION, Some("BSP-C1")),
-            (UnitKind::Beat, BEAT, Some(STATION)),
-            (UnitKind::Beat, OTHER_BEAT, Some(STATION)),
-        ] {
-            store
-                .save_unit(&Unit {
-                    kind,
-                    code: code.parse().expect("valid code"),
-                    name_hi: format!("{code} हिंदी"),
-                    name_en: code.to_owned(),
-                    parent: parent.map(|parent| parent.parse().expect("valid code")),
-                    lgd_code: None,
-                })
-                .expect("unit saved");
-        }
-        for badge in ["CG-001", "CG-002"] {
-            store
-                .save_user(
-                    &User {
-                        badge: badge.parse().expect("valid badge"),
-                        name: format!("Constable {badge}"),
-                        role: Role::Constable,
-                        unit: STATION.parse().expect("valid station"),
-                        beats: vec![
-                            BEAT.parse().expect("valid beat"),
-                            OTHER_BEAT.parse().expect("valid beat"),
-                        ],
-                    },
-                    0,
-                )
-                .expect("user saved");
-        }
+        let constables = ["CG-001", "CG-002"]
+            .map(|badge| user(badge, Role::Constable, STATION, &[BEAT, OTHER_BEAT]));
+        let store = district_store(
+            &dir.path().join("server.db"),
+            &[(STATION, &[BEAT, OTHER_BEAT])],
+            &constables,
+        );
         let state = AppState::new(District::new(store, config))
             .with_sync_rate(rate)
             .with_body_limit(body_limit);
@@ -94,22 +56,11 @@ impl Server {
     }
 
     fn register(&self, badge: &str, actor: [u8; 16]) -> RegisteredDevice {
-        let code = {
-            let mut district = self.state.lock_district();
-            issue_code(
-                district.store_mut(),
-                &badge.parse().expect("valid badge"),
-                "test",
-                3_600_000,
-                self.state.now_ms(),
-            )
-            .expect("code issued")
-            .code
-        };
+        let code = issue_code_in(&self.state, badge);
         let request = RegisterRequest {
             code,
             actor: hex::encode(actor),
-            public_key: Some(hex::encode(key_of(&actor).public())),
+            public_key: Some(hex::encode(device_key(&actor).public())),
         };
         let (status, _, body) = post(
             &format!("{}/v1/devices/register", self.url),
@@ -142,7 +93,7 @@ impl Server {
                             .and_then(|bytes| inspect_change(bytes).ok())
                             .map(|info| info.actor)
                             .unwrap_or_default();
-                        offer.signed_by(&device_id, &key_of(&actor))
+                        offer.signed_by(&device_id, &device_key(&actor))
                     })
                     .collect();
                 request.encode()
@@ -160,11 +111,7 @@ impl Server {
 
     /// (changes logged, volunteer rows).
     fn counts(&self) -> (u64, u64) {
-        let district = self.state.lock_district();
-        (
-            district.store().change_log_count().expect("count"),
-            district.store().volunteer_count().expect("count"),
-        )
+        counts(&self.state)
     }
 
     fn metrics(&self) -> String {
@@ -200,35 +147,10 @@ fn post(
     (response.status().as_u16(), retry_after, body)
 }
 
-fn error_code(body: &[u8]) -> String {
-    let body: ErrorBody = serde_json::from_slice(body).expect("a JSON error body");
-    body.error.code
-}
-
 /// A replica of `roster` written by `actor`, with `count` enrolments of the demo generator's
 /// people from `seed` on, whose entries name `beats[index % beats.len()]` as their beat.
 fn replica(roster: &str, actor: [u8; 16], seed: u64, beats: &[&str], count: usize) -> Roster {
-    let id: RosterId = roster.parse().expect("valid roster");
-    let mut replica = Roster::genesis(&id);
-    replica.set_actor(actor);
-    let mut generator = Generator::new(seed);
-    let rules = EnrolmentRules::standard(2026);
-    for index in 0..count {
-        let beat = beats[index % beats.len()];
-        let form = generator.enrolment_form(STATION, beat, &Generator::village_lgd(0, index));
-        let enrolment = form.validate(&rules).expect("demo forms are valid");
-        let meta = ChangeMeta {
-            badge: "CG-001".parse().expect("valid badge"),
-            device: "dev-test".parse().expect("valid device"),
-            device_clock_ms: 1_763_900_000_000 + index as i64,
-        };
-        let volunteer =
-            VolunteerId::from_parts(1_763_900_000_000 + index as u64, generator.next_u128());
-        replica
-            .enrol(volunteer, &enrolment, &meta, &TestKeys::sealing(&volunteer))
-            .expect("enrolled");
-    }
-    replica
+    enrolled_replica(roster, STATION, beats, actor, seed, count).0
 }
 
 /// The offer of every change of `replica` except its genesis.

@@ -48,6 +48,11 @@ pub fn apply_migrations(connection: &mut Connection, migrations: &[&str]) -> Res
     Ok(())
 }
 
+// The comparison is shared with the server's store, which runs it on its own migrations.
+#[cfg(test)]
+#[path = "../../tests/schemas/upgrade.rs"]
+mod upgrade;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +144,33 @@ mod tests {
             })
             .expect("the camera row stays");
         assert_eq!((coverage.as_str(), sealed), ("gate", 0));
+    }
+
+    /// The phone store's snapshots, one per schema version, in `core/tests/schemas/`.
+    fn snapshots() -> super::upgrade::Store<'static> {
+        super::upgrade::Store {
+            name: "phone",
+            snapshots: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas"),
+            versions: MIGRATIONS.len(),
+            // Unkeyed, as the other tests here: SQLCipher's encryption changes the pages,
+            // not the schema.
+            open: || Connection::open_in_memory().expect("in-memory database"),
+            migrate_to: |connection, version| {
+                apply_migrations(connection, &MIGRATIONS[..version]).expect("migrations apply");
+            },
+            migrate: |connection| migrate(connection).expect("migrates to the current version"),
+            regenerate: "MITAN_BLESS_SCHEMAS=1 cargo test -p mitan-core --lib store::schema",
+        }
+    }
+
+    #[test]
+    fn every_schema_version_has_a_snapshot_that_its_migrations_still_make() {
+        super::upgrade::snapshots_are_what_the_migrations_make(&snapshots());
+    }
+
+    #[test]
+    fn a_store_upgraded_from_each_old_schema_equals_a_fresh_one() {
+        super::upgrade::every_old_schema_upgrades_to_the_fresh_one(&snapshots());
     }
 
     #[test]

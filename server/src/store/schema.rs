@@ -39,6 +39,11 @@ pub(super) fn migrate(connection: &mut Connection) -> Result<()> {
     })
 }
 
+// The comparison the phone's store runs on its migrations, run here on the server's.
+#[cfg(test)]
+#[path = "../../../core/tests/schemas/upgrade.rs"]
+mod upgrade;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,6 +216,35 @@ mod tests {
                 5
             )]
         );
+    }
+
+    /// The server store's snapshots, one per schema version, in `server/tests/schemas/`.
+    fn snapshots() -> super::upgrade::Store<'static> {
+        super::upgrade::Store {
+            name: "server",
+            snapshots: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas"),
+            versions: MIGRATIONS.len(),
+            open: || {
+                let connection = Connection::open_in_memory().expect("in-memory database");
+                super::super::register_functions(&connection).expect("functions register");
+                connection
+            },
+            migrate_to: |connection, version| {
+                apply_migrations(connection, &MIGRATIONS[..version]).expect("migrations apply");
+            },
+            migrate: |connection| migrate(connection).expect("migrates to the current version"),
+            regenerate: "MITAN_BLESS_SCHEMAS=1 cargo test -p mitan-server --lib store::schema",
+        }
+    }
+
+    #[test]
+    fn every_schema_version_has_a_snapshot_that_its_migrations_still_make() {
+        super::upgrade::snapshots_are_what_the_migrations_make(&snapshots());
+    }
+
+    #[test]
+    fn a_database_upgraded_from_each_old_schema_equals_a_fresh_one() {
+        super::upgrade::every_old_schema_upgrades_to_the_fresh_one(&snapshots());
     }
 
     #[test]

@@ -1,0 +1,126 @@
+-- The server schema at version 1, as migrations 1 to 1 leave it.
+-- Written by the test; regenerate with: MITAN_BLESS_SCHEMAS=1 cargo test -p mitan-server --lib store::schema
+
+CREATE TABLE unit (
+    code TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN
+        ('state', 'range', 'district', 'circle', 'station', 'outpost', 'beat', 'village')),
+    name_hi TEXT NOT NULL,
+    name_en TEXT NOT NULL,
+    parent TEXT REFERENCES unit (code),
+    lgd_code TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE user (
+    badge TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN
+        ('constable', 'station_incharge', 'circle_officer', 'district_admin', 'auditor')),
+    unit TEXT NOT NULL REFERENCES unit (code),
+    created_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE user_beat (
+    badge TEXT NOT NULL REFERENCES user (badge),
+    beat TEXT NOT NULL REFERENCES unit (code),
+    PRIMARY KEY (badge, beat)
+) WITHOUT ROWID;
+
+CREATE TABLE device (
+    id TEXT PRIMARY KEY,
+    badge TEXT NOT NULL REFERENCES user (badge),
+    actor BLOB NOT NULL UNIQUE CHECK (length(actor) = 16),
+    credential_hash BLOB NOT NULL UNIQUE CHECK (length(credential_hash) = 32),
+    registered_at_ms INTEGER NOT NULL,
+    revoked_at_ms INTEGER,
+    revoked_by TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE registration_code (
+    code_hash BLOB PRIMARY KEY CHECK (length(code_hash) = 32),
+    badge TEXT NOT NULL REFERENCES user (badge),
+    issued_by TEXT NOT NULL,
+    issued_at_ms INTEGER NOT NULL,
+    expires_at_ms INTEGER NOT NULL,
+    used_at_ms INTEGER,
+    used_by_device TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE roster_snapshot (
+    roster_id TEXT PRIMARY KEY,
+    bytes BLOB NOT NULL,
+    upto_seq INTEGER NOT NULL,
+    saved_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE change_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    roster_id TEXT NOT NULL,
+    hash BLOB NOT NULL CHECK (length(hash) = 32),
+    bytes BLOB NOT NULL,
+    actor BLOB NOT NULL,
+    device_id TEXT NOT NULL,
+    badge TEXT NOT NULL,
+    action TEXT,
+    entry TEXT,
+    device_clock_ms INTEGER NOT NULL,
+    received_at_ms INTEGER NOT NULL,
+    UNIQUE (roster_id, hash)
+);
+
+CREATE TABLE volunteer (
+    id TEXT PRIMARY KEY,
+    roster_id TEXT NOT NULL,
+    station TEXT NOT NULL,
+    beat TEXT NOT NULL,
+    village TEXT NOT NULL,
+    status TEXT NOT NULL,
+    gender TEXT NOT NULL,
+    name_devanagari TEXT,
+    name_latin TEXT,
+    phone TEXT,
+    household TEXT,
+    enrolled_by TEXT NOT NULL,
+    enrolled_on TEXT NOT NULL,
+    enrolled_at_ms INTEGER NOT NULL,
+    reviewed_by TEXT,
+    updated_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE volunteer_programme (
+    volunteer_id TEXT NOT NULL REFERENCES volunteer (id) ON DELETE CASCADE,
+    programme TEXT NOT NULL,
+    PRIMARY KEY (volunteer_id, programme)
+) WITHOUT ROWID;
+
+CREATE INDEX unit_by_parent ON unit (parent);
+
+CREATE INDEX device_by_badge ON device (badge);
+
+CREATE INDEX change_log_by_roster ON change_log (roster_id, seq);
+
+CREATE INDEX change_log_by_device ON change_log (device_id, seq);
+
+CREATE INDEX volunteer_by_roster ON volunteer (roster_id);
+
+CREATE INDEX volunteer_by_station ON volunteer (station, status);
+
+CREATE INDEX volunteer_by_village ON volunteer (village);
+
+CREATE INDEX volunteer_by_phone ON volunteer (phone);
+
+CREATE INDEX volunteer_by_enrolled_by ON volunteer (enrolled_by, status);
+
+CREATE INDEX volunteer_programme_by_programme ON volunteer_programme (programme);
+
+CREATE TRIGGER change_log_is_append_only_update BEFORE UPDATE ON change_log
+BEGIN
+    SELECT RAISE(ABORT, 'change_log is append-only');
+END;
+
+CREATE TRIGGER change_log_is_append_only_delete BEFORE DELETE ON change_log
+BEGIN
+    SELECT RAISE(ABORT, 'change_log is append-only');
+END;
+
+PRAGMA user_version = 1;
