@@ -664,6 +664,25 @@ pub fn guide(url: &str, db: &Path, fill: Option<&DemoFill>, code_for: (&str, &st
             let _ = writeln!(out, "\nLook:\n  curl {url}/healthz\n  curl {url}/metrics");
         }
     }
+    let db_text = db.display();
+    let incharge = plan.incharges.first().map_or("CG-2101", String::as_str);
+    let constable = plan
+        .constables
+        .first()
+        .map_or("CG-4101", |constable| constable.badge.as_str());
+    let _ = writeln!(
+        out,
+        "\nReview and report from the command line, as the station in-charge {incharge}:\n  \
+         mitan review --db {db_text} --as {incharge} queue\n  \
+         mitan review --db {db_text} --as {incharge} verify <volunteer id>\n  \
+         mitan review --db {db_text} --as {incharge} reject <volunteer id> --reason 'फ़ोटो साफ़ नहीं'\n  \
+         mitan report --db {db_text} --as {incharge} progress\n\
+         and see it reach the phone of constable {constable}:\n  \
+         mitan field --dir {} sync\n  \
+         mitan field --dir {} list",
+        devices_dir(db).join(constable).display(),
+        devices_dir(db).join(constable).display(),
+    );
     let (badge, registration_code) = code_for;
     let _ = writeln!(
         out,

@@ -4,37 +4,13 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-const MITAN: &str = env!("CARGO_BIN_EXE_mitan");
+mod common;
 
-fn mitan(args: &[&str]) -> String {
-    let output = Command::new(MITAN)
-        .args(args)
-        .env("MITAN_LOG", "warn")
-        .output()
-        .expect("the binary runs");
-    assert!(
-        output.status.success(),
-        "mitan {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("utf-8 output")
-}
-
-/// The server process; killed if the test fails before stopping it.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
+use common::{MITAN, Process as Server, mitan};
 
 /// Starts `mitan serve` on a free port and returns the child and its address.
 fn serve(db: &Path) -> (Server, String) {

@@ -3,23 +3,13 @@
 //! on SIGTERM. And `--demo` pointed at a real district's database refuses to start.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-const MITAN: &str = env!("CARGO_BIN_EXE_mitan");
+mod common;
 
-/// The server process; killed if the test fails before stopping it.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
+use common::{MITAN, Process as Server};
 
 #[test]
 fn serve_demo_fills_the_default_database_prints_the_guide_and_stops_on_sigterm() {

@@ -6,46 +6,19 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-const MITAN: &str = env!("CARGO_BIN_EXE_mitan");
+mod common;
+
+use common::{MITAN, Process as Server, mitan as ok, mitan_run as run};
+
 /// The demo's station in-charge of Koni, whose station's first beat constable CG-4101 works.
 const INCHARGE: &str = "CG-2101";
 const CONSTABLE: &str = "CG-4101";
 /// The demo's district admin, whose phone folder holds a credential to use on the server.
 const ADMIN: &str = "CG-0001";
-
-fn run(args: &[&str]) -> Output {
-    Command::new(MITAN)
-        .args(args)
-        // A refusal must read as one line even where backtraces are asked for.
-        .env("RUST_BACKTRACE", "1")
-        .env_remove("MITAN_LOG")
-        .output()
-        .expect("the binary runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let output = run(args);
-    assert!(
-        output.status.success(),
-        "mitan {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("utf-8 output")
-}
-
-/// The demo server; killed when the test ends.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Starts `mitan serve --demo` on a free port and waits for its guide: the demo is filled.
 fn demo(db: &Path) -> (Server, String) {

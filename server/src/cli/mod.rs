@@ -160,6 +160,33 @@ pub struct AuditArgs {
     pub command: AuditCommand,
 }
 
+/// Two moments of the history, each a time or a change: what `audit diff` and `audit
+/// report-diff` compare.
+#[derive(Debug, Args)]
+pub struct Moments {
+    /// The first moment (India time, e.g. 2026-12-07 14:05, or ms since the epoch).
+    #[arg(
+        long,
+        conflicts_with = "from_change",
+        required_unless_present = "from_change",
+        alias = "from",
+        value_parser = crate::ist::moment_arg
+    )]
+    from_ms: Option<i64>,
+    /// Or the moment as a change hash (for a report: when the server received it).
+    #[arg(long)]
+    from_change: Option<String>,
+    /// The second moment; the latest if neither this nor --to-change.
+    #[arg(long, conflicts_with = "to_change", alias = "to", value_parser = crate::ist::moment_arg)]
+    to_ms: Option<i64>,
+    /// Or the second moment as a change hash.
+    #[arg(long)]
+    to_change: Option<String>,
+    /// The clock of the times: server (receipt time) or device.
+    #[arg(long)]
+    clock: Option<String>,
+}
+
 /// The audit commands.
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
@@ -220,27 +247,9 @@ pub enum AuditCommand {
         /// The roster (beat code).
         #[arg(long)]
         roster: String,
-        /// The first moment (India time, e.g. 2026-12-07 14:05, or ms since the epoch).
-        #[arg(
-            long,
-            conflicts_with = "from_change",
-            required_unless_present = "from_change",
-            alias = "from",
-            value_parser = crate::ist::moment_arg
-        )]
-        from_ms: Option<i64>,
-        /// The first moment as a change hash.
-        #[arg(long)]
-        from_change: Option<String>,
-        /// The second moment (ms); the latest if neither this nor --to-change.
-        #[arg(long, conflicts_with = "to_change", alias = "to", value_parser = crate::ist::moment_arg)]
-        to_ms: Option<i64>,
-        /// The second moment as a change hash.
-        #[arg(long)]
-        to_change: Option<String>,
-        /// The clock of the times: server (receipt time) or device.
-        #[arg(long)]
-        clock: Option<String>,
+        /// From when, to when.
+        #[command(flatten)]
+        moments: Moments,
     },
     /// The progress report (every unit and employee against its target) as it stood at a
     /// past moment, each beat replayed from its change log.
@@ -268,27 +277,9 @@ pub enum AuditCommand {
     /// What moved in the progress report between two moments: each unit and employee whose
     /// enrolled or verified count changed, with both counts.
     ReportDiff {
-        /// The first moment (India time, e.g. 2026-12-07 14:05, or ms since the epoch).
-        #[arg(
-            long,
-            conflicts_with = "from_change",
-            required_unless_present = "from_change",
-            alias = "from",
-            value_parser = crate::ist::moment_arg
-        )]
-        from_ms: Option<i64>,
-        /// Or the moment the server received this change.
-        #[arg(long)]
-        from_change: Option<String>,
-        /// The second moment (ms); now if neither this nor --to-change (server clock only).
-        #[arg(long, conflicts_with = "to_change", alias = "to", value_parser = crate::ist::moment_arg)]
-        to_ms: Option<i64>,
-        /// Or the moment the server received this change.
-        #[arg(long)]
-        to_change: Option<String>,
-        /// The clock of the times: server (receipt time) or device.
-        #[arg(long)]
-        clock: Option<String>,
+        /// From when, to when (the second moment defaults to now, on the server clock only).
+        #[command(flatten)]
+        moments: Moments,
         /// Count only within this campaign's window and programme.
         #[arg(long)]
         campaign: Option<String>,
@@ -1056,21 +1047,14 @@ fn audit_command(args: AuditArgs) -> Result<()> {
             bar.finish_and_clear();
             (as_json("state", &answer.value)?, answer.access)
         }
-        AuditCommand::Diff {
-            roster,
-            from_ms,
-            from_change,
-            to_ms,
-            to_change,
-            clock,
-        } => {
+        AuditCommand::Diff { roster, moments } => {
             let query = audit::DiffQuery {
                 roster,
-                from_ms,
-                from_change,
-                to_ms,
-                to_change,
-                clock,
+                from_ms: moments.from_ms,
+                from_change: moments.from_change,
+                to_ms: moments.to_ms,
+                to_change: moments.to_change,
+                clock: moments.clock,
             };
             let answer = audit::diff(&reading, reader, &query)?;
             (as_json("diff", &answer.value)?, answer.access)
@@ -1105,21 +1089,17 @@ fn audit_command(args: AuditArgs) -> Result<()> {
             (text, None)
         }
         AuditCommand::ReportDiff {
-            from_ms,
-            from_change,
-            to_ms,
-            to_change,
-            clock,
+            moments,
             campaign,
             programme,
             json,
         } => {
             let query = ReportDiffQuery {
-                from_ms,
-                from_change,
-                to_ms,
-                to_change,
-                clock,
+                from_ms: moments.from_ms,
+                from_change: moments.from_change,
+                to_ms: moments.to_ms,
+                to_change: moments.to_change,
+                clock: moments.clock,
                 campaign,
                 programme,
             };
@@ -1181,10 +1161,10 @@ fn audit_command(args: AuditArgs) -> Result<()> {
     Ok(())
 }
 
-/// One line per unit, then one per employee: enrolled, verified, target and percentage.
+/// The moment replayed, then the report as `mitan report progress` prints a live one.
 fn past_report_text(past: &PastProgressReport) -> String {
-    let (report, moment) = (&past.report, &past.moment);
-    let percent = |percent: Option<f64>| percent.map_or_else(|| "-".into(), |p| format!("{p}%"));
+    use show::Show;
+    let moment = &past.moment;
     let mut lines = vec![format!(
         "as of {} ({} clock{}): {} roster(s) replayed, {} change(s){}",
         crate::ist::date_time(moment.at_ms),
@@ -1203,31 +1183,7 @@ fn past_report_text(past: &PastProgressReport) -> String {
             String::new()
         }
     )];
-    lines.push("unit\tkind\tenrolled\tverified\ttarget\tpercent".into());
-    for unit in &report.units {
-        lines.push(format!(
-            "{}\t{}\t{}\t{}\t{}\t{}",
-            unit.code,
-            unit.kind,
-            unit.enrolled,
-            unit.verified,
-            unit.target,
-            percent(unit.percent)
-        ));
-    }
-    lines.push("employee\trole\tstation\tenrolled\tverified\ttarget\tpercent".into());
-    for employee in &report.employees {
-        lines.push(format!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
-            employee.badge,
-            employee.role,
-            employee.station,
-            employee.enrolled,
-            employee.verified,
-            employee.target,
-            percent(employee.percent)
-        ));
-    }
+    lines.extend(past.report.lines());
     lines.join("\n")
 }
 

@@ -40,6 +40,26 @@ fn parse_code(field: Field, input: &str, max: usize) -> Result<String, Invalid> 
 }
 
 /// Declares a newtype over a validated code string with `Display`, `FromStr` and `as_str`.
+/// Serde for an id: as the text people see (`Display`), read back by its own `FromStr`, so
+/// ids cross JSON parsed by the same rules as everywhere else.
+macro_rules! text_serde {
+    ($name:ident) => {
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+use text_serde;
+
 macro_rules! code_newtype {
     ($(#[$doc:meta])* $name:ident, $field:expr, $max:expr) => {
         $(#[$doc])*
@@ -70,19 +90,7 @@ macro_rules! code_newtype {
                 Self::parse_as($field, input)
             }
         }
-        // Ids cross JSON as the text people see, parsed by the same rules at the edge.
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_str(self)
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-                text.parse().map_err(serde::de::Error::custom)
-            }
-        }
+        super::text_serde!($name);
     };
 }
 use code_newtype;
@@ -129,19 +137,7 @@ macro_rules! ulid_newtype {
                 })
             }
         }
-        // Ids cross JSON as the text people see, parsed by the same rules at the edge.
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_str(self)
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-                text.parse().map_err(serde::de::Error::custom)
-            }
-        }
+        super::text_serde!($name);
     };
 }
 use ulid_newtype;

@@ -464,12 +464,7 @@ impl Roster {
             at: meta.device_clock_ms,
         };
         self.write(Action::Move, id.to_string(), meta, |doc| {
-            doc.put(&entry, MOVED, transfer.encode())?;
-            let present: Vec<String> = doc.keys(&personal).collect();
-            for key in present {
-                doc.delete(&personal, key.as_str())?;
-            }
-            Ok(())
+            super::transfer::mark_moved(doc, &entry, &personal, &transfer)
         })
     }
 }

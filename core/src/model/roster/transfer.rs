@@ -88,12 +88,7 @@ impl Roster {
             at: meta.device_clock_ms,
         };
         self.write(Action::Move, id.to_string(), meta, |doc| {
-            doc.put(&entry, MOVED, transfer.encode())?;
-            let present: Vec<String> = doc.keys(&personal).collect();
-            for key in present {
-                doc.delete(&personal, key.as_str())?;
-            }
-            Ok(())
+            mark_moved(doc, &entry, &personal, &transfer)
         })
     }
 
@@ -158,6 +153,22 @@ impl Roster {
             Ok(())
         })
     }
+}
+
+/// Writes the `moved` marker on an entry the person leaves, and deletes its personal fields:
+/// the live entry elsewhere holds them now.
+pub(super) fn mark_moved(
+    doc: &mut AutoCommit,
+    entry: &ObjId,
+    personal: &ObjId,
+    transfer: &Transfer,
+) -> Result<()> {
+    doc.put(entry, MOVED, transfer.encode())?;
+    let present: Vec<String> = doc.keys(personal).collect();
+    for key in present {
+        doc.delete(personal, key.as_str())?;
+    }
+    Ok(())
 }
 
 /// The fields of the entry that are not personal, consent or review, copied as they were
