@@ -238,14 +238,14 @@ impl Error {
 }
 
 /// The JSON body of every error reply: `{"error": {"code": …, "message": …}}`.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// The error.
     pub error: ErrorDetail,
 }
 
 /// The code and message of an error reply.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// A stable code.
     pub code: String,
@@ -267,7 +267,7 @@ pub struct ErrorDetail {
 }
 
 /// One problem of a refused import, as a client sees it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ProblemDetail {
     /// The line of the file, counting the header as line 1.
     pub line: u64,

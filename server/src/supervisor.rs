@@ -58,7 +58,7 @@ pub enum SupervisorAction {
 }
 
 /// What an action did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ActionDone {
     /// The volunteer.
     pub volunteer_id: String,

@@ -1,13 +1,26 @@
-//! `/openapi.json` stays true: every route the router declares is documented with the same
-//! methods, and every documented operation answers on a real server (a router miss, 404 with
-//! no error body, or a 405, fails).
+//! `/openapi.json` stays true. The router and the document are built from the same lists
+//! (`http::app`): operations document themselves, and every other route has its rows. Here:
+//! those rows cover exactly the routes served that way, every documented operation answers
+//! on a real server (a router miss, 404 with no error body, or a 405, fails), every operation
+//! carries schemas, and what operations answer validates against their schemas.
+
+mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use common::{Api, NOW, get, post, register_phone, sync_phone, user};
+use mitan_core::demo::Generator;
+use mitan_core::store::StoreKey;
 use mitan_server::AppState;
+use mitan_server::auth::Role;
 use mitan_server::background::BackgroundServer;
 use mitan_server::district::{District, DistrictConfig};
+use mitan_server::http::{DOCUMENTED_ROUTES, ROUTES};
 use mitan_server::store::ServerStore;
+use serde_json::Value;
+
+const STATION: &str = "BSP-PS-KONI";
+const BEAT: &str = "BSP-PS-KONI-B01";
 
 fn start() -> BackgroundServer {
     let store = ServerStore::open_in_memory().expect("store opens");
@@ -15,46 +28,9 @@ fn start() -> BackgroundServer {
     BackgroundServer::start(state).expect("the server starts")
 }
 
-/// The routes declared in `http/mod.rs`, read from its source: path → methods. Every
-/// `.route("path", …)` call is taken up to the next `.route(` or `.layer(`, and the method
-/// routers named in it (`get(`, `post(`, `.put(`, `axum::routing::delete(` …) are collected.
-fn declared_routes() -> BTreeMap<String, BTreeSet<String>> {
-    let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/http/mod.rs"))
-        .expect("the router's source is readable");
-    let app = source
-        .split("pub fn app(")
-        .nth(1)
-        .expect("http/mod.rs defines app()");
-    let app = app.split("\n}\n").next().expect("app() ends");
-    let mut routes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for call in app.split(".route(").skip(1) {
-        let call = call.split(".layer(").next().unwrap_or(call);
-        let path = call
-            .split('"')
-            .nth(1)
-            .expect("a route's path is a string literal");
-        let rest = &call[call.find(path).map_or(0, |at| at + path.len())..];
-        let methods = routes.entry(path.to_owned()).or_default();
-        for method in ["get", "post", "put", "delete", "patch"] {
-            let named = rest.match_indices(&format!("{method}(")).any(|(at, _)| {
-                // `get(` but not `target(` or `forget(`: the character before is not part of
-                // an identifier.
-                at == 0
-                    || !rest[..at]
-                        .chars()
-                        .next_back()
-                        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-            });
-            if named {
-                methods.insert(method.to_owned());
-            }
-        }
-        assert!(!methods.is_empty(), "no method found for route {path}");
-    }
-    routes
-}
+const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
 
-fn documented(document: &serde_json::Value) -> BTreeMap<String, BTreeSet<String>> {
+fn documented(document: &Value) -> BTreeMap<String, BTreeSet<String>> {
     document["paths"]
         .as_object()
         .expect("the document has paths")
@@ -64,7 +40,7 @@ fn documented(document: &serde_json::Value) -> BTreeMap<String, BTreeSet<String>
                 .as_object()
                 .expect("a path item is an object")
                 .keys()
-                .filter(|key| ["get", "post", "put", "delete", "patch"].contains(&key.as_str()))
+                .filter(|key| METHODS.contains(&key.as_str()))
                 .cloned()
                 .collect();
             (path.clone(), methods)
@@ -84,7 +60,7 @@ fn every_route_is_documented_and_every_documented_operation_answers() {
         .call()
         .expect("the server answers");
     assert_eq!(response.status().as_u16(), 200);
-    let document: serde_json::Value =
+    let document: Value =
         serde_json::from_str(&response.body_mut().read_to_string().expect("body"))
             .expect("the document is JSON");
     assert!(
@@ -94,17 +70,30 @@ fn every_route_is_documented_and_every_documented_operation_answers() {
         "an OpenAPI 3 document"
     );
 
-    let declared = declared_routes();
+    // The rows of ROUTES are exactly the routes served from them, method for method.
+    let served: BTreeSet<(String, String)> = DOCUMENTED_ROUTES
+        .iter()
+        .flat_map(|(path, methods)| {
+            methods
+                .iter()
+                .map(|method| ((*path).to_owned(), (*method).to_owned()))
+        })
+        .collect();
+    let rows: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|route| (route.path.to_owned(), route.method.to_owned()))
+        .collect();
+    assert_eq!(rows, served);
+
     let documented = documented(&document);
-    assert!(declared.contains_key("/v1/sync"), "the source scan works");
-    for (path, methods) in &declared {
-        assert_eq!(
-            documented.get(path),
-            Some(methods),
-            "route {path} {methods:?} must be documented in server/src/http/openapi.rs ROUTES"
+    for (path, method) in &served {
+        assert!(
+            documented
+                .get(path)
+                .is_some_and(|found| found.contains(method)),
+            "{method} {path} is served and must be in the document"
         );
     }
-
     for (path, methods) in &documented {
         // Path parameters get a value the handler will refuse, never one the router misses.
         let concrete = path
@@ -138,4 +127,233 @@ fn every_route_is_documented_and_every_documented_operation_answers() {
             );
         }
     }
+
+    // Every operation (a route without a row) describes its answer and refusals by schema.
+    for (path, methods) in &documented {
+        for method in methods {
+            if served.contains(&(path.clone(), method.clone())) {
+                continue;
+            }
+            let operation = &document["paths"][path][method];
+            let answer = &operation["responses"]["200"]["content"]["application/json"]["schema"];
+            assert!(
+                resolve(&document, answer).is_some_and(|schema| schema["type"] == "object"),
+                "{method} {path}: the answer has a schema"
+            );
+            let refusal = &operation["responses"]["4XX"]["content"]["application/json"]["schema"];
+            assert!(
+                resolve(&document, refusal).is_some(),
+                "{method} {path}: refusals have a schema"
+            );
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for parameter in parameters {
+                assert!(
+                    parameter["schema"].is_object(),
+                    "{method} {path}: parameter {} has a schema",
+                    parameter["name"]
+                );
+            }
+        }
+    }
+}
+
+/// The schema `schema` stands for, following a `$ref` into the components.
+fn resolve<'a>(document: &'a Value, schema: &'a Value) -> Option<&'a Value> {
+    match schema["$ref"].as_str() {
+        Some(reference) => {
+            let name = reference.strip_prefix("#/components/schemas/")?;
+            document["components"]["schemas"].get(name)
+        }
+        None => schema.is_object().then_some(schema),
+    }
+}
+
+/// Checks `value` against `schema`, as far as the document's schemas go (types, required and
+/// known properties, array items, `oneOf`/`allOf`/`anyOf`), and returns every mismatch with
+/// its path.
+fn validate(document: &Value, schema: &Value, value: &Value, path: &str) -> Vec<String> {
+    let Some(schema) = resolve(document, schema) else {
+        return vec![format!("{path}: unresolvable schema {schema}")];
+    };
+    let mut problems = Vec::new();
+    for key in ["oneOf", "anyOf"] {
+        if let Some(choices) = schema[key].as_array() {
+            if !choices
+                .iter()
+                .any(|choice| validate(document, choice, value, path).is_empty())
+            {
+                problems.push(format!("{path}: matches none of {key}"));
+            }
+            return problems;
+        }
+    }
+    if let Some(parts) = schema["allOf"].as_array() {
+        for part in parts {
+            problems.extend(validate(document, part, value, path));
+        }
+        return problems;
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(one) => vec![one.as_str()],
+        Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let kind = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(number) if number.is_i64() || number.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    let fits = types.is_empty()
+        || types.contains(&kind)
+        || (kind == "integer" && types.contains(&"number"))
+        || (kind == "null" && schema["nullable"] == true);
+    if !fits {
+        problems.push(format!("{path}: a {kind} where the schema says {types:?}"));
+        return problems;
+    }
+    if let Value::Object(fields) = value {
+        for required in schema["required"].as_array().into_iter().flatten() {
+            let name = required.as_str().unwrap_or_default();
+            if !fields.contains_key(name) {
+                problems.push(format!("{path}: required {name} is missing"));
+            }
+        }
+        if let Some(properties) = schema["properties"].as_object() {
+            for (name, field) in fields {
+                match properties.get(name) {
+                    Some(property) => problems.extend(validate(
+                        document,
+                        property,
+                        field,
+                        &format!("{path}.{name}"),
+                    )),
+                    None => problems.push(format!("{path}: {name} is not in the schema")),
+                }
+            }
+        }
+    }
+    if let (Value::Array(items), Some(item_schema)) = (value, schema.get("items")) {
+        for (index, item) in items.iter().enumerate() {
+            problems.extend(validate(
+                document,
+                item_schema,
+                item,
+                &format!("{path}[{index}]"),
+            ));
+        }
+    }
+    problems
+}
+
+#[tokio::test]
+async fn what_every_operation_answers_validates_against_its_schema() {
+    let api = Api::new(
+        &[(STATION, &[BEAT])],
+        &[
+            user("CG-001", Role::Constable, STATION, &[BEAT]),
+            user("CG-100", Role::StationIncharge, STATION, &[]),
+        ],
+    );
+    // A phone enrols a few people and syncs, so every report has rows to describe.
+    let phone_dir = tempfile::tempdir().expect("temp dir");
+    {
+        let mut district = api.state.lock_district();
+        let (mut phone, caller) = register_phone(
+            &mut district,
+            &phone_dir.path().join("phone.db"),
+            &StoreKey::from_bytes([3; 32]),
+            "CG-001",
+            [3; 16],
+            STATION,
+        );
+        let mut generator = Generator::new(5);
+        common::enrol_people(&mut phone, &mut generator, 4, |_| "430001".into());
+        sync_phone(&mut phone, &mut district, &caller, NOW);
+    }
+    let incharge = api.credential("CG-100", 9).await;
+    let (_, body) = api.send(get("/openapi.json", "")).await;
+    let document: Value = serde_json::from_slice(&body).expect("the document");
+    let queue = api.get_json("/v1/reports/review-queue", &incharge).await;
+    let first = queue["volunteers"][0]["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+
+    let mut checked = 0;
+    for (path, methods) in documented(&document) {
+        for method in methods {
+            if path.starts_with("/v1/volunteers/") && !path.ends_with("/verify") {
+                continue;
+            }
+            let operation = &document["paths"][&path][&method];
+            if operation["operationId"].is_null()
+                || operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+                    .is_null()
+            {
+                continue;
+            }
+            let concrete = path.replace("{volunteer}", &first);
+            let (status, body) = match method.as_str() {
+                "get" => api.send(get(&concrete, &incharge)).await,
+                _ => {
+                    api.send(post(
+                        &concrete,
+                        &incharge,
+                        "application/json",
+                        b"{}".to_vec(),
+                    ))
+                    .await
+                }
+            };
+            assert_eq!(
+                status,
+                200,
+                "{method} {path}: {}",
+                String::from_utf8_lossy(&body)
+            );
+            let answer: Value = serde_json::from_slice(&body).expect("JSON");
+            let schema = &operation["responses"]["200"]["content"]["application/json"]["schema"];
+            let problems = validate(&document, schema, &answer, &format!("{method} {path}"));
+            assert!(problems.is_empty(), "{problems:#?}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 9, "only {checked} operations checked");
+    // The validator is not a rubber stamp: a report missing its rows and with a stray field
+    // is refused on both counts.
+    let wrong = serde_json::json!({ "counted": { "campaign": 7 }, "units": [], "stray": true });
+    let problems = validate(
+        &document,
+        &serde_json::json!({ "$ref": "#/components/schemas/ProgressReport" }),
+        &wrong,
+        "wrong",
+    );
+    assert_eq!(problems.len(), 3, "{problems:#?}");
+
+    // A refusal validates against the error body's schema.
+    let (status, body) = api
+        .send(post(
+            "/v1/volunteers/not-an-id/verify",
+            &incharge,
+            "application/json",
+            b"{}".to_vec(),
+        ))
+        .await;
+    assert_eq!(status, 400);
+    let refusal: Value = serde_json::from_slice(&body).expect("JSON");
+    let problems = validate(
+        &document,
+        &serde_json::json!({ "$ref": "#/components/schemas/ErrorBody" }),
+        &refusal,
+        "refusal",
+    );
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert_eq!(refusal["error"]["field"], "volunteer");
 }

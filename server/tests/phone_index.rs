@@ -18,7 +18,7 @@ use mitan_server::AppState;
 use mitan_server::auth::Role;
 use mitan_server::background::BackgroundServer;
 use mitan_server::district::{District, DistrictConfig};
-use mitan_server::http::ROUTES;
+use mitan_server::http::openapi_document;
 use mitan_server::registration::RegisteredDevice;
 use mitan_server::reports::{self, DuplicateReport, ReportQuery};
 use mitan_server::store::{KeyUpdate, ServerStore, User};
@@ -429,19 +429,29 @@ fn no_api_or_cli_output_contains_the_secret() {
             .expect("registration reply");
 
     // Every GET route without a path parameter, exports in each kind and format.
-    let mut paths: Vec<String> = ROUTES
+    let document = serde_json::to_value(openapi_document()).expect("the document as JSON");
+    let mut paths: Vec<String> = document["paths"]
+        .as_object()
+        .expect("paths")
         .iter()
-        .filter(|route| route.method == "get" && !route.path.contains('{'))
-        .filter(|route| route.query.iter().all(|(_, _, required)| !required))
+        .filter(|(path, item)| !path.contains('{') && item["get"].is_object())
+        .filter(|(_, item)| {
+            item["get"]["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .all(|parameter| parameter["required"] != true)
+        })
         // The audit history needs one of its scopes, the past report a moment or a change
         // and its diff a first moment, each optional on its own.
-        .map(|route| match route.path {
+        .map(|(path, _)| match path.as_str() {
             "/v1/audit/history" => "/v1/audit/history?unit=BSP".to_owned(),
             "/v1/audit/report" => format!("/v1/audit/report?at_ms={}", state.now_ms()),
             "/v1/audit/report/diff" => "/v1/audit/report/diff?from_ms=0".to_owned(),
             path => path.to_owned(),
         })
         .collect();
+    assert!(paths.iter().any(|path| path == "/v1/reports/progress"));
     for query in [
         "unit=BSP&include_unverified=true",
         "unit=BSP&include_unverified=true&kind=group&format=vcard",

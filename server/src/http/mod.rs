@@ -18,7 +18,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use tokio::net::TcpListener;
 
 use crate::district::District;
@@ -183,84 +183,86 @@ where
         .map_err(|error| Error::Worker(error.to_string()))?
 }
 
+/// Every operation served over HTTP, each listed once: the router ([`app`]) and the OpenAPI
+/// document ([`openapi_document`]) are both built from this list, so an operation cannot be
+/// served undocumented or documented unserved.
+macro_rules! operations {
+    ($($kind:ident $operation:ty => $tag:literal;)*) => {
+        fn route_operations(router: Router<AppState>) -> Router<AppState> {
+            router$(.route(
+                <$operation as crate::ops::Operation>::PATH,
+                operations!(@handler $kind $operation),
+            ))*
+        }
+
+        fn document_operations(document: &mut openapi::Document) {
+            $(document.operation::<$operation>($tag);)*
+        }
+    };
+    (@handler read $operation:ty) => { get(ops::read::<$operation>) };
+    (@handler logged $operation:ty) => { get(ops::read_logged::<$operation>) };
+    (@handler write $operation:ty) => { post(ops::write::<$operation>) };
+}
+
+operations! {
+    read reports::Progress => "reports";
+    read reports::Coverage => "reports";
+    logged reports::Queue => "reports";
+    logged reports::Duplicates => "reports";
+    read reports::Programmes => "reports";
+    write review::Verify => "review";
+    write review::Reject => "review";
+    write review::MarkDuplicate => "review";
+    write review::Move => "review";
+    write review::Withdraw => "review";
+    read directory::ListUnits => "directory";
+    read directory::ListUsers => "directory";
+    read directory::ListDevices => "directory";
+}
+
+/// The routes that are not operations yet, each with the methods it serves: every one must
+/// have a row of [`ROUTES`] per method, which `server/tests/openapi.rs` checks against this
+/// list, and which answers on a real server.
+macro_rules! documented_routes {
+    ($($path:literal [$($method:literal),+] => $handler:expr;)*) => {
+        fn route_documented(router: Router<AppState>) -> Router<AppState> {
+            router$(.route($path, $handler))*
+        }
+
+        /// Each route served from a row of [`ROUTES`], with its methods.
+        pub const DOCUMENTED_ROUTES: &[(&str, &[&str])] = &[$(($path, &[$($method),+])),*];
+    };
+}
+
+documented_routes! {
+    "/v1/sync" ["post"] => post(sync::sync);
+    "/v1/devices/register" ["post"] => post(devices::register);
+    "/v1/devices/{id}/revoke" ["post"] => post(devices::revoke);
+    "/v1/registration-codes" ["post"] => post(devices::issue_code);
+    "/v1/exports" ["get"] => get(exports::export);
+    "/v1/exports/log" ["get"] => get(exports::log);
+    "/v1/audit/access-log" ["get"] => get(audit::access_log);
+    "/v1/audit/history" ["get"] => get(audit::history);
+    "/v1/audit/state" ["get"] => get(audit::state);
+    "/v1/audit/diff" ["get"] => get(audit::diff);
+    "/v1/audit/report" ["get"] => get(audit::report);
+    "/v1/audit/report/diff" ["get"] => get(audit::report_diff);
+    "/v1/admin/hierarchy" ["post"] => post(admin::import_hierarchy);
+    "/v1/admin/users" ["post"] => post(admin::import_users);
+    "/v1/admin/campaigns" ["get", "put"] => get(admin::campaigns).put(admin::save_campaign);
+    "/v1/admin/targets" ["put"] => put(admin::save_target);
+    "/v1/admin/notices" ["put"] => put(admin::publish_notice);
+    "/v1/admin/policy" ["put"] => put(admin::save_policy);
+    "/v1/notices" ["get"] => get(admin::notices);
+    "/healthz" ["get"] => get(operations::healthz);
+    "/metrics" ["get"] => get(operations::metrics);
+    "/openapi.json" ["get"] => get(openapi::openapi_json);
+}
+
 /// The router, for tests (`tower::ServiceExt::oneshot`) and for [`run`].
 pub fn app(state: AppState) -> Router {
     let body_limit = state.body_limit;
-    Router::new()
-        .route("/v1/sync", post(sync::sync))
-        .route("/v1/devices/register", post(devices::register))
-        .route("/v1/devices/{id}/revoke", post(devices::revoke))
-        .route("/v1/registration-codes", post(devices::issue_code))
-        .route("/v1/reports/progress", get(ops::read::<reports::Progress>))
-        .route("/v1/reports/coverage", get(ops::read::<reports::Coverage>))
-        .route(
-            "/v1/reports/review-queue",
-            get(ops::read_logged::<reports::Queue>),
-        )
-        .route(
-            "/v1/reports/duplicates",
-            get(ops::read_logged::<reports::Duplicates>),
-        )
-        .route(
-            "/v1/reports/programmes",
-            get(ops::read::<reports::Programmes>),
-        )
-        .route(
-            "/v1/volunteers/{volunteer}/verify",
-            post(ops::write::<review::Verify>),
-        )
-        .route(
-            "/v1/volunteers/{volunteer}/reject",
-            post(ops::write::<review::Reject>),
-        )
-        .route(
-            "/v1/volunteers/{volunteer}/duplicate",
-            post(ops::write::<review::MarkDuplicate>),
-        )
-        .route(
-            "/v1/volunteers/{volunteer}/move",
-            post(ops::write::<review::Move>),
-        )
-        .route(
-            "/v1/volunteers/{volunteer}/withdraw",
-            post(ops::write::<review::Withdraw>),
-        )
-        .route(
-            "/v1/directory/units",
-            get(ops::read::<directory::ListUnits>),
-        )
-        .route(
-            "/v1/directory/users",
-            get(ops::read::<directory::ListUsers>),
-        )
-        .route(
-            "/v1/directory/devices",
-            get(ops::read::<directory::ListDevices>),
-        )
-        .route("/v1/exports", get(exports::export))
-        .route("/v1/exports/log", get(exports::log))
-        .route("/v1/audit/access-log", get(audit::access_log))
-        .route("/v1/audit/history", get(audit::history))
-        .route("/v1/audit/state", get(audit::state))
-        .route("/v1/audit/diff", get(audit::diff))
-        .route("/v1/audit/report", get(audit::report))
-        .route("/v1/audit/report/diff", get(audit::report_diff))
-        .route("/v1/admin/hierarchy", post(admin::import_hierarchy))
-        .route("/v1/admin/users", post(admin::import_users))
-        .route(
-            "/v1/admin/campaigns",
-            get(admin::campaigns).put(admin::save_campaign),
-        )
-        .route("/v1/admin/targets", axum::routing::put(admin::save_target))
-        .route(
-            "/v1/admin/notices",
-            axum::routing::put(admin::publish_notice),
-        )
-        .route("/v1/admin/policy", axum::routing::put(admin::save_policy))
-        .route("/v1/notices", get(admin::notices))
-        .route("/healthz", get(operations::healthz))
-        .route("/metrics", get(operations::metrics))
-        .route("/openapi.json", get(openapi::openapi_json))
+    route_documented(route_operations(Router::new()))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
 }

@@ -1,9 +1,13 @@
-//! `GET /openapi.json`: the OpenAPI document of the HTTP API.
+//! `GET /openapi.json`: the OpenAPI document of the HTTP API, built from the same lists that
+//! build the router (`http::routes`).
 //!
-//! Every route is one row of [`ROUTES`], from which the document is built with `utoipa`'s
-//! typed model. `server/tests/openapi.rs` keeps the two honest from both sides: each
-//! `.route(…)` in `http/mod.rs` must have its rows here, and each row must answer on a real
-//! server (neither 404 from the router nor 405). Adding a route without a row fails that test.
+//! An operation (`crate::ops`) documents itself: its request's schema gives the query
+//! parameters of a `GET` and the path parameters and body of a `POST`, its answer's schema
+//! the 200 response, and every refusal is the one error body. The routes that are not
+//! operations yet (sync, registration, exports, audit, administration) are one row each of
+//! [`ROUTES`], with the request and answer described in words. `server/tests/openapi.rs`
+//! checks that every documented route answers on a real server and that operations' answers
+//! validate against their schemas.
 
 use axum::Json;
 use utoipa::openapi::path::{
@@ -11,8 +15,15 @@ use utoipa::openapi::path::{
 };
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{Object, Schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{ComponentsBuilder, Content, InfoBuilder, OpenApi, OpenApiBuilder, Required};
+use utoipa::openapi::{
+    ComponentsBuilder, Content, InfoBuilder, OpenApi, OpenApiBuilder, Ref, RefOr, Required,
+};
+use utoipa::{PartialSchema, ToSchema};
+
+use crate::error::ErrorBody;
+use crate::ops::{Method, Operation};
 
 /// How a route authenticates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,18 +59,6 @@ pub struct RouteDoc {
 const JSON: &str = "application/json";
 const OCTETS: &str = "application/octet-stream";
 const TEXT: &str = "text/plain";
-
-/// The filters every report takes.
-const REPORT_QUERY: &[(&str, &str, bool)] = &[
-    (
-        "campaign",
-        "a campaign code: count only its window and use its targets",
-        false,
-    ),
-    ("programme", "only this programme, e.g. cyber_mitan", false),
-    ("limit", "at most this many rows", false),
-    ("offset", "skip this many rows", false),
-];
 
 /// Every route of [`super::app`].
 pub const ROUTES: &[RouteDoc] = &[
@@ -110,150 +109,6 @@ pub const ROUTES: &[RouteDoc] = &[
         body: Some((JSON, "{\"badge\": \"CG-4101\", \"ttl_hours\": 24}")),
         answers: JSON,
         query: &[],
-    },
-    RouteDoc {
-        method: "get",
-        path: "/v1/reports/progress",
-        tag: "reports",
-        summary: "Progress of every unit the caller reaches (employee, beat, outpost, station, \
-                  circle, district) against its targets",
-        auth: RouteAuth::Bearer,
-        body: None,
-        answers: JSON,
-        query: REPORT_QUERY,
-    },
-    RouteDoc {
-        method: "get",
-        path: "/v1/reports/coverage",
-        tag: "reports",
-        summary: "Household coverage per village",
-        auth: RouteAuth::Bearer,
-        body: None,
-        answers: JSON,
-        query: REPORT_QUERY,
-    },
-    RouteDoc {
-        method: "get",
-        path: "/v1/reports/review-queue",
-        tag: "reports",
-        summary: "Entries waiting for a supervisor's review",
-        auth: RouteAuth::Bearer,
-        body: None,
-        answers: JSON,
-        query: REPORT_QUERY,
-    },
-    RouteDoc {
-        method: "get",
-        path: "/v1/reports/duplicates",
-        tag: "reports",
-        summary: "Duplicate candidates: the same phone (grouped by its tag in the server's \
-                  blind index, never by the number), or the same name and village across \
-                  scripts and spellings; one page of groups of each kind, with total_groups \
-                  per kind",
-        auth: RouteAuth::Bearer,
-        body: None,
-        answers: JSON,
-        query: &[
-            (
-                "limit",
-                "at most this many groups of each kind (100 if absent, at most 1000)",
-                false,
-            ),
-            ("offset", "skip this many groups of each kind", false),
-        ],
-    },
-    RouteDoc {
-        method: "get",
-        path: "/v1/reports/programmes",
-        tag: "reports",
-        summary: "Counts per programme",
-        auth: RouteAuth::Bearer,
-        body: None,
-        answers: JSON,
-        query: REPORT_QUERY,
-    },
-    RouteDoc {
-        method: "post",
-        path: "/v1/volunteers/{volunteer}/verify",
-        tag: "review",
-        summary: "Verify an entry: a change in its roster authored by the supervisor",
-        auth: RouteAuth::Bearer,
-        body: None,
-        answers: JSON,
-        query: &[],
-    },
-    RouteDoc {
-        method: "post",
-        path: "/v1/volunteers/{volunteer}/reject",
-        tag: "review",
-        summary: "Reject an entry with a reason the enrolling constable will see",
-        auth: RouteAuth::Bearer,
-        body: Some((JSON, "{\"reason\": \"…\"}")),
-        answers: JSON,
-        query: &[],
-    },
-    RouteDoc {
-        method: "post",
-        path: "/v1/volunteers/{volunteer}/duplicate",
-        tag: "review",
-        summary: "Mark an entry as a duplicate of another, which is kept",
-        auth: RouteAuth::Bearer,
-        body: Some((JSON, "{\"duplicate_of\": \"volunteer id\"}")),
-        answers: JSON,
-        query: &[],
-    },
-    RouteDoc {
-        method: "post",
-        path: "/v1/volunteers/{volunteer}/move",
-        tag: "review",
-        summary: "Move a volunteer to another beat (both rosters change)",
-        auth: RouteAuth::Bearer,
-        body: Some((JSON, "{\"to_beat\": \"beat code\"}")),
-        answers: JSON,
-        query: &[],
-    },
-    RouteDoc {
-        method: "post",
-        path: "/v1/volunteers/{volunteer}/withdraw",
-        tag: "review",
-        summary: "Record a withdrawal of consent given by phone: the person's key is destroyed \
-                  and every phone erases them at its next sync",
-        auth: RouteAuth::Bearer,
-        body: Some((JSON, "{\"note\": \"optional\"}")),
-        answers: JSON,
-        query: &[],
-    },
-    RouteDoc {
-        method: "get",
-        path: "/v1/directory/units",
-        tag: "directory",
-        summary: "The units under the caller's unit (or under `under`), each after its parent",
-        auth: RouteAuth::Bearer,
-        body: None,
-        answers: JSON,
-        query: &[("under", "only this unit and what lies under it", false)],
-    },
-    RouteDoc {
-        method: "get",
-        path: "/v1/directory/users",
-        tag: "directory",
-        summary: "Police staff attached to the caller's unit or below it (supervisors, the \
-                  district admin and auditors)",
-        auth: RouteAuth::Bearer,
-        body: None,
-        answers: JSON,
-        query: &[("under", "only staff of this unit or below", false)],
-    },
-    RouteDoc {
-        method: "get",
-        path: "/v1/directory/devices",
-        tag: "directory",
-        summary: "Devices registered to staff of the caller's unit: owner, registration, \
-                  revocation, and the last change received from each",
-        auth: RouteAuth::Bearer,
-        body: None,
-        answers: JSON,
-        query: &[("badge", "only this person's devices", false)],
     },
     RouteDoc {
         method: "get",
@@ -642,9 +497,131 @@ fn http_method(method: &str) -> HttpMethod {
     }
 }
 
-/// The document, built from [`ROUTES`].
+/// The document under construction: paths and the schemas they refer to.
+pub(crate) struct Document {
+    paths: PathsBuilder,
+    schemas: Vec<(String, RefOr<Schema>)>,
+}
+
+/// What every refusal looks like, in words, beside its schema.
+const REFUSAL: &str = "refused: {\"error\": {\"code\": stable code, \"message\": …, \"field\"?, \
+     \"line\"?}}; a refused CSV import names its first bad row in code, field and line, and lists \
+     every problem in \"problems\": [{\"line\", \"field\", \"code\", \"reason\"}] (at most 200) \
+     with \"more\" counting those not listed; 429 carries Retry-After";
+
+impl Document {
+    fn new() -> Self {
+        let mut schemas = vec![(ErrorBody::name().into_owned(), ErrorBody::schema())];
+        ErrorBody::schemas(&mut schemas);
+        Document {
+            paths: PathsBuilder::new(),
+            schemas,
+        }
+    }
+
+    /// Documents operation `O` under `tag`: its summary is its request's doc comment.
+    pub(crate) fn operation<O: Operation>(&mut self, tag: &str) {
+        let request = match O::schema() {
+            RefOr::T(Schema::Object(object)) => object,
+            _ => Object::new(),
+        };
+        let summary = request
+            .description
+            .clone()
+            .unwrap_or_else(|| O::name().into_owned());
+        let mut operation = OperationBuilder::new()
+            .tag(tag)
+            .summary(Some(summary.lines().next().unwrap_or_default().to_owned()))
+            .description(Some(summary.clone()))
+            .operation_id(Some(O::name().into_owned()))
+            .security(SecurityRequirement::new("device", Vec::<String>::new()));
+        let in_path: Vec<&str> = O::PATH
+            .split('/')
+            .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+            .collect();
+        let mut body = Object::new();
+        for (name, property) in &request.properties {
+            let required = request.required.contains(name);
+            let place = if in_path.contains(&name.as_str()) {
+                ParameterIn::Path
+            } else if O::METHOD == Method::Get {
+                ParameterIn::Query
+            } else {
+                body.properties.insert(name.clone(), property.clone());
+                if required {
+                    body.required.push(name.clone());
+                }
+                continue;
+            };
+            operation = operation.parameter(
+                ParameterBuilder::new()
+                    .name(name)
+                    .parameter_in(place)
+                    .description(description_of(property))
+                    .required(if required {
+                        Required::True
+                    } else {
+                        Required::False
+                    })
+                    .schema(Some(property.clone())),
+            );
+        }
+        if !body.properties.is_empty() {
+            let required = !body.required.is_empty();
+            operation = operation.request_body(Some(
+                RequestBodyBuilder::new()
+                    .content(JSON, Content::new(Some(Schema::Object(body))))
+                    .required(Some(if required {
+                        Required::True
+                    } else {
+                        Required::False
+                    }))
+                    .build(),
+            ));
+        }
+        let answer = O::Answer::name().into_owned();
+        self.schemas.push((answer.clone(), O::Answer::schema()));
+        O::Answer::schemas(&mut self.schemas);
+        operation = operation
+            .response(
+                "200",
+                ResponseBuilder::new()
+                    .description("done")
+                    .content(JSON, Content::new(Some(Ref::from_schema_name(answer)))),
+            )
+            .response(
+                "401",
+                ResponseBuilder::new()
+                    .description("no credential, an unknown one, or a revoked device"),
+            )
+            .response(
+                "4XX",
+                ResponseBuilder::new().description(REFUSAL).content(
+                    JSON,
+                    Content::new(Some(Ref::from_schema_name(ErrorBody::name()))),
+                ),
+            );
+        let method = match O::METHOD {
+            Method::Get => HttpMethod::Get,
+            Method::Post => HttpMethod::Post,
+        };
+        let paths = std::mem::take(&mut self.paths);
+        self.paths = paths.path(O::PATH, PathItem::new(method, operation.build()));
+    }
+}
+
+fn description_of(property: &RefOr<Schema>) -> Option<String> {
+    match property {
+        RefOr::T(Schema::Object(object)) => object.description.clone(),
+        _ => None,
+    }
+}
+
+/// The document: the operations of `http::routes`, then the rows of [`ROUTES`].
 pub fn document() -> OpenApi {
-    let mut paths = PathsBuilder::new();
+    let mut document = Document::new();
+    super::document_operations(&mut document);
+    let mut paths = document.paths;
     for route in ROUTES {
         let mut operation = OperationBuilder::new()
             .tag(route.tag)
@@ -711,12 +688,9 @@ pub fn document() -> OpenApi {
         }
         operation = operation.response(
             "4XX",
-            ResponseBuilder::new().description(
-                "refused: {\"error\": {\"code\": stable code, \"message\": …, \"field\"?, \
-                 \"line\"?}}; a refused CSV import names its first bad row in code, field and \
-                 line, and lists every problem in \"problems\": [{\"line\", \"field\", \"code\", \
-                 \"reason\"}] (at most 200) with \"more\" counting those not listed; 429 \
-                 carries Retry-After",
+            ResponseBuilder::new().description(REFUSAL).content(
+                JSON,
+                Content::new(Some(Ref::from_schema_name(ErrorBody::name()))),
             ),
         );
         paths = paths.path(
@@ -745,6 +719,7 @@ pub fn document() -> OpenApi {
         .components(Some(
             ComponentsBuilder::new()
                 .security_scheme("device", SecurityScheme::Http(bearer))
+                .schemas_from_iter(document.schemas)
                 .build(),
         ))
         .build()

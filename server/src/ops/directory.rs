@@ -11,17 +11,18 @@ use crate::error::Result;
 use crate::store::{DeviceListing, ServerStore, UnitRow};
 
 /// The units under the caller's unit (or a unit they name), parents before children.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
 #[group(skip)]
 pub struct ListUnits {
     /// Only this unit and what lies under it.
     #[arg(long)]
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub under: Option<UnitCode>,
 }
 
 /// One unit of the hierarchy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UnitEntry {
     /// Its code.
     pub code: String,
@@ -38,7 +39,7 @@ pub struct UnitEntry {
 }
 
 /// The units listed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UnitList {
     /// In the order of the hierarchy, each unit after its parent.
     pub units: Vec<UnitEntry>,
@@ -82,32 +83,36 @@ impl ReadOperation for ListUnits {
 }
 
 /// The police staff of the caller's unit (or a unit they name).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
 #[group(skip)]
 pub struct ListUsers {
     /// Only staff attached to this unit or below it.
     #[arg(long)]
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub under: Option<UnitCode>,
 }
 
 /// One member of staff.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserEntry {
     /// Badge number.
+    #[schema(value_type = String)]
     pub badge: BadgeNumber,
     /// Name.
     pub name: String,
     /// Role.
     pub role: String,
     /// The unit their authority covers.
+    #[schema(value_type = String)]
     pub unit: UnitCode,
     /// A constable's beats.
+    #[schema(value_type = Vec<String>)]
     pub beats: Vec<UnitCode>,
 }
 
 /// The staff listed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserList {
     /// By badge.
     pub users: Vec<UserEntry>,
@@ -145,17 +150,18 @@ impl ReadOperation for ListUsers {
 }
 
 /// The devices registered to staff of the caller's unit, or to one badge.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
 #[group(skip)]
 pub struct ListDevices {
     /// Only this person's devices.
     #[arg(long)]
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub badge: Option<BadgeNumber>,
 }
 
 /// The devices listed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DeviceList {
     /// Newest registration first.
     pub devices: Vec<DeviceListing>,

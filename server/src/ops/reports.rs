@@ -16,8 +16,8 @@ use crate::reports::{
 use crate::store::ServerStore;
 
 macro_rules! report_request {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
+    ($name:ident, $summary:literal) => {
+        #[doc = $summary]
         // Transparent rather than flattened: serde's `flatten` reads numbers in a query
         // string as text and refuses `limit=10`.
         #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args)]
@@ -28,28 +28,46 @@ macro_rules! report_request {
             #[command(flatten)]
             pub query: ReportQuery,
         }
+
+        // On the wire it is the query itself, so its schema is the query's, described as
+        // this report.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                use utoipa::openapi::RefOr;
+                use utoipa::openapi::schema::Schema;
+                match <ReportQuery as utoipa::PartialSchema>::schema() {
+                    RefOr::T(Schema::Object(mut query)) => {
+                        query.description = Some($summary.to_owned());
+                        RefOr::T(Schema::Object(query))
+                    }
+                    other => other,
+                }
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
     };
 }
 
 report_request!(
-    /// Progress of every unit and employee the caller reaches against its targets.
-    Progress
+    Progress,
+    "Progress of every unit and employee the caller reaches against its target."
 );
 report_request!(
-    /// Households covered against households, per village, beat and station.
-    Coverage
+    Coverage,
+    "Households covered against households, per village, beat and station."
 );
 report_request!(
-    /// Volunteers per programme in the caller's units.
-    Programmes
+    Programmes,
+    "Volunteers per programme in the caller's units."
 );
 report_request!(
-    /// Entries waiting for review, with their personal fields (logged).
-    Queue
+    Queue,
+    "Entries waiting for review, oldest first, with their personal fields (logged)."
 );
 report_request!(
-    /// Candidate duplicates: the same phone, or similar names in one village (logged).
-    Duplicates
+    Duplicates,
+    "Candidate duplicates: the same phone, or sound-alike names in one village (logged)."
 );
 
 impl Operation for Progress {

@@ -17,10 +17,11 @@ use crate::supervisor::{self, ActionDone, SupervisorAction};
 /// where the request arrives, from the path or the command line), `Operation` says how it
 /// travels over HTTP, and `write` is the one function behind the HTTP route, the `mitan review
 /// verify` command and the console.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
 #[group(skip)]
 pub struct Verify {
     /// The volunteer's id.
+    #[schema(value_type = String)]
     pub volunteer: VolunteerId,
 }
 
@@ -43,10 +44,11 @@ impl WriteOperation for Verify {
 }
 
 /// Reject a volunteer's entry, with a reason the constable sees on their phone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
 #[group(skip)]
 pub struct Reject {
     /// The volunteer's id.
+    #[schema(value_type = String)]
     pub volunteer: VolunteerId,
     /// Why, in words the constable can act on (1 to 280 characters).
     #[arg(long)]
@@ -69,13 +71,15 @@ impl WriteOperation for Reject {
 }
 
 /// Mark a volunteer as the same person as another, who is kept.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
 #[group(skip)]
 pub struct MarkDuplicate {
     /// The volunteer's id.
+    #[schema(value_type = String)]
     pub volunteer: VolunteerId,
     /// The volunteer kept.
     #[arg(long)]
+    #[schema(value_type = String)]
     pub duplicate_of: VolunteerId,
 }
 
@@ -93,13 +97,15 @@ impl WriteOperation for MarkDuplicate {
 }
 
 /// Move a volunteer to another beat.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
 #[group(skip)]
 pub struct Move {
     /// The volunteer's id.
+    #[schema(value_type = String)]
     pub volunteer: VolunteerId,
     /// The beat they move to.
     #[arg(long = "to")]
+    #[schema(value_type = String)]
     pub to_beat: UnitCode,
 }
 
@@ -118,10 +124,11 @@ impl WriteOperation for Move {
 
 /// Record a withdrawal of consent given by telephone: the person is erased from the district
 /// and from every phone at its next sync.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
 #[group(skip)]
 pub struct Withdraw {
     /// The volunteer's id.
+    #[schema(value_type = String)]
     pub volunteer: VolunteerId,
     /// What the supervisor notes about the call (who called, when).
     #[arg(long)]

@@ -38,7 +38,9 @@ pub const MAX_QUEUE_PAGE: u32 = 1_000;
 pub const MAX_DUPLICATE_PAGE: u32 = 1_000;
 
 /// The query every report takes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, clap::Args)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, clap::Args, utoipa::ToSchema,
+)]
 #[group(skip)]
 pub struct ReportQuery {
     /// Count only within this campaign's window and programme.
@@ -61,7 +63,7 @@ pub struct ReportQuery {
 }
 
 /// What was counted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Counted {
     /// The campaign, if any.
     pub campaign: Option<String>,
@@ -278,7 +280,7 @@ fn percent(done: u64, target: u64) -> Option<f64> {
 }
 
 /// One unit against its target.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UnitProgress {
     /// Code.
     pub code: String,
@@ -303,7 +305,7 @@ pub struct UnitProgress {
 }
 
 /// One employee against their target.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EmployeeProgress {
     /// Badge.
     pub badge: String,
@@ -326,7 +328,7 @@ pub struct EmployeeProgress {
 }
 
 /// `GET /v1/reports/progress`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProgressReport {
     /// What was counted.
     pub counted: Counted,
@@ -556,7 +558,7 @@ fn progress_with(
 }
 
 /// One village's household coverage.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VillageCoverage {
     /// LGD code.
     pub lgd_code: String,
@@ -577,7 +579,7 @@ pub struct VillageCoverage {
 }
 
 /// `GET /v1/reports/coverage`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CoverageReport {
     /// What was counted.
     pub counted: Counted,
@@ -644,7 +646,7 @@ pub fn coverage(store: &ServerStore, user: &User, query: &ReportQuery) -> Result
 }
 
 /// A volunteer as a report lists them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ListedVolunteer {
     /// Id.
     pub id: String,
@@ -689,7 +691,7 @@ impl From<VolunteerBrief> for ListedVolunteer {
 }
 
 /// `GET /v1/reports/review-queue`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReviewQueue {
     /// Pending volunteers in scope, in all.
     pub total: u64,
@@ -711,7 +713,7 @@ pub fn review_queue(store: &ServerStore, user: &User, query: &ReportQuery) -> Re
 }
 
 /// Volunteers who may be one person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DuplicateGroup {
     /// What they share: their phone's tag in the server's blind index, in hex (never the
     /// number itself), or the village and sound-alike name key.
@@ -721,7 +723,7 @@ pub struct DuplicateGroup {
 }
 
 /// How many groups of each kind there are in the caller's scope, on every page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DuplicateTotals {
     /// Groups sharing a phone.
     pub same_phone: u64,
@@ -731,7 +733,7 @@ pub struct DuplicateTotals {
 
 /// `GET /v1/reports/duplicates`: one page of each kind of group, the same `offset` and
 /// `limit` applying to both lists.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DuplicateReport {
     /// Groups in all, to page through.
     pub total_groups: DuplicateTotals,
@@ -794,7 +796,7 @@ pub fn duplicates(
 }
 
 /// One programme's count.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProgrammeCount {
     /// Programme code.
     pub programme: String,
@@ -805,7 +807,7 @@ pub struct ProgrammeCount {
 }
 
 /// `GET /v1/reports/programmes`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProgrammeReport {
     /// What was counted (the programme filter does not apply here).
     pub counted: Counted,

@@ -24,11 +24,13 @@ pub struct DeviceRecord {
 }
 
 /// A registered device as an administrator lists it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct DeviceListing {
     /// Its id.
+    #[schema(value_type = String)]
     pub device: DeviceId,
     /// Whose it is.
+    #[schema(value_type = String)]
     pub badge: BadgeNumber,
     /// When it registered (server clock).
     pub registered_at_ms: i64,
