@@ -16,8 +16,9 @@ use mitan_core::model::{
 };
 use mitan_core::provenance::{PublicKey, Signature, verify_change};
 use mitan_core::sync::{
-    EntryRef, Limits, OfferOutcome, PROTOCOL_VERSION, RosterOffer, RosterReply, SyncRequest,
-    SyncResponse, accepted_grants, apply_offer, grants_for, key_candidates, reply_to_offer,
+    EntryRef, Limits, OfferOutcome, PROTOCOL_VERSION, Refusal, RosterOffer, RosterReply,
+    SyncRequest, SyncResponse, accepted_grants, apply_offer, grants_for, key_candidates,
+    reply_to_offer,
 };
 
 use crate::access::{AccessKind, Reader};
@@ -26,23 +27,20 @@ use crate::error::{Error, Result};
 use crate::roster_cache::RosterCache;
 use crate::store::{KeyUpdate, ReceivedChange, ServerStore, ServerWritten};
 
-/// Reason code: the change's actor is not the one registered to the sending device.
-pub const FORGED_ACTOR: &str = "forged_actor";
-/// Reason code: the change carries no signature, or its device registered no key to check
-/// one with (a device registered before keys were must register again).
-pub const UNSIGNED: &str = "unsigned";
-/// Reason code: the signature is not the sending device's key's signature of this change.
-pub const BAD_SIGNATURE: &str = "bad_signature";
-/// Reason code: the sending device belongs to an auditor, who may read but not write.
-pub const READ_ONLY: &str = "read_only";
-/// Reason code: a change enrols or edits a volunteer of another beat than the roster's. Also
-/// the error code of a request refused whole for it (see `District::apply_checked`).
-pub const BEAT_MISMATCH: &str = "beat_mismatch";
-/// Reason code: a change writes a volunteer entry that does not read back, or whose personal
-/// fields a phone's validation would have refused (a 10,000-character name, a right-to-left
-/// override, a name in plain text): the sending phone's software was altered. Also the error
-/// code of a request refused whole for it.
-pub const INVALID_ENTRY: &str = "invalid_entry";
+/// The code of [`Refusal::ForgedActor`], for callers that compare wire strings.
+pub const FORGED_ACTOR: &str = Refusal::ForgedActor.as_str();
+/// The code of [`Refusal::Unsigned`].
+pub const UNSIGNED: &str = Refusal::Unsigned.as_str();
+/// The code of [`Refusal::BadSignature`].
+pub const BAD_SIGNATURE: &str = Refusal::BadSignature.as_str();
+/// The code of [`Refusal::ReadOnly`].
+pub const READ_ONLY: &str = Refusal::ReadOnly.as_str();
+/// The code of [`Refusal::BeatMismatch`]; also the error code of a request refused whole for
+/// it (see `District::apply_checked`).
+pub const BEAT_MISMATCH: &str = Refusal::BeatMismatch.as_str();
+/// The code of [`Refusal::InvalidEntry`]; also the error code of a request refused whole for
+/// it.
+pub const INVALID_ENTRY: &str = Refusal::InvalidEntry.as_str();
 /// The most rounds of loading rosters one volunteer's lineage of moves may take: each round
 /// loads every beat named so far, so this bounds a chain of moves, not a count of beats.
 const MAX_LINEAGE_ROUNDS: usize = 16;
@@ -319,28 +317,28 @@ impl District {
         let actor = caller.actor;
         let public_key = caller.public_key;
         let writes = caller.writes();
-        // Entries found wrong on an earlier pass, with the code their changes are refused with.
-        let mut refused: BTreeMap<String, &'static str> = BTreeMap::new();
+        // Entries found wrong on an earlier pass, with the refusal of their changes.
+        let mut refused: BTreeMap<String, Refusal> = BTreeMap::new();
         loop {
             // Rosters taken out of the cache are simply not put back on failure: the next
             // take reloads them from what was committed.
             let mut roster = self.take_roster(id)?;
             let outcome = apply_offer(&mut roster, offer, |info, signature| {
                 if !writes {
-                    Err(READ_ONLY.to_owned())
+                    Err(Refusal::ReadOnly)
                 } else if info.actor != actor.as_slice() {
-                    Err(FORGED_ACTOR.to_owned())
-                } else if let Some(reason) =
+                    Err(Refusal::ForgedActor)
+                } else if let Some(refusal) =
                     signature_refusal(&caller.device, public_key.as_ref(), info, signature)
                 {
-                    Err(reason.to_owned())
-                } else if let Some(code) = info
+                    Err(refusal)
+                } else if let Some(refusal) = info
                     .message
                     .as_ref()
                     .and_then(|message| message.entry.as_ref())
                     .and_then(|entry| refused.get(entry))
                 {
-                    Err((*code).to_owned())
+                    Err(*refusal)
                 } else {
                     Ok(())
                 }
@@ -365,7 +363,7 @@ impl District {
             }
             let mut rows = Vec::new();
             let mut moved = Vec::new();
-            let mut wrong: BTreeMap<String, &'static str> = BTreeMap::new();
+            let mut wrong: BTreeMap<String, Refusal> = BTreeMap::new();
             for volunteer_id in &outcome.applied.volunteers {
                 if roster
                     .links(volunteer_id)
@@ -375,7 +373,7 @@ impl District {
                 }
                 match roster.volunteer(volunteer_id, &known) {
                     Ok(Some(volunteer)) if volunteer.beat.as_str() != id.as_str() => {
-                        wrong.insert(volunteer_id.to_string(), BEAT_MISMATCH);
+                        wrong.insert(volunteer_id.to_string(), Refusal::BeatMismatch);
                     }
                     Ok(Some(volunteer))
                         if volunteer
@@ -384,7 +382,7 @@ impl District {
                             .and_then(|personal| personal.refused_field())
                             .is_some() =>
                     {
-                        wrong.insert(volunteer_id.to_string(), INVALID_ENTRY);
+                        wrong.insert(volunteer_id.to_string(), Refusal::InvalidEntry);
                     }
                     // A volunteer moved to another beat keeps an entry here; their row
                     // follows the live copy in the target beat (`roster/transfer.rs`), and
@@ -409,14 +407,14 @@ impl District {
                     // would hand every phone of the beat what a tampered phone wrote.
                     Err(error) => {
                         tracing::warn!(roster = %id, %error, "unreadable volunteer refused");
-                        wrong.insert(volunteer_id.to_string(), INVALID_ENTRY);
+                        wrong.insert(volunteer_id.to_string(), Refusal::InvalidEntry);
                     }
                 }
             }
             for camera_id in &outcome.applied.cameras {
                 if let Err(error) = roster.camera(camera_id, &known) {
                     tracing::warn!(roster = %id, %error, "unreadable camera refused");
-                    wrong.insert(camera_id.to_string(), INVALID_ENTRY);
+                    wrong.insert(camera_id.to_string(), Refusal::InvalidEntry);
                 }
             }
             if wrong.is_empty() {
@@ -431,7 +429,12 @@ impl District {
             if !refused.is_empty() {
                 // The entries were refused by name and still come back wrong: changes that
                 // name no entry wrote them, so nothing of the offer can be kept.
-                let code = wrong.values().next().copied().unwrap_or(BEAT_MISMATCH);
+                let code = wrong
+                    .values()
+                    .next()
+                    .copied()
+                    .unwrap_or(Refusal::BeatMismatch)
+                    .as_str();
                 return Err(Error::BadRequest {
                     code,
                     message: format!(
@@ -689,11 +692,11 @@ fn signature_refusal(
     public_key: Option<&PublicKey>,
     info: &ChangeInfo,
     signature: Option<&Signature>,
-) -> Option<&'static str> {
+) -> Option<Refusal> {
     match (public_key, signature) {
-        (None, _) | (_, None) => Some(UNSIGNED),
+        (None, _) | (_, None) => Some(Refusal::Unsigned),
         (Some(key), Some(signature)) if verify_change(key, device, &info.hash, signature) => None,
-        (Some(_), Some(_)) => Some(BAD_SIGNATURE),
+        (Some(_), Some(_)) => Some(Refusal::BadSignature),
     }
 }
 

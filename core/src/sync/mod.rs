@@ -5,11 +5,13 @@
 mod client;
 mod hub;
 mod packing;
+mod refusal;
 mod serve;
 mod wire;
 
 pub use client::{ClientSession, Incoming, RosterState, RosterUpdate, SyncUpdate};
 pub use hub::MemoryHub;
+pub use refusal::Refusal;
 pub use serve::{
     MAX_CHANGE_BYTES, MAX_CHANGE_OPS, MISSING_DEPENDENCY, OUTSIDE_LAYOUT, OVERSIZE_CHANGE,
     OfferOutcome, StoredChange, UNDECODABLE, accepted_grants, apply_offer, entries_written,
