@@ -64,6 +64,7 @@ fn outside_limits(info: &ChangeInfo) -> Option<Refusal> {
 /// Applies an offer's changes to `roster`. `authorize` sees each new change's header and the
 /// signature offered with it, and returns a refusal to refuse it (e.g. an actor not
 /// registered to the sending device, or a signature that is not the device's).
+/// [`apply_ruled`](super::apply_ruled) runs this under the rules of what a roster may hold.
 /// Changes are checked one by one in the order offered; a refused change also refuses the
 /// changes that depend on it, and nothing refused ever enters the roster.
 pub fn apply_offer(
