@@ -10,14 +10,14 @@ use crate::history::{History, HistoryEntry};
 use crate::model::sealed::{EntryKey, NONCE_LEN, NoKeys, Sealing};
 use crate::model::{
     Camera, CameraForm, CameraId, ChangeMeta, ConsentNotice, ConsentTerms, Decision, EnrolmentForm,
-    EnrolmentRules, EntryId, NoticeRef, Roster, RosterChange, RosterId, Status, UnitCode,
-    Volunteer, VolunteerEdit, VolunteerId, WithdrawalChannel, inspect_change,
+    EnrolmentRules, EntryId, NoticeRef, Roster, RosterChange, RosterId, UnitCode, Volunteer,
+    VolunteerEdit, VolunteerId, WithdrawalChannel, inspect_change,
 };
 use crate::provenance::{DeviceKey, PublicKey};
 use crate::store::{
     DeviceIdentity, DeviceStore, KeyChanges, QuotaProgress, StoreKey, VolunteerFilter, VolunteerRow,
 };
-use crate::sync::{ClientSession, Incoming, Limits, RosterState};
+use crate::sync::{ClientSession, Incoming, Limits, RosterState, erased_key};
 
 /// Compaction folds a roster's log into a snapshot once it holds this many changes: enough to
 /// keep enrolment writes small, few enough that opening a roster stays fast.
@@ -654,8 +654,9 @@ impl Device {
                     continue;
                 };
                 // A withdrawal written elsewhere reaches this phone: its copy of the key goes.
-                let entry = EntryId::Volunteer(*id);
-                if volunteer.status == Status::Withdrawn && self.keys.contains_key(&entry) {
+                if let Some(entry) =
+                    erased_key(&volunteer).filter(|entry| self.keys.contains_key(entry))
+                {
                     keys.erased.push(entry);
                 }
                 volunteers.push(volunteer);

@@ -11,13 +11,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use mitan_core::model::lineage;
 use mitan_core::model::{
-    ChangeInfo, ChangeMeta, DeviceId, EntryId, Roster, RosterChange, RosterId, Status, Volunteer,
-    VolunteerId, inspect_change,
+    ChangeInfo, ChangeMeta, EntryId, Roster, RosterChange, RosterId, Volunteer, VolunteerId,
+    inspect_change,
 };
-use mitan_core::provenance::{PublicKey, Signature, verify_change};
+use mitan_core::provenance::{Signature, verify_change};
 use mitan_core::sync::{
-    EntryRef, Limits, OfferOutcome, PROTOCOL_VERSION, RosterOffer, RosterReply, SyncRequest,
-    SyncResponse, accepted_grants, apply_offer, grants_for, key_candidates, reply_to_offer,
+    EntryRef, Limits, OfferOutcome, PROTOCOL_VERSION, Refusal, RosterOffer, RosterReply, Ruling,
+    SyncRequest, SyncResponse, apply_ruled, erased_key, grants_for, key_candidates, reply_to_offer,
 };
 
 use crate::access::{AccessKind, Reader};
@@ -26,23 +26,20 @@ use crate::error::{Error, Result};
 use crate::roster_cache::RosterCache;
 use crate::store::{KeyUpdate, ReceivedChange, ServerStore, ServerWritten};
 
-/// Reason code: the change's actor is not the one registered to the sending device.
-pub const FORGED_ACTOR: &str = "forged_actor";
-/// Reason code: the change carries no signature, or its device registered no key to check
-/// one with (a device registered before keys were must register again).
-pub const UNSIGNED: &str = "unsigned";
-/// Reason code: the signature is not the sending device's key's signature of this change.
-pub const BAD_SIGNATURE: &str = "bad_signature";
-/// Reason code: the sending device belongs to an auditor, who may read but not write.
-pub const READ_ONLY: &str = "read_only";
-/// Reason code: a change enrols or edits a volunteer of another beat than the roster's. Also
-/// the error code of a request refused whole for it (see `District::apply_checked`).
-pub const BEAT_MISMATCH: &str = "beat_mismatch";
-/// Reason code: a change writes a volunteer entry that does not read back, or whose personal
-/// fields a phone's validation would have refused (a 10,000-character name, a right-to-left
-/// override, a name in plain text): the sending phone's software was altered. Also the error
-/// code of a request refused whole for it.
-pub const INVALID_ENTRY: &str = "invalid_entry";
+/// The code of [`Refusal::ForgedActor`], for callers that compare wire strings.
+pub const FORGED_ACTOR: &str = Refusal::ForgedActor.as_str();
+/// The code of [`Refusal::Unsigned`].
+pub const UNSIGNED: &str = Refusal::Unsigned.as_str();
+/// The code of [`Refusal::BadSignature`].
+pub const BAD_SIGNATURE: &str = Refusal::BadSignature.as_str();
+/// The code of [`Refusal::ReadOnly`].
+pub const READ_ONLY: &str = Refusal::ReadOnly.as_str();
+/// The code of [`Refusal::BeatMismatch`]; also the error code of a request refused whole for
+/// it (see `Ruling::Refused`).
+pub const BEAT_MISMATCH: &str = Refusal::BeatMismatch.as_str();
+/// The code of [`Refusal::InvalidEntry`]; also the error code of a request refused whole for
+/// it.
+pub const INVALID_ENTRY: &str = Refusal::InvalidEntry.as_str();
 /// The most rounds of loading rosters one volunteer's lineage of moves may take: each round
 /// loads every beat named so far, so this bounds a chain of moves, not a count of beats.
 const MAX_LINEAGE_ROUNDS: usize = 16;
@@ -312,154 +309,96 @@ impl District {
         )
     }
 
-    /// Applies one offer, refusing each change that writes a volunteer of another beat than
-    /// the roster's. A roster is one beat's: such an entry would be counted, exported and
-    /// reviewed in the wrong place. The phone's facade never writes one, so only a broken or
-    /// hostile client meets this; its other work, in this roster and the others, still lands.
-    ///
-    /// Which change misplaced an entry shows only once it is applied, so a first pass finds
-    /// the entries, and a second pass over a fresh copy refuses the changes naming them (and,
-    /// through their dependencies, the changes built on them). A change that hides which
-    /// entry it writes and still misplaces one refuses the whole request.
+    /// Applies one offer under the core's rules of what a roster may hold
+    /// (`mitan_core::sync::apply_ruled`), with the checks that are the server's: the caller
+    /// may write, the actor is the caller's, the signature is the caller's key's. A change
+    /// writing a volunteer of another beat, or an entry no Mitan build writes, is refused on
+    /// its own and the rest of the request still lands; changes that hide which entry they
+    /// write and still write such an entry refuse the whole request.
     fn apply_checked(
         &mut self,
         caller: &Caller,
         id: &RosterId,
         offer: &RosterOffer,
     ) -> Result<CheckedOffer> {
-        let actor = caller.actor;
-        let public_key = caller.public_key;
-        let writes = caller.writes();
-        // Entries found wrong on an earlier pass, with the code their changes are refused with.
-        let mut refused: BTreeMap<String, &'static str> = BTreeMap::new();
-        loop {
-            // Rosters taken out of the cache are simply not put back on failure: the next
-            // take reloads them from what was committed.
-            let mut roster = self.take_roster(id)?;
-            let outcome = apply_offer(&mut roster, offer, |info, signature| {
-                if !writes {
-                    Err(READ_ONLY.to_owned())
-                } else if info.actor != actor.as_slice() {
-                    Err(FORGED_ACTOR.to_owned())
-                } else if let Some(reason) =
-                    signature_refusal(&caller.device, public_key.as_ref(), info, signature)
-                {
-                    Err(reason.to_owned())
-                } else if let Some(code) = info
-                    .message
-                    .as_ref()
-                    .and_then(|message| message.entry.as_ref())
-                    .and_then(|entry| refused.get(entry))
-                {
-                    Err((*code).to_owned())
-                } else {
-                    Ok(())
-                }
-            })
-            .map_err(|error| Error::BadRequest {
+        // Rosters taken out of the cache are simply not put back on failure: the next take
+        // reloads them from what was committed.
+        let mut roster = self.take_roster(id)?;
+        let store = &self.store;
+        let ruling = apply_ruled(
+            &mut roster,
+            offer,
+            |info, signature| change_refusal(caller, info, signature),
+            |entries| store.load_keys(entries).map_err(OfferError::Store),
+        )
+        .map_err(|error| match error {
+            OfferError::Store(error) => error,
+            OfferError::Change(error) => Error::BadRequest {
                 code: "unprocessable_change",
                 message: format!("roster {id}: {error}"),
-            })?;
-            let mut keys = KeyUpdate {
-                added: accepted_grants(&roster, offer),
-                erased: Vec::new(),
-            };
-            let applied_entries: BTreeSet<EntryId> = outcome
-                .applied
-                .volunteers
-                .iter()
-                .map(|volunteer_id| EntryId::Volunteer(*volunteer_id))
-                .collect();
-            let mut known = self.store.load_keys(&applied_entries)?;
-            for (entry, key) in &keys.added {
-                known.entry(*entry).or_insert_with(|| key.clone());
-            }
-            let mut rows = Vec::new();
-            let mut moved = Vec::new();
-            let mut wrong: BTreeMap<String, &'static str> = BTreeMap::new();
-            for volunteer_id in &outcome.applied.volunteers {
-                if roster
-                    .links(volunteer_id)
-                    .is_some_and(|links| !links.moved_to.is_empty() || links.moved_from.is_some())
-                {
-                    moved.push(*volunteer_id);
-                }
-                match roster.volunteer(volunteer_id, &known) {
-                    Ok(Some(volunteer)) if volunteer.beat.as_str() != id.as_str() => {
-                        wrong.insert(volunteer_id.to_string(), BEAT_MISMATCH);
-                    }
-                    Ok(Some(volunteer))
-                        if volunteer
-                            .personal
-                            .as_ref()
-                            .and_then(|personal| personal.refused_field())
-                            .is_some() =>
-                    {
-                        wrong.insert(volunteer_id.to_string(), INVALID_ENTRY);
-                    }
-                    // A volunteer moved to another beat keeps an entry here; their row
-                    // follows the live copy in the target beat (`roster/transfer.rs`), and
-                    // what reached this entry is carried there (`reconcile_moved`). A
-                    // withdrawal written here still destroys the key at once.
-                    Ok(Some(volunteer)) if volunteer.moved_to.is_some() => {
-                        if volunteer.status == Status::Withdrawn {
-                            keys.erased.push(*volunteer_id);
-                        }
-                    }
-                    Ok(Some(volunteer)) => {
-                        // A withdrawal destroys the district's copy of the key in the same
-                        // transaction as the merge that brings it.
-                        if volunteer.status == Status::Withdrawn {
-                            keys.erased.push(*volunteer_id);
-                        }
-                        rows.push((id.clone(), volunteer));
-                    }
-                    Ok(None) => {}
-                    // No Mitan build writes an entry that does not read back (a name in plain
-                    // text where ciphertext belongs, a field of the wrong type): keeping it
-                    // would hand every phone of the beat what a tampered phone wrote.
-                    Err(error) => {
-                        tracing::warn!(roster = %id, %error, "unreadable volunteer refused");
-                        wrong.insert(volunteer_id.to_string(), INVALID_ENTRY);
-                    }
-                }
-            }
-            for camera_id in &outcome.applied.cameras {
-                if let Err(error) = roster.camera(camera_id, &known) {
-                    tracing::warn!(roster = %id, %error, "unreadable camera refused");
-                    wrong.insert(camera_id.to_string(), INVALID_ENTRY);
-                }
-            }
-            if wrong.is_empty() {
-                return Ok(CheckedOffer {
-                    roster,
-                    outcome,
-                    rows,
-                    keys,
-                    moved,
-                });
-            }
-            if !refused.is_empty() {
-                // The entries were refused by name and still come back wrong: changes that
-                // name no entry wrote them, so nothing of the offer can be kept.
-                let code = wrong.values().next().copied().unwrap_or(BEAT_MISMATCH);
+            },
+        })?;
+        let ruled = match ruling {
+            Ruling::Applied(ruled) => ruled,
+            Ruling::Refused { refusal, entries } => {
+                let code = refusal.as_str();
                 return Err(Error::BadRequest {
                     code,
                     message: format!(
-                        "roster {id}: changes without an entry name write volunteers that \
+                        "roster {id}: changes without an entry name write entries that \
                          cannot be kept ({code}): {}",
-                        wrong.into_keys().collect::<Vec<_>>().join(", ")
+                        entries
+                            .iter()
+                            .map(|entry| entry.entry.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 });
             }
+        };
+        if !ruled.refused.is_empty() {
             tracing::warn!(
                 roster = %id,
                 device = %caller.device,
-                entries = ?wrong,
-                "changes writing volunteers of another beat or with refused fields refused"
+                entries = ?ruled.refused,
+                "changes writing volunteers of another beat or entries no Mitan build writes refused"
             );
-            refused = wrong;
         }
+        // A volunteer moved to another beat keeps an entry here; their row follows the live
+        // copy in the target beat (`roster/transfer.rs`), and what reached this entry is
+        // carried there (`reconcile_moved`). A withdrawal written here still destroys the key
+        // at once (`erased_key`).
+        let moved = ruled
+            .outcome
+            .applied
+            .volunteers
+            .iter()
+            .filter(|volunteer_id| {
+                roster
+                    .links(volunteer_id)
+                    .is_some_and(|links| !links.moved_to.is_empty() || links.moved_from.is_some())
+            })
+            .copied()
+            .collect();
+        let rows = ruled
+            .volunteers
+            .into_iter()
+            .filter(|volunteer| volunteer.moved_to.is_none())
+            .map(|volunteer| (id.clone(), volunteer))
+            .collect();
+        // A withdrawal destroys the district's copy of the key in the same transaction as
+        // the merge that brings it. Only volunteers withdraw, so only their keys are erased.
+        let keys = KeyUpdate {
+            added: ruled.keys,
+            erased: ruled.erased.iter().filter_map(EntryId::volunteer).collect(),
+        };
+        Ok(CheckedOffer {
+            roster,
+            outcome: ruled.outcome,
+            rows,
+            keys,
+            moved,
+        })
     }
 
     /// Brings every moved volunteer this request touched to one live entry holding all that
@@ -605,9 +544,8 @@ impl District {
                 .volunteer(volunteer_id, &known)
                 .map_err(Error::Core)?
             {
-                if volunteer.status == Status::Withdrawn {
-                    done.erased.push(*volunteer_id);
-                }
+                done.erased
+                    .extend(erased_key(&volunteer).and_then(|entry| entry.volunteer()));
                 done.rows.push((live.clone(), volunteer));
             }
             tracing::info!(
@@ -692,19 +630,42 @@ impl District {
     }
 }
 
-/// Why a change offered by `device` fails its signature check, if it does: every change a
-/// device sends must be signed by the key it registered, over the change's hash and the
+/// Why an offered change may not enter, by what only the server knows of its sender: an
+/// auditor's device writes nothing, a change's actor must be the device's, and every change
+/// a device sends must be signed by the key it registered, over the change's hash and the
 /// device's id, so the signature the server keeps proves to an auditor who sent it.
-fn signature_refusal(
-    device: &DeviceId,
-    public_key: Option<&PublicKey>,
+fn change_refusal(
+    caller: &Caller,
     info: &ChangeInfo,
     signature: Option<&Signature>,
-) -> Option<&'static str> {
-    match (public_key, signature) {
-        (None, _) | (_, None) => Some(UNSIGNED),
-        (Some(key), Some(signature)) if verify_change(key, device, &info.hash, signature) => None,
-        (Some(_), Some(_)) => Some(BAD_SIGNATURE),
+) -> std::result::Result<(), Refusal> {
+    if !caller.writes() {
+        return Err(Refusal::ReadOnly);
+    }
+    if info.actor != caller.actor.as_slice() {
+        return Err(Refusal::ForgedActor);
+    }
+    match (caller.public_key.as_ref(), signature) {
+        (None, _) | (_, None) => Err(Refusal::Unsigned),
+        (Some(key), Some(signature))
+            if verify_change(key, &caller.device, &info.hash, signature) =>
+        {
+            Ok(())
+        }
+        (Some(_), Some(_)) => Err(Refusal::BadSignature),
+    }
+}
+
+/// Why an offer could not be applied: the store failed, or the core could not apply a change
+/// (answered as a bad request, since the change came from the device).
+enum OfferError {
+    Store(Error),
+    Change(mitan_core::Error),
+}
+
+impl From<mitan_core::Error> for OfferError {
+    fn from(error: mitan_core::Error) -> Self {
+        OfferError::Change(error)
     }
 }
 

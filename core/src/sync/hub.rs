@@ -1,17 +1,20 @@
 //! An in-memory sync server: the reference loop of the server side, used by the deterministic
 //! sync harness in tests and by the field-day example. It keeps nothing on disk; the real
-//! server runs the same two calls with a durable commit between them.
+//! server runs the same calls with a durable commit between them, and refuses the same
+//! changes, since both apply offers through `apply_ruled`.
 
 use std::collections::BTreeMap;
 
-use super::serve::{accepted_grants, apply_offer, grants_for, key_candidates, reply_to_offer};
+use super::rules::{Ruling, apply_ruled};
+use super::serve::{grants_for, key_candidates, refuse_offer, reply_to_offer};
 use super::wire::{Limits, PROTOCOL_VERSION, SyncRequest, SyncResponse};
-use crate::error::Result;
-use crate::model::sealed::{EntryKey, NoKeys};
-use crate::model::{EntryId, Roster, RosterId, Status};
+use crate::error::{Error, Result};
+use crate::model::sealed::EntryKey;
+use crate::model::{EntryId, Roster, RosterId};
 
 /// Rosters held in memory, answering sync requests. Like the server, it holds every entry's
-/// key and destroys a volunteer's key when the volunteer withdraws.
+/// key, destroys a volunteer's key when the volunteer withdraws, and refuses what a roster
+/// may not hold ([`apply_ruled`]); unlike it, it checks no device's actor or signature.
 #[derive(Debug, Default)]
 pub struct MemoryHub {
     rosters: BTreeMap<String, Roster>,
@@ -43,17 +46,36 @@ impl MemoryHub {
                 .rosters
                 .entry(offer.roster.clone())
                 .or_insert_with(|| Roster::genesis(&id));
-            // The reference hub knows no device keys: it checks the merge, not the provenance,
-            // which the server checks.
-            let outcome = apply_offer(roster, offer, |_, _| Ok(()))?;
-            self.keys.extend(accepted_grants(roster, offer));
-            for id in &outcome.applied.volunteers {
-                if let Ok(Some(volunteer)) = roster.volunteer(id, &NoKeys)
-                    && volunteer.status == Status::Withdrawn
-                {
-                    self.keys.remove(&EntryId::Volunteer(*id));
+            // The reference hub knows no device keys: it checks what a roster may hold, not
+            // the provenance, which the server checks.
+            let keys = &self.keys;
+            let ruling = apply_ruled(
+                roster,
+                offer,
+                |_, _| Ok(()),
+                |entries| {
+                    Ok::<_, Error>(
+                        entries
+                            .iter()
+                            .filter_map(|entry| keys.get(entry).map(|key| (*entry, key.clone())))
+                            .collect(),
+                    )
+                },
+            )?;
+            let ruled = match ruling {
+                Ruling::Applied(ruled) => ruled,
+                // The server refuses the whole request here and rolls every roster back; the
+                // hub, with no transaction to roll back, refuses this roster's offer alone.
+                Ruling::Refused { refusal, .. } => {
+                    response.rosters.push(refuse_offer(offer, refusal.as_str()));
+                    continue;
                 }
+            };
+            self.keys.extend(ruled.keys);
+            for entry in &ruled.erased {
+                self.keys.remove(entry);
             }
+            let outcome = ruled.outcome;
             let mut reply = reply_to_offer(roster, offer, &outcome, &self.limits);
             reply.keys = grants_for(&key_candidates(roster, offer, &reply), &self.keys);
             response.rosters.push(reply);

@@ -1,15 +1,21 @@
 //! Sync between a device and the server, as messages and pure state machines: no sockets, no
 //! clocks, no files. Both sides of the protocol live here so that the phone and the server
 //! cannot drift apart, and every sync bug can be replayed in a plain test.
+//! The rules of what a roster may hold (`rules`) live here too, so the server and the
+//! reference hub refuse the same changes with the same [`Refusal`] codes.
 
 mod client;
 mod hub;
 mod packing;
+mod refusal;
+mod rules;
 mod serve;
 mod wire;
 
 pub use client::{ClientSession, Incoming, RosterState, RosterUpdate, SyncUpdate};
 pub use hub::MemoryHub;
+pub use refusal::Refusal;
+pub use rules::{RefusedEntry, RuledOffer, Ruling, apply_ruled, erased_key};
 pub use serve::{
     MAX_CHANGE_BYTES, MAX_CHANGE_OPS, MISSING_DEPENDENCY, OUTSIDE_LAYOUT, OVERSIZE_CHANGE,
     OfferOutcome, StoredChange, UNDECODABLE, accepted_grants, apply_offer, entries_written,

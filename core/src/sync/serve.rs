@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use super::refusal::Refusal;
 use super::wire::{Hash, KeyGrant, Limits, RejectedChange, RosterOffer, RosterReply};
 use crate::error::Result;
 use crate::model::sealed::EntryKey;
@@ -33,14 +34,14 @@ pub struct OfferOutcome {
     pub applied: Applied,
 }
 
-/// Reason code: the bytes are not a change.
-pub const UNDECODABLE: &str = "undecodable";
-/// Reason code: the change's dependencies are neither in the roster nor earlier in the offer.
-pub const MISSING_DEPENDENCY: &str = "missing_dependency";
-/// Rejection reason: the change is far larger than anything Mitan writes.
-pub const OVERSIZE_CHANGE: &str = "oversize_change";
-/// Rejection reason: the change writes outside the roster's layout (the document's root).
-pub const OUTSIDE_LAYOUT: &str = "outside_layout";
+/// The code of [`Refusal::Undecodable`], for callers that compare wire strings.
+pub const UNDECODABLE: &str = Refusal::Undecodable.as_str();
+/// The code of [`Refusal::MissingDependency`].
+pub const MISSING_DEPENDENCY: &str = Refusal::MissingDependency.as_str();
+/// The code of [`Refusal::OversizeChange`].
+pub const OVERSIZE_CHANGE: &str = Refusal::OversizeChange.as_str();
+/// The code of [`Refusal::OutsideLayout`].
+pub const OUTSIDE_LAYOUT: &str = Refusal::OutsideLayout.as_str();
 
 /// The most operations a change may hold. Mitan's largest writes (an enrolment, or a move
 /// that copies a whole entry) hold about 40; a tampered phone's change nesting thousands of
@@ -50,25 +51,26 @@ pub const MAX_CHANGE_OPS: usize = 512;
 pub const MAX_CHANGE_BYTES: usize = 16 * 1024;
 
 /// Why a change falls outside what any Mitan build writes, if it does.
-fn outside_limits(info: &ChangeInfo) -> Option<&'static str> {
+fn outside_limits(info: &ChangeInfo) -> Option<Refusal> {
     if info.ops > MAX_CHANGE_OPS || info.bytes > MAX_CHANGE_BYTES {
-        Some(OVERSIZE_CHANGE)
+        Some(Refusal::OversizeChange)
     } else if info.writes_root {
-        Some(OUTSIDE_LAYOUT)
+        Some(Refusal::OutsideLayout)
     } else {
         None
     }
 }
 
 /// Applies an offer's changes to `roster`. `authorize` sees each new change's header and the
-/// signature offered with it, and returns a reason code to refuse it (e.g. an actor not
+/// signature offered with it, and returns a refusal to refuse it (e.g. an actor not
 /// registered to the sending device, or a signature that is not the device's).
+/// [`apply_ruled`](super::apply_ruled) runs this under the rules of what a roster may hold.
 /// Changes are checked one by one in the order offered; a refused change also refuses the
 /// changes that depend on it, and nothing refused ever enters the roster.
 pub fn apply_offer(
     roster: &mut Roster,
     offer: &RosterOffer,
-    authorize: impl Fn(&ChangeInfo, Option<&Signature>) -> std::result::Result<(), String>,
+    authorize: impl Fn(&ChangeInfo, Option<&Signature>) -> std::result::Result<(), Refusal>,
 ) -> Result<OfferOutcome> {
     let mut outcome = OfferOutcome::default();
     let mut batch_hashes: BTreeSet<Hash> = BTreeSet::new();
@@ -78,10 +80,9 @@ pub fn apply_offer(
         let info = match inspect_change(bytes) {
             Ok(info) => info,
             Err(_) => {
-                outcome.rejected.push(RejectedChange {
-                    hash: [0; 32],
-                    reason: UNDECODABLE.into(),
-                });
+                outcome
+                    .rejected
+                    .push(RejectedChange::new([0; 32], Refusal::Undecodable));
                 continue;
             }
         };
@@ -97,18 +98,16 @@ pub fn apply_offer(
             });
             continue;
         }
-        if let Some(reason) = outside_limits(&info) {
-            outcome.rejected.push(RejectedChange {
-                hash: info.hash,
-                reason: reason.into(),
-            });
+        if let Some(refusal) = outside_limits(&info) {
+            outcome
+                .rejected
+                .push(RejectedChange::new(info.hash, refusal));
             continue;
         }
-        if let Err(reason) = authorize(&info, signature.as_ref()) {
-            outcome.rejected.push(RejectedChange {
-                hash: info.hash,
-                reason,
-            });
+        if let Err(refusal) = authorize(&info, signature.as_ref()) {
+            outcome
+                .rejected
+                .push(RejectedChange::new(info.hash, refusal));
             continue;
         }
         let deps_known = info
@@ -116,10 +115,9 @@ pub fn apply_offer(
             .iter()
             .all(|dep| batch_hashes.contains(dep) || roster.has_all(&[*dep]));
         if !deps_known {
-            outcome.rejected.push(RejectedChange {
-                hash: info.hash,
-                reason: MISSING_DEPENDENCY.into(),
-            });
+            outcome
+                .rejected
+                .push(RejectedChange::new(info.hash, Refusal::MissingDependency));
             continue;
         }
         batch_hashes.insert(info.hash);

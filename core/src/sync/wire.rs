@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::refusal::Refusal;
 use crate::error::{Error, Result};
 use crate::model::{DeviceId, EntryId};
 use crate::provenance::{DeviceKey, Signature};
@@ -184,8 +185,25 @@ pub struct RosterReply {
 pub struct RejectedChange {
     /// Its hash (all zeros when the bytes could not even be decoded).
     pub hash: Hash,
-    /// A stable reason code, e.g. `forged_actor`, `undecodable`, `missing_dependency`.
+    /// A [`Refusal`]'s code, e.g. `forged_actor`, `undecodable`, `missing_dependency`. Kept a
+    /// string on the wire so that a reply naming a code of a newer build still decodes; read
+    /// it with [`RejectedChange::refusal`].
     pub reason: String,
+}
+
+impl RejectedChange {
+    /// The change with hash `hash`, refused for `refusal`.
+    pub fn new(hash: Hash, refusal: Refusal) -> Self {
+        RejectedChange {
+            hash,
+            reason: refusal.as_str().to_owned(),
+        }
+    }
+
+    /// Why it was refused, or `None` for a code this build does not know.
+    pub fn refusal(&self) -> Option<Refusal> {
+        self.reason.parse().ok()
+    }
 }
 
 /// zstd level for sync messages: high, because on 2G a byte costs far more than a CPU cycle,
@@ -292,6 +310,36 @@ mod tests {
     struct RequestV3 {
         protocol: u16,
         rosters: Vec<OfferV3>,
+    }
+
+    #[test]
+    fn a_refusal_code_this_build_does_not_know_still_decodes() {
+        let response = SyncResponse {
+            protocol: PROTOCOL_VERSION,
+            rosters: vec![RosterReply {
+                roster: "BSP-PS-KONI-B01".into(),
+                refused: None,
+                rejected: vec![
+                    RejectedChange::new([1; 32], Refusal::BeatMismatch),
+                    RejectedChange {
+                        hash: [2; 32],
+                        reason: "a_code_from_a_newer_server".into(),
+                    },
+                ],
+                changes: Vec::new(),
+                snapshot: None,
+                server_heads: Vec::new(),
+                more: false,
+                resend_all: false,
+                keys: Vec::new(),
+            }],
+        };
+        let decoded = SyncResponse::decode(&response.encode(), &Limits::default())
+            .expect("an unknown code is still a string on the wire");
+        let rejected = &decoded.rosters[0].rejected;
+        assert_eq!(rejected[0].reason, "beat_mismatch");
+        assert_eq!(rejected[0].refusal(), Some(Refusal::BeatMismatch));
+        assert_eq!(rejected[1].refusal(), None);
     }
 
     #[test]
