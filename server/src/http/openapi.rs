@@ -383,80 +383,6 @@ pub const ROUTES: &[RouteDoc] = &[
     },
     RouteDoc {
         method: "get",
-        path: "/v1/admin/campaigns",
-        tag: "admin",
-        summary: "Campaigns with their windows and targets",
-        auth: RouteAuth::Bearer,
-        body: None,
-        answers: JSON,
-        query: &[],
-    },
-    RouteDoc {
-        method: "put",
-        path: "/v1/admin/campaigns",
-        tag: "admin",
-        summary: "Create or replace a campaign: programme and window (start and end dates)",
-        auth: RouteAuth::Bearer,
-        body: Some((
-            JSON,
-            "{\"code\", \"name\", \"programme\" (optional), \"starts_on\": \"YYYY-MM-DD\", \"ends_on\"}",
-        )),
-        answers: JSON,
-        query: &[],
-    },
-    RouteDoc {
-        method: "put",
-        path: "/v1/admin/targets",
-        tag: "admin",
-        summary: "Set a unit's target for a campaign (25 per employee, 200 per station, 100 \
-                  per outpost, one per household)",
-        auth: RouteAuth::Bearer,
-        body: Some((
-            JSON,
-            "{\"campaign\", \"unit\" or \"badge\", \"volunteers\"}",
-        )),
-        answers: JSON,
-        query: &[],
-    },
-    RouteDoc {
-        method: "put",
-        path: "/v1/admin/notices",
-        tag: "admin",
-        summary: "Publish the next version of a language's consent notice; a published \
-                  version is never changed",
-        auth: RouteAuth::Bearer,
-        body: Some((
-            JSON,
-            "{\"version\": above every version of the language, \"language\": \"hi\", \
-             \"en\" or a 2-3 letter code the district adds, \"text\"}",
-        )),
-        answers: JSON,
-        query: &[],
-    },
-    RouteDoc {
-        method: "put",
-        path: "/v1/admin/policy",
-        tag: "admin",
-        summary: "Set whether the district enrols adults only (then under-18s are refused, \
-                  otherwise they need a guardian's consent)",
-        auth: RouteAuth::Bearer,
-        body: Some((JSON, "{\"adults_only\": true or false}")),
-        answers: JSON,
-        query: &[],
-    },
-    RouteDoc {
-        method: "get",
-        path: "/v1/notices",
-        tag: "devices",
-        summary: "The current consent notice of each language and the district's policy on \
-                  under-18s, for a device to hold and show offline",
-        auth: RouteAuth::Bearer,
-        body: None,
-        answers: JSON,
-        query: &[],
-    },
-    RouteDoc {
-        method: "get",
         path: "/healthz",
         tag: "operations",
         summary: "`ok` when the database answers",
@@ -604,6 +530,7 @@ impl Document {
         let method = match O::METHOD {
             Method::Get => HttpMethod::Get,
             Method::Post => HttpMethod::Post,
+            Method::Put => HttpMethod::Put,
         };
         let paths = std::mem::take(&mut self.paths);
         self.paths = paths.path(O::PATH, PathItem::new(method, operation.build()));

@@ -95,7 +95,8 @@ pub(super) async fn read_logged<O: WriteOperation>(
     write_with(state, credential, request).await
 }
 
-/// `POST` of an operation that writes: the path's fields and the JSON body make the request.
+/// `POST` or `PUT` of an operation that writes: the path's fields and the JSON body make the
+/// request.
 pub(super) async fn write<O: WriteOperation>(
     State(state): State<AppState>,
     Credential(credential): Credential,

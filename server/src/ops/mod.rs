@@ -7,6 +7,7 @@
 //! `review::Verify` for a worked example, and ARCHITECTURE.md. Requests carry `#[group(skip)]`:
 //! they are flattened into subcommands of the same name, whose argument group would clash.
 
+pub mod administration;
 pub mod directory;
 pub mod policy;
 pub mod reports;
@@ -102,6 +103,8 @@ pub enum Method {
     Get,
     /// An action: fields named in the path travel there, the others as a JSON body.
     Post,
+    /// A setting stored whole (a campaign, a target, a notice), as a JSON body.
+    Put,
 }
 
 impl Method {
@@ -110,6 +113,7 @@ impl Method {
         match self {
             Method::Get => "get",
             Method::Post => "post",
+            Method::Put => "put",
         }
     }
 }
@@ -150,6 +154,7 @@ mod tests {
         match O::METHOD {
             Method::Get => item.get.is_some(),
             Method::Post => item.post.is_some(),
+            Method::Put => item.put.is_some(),
         }
     }
 
@@ -170,5 +175,11 @@ mod tests {
         assert!(documented::<directory::ListUnits>());
         assert!(documented::<directory::ListUsers>());
         assert!(documented::<directory::ListDevices>());
+        assert!(documented::<administration::Campaigns>());
+        assert!(documented::<crate::admin::CampaignSpec>());
+        assert!(documented::<crate::admin::TargetSpec>());
+        assert!(documented::<crate::consent::NoticeSpec>());
+        assert!(documented::<crate::consent::PolicySpec>());
+        assert!(documented::<administration::Notices>());
     }
 }

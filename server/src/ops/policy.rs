@@ -26,17 +26,23 @@ pub enum Permission {
     ListUsers,
     /// List registered devices.
     ListDevices,
+    /// Set the district's campaigns, targets, consent notices and policy.
+    Administer,
+    /// Read campaigns with their targets, and the consent notices a phone enrols under.
+    ReadSettings,
 }
 
 impl Permission {
     /// Every permission, for the policy's table test.
-    pub const ALL: [Permission; 6] = [
+    pub const ALL: [Permission; 8] = [
         Permission::Review,
         Permission::ReadCounts,
         Permission::ReadPersonal,
         Permission::ListUnits,
         Permission::ListUsers,
         Permission::ListDevices,
+        Permission::Administer,
+        Permission::ReadSettings,
     ];
 
     fn as_str(self) -> &'static str {
@@ -47,6 +53,8 @@ impl Permission {
             Permission::ListUnits => "list units",
             Permission::ListUsers => "list users",
             Permission::ListDevices => "list devices",
+            Permission::Administer => "administer the district",
+            Permission::ReadSettings => "read the district's settings",
         }
     }
 }
@@ -70,8 +78,9 @@ impl Policy {
         use Role::*;
         match permission {
             Review => matches!(role, StationIncharge | CircleOfficer | DistrictAdmin),
-            ReadCounts | ReadPersonal | ListUnits => true,
+            ReadCounts | ReadPersonal | ListUnits | ReadSettings => true,
             ListUsers | ListDevices => !matches!(role, Constable),
+            Administer => matches!(role, DistrictAdmin),
         }
     }
 
@@ -166,7 +175,12 @@ mod tests {
         let expected = |role: Role, permission: Permission| -> bool {
             !matches!(
                 (role, permission),
-                (Constable, Review | ListUsers | ListDevices) | (Auditor, Review)
+                (Constable, Review | ListUsers | ListDevices)
+                    | (Auditor, Review)
+                    | (
+                        Constable | StationIncharge | CircleOfficer | Auditor,
+                        Administer
+                    )
             )
         };
         // A beat of station A is inside every caller's reach; station B's beat is outside the

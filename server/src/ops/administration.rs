@@ -1,0 +1,127 @@
+//! The district's settings: campaigns and their targets, consent notices and the policy on
+//! minors. The district admin sets them; every caller reads them (a phone needs the notices
+//! before it enrols anyone).
+
+use clap::Args;
+use serde::{Deserialize, Serialize};
+
+use super::{Caller, Method, Operation, Permission, Policy, ReadOperation, WriteOperation};
+use crate::admin::{self, CampaignSpec, TargetSpec};
+use crate::consent::{self, ConsentTermsView, NoticeSpec, NoticeView, PolicySpec};
+use crate::district::District;
+use crate::error::Result;
+use crate::http::Campaigns as CampaignList;
+use crate::store::ServerStore;
+
+/// Every campaign with its explicit targets, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
+#[group(skip)]
+pub struct Campaigns {}
+
+impl Operation for Campaigns {
+    type Answer = CampaignList;
+    const METHOD: Method = Method::Get;
+    const PATH: &'static str = "/v1/admin/campaigns";
+}
+
+impl ReadOperation for Campaigns {
+    fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<CampaignList> {
+        Policy::check(store, &caller.user, Permission::ReadSettings, None)?;
+        Ok(CampaignList {
+            campaigns: admin::load_campaigns(store)?,
+        })
+    }
+}
+
+/// The consent notices in force (the newest of each language) and the policy on minors: what
+/// a phone fetches at registration and after each sync, and enrols under offline.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
+#[group(skip)]
+pub struct Notices {}
+
+impl Operation for Notices {
+    type Answer = ConsentTermsView;
+    const METHOD: Method = Method::Get;
+    const PATH: &'static str = "/v1/notices";
+}
+
+impl ReadOperation for Notices {
+    fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<ConsentTermsView> {
+        Policy::check(store, &caller.user, Permission::ReadSettings, None)?;
+        consent::current_terms(store)
+    }
+}
+
+impl Operation for CampaignSpec {
+    type Answer = CampaignSpec;
+    const METHOD: Method = Method::Put;
+    const PATH: &'static str = "/v1/admin/campaigns";
+}
+
+impl WriteOperation for CampaignSpec {
+    fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<CampaignSpec> {
+        Policy::check(district.store(), &caller.user, Permission::Administer, None)?;
+        admin::set_campaign(
+            district.store_mut(),
+            &self,
+            caller.user.badge.as_str(),
+            now_ms,
+        )?;
+        Ok(self)
+    }
+}
+
+impl Operation for TargetSpec {
+    type Answer = TargetSpec;
+    const METHOD: Method = Method::Put;
+    const PATH: &'static str = "/v1/admin/targets";
+}
+
+impl WriteOperation for TargetSpec {
+    fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<TargetSpec> {
+        Policy::check(district.store(), &caller.user, Permission::Administer, None)?;
+        admin::set_target(
+            district.store_mut(),
+            &self,
+            caller.user.badge.as_str(),
+            now_ms,
+        )?;
+        Ok(self)
+    }
+}
+
+impl Operation for NoticeSpec {
+    type Answer = NoticeView;
+    const METHOD: Method = Method::Put;
+    const PATH: &'static str = "/v1/admin/notices";
+}
+
+impl WriteOperation for NoticeSpec {
+    fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<NoticeView> {
+        Policy::check(district.store(), &caller.user, Permission::Administer, None)?;
+        consent::publish_notice(
+            district.store_mut(),
+            &self,
+            caller.user.badge.as_str(),
+            now_ms,
+        )
+    }
+}
+
+impl Operation for PolicySpec {
+    type Answer = PolicySpec;
+    const METHOD: Method = Method::Put;
+    const PATH: &'static str = "/v1/admin/policy";
+}
+
+impl WriteOperation for PolicySpec {
+    fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<PolicySpec> {
+        Policy::check(district.store(), &caller.user, Permission::Administer, None)?;
+        consent::set_policy(
+            district.store_mut(),
+            self,
+            caller.user.badge.as_str(),
+            now_ms,
+        )
+    }
+}
