@@ -179,6 +179,9 @@ async fn a_bad_language_version_or_text_is_refused_naming_the_field() {
         json!({ "version": -1, "language": "hi" }),
     )
     .await;
+    // A body that does not read as a notice names the field it could not read.
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(error_of(&reply).error.code, "malformed_body");
+    let error = error_of(&reply).error;
+    assert_eq!(error.code, "invalid");
+    assert_eq!(error.field.as_deref(), Some("version"));
 }

@@ -4,11 +4,11 @@
 mod admin;
 mod audit;
 mod caller;
-mod devices;
 mod exports;
 mod openapi;
 mod operations;
 pub mod ops;
+mod registration;
 mod sync;
 
 use std::future::Future;
@@ -26,12 +26,12 @@ use crate::consent::{NoticeSpec, PolicySpec};
 use crate::district::District;
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
-use crate::ops::{administration, directory, reports, review};
+use crate::ops::{administration, devices, directory, reports, review};
 use crate::rate_limit::{SyncRate, SyncRateLimiter};
 use crate::store::ServerStore;
 
+pub use crate::ops::devices::{CodeIssued, IssueCode as CodeRequest, Revoked};
 pub use admin::{CampaignView, Campaigns};
-pub use devices::{CodeIssued, CodeRequest, Revoked};
 pub use exports::PARTS_HEADER;
 pub use openapi::{ROUTES, RouteAuth, RouteDoc, document as openapi_document};
 pub use sync::OCTET_STREAM;
@@ -227,6 +227,8 @@ operations! {
     set NoticeSpec => "administration";
     set PolicySpec => "administration";
     read administration::Notices => "devices";
+    write devices::IssueCode => "devices";
+    write devices::Revoke => "devices";
 }
 
 /// The routes that are not operations yet, each with the methods it serves: every one must
@@ -245,9 +247,7 @@ macro_rules! documented_routes {
 
 documented_routes! {
     "/v1/sync" ["post"] => post(sync::sync);
-    "/v1/devices/register" ["post"] => post(devices::register);
-    "/v1/devices/{id}/revoke" ["post"] => post(devices::revoke);
-    "/v1/registration-codes" ["post"] => post(devices::issue_code);
+    "/v1/devices/register" ["post"] => post(registration::register);
     "/v1/exports" ["get"] => get(exports::export);
     "/v1/exports/log" ["get"] => get(exports::log);
     "/v1/audit/access-log" ["get"] => get(audit::access_log);

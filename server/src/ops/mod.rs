@@ -8,6 +8,7 @@
 //! they are flattened into subcommands of the same name, whose argument group would clash.
 
 pub mod administration;
+pub mod devices;
 pub mod directory;
 pub mod policy;
 pub mod reports;
@@ -181,5 +182,7 @@ mod tests {
         assert!(documented::<crate::consent::NoticeSpec>());
         assert!(documented::<crate::consent::PolicySpec>());
         assert!(documented::<administration::Notices>());
+        assert!(documented::<devices::IssueCode>());
+        assert!(documented::<devices::Revoke>());
     }
 }

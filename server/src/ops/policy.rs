@@ -30,11 +30,13 @@ pub enum Permission {
     Administer,
     /// Read campaigns with their targets, and the consent notices a phone enrols under.
     ReadSettings,
+    /// Issue registration codes to staff, and revoke their devices.
+    ManageDevices,
 }
 
 impl Permission {
     /// Every permission, for the policy's table test.
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 9] = [
         Permission::Review,
         Permission::ReadCounts,
         Permission::ReadPersonal,
@@ -43,6 +45,7 @@ impl Permission {
         Permission::ListDevices,
         Permission::Administer,
         Permission::ReadSettings,
+        Permission::ManageDevices,
     ];
 
     fn as_str(self) -> &'static str {
@@ -55,6 +58,7 @@ impl Permission {
             Permission::ListDevices => "list devices",
             Permission::Administer => "administer the district",
             Permission::ReadSettings => "read the district's settings",
+            Permission::ManageDevices => "manage devices",
         }
     }
 }
@@ -81,6 +85,7 @@ impl Policy {
             ReadCounts | ReadPersonal | ListUnits | ReadSettings => true,
             ListUsers | ListDevices => !matches!(role, Constable),
             Administer => matches!(role, DistrictAdmin),
+            ManageDevices => role.manages_devices(),
         }
     }
 
@@ -175,8 +180,8 @@ mod tests {
         let expected = |role: Role, permission: Permission| -> bool {
             !matches!(
                 (role, permission),
-                (Constable, Review | ListUsers | ListDevices)
-                    | (Auditor, Review)
+                (Constable, Review | ListUsers | ListDevices | ManageDevices)
+                    | (Auditor, Review | ManageDevices)
                     | (
                         Constable | StationIncharge | CircleOfficer | Auditor,
                         Administer
