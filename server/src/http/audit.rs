@@ -7,7 +7,9 @@
 //! access-log line, written before the answer leaves, take the lock briefly.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
+
+use super::ops::JsonQuery;
 use axum::http::HeaderMap;
 
 use super::AppState;
@@ -26,7 +28,7 @@ use crate::store::ServerStore;
 pub(super) async fn access_log(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<AccessLogQuery>,
+    JsonQuery(query): JsonQuery<AccessLogQuery>,
 ) -> Result<Json<AccessLog>> {
     let credential = credential(&headers)?;
     let log = state
@@ -69,7 +71,7 @@ where
 pub(super) async fn history(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<HistoryQuery>,
+    JsonQuery(query): JsonQuery<HistoryQuery>,
 ) -> Result<Json<HistoryPage>> {
     let page = replay(state, &headers, move |store, reader| {
         audit::history(store, reader, &query)
@@ -82,7 +84,7 @@ pub(super) async fn history(
 pub(super) async fn state(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<StateQuery>,
+    JsonQuery(query): JsonQuery<StateQuery>,
 ) -> Result<Json<AuditState>> {
     let answer = replay(state, &headers, move |store, reader| {
         audit::state(store, reader, &query)
@@ -95,7 +97,7 @@ pub(super) async fn state(
 pub(super) async fn diff(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<DiffQuery>,
+    JsonQuery(query): JsonQuery<DiffQuery>,
 ) -> Result<Json<AuditDiff>> {
     let answer = replay(state, &headers, move |store, reader| {
         audit::diff(store, reader, &query)
@@ -108,7 +110,7 @@ pub(super) async fn diff(
 pub(super) async fn report(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<PastReportQuery>,
+    JsonQuery(query): JsonQuery<PastReportQuery>,
 ) -> Result<Json<PastProgressReport>> {
     let report = replay(state, &headers, move |store, reader| {
         // Counts only: no personal field is read, so there is no access-log line.
@@ -125,7 +127,7 @@ pub(super) async fn report(
 pub(super) async fn report_diff(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<ReportDiffQuery>,
+    JsonQuery(query): JsonQuery<ReportDiffQuery>,
 ) -> Result<Json<ReportDiff>> {
     let now_ms = state.now_ms();
     let diff = replay(state, &headers, move |store, reader| {

@@ -1,7 +1,9 @@
 //! `GET /v1/exports` (a file) and `GET /v1/exports/log` (who took which export).
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
+
+use super::ops::JsonQuery;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
@@ -17,7 +19,7 @@ pub const PARTS_HEADER: &str = "x-mitan-parts";
 pub(super) async fn export(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<ExportQuery>,
+    JsonQuery(query): JsonQuery<ExportQuery>,
 ) -> Result<Response> {
     let credential = credential(&headers)?;
     let file = state
@@ -53,7 +55,7 @@ pub(super) async fn export(
 pub(super) async fn log(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<ExportLogQuery>,
+    JsonQuery(query): JsonQuery<ExportLogQuery>,
 ) -> Result<Json<ExportLog>> {
     let credential = credential(&headers)?;
     let log = state

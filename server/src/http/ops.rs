@@ -35,6 +35,19 @@ impl<S: Send + Sync> FromRequestParts<S> for Credential {
     }
 }
 
+/// A query string read as `T`: axum's `Query`, except that a query that does not read is
+/// the JSON error body naming the field, never a plain-text 400.
+#[derive(Debug, Clone)]
+pub struct JsonQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for JsonQuery<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
+        from_query(parts.uri.query().unwrap_or("")).map(JsonQuery)
+    }
+}
+
 /// Reads a request from a query string, naming the field that did not read.
 pub fn from_query<T: DeserializeOwned>(query: &str) -> Result<T> {
     let deserializer =
