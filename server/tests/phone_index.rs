@@ -1,124 +1,22 @@
 //! The keyed blind index of phones (migration 005): shared phones are grouped by an HMAC of the
 //! number under a secret that only the server's database holds. The secret differs from one
-//! database to the next, no API or CLI output shows it, and a withdrawal takes the tag away
-//! with the number. Also the paging of duplicate candidates over groups.
+//! database to the next, and a withdrawal takes the tag away with the number. Also the paging
+//! of duplicate candidates over groups. That no API or CLI output shows the secret is checked
+//! beside the `mitan` binary, in `server/cli/tests/phone_index.rs`.
 
 mod common;
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
-use common::{NOW, district_store, issue_code_in, user};
-use hmac::{Hmac, KeyInit, Mac};
-use mitan_core::model::{
-    AgeClaim, Consent, Gender, Personal, RosterId, Status, Volunteer, VolunteerId,
+use common::phone_index::{
+    BEAT_ONE, BEAT_OTHER_STATION, BEAT_TWO, PHONE, admin, district, incharge, save, secret_in,
+    volunteer,
 };
-use mitan_server::AppState;
-use mitan_server::auth::Role;
-use mitan_server::background::BackgroundServer;
-use mitan_server::district::{District, DistrictConfig};
-use mitan_server::http::ROUTES;
-use mitan_server::registration::RegisteredDevice;
+use hmac::{Hmac, KeyInit, Mac};
+use mitan_core::model::{Status, VolunteerId};
 use mitan_server::reports::{self, DuplicateReport, ReportQuery};
 use mitan_server::store::{KeyUpdate, ServerStore, User};
 use sha2::Sha256;
-
-const STATION_ONE: &str = "BSP-PS-KONI";
-const STATION_TWO: &str = "BSP-PS-SIPAT";
-const BEAT_ONE: &str = "BSP-PS-KONI-B01";
-const BEAT_TWO: &str = "BSP-PS-KONI-B02";
-const BEAT_OTHER_STATION: &str = "BSP-PS-SIPAT-B01";
-const PHONE: &str = "+919131975318";
-
-fn admin() -> User {
-    user("SP-BSP", Role::DistrictAdmin, "BSP", &[])
-}
-
-fn incharge() -> User {
-    user("SHO-KONI", Role::StationIncharge, STATION_ONE, &[])
-}
-
-/// A district of two stations (two beats in the first, one in the second), its admin and the
-/// first station's in-charge, in a database file.
-fn district(dir: &Path) -> (PathBuf, ServerStore) {
-    let path = dir.join("server.db");
-    let store = district_store(
-        &path,
-        &[
-            (STATION_ONE, &[BEAT_ONE, BEAT_TWO]),
-            (STATION_TWO, &[BEAT_OTHER_STATION]),
-        ],
-        &[admin(), incharge()],
-    );
-    (path, store)
-}
-
-/// Volunteer `n` of `beat`, named `name`, with mobile `phone`.
-fn volunteer(n: u64, beat: &str, name: &str, phone: &str) -> (RosterId, Volunteer) {
-    let station = if beat.starts_with(STATION_ONE) {
-        STATION_ONE
-    } else {
-        STATION_TWO
-    };
-    let volunteer = Volunteer {
-        id: VolunteerId::from_parts(1_763_900_000_000 + n, u128::from(n)),
-        personal: Some(Personal {
-            name_devanagari: None,
-            name_latin: Some(name.to_owned()),
-            phone: phone.parse().expect("valid phone"),
-            household: format!("H-{n}"),
-            guardian: None,
-        }),
-        gender: Gender::Female,
-        age: AgeClaim::Years(30),
-        village: 400_001u32.try_into().expect("valid LGD code"),
-        beat: beat.parse().expect("valid beat"),
-        station: station.parse().expect("valid station"),
-        programmes: BTreeSet::from(["cyber_mitan".parse().expect("valid programme")]),
-        enrolled_by: "CG-1".parse().expect("valid badge"),
-        enrolled_on: "dev-1".parse().expect("valid device"),
-        enrolled_at_ms: NOW + i64::try_from(n).expect("small"),
-        trained_by: None,
-        consent: Consent {
-            given_at_ms: NOW,
-            language: "hi".into(),
-            notice_version: 1,
-            witness: "CG-1".parse().expect("valid badge"),
-            guardian_consented: false,
-        },
-        status: Status::Pending,
-        reviewed_by: None,
-        conflicts: Vec::new(),
-        sealed: false,
-        moved_to: None,
-    };
-    (beat.parse().expect("valid roster"), volunteer)
-}
-
-fn save(store: &mut ServerStore, rows: &[(RosterId, Volunteer)], keys: &KeyUpdate) {
-    store
-        .save_merge(
-            &"dev-1".parse().expect("valid device"),
-            &"CG-1".parse().expect("valid badge"),
-            &[],
-            rows,
-            keys,
-            NOW,
-        )
-        .expect("merge saved");
-}
-
-/// The secret as the database holds it, read around the store as an attacker with the file
-/// would.
-fn secret_in(path: &Path) -> Vec<u8> {
-    rusqlite::Connection::open(path)
-        .expect("the file opens")
-        .query_row("SELECT secret FROM phone_index_secret", [], |row| {
-            row.get(0)
-        })
-        .expect("migration 005 drew a secret")
-}
 
 fn phone_tag_in(path: &Path, id: &VolunteerId) -> Option<Vec<u8>> {
     rusqlite::Connection::open(path)
@@ -353,142 +251,4 @@ fn duplicate_groups_page_by_limit_and_offset_with_totals_per_kind_in_a_stable_or
             .iter()
             .all(|v| v.beat == BEAT_ONE || v.beat == BEAT_TWO)
     }));
-}
-
-fn mitan(args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_mitan"))
-        .args(args)
-        .env("MITAN_LOG", "info")
-        .output()
-        .expect("the binary runs");
-    assert!(
-        output.status.success(),
-        "mitan {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&output.stderr));
-    text
-}
-
-/// The forms in which the secret could be shown.
-fn spellings(secret: &[u8]) -> Vec<Vec<u8>> {
-    vec![
-        secret.to_vec(),
-        hex::encode(secret).into_bytes(),
-        hex::encode_upper(secret).into_bytes(),
-        // A JSON array of bytes, as serde writes a Vec<u8>.
-        format!("{secret:?}").replace(' ', "").into_bytes(),
-    ]
-}
-
-fn assert_free_of(secret: &[u8], what: &str, output: &[u8]) {
-    for spelling in spellings(secret) {
-        assert!(
-            !output
-                .windows(spelling.len())
-                .any(|window| window == spelling.as_slice()),
-            "{what} shows the phone index secret"
-        );
-    }
-}
-
-#[test]
-fn no_api_or_cli_output_contains_the_secret() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (path, mut store) = district(dir.path());
-    save(
-        &mut store,
-        &[
-            volunteer(1, BEAT_ONE, "Sunita Sahu", PHONE),
-            volunteer(2, BEAT_TWO, "Kavita Verma", PHONE),
-        ],
-        &KeyUpdate::default(),
-    );
-    let secret = secret_in(&path);
-    assert_free_of(
-        &secret,
-        "the store's debug output",
-        format!("{store:?}").as_bytes(),
-    );
-
-    let state = AppState::new(District::new(store, DistrictConfig::default()));
-    let server = BackgroundServer::start(state.clone()).expect("the server starts");
-    let code = issue_code_in(&state, "SP-BSP");
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut registered = agent
-        .post(&format!("{}/v1/devices/register", server.url))
-        .header("Content-Type", "application/json")
-        .send(serde_json::json!({ "code": code, "actor": "11".repeat(16) }).to_string())
-        .expect("the server answers");
-    let registered: RegisteredDevice =
-        serde_json::from_slice(&registered.body_mut().read_to_vec().expect("the body reads"))
-            .expect("registration reply");
-
-    // Every GET route without a path parameter, exports in each kind and format.
-    let mut paths: Vec<String> = ROUTES
-        .iter()
-        .filter(|route| route.method == "get" && !route.path.contains('{'))
-        .filter(|route| route.query.iter().all(|(_, _, required)| !required))
-        // The audit history needs one of its scopes, the past report a moment or a change
-        // and its diff a first moment, each optional on its own.
-        .map(|route| match route.path {
-            "/v1/audit/history" => "/v1/audit/history?unit=BSP".to_owned(),
-            "/v1/audit/report" => format!("/v1/audit/report?at_ms={}", state.now_ms()),
-            "/v1/audit/report/diff" => "/v1/audit/report/diff?from_ms=0".to_owned(),
-            path => path.to_owned(),
-        })
-        .collect();
-    for query in [
-        "unit=BSP&include_unverified=true",
-        "unit=BSP&include_unverified=true&kind=group&format=vcard",
-        "unit=BSP&include_unverified=true&kind=broadcast",
-    ] {
-        paths.push(format!("/v1/exports?{query}"));
-    }
-    paths.push("/v1/reports/duplicates?limit=1000".into());
-    for path in &paths {
-        let mut reply = agent
-            .get(&format!("{}{path}", server.url))
-            .header(
-                "Authorization",
-                &format!("Bearer {}", registered.credential),
-            )
-            .call()
-            .expect("the server answers");
-        assert!(reply.status().is_success(), "{path}: {}", reply.status());
-        let body = reply.body_mut().read_to_vec().expect("the body reads");
-        assert_free_of(&secret, path, &body);
-    }
-    drop(server);
-
-    // The command line: an export to files and what it prints.
-    let db = path.to_str().expect("utf-8 path");
-    let out = dir.path().join("export");
-    std::fs::create_dir(&out).expect("export directory");
-    let printed = mitan(&[
-        "admin",
-        "--db",
-        db,
-        "export",
-        "--as",
-        "SP-BSP",
-        "--unit",
-        "BSP",
-        "--include-unverified",
-        "--out",
-        out.to_str().expect("utf-8 path"),
-    ]);
-    assert_free_of(&secret, "mitan admin export", printed.as_bytes());
-    for file in std::fs::read_dir(&out).expect("the export wrote files") {
-        let file = file.expect("a directory entry").path();
-        let bytes = std::fs::read(&file).expect("the export file reads");
-        assert!(!bytes.is_empty());
-        assert_free_of(&secret, &file.display().to_string(), &bytes);
-    }
-    let printed = mitan(&["admin", "--db", db, "issue-code", "--badge", "SHO-KONI"]);
-    assert_free_of(&secret, "mitan admin issue-code", printed.as_bytes());
 }

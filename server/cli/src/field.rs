@@ -2,9 +2,8 @@
 //! `mitan_core::device::Device`, the same facade the Android app calls, over real HTTP, so
 //! what it proves about sync holds for the phones.
 //!
-//! This is the one place the server crate touches the device facade (STYLE keeps the server
-//! off it); it lives here because issue 3 puts `mitan field` in the `mitan` binary. It could
-//! move to its own crate without change.
+//! It lives in `mitan-cli`, beside the server rather than in it, because the server never
+//! touches the device facade (STYLE.md); issue 3 puts `mitan field` in the `mitan` binary.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -12,13 +11,12 @@ use std::time::Duration;
 use mitan_core::device::{Device, Transport, signing_public_key};
 use mitan_core::model::EnrolmentRules;
 use mitan_core::store::{DeviceIdentity, StoreKey};
+use mitan_server::auth::random_bytes;
+use mitan_server::consent::ConsentTermsView;
+use mitan_server::http::{OCTET_STREAM, system_clock};
+use mitan_server::registration::{RegisterRequest, RegisteredDevice, parse_actor};
+use mitan_server::{Error, Result};
 use serde::{Deserialize, Serialize};
-
-use crate::auth::random_bytes;
-use crate::consent::ConsentTermsView;
-use crate::error::{Error, Result};
-use crate::http::{OCTET_STREAM, system_clock};
-use crate::registration::{RegisterRequest, RegisteredDevice, parse_actor};
 
 /// How long one exchange may take before the field client gives up; a 2G link is slow, but a
 /// sync that has not answered in this long is better retried.

@@ -1,17 +1,16 @@
 //! Running an operation from the command line: on the district database beside the server
 //! (`--db FILE --as BADGE`), or on a running server (`--server URL --credential TOKEN`),
-//! through the same [`crate::ops`] requests the HTTP API serves.
+//! through the same [`mitan_server::ops`] requests the HTTP API serves.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-
-use crate::district::{District, DistrictConfig};
-use crate::error::{Error, ErrorBody, Result};
-use crate::http::system_clock;
-use crate::ops::{Caller, Method, Operation, ReadOperation, WriteOperation};
-use crate::store::ServerStore;
+use mitan_server::district::{District, DistrictConfig};
+use mitan_server::http::system_clock;
+use mitan_server::ops::{Caller, Method, Operation, ReadOperation, WriteOperation};
+use mitan_server::store::ServerStore;
+use mitan_server::{Error, ErrorBody, Result};
 
 /// How long a command waits for a server's answer.
 const REMOTE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -71,7 +70,7 @@ impl Target {
     }
 
     fn console(store: &ServerStore, badge: &str) -> Result<Caller> {
-        Caller::console(store, &crate::auth::parse_badge(badge)?)
+        Caller::console(store, &mitan_server::auth::parse_badge(badge)?)
     }
 
     /// Runs an operation that reads counts.
