@@ -233,7 +233,7 @@ fn an_untampered_export_of_a_scripted_history_verifies_with_every_change_signed(
     assert!(
         matches!(
             failed,
-            mitan_server::Error::VerificationFailed { findings } if findings > 0
+            mitan_cli::Error::VerificationFailed { findings } if findings > 0
         ),
         "{failed}"
     );

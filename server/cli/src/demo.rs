@@ -24,8 +24,8 @@ use mitan_server::consent::{NoticeSpec, publish_notice};
 use mitan_server::http::AppState;
 use mitan_server::registration::issue_code;
 use mitan_server::store::{ServerStore, User};
-use mitan_server::{Error, Result};
 
+use crate::error::{Error, Result};
 use crate::field;
 
 /// The demo district's code; its presence marks a database as the demo's.

@@ -15,8 +15,9 @@ use mitan_server::auth::random_bytes;
 use mitan_server::consent::ConsentTermsView;
 use mitan_server::http::{OCTET_STREAM, system_clock};
 use mitan_server::registration::{RegisterRequest, RegisteredDevice, parse_actor};
-use mitan_server::{Error, Result};
 use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
 
 /// How long one exchange may take before the field client gives up; a 2G link is slow, but a
 /// sync that has not answered in this long is better retried.
@@ -110,16 +111,14 @@ impl FieldProfile {
     /// Reads the profile kept in `dir`.
     pub fn load(dir: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(Self::path(dir))?;
-        serde_json::from_str(&text).map_err(|error| Error::Corrupt {
-            what: "field profile",
+        serde_json::from_str(&text).map_err(|error| Error::Profile {
             reason: error.to_string(),
         })
     }
 
     fn save(&self, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir)?;
-        let text = serde_json::to_string_pretty(self).map_err(|error| Error::Corrupt {
-            what: "field profile",
+        let text = serde_json::to_string_pretty(self).map_err(|error| Error::Profile {
             reason: error.to_string(),
         })?;
         // The credential is in here: keep it to its owner where the platform allows.
@@ -135,8 +134,7 @@ impl FieldProfile {
 
     /// The identity the device store records.
     pub fn identity(&self) -> Result<DeviceIdentity> {
-        let invalid = |field: &'static str| Error::Corrupt {
-            what: "field profile",
+        let invalid = |field: &'static str| Error::Profile {
             reason: format!("bad {field}"),
         };
         Ok(DeviceIdentity {
@@ -163,8 +161,7 @@ impl FieldProfile {
         let bytes: [u8; 32] = hex::decode(&self.store_key)
             .ok()
             .and_then(|bytes| bytes.try_into().ok())
-            .ok_or_else(|| Error::Corrupt {
-                what: "field profile",
+            .ok_or_else(|| Error::Profile {
                 reason: "store_key is not 64 hex digits".into(),
             })?;
         Ok(StoreKey::from_bytes(bytes))

@@ -13,6 +13,8 @@
 
 pub mod commands;
 pub mod demo;
+mod error;
 pub mod field;
 
 pub use commands::{Cli, execute};
+pub use error::{Error, Result};

@@ -26,7 +26,6 @@ use mitan_server::registration::{self, DEFAULT_CODE_TTL_MS};
 use mitan_server::reports::past::{self, PastProgressReport, PastReportQuery};
 use mitan_server::reports::progress_diff::{self, ReportDiff, ReportDiffQuery};
 use mitan_server::store::{ServerStore, User};
-use mitan_server::{Error, Result};
 
 pub mod operations;
 pub mod output;
@@ -35,6 +34,7 @@ mod show;
 use output::say;
 
 use crate::demo;
+use crate::error::{Error, Result};
 use crate::field;
 
 /// Mitan: rosters of community-policing volunteers.
@@ -889,7 +889,7 @@ fn report_command(args: ReportArgs) -> Result<()> {
 
 fn as_json<T: serde::Serialize>(what: &str, value: &T) -> Result<String> {
     serde_json::to_string_pretty(value)
-        .map_err(|error| Error::Worker(format!("{what} as JSON: {error}")))
+        .map_err(|error| Error::Encode(format!("{what} as JSON: {error}")))
 }
 
 /// A progress bar on stderr, drawn only when stderr is a terminal, so that logs and pipes
@@ -1339,7 +1339,7 @@ fn serve(args: ServeArgs) -> Result<()> {
                 }
             });
         }
-        run(listener, state, shutdown_signal()).await
+        Ok(run(listener, state, shutdown_signal()).await?)
     })
 }
 
@@ -1622,7 +1622,7 @@ fn admin(args: AdminArgs) -> Result<()> {
             if json {
                 let body = mitan_server::http::Campaigns { campaigns };
                 let text = serde_json::to_string_pretty(&body)
-                    .map_err(|error| Error::Worker(format!("campaigns as JSON: {error}")))?;
+                    .map_err(|error| Error::Encode(format!("campaigns as JSON: {error}")))?;
                 say!("{text}");
             } else {
                 for view in &campaigns {
@@ -1662,7 +1662,7 @@ fn admin(args: AdminArgs) -> Result<()> {
             let log = access::list(&store, &query)?;
             if json {
                 let text = serde_json::to_string_pretty(&log)
-                    .map_err(|error| Error::Worker(format!("access log as JSON: {error}")))?;
+                    .map_err(|error| Error::Encode(format!("access log as JSON: {error}")))?;
                 say!("{text}");
             } else {
                 for entry in &log.entries {
@@ -1703,8 +1703,8 @@ fn read_csv(file: &Path) -> Result<String> {
 /// Prints every problem of a refused import, one per line, and says that the file as a whole
 /// was refused: an operator fixing line 40 should know lines 2 to 39 are not in the database
 /// either.
-fn refused_if_bad<T>(file: &Path, result: Result<T>) -> Result<T> {
-    if let Err(Error::BadRows { problems, more }) = &result {
+fn refused_if_bad<T>(file: &Path, result: mitan_server::Result<T>) -> Result<T> {
+    if let Err(mitan_server::Error::BadRows { problems, more }) = &result {
         for problem in problems {
             eprintln!("{problem}");
         }
@@ -1716,7 +1716,7 @@ fn refused_if_bad<T>(file: &Path, result: Result<T>) -> Result<T> {
             file.display()
         );
     }
-    result
+    Ok(result?)
 }
 
 fn target_line(target: &TargetSpec) -> String {
