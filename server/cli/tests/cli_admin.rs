@@ -659,12 +659,12 @@ fn mitan_audit_report_counts_the_district_as_it_stood_at_a_past_moment() {
     let text = String::from_utf8(text.stdout).expect("utf-8 output");
     assert!(
         text.lines()
-            .any(|line| line.starts_with("BSP\tdistrict\t3\t0\t")),
+            .any(|line| line.starts_with("BSP\tdistrict\tबिलासपुर / Bilaspur\t3\t400\t0\t")),
         "{text}"
     );
     assert!(
         text.lines()
-            .any(|line| line.starts_with("CG-001\tconstable\t")),
+            .any(|line| line.starts_with("CG-001\tRamesh Sahu\tconstable\t")),
         "{text}"
     );
 
@@ -837,8 +837,8 @@ fn mitan_audit_lists_the_history_replays_a_past_state_and_logs_the_read() {
     assert_eq!(
         report_text
             .lines()
-            .nth(2)
-            .and_then(|district| district.split('\t').nth(2)),
+            .nth(3)
+            .and_then(|district| district.split('\t').nth(3)),
         Some("3"),
         "the district row's enrolled count: {report_text}"
     );
