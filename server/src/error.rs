@@ -118,38 +118,9 @@ pub enum Error {
     /// A blocking task panicked or was cancelled.
     #[error("worker: {0}")]
     Worker(String),
-    /// A server answered the field client with an error status.
-    #[error("server answered {status}: {body}")]
-    Remote {
-        /// The HTTP status.
-        status: u16,
-        /// The body, as text.
-        body: String,
-    },
-    /// A server refused a request from the command line with its JSON error body.
-    #[error("the server refused ({status} {code}): {message}")]
-    Refused {
-        /// The HTTP status.
-        status: u16,
-        /// Its stable code.
-        code: String,
-        /// The field refused, if it named one.
-        field: Option<String>,
-        /// Its message.
-        message: String,
-    },
-    /// The field client could not reach the server.
-    #[error("network: {0}")]
-    Network(String),
     /// The operating system refused (sockets, randomness, files).
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
-    /// `mitan audit verify` found changes tampered with, missing or unsigned (each printed).
-    #[error("audit export: verification failed: {findings} finding(s)")]
-    VerificationFailed {
-        /// How many.
-        findings: u64,
-    },
 }
 
 /// The server's result type.
@@ -228,11 +199,7 @@ impl Error {
             | Error::Corrupt { .. }
             | Error::Core(_)
             | Error::Worker(_)
-            | Error::Remote { .. }
-            | Error::Refused { .. }
-            | Error::Network(_)
-            | Error::Io(_)
-            | Error::VerificationFailed { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            | Error::Io(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
 }

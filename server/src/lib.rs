@@ -10,22 +10,21 @@
 //! * [`admin`], [`reports`], [`supervisor`] and [`exports`] — hierarchy and targets, district
 //!   reports, supervisors' actions written into rosters, and WhatsApp-ready lists;
 //! * [`access`] — the access log: every read of volunteers' personal fields, for auditors;
-//! * [`cli`] — the `mitan` command (serve, admin, field), and [`demo`] for `serve --demo`;
-//! * [`field`] — the command-line field client, driving the same device code as the phones;
 //! * [`background`] — a server on its own thread on loopback, for tests and benches.
+//!
+//! The `mitan` command, the command-line field client and the demo live beside it in
+//! `server/cli` (`mitan-cli`): they drive the phone's device facade, which the server never
+//! uses.
 
 pub mod access;
 pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod background;
-pub mod cli;
 pub mod consent;
-pub mod demo;
 pub mod district;
 mod error;
 pub mod exports;
-pub mod field;
 pub mod http;
 pub mod ist;
 pub mod metrics;

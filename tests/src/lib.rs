@@ -5,6 +5,7 @@ use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 
+use mitan_cli::field::{FieldProfile, HttpTransport};
 use mitan_core::demo::Generator;
 use mitan_core::device::{Device, Moment, SyncReport, Transport};
 use mitan_core::model::{EnrolmentForm, VolunteerId};
@@ -15,7 +16,6 @@ use mitan_server::auth::Role;
 use mitan_server::background::BackgroundServer;
 use mitan_server::consent::{NoticeSpec, publish_notice};
 use mitan_server::district::{District, DistrictConfig};
-use mitan_server::field::{FieldProfile, HttpTransport};
 use mitan_server::registration::issue_code;
 use mitan_server::store::{ServerStore, User};
 
@@ -126,8 +126,8 @@ impl TestServer {
     /// Registers a field device for `badge` in `dir` over HTTP and opens its store.
     pub fn field_device(&self, badge: &str, dir: &Path) -> anyhow::Result<FieldDevice> {
         let code = self.code_for(badge)?;
-        mitan_server::field::register(&self.url, &code, dir)?;
-        let (device, profile) = mitan_server::field::open_device(dir)?;
+        mitan_cli::field::register(&self.url, &code, dir)?;
+        let (device, profile) = mitan_cli::field::open_device(dir)?;
         Ok(FieldDevice { device, profile })
     }
 

@@ -41,7 +41,7 @@ fn a_device_of_station_a_touching_station_b_gets_403_and_nothing_is_stored() {
     drop(field);
     // A tampered phone: the registered identity, plus a beat of another station.
     let profile =
-        mitan_server::field::FieldProfile::load(&dirs.path().join("honest")).expect("profile");
+        mitan_cli::field::FieldProfile::load(&dirs.path().join("honest")).expect("profile");
     let mut identity = profile.identity().expect("identity");
     identity.beats.push(beat_b.parse().expect("valid beat"));
     let mut device = Device::open(
@@ -81,7 +81,7 @@ fn a_change_under_a_forged_actor_is_refused_and_not_stored() {
         .field_device("CG-001", &dirs.path().join("honest"))
         .expect("registers");
     let profile =
-        mitan_server::field::FieldProfile::load(&dirs.path().join("honest")).expect("profile");
+        mitan_cli::field::FieldProfile::load(&dirs.path().join("honest")).expect("profile");
     // Someone holding the credential writes with an actor of their own.
     let mut identity = profile.identity().expect("identity");
     identity.actor = [0xEE; 16];

@@ -206,9 +206,9 @@ fn an_untampered_export_of_a_scripted_history_verifies_with_every_change_signed(
     let path = dir.path().join("district.mitan-audit");
     let db = scripted.server.db.display().to_string();
     let run = |args: &[&str]| {
-        let cli = <mitan_server::cli::Cli as clap::Parser>::try_parse_from(args)
+        let cli = <mitan_cli::Cli as clap::Parser>::try_parse_from(args)
             .expect("the command line parses");
-        mitan_server::cli::execute(cli)
+        mitan_cli::execute(cli)
     };
     run(&[
         "mitan",
@@ -233,7 +233,7 @@ fn an_untampered_export_of_a_scripted_history_verifies_with_every_change_signed(
     assert!(
         matches!(
             failed,
-            mitan_server::Error::VerificationFailed { findings } if findings > 0
+            mitan_cli::Error::VerificationFailed { findings } if findings > 0
         ),
         "{failed}"
     );

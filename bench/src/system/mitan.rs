@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use anyhow::{Context, bail};
+use mitan_cli::field::{FieldProfile, HttpTransport};
 use mitan_core::device::{Device, Moment};
 use mitan_server::AppState;
 use mitan_server::auth::Role;
 use mitan_server::consent::{NoticeSpec, publish_notice};
 use mitan_server::district::{District, DistrictConfig};
-use mitan_server::field::{FieldProfile, HttpTransport};
 use mitan_server::registration::issue_code;
 use mitan_server::store::{ServerStore, User};
 
@@ -97,7 +97,7 @@ impl Mitan {
                     .with_context(|| format!("no phone {index}"))?,
             );
             if phone.open.is_none() {
-                let opened = mitan_server::field::open_device(&phone.dir)
+                let opened = mitan_cli::field::open_device(&phone.dir)
                     .with_context(|| format!("opening phone {}", phone.dir.display()))?;
                 phone.open = Some(opened);
             }
@@ -222,7 +222,7 @@ impl System for Mitan {
         let url = format!("http://{}", server.address);
         let registered: Vec<FieldProfile> = parallel::map(&codes, 2, |index, code| {
             let phone_dir = dir.join("phones").join(&badges[index]);
-            mitan_server::field::register(&url, code, &phone_dir)
+            mitan_cli::field::register(&url, code, &phone_dir)
                 .with_context(|| format!("registering {}", badges[index]))
         })?;
         let phones = workload.phones.len();
@@ -230,7 +230,7 @@ impl System for Mitan {
         self.phones = parallel::map(&registered[..phones], 2, |index, _| {
             let dir = dir.join("phones").join(&badges[index]);
             let open = keep_open
-                .then(|| mitan_server::field::open_device(&dir))
+                .then(|| mitan_cli::field::open_device(&dir))
                 .transpose()?;
             Ok(Mutex::new(Phone { dir, open }))
         })?;

@@ -1,7 +1,8 @@
 //! What the server's integration tests share: one district (its hierarchy and officers) on a
 //! real SQLite file, the clock the server reads, the router answered through `oneshot`, and
 //! phones registered and synced into a `District` without HTTP. A test file takes it with
-//! `mod common;` and keeps only what is particular to it.
+//! `mod common;` and keeps only what is particular to it; the `mitan` command's tests take it
+//! too, through `server/cli/tests/common`, which adds the binary.
 
 // Each test file compiles its own copy of this module and uses only part of it.
 #![allow(dead_code)]
@@ -30,6 +31,8 @@ use mitan_server::registration::{RegisterRequest, RegisteredDevice, issue_code, 
 use mitan_server::store::{ServerStore, User};
 use mitan_server::{AppState, ErrorBody, app};
 use tower::ServiceExt;
+
+pub(crate) mod phone_index;
 
 /// The moment the tests' districts are set up and, unless a test moves its clock, the
 /// server's time.
@@ -426,42 +429,4 @@ pub(crate) fn sync_phone(
             .map_err(|error| error.to_string())
     };
     device.sync(&mut transport, now_ms).expect("sync succeeds")
-}
-
-/// The `mitan` binary built with these tests.
-pub(crate) const MITAN: &str = env!("CARGO_BIN_EXE_mitan");
-
-/// A `mitan` process the test started; killed when the test ends, passed or failed, unless
-/// it has already exited.
-pub(crate) struct Process(pub(crate) std::process::Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
-/// Runs `mitan` with `args` to the end. A refusal must read as one line even where
-/// backtraces are asked for, so they are.
-pub(crate) fn mitan_run(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(MITAN)
-        .args(args)
-        .env("RUST_BACKTRACE", "1")
-        .env("MITAN_LOG", "warn")
-        .output()
-        .expect("the binary runs")
-}
-
-/// Runs `mitan` with `args`, which must succeed, and returns what it printed.
-pub(crate) fn mitan(args: &[&str]) -> String {
-    let output = mitan_run(args);
-    assert!(
-        output.status.success(),
-        "mitan {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("utf-8 output")
 }

@@ -1,17 +1,18 @@
 //! Running an operation from the command line: on the district database beside the server
 //! (`--db FILE --as BADGE`), or on a running server (`--server URL --credential TOKEN`),
-//! through the same [`crate::ops`] requests the HTTP API serves.
+//! through the same [`mitan_server::ops`] requests the HTTP API serves.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+use mitan_server::ErrorBody;
+use mitan_server::district::{District, DistrictConfig};
+use mitan_server::http::system_clock;
+use mitan_server::ops::{Caller, Method, Operation, ReadOperation, WriteOperation};
+use mitan_server::store::ServerStore;
 
-use crate::district::{District, DistrictConfig};
-use crate::error::{Error, ErrorBody, Result};
-use crate::http::system_clock;
-use crate::ops::{Caller, Method, Operation, ReadOperation, WriteOperation};
-use crate::store::ServerStore;
+use crate::error::{Error, Result};
 
 /// How long a command waits for a server's answer.
 const REMOTE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -71,7 +72,10 @@ impl Target {
     }
 
     fn console(store: &ServerStore, badge: &str) -> Result<Caller> {
-        Caller::console(store, &crate::auth::parse_badge(badge)?)
+        Ok(Caller::console(
+            store,
+            &mitan_server::auth::parse_badge(badge)?,
+        )?)
     }
 
     /// Runs an operation that reads counts.
@@ -80,7 +84,7 @@ impl Target {
             Place::Database { db, badge } => {
                 let store = ServerStore::open_reader(&db)?;
                 let caller = Self::console(&store, &badge)?;
-                request.read(&store, &caller, system_clock()())
+                Ok(request.read(&store, &caller, system_clock()())?)
             }
             Place::Server { url, credential } => remote(&url, &credential, &request),
         }
@@ -93,7 +97,7 @@ impl Target {
                 let store = ServerStore::open(&db)?;
                 let caller = Self::console(&store, &badge)?;
                 let mut district = District::new(store, DistrictConfig::default());
-                request.write(&mut district, &caller, system_clock()())
+                Ok(request.write(&mut district, &caller, system_clock()())?)
             }
             Place::Server { url, credential } => remote(&url, &credential, &request),
         }
@@ -103,9 +107,9 @@ impl Target {
 /// Sends `request` to the server at `url` as its route says, and reads the answer.
 fn remote<O: Operation>(url: &str, credential: &str, request: &O) -> Result<O::Answer> {
     let serde_json::Value::Object(mut fields) =
-        serde_json::to_value(request).map_err(|error| Error::Worker(error.to_string()))?
+        serde_json::to_value(request).map_err(|error| Error::Encode(error.to_string()))?
     else {
-        return Err(Error::Worker("a request is a JSON object".into()));
+        return Err(Error::Encode("a request is a JSON object".into()));
     };
     // Absent options travel as nothing at all.
     fields.retain(|_, value| !value.is_null());
@@ -132,7 +136,7 @@ fn remote<O: Operation>(url: &str, credential: &str, request: &O) -> Result<O::A
     let mut response = match O::METHOD {
         Method::Get => {
             let query = serde_urlencoded::to_string(&fields)
-                .map_err(|error| Error::Worker(error.to_string()))?;
+                .map_err(|error| Error::Encode(error.to_string()))?;
             let address = if query.is_empty() {
                 format!("{url}{path}")
             } else {
@@ -146,7 +150,7 @@ fn remote<O: Operation>(url: &str, credential: &str, request: &O) -> Result<O::A
         }
         Method::Post => {
             let body =
-                serde_json::to_vec(&fields).map_err(|error| Error::Worker(error.to_string()))?;
+                serde_json::to_vec(&fields).map_err(|error| Error::Encode(error.to_string()))?;
             agent
                 .post(&format!("{url}{path}"))
                 .header("Authorization", &authorization)

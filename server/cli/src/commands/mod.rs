@@ -11,6 +11,21 @@ use clap::{ArgGroup, Args, Parser, Subcommand};
 use mitan_core::device::Moment;
 use mitan_core::model::{EnrolmentForm, Unit, UnitCode, UnitKind};
 use mitan_core::store::VolunteerFilter;
+use mitan_server::access::{self, AccessLogQuery};
+use mitan_server::admin::{self, CampaignSpec, TargetSpec};
+use mitan_server::audit;
+use mitan_server::auth::{Role, parse_badge, random_bytes};
+use mitan_server::consent::{self, NoticeSpec, PolicySpec};
+use mitan_server::district::{District, DistrictConfig};
+use mitan_server::exports::{self, ExportQuery};
+use mitan_server::http::{AppState, DEFAULT_BODY_LIMIT, run, system_clock};
+use mitan_server::ops::{Caller, ReadOperation};
+use mitan_server::provenance;
+use mitan_server::rate_limit::SyncRate;
+use mitan_server::registration::{self, DEFAULT_CODE_TTL_MS};
+use mitan_server::reports::past::{self, PastProgressReport, PastReportQuery};
+use mitan_server::reports::progress_diff::{self, ReportDiff, ReportDiffQuery};
+use mitan_server::store::{ServerStore, User};
 
 pub mod operations;
 pub mod output;
@@ -18,24 +33,9 @@ mod show;
 
 use output::say;
 
-use crate::access::{self, AccessLogQuery};
-use crate::admin::{self, CampaignSpec, TargetSpec};
-use crate::audit;
-use crate::auth::{Role, parse_badge, random_bytes};
-use crate::consent::{self, NoticeSpec, PolicySpec};
 use crate::demo;
-use crate::district::{District, DistrictConfig};
 use crate::error::{Error, Result};
-use crate::exports::{self, ExportQuery};
 use crate::field;
-use crate::http::{AppState, DEFAULT_BODY_LIMIT, run, system_clock};
-use crate::ops::{Caller, ReadOperation};
-use crate::provenance;
-use crate::rate_limit::SyncRate;
-use crate::registration::{self, DEFAULT_CODE_TTL_MS};
-use crate::reports::past::{self, PastProgressReport, PastReportQuery};
-use crate::reports::progress_diff::{self, ReportDiff, ReportDiffQuery};
-use crate::store::{ServerStore, User};
 
 /// Mitan: rosters of community-policing volunteers.
 #[derive(Debug, Parser)]
@@ -100,7 +100,7 @@ pub struct ReviewArgs {
 pub enum ReviewCommand {
     /// Entries waiting for review in your units, oldest first, with their personal fields
     /// (logged in the access log).
-    Queue(crate::ops::reports::Queue),
+    Queue(mitan_server::ops::reports::Queue),
     /// Verify one or more volunteers.
     Verify {
         /// The volunteers' ids.
@@ -108,13 +108,13 @@ pub enum ReviewCommand {
         volunteers: Vec<mitan_core::model::VolunteerId>,
     },
     /// Reject an entry, with a reason the constable sees on their phone.
-    Reject(crate::ops::review::Reject),
+    Reject(mitan_server::ops::review::Reject),
     /// Mark an entry as the same person as another, who is kept.
-    Duplicate(crate::ops::review::MarkDuplicate),
+    Duplicate(mitan_server::ops::review::MarkDuplicate),
     /// Move a volunteer to another beat.
-    Move(crate::ops::review::Move),
+    Move(mitan_server::ops::review::Move),
     /// Record a withdrawal of consent given by telephone: the person is erased.
-    Withdraw(crate::ops::review::Withdraw),
+    Withdraw(mitan_server::ops::review::Withdraw),
 }
 
 /// `mitan report`.
@@ -135,13 +135,13 @@ pub struct ReportArgs {
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
     /// Every unit and employee you reach against its target.
-    Progress(crate::ops::reports::Progress),
+    Progress(mitan_server::ops::reports::Progress),
     /// Households covered against households, per village.
-    Coverage(crate::ops::reports::Coverage),
+    Coverage(mitan_server::ops::reports::Coverage),
     /// Candidate duplicates: one phone, or sound-alike names in one village (logged).
-    Duplicates(crate::ops::reports::Duplicates),
+    Duplicates(mitan_server::ops::reports::Duplicates),
     /// Volunteers per programme.
-    Programmes(crate::ops::reports::Programmes),
+    Programmes(mitan_server::ops::reports::Programmes),
 }
 
 /// `mitan audit`.
@@ -170,14 +170,14 @@ pub struct Moments {
         conflicts_with = "from_change",
         required_unless_present = "from_change",
         alias = "from",
-        value_parser = crate::ist::moment_arg
+        value_parser = mitan_server::ist::moment_arg
     )]
     from_ms: Option<i64>,
     /// Or the moment as a change hash (for a report: when the server received it).
     #[arg(long)]
     from_change: Option<String>,
     /// The second moment; the latest if neither this nor --to-change.
-    #[arg(long, conflicts_with = "to_change", alias = "to", value_parser = crate::ist::moment_arg)]
+    #[arg(long, conflicts_with = "to_change", alias = "to", value_parser = mitan_server::ist::moment_arg)]
     to_ms: Option<i64>,
     /// Or the second moment as a change hash.
     #[arg(long)]
@@ -209,10 +209,10 @@ pub enum AuditCommand {
         #[arg(long)]
         device: Option<String>,
         /// Only changes at or after this time (India time, e.g. 2026-12-07 14:05, or ms since the epoch).
-        #[arg(long, alias = "from", value_parser = crate::ist::moment_arg)]
+        #[arg(long, alias = "from", value_parser = mitan_server::ist::moment_arg)]
         from_ms: Option<i64>,
         /// Only changes before this time.
-        #[arg(long, alias = "to", value_parser = crate::ist::moment_arg)]
+        #[arg(long, alias = "to", value_parser = mitan_server::ist::moment_arg)]
         to_ms: Option<i64>,
         /// The clock of the time range: server (receipt time) or device.
         #[arg(long)]
@@ -233,7 +233,7 @@ pub enum AuditCommand {
         #[arg(long)]
         roster: String,
         /// The moment (India time, e.g. 2026-12-07 14:05, or ms since the epoch); the latest state if neither this nor --change.
-        #[arg(long, conflicts_with = "change", alias = "at", value_parser = crate::ist::moment_arg)]
+        #[arg(long, conflicts_with = "change", alias = "at", value_parser = mitan_server::ist::moment_arg)]
         at_ms: Option<i64>,
         /// A change hash (hex): the roster just after it.
         #[arg(long)]
@@ -255,7 +255,7 @@ pub enum AuditCommand {
     /// past moment, each beat replayed from its change log.
     Report {
         /// The moment (India time, e.g. 2026-12-07 14:05, or ms since the epoch).
-        #[arg(long, required_unless_present = "change", conflicts_with = "change", alias = "at", value_parser = crate::ist::moment_arg)]
+        #[arg(long, required_unless_present = "change", conflicts_with = "change", alias = "at", value_parser = mitan_server::ist::moment_arg)]
         at_ms: Option<i64>,
         /// Or the moment the server received this change (its hash), and with it every
         /// change that had arrived by then.
@@ -494,7 +494,7 @@ pub enum AdminCommand {
     ListUnits {
         /// Which units.
         #[command(flatten)]
-        request: crate::ops::directory::ListUnits,
+        request: mitan_server::ops::directory::ListUnits,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -503,7 +503,7 @@ pub enum AdminCommand {
     ListUsers {
         /// Whose.
         #[command(flatten)]
-        request: crate::ops::directory::ListUsers,
+        request: mitan_server::ops::directory::ListUsers,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -512,7 +512,7 @@ pub enum AdminCommand {
     ListDevices {
         /// Whose.
         #[command(flatten)]
-        request: crate::ops::directory::ListDevices,
+        request: mitan_server::ops::directory::ListDevices,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -532,10 +532,10 @@ pub enum AdminCommand {
     /// who, through what, for which scope, how many people and when.
     AccessLog {
         /// Only reads at or after this server time (India time, e.g. 2026-12-07 14:05, or ms since the epoch).
-        #[arg(long, alias = "from", value_parser = crate::ist::moment_arg)]
+        #[arg(long, alias = "from", value_parser = mitan_server::ist::moment_arg)]
         from_ms: Option<i64>,
         /// Only reads before this server time (India time, e.g. 2026-12-07 14:05, or ms since the epoch).
-        #[arg(long, alias = "to", value_parser = crate::ist::moment_arg)]
+        #[arg(long, alias = "to", value_parser = mitan_server::ist::moment_arg)]
         to_ms: Option<i64>,
         /// Only this reader's badge.
         #[arg(long)]
@@ -739,7 +739,7 @@ fn volunteer_lines(volunteer: &mitan_core::model::Volunteer) -> Vec<String> {
         "enrolled	by {} on {}, {}",
         volunteer.enrolled_by,
         volunteer.enrolled_on,
-        crate::ist::date_time(volunteer.enrolled_at_ms)
+        mitan_server::ist::date_time(volunteer.enrolled_at_ms)
     ));
     if let Some(by) = &volunteer.reviewed_by {
         lines.push(format!("reviewed by	{by}"));
@@ -826,7 +826,7 @@ fn print<T: serde::Serialize + show::Show>(answer: &T, json: bool) -> Result<()>
 }
 
 fn review_command(args: ReviewArgs) -> Result<()> {
-    use crate::ops::review;
+    use mitan_server::ops::review;
     let target = &args.target;
     match args.command {
         ReviewCommand::Queue(request) => print(&target.write(request)?, args.json),
@@ -889,7 +889,7 @@ fn report_command(args: ReportArgs) -> Result<()> {
 
 fn as_json<T: serde::Serialize>(what: &str, value: &T) -> Result<String> {
     serde_json::to_string_pretty(value)
-        .map_err(|error| Error::Worker(format!("{what} as JSON: {error}")))
+        .map_err(|error| Error::Encode(format!("{what} as JSON: {error}")))
 }
 
 /// A progress bar on stderr, drawn only when stderr is a terminal, so that logs and pipes
@@ -951,7 +951,7 @@ fn audit_verify(file: &Path, json: bool) -> Result<()> {
             report.signed,
             report.exported_by,
             report.scope,
-            crate::ist::date_time(report.created_at_ms),
+            mitan_server::ist::date_time(report.created_at_ms),
             report.server_key
         );
     }
@@ -1167,7 +1167,7 @@ fn past_report_text(past: &PastProgressReport) -> String {
     let moment = &past.moment;
     let mut lines = vec![format!(
         "as of {} ({} clock{}): {} roster(s) replayed, {} change(s){}",
-        crate::ist::date_time(moment.at_ms),
+        mitan_server::ist::date_time(moment.at_ms),
         past.clock,
         moment
             .change
@@ -1192,7 +1192,7 @@ fn report_diff_text(diff: &ReportDiff) -> String {
     let end = |end: &past::PastMoment| {
         format!(
             "{}{}",
-            crate::ist::date_time(end.at_ms),
+            mitan_server::ist::date_time(end.at_ms),
             end.change
                 .as_deref()
                 .map_or_else(String::new, |change| format!(" (change {change})"))
@@ -1266,8 +1266,8 @@ fn history_text(page: &audit::HistoryPage) -> String {
             "{}\t{}\t{}\t{}#{}\t{} ({})\t{}\t{}\t{}\t{}",
             change
                 .received_at_ms
-                .map_or_else(|| "-".to_owned(), crate::ist::date_time),
-            crate::ist::date_time(change.device_clock_ms),
+                .map_or_else(|| "-".to_owned(), mitan_server::ist::date_time),
+            mitan_server::ist::date_time(change.device_clock_ms),
             // Whole, so that it can be handed back to `state --change` or `report --change`.
             mitan_core::history::encode_hash(&change.hash),
             entry.roster,
@@ -1339,7 +1339,7 @@ fn serve(args: ServeArgs) -> Result<()> {
                 }
             });
         }
-        run(listener, state, shutdown_signal()).await
+        Ok(run(listener, state, shutdown_signal()).await?)
     })
 }
 
@@ -1620,9 +1620,9 @@ fn admin(args: AdminArgs) -> Result<()> {
                 }
             }
             if json {
-                let body = crate::http::Campaigns { campaigns };
+                let body = mitan_server::http::Campaigns { campaigns };
                 let text = serde_json::to_string_pretty(&body)
-                    .map_err(|error| Error::Worker(format!("campaigns as JSON: {error}")))?;
+                    .map_err(|error| Error::Encode(format!("campaigns as JSON: {error}")))?;
                 say!("{text}");
             } else {
                 for view in &campaigns {
@@ -1662,14 +1662,14 @@ fn admin(args: AdminArgs) -> Result<()> {
             let log = access::list(&store, &query)?;
             if json {
                 let text = serde_json::to_string_pretty(&log)
-                    .map_err(|error| Error::Worker(format!("access log as JSON: {error}")))?;
+                    .map_err(|error| Error::Encode(format!("access log as JSON: {error}")))?;
                 say!("{text}");
             } else {
                 for entry in &log.entries {
                     say!(
                         "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{} volunteer(s)",
                         entry.seq,
-                        crate::ist::date_time(entry.at_ms),
+                        mitan_server::ist::date_time(entry.at_ms),
                         entry.badge,
                         entry.role,
                         entry.requested_via,
@@ -1703,8 +1703,8 @@ fn read_csv(file: &Path) -> Result<String> {
 /// Prints every problem of a refused import, one per line, and says that the file as a whole
 /// was refused: an operator fixing line 40 should know lines 2 to 39 are not in the database
 /// either.
-fn refused_if_bad<T>(file: &Path, result: Result<T>) -> Result<T> {
-    if let Err(Error::BadRows { problems, more }) = &result {
+fn refused_if_bad<T>(file: &Path, result: mitan_server::Result<T>) -> Result<T> {
+    if let Err(mitan_server::Error::BadRows { problems, more }) = &result {
         for problem in problems {
             eprintln!("{problem}");
         }
@@ -1716,7 +1716,7 @@ fn refused_if_bad<T>(file: &Path, result: Result<T>) -> Result<T> {
             file.display()
         );
     }
-    result
+    Ok(result?)
 }
 
 fn target_line(target: &TargetSpec) -> String {

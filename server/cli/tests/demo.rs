@@ -5,11 +5,11 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use mitan_cli::demo::{self, DemoDb};
 use mitan_core::model::UnitKind;
 use mitan_server::AppState;
 use mitan_server::auth::Role;
 use mitan_server::background::BackgroundServer;
-use mitan_server::demo::{self, DemoDb};
 use mitan_server::district::{District, DistrictConfig};
 use mitan_server::store::{ServerStore, User};
 

@@ -18,15 +18,15 @@ use mitan_core::demo::Generator;
 use mitan_core::device::Moment;
 use mitan_core::model::{Decision, Unit, UnitKind, VolunteerId};
 use mitan_core::store::VolunteerFilter;
+use mitan_server::admin::{CampaignSpec, TargetSpec, check_campaign, set_target};
+use mitan_server::auth::Role;
+use mitan_server::consent::{NoticeSpec, publish_notice};
+use mitan_server::http::AppState;
+use mitan_server::registration::issue_code;
+use mitan_server::store::{ServerStore, User};
 
-use crate::admin::{CampaignSpec, TargetSpec, check_campaign, set_target};
-use crate::auth::Role;
-use crate::consent::{NoticeSpec, publish_notice};
 use crate::error::{Error, Result};
 use crate::field;
-use crate::http::AppState;
-use crate::registration::issue_code;
-use crate::store::{ServerStore, User};
 
 /// The demo district's code; its presence marks a database as the demo's.
 pub const DEMO_DISTRICT: &str = "DEMO";

@@ -21,13 +21,13 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
+use mitan_cli::field::{FieldProfile, HttpTransport};
 use mitan_core::demo::Generator;
 use mitan_core::device::{Device, Moment};
 use mitan_core::model::{RosterId, VolunteerId};
 use mitan_core::store::VolunteerFilter;
 use mitan_server::auth::Role;
 use mitan_server::consent::{NoticeSpec, publish_notice};
-use mitan_server::field::{FieldProfile, HttpTransport};
 use mitan_server::registration::issue_code;
 use mitan_server::store::ServerStore;
 
@@ -161,8 +161,8 @@ struct Phone {
 impl Phone {
     fn register(url: &str, code: &str, dir: &Path, index: usize) -> Phone {
         let profile: FieldProfile =
-            mitan_server::field::register(url, code, dir).expect("registers over HTTP");
-        let (device, _) = mitan_server::field::open_device(dir).expect("the phone's store opens");
+            mitan_cli::field::register(url, code, dir).expect("registers over HTTP");
+        let (device, _) = mitan_cli::field::open_device(dir).expect("the phone's store opens");
         Phone {
             device,
             transport: profile.transport(),
@@ -362,7 +362,7 @@ fn crash_child_phone_enrols_and_syncs_until_killed() {
         return;
     };
     let (mut device, profile) =
-        mitan_server::field::open_device(Path::new(&dir)).expect("the phone's store opens");
+        mitan_cli::field::open_device(Path::new(&dir)).expect("the phone's store opens");
     let mut transport = profile.transport();
     let mut generator = Generator::new(u64::from(std::process::id()));
     // The phone-number metadata loads on first use; load it before "ready" so kills land in
@@ -446,7 +446,7 @@ fn a_phone_killed_mid_sync_loses_nothing_and_converges() {
     let url = format!("http://127.0.0.1:{port}");
     let mut server = start_server(&db, port);
     let phone_dir = dir.path().join("phone");
-    mitan_server::field::register(&url, &codes[0], &phone_dir).expect("registers over HTTP");
+    mitan_cli::field::register(&url, &codes[0], &phone_dir).expect("registers over HTTP");
 
     let mut delays = Delays(seed | 1);
     let mut acknowledged: BTreeSet<VolunteerId> = BTreeSet::new();
@@ -499,7 +499,7 @@ fn a_phone_killed_mid_sync_loses_nothing_and_converges() {
     }
 
     let (mut device, profile) =
-        mitan_server::field::open_device(&phone_dir).expect("the phone's store reopens");
+        mitan_cli::field::open_device(&phone_dir).expect("the phone's store reopens");
     let checker = mitan_core::store::DeviceStore::open(
         &phone_dir.join("device.db"),
         &profile

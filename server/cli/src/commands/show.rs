@@ -2,13 +2,13 @@
 //! header, times in India Standard Time, counts grouped the Indian way, names as written
 //! (never Debug-escaped). `--json` prints the answer the HTTP API gives instead.
 
-use crate::ist;
-use crate::ops::directory::{DeviceList, UnitList, UserList};
-use crate::reports::{
+use mitan_server::ist;
+use mitan_server::ops::directory::{DeviceList, UnitList, UserList};
+use mitan_server::reports::{
     Counted, CoverageReport, DuplicateGroup, DuplicateReport, ListedVolunteer, ProgrammeReport,
     ProgressReport, ReviewQueue,
 };
-use crate::supervisor::ActionDone;
+use mitan_server::supervisor::ActionDone;
 
 /// An answer as lines of text.
 pub(super) trait Show {

@@ -11,12 +11,12 @@ use std::path::Path;
 use std::process::Command;
 
 use common::{TestClock, issue_code_in};
+use mitan_cli::demo::{self, DemoDb};
+use mitan_cli::field;
 use mitan_server::AppState;
 use mitan_server::access::{AccessLog, AccessLogLine};
 use mitan_server::background::BackgroundServer;
-use mitan_server::demo::{self, DemoDb};
 use mitan_server::district::{District, DistrictConfig};
-use mitan_server::field;
 use mitan_server::registration::RegisteredDevice;
 use mitan_server::store::{AccessRead, ServerStore};
 

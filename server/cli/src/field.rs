@@ -2,9 +2,8 @@
 //! `mitan_core::device::Device`, the same facade the Android app calls, over real HTTP, so
 //! what it proves about sync holds for the phones.
 //!
-//! This is the one place the server crate touches the device facade (STYLE keeps the server
-//! off it); it lives here because issue 3 puts `mitan field` in the `mitan` binary. It could
-//! move to its own crate without change.
+//! It lives in `mitan-cli`, beside the server rather than in it, because the server never
+//! touches the device facade (STYLE.md); issue 3 puts `mitan field` in the `mitan` binary.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -12,13 +11,13 @@ use std::time::Duration;
 use mitan_core::device::{Device, Transport, signing_public_key};
 use mitan_core::model::EnrolmentRules;
 use mitan_core::store::{DeviceIdentity, StoreKey};
+use mitan_server::auth::random_bytes;
+use mitan_server::consent::ConsentTermsView;
+use mitan_server::http::{OCTET_STREAM, system_clock};
+use mitan_server::registration::{RegisterRequest, RegisteredDevice, parse_actor};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::random_bytes;
-use crate::consent::ConsentTermsView;
 use crate::error::{Error, Result};
-use crate::http::{OCTET_STREAM, system_clock};
-use crate::registration::{RegisterRequest, RegisteredDevice, parse_actor};
 
 /// How long one exchange may take before the field client gives up; a 2G link is slow, but a
 /// sync that has not answered in this long is better retried.
@@ -112,16 +111,14 @@ impl FieldProfile {
     /// Reads the profile kept in `dir`.
     pub fn load(dir: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(Self::path(dir))?;
-        serde_json::from_str(&text).map_err(|error| Error::Corrupt {
-            what: "field profile",
+        serde_json::from_str(&text).map_err(|error| Error::Profile {
             reason: error.to_string(),
         })
     }
 
     fn save(&self, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir)?;
-        let text = serde_json::to_string_pretty(self).map_err(|error| Error::Corrupt {
-            what: "field profile",
+        let text = serde_json::to_string_pretty(self).map_err(|error| Error::Profile {
             reason: error.to_string(),
         })?;
         // The credential is in here: keep it to its owner where the platform allows.
@@ -137,8 +134,7 @@ impl FieldProfile {
 
     /// The identity the device store records.
     pub fn identity(&self) -> Result<DeviceIdentity> {
-        let invalid = |field: &'static str| Error::Corrupt {
-            what: "field profile",
+        let invalid = |field: &'static str| Error::Profile {
             reason: format!("bad {field}"),
         };
         Ok(DeviceIdentity {
@@ -165,8 +161,7 @@ impl FieldProfile {
         let bytes: [u8; 32] = hex::decode(&self.store_key)
             .ok()
             .and_then(|bytes| bytes.try_into().ok())
-            .ok_or_else(|| Error::Corrupt {
-                what: "field profile",
+            .ok_or_else(|| Error::Profile {
                 reason: "store_key is not 64 hex digits".into(),
             })?;
         Ok(StoreKey::from_bytes(bytes))

@@ -12,7 +12,7 @@
 //!    transport: a device that has news and is behind (goal 1), and a reinstalled phone
 //!    (goal ≤ 2).
 //!
-//! Run with `cargo bench -p mitan-server --bench sync_storm`; `MITAN_BENCH_DEVICES` shrinks the
+//! Run with `cargo bench -p mitan-cli --bench sync_storm`; `MITAN_BENCH_DEVICES` shrinks the
 //! storm for a quick look.
 
 use mitan_core::model::sealed::TestKeys;
@@ -430,9 +430,9 @@ fn round_trips(url: &str, state: &AppState, dir: &std::path::Path) -> (u32, u32,
     let mut generator = Generator::new(99);
     let phone = |name: &str| {
         let phone_dir = dir.join(name);
-        mitan_server::field::register(url, &code_for(&badge(0)), &phone_dir)
+        mitan_cli::field::register(url, &code_for(&badge(0)), &phone_dir)
             .expect("registers over HTTP");
-        mitan_server::field::open_device(&phone_dir).expect("device opens")
+        mitan_cli::field::open_device(&phone_dir).expect("device opens")
     };
     let mut enrol = |device: &mut mitan_core::device::Device, count: usize| {
         for index in 0..count {

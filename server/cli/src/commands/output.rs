@@ -20,10 +20,10 @@ pub fn line(text: std::fmt::Arguments<'_>) {
 /// `println!` for the `mitan` command: see [`line`].
 macro_rules! say {
     () => {
-        $crate::cli::output::line(format_args!(""))
+        $crate::commands::output::line(format_args!(""))
     };
     ($($arg:tt)*) => {
-        $crate::cli::output::line(format_args!($($arg)*))
+        $crate::commands::output::line(format_args!($($arg)*))
     };
 }
 pub(crate) use say;

@@ -7,7 +7,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 fn main() {
-    let cli = mitan_server::cli::Cli::parse();
+    let cli = mitan_cli::Cli::parse();
     // MITAN_LOG takes the usual tracing filter syntax, e.g. `info` or `mitan_server=debug`;
     // RUST_LOG is honoured when it is absent, as operators of Rust services expect.
     let filter = EnvFilter::try_from_env("MITAN_LOG")
@@ -26,7 +26,7 @@ fn main() {
     }
     // The error chain on one line, never a backtrace: a refusal is an answer for a person
     // (RUST_BACKTRACE=1 would make anyhow print one under every refusal).
-    if let Err(error) = mitan_server::cli::execute(cli) {
+    if let Err(error) = mitan_cli::execute(cli) {
         eprintln!("error: {:#}", anyhow::Error::new(error));
         std::process::exit(1);
     }
