@@ -448,8 +448,9 @@ impl Roster {
         Ok(())
     }
 
-    /// Marks entry `id`, the losing copy of two concurrent moves, as moved to the live entry
-    /// in `to`, and deletes its personal fields as a move does.
+    /// Marks entry `id` as moved to `to` and deletes its personal fields: the source side of
+    /// a move ([`Roster::move_out`] checks it may move first), or the losing copy of two
+    /// concurrent moves, pointed at the live entry.
     pub fn mark_moved(
         &mut self,
         id: &VolunteerId,

@@ -80,16 +80,7 @@ impl Roster {
         if !matches!(current.status, Status::Pending | Status::Verified) {
             return Err(refuse(Field::VolunteerId, InvalidCode::OutOfRange));
         }
-        let entry = self.require_volunteer(id)?;
-        let personal = self.personal_map(&entry)?;
-        let transfer = Transfer {
-            beat: to.to_string(),
-            by: meta.badge.to_string(),
-            at: meta.device_clock_ms,
-        };
-        self.write(Action::Move, id.to_string(), meta, |doc| {
-            mark_moved(doc, &entry, &personal, &transfer)
-        })
+        self.mark_moved(id, to, meta)
     }
 
     /// Writes into this (target) roster the copy of a volunteer read from the source roster

@@ -148,21 +148,16 @@ fn remote<O: Operation>(url: &str, credential: &str, request: &O) -> Result<O::A
                 .call()
                 .map_err(network)?
         }
-        Method::Post => {
+        Method::Post | Method::Put => {
             let body =
                 serde_json::to_vec(&fields).map_err(|error| Error::Encode(error.to_string()))?;
-            agent
-                .post(&format!("{url}{path}"))
-                .header("Authorization", &authorization)
-                .content_type("application/json")
-                .send(&body[..])
-                .map_err(network)?
-        }
-        Method::Put => {
-            let body =
-                serde_json::to_vec(&fields).map_err(|error| Error::Worker(error.to_string()))?;
-            agent
-                .put(&format!("{url}{path}"))
+            let address = format!("{url}{path}");
+            let request = if O::METHOD == Method::Post {
+                agent.post(&address)
+            } else {
+                agent.put(&address)
+            };
+            request
                 .header("Authorization", &authorization)
                 .content_type("application/json")
                 .send(&body[..])
