@@ -11,7 +11,7 @@ use common::{NOW, enrol_people, register_phone, sync_phone};
 use mitan_core::demo::Generator;
 use mitan_core::store::StoreKey;
 use mitan_server::district::{District, DistrictConfig};
-use mitan_server::http::Campaigns;
+use mitan_server::ops::administration::CampaignList;
 use mitan_server::store::ServerStore;
 
 const MITAN: &str = env!("CARGO_BIN_EXE_mitan");
@@ -315,7 +315,7 @@ fn a_campaign_and_its_targets_set_from_the_command_line_read_back() {
     ]);
     assert!(error.contains("user CG-999: not found"), "{error}");
 
-    let listed: Campaigns = serde_json::from_str(&fixture.ok(&["list-targets", "--json"]))
+    let listed: CampaignList = serde_json::from_str(&fixture.ok(&["list-targets", "--json"]))
         .expect("list-targets --json prints the API's campaigns body");
     assert_eq!(
         listed.campaigns.len(),

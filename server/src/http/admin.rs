@@ -4,11 +4,9 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::caller::{caller, credential};
-pub use crate::admin::CampaignView;
 use crate::admin::{self, ImportSummary};
 use crate::auth::Caller;
 use crate::error::Result;
@@ -51,11 +49,4 @@ pub(super) async fn import_users(
         })
         .await?;
     Ok(Json(summary))
-}
-
-/// `GET /v1/admin/campaigns`.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Campaigns {
-    /// Newest first.
-    pub campaigns: Vec<CampaignView>,
 }

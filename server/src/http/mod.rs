@@ -30,7 +30,6 @@ use crate::ops::{administration, devices, directory, reports, review};
 use crate::rate_limit::{SyncRate, SyncRateLimiter};
 use crate::store::ServerStore;
 
-pub use admin::{CampaignView, Campaigns};
 pub use exports::PARTS_HEADER;
 pub use openapi::{ROUTES, RouteAuth, RouteDoc, document as openapi_document};
 pub use sync::OCTET_STREAM;

@@ -6,17 +6,23 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::{Caller, Method, Operation, Permission, Policy, ReadOperation, WriteOperation};
-use crate::admin::{self, CampaignSpec, TargetSpec};
+use crate::admin::{self, CampaignSpec, CampaignView, TargetSpec};
 use crate::consent::{self, ConsentTermsView, NoticeSpec, NoticeView, PolicySpec};
 use crate::district::District;
 use crate::error::Result;
-use crate::http::Campaigns as CampaignList;
 use crate::store::ServerStore;
 
 /// Every campaign with its explicit targets, newest first.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
 #[group(skip)]
 pub struct Campaigns {}
+
+/// The campaigns listed (`GET /v1/admin/campaigns`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CampaignList {
+    /// Newest first.
+    pub campaigns: Vec<CampaignView>,
+}
 
 impl Operation for Campaigns {
     type Answer = CampaignList;

@@ -1620,7 +1620,7 @@ fn admin(args: AdminArgs) -> Result<()> {
                 }
             }
             if json {
-                let body = mitan_server::http::Campaigns { campaigns };
+                let body = mitan_server::ops::administration::CampaignList { campaigns };
                 let text = serde_json::to_string_pretty(&body)
                     .map_err(|error| Error::Encode(format!("campaigns as JSON: {error}")))?;
                 say!("{text}");
