@@ -3,18 +3,17 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
 
 use super::AppState;
-use super::caller::{caller, credential};
+use super::ops::Credential;
 use crate::admin::{self, ImportSummary};
-use crate::auth::Caller;
+use crate::auth::{Caller, authenticate};
 use crate::error::Result;
 use crate::ops::{Permission, Policy};
 use crate::store::ServerStore;
 
 fn district_admin(store: &ServerStore, credential: &str) -> Result<Caller> {
-    let caller = caller(store, credential)?;
+    let caller = authenticate(store, credential)?;
     Policy::check(store, &caller.user, Permission::Administer, None)?;
     Ok(caller)
 }
@@ -22,10 +21,9 @@ fn district_admin(store: &ServerStore, credential: &str) -> Result<Caller> {
 /// `POST /v1/admin/hierarchy`, body `text/csv`.
 pub(super) async fn import_hierarchy(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Credential(credential): Credential,
     body: String,
 ) -> Result<Json<ImportSummary>> {
-    let credential = credential(&headers)?;
     let summary = state
         .with_district(move |district, _| {
             district_admin(district.store(), &credential)?;
@@ -38,10 +36,9 @@ pub(super) async fn import_hierarchy(
 /// `POST /v1/admin/users`, body `text/csv`.
 pub(super) async fn import_users(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Credential(credential): Credential,
     body: String,
 ) -> Result<Json<ImportSummary>> {
-    let credential = credential(&headers)?;
     let summary = state
         .with_district(move |district, now_ms| {
             district_admin(district.store(), &credential)?;

@@ -10,15 +10,14 @@ use axum::Json;
 use axum::extract::State;
 
 use super::ops::JsonQuery;
-use axum::http::HeaderMap;
 
 use super::AppState;
-use super::caller::{caller, credential};
+use super::ops::Credential;
 use crate::access::{self, AccessLog, AccessLogQuery, Reader};
 use crate::audit::{
     self, Answer, AuditDiff, AuditState, DiffQuery, HistoryPage, HistoryQuery, StateQuery,
 };
-use crate::auth::Caller;
+use crate::auth::{Caller, authenticate};
 use crate::error::Result;
 use crate::reports::past::{self, PastProgressReport, PastReportQuery};
 use crate::reports::progress_diff::{self, ReportDiff, ReportDiffQuery};
@@ -27,13 +26,12 @@ use crate::store::ServerStore;
 /// `GET /v1/audit/access-log?from_ms=…&to_ms=…&badge=…&kind=…&limit=…&before=…`.
 pub(super) async fn access_log(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Credential(credential): Credential,
     JsonQuery(query): JsonQuery<AccessLogQuery>,
 ) -> Result<Json<AccessLog>> {
-    let credential = credential(&headers)?;
     let log = state
         .with_district(move |district, _| {
-            let caller = caller(district.store(), &credential)?;
+            let caller = authenticate(district.store(), &credential)?;
             access::log(district.store(), &caller.user, &query)
         })
         .await?;
@@ -41,14 +39,13 @@ pub(super) async fn access_log(
 }
 
 /// Authenticates, replays on a reader, and logs the answer's personal fields before it goes.
-async fn replay<T, F>(state: AppState, headers: &HeaderMap, work: F) -> Result<T>
+async fn replay<T, F>(state: AppState, credential: String, work: F) -> Result<T>
 where
     T: Send + 'static,
     F: FnOnce(&ServerStore, Reader<'_>) -> Result<Answer<T>> + Send + 'static,
 {
-    let credential = credential(headers)?;
     let caller: Caller = state
-        .with_district(move |district, _| caller(district.store(), &credential))
+        .with_district(move |district, _| authenticate(district.store(), &credential))
         .await?;
     let answer = state
         .with_reader(move |store| {
@@ -70,10 +67,10 @@ where
 /// `GET /v1/audit/history?roster=…|unit=…|volunteer=…&badge=…&device=…&from_ms=…&to_ms=…`.
 pub(super) async fn history(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Credential(credential): Credential,
     JsonQuery(query): JsonQuery<HistoryQuery>,
 ) -> Result<Json<HistoryPage>> {
-    let page = replay(state, &headers, move |store, reader| {
+    let page = replay(state, credential, move |store, reader| {
         audit::history(store, reader, &query)
     })
     .await?;
@@ -83,10 +80,10 @@ pub(super) async fn history(
 /// `GET /v1/audit/state?roster=…&at_ms=…|change=…&clock=…`.
 pub(super) async fn state(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Credential(credential): Credential,
     JsonQuery(query): JsonQuery<StateQuery>,
 ) -> Result<Json<AuditState>> {
-    let answer = replay(state, &headers, move |store, reader| {
+    let answer = replay(state, credential, move |store, reader| {
         audit::state(store, reader, &query)
     })
     .await?;
@@ -96,10 +93,10 @@ pub(super) async fn state(
 /// `GET /v1/audit/diff?roster=…&from_ms=…|from_change=…&to_ms=…|to_change=…&clock=…`.
 pub(super) async fn diff(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Credential(credential): Credential,
     JsonQuery(query): JsonQuery<DiffQuery>,
 ) -> Result<Json<AuditDiff>> {
-    let answer = replay(state, &headers, move |store, reader| {
+    let answer = replay(state, credential, move |store, reader| {
         audit::diff(store, reader, &query)
     })
     .await?;
@@ -109,10 +106,10 @@ pub(super) async fn diff(
 /// `GET /v1/audit/report?at_ms=…&clock=…&campaign=…&programme=…`.
 pub(super) async fn report(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Credential(credential): Credential,
     JsonQuery(query): JsonQuery<PastReportQuery>,
 ) -> Result<Json<PastProgressReport>> {
-    let report = replay(state, &headers, move |store, reader| {
+    let report = replay(state, credential, move |store, reader| {
         // Counts only: no personal field is read, so there is no access-log line.
         past::progress_at(store, reader.user, &query, &mut |_, _| {}).map(|value| Answer {
             value,
@@ -126,11 +123,11 @@ pub(super) async fn report(
 /// `GET /v1/audit/report/diff?from_ms=…|from_change=…&to_ms=…|to_change=…&clock=…&campaign=…`.
 pub(super) async fn report_diff(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Credential(credential): Credential,
     JsonQuery(query): JsonQuery<ReportDiffQuery>,
 ) -> Result<Json<ReportDiff>> {
     let now_ms = state.now_ms();
-    let diff = replay(state, &headers, move |store, reader| {
+    let diff = replay(state, credential, move |store, reader| {
         // Counts only, as for the report itself: no access-log line.
         progress_diff::progress_diff(store, reader.user, &query, now_ms, &mut |_, _| {}).map(
             |value| Answer {

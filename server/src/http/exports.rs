@@ -4,11 +4,12 @@ use axum::Json;
 use axum::extract::State;
 
 use super::ops::JsonQuery;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use super::caller::{caller, credential};
+use super::ops::Credential;
+use crate::auth::authenticate;
 use crate::error::Result;
 use crate::exports::{self, ExportLog, ExportLogQuery, ExportQuery};
 
@@ -18,13 +19,12 @@ pub const PARTS_HEADER: &str = "x-mitan-parts";
 /// `GET /v1/exports?unit=…&kind=roster|group|broadcast&format=csv|vcard&…`.
 pub(super) async fn export(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Credential(credential): Credential,
     JsonQuery(query): JsonQuery<ExportQuery>,
 ) -> Result<Response> {
-    let credential = credential(&headers)?;
     let file = state
         .with_district(move |district, now_ms| {
-            let caller = caller(district.store(), &credential)?;
+            let caller = authenticate(district.store(), &credential)?;
             exports::export(
                 district.store_mut(),
                 &caller.user,
@@ -54,13 +54,12 @@ pub(super) async fn export(
 /// `GET /v1/exports/log`.
 pub(super) async fn log(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Credential(credential): Credential,
     JsonQuery(query): JsonQuery<ExportLogQuery>,
 ) -> Result<Json<ExportLog>> {
-    let credential = credential(&headers)?;
     let log = state
         .with_district(move |district, _| {
-            let caller = caller(district.store(), &credential)?;
+            let caller = authenticate(district.store(), &credential)?;
             exports::log(district.store(), &caller.user, &query)
         })
         .await?;

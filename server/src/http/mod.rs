@@ -3,7 +3,6 @@
 
 mod admin;
 mod audit;
-mod caller;
 mod exports;
 mod openapi;
 mod operations;
