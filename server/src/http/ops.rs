@@ -1,9 +1,9 @@
 //! The HTTP side of [`crate::ops`]: one generic handler per kind of operation, so a route is
 //! one line in `app()` and no handler repeats credential, caller and parsing code.
 //!
-//! A `GET` operation is read from the query string; a `POST` one from the path's `{name}`
-//! segments and a JSON body holding its other fields (an empty body for none). Whatever
-//! cannot be read is a JSON 400 naming the field.
+//! A `GET` operation is read from the query string; a `POST` or `PUT` one from the path's
+//! `{name}` segments and a JSON body holding its other fields (an empty body for none).
+//! Whatever cannot be read is a JSON 400 naming the field.
 
 use std::collections::HashMap;
 
