@@ -550,7 +550,7 @@ impl Roster {
 
     /// Records that a volunteer withdrew consent. Their personal fields are blanked in the
     /// current state at once; erasing them from history needs the per-person keys of the
-    /// privacy design (see ARCHITECTURE.md).
+    /// privacy design (docs/adr, ADR 0004).
     pub fn withdraw(
         &mut self,
         id: &VolunteerId,
@@ -837,7 +837,7 @@ struct Reader<'a> {
     obj: &'a ObjId,
     /// Every key of the object with its winning value, whether concurrent writes left others
     /// standing, read in one pass: a `get` seeks its key through the whole document, and a
-    /// volunteer read key by key spent most of its time seeking (`BENCHMARKS.md`, audit).
+    /// volunteer read key by key spent most of its time seeking (`docs/bench-log.md`, audit).
     entries: Vec<ReadEntry>,
 }
 

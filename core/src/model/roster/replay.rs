@@ -268,7 +268,7 @@ impl Roster {
     ///
     /// The copy is the whole document isolated at `heads` (reads see only what those heads
     /// include) rather than a fork that re-applies every change up to them: isolating costs a
-    /// copy of the document, re-applying 100,000 changes costs seconds (`BENCHMARKS.md`).
+    /// copy of the document, re-applying 100,000 changes costs seconds (`docs/bench-log.md`).
     pub fn at(&mut self, heads: &[[u8; 32]]) -> Result<Roster> {
         let heads: Vec<ChangeHash> = heads.iter().map(|hash| ChangeHash(*hash)).collect();
         if let Some(unknown) = heads.iter().find(|hash| !super::holds(&mut self.doc, hash)) {
