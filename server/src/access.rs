@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::{Role, parse_badge};
 use crate::error::{Error, Result};
+use crate::ops::{Permission, Policy};
 use crate::reports::{self, DuplicateReport, ReportQuery, ReviewQueue};
 use crate::store::{AccessFilter, AccessRead, ServerStore, User};
 
@@ -232,11 +233,7 @@ pub struct AccessLog {
 /// the district's officers handle volunteers' data and already reads the export log, which
 /// this log contains; the log names officers, never volunteers, and nobody can change it.
 pub fn log(store: &ServerStore, user: &User, query: &AccessLogQuery) -> Result<AccessLog> {
-    if !matches!(user.role, Role::Auditor | Role::DistrictAdmin) {
-        return Err(Error::Forbidden {
-            reason: format!("a {} does not read the access log", user.role),
-        });
-    }
+    Policy::check_role(user, Permission::Audit)?;
     list(store, query)
 }
 

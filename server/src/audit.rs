@@ -17,8 +17,9 @@ use mitan_core::model::{BadgeNumber, EntryId, Roster, RosterId, UnitCode, UnitKi
 use serde::{Deserialize, Serialize};
 
 use crate::access::{AccessKind, Reader};
-use crate::auth::{Role, parse_badge};
+use crate::auth::parse_badge;
 use crate::error::{Error, Result};
+use crate::ops::{Permission, Policy};
 use crate::store::{AccessRead, ServerStore, User};
 
 /// The most history entries one page holds.
@@ -152,13 +153,7 @@ pub struct Answer<T> {
 
 /// Only auditors and the district admin replay the history: it reaches every beat.
 pub(crate) fn check_auditor(user: &User) -> Result<()> {
-    if matches!(user.role, Role::Auditor | Role::DistrictAdmin) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden {
-            reason: format!("a {} does not read the audit history", user.role),
-        })
-    }
+    Policy::check_role(user, Permission::Audit)
 }
 
 pub(crate) fn parse_clock(text: Option<&str>) -> Result<Clock> {
@@ -308,11 +303,7 @@ fn rosters_of(store: &ServerStore, user: &User, query: &HistoryQuery) -> Result<
                 id: unit.to_string(),
             });
         }
-        if !store.unit_is_within(&unit, &user.unit)? {
-            return Err(Error::Forbidden {
-                reason: format!("{unit} is outside {}", user.unit),
-            });
-        }
+        Policy::check(store, user, Permission::Audit, Some(&unit))?;
         return store
             .beats_within(&unit)?
             .iter()
@@ -348,12 +339,7 @@ fn check_within(store: &ServerStore, user: &User, roster: &RosterId) -> Result<(
             id: roster.to_string(),
         });
     }
-    if !store.unit_is_within(&beat, &user.unit)? {
-        return Err(Error::Forbidden {
-            reason: format!("roster {roster} is outside {}", user.unit),
-        });
-    }
-    Ok(())
+    Policy::check(store, user, Permission::Audit, Some(&beat))
 }
 
 /// A page of the history `query` asks for, read by `reader`.

@@ -139,7 +139,10 @@ fn a_demo_volunteer_verified_and_another_rejected_from_the_command_line_reach_th
     assert!(!refused.status.success());
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("may not review"), "{stderr}");
+    assert!(
+        stderr.contains("a constable does not review volunteers"),
+        "{stderr}"
+    );
     // A typo in an id names the argument.
     let typo = run(&[
         "review",

@@ -11,8 +11,8 @@ use mitan_core::model::UnitCode;
 use serde::{Deserialize, Serialize};
 
 use crate::access::{AccessKind, Reader};
-use crate::auth::Role;
 use crate::error::{Error, Result};
+use crate::ops::{Permission, Policy};
 use crate::store::{ExportRow, ExportTaken, ServerStore, User};
 
 /// WhatsApp's cap on a group's members.
@@ -109,16 +109,7 @@ struct Selection {
 type Part<'a> = (u32, &'a [&'a ExportRow]);
 
 fn select(store: &ServerStore, user: &User, query: &ExportQuery) -> Result<Selection> {
-    if !matches!(
-        user.role,
-        Role::StationIncharge | Role::CircleOfficer | Role::DistrictAdmin
-    ) {
-        // Exports carry names and numbers: they go to the officers who run the groups. An
-        // auditor reads the export log instead.
-        return Err(Error::Forbidden {
-            reason: format!("a {} does not take exports", user.role),
-        });
-    }
+    Policy::check_role(user, Permission::Export)?;
     let kind = match query.kind.as_deref().unwrap_or("roster") {
         "roster" => ExportKind::Roster,
         "group" => ExportKind::Group,
@@ -150,11 +141,7 @@ fn select(store: &ServerStore, user: &User, query: &ExportQuery) -> Result<Selec
             id: unit.to_string(),
         });
     }
-    if !store.unit_is_within(&unit, &user.unit)? {
-        return Err(Error::Forbidden {
-            reason: format!("{unit} is outside {}", user.unit),
-        });
-    }
+    Policy::check(store, user, Permission::Export, Some(&unit))?;
     let programme = query
         .programme
         .as_deref()
@@ -553,11 +540,7 @@ pub struct ExportLogQuery {
 
 /// The export log, for auditors and district admins.
 pub fn log(store: &ServerStore, user: &User, query: &ExportLogQuery) -> Result<ExportLog> {
-    if !matches!(user.role, Role::Auditor | Role::DistrictAdmin) {
-        return Err(Error::Forbidden {
-            reason: format!("a {} does not read the export log", user.role),
-        });
-    }
+    Policy::check_role(user, Permission::Audit)?;
     let limit = query.limit.unwrap_or(100).clamp(1, 1_000);
     let exports = store
         .load_export_log(limit, query.before)?

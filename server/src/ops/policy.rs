@@ -32,11 +32,15 @@ pub enum Permission {
     ReadSettings,
     /// Issue registration codes to staff, and revoke their devices.
     ManageDevices,
+    /// Take exports of names and numbers (rosters, group and broadcast lists).
+    Export,
+    /// Read the audit history, the access log and the export log.
+    Audit,
 }
 
 impl Permission {
     /// Every permission, for the policy's table test.
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 11] = [
         Permission::Review,
         Permission::ReadCounts,
         Permission::ReadPersonal,
@@ -46,6 +50,8 @@ impl Permission {
         Permission::Administer,
         Permission::ReadSettings,
         Permission::ManageDevices,
+        Permission::Export,
+        Permission::Audit,
     ];
 
     fn as_str(self) -> &'static str {
@@ -59,6 +65,8 @@ impl Permission {
             Permission::Administer => "administer the district",
             Permission::ReadSettings => "read the district's settings",
             Permission::ManageDevices => "manage devices",
+            Permission::Export => "take exports",
+            Permission::Audit => "read the audit history",
         }
     }
 }
@@ -86,6 +94,12 @@ impl Policy {
             ListUsers | ListDevices => !matches!(role, Constable),
             Administer => matches!(role, DistrictAdmin),
             ManageDevices => role.manages_devices(),
+            // Exports carry names and numbers: they go to the officers who run the groups;
+            // an auditor reads the export log instead.
+            Export => matches!(role, StationIncharge | CircleOfficer | DistrictAdmin),
+            // The history reaches every beat; the district admin answers for how officers
+            // handle volunteers' data.
+            Audit => matches!(role, Auditor | DistrictAdmin),
         }
     }
 
@@ -98,6 +112,17 @@ impl Policy {
         store.unit_is_within(unit, &user.unit)
     }
 
+    /// Refuses unless `user`'s role may ever do `permission`.
+    pub fn check_role(user: &User, permission: Permission) -> Result<()> {
+        if Self::role_may(user.role, permission) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden {
+                reason: format!("a {} does not {permission}", user.role),
+            })
+        }
+    }
+
     /// Refuses unless `user` may do `permission`, on `unit` when the operation names one.
     pub fn check(
         store: &ServerStore,
@@ -105,16 +130,17 @@ impl Policy {
         permission: Permission,
         unit: Option<&UnitCode>,
     ) -> Result<()> {
-        if !Self::role_may(user.role, permission) {
-            return Err(Error::Forbidden {
-                reason: format!("a {} may not {permission}", user.role),
-            });
-        }
+        Self::check_role(user, permission)?;
         if let Some(unit) = unit
             && !Self::reaches(store, user, unit)?
         {
+            let reach = if user.role == Role::Constable {
+                format!("the beats of {}", user.badge)
+            } else {
+                user.unit.to_string()
+            };
             return Err(Error::Forbidden {
-                reason: format!("{unit} is outside what {} reaches", user.badge),
+                reason: format!("{unit} is outside {reach}"),
             });
         }
         Ok(())
@@ -180,12 +206,15 @@ mod tests {
         let expected = |role: Role, permission: Permission| -> bool {
             !matches!(
                 (role, permission),
-                (Constable, Review | ListUsers | ListDevices | ManageDevices)
-                    | (Auditor, Review | ManageDevices)
+                (
+                    Constable,
+                    Review | ListUsers | ListDevices | ManageDevices | Export
+                ) | (Auditor, Review | ManageDevices | Export)
                     | (
                         Constable | StationIncharge | CircleOfficer | Auditor,
                         Administer
                     )
+                    | (Constable | StationIncharge | CircleOfficer, Audit)
             )
         };
         // A beat of station A is inside every caller's reach; station B's beat is outside the
