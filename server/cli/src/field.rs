@@ -37,6 +37,33 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
+/// A server's answer read as `T`. A refusal carrying the server's JSON error body is
+/// `Error::Refused` with its code, field and message; any other answer but 200 is
+/// `Error::Remote` with the body as text.
+pub(crate) fn read_answer<T: serde::de::DeserializeOwned>(
+    response: &mut ureq::http::Response<ureq::Body>,
+) -> Result<T> {
+    let status = response.status().as_u16();
+    let text = response
+        .body_mut()
+        .read_to_string()
+        .map_err(|error| Error::Network(error.to_string()))?;
+    if status != 200 {
+        return Err(
+            match serde_json::from_str::<mitan_server::ErrorBody>(&text) {
+                Ok(body) => Error::Refused {
+                    status,
+                    code: body.error.code,
+                    field: body.error.field,
+                    message: body.error.message,
+                },
+                Err(_) => Error::Remote { status, body: text },
+            },
+        );
+    }
+    serde_json::from_str(&text).map_err(|error| Error::Network(error.to_string()))
+}
+
 /// Sync over HTTP with a device credential.
 #[derive(Debug)]
 pub struct HttpTransport {
@@ -184,15 +211,7 @@ pub fn fetch_terms(profile: &FieldProfile) -> Result<ConsentTermsView> {
         )
         .call()
         .map_err(|error| Error::Network(error.to_string()))?;
-    let status = response.status().as_u16();
-    let text = response
-        .body_mut()
-        .read_to_string()
-        .map_err(|error| Error::Network(error.to_string()))?;
-    if status != 200 {
-        return Err(Error::Remote { status, body: text });
-    }
-    serde_json::from_str(&text).map_err(|error| Error::Network(error.to_string()))
+    read_answer(&mut response)
 }
 
 /// Fetches the district's notices and policy and stores them on `device`, so that it can
@@ -235,16 +254,7 @@ pub fn register(server: &str, code: &str, dir: &Path) -> Result<FieldProfile> {
         .content_type("application/json")
         .send(&body[..])
         .map_err(|error| Error::Network(error.to_string()))?;
-    let status = response.status().as_u16();
-    let text = response
-        .body_mut()
-        .read_to_string()
-        .map_err(|error| Error::Network(error.to_string()))?;
-    if status != 200 {
-        return Err(Error::Remote { status, body: text });
-    }
-    let device: RegisteredDevice =
-        serde_json::from_str(&text).map_err(|error| Error::Network(error.to_string()))?;
+    let device: RegisteredDevice = read_answer(&mut response)?;
     let profile = FieldProfile {
         server: server.to_owned(),
         device,

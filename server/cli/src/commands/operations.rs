@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use mitan_server::ErrorBody;
 use mitan_server::district::{District, DistrictConfig};
 use mitan_server::http::system_clock;
 use mitan_server::ops::{Caller, Method, Operation, ReadOperation, WriteOperation};
@@ -164,23 +163,7 @@ fn remote<O: Operation>(url: &str, credential: &str, request: &O) -> Result<O::A
                 .map_err(network)?
         }
     };
-    let status = response.status().as_u16();
-    let text = response
-        .body_mut()
-        .read_to_string()
-        .map_err(|error| Error::Network(error.to_string()))?;
-    if status != 200 {
-        return Err(match serde_json::from_str::<ErrorBody>(&text) {
-            Ok(body) => Error::Refused {
-                status,
-                code: body.error.code,
-                field: body.error.field,
-                message: body.error.message,
-            },
-            Err(_) => Error::Remote { status, body: text },
-        });
-    }
-    serde_json::from_str(&text).map_err(|error| Error::Network(format!("{url}: {error}")))
+    crate::field::read_answer(&mut response)
 }
 
 /// The `{name}` segments of a route.
