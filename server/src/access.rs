@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{Role, parse_badge};
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::ops::{Permission, Policy};
 use crate::reports::{self, DuplicateReport, ReportQuery, ReviewQueue};
 use crate::store::{AccessFilter, AccessRead, ServerStore, User};
@@ -62,11 +62,11 @@ impl std::str::FromStr for AccessKind {
         AccessKind::ALL
             .into_iter()
             .find(|kind| kind.as_str() == text)
-            .ok_or_else(|| Error::Invalid {
-                field: "kind",
-                reason: format!(
-                    "{text:?} is not review_queue, duplicates, export, sync or history"
-                ),
+            .ok_or_else(|| {
+                Error::invalid(
+                    "kind",
+                    Problem::unreadable(text, "review_queue, duplicates, export, sync or history"),
+                )
             })
     }
 }

@@ -26,7 +26,7 @@ use mitan_core::model::{BadgeNumber, LgdCode, Programme, Unit, UnitCode, UnitKin
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Role;
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 pub use crate::error::{ProblemDetail, RowProblem};
 use crate::reports::window::Day;
 use crate::store::{ServerStore, User};
@@ -680,44 +680,44 @@ pub fn check_campaign(spec: &CampaignSpec) -> Result<Campaign> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !well_formed {
-        return Err(Error::Invalid {
-            field: "code",
-            reason: format!(
-                "{:?} is not a campaign code (2-48 letters, digits, - or _)",
-                spec.code
-            ),
-        });
+        return Err(Error::invalid(
+            "code",
+            Problem::unreadable(&spec.code, "a campaign code (2-48 letters, digits, - or _)"),
+        ));
     }
     if spec.name.trim().is_empty() {
-        return Err(Error::Invalid {
-            field: "name",
-            reason: "a campaign needs a name".into(),
-        });
+        return Err(Error::invalid("name", Problem::Missing { what: "a name" }));
     }
     let programme = spec
         .programme
         .as_deref()
         .filter(|text| !text.trim().is_empty())
         .map(|text| {
-            text.parse::<Programme>().map_err(|_| Error::Invalid {
-                field: "programme",
-                reason: format!("{text:?} is not a programme code"),
+            text.parse::<Programme>().map_err(|_| {
+                Error::invalid("programme", Problem::unreadable(text, "a programme code"))
             })
         })
         .transpose()?;
-    let starts_on: Day = spec.starts_on.parse().map_err(|_| Error::Invalid {
-        field: "starts_on",
-        reason: format!("{:?} is not a date (YYYY-MM-DD)", spec.starts_on),
+    let starts_on: Day = spec.starts_on.parse().map_err(|_| {
+        Error::invalid(
+            "starts_on",
+            Problem::unreadable(&spec.starts_on, "a date (YYYY-MM-DD)"),
+        )
     })?;
-    let ends_on: Day = spec.ends_on.parse().map_err(|_| Error::Invalid {
-        field: "ends_on",
-        reason: format!("{:?} is not a date (YYYY-MM-DD)", spec.ends_on),
+    let ends_on: Day = spec.ends_on.parse().map_err(|_| {
+        Error::invalid(
+            "ends_on",
+            Problem::unreadable(&spec.ends_on, "a date (YYYY-MM-DD)"),
+        )
     })?;
     if ends_on < starts_on {
-        return Err(Error::Invalid {
-            field: "ends_on",
-            reason: format!("{ends_on} is before {starts_on}"),
-        });
+        return Err(Error::invalid(
+            "ends_on",
+            Problem::EndsBeforeStart {
+                starts: starts_on.to_string(),
+                ends: ends_on.to_string(),
+            },
+        ));
     }
     Ok(Campaign {
         code: code.to_owned(),
@@ -816,10 +816,9 @@ pub fn set_target(
 ) -> Result<()> {
     let subject = match (&spec.unit, &spec.badge) {
         (Some(unit), None) => {
-            let code: UnitCode = unit.parse().map_err(|_| Error::Invalid {
-                field: "unit",
-                reason: format!("{unit:?} is not a unit code"),
-            })?;
+            let code: UnitCode = unit
+                .parse()
+                .map_err(|_| Error::invalid("unit", Problem::unreadable(unit, "a unit code")))?;
             if store.unit_kind(&code)?.is_none() {
                 return Err(Error::NotFound {
                     what: "unit",
@@ -839,10 +838,12 @@ pub fn set_target(
             TargetSubject::Employee(badge)
         }
         _ => {
-            return Err(Error::Invalid {
-                field: "unit",
-                reason: "give exactly one of unit and badge".into(),
-            });
+            return Err(Error::invalid(
+                "unit",
+                Problem::ExactlyOne {
+                    of: "unit and badge",
+                },
+            ));
         }
     };
     if store.load_campaign(&spec.campaign)?.is_none() {

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::{AccessKind, Reader};
 use crate::auth::parse_badge;
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::ops::{Permission, Policy};
 use crate::store::{AccessRead, ServerStore, User};
 
@@ -159,24 +159,23 @@ pub(crate) fn check_auditor(user: &User) -> Result<()> {
 pub(crate) fn parse_clock(text: Option<&str>) -> Result<Clock> {
     match text.filter(|text| !text.is_empty()) {
         None => Ok(Clock::Server),
-        Some(text) => text.parse().map_err(|_| Error::Invalid {
-            field: "clock",
-            reason: format!("{text:?} is not server or device"),
-        }),
+        Some(text) => text
+            .parse()
+            .map_err(|_| Error::invalid("clock", Problem::unreadable(text, "server or device"))),
     }
 }
 
 fn parse_roster(field: &'static str, text: &str) -> Result<RosterId> {
-    text.parse().map_err(|_| Error::Invalid {
-        field,
-        reason: format!("{text:?} is not a roster id"),
-    })
+    text.parse()
+        .map_err(|_| Error::invalid(field, Problem::unreadable(text, "a roster id")))
 }
 
 fn parse_change(field: &'static str, text: &str) -> Result<[u8; 32]> {
-    history::decode_hash(text).map_err(|error| Error::Invalid {
-        field,
-        reason: error.to_string(),
+    history::decode_hash(text).map_err(|_| {
+        Error::invalid(
+            field,
+            Problem::unreadable(text, "a change hash (64 hex digits)"),
+        )
     })
 }
 
@@ -187,10 +186,12 @@ fn point(
     field: &'static str,
 ) -> Result<Point> {
     match (at_ms, change.filter(|text| !text.is_empty())) {
-        (Some(_), Some(_)) => Err(Error::Invalid {
+        (Some(_), Some(_)) => Err(Error::invalid(
             field,
-            reason: "give a time or a change, not both".into(),
-        }),
+            Problem::ExactlyOne {
+                of: "a time and a change",
+            },
+        )),
         (Some(at_ms), None) => Ok(Point::Time { at_ms, clock }),
         (None, Some(hash)) => Ok(Point::Change(parse_change(field, hash)?)),
         (None, None) => Ok(Point::Latest),
@@ -282,10 +283,12 @@ fn rosters_of(store: &ServerStore, user: &User, query: &HistoryQuery) -> Result<
         .filter(|given| given.as_deref().is_some_and(|text| !text.is_empty()))
         .count();
     if given != 1 {
-        return Err(Error::Invalid {
-            field: "roster",
-            reason: "give exactly one of roster, unit or volunteer".into(),
-        });
+        return Err(Error::invalid(
+            "roster",
+            Problem::ExactlyOne {
+                of: "roster, unit and volunteer",
+            },
+        ));
     }
     if let Some(roster) = query.roster.as_deref().filter(|text| !text.is_empty()) {
         let roster = parse_roster("roster", roster)?;
@@ -293,10 +296,9 @@ fn rosters_of(store: &ServerStore, user: &User, query: &HistoryQuery) -> Result<
         return Ok(vec![roster]);
     }
     if let Some(unit) = query.unit.as_deref().filter(|text| !text.is_empty()) {
-        let unit: UnitCode = unit.parse().map_err(|_| Error::Invalid {
-            field: "unit",
-            reason: format!("{unit:?} is not a unit code"),
-        })?;
+        let unit: UnitCode = unit
+            .parse()
+            .map_err(|_| Error::invalid("unit", Problem::unreadable(unit, "a unit code")))?;
         if store.unit_kind(&unit)?.is_none() {
             return Err(Error::NotFound {
                 what: "unit",
@@ -311,9 +313,11 @@ fn rosters_of(store: &ServerStore, user: &User, query: &HistoryQuery) -> Result<
             .collect();
     }
     let volunteer = query.volunteer.as_deref().unwrap_or_default();
-    let id: VolunteerId = volunteer.parse().map_err(|_| Error::Invalid {
-        field: "volunteer",
-        reason: format!("{volunteer:?} is not a volunteer id"),
+    let id: VolunteerId = volunteer.parse().map_err(|_| {
+        Error::invalid(
+            "volunteer",
+            Problem::unreadable(volunteer, "a volunteer id"),
+        )
     })?;
     let rosters = store.rosters_naming(&id)?;
     if rosters.is_empty() {
@@ -329,9 +333,11 @@ fn rosters_of(store: &ServerStore, user: &User, query: &HistoryQuery) -> Result<
 }
 
 fn check_within(store: &ServerStore, user: &User, roster: &RosterId) -> Result<()> {
-    let beat: UnitCode = roster.as_str().parse().map_err(|_| Error::Invalid {
-        field: "roster",
-        reason: format!("{roster} is not a beat code"),
+    let beat: UnitCode = roster.as_str().parse().map_err(|_| {
+        Error::invalid(
+            "roster",
+            Problem::unreadable(roster.as_str(), "a beat code"),
+        )
     })?;
     if store.unit_kind(&beat)? != Some(UnitKind::Beat) {
         return Err(Error::NotFound {
@@ -518,10 +524,12 @@ pub fn diff(
         "from_change",
     )?;
     if from == Point::Latest {
-        return Err(Error::Invalid {
-            field: "from_ms",
-            reason: "give the first moment as from_ms or from_change".into(),
-        });
+        return Err(Error::invalid(
+            "from_ms",
+            Problem::Missing {
+                what: "the first moment (from_ms or from_change)",
+            },
+        ));
     }
     let to = point(query.to_ms, query.to_change.as_deref(), clock, "to_change")?;
     let mut loaded = load(store, &id, &mut RoleBook::default())?;

@@ -13,7 +13,7 @@ use mitan_core::model::{BadgeNumber, DeviceId, RosterId, UnitCode, UnitKind};
 use mitan_core::provenance::PublicKey;
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::store::{ServerStore, User};
 
 /// A police employee's role in Mitan.
@@ -83,10 +83,7 @@ impl FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|role| role.as_str() == wanted)
-            .ok_or_else(|| Error::Invalid {
-                field: "role",
-                reason: format!("unknown role {input:?}"),
-            })
+            .ok_or_else(|| Error::invalid("role", Problem::unreadable(input, "a role")))
     }
 }
 
@@ -205,10 +202,9 @@ pub fn authenticate(store: &ServerStore, credential: &str) -> Result<Caller> {
 
 /// The badge as given on the command line or in a request.
 pub fn parse_badge(input: &str) -> Result<BadgeNumber> {
-    input.parse().map_err(|_| Error::Invalid {
-        field: "badge",
-        reason: format!("{input:?} is not a badge number"),
-    })
+    input
+        .parse()
+        .map_err(|_| Error::invalid("badge", Problem::unreadable(input, "a badge number")))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 use mitan_core::model::{ConsentNotice, ConsentTerms, Field, Invalid};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::store::{ServerStore, StoredNotice};
 
 /// `PUT /v1/admin/notices`: a notice to publish.
@@ -86,21 +86,21 @@ pub struct PolicySpec {
 
 /// The request's field a core validation failure is about.
 fn refused(invalid: Invalid, spec: &NoticeSpec) -> Error {
-    let (field, reason) = match invalid.field {
-        Field::ConsentLanguage => (
+    match invalid.field {
+        Field::ConsentLanguage => Error::invalid(
             "language",
-            format!(
-                "{:?} is not a language code of 2 or 3 letters ({})",
-                spec.language, invalid.code
-            ),
+            Problem::unreadable(&spec.language, "a language code of 2 or 3 letters"),
         ),
-        _ if spec.version == 0 => ("version", "versions count from 1".to_owned()),
-        _ => (
-            "text",
-            format!("the notice text is refused: {}", invalid.code),
+        _ if spec.version == 0 => Error::invalid(
+            "version",
+            Problem::OutOfRange {
+                min: 1,
+                max: u64::from(u32::MAX),
+                of: "(versions count from 1)",
+            },
         ),
-    };
-    Error::Invalid { field, reason }
+        _ => Error::invalid("text", Problem::Core(invalid.code)),
+    }
 }
 
 /// Publishes a notice, checked as every device will check it.
@@ -114,14 +114,13 @@ pub fn publish_notice(
         .map_err(|invalid| refused(invalid, spec))?;
     let latest = store.latest_notice_version(&notice.language)?;
     if let Some(latest) = latest.filter(|latest| notice.version <= *latest) {
-        return Err(Error::Invalid {
-            field: "version",
-            reason: format!(
-                "version {latest} of the {} notice is published; publish {} or above",
-                notice.language,
-                latest + 1
-            ),
-        });
+        return Err(Error::invalid(
+            "version",
+            Problem::VersionNotNewer {
+                language: notice.language.to_string(),
+                latest,
+            },
+        ));
     }
     let stored = StoredNotice {
         language: notice.language,

@@ -4,6 +4,10 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+mod problem;
+
+pub use problem::Problem;
+
 /// Everything that can go wrong in `mitan-server`.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -54,13 +58,13 @@ pub enum Error {
         /// Its id.
         id: String,
     },
-    /// An administrative input was refused.
-    #[error("{field}: {reason}")]
+    /// A field of a request was refused; nothing was done.
+    #[error("{field}: {problem}")]
     Invalid {
-        /// The field.
+        /// The field, as the request names it.
         field: &'static str,
-        /// Why.
-        reason: String,
+        /// Why, with its stable code.
+        problem: Problem,
     },
     /// A field of a request could not be read as its type (an id, a code, a number, a date);
     /// nothing was done.
@@ -178,11 +182,17 @@ fn bad_rows_message(problems: &[RowProblem], more: usize) -> String {
 }
 
 impl Error {
+    /// A refusal of `field` for `problem`.
+    pub fn invalid(field: &'static str, problem: Problem) -> Self {
+        Error::Invalid { field, problem }
+    }
+
     /// The status and stable code a client sees.
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             Error::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
-            Error::Invalid { .. } | Error::BadField { .. } => (StatusCode::BAD_REQUEST, "invalid"),
+            Error::Invalid { problem, .. } => (StatusCode::BAD_REQUEST, problem.code()),
+            Error::BadField { .. } => (StatusCode::BAD_REQUEST, "bad_format"),
             Error::BadRow { code, .. } => (StatusCode::BAD_REQUEST, code),
             Error::BadRows { problems, .. } => (
                 StatusCode::BAD_REQUEST,
@@ -214,7 +224,7 @@ pub struct ErrorBody {
 /// The code and message of an error reply.
 #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// A stable code.
+    /// A stable code a client matches on; `docs/errors.md` lists them all.
     pub code: String,
     /// A message for people; never internal detail on a 5xx.
     pub message: String,

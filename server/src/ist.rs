@@ -23,6 +23,18 @@ pub fn date_time(ms: i64) -> String {
     }
 }
 
+/// `07 Dec 2026 14:05:09.120` in India Standard Time: two moments a minute apart or less
+/// still read apart.
+pub fn precise(ms: i64) -> String {
+    match DateTime::from_timestamp_millis(ms) {
+        Some(utc) => utc
+            .with_timezone(&ist())
+            .format("%d %b %Y %H:%M:%S%.3f")
+            .to_string(),
+        None => format!("{ms} ms"),
+    }
+}
+
 /// `07 Dec 2026` in India Standard Time.
 pub fn date(ms: i64) -> String {
     match DateTime::from_timestamp_millis(ms) {
@@ -110,6 +122,7 @@ mod tests {
     fn a_moment_prints_in_india_time_as_people_write_it() {
         assert_eq!(date_time(MOMENT), "07 Dec 2026 14:05");
         assert_eq!(date(MOMENT), "07 Dec 2026");
+        assert_eq!(precise(MOMENT + 9_120), "07 Dec 2026 14:05:09.120");
         // Just before midnight UTC is already the next day in India.
         assert_eq!(date(1_796_687_900_000), "08 Dec 2026");
     }

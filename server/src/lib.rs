@@ -37,5 +37,5 @@ pub mod roster_cache;
 pub mod store;
 pub mod supervisor;
 
-pub use error::{Error, ErrorBody, ErrorDetail, Result};
+pub use error::{Error, ErrorBody, ErrorDetail, Problem, Result};
 pub use http::{AppState, app, run};

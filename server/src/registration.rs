@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{
     hash_secret, new_credential, new_device_id, new_registration_code, normalize_code,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::store::{IssuedCode, Registration, ServerStore};
 
 /// The enrolment quota per employee (25 in the Bilaspur drive). Targets per unit and
@@ -84,9 +84,11 @@ pub fn issue_code(
 
 /// Parses an actor given as 32 hex digits.
 pub fn parse_actor(text: &str) -> Result<[u8; 16]> {
-    let invalid = || Error::Invalid {
-        field: "actor",
-        reason: "expected 16 bytes as 32 hex digits".into(),
+    let invalid = || {
+        Error::invalid(
+            "actor",
+            Problem::unreadable(text, "an actor (16 bytes as 32 hex digits)"),
+        )
     };
     let bytes = hex::decode(text.trim()).map_err(|_| invalid())?;
     bytes.try_into().map_err(|_| invalid())
@@ -95,17 +97,16 @@ pub fn parse_actor(text: &str) -> Result<[u8; 16]> {
 /// Parses a device's public key given as 64 hex digits, refusing bytes that are no usable
 /// Ed25519 key.
 pub fn parse_public_key(text: &str) -> Result<PublicKey> {
-    let invalid = |reason: &str| Error::Invalid {
-        field: "public_key",
-        reason: reason.into(),
+    let invalid = || {
+        Error::invalid(
+            "public_key",
+            Problem::unreadable(text, "an Ed25519 public key (32 bytes as 64 hex digits)"),
+        )
     };
-    let bytes =
-        hex::decode(text.trim()).map_err(|_| invalid("expected 32 bytes as 64 hex digits"))?;
-    let key: PublicKey = bytes
-        .try_into()
-        .map_err(|_| invalid("expected 32 bytes as 64 hex digits"))?;
+    let bytes = hex::decode(text.trim()).map_err(|_| invalid())?;
+    let key: PublicKey = bytes.try_into().map_err(|_| invalid())?;
     if !is_public_key(&key) {
-        return Err(invalid("not an Ed25519 public key"));
+        return Err(invalid());
     }
     Ok(key)
 }

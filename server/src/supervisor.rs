@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::{hash_secret, new_credential, random_bytes};
 use crate::district::{District, received_change};
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::ops::{Permission, Policy};
 use crate::store::{ActionRecord, KeyUpdate, ReceivedChange, ServerStore, SupervisorDevice, User};
 
@@ -73,11 +73,8 @@ pub struct ActionDone {
 fn core_error(error: mitan_core::Error) -> Error {
     match error {
         mitan_core::Error::Invalid(rejection) => {
-            let first = rejection.problems.first();
-            Error::BadRequest {
-                code: "invalid",
-                message: first.map_or_else(|| "refused".to_owned(), ToString::to_string),
-            }
+            let first = rejection.first();
+            Error::invalid(first.field.as_str(), Problem::Core(first.code))
         }
         mitan_core::Error::NotFound { what, id } => Error::NotFound { what, id },
         mitan_core::Error::AlreadyExists { what, id } => Error::Conflict { what, id },
@@ -128,10 +125,9 @@ fn received(
 }
 
 fn roster_of_unit(code: &UnitCode) -> Result<RosterId> {
-    code.as_str().parse().map_err(|_| Error::Invalid {
-        field: "beat",
-        reason: format!("{code} is not a roster id"),
-    })
+    code.as_str()
+        .parse()
+        .map_err(|_| Error::invalid("beat", Problem::unreadable(code.as_str(), "a roster id")))
 }
 
 /// Checks that `user` may review volunteers of the beat `beat`.
@@ -197,12 +193,14 @@ pub fn act(
         SupervisorAction::Reject { reason } => {
             let reason = reason.trim().to_owned();
             if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
-                return Err(Error::Invalid {
-                    field: "reason",
-                    reason: format!(
-                        "a rejection needs a reason of 1 to {MAX_REASON_CHARS} characters"
-                    ),
-                });
+                return Err(Error::invalid(
+                    "reason",
+                    Problem::OutOfRange {
+                        min: 1,
+                        max: MAX_REASON_CHARS as u64,
+                        of: "characters",
+                    },
+                ));
             }
             record.action = "reject";
             record.reason = Some(reason.clone());
@@ -210,17 +208,18 @@ pub fn act(
         }
         SupervisorAction::DuplicateOf(kept) => {
             if kept == *id {
-                return Err(Error::Invalid {
-                    field: "duplicate_of",
-                    reason: "a volunteer cannot be a duplicate of themselves".into(),
-                });
+                return Err(Error::invalid("duplicate_of", Problem::SelfReference));
             }
             let (_, kept_status) = locate(district.store(), user, &kept)?;
             if !matches!(kept_status.as_str(), "pending" | "verified") {
-                return Err(Error::Invalid {
-                    field: "duplicate_of",
-                    reason: format!("{kept} is {kept_status}, not a volunteer to keep"),
-                });
+                return Err(Error::invalid(
+                    "duplicate_of",
+                    Problem::WrongStatus {
+                        id: kept.to_string(),
+                        status: kept_status.to_string(),
+                        needed: "a volunteer to keep",
+                    },
+                ));
             }
             record.action = "duplicate";
             record.duplicate_of = Some(kept.to_string());
@@ -281,26 +280,35 @@ fn move_between_beats(
     to: &UnitCode,
 ) -> Result<ActionDone> {
     if district.store().unit_kind(to)? != Some(UnitKind::Beat) {
-        return Err(Error::Invalid {
-            field: "to_beat",
-            reason: format!("{to} is not a beat"),
-        });
+        return Err(Error::invalid(
+            "to_beat",
+            Problem::NotABeat {
+                unit: to.to_string(),
+            },
+        ));
     }
     check_reach(district.store(), user, to.as_str())?;
     let target_id = roster_of_unit(to)?;
     if &target_id == source_id {
-        return Err(Error::Invalid {
-            field: "to_beat",
-            reason: format!("{id} is already in {to}"),
-        });
+        return Err(Error::invalid(
+            "to_beat",
+            Problem::AlreadyThere {
+                id: id.to_string(),
+                unit: to.to_string(),
+            },
+        ));
     }
     let tree = crate::reports::Tree::load(district.store())?;
     let station: UnitCode = tree
         .station_of(to.as_str())
         .and_then(|code| code.parse().ok())
-        .ok_or_else(|| Error::Invalid {
-            field: "to_beat",
-            reason: format!("{to} lies under no station"),
+        .ok_or_else(|| {
+            Error::invalid(
+                "to_beat",
+                Problem::NoStation {
+                    unit: to.to_string(),
+                },
+            )
         })?;
     let mut source = district.take_roster(source_id)?;
     let mut target = district.take_roster(&target_id)?;
@@ -372,18 +380,26 @@ fn withdraw_by_phone(
         .as_ref()
         .is_some_and(|note| note.chars().count() > MAX_REASON_CHARS)
     {
-        return Err(Error::Invalid {
-            field: "note",
-            reason: format!("a note has at most {MAX_REASON_CHARS} characters"),
-        });
+        return Err(Error::invalid(
+            "note",
+            Problem::OutOfRange {
+                min: 0,
+                max: MAX_REASON_CHARS as u64,
+                of: "characters",
+            },
+        ));
     }
     let mut roster = district.take_roster(roster_id)?;
     if current(&roster, id, &NoKeys)?.status == Status::Withdrawn {
         district.keep_roster(roster);
-        return Err(Error::Invalid {
-            field: "volunteer",
-            reason: format!("{id} has already withdrawn; nothing is left to erase"),
-        });
+        return Err(Error::invalid(
+            "volunteer",
+            Problem::WrongStatus {
+                id: id.to_string(),
+                status: "withdrawn".to_owned(),
+                needed: "a volunteer to erase",
+            },
+        ));
     }
     roster.set_actor(writer.actor);
     let change = roster

@@ -158,18 +158,18 @@ async fn a_bad_language_version_or_text_is_refused_naming_the_field() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    for (body, field) in [
-        (notice(1, "Hindi", "text"), "language"),
-        (notice(1, "", "text"), "language"),
-        (notice(0, "en", "text"), "version"),
-        (notice(3, "hi", "again"), "version"),
-        (notice(2, "hi", "older"), "version"),
-        (notice(1, "en", "   "), "text"),
+    for (body, field, code) in [
+        (notice(1, "Hindi", "text"), "language", "bad_format"),
+        (notice(1, "", "text"), "language", "bad_format"),
+        (notice(0, "en", "text"), "version", "out_of_range"),
+        (notice(3, "hi", "again"), "version", "version_not_newer"),
+        (notice(2, "hi", "older"), "version", "version_not_newer"),
+        (notice(1, "en", "   "), "text", "required"),
     ] {
         let (status, reply) = put(&fixture, "/v1/admin/notices", &admin, body.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         let error = error_of(&reply).error;
-        assert_eq!(error.code, "invalid", "{body}");
+        assert_eq!(error.code, code, "{body}");
         assert_eq!(error.field.as_deref(), Some(field), "{body}");
     }
     let (status, reply) = put(
@@ -182,6 +182,6 @@ async fn a_bad_language_version_or_text_is_refused_naming_the_field() {
     // A body that does not read as a notice names the field it could not read.
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let error = error_of(&reply).error;
-    assert_eq!(error.code, "invalid");
+    assert_eq!(error.code, "bad_format");
     assert_eq!(error.field.as_deref(), Some("version"));
 }

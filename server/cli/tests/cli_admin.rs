@@ -279,7 +279,7 @@ fn a_campaign_and_its_targets_set_from_the_command_line_read_back() {
         "2026-01-01",
     ]);
     assert!(
-        error.contains("ends_on: 2026-01-01 is before 2026-02-01"),
+        error.contains("ends_on: the end, 2026-01-01, is before the start, 2026-02-01"),
         "{error}"
     );
     let error = fixture.refused(&[
@@ -764,7 +764,7 @@ fn mitan_audit_report_diff_shows_what_each_unit_and_employee_gained_between_two_
     );
     assert!(!backwards.status.success());
     let error = String::from_utf8_lossy(&backwards.stderr);
-    assert!(error.contains("to_ms: the second moment"), "{error}");
+    assert!(error.contains("to_ms: the end, "), "{error}");
 }
 
 #[test]

@@ -11,7 +11,7 @@ use mitan_core::model::UnitCode;
 use serde::{Deserialize, Serialize};
 
 use crate::access::{AccessKind, Reader};
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::ops::{Permission, Policy};
 use crate::store::{ExportRow, ExportTaken, ServerStore, User};
 
@@ -115,26 +115,26 @@ fn select(store: &ServerStore, user: &User, query: &ExportQuery) -> Result<Selec
         "group" => ExportKind::Group,
         "broadcast" => ExportKind::Broadcast,
         other => {
-            return Err(Error::Invalid {
-                field: "kind",
-                reason: format!("{other:?} is not roster, group or broadcast"),
-            });
+            return Err(Error::invalid(
+                "kind",
+                Problem::unreadable(other, "roster, group or broadcast"),
+            ));
         }
     };
     let vcard = match query.format.as_deref().unwrap_or("csv") {
         "csv" => false,
         "vcard" if kind != ExportKind::Roster => true,
         other => {
-            return Err(Error::Invalid {
-                field: "format",
-                reason: format!("{other:?} is not a format for a {} export", kind.as_str()),
-            });
+            return Err(Error::invalid(
+                "format",
+                Problem::unreadable(other, "a format this export offers"),
+            ));
         }
     };
-    let unit: UnitCode = query.unit.parse().map_err(|_| Error::Invalid {
-        field: "unit",
-        reason: format!("{:?} is not a unit code", query.unit),
-    })?;
+    let unit: UnitCode = query
+        .unit
+        .parse()
+        .map_err(|_| Error::invalid("unit", Problem::unreadable(&query.unit, "a unit code")))?;
     if store.unit_kind(&unit)?.is_none() {
         return Err(Error::NotFound {
             what: "unit",
@@ -149,9 +149,8 @@ fn select(store: &ServerStore, user: &User, query: &ExportQuery) -> Result<Selec
         .map(|text| {
             text.parse::<mitan_core::model::Programme>()
                 .map(|programme| programme.to_string())
-                .map_err(|_| Error::Invalid {
-                    field: "programme",
-                    reason: format!("{text:?} is not a programme code"),
+                .map_err(|_| {
+                    Error::invalid("programme", Problem::unreadable(text, "a programme code"))
                 })
         })
         .transpose()?;
@@ -166,10 +165,14 @@ fn select(store: &ServerStore, user: &User, query: &ExportQuery) -> Result<Selec
             };
             let part_size = query.part_size.unwrap_or(cap);
             if part_size == 0 || part_size > cap {
-                return Err(Error::Invalid {
-                    field: "part_size",
-                    reason: format!("a {} part holds 1 to {cap} people", kind.as_str()),
-                });
+                return Err(Error::invalid(
+                    "part_size",
+                    Problem::OutOfRange {
+                        min: 1,
+                        max: cap as u64,
+                        of: "people",
+                    },
+                ));
             }
             part_size
         }
@@ -237,10 +240,14 @@ impl Selection {
         let total = u32::try_from(parts.len()).unwrap_or(u32::MAX).max(1);
         let chosen = match part {
             Some(part) if part == 0 || part > total => {
-                return Err(Error::Invalid {
-                    field: "part",
-                    reason: format!("the list has {total} part(s)"),
-                });
+                return Err(Error::invalid(
+                    "part",
+                    Problem::OutOfRange {
+                        min: 1,
+                        max: total as u64,
+                        of: "parts",
+                    },
+                ));
             }
             Some(part) => vec![(part, parts.get(part as usize - 1).copied().unwrap_or(&[]))],
             None => (1..).zip(parts.iter().copied()).collect(),

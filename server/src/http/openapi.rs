@@ -410,7 +410,7 @@ pub(crate) struct Document {
 }
 
 /// What every refusal looks like, in words, beside its schema.
-const REFUSAL: &str = "refused: {\"error\": {\"code\": stable code, \"message\": …, \"field\"?, \
+const REFUSAL: &str = "refused: {\"error\": {\"code\": stable code (docs/errors.md), \"message\": …, \"field\"?, \
      \"line\"?}}; a refused CSV import names its first bad row in code, field and line, and lists \
      every problem in \"problems\": [{\"line\", \"field\", \"code\", \"reason\"}] (at most 200) \
      with \"more\" counting those not listed; 429 carries Retry-After";

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Role;
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::store::{
     CandidateGroups, EmployeeRow, KeyedCounts, Page, ServerStore, UnitRow, User, VolunteerBrief,
 };
@@ -88,9 +88,8 @@ fn resolve(store: &ServerStore, query: &ReportQuery) -> Result<Filter> {
         .map(|text| {
             text.parse::<mitan_core::model::Programme>()
                 .map(|programme| programme.to_string())
-                .map_err(|_| Error::Invalid {
-                    field: "programme",
-                    reason: format!("{text:?} is not a programme code"),
+                .map_err(|_| {
+                    Error::invalid("programme", Problem::unreadable(text, "a programme code"))
                 })
         })
         .transpose()?;

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ProgressReport, ReportQuery, Scope, Tally, Tree, Window, progress_with, resolve};
 use crate::audit::{check_auditor, clock_name, parse_clock};
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::store::{KeyedCounts, ServerStore, User};
 
 /// `GET /v1/audit/report` and `mitan audit report`: the progress report at a past moment.
@@ -92,9 +92,13 @@ pub fn progress_at(
         clock,
         ("at_ms", "change"),
     )?
-    .ok_or_else(|| Error::Invalid {
-        field: "at_ms",
-        reason: "give the moment, in ms since the epoch, or a change".into(),
+    .ok_or_else(|| {
+        Error::invalid(
+            "at_ms",
+            Problem::Missing {
+                what: "the moment (at_ms or at_change)",
+            },
+        )
     })?;
     let counted = ReportQuery {
         campaign: query.campaign.clone(),
@@ -123,10 +127,12 @@ pub(super) fn moment(
             received_at(store, change, clock, fields.1)?,
             Some(change.to_owned()),
         ))),
-        (Some(_), Some(_)) => Err(Error::Invalid {
-            field: fields.1,
-            reason: "give a time or a change, not both".into(),
-        }),
+        (Some(_), Some(_)) => Err(Error::invalid(
+            fields.1,
+            Problem::ExactlyOne {
+                of: "a time and a change",
+            },
+        )),
         (None, None) => Ok(None),
     }
 }
@@ -177,15 +183,13 @@ fn received_at(
     field: &'static str,
 ) -> Result<i64> {
     if clock != Clock::Server {
-        return Err(Error::Invalid {
-            field: "clock",
-            reason: "a change names a moment on the server's clock; give a time for the devices'"
-                .into(),
-        });
+        return Err(Error::invalid("clock", Problem::DeviceClockNeedsTime));
     }
-    let hash = decode_hash(change).map_err(|error| Error::Invalid {
-        field,
-        reason: error.to_string(),
+    let hash = decode_hash(change).map_err(|_| {
+        Error::invalid(
+            field,
+            Problem::unreadable(change, "a change hash (64 hex digits)"),
+        )
     })?;
     store
         .change_received_at(&hash)?

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::past::{PastMoment, PastProgressReport, moment, replay};
 use super::{Counted, EmployeeProgress, ReportQuery, UnitProgress};
 use crate::audit::{check_auditor, parse_clock};
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use crate::store::{ServerStore, User};
 use mitan_core::history::Clock;
 
@@ -147,9 +147,13 @@ pub fn progress_diff(
         clock,
         ("from_ms", "from_change"),
     )?
-    .ok_or_else(|| Error::Invalid {
-        field: "from_ms",
-        reason: "give the first moment, in ms since the epoch, or a change".into(),
+    .ok_or_else(|| {
+        Error::invalid(
+            "from_ms",
+            Problem::Missing {
+                what: "the first moment (from_ms or from_change)",
+            },
+        )
     })?;
     let to = match moment(
         store,
@@ -163,20 +167,17 @@ pub fn progress_diff(
         // A phone's clock may run ahead of the server's, so the server's now is no
         // moment on the devices' clocks.
         None => {
-            return Err(Error::Invalid {
-                field: "to_ms",
-                reason: "on the devices' clocks, give the second moment".into(),
-            });
+            return Err(Error::invalid("to_ms", Problem::DeviceClockNeedsTime));
         }
     };
     if to.0 < from.0 {
-        return Err(Error::Invalid {
-            field: if to.1.is_some() { "to_change" } else { "to_ms" },
-            reason: format!(
-                "the second moment ({}) is before the first ({})",
-                to.0, from.0
-            ),
-        });
+        return Err(Error::invalid(
+            if to.1.is_some() { "to_change" } else { "to_ms" },
+            Problem::EndsBeforeStart {
+                starts: crate::ist::precise(from.0),
+                ends: crate::ist::precise(to.0),
+            },
+        ));
     }
     let counted = ReportQuery {
         campaign: query.campaign.clone(),

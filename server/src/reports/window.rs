@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// India Standard Time is five and a half hours ahead of UTC all year.
@@ -42,10 +42,7 @@ impl Day {
 impl FromStr for Day {
     type Err = Error;
     fn from_str(input: &str) -> Result<Self> {
-        let invalid = || Error::Invalid {
-            field: "date",
-            reason: format!("{input:?} is not a date (YYYY-MM-DD)"),
-        };
+        let invalid = || Error::invalid("date", Problem::unreadable(input, "a date (YYYY-MM-DD)"));
         let text = input.trim();
         let bytes = text.as_bytes();
         if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
@@ -110,10 +107,13 @@ impl Window {
     /// The days from `starts_on` to `ends_on`, both included.
     pub fn days(starts_on: Day, ends_on: Day) -> Result<Window> {
         if ends_on < starts_on {
-            return Err(Error::Invalid {
-                field: "ends_on",
-                reason: format!("{ends_on} is before {starts_on}"),
-            });
+            return Err(Error::invalid(
+                "ends_on",
+                Problem::EndsBeforeStart {
+                    starts: starts_on.to_string(),
+                    ends: ends_on.to_string(),
+                },
+            ));
         }
         Ok(Window {
             from_ms: starts_on.start_ms(),

@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::ServerStore;
 use crate::auth::Role;
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 
 /// A unit to add; the core's [`Unit`] carries its own invariants.
 pub type NewUnit = Unit;
@@ -35,20 +35,21 @@ fn corrupt(what: &'static str) -> impl Fn(mitan_core::model::Invalid) -> Error {
 impl ServerStore {
     /// Adds or replaces a unit. Its parent must exist and be of a kind it may sit under.
     pub fn save_unit(&mut self, unit: &NewUnit) -> Result<()> {
-        unit.check().map_err(|invalid| Error::Invalid {
-            field: "unit",
-            reason: format!("{}: {invalid}", unit.code),
-        })?;
+        unit.check()
+            .map_err(|invalid| Error::invalid("unit", Problem::Core(invalid.code)))?;
         if let Some(parent) = &unit.parent {
             let parent_kind = self.unit_kind(parent)?.ok_or_else(|| Error::NotFound {
                 what: "parent unit",
                 id: parent.to_string(),
             })?;
             if !unit.kind.may_sit_under(parent_kind) {
-                return Err(Error::Invalid {
-                    field: "parent",
-                    reason: format!("a {} cannot sit under a {parent_kind}", unit.kind),
-                });
+                return Err(Error::invalid(
+                    "parent",
+                    Problem::WrongParent {
+                        kind: unit.kind.to_string(),
+                        parent_kind: parent_kind.to_string(),
+                    },
+                ));
             }
         }
         self.connection.execute(
@@ -128,29 +129,34 @@ impl ServerStore {
             id: user.unit.to_string(),
         })?;
         if kind != user.role.unit_kind() {
-            return Err(Error::Invalid {
-                field: "unit",
-                reason: format!(
-                    "a {} belongs to a {}, not a {kind}",
-                    user.role,
-                    user.role.unit_kind()
-                ),
-            });
+            return Err(Error::invalid(
+                "unit",
+                Problem::WrongUnitKind {
+                    role: user.role.to_string(),
+                    belongs_to: user.role.unit_kind().to_string(),
+                    given: kind.to_string(),
+                },
+            ));
         }
         if user.role != Role::Constable && !user.beats.is_empty() {
-            return Err(Error::Invalid {
-                field: "beats",
-                reason: format!("only constables work beats, not a {}", user.role),
-            });
+            return Err(Error::invalid(
+                "beats",
+                Problem::NotForRole {
+                    role: user.role.to_string(),
+                },
+            ));
         }
         for beat in &user.beats {
             if self.unit_kind(beat)? != Some(UnitKind::Beat)
                 || !self.unit_is_within(beat, &user.unit)?
             {
-                return Err(Error::Invalid {
-                    field: "beats",
-                    reason: format!("{beat} is not a beat of {}", user.unit),
-                });
+                return Err(Error::invalid(
+                    "beats",
+                    Problem::OutsideUnit {
+                        beat: beat.to_string(),
+                        unit: user.unit.to_string(),
+                    },
+                ));
             }
         }
         let transaction = self.connection.transaction()?;
