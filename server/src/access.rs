@@ -9,6 +9,7 @@
 
 use std::collections::HashSet;
 
+use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{Role, parse_badge};
@@ -175,30 +176,38 @@ pub fn duplicates(
 }
 
 /// The query of `GET /v1/audit/access-log` and `mitan admin access-log`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
+#[group(skip)]
 pub struct AccessLogQuery {
-    /// Only reads at or after this server time (ms since the epoch).
+    /// Only reads at or after this server time (ms since the epoch; on the command line also
+    /// India time).
     #[serde(default)]
+    #[arg(long, alias = "from", value_parser = crate::ist::moment_arg)]
     pub from_ms: Option<i64>,
-    /// Only reads before this server time (ms since the epoch).
+    /// Only reads before this server time.
     #[serde(default)]
+    #[arg(long, alias = "to", value_parser = crate::ist::moment_arg)]
     pub to_ms: Option<i64>,
     /// Only this reader's badge.
     #[serde(default)]
+    #[arg(long)]
     pub badge: Option<String>,
     /// Only this kind: `review_queue`, `duplicates`, `export`, `sync` or `history`.
     #[serde(default)]
+    #[arg(long)]
     pub kind: Option<String>,
     /// At most this many lines (100 if absent, at most 1,000).
     #[serde(default)]
+    #[arg(long)]
     pub limit: Option<u32>,
     /// Only lines older than this sequence number: the `next_before` of the previous page.
     #[serde(default)]
+    #[arg(long)]
     pub before: Option<i64>,
 }
 
 /// A line of the access log, as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccessLogLine {
     /// Sequence number.
     pub seq: i64,
@@ -221,7 +230,7 @@ pub struct AccessLogLine {
 }
 
 /// `GET /v1/audit/access-log`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccessLog {
     /// Newest first.
     pub entries: Vec<AccessLogLine>,

@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use clap::{ArgGroup, Args, ValueEnum};
 use mitan_core::history::{
     self, Clock, History, HistoryEntry, HistoryFilter, Point, RosterDiff, RosterState,
 };
@@ -27,52 +28,67 @@ pub const MAX_PAGE: u32 = 1_000;
 
 /// `GET /v1/audit/history` and `mitan audit history`. One of `roster`, `unit` or
 /// `volunteer` says whose history; the rest filter it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
+#[group(skip)]
+#[command(group(ArgGroup::new("whose").required(true).args(["roster", "unit", "volunteer"])))]
 pub struct HistoryQuery {
     /// One roster (a beat code).
     #[serde(default)]
+    #[arg(long)]
     pub roster: Option<String>,
     /// Every roster under a unit (station, circle, district, …).
     #[serde(default)]
+    #[arg(long)]
     pub unit: Option<String>,
     /// One volunteer, across every roster that holds their changes.
     #[serde(default)]
+    #[arg(long)]
     pub volunteer: Option<String>,
     /// Only changes by this badge.
     #[serde(default)]
+    #[arg(long)]
     pub badge: Option<String>,
     /// Only changes made on this device.
     #[serde(default)]
+    #[arg(long)]
     pub device: Option<String>,
-    /// Only changes at or after this time (ms since the epoch).
+    /// Only changes at or after this time (ms since the epoch; on the command line also India
+    /// time, e.g. 2026-12-07 14:05).
     #[serde(default)]
+    #[arg(long, alias = "from", value_parser = crate::ist::moment_arg)]
     pub from_ms: Option<i64>,
     /// Only changes before this time.
     #[serde(default)]
+    #[arg(long, alias = "to", value_parser = crate::ist::moment_arg)]
     pub to_ms: Option<i64>,
-    /// `server` (receipt time, the default) or `device` (the device's claim).
+    /// The clock of the time range: `server` (receipt time, the default) or `device` (the
+    /// device's claim).
     #[serde(default)]
-    pub clock: Option<String>,
+    #[arg(long, value_enum)]
+    pub clock: Option<ClockName>,
     /// At most this many entries (100 if absent, at most 1,000).
     #[serde(default)]
+    #[arg(long)]
     pub limit: Option<u32>,
-    /// Skip this many matching entries.
+    /// Skip this many matching entries (the next page).
     #[serde(default)]
+    #[arg(long)]
     pub offset: Option<u64>,
 }
 
 /// One change in a history page, with the roster it belongs to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     /// The roster.
     pub roster: String,
-    /// The change.
+    /// The change: its hash, author, device, times and the fields it wrote.
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     pub change: HistoryEntry,
 }
 
 /// A page of history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HistoryPage {
     /// The rosters read.
     pub rosters: Vec<String>,
@@ -85,61 +101,110 @@ pub struct HistoryPage {
 }
 
 /// `GET /v1/audit/state` and `mitan audit state`: a roster at a change or a time.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
+#[group(skip)]
 pub struct StateQuery {
     /// The roster (a beat code).
+    #[arg(long)]
     pub roster: String,
-    /// The moment, ms since the epoch; the latest state if neither this nor `change`.
+    /// The moment, ms since the epoch (on the command line also India time); the latest
+    /// state if neither this nor `change`.
     #[serde(default)]
+    #[arg(long, conflicts_with = "change", alias = "at", value_parser = crate::ist::moment_arg)]
     pub at_ms: Option<i64>,
     /// A change hash (hex): the roster just after it.
     #[serde(default)]
+    #[arg(long)]
     pub change: Option<String>,
     /// The clock `at_ms` is read on: `server` (the default) or `device`.
     #[serde(default)]
-    pub clock: Option<String>,
+    #[arg(long, value_enum)]
+    pub clock: Option<ClockName>,
 }
 
 /// A roster at one moment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditState {
     /// The roster.
     pub roster: String,
-    /// Its state.
+    /// Its state: the moment, and every entry as it stood then.
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     pub state: RosterState,
 }
 
 /// `GET /v1/audit/diff` and `mitan audit diff`: what changed between two moments.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
+#[group(skip)]
 pub struct DiffQuery {
     /// The roster (a beat code).
+    #[arg(long)]
     pub roster: String,
-    /// The first moment, ms since the epoch (or `from_change`).
+    /// The first moment, ms since the epoch (on the command line also India time), or
+    /// `from_change`.
     #[serde(default)]
+    #[arg(long, conflicts_with = "from_change", required_unless_present = "from_change",
+          alias = "from", value_parser = crate::ist::moment_arg)]
     pub from_ms: Option<i64>,
     /// The first moment as a change hash.
     #[serde(default)]
+    #[arg(long)]
     pub from_change: Option<String>,
     /// The second moment, ms since the epoch (or `to_change`; the latest if neither).
     #[serde(default)]
+    #[arg(long, conflicts_with = "to_change", alias = "to", value_parser = crate::ist::moment_arg)]
     pub to_ms: Option<i64>,
     /// The second moment as a change hash.
     #[serde(default)]
+    #[arg(long)]
     pub to_change: Option<String>,
     /// The clock the times are read on: `server` (the default) or `device`.
     #[serde(default)]
-    pub clock: Option<String>,
+    #[arg(long, value_enum)]
+    pub clock: Option<ClockName>,
 }
 
 /// A roster's difference between two moments.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditDiff {
     /// The roster.
     pub roster: String,
-    /// The difference.
+    /// The difference: entries added, changed and removed between the two moments.
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     pub diff: RosterDiff,
+}
+
+/// The clock a time is read on, as a request names it.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ValueEnum, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ClockName {
+    /// When the server received the change: the one clock every roster shares.
+    #[default]
+    Server,
+    /// What the device's clock said when the change was made.
+    Device,
+}
+
+impl From<ClockName> for Clock {
+    fn from(name: ClockName) -> Self {
+        match name {
+            ClockName::Server => Clock::Server,
+            ClockName::Device => Clock::Device,
+        }
+    }
+}
+
+impl ClockName {
+    /// As a request spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClockName::Server => "server",
+            ClockName::Device => "device",
+        }
+    }
 }
 
 /// An answer, with the access-log line it needs when it shows personal fields.
@@ -154,15 +219,6 @@ pub struct Answer<T> {
 /// Only auditors and the district admin replay the history: it reaches every beat.
 pub(crate) fn check_auditor(user: &User) -> Result<()> {
     Policy::check_role(user, Permission::Audit)
-}
-
-pub(crate) fn parse_clock(text: Option<&str>) -> Result<Clock> {
-    match text.filter(|text| !text.is_empty()) {
-        None => Ok(Clock::Server),
-        Some(text) => text
-            .parse()
-            .map_err(|_| Error::invalid("clock", Problem::unreadable(text, "server or device"))),
-    }
 }
 
 fn parse_roster(field: &'static str, text: &str) -> Result<RosterId> {
@@ -372,7 +428,7 @@ pub fn history_with_progress(
     let filter = HistoryFilter {
         from_ms: query.from_ms,
         to_ms: query.to_ms,
-        clock: parse_clock(query.clock.as_deref())?,
+        clock: Clock::from(query.clock.unwrap_or_default()),
         badge: query
             .badge
             .as_deref()
@@ -456,7 +512,7 @@ fn history_filters(query: &HistoryQuery) -> String {
     push("device", query.device.clone());
     push("from_ms", query.from_ms.map(|ms| ms.to_string()));
     push("to_ms", query.to_ms.map(|ms| ms.to_string()));
-    push("clock", query.clock.clone());
+    push("clock", query.clock.map(|clock| clock.as_str().to_owned()));
     push("limit", query.limit.map(|limit| limit.to_string()));
     push("offset", query.offset.map(|offset| offset.to_string()));
     filters.join("&")
@@ -487,7 +543,7 @@ pub fn state(
     check_auditor(reader.user)?;
     let id = parse_roster("roster", &query.roster)?;
     check_within(store, reader.user, &id)?;
-    let clock = parse_clock(query.clock.as_deref())?;
+    let clock = Clock::from(query.clock.unwrap_or_default());
     let point = point(query.at_ms, query.change.as_deref(), clock, "change")?;
     let mut loaded = load(store, &id, &mut RoleBook::default())?;
     let state = history::state_at(&mut loaded.roster, &loaded.history, &point, &loaded.keys)
@@ -516,7 +572,7 @@ pub fn diff(
     check_auditor(reader.user)?;
     let id = parse_roster("roster", &query.roster)?;
     check_within(store, reader.user, &id)?;
-    let clock = parse_clock(query.clock.as_deref())?;
+    let clock = Clock::from(query.clock.unwrap_or_default());
     let from = point(
         query.from_ms,
         query.from_change.as_deref(),

@@ -134,6 +134,47 @@ fn a_demo_volunteer_verified_and_another_rejected_from_the_command_line_reach_th
         "{listed}"
     );
 
+    // The rejection in the volunteer's history: the same replay on the database and through
+    // the server, and each read logged in the reader's name, via what they read through.
+    let history = |place: &[&str]| -> serde_json::Value {
+        let mut args = vec!["audit"];
+        args.extend_from_slice(place);
+        args.extend_from_slice(&["history", "--volunteer", rejected, "--json"]);
+        serde_json::from_str(&ok(&args)).expect("the history as JSON")
+    };
+    let remote = history(&["--server", &url, "--credential", credential]);
+    let local = history(&["--db", db, "--as", ADMIN]);
+    assert_eq!(remote, local);
+    let actions: Vec<&str> = remote["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|entry| entry["action"].as_str())
+        .collect();
+    assert!(
+        actions.contains(&"enrol") && actions.contains(&"review"),
+        "{remote}"
+    );
+    let log: serde_json::Value = serde_json::from_str(&ok(&[
+        "admin",
+        "--db",
+        db,
+        "access-log",
+        "--kind",
+        "history",
+        "--json",
+    ]))
+    .expect("the access log as JSON");
+    let via: Vec<&str> = log["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|line| line["badge"] == ADMIN)
+        .filter_map(|line| line["requested_via"].as_str())
+        .collect();
+    assert!(via.contains(&"cli"), "{log}");
+    assert!(via.iter().any(|via| *via != "cli"), "{log}");
+
     // A constable may not review: one line saying so, no backtrace, nothing written.
     let refused = run(&["review", "--db", db, "--as", CONSTABLE, "verify", rejected]);
     assert!(!refused.status.success());

@@ -2,7 +2,6 @@
 //! SQLite and Automerge work, which never runs on the async executor.
 
 mod admin;
-mod audit;
 mod exports;
 mod openapi;
 mod operations;
@@ -20,13 +19,17 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use tokio::net::TcpListener;
 
+use crate::access::AccessLogQuery;
 use crate::admin::{CampaignSpec, TargetSpec};
+use crate::audit::{DiffQuery, HistoryQuery, StateQuery};
 use crate::consent::{NoticeSpec, PolicySpec};
 use crate::district::District;
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::ops::{administration, devices, directory, reports, review};
 use crate::rate_limit::{SyncRate, SyncRateLimiter};
+use crate::reports::past::PastReportQuery;
+use crate::reports::progress_diff::ReportDiffQuery;
 use crate::store::ServerStore;
 
 pub use exports::PARTS_HEADER;
@@ -200,6 +203,7 @@ macro_rules! operations {
     };
     (@handler read $operation:ty) => { get(ops::read::<$operation>) };
     (@handler logged $operation:ty) => { get(ops::read_logged::<$operation>) };
+    (@handler replay $operation:ty) => { get(ops::replay::<$operation>) };
     (@handler write $operation:ty) => { post(ops::write::<$operation>) };
     (@handler set $operation:ty) => { put(ops::write::<$operation>) };
 }
@@ -226,6 +230,12 @@ operations! {
     read administration::Notices => "devices";
     write devices::IssueCode => "devices";
     write devices::Revoke => "devices";
+    replay HistoryQuery => "audit";
+    replay StateQuery => "audit";
+    replay DiffQuery => "audit";
+    replay PastReportQuery => "audit";
+    replay ReportDiffQuery => "audit";
+    read AccessLogQuery => "audit";
 }
 
 /// The routes that are not operations yet, each with the methods it serves: every one must
@@ -247,12 +257,6 @@ documented_routes! {
     "/v1/devices/register" ["post"] => post(registration::register);
     "/v1/exports" ["get"] => get(exports::export);
     "/v1/exports/log" ["get"] => get(exports::log);
-    "/v1/audit/access-log" ["get"] => get(audit::access_log);
-    "/v1/audit/history" ["get"] => get(audit::history);
-    "/v1/audit/state" ["get"] => get(audit::state);
-    "/v1/audit/diff" ["get"] => get(audit::diff);
-    "/v1/audit/report" ["get"] => get(audit::report);
-    "/v1/audit/report/diff" ["get"] => get(audit::report_diff);
     "/v1/admin/hierarchy" ["post"] => post(admin::import_hierarchy);
     "/v1/admin/users" ["post"] => post(admin::import_users);
     "/healthz" ["get"] => get(operations::healthz);

@@ -4,7 +4,7 @@
 //! An operation (`crate::ops`) documents itself: its request's schema gives the query
 //! parameters of a `GET` and the path parameters and body of a `POST`, its answer's schema
 //! the 200 response, and every refusal is the one error body. The routes that are not
-//! operations yet (sync, registration, exports, audit, administration) are one row each of
+//! operations yet (sync, registration, exports, the CSV imports, health) are one row each of
 //! [`ROUTES`], with the request and answer described in words. `server/tests/openapi.rs`
 //! checks that every documented route answers on a real server and that operations' answers
 //! validate against their schemas.
@@ -126,212 +126,6 @@ pub const ROUTES: &[RouteDoc] = &[
                 "only entries older than this sequence number: the seq of the last entry of the previous page",
                 false,
             ),
-        ],
-    },
-    RouteDoc {
-        method: "get",
-        path: "/v1/audit/access-log",
-        tag: "audit",
-        summary: "Every read of volunteers' personal fields (review queue, duplicates, \
-                  exports, syncs granting keys): who, through which device, what, for which \
-                  scope, how many people, and when. Auditors and district admins only",
-        auth: RouteAuth::Bearer,
-        body: None,
-        answers: JSON,
-        query: &[
-            (
-                "from_ms",
-                "only reads at or after this server time (ms)",
-                false,
-            ),
-            ("to_ms", "only reads before this server time (ms)", false),
-            ("badge", "only this reader's badge", false),
-            (
-                "kind",
-                "only this kind: review_queue, duplicates, export, sync or history",
-                false,
-            ),
-            (
-                "limit",
-                "at most this many entries (100 if absent, at most 1,000)",
-                false,
-            ),
-            (
-                "before",
-                "only entries older than this sequence number: the next_before of the previous page",
-                false,
-            ),
-        ],
-    },
-    RouteDoc {
-        method: "get",
-        path: "/v1/audit/history",
-        tag: "audit",
-        summary: "Every change of a roster, of the rosters under a unit, or of one volunteer, in \
-                  order: author (badge and role), device, device clock, server receipt time, \
-                  and each field written (personal fields opened with the district's keys, \
-                  erased after a withdrawal). Auditors and district admins only; an answer \
-                  showing personal fields is logged in the access log",
-        auth: RouteAuth::Bearer,
-        body: None,
-        answers: JSON,
-        query: &[
-            ("roster", "one roster (beat code)", false),
-            ("unit", "every roster under this unit", false),
-            (
-                "volunteer",
-                "one volunteer, across every roster holding their changes",
-                false,
-            ),
-            ("badge", "only changes by this badge", false),
-            ("device", "only changes made on this device", false),
-            ("from_ms", "only changes at or after this time (ms)", false),
-            ("to_ms", "only changes before this time (ms)", false),
-            (
-                "clock",
-                "server (receipt time, the default) or device (the device's claim)",
-                false,
-            ),
-            (
-                "limit",
-                "at most this many entries (100 if absent, at most 1,000)",
-                false,
-            ),
-            (
-                "offset",
-                "skip this many entries: the next_offset of the previous page",
-                false,
-            ),
-        ],
-    },
-    RouteDoc {
-        method: "get",
-        path: "/v1/audit/state",
-        tag: "audit",
-        summary: "A roster as it stood at a past time or just after a change, volunteer by \
-                  volunteer and field by field. Auditors and district admins only; logged \
-                  when it shows personal fields",
-        auth: RouteAuth::Bearer,
-        body: None,
-        answers: JSON,
-        query: &[
-            ("roster", "the roster (beat code)", true),
-            (
-                "at_ms",
-                "the moment (ms); the latest state if neither this nor change",
-                false,
-            ),
-            (
-                "change",
-                "a change hash (hex): the roster just after it",
-                false,
-            ),
-            (
-                "clock",
-                "the clock at_ms is read on: server (default) or device",
-                false,
-            ),
-        ],
-    },
-    RouteDoc {
-        method: "get",
-        path: "/v1/audit/diff",
-        tag: "audit",
-        summary: "What changed in a roster between two moments: volunteers added, and each \
-                  field that differs. Auditors and district admins only; logged when it shows \
-                  personal fields",
-        auth: RouteAuth::Bearer,
-        body: None,
-        answers: JSON,
-        query: &[
-            ("roster", "the roster (beat code)", true),
-            ("from_ms", "the first moment (ms)", false),
-            ("from_change", "the first moment as a change hash", false),
-            (
-                "to_ms",
-                "the second moment (ms); the latest if neither to_ms nor to_change",
-                false,
-            ),
-            ("to_change", "the second moment as a change hash", false),
-            (
-                "clock",
-                "the clock the times are read on: server (default) or device",
-                false,
-            ),
-        ],
-    },
-    RouteDoc {
-        method: "get",
-        path: "/v1/audit/report",
-        tag: "audit",
-        summary: "The progress report (every unit and employee against its target) as it \
-                  stood at a past moment: each beat replayed from its change log. Auditors \
-                  and district admins only; shows no personal field",
-        auth: RouteAuth::Bearer,
-        body: None,
-        answers: JSON,
-        query: &[
-            (
-                "at_ms",
-                "the moment (ms since the epoch); this or change",
-                false,
-            ),
-            (
-                "change",
-                "or a change's hash: the moment the server received it (server clock only)",
-                false,
-            ),
-            (
-                "clock",
-                "the clock at_ms is read on: server (default) or device",
-                false,
-            ),
-            (
-                "campaign",
-                "count only within this campaign's window and programme",
-                false,
-            ),
-            ("programme", "count only this programme", false),
-        ],
-    },
-    RouteDoc {
-        method: "get",
-        path: "/v1/audit/report/diff",
-        tag: "audit",
-        summary: "What moved in the progress report between two moments: each unit and \
-                  employee whose enrolled or verified count changed, with both counts. \
-                  Auditors and district admins only; shows no personal field",
-        auth: RouteAuth::Bearer,
-        body: None,
-        answers: JSON,
-        query: &[
-            (
-                "from_ms",
-                "the first moment (ms since the epoch); this or from_change",
-                false,
-            ),
-            (
-                "from_change",
-                "or a change's hash: the moment the server received it (server clock only)",
-                false,
-            ),
-            (
-                "to_ms",
-                "the second moment (ms); now if neither to_ms nor to_change (server clock only)",
-                false,
-            ),
-            ("to_change", "the second moment as a change hash", false),
-            (
-                "clock",
-                "the clock the times are read on: server (default) or device",
-                false,
-            ),
-            (
-                "campaign",
-                "count only within this campaign's window and programme",
-                false,
-            ),
-            ("programme", "count only this programme", false),
         ],
     },
     RouteDoc {
@@ -485,6 +279,8 @@ impl Document {
                     .build(),
             ));
         }
+        // What the request's fields refer to (an enum such as `ClockName`).
+        O::schemas(&mut self.schemas);
         let answer = O::Answer::name().into_owned();
         self.schemas.push((answer.clone(), O::Answer::schema()));
         O::Answer::schemas(&mut self.schemas);

@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 use super::AppState;
 use crate::auth::{authenticate, bearer};
 use crate::error::{Error, Result};
-use crate::ops::{Caller, ReadOperation, WriteOperation};
+use crate::ops::{Caller, ReadOperation, ReplayOperation, WriteOperation};
 
 /// The bearer credential of a request, as the one extractor every operation's route uses.
 #[derive(Debug, Clone)]
@@ -96,6 +96,30 @@ pub(super) async fn read<O: ReadOperation>(
         })
         .await?;
     Ok(Json(answer))
+}
+
+/// `GET` of a replay of the merge history: replayed on a read-only connection of its own,
+/// then what it opened is written to the access log, with the writer, before the answer
+/// leaves.
+pub(super) async fn replay<O: ReplayOperation>(
+    State(state): State<AppState>,
+    Credential(credential): Credential,
+    RawQuery(query): RawQuery,
+) -> Result<Json<O::Answer>> {
+    let request: O = from_query(query.as_deref().unwrap_or(""))?;
+    let now_ms = state.now_ms();
+    let answer = state
+        .with_reader(move |store| {
+            let caller = Caller::device(authenticate(store, &credential)?);
+            request.replay(store, &caller, now_ms, &mut |_, _| {})
+        })
+        .await?;
+    if let Some(line) = answer.access {
+        state
+            .with_district(move |district, now_ms| district.store_mut().save_access(&line, now_ms))
+            .await?;
+    }
+    Ok(Json(answer.value))
 }
 
 /// `GET` of an operation that reads personal fields and logs the read.

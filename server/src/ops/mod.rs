@@ -8,6 +8,7 @@
 //! they are flattened into subcommands of the same name, whose argument group would clash.
 
 pub mod administration;
+pub mod audit;
 pub mod devices;
 pub mod directory;
 pub mod policy;
@@ -143,6 +144,24 @@ pub trait WriteOperation: Operation {
     fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<Self::Answer>;
 }
 
+/// A replay's answer, with the access-log line to write before it is shown; `None` when it
+/// opens no personal field.
+pub use crate::audit::Answer as Replayed;
+
+/// An operation that replays the merge history. A replay of a whole district takes seconds,
+/// so it reads on a read-only connection of its own and holds up no sync; what it opened is
+/// written to the access log afterwards, with the writer, before the answer leaves.
+pub trait ReplayOperation: Operation {
+    /// Does it, telling `progress` how many rosters of how many are replayed.
+    fn replay(
+        self,
+        store: &ServerStore,
+        caller: &Caller,
+        now_ms: i64,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Replayed<Self::Answer>>;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,5 +203,11 @@ mod tests {
         assert!(documented::<administration::Notices>());
         assert!(documented::<devices::IssueCode>());
         assert!(documented::<devices::Revoke>());
+        assert!(documented::<crate::audit::HistoryQuery>());
+        assert!(documented::<crate::audit::StateQuery>());
+        assert!(documented::<crate::audit::DiffQuery>());
+        assert!(documented::<crate::reports::past::PastReportQuery>());
+        assert!(documented::<crate::reports::progress_diff::ReportDiffQuery>());
+        assert!(documented::<crate::access::AccessLogQuery>());
     }
 }

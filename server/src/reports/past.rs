@@ -11,40 +11,49 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+use clap::Args;
 use mitan_core::history::{Clock, History, Point, decode_hash};
 use mitan_core::model::sealed::NoKeys;
 use mitan_core::model::{Roster, RosterId, Status};
 use serde::{Deserialize, Serialize};
 
 use super::{ProgressReport, ReportQuery, Scope, Tally, Tree, Window, progress_with, resolve};
-use crate::audit::{check_auditor, clock_name, parse_clock};
+use crate::audit::{ClockName, check_auditor, clock_name};
 use crate::error::{Error, Problem, Result};
 use crate::store::{KeyedCounts, ServerStore, User};
 
 /// `GET /v1/audit/report` and `mitan audit report`: the progress report at a past moment.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
+#[group(skip)]
 pub struct PastReportQuery {
-    /// The moment, ms since the epoch. This or `change` is required.
+    /// The moment, ms since the epoch (on the command line also India time). This or
+    /// `change` is required.
     #[serde(default)]
+    #[arg(long, required_unless_present = "change", conflicts_with = "change", alias = "at",
+          value_parser = crate::ist::moment_arg)]
     pub at_ms: Option<i64>,
     /// Or a change (its hash in hex): the moment the server received it, on the server's
     /// clock, so the report holds that change and everything that had arrived with or
     /// before it.
     #[serde(default)]
+    #[arg(long)]
     pub change: Option<String>,
     /// The clock `at_ms` is read on: `server` (receipt time, the default) or `device`.
     #[serde(default)]
-    pub clock: Option<String>,
+    #[arg(long, value_enum)]
+    pub clock: Option<ClockName>,
     /// Count only within this campaign's window and programme.
     #[serde(default)]
+    #[arg(long)]
     pub campaign: Option<String>,
     /// Count only this programme.
     #[serde(default)]
+    #[arg(long)]
     pub programme: Option<String>,
 }
 
 /// A moment a report was replayed at, and what the replay held then.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PastMoment {
     /// The moment, ms since the epoch.
     pub at_ms: i64,
@@ -60,7 +69,7 @@ pub struct PastMoment {
 }
 
 /// The progress report as it stood at a moment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PastProgressReport {
     /// The moment, and what the replay held then.
     #[serde(flatten)]
@@ -84,7 +93,7 @@ pub fn progress_at(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<PastProgressReport> {
     check_auditor(user)?;
-    let clock = parse_clock(query.clock.as_deref())?;
+    let clock = Clock::from(query.clock.unwrap_or_default());
     let moment = moment(
         store,
         query.at_ms,

@@ -7,43 +7,54 @@
 
 use std::collections::HashMap;
 
+use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::past::{PastMoment, PastProgressReport, moment, replay};
 use super::{Counted, EmployeeProgress, ReportQuery, UnitProgress};
-use crate::audit::{check_auditor, parse_clock};
+use crate::audit::{ClockName, check_auditor};
 use crate::error::{Error, Problem, Result};
 use crate::store::{ServerStore, User};
 use mitan_core::history::Clock;
 
 /// `GET /v1/audit/report/diff` and `mitan audit report-diff`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
+#[group(skip)]
 pub struct ReportDiffQuery {
-    /// The first moment, ms since the epoch. This or `from_change` is required.
+    /// The first moment, ms since the epoch (on the command line also India time). This or
+    /// `from_change` is required.
     #[serde(default)]
+    #[arg(long, conflicts_with = "from_change", required_unless_present = "from_change",
+          alias = "from", value_parser = crate::ist::moment_arg)]
     pub from_ms: Option<i64>,
     /// Or the moment the server received this change (its hash in hex).
     #[serde(default)]
+    #[arg(long)]
     pub from_change: Option<String>,
     /// The second moment; now when neither this nor `to_change` is given (server clock only).
     #[serde(default)]
+    #[arg(long, conflicts_with = "to_change", alias = "to", value_parser = crate::ist::moment_arg)]
     pub to_ms: Option<i64>,
     /// Or the moment the server received this change.
     #[serde(default)]
+    #[arg(long)]
     pub to_change: Option<String>,
     /// The clock the times are read on: `server` (receipt time, the default) or `device`.
     #[serde(default)]
-    pub clock: Option<String>,
+    #[arg(long, value_enum)]
+    pub clock: Option<ClockName>,
     /// Count only within this campaign's window and programme.
     #[serde(default)]
+    #[arg(long)]
     pub campaign: Option<String>,
     /// Count only this programme.
     #[serde(default)]
+    #[arg(long)]
     pub programme: Option<String>,
 }
 
 /// A count at both moments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Movement {
     /// At the first moment.
     pub from: u64,
@@ -70,7 +81,7 @@ impl Movement {
 }
 
 /// A unit whose counts moved.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UnitMovement {
     /// Code.
     pub code: String,
@@ -89,7 +100,7 @@ pub struct UnitMovement {
 }
 
 /// An employee whose counts moved.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EmployeeMovement {
     /// Badge.
     pub badge: String,
@@ -108,7 +119,7 @@ pub struct EmployeeMovement {
 }
 
 /// What moved in the progress report between two moments.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReportDiff {
     /// The first moment.
     pub from: PastMoment,
@@ -139,7 +150,7 @@ pub fn progress_diff(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<ReportDiff> {
     check_auditor(user)?;
-    let clock = parse_clock(query.clock.as_deref())?;
+    let clock = Clock::from(query.clock.unwrap_or_default());
     let from = moment(
         store,
         query.from_ms,

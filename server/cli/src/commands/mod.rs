@@ -11,22 +11,19 @@ use clap::{ArgGroup, Args, Parser, Subcommand};
 use mitan_core::device::Moment;
 use mitan_core::model::{EnrolmentForm, Unit, UnitCode, UnitKind};
 use mitan_core::store::VolunteerFilter;
-use mitan_server::access::{self, AccessLogQuery};
+use mitan_server::access::AccessLogQuery;
 use mitan_server::admin::{self, CampaignSpec, TargetSpec};
-use mitan_server::audit;
 use mitan_server::auth::{Role, parse_badge, random_bytes};
 use mitan_server::consent::{self, NoticeSpec, PolicySpec};
 use mitan_server::district::{District, DistrictConfig};
 use mitan_server::exports::{self, ExportQuery};
 use mitan_server::http::{AppState, DEFAULT_BODY_LIMIT, run, system_clock};
 use mitan_server::ops::{Caller, ReadOperation};
-use mitan_server::provenance;
 use mitan_server::rate_limit::SyncRate;
 use mitan_server::registration::{self, DEFAULT_CODE_TTL_MS};
-use mitan_server::reports::past::{self, PastProgressReport, PastReportQuery};
-use mitan_server::reports::progress_diff::{self, ReportDiff, ReportDiffQuery};
 use mitan_server::store::{ServerStore, User};
 
+pub mod audit;
 pub mod operations;
 pub mod output;
 mod show;
@@ -72,7 +69,7 @@ pub enum Command {
     /// Act as a field device against a server.
     Field(FieldArgs),
     /// Replay the merge history of the district database, as an auditor.
-    Audit(AuditArgs),
+    Audit(audit::AuditArgs),
     /// Review volunteers: the queue, verify, reject, mark duplicates, move, record a
     /// withdrawal; each reaches the enrolling constable's phone at its next sync.
     Review(ReviewArgs),
@@ -142,174 +139,6 @@ pub enum ReportCommand {
     Duplicates(mitan_server::ops::reports::Duplicates),
     /// Volunteers per programme.
     Programmes(mitan_server::ops::reports::Programmes),
-}
-
-/// `mitan audit`.
-#[derive(Debug, Args)]
-pub struct AuditArgs {
-    /// The district database, read only (every command but `verify`, which needs none).
-    #[arg(long, env = "MITAN_DB")]
-    pub db: Option<PathBuf>,
-    /// The badge of the auditor (or district admin) reading: an answer showing personal
-    /// fields is logged in the access log in their name, as requested via `cli`. Every
-    /// command but `verify` needs it.
-    #[arg(long = "as")]
-    pub badge: Option<String>,
-    /// What to read.
-    #[command(subcommand)]
-    pub command: AuditCommand,
-}
-
-/// Two moments of the history, each a time or a change: what `audit diff` and `audit
-/// report-diff` compare.
-#[derive(Debug, Args)]
-pub struct Moments {
-    /// The first moment (India time, e.g. 2026-12-07 14:05, or ms since the epoch).
-    #[arg(
-        long,
-        conflicts_with = "from_change",
-        required_unless_present = "from_change",
-        alias = "from",
-        value_parser = mitan_server::ist::moment_arg
-    )]
-    from_ms: Option<i64>,
-    /// Or the moment as a change hash (for a report: when the server received it).
-    #[arg(long)]
-    from_change: Option<String>,
-    /// The second moment; the latest if neither this nor --to-change.
-    #[arg(long, conflicts_with = "to_change", alias = "to", value_parser = mitan_server::ist::moment_arg)]
-    to_ms: Option<i64>,
-    /// Or the second moment as a change hash.
-    #[arg(long)]
-    to_change: Option<String>,
-    /// The clock of the times: server (receipt time) or device.
-    #[arg(long)]
-    clock: Option<String>,
-}
-
-/// The audit commands.
-#[derive(Debug, Subcommand)]
-pub enum AuditCommand {
-    /// Every change of a roster, of the rosters under a unit, or of one volunteer, in order.
-    #[command(group(ArgGroup::new("whose").required(true).args(["roster", "unit", "volunteer"])))]
-    History {
-        /// One roster (beat code).
-        #[arg(long)]
-        roster: Option<String>,
-        /// Every roster under this unit.
-        #[arg(long)]
-        unit: Option<String>,
-        /// One volunteer, across every roster holding their changes.
-        #[arg(long)]
-        volunteer: Option<String>,
-        /// Only changes by this badge.
-        #[arg(long)]
-        badge: Option<String>,
-        /// Only changes made on this device.
-        #[arg(long)]
-        device: Option<String>,
-        /// Only changes at or after this time (India time, e.g. 2026-12-07 14:05, or ms since the epoch).
-        #[arg(long, alias = "from", value_parser = mitan_server::ist::moment_arg)]
-        from_ms: Option<i64>,
-        /// Only changes before this time.
-        #[arg(long, alias = "to", value_parser = mitan_server::ist::moment_arg)]
-        to_ms: Option<i64>,
-        /// The clock of the time range: server (receipt time) or device.
-        #[arg(long)]
-        clock: Option<String>,
-        /// At most this many entries (at most 1,000).
-        #[arg(long, default_value_t = 100)]
-        limit: u32,
-        /// Skip this many entries (the next page).
-        #[arg(long)]
-        offset: Option<u64>,
-        /// Print the JSON that `GET /v1/audit/history` answers instead of text.
-        #[arg(long)]
-        json: bool,
-    },
-    /// A roster as it stood at a past time or just after a change, as JSON.
-    State {
-        /// The roster (beat code).
-        #[arg(long)]
-        roster: String,
-        /// The moment (India time, e.g. 2026-12-07 14:05, or ms since the epoch); the latest state if neither this nor --change.
-        #[arg(long, conflicts_with = "change", alias = "at", value_parser = mitan_server::ist::moment_arg)]
-        at_ms: Option<i64>,
-        /// A change hash (hex): the roster just after it.
-        #[arg(long)]
-        change: Option<String>,
-        /// The clock of --at-ms: server (receipt time) or device.
-        #[arg(long)]
-        clock: Option<String>,
-    },
-    /// What changed in a roster between two moments, as JSON.
-    Diff {
-        /// The roster (beat code).
-        #[arg(long)]
-        roster: String,
-        /// From when, to when.
-        #[command(flatten)]
-        moments: Moments,
-    },
-    /// The progress report (every unit and employee against its target) as it stood at a
-    /// past moment, each beat replayed from its change log.
-    Report {
-        /// The moment (India time, e.g. 2026-12-07 14:05, or ms since the epoch).
-        #[arg(long, required_unless_present = "change", conflicts_with = "change", alias = "at", value_parser = mitan_server::ist::moment_arg)]
-        at_ms: Option<i64>,
-        /// Or the moment the server received this change (its hash), and with it every
-        /// change that had arrived by then.
-        #[arg(long)]
-        change: Option<String>,
-        /// The clock of --at-ms: server (receipt time) or device.
-        #[arg(long)]
-        clock: Option<String>,
-        /// Count only within this campaign's window and programme.
-        #[arg(long)]
-        campaign: Option<String>,
-        /// Count only this programme.
-        #[arg(long)]
-        programme: Option<String>,
-        /// Print the JSON that `GET /v1/audit/report` answers instead of text.
-        #[arg(long)]
-        json: bool,
-    },
-    /// What moved in the progress report between two moments: each unit and employee whose
-    /// enrolled or verified count changed, with both counts.
-    ReportDiff {
-        /// From when, to when (the second moment defaults to now, on the server clock only).
-        #[command(flatten)]
-        moments: Moments,
-        /// Count only within this campaign's window and programme.
-        #[arg(long)]
-        campaign: Option<String>,
-        /// Count only this programme.
-        #[arg(long)]
-        programme: Option<String>,
-        /// Print the JSON that `GET /v1/audit/report/diff` answers instead of text.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Write every change of the district (or of the beats under --unit) with its signature,
-    /// the devices' public keys and the server's receipt times, signed by the server, into
-    /// one file that `mitan audit verify` checks offline.
-    Export {
-        /// Only the beats under this unit.
-        #[arg(long)]
-        unit: Option<String>,
-        /// The file to write.
-        #[arg(short = 'o', long = "output")]
-        output: PathBuf,
-    },
-    /// Check an export with nothing else: every change's hash, dependencies and signature.
-    /// Prints each change tampered with, missing or unsigned; exits non-zero if any.
-    Verify {
-        /// The export file.
-        file: PathBuf,
-        /// Print the report as JSON.
-        #[arg(long)]
-        json: bool,
-    },
 }
 
 /// `mitan serve`.
@@ -531,24 +360,9 @@ pub enum AdminCommand {
     /// List the access log, newest first: every read of volunteers' personal fields, with
     /// who, through what, for which scope, how many people and when.
     AccessLog {
-        /// Only reads at or after this server time (India time, e.g. 2026-12-07 14:05, or ms since the epoch).
-        #[arg(long, alias = "from", value_parser = mitan_server::ist::moment_arg)]
-        from_ms: Option<i64>,
-        /// Only reads before this server time (India time, e.g. 2026-12-07 14:05, or ms since the epoch).
-        #[arg(long, alias = "to", value_parser = mitan_server::ist::moment_arg)]
-        to_ms: Option<i64>,
-        /// Only this reader's badge.
-        #[arg(long)]
-        badge: Option<String>,
-        /// Only this kind: review_queue, duplicates, export or sync.
-        #[arg(long)]
-        kind: Option<String>,
-        /// At most this many entries (at most 1,000).
-        #[arg(long, default_value_t = 100)]
-        limit: u32,
-        /// Only entries older than this sequence number (the next page).
-        #[arg(long)]
-        before: Option<i64>,
+        /// Which reads.
+        #[command(flatten)]
+        query: AccessLogQuery,
         /// Print the JSON that `GET /v1/audit/access-log` answers instead of text.
         #[arg(long)]
         json: bool,
@@ -807,7 +621,7 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Serve(args) => serve(args),
         Command::Admin(args) => admin(args),
         Command::Field(args) => field_command(args),
-        Command::Audit(args) => audit_command(args),
+        Command::Audit(args) => audit::run(args),
         Command::Review(args) => review_command(args),
         Command::Report(args) => report_command(args),
     }
@@ -925,378 +739,6 @@ fn spinner(what: &str) -> indicatif::ProgressBar {
         bar.enable_steady_tick(std::time::Duration::from_millis(200));
     }
     bar
-}
-
-fn audit_verify(file: &Path, json: bool) -> Result<()> {
-    let bytes = std::fs::read(file)?;
-    let bar = progress_bar(0, "verifying");
-    let report =
-        mitan_core::provenance::verify_export_with_progress(&bytes, &mut |done, total| {
-            bar.set_length(total);
-            bar.set_position(done);
-        })?;
-    bar.finish_and_clear();
-    if json {
-        say!("{}", as_json("verification", &report)?);
-    } else {
-        for finding in &report.findings {
-            say!("{finding}");
-        }
-        say!(
-            "{} change(s) in {} roster(s) from {} device(s), {} signature(s) valid; exported by \
-             {} for {} on {}; server key {}",
-            report.changes,
-            report.rosters,
-            report.devices,
-            report.signed,
-            report.exported_by,
-            report.scope,
-            mitan_server::ist::date_time(report.created_at_ms),
-            report.server_key
-        );
-    }
-    if report.passed() {
-        Ok(())
-    } else {
-        Err(Error::VerificationFailed {
-            findings: report.findings.len() as u64,
-        })
-    }
-}
-
-fn audit_command(args: AuditArgs) -> Result<()> {
-    if let AuditCommand::Verify { file, json } = &args.command {
-        return audit_verify(file, *json);
-    }
-    let db = args.db.ok_or_else(|| Error::Invalid {
-        field: "db",
-        reason: "give --db or MITAN_DB".into(),
-    })?;
-    let badge = parse_badge(args.badge.as_deref().ok_or_else(|| Error::Invalid {
-        field: "as",
-        reason: "give --as BADGE, the auditor reading".into(),
-    })?)?;
-    let reading = ServerStore::open_reader(&db)?;
-    let user = reading.load_user(&badge)?.ok_or_else(|| Error::NotFound {
-        what: "user",
-        id: badge.to_string(),
-    })?;
-    let reader = access::Reader {
-        user: &user,
-        via: "cli",
-    };
-    let (text, line) = match args.command {
-        AuditCommand::History {
-            roster,
-            unit,
-            volunteer,
-            badge,
-            device,
-            from_ms,
-            to_ms,
-            clock,
-            limit,
-            offset,
-            json,
-        } => {
-            let query = audit::HistoryQuery {
-                roster,
-                unit,
-                volunteer,
-                badge,
-                device,
-                from_ms,
-                to_ms,
-                clock,
-                limit: Some(limit),
-                offset,
-            };
-            let bar = spinner("replaying the history");
-            let answer =
-                audit::history_with_progress(&reading, reader, &query, &mut |done, total| {
-                    // One roster stays a spinner; a unit's beats become a bar.
-                    if total > 1 && bar.length() != Some(total) {
-                        bar.set_style(bar_style());
-                        bar.set_message("replaying beats");
-                        bar.set_length(total);
-                    }
-                    bar.set_position(done);
-                })?;
-            bar.finish_and_clear();
-            let text = if json {
-                as_json("history", &answer.value)?
-            } else {
-                history_text(&answer.value)
-            };
-            (text, answer.access)
-        }
-        AuditCommand::State {
-            roster,
-            at_ms,
-            change,
-            clock,
-        } => {
-            let query = audit::StateQuery {
-                roster,
-                at_ms,
-                change,
-                clock,
-            };
-            let bar = spinner("replaying the roster");
-            let answer = audit::state(&reading, reader, &query)?;
-            bar.finish_and_clear();
-            (as_json("state", &answer.value)?, answer.access)
-        }
-        AuditCommand::Diff { roster, moments } => {
-            let query = audit::DiffQuery {
-                roster,
-                from_ms: moments.from_ms,
-                from_change: moments.from_change,
-                to_ms: moments.to_ms,
-                to_change: moments.to_change,
-                clock: moments.clock,
-            };
-            let answer = audit::diff(&reading, reader, &query)?;
-            (as_json("diff", &answer.value)?, answer.access)
-        }
-        AuditCommand::Report {
-            at_ms,
-            change,
-            clock,
-            campaign,
-            programme,
-            json,
-        } => {
-            let query = PastReportQuery {
-                at_ms,
-                change,
-                clock,
-                campaign,
-                programme,
-            };
-            let bar = progress_bar(0, "replaying beats");
-            let report = past::progress_at(&reading, &user, &query, &mut |done, total| {
-                bar.set_length(total);
-                bar.set_position(done);
-            })?;
-            bar.finish_and_clear();
-            let text = if json {
-                as_json("report", &report)?
-            } else {
-                past_report_text(&report)
-            };
-            // Counts only: nothing personal is shown, so nothing goes to the access log.
-            (text, None)
-        }
-        AuditCommand::ReportDiff {
-            moments,
-            campaign,
-            programme,
-            json,
-        } => {
-            let query = ReportDiffQuery {
-                from_ms: moments.from_ms,
-                from_change: moments.from_change,
-                to_ms: moments.to_ms,
-                to_change: moments.to_change,
-                clock: moments.clock,
-                campaign,
-                programme,
-            };
-            let bar = progress_bar(0, "replaying beats");
-            let diff = progress_diff::progress_diff(
-                &reading,
-                &user,
-                &query,
-                system_clock()(),
-                &mut |done, total| {
-                    bar.set_length(total);
-                    bar.set_position(done);
-                },
-            )?;
-            bar.finish_and_clear();
-            let text = if json {
-                as_json("report diff", &diff)?
-            } else {
-                report_diff_text(&diff)
-            };
-            (text, None)
-        }
-        AuditCommand::Export { unit, output } => {
-            let bar = progress_bar(0, "exporting rosters");
-            let done = provenance::export(
-                &reading,
-                &user,
-                &provenance::ExportQuery { unit },
-                system_clock()(),
-                &mut |done, total| {
-                    bar.set_length(total);
-                    bar.set_position(done);
-                },
-            )?;
-            bar.finish_and_clear();
-            std::fs::write(&output, &done.file)?;
-            let text = format!(
-                "{} change(s) of {} roster(s) written to {} ({} bytes){}",
-                done.changes,
-                done.rosters,
-                output.display(),
-                done.file.len(),
-                if done.unsigned > 0 {
-                    format!("; {} logged before signatures, unsigned", done.unsigned)
-                } else {
-                    String::new()
-                }
-            );
-            (text, None)
-        }
-        AuditCommand::Verify { .. } => unreachable!("verify returned above"),
-    };
-    // Logged before anything personal is printed; a line that cannot be written prints nothing.
-    if let Some(line) = line {
-        drop(reading);
-        ServerStore::open(&db)?.save_access(&line, system_clock()())?;
-    }
-    say!("{text}");
-    Ok(())
-}
-
-/// The moment replayed, then the report as `mitan report progress` prints a live one.
-fn past_report_text(past: &PastProgressReport) -> String {
-    use show::Show;
-    let moment = &past.moment;
-    let mut lines = vec![format!(
-        "as of {} ({} clock{}): {} roster(s) replayed, {} change(s){}",
-        mitan_server::ist::date_time(moment.at_ms),
-        past.clock,
-        moment
-            .change
-            .as_deref()
-            .map_or_else(String::new, |change| format!(
-                ", when change {change} arrived"
-            )),
-        moment.rosters,
-        moment.changes,
-        if moment.unreadable > 0 {
-            format!(", {} unreadable entr(ies) not counted", moment.unreadable)
-        } else {
-            String::new()
-        }
-    )];
-    lines.extend(past.report.lines());
-    lines.join("\n")
-}
-
-/// A heading, then one line per unit and per employee that moved: each count then and now.
-fn report_diff_text(diff: &ReportDiff) -> String {
-    let end = |end: &past::PastMoment| {
-        format!(
-            "{}{}",
-            mitan_server::ist::date_time(end.at_ms),
-            end.change
-                .as_deref()
-                .map_or_else(String::new, |change| format!(" (change {change})"))
-        )
-    };
-    let counts = |movement: &progress_diff::Movement| {
-        format!("{} -> {} ({:+})", movement.from, movement.to, movement.by)
-    };
-    let mut lines = vec![format!(
-        "from {} to {} ({} clock): {} -> {} change(s); {} unit(s) and {} employee(s) moved, {} and {} did not",
-        end(&diff.from),
-        end(&diff.to),
-        diff.clock,
-        diff.from.changes,
-        diff.to.changes,
-        diff.units.len(),
-        diff.employees.len(),
-        diff.units_unchanged,
-        diff.employees_unchanged,
-    )];
-    lines.push("unit\tkind\tenrolled\tverified\ttarget".into());
-    for unit in &diff.units {
-        lines.push(format!(
-            "{}\t{}\t{}\t{}\t{}",
-            unit.code,
-            unit.kind,
-            counts(&unit.enrolled),
-            counts(&unit.verified),
-            unit.target
-        ));
-    }
-    lines.push("employee\trole\tstation\tenrolled\tverified\ttarget".into());
-    for employee in &diff.employees {
-        lines.push(format!(
-            "{}\t{}\t{}\t{}\t{}\t{}",
-            employee.badge,
-            employee.role,
-            employee.station,
-            counts(&employee.enrolled),
-            counts(&employee.verified),
-            employee.target
-        ));
-    }
-    lines.join("\n")
-}
-
-/// One line per change: receipt time, device clock, roster, author, device, action, entry,
-/// then each field written.
-fn history_text(page: &audit::HistoryPage) -> String {
-    use mitan_core::history::Shown;
-    let mut lines = Vec::with_capacity(page.entries.len() + 1);
-    for entry in &page.entries {
-        let change = &entry.change;
-        let fields: Vec<String> = change
-            .fields
-            .iter()
-            .map(|field| {
-                let shown = match &field.shown {
-                    // Quoted as typed: Debug would escape Devanagari (`र\u{947}`).
-                    Shown::Value(text) | Shown::Opened(text) => format!("\"{text}\""),
-                    Shown::Sealed => "(sealed)".into(),
-                    Shown::Erased => "(erased)".into(),
-                    Shown::Unopenable => "(does not open)".into(),
-                    Shown::Created => "(created)".into(),
-                    Shown::Removed => "(removed)".into(),
-                };
-                format!("{}={shown}", field.field)
-            })
-            .collect();
-        lines.push(format!(
-            "{}\t{}\t{}\t{}#{}\t{} ({})\t{}\t{}\t{}\t{}",
-            change
-                .received_at_ms
-                .map_or_else(|| "-".to_owned(), mitan_server::ist::date_time),
-            mitan_server::ist::date_time(change.device_clock_ms),
-            // Whole, so that it can be handed back to `state --change` or `report --change`.
-            mitan_core::history::encode_hash(&change.hash),
-            entry.roster,
-            change.seq,
-            change.badge.as_deref().unwrap_or("-"),
-            change.role.as_deref().unwrap_or("-"),
-            change.device.as_deref().unwrap_or("-"),
-            change
-                .action
-                .and_then(|action| serde_json::to_value(action).ok())
-                .and_then(|value| value.as_str().map(str::to_owned))
-                .map(|action| match &change.carried_from {
-                    Some(original) => format!("{action} (carried from {original})"),
-                    None => action,
-                })
-                .unwrap_or_else(|| "-".into()),
-            change.entry.as_deref().unwrap_or("-"),
-            fields.join(" "),
-        ));
-    }
-    lines.push(format!(
-        "{} of {} change(s){}",
-        page.entries.len(),
-        page.total,
-        page.next_offset
-            .map(|offset| format!("; next page: --offset {offset}"))
-            .unwrap_or_default()
-    ));
-    lines.join("\n")
 }
 
 fn serve(args: ServeArgs) -> Result<()> {
@@ -1642,24 +1084,8 @@ fn admin(args: AdminArgs) -> Result<()> {
             }
         }
         AdminCommand::Export(args) => export(&mut store, &args, now_ms)?,
-        AdminCommand::AccessLog {
-            from_ms,
-            to_ms,
-            badge,
-            kind,
-            limit,
-            before,
-            json,
-        } => {
-            let query = AccessLogQuery {
-                from_ms,
-                to_ms,
-                badge,
-                kind,
-                limit: Some(limit),
-                before,
-            };
-            let log = access::list(&store, &query)?;
+        AdminCommand::AccessLog { query, json } => {
+            let log = query.read(&store, &Caller::operator(&store)?, now_ms)?;
             if json {
                 let text = serde_json::to_string_pretty(&log)
                     .map_err(|error| Error::Encode(format!("access log as JSON: {error}")))?;

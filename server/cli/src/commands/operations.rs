@@ -8,7 +8,9 @@ use std::time::Duration;
 use clap::Args;
 use mitan_server::district::{District, DistrictConfig};
 use mitan_server::http::system_clock;
-use mitan_server::ops::{Caller, Method, Operation, ReadOperation, WriteOperation};
+use mitan_server::ops::{
+    Caller, Method, Operation, ReadOperation, ReplayOperation, WriteOperation,
+};
 use mitan_server::store::ServerStore;
 
 use crate::error::{Error, Result};
@@ -86,6 +88,45 @@ impl Target {
                 Ok(request.read(&store, &caller, system_clock()())?)
             }
             Place::Server { url, credential } => remote(&url, &credential, &request),
+        }
+    }
+
+    /// Runs a replay of the merge history, telling `progress` how far it is on the database
+    /// (a server's replay is one request). On the database, what the replay opened is
+    /// written to the access log before the answer is returned to be shown.
+    pub fn replay<O: ReplayOperation>(
+        &self,
+        request: O,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<O::Answer> {
+        match self.place()? {
+            Place::Database { db, badge } => {
+                let store = ServerStore::open_reader(&db)?;
+                let caller = Self::console(&store, &badge)?;
+                let answer = request.replay(&store, &caller, system_clock()(), progress)?;
+                if let Some(line) = answer.access {
+                    drop(store);
+                    ServerStore::open(&db)?.save_access(&line, system_clock()())?;
+                }
+                Ok(answer.value)
+            }
+            Place::Server { url, credential } => remote(&url, &credential, &request),
+        }
+    }
+
+    /// The database, read only, and the person reading it, for what only the command line
+    /// does there (`what`, e.g. the signed export).
+    pub fn database_reader(&self, what: &str) -> Result<(ServerStore, Caller)> {
+        match self.place()? {
+            Place::Database { db, badge } => {
+                let store = ServerStore::open_reader(&db)?;
+                let caller = Self::console(&store, &badge)?;
+                Ok((store, caller))
+            }
+            Place::Server { .. } => Err(Error::Invalid {
+                field: "server",
+                reason: format!("{what} reads the district database: give --db FILE --as BADGE"),
+            }),
         }
     }
 
