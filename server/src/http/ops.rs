@@ -18,6 +18,7 @@ use super::AppState;
 use crate::auth::{authenticate, bearer};
 use crate::error::{Error, Result};
 use crate::ops::{Caller, ReadOperation, ReplayOperation, WriteOperation};
+use crate::store::ServerStore;
 
 /// The bearer credential of a request, as the one extractor every operation's route uses.
 #[derive(Debug, Clone)]
@@ -88,14 +89,26 @@ pub(super) async fn read<O: ReadOperation>(
     RawQuery(query): RawQuery,
 ) -> Result<Json<O::Answer>> {
     let request: O = from_query(query.as_deref().unwrap_or(""))?;
+    on_reader(&state, credential, move |store, caller, now_ms| {
+        request.read(store, caller, now_ms)
+    })
+    .await
+    .map(Json)
+}
+
+/// Authenticates and runs `work` on a read-only connection of its own.
+async fn on_reader<T, F>(state: &AppState, credential: String, work: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&ServerStore, &Caller, i64) -> Result<T> + Send + 'static,
+{
     let now_ms = state.now_ms();
-    let answer = state
+    state
         .with_reader(move |store| {
             let caller = Caller::device(authenticate(store, &credential)?);
-            request.read(store, &caller, now_ms)
+            work(store, &caller, now_ms)
         })
-        .await?;
-    Ok(Json(answer))
+        .await
 }
 
 /// `GET` of a replay of the merge history: replayed on a read-only connection of its own,
@@ -107,13 +120,10 @@ pub(super) async fn replay<O: ReplayOperation>(
     RawQuery(query): RawQuery,
 ) -> Result<Json<O::Answer>> {
     let request: O = from_query(query.as_deref().unwrap_or(""))?;
-    let now_ms = state.now_ms();
-    let answer = state
-        .with_reader(move |store| {
-            let caller = Caller::device(authenticate(store, &credential)?);
-            request.replay(store, &caller, now_ms, &mut |_, _| {})
-        })
-        .await?;
+    let answer = on_reader(&state, credential, move |store, caller, now_ms| {
+        request.replay(store, caller, now_ms, &mut |_, _| {})
+    })
+    .await?;
     if let Some(line) = answer.access {
         state
             .with_district(move |district, now_ms| district.store_mut().save_access(&line, now_ms))

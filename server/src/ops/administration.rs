@@ -5,7 +5,7 @@
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
-use super::{Caller, Method, Operation, Permission, Policy, ReadOperation, WriteOperation};
+use super::{Caller, Permission, Policy, ReadOperation, WriteOperation};
 use crate::admin::{self, CampaignSpec, CampaignView, TargetSpec};
 use crate::consent::{self, ConsentTermsView, NoticeSpec, NoticeView, PolicySpec};
 use crate::district::District;
@@ -24,11 +24,7 @@ pub struct CampaignList {
     pub campaigns: Vec<CampaignView>,
 }
 
-impl Operation for Campaigns {
-    type Answer = CampaignList;
-    const METHOD: Method = Method::Get;
-    const PATH: &'static str = "/v1/admin/campaigns";
-}
+route!(Campaigns => CampaignList, Get "/v1/admin/campaigns");
 
 impl ReadOperation for Campaigns {
     fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<CampaignList> {
@@ -45,11 +41,7 @@ impl ReadOperation for Campaigns {
 #[group(skip)]
 pub struct Notices {}
 
-impl Operation for Notices {
-    type Answer = ConsentTermsView;
-    const METHOD: Method = Method::Get;
-    const PATH: &'static str = "/v1/notices";
-}
+route!(Notices => ConsentTermsView, Get "/v1/notices");
 
 impl ReadOperation for Notices {
     fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<ConsentTermsView> {
@@ -58,11 +50,7 @@ impl ReadOperation for Notices {
     }
 }
 
-impl Operation for CampaignSpec {
-    type Answer = CampaignSpec;
-    const METHOD: Method = Method::Put;
-    const PATH: &'static str = "/v1/admin/campaigns";
-}
+route!(CampaignSpec => CampaignSpec, Put "/v1/admin/campaigns");
 
 impl WriteOperation for CampaignSpec {
     fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<CampaignSpec> {
@@ -77,11 +65,7 @@ impl WriteOperation for CampaignSpec {
     }
 }
 
-impl Operation for TargetSpec {
-    type Answer = TargetSpec;
-    const METHOD: Method = Method::Put;
-    const PATH: &'static str = "/v1/admin/targets";
-}
+route!(TargetSpec => TargetSpec, Put "/v1/admin/targets");
 
 impl WriteOperation for TargetSpec {
     fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<TargetSpec> {
@@ -96,11 +80,7 @@ impl WriteOperation for TargetSpec {
     }
 }
 
-impl Operation for NoticeSpec {
-    type Answer = NoticeView;
-    const METHOD: Method = Method::Put;
-    const PATH: &'static str = "/v1/admin/notices";
-}
+route!(NoticeSpec => NoticeView, Put "/v1/admin/notices");
 
 impl WriteOperation for NoticeSpec {
     fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<NoticeView> {
@@ -114,11 +94,7 @@ impl WriteOperation for NoticeSpec {
     }
 }
 
-impl Operation for PolicySpec {
-    type Answer = PolicySpec;
-    const METHOD: Method = Method::Put;
-    const PATH: &'static str = "/v1/admin/policy";
-}
+route!(PolicySpec => PolicySpec, Put "/v1/admin/policy");
 
 impl WriteOperation for PolicySpec {
     fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<PolicySpec> {

@@ -3,7 +3,7 @@
 //! progress report then, and what moved in it) and the access log. The requests are the
 //! queries of `crate::audit`, `crate::reports::past` and `crate::access`, which own the work.
 
-use super::{Caller, Method, Operation, ReadOperation, ReplayOperation, Replayed};
+use super::{Caller, ReadOperation, ReplayOperation, Replayed};
 use crate::access::{self, AccessLog, AccessLogQuery};
 use crate::audit::{self, AuditDiff, AuditState, DiffQuery, HistoryPage, HistoryQuery, StateQuery};
 use crate::error::Result;
@@ -11,11 +11,7 @@ use crate::reports::past::{self, PastProgressReport, PastReportQuery};
 use crate::reports::progress_diff::{self, ReportDiff, ReportDiffQuery};
 use crate::store::ServerStore;
 
-impl Operation for HistoryQuery {
-    type Answer = HistoryPage;
-    const METHOD: Method = Method::Get;
-    const PATH: &'static str = "/v1/audit/history";
-}
+route!(HistoryQuery => HistoryPage, Get "/v1/audit/history");
 
 impl ReplayOperation for HistoryQuery {
     fn replay(
@@ -29,11 +25,7 @@ impl ReplayOperation for HistoryQuery {
     }
 }
 
-impl Operation for StateQuery {
-    type Answer = AuditState;
-    const METHOD: Method = Method::Get;
-    const PATH: &'static str = "/v1/audit/state";
-}
+route!(StateQuery => AuditState, Get "/v1/audit/state");
 
 impl ReplayOperation for StateQuery {
     fn replay(
@@ -47,11 +39,7 @@ impl ReplayOperation for StateQuery {
     }
 }
 
-impl Operation for DiffQuery {
-    type Answer = AuditDiff;
-    const METHOD: Method = Method::Get;
-    const PATH: &'static str = "/v1/audit/diff";
-}
+route!(DiffQuery => AuditDiff, Get "/v1/audit/diff");
 
 impl ReplayOperation for DiffQuery {
     fn replay(
@@ -65,11 +53,7 @@ impl ReplayOperation for DiffQuery {
     }
 }
 
-impl Operation for PastReportQuery {
-    type Answer = PastProgressReport;
-    const METHOD: Method = Method::Get;
-    const PATH: &'static str = "/v1/audit/report";
-}
+route!(PastReportQuery => PastProgressReport, Get "/v1/audit/report");
 
 impl ReplayOperation for PastReportQuery {
     fn replay(
@@ -88,11 +72,7 @@ impl ReplayOperation for PastReportQuery {
     }
 }
 
-impl Operation for ReportDiffQuery {
-    type Answer = ReportDiff;
-    const METHOD: Method = Method::Get;
-    const PATH: &'static str = "/v1/audit/report/diff";
-}
+route!(ReportDiffQuery => ReportDiff, Get "/v1/audit/report/diff");
 
 impl ReplayOperation for ReportDiffQuery {
     fn replay(
@@ -111,11 +91,7 @@ impl ReplayOperation for ReportDiffQuery {
     }
 }
 
-impl Operation for AccessLogQuery {
-    type Answer = AccessLog;
-    const METHOD: Method = Method::Get;
-    const PATH: &'static str = "/v1/audit/access-log";
-}
+route!(AccessLogQuery => AccessLog, Get "/v1/audit/access-log");
 
 impl ReadOperation for AccessLogQuery {
     fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<AccessLog> {

@@ -5,7 +5,7 @@ use clap::Args;
 use mitan_core::model::{BadgeNumber, DeviceId};
 use serde::{Deserialize, Serialize};
 
-use super::{Caller, Method, Operation, Permission, Policy, WriteOperation};
+use super::{Caller, Permission, Policy, WriteOperation};
 use crate::district::District;
 use crate::error::{Error, Result};
 use crate::registration::{self, DEFAULT_CODE_TTL_MS};
@@ -43,11 +43,7 @@ fn owner(store: &ServerStore, badge: &BadgeNumber) -> Result<User> {
     })
 }
 
-impl Operation for IssueCode {
-    type Answer = CodeIssued;
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/v1/registration-codes";
-}
+route!(IssueCode => CodeIssued, Post "/v1/registration-codes");
 
 impl WriteOperation for IssueCode {
     fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<CodeIssued> {
@@ -92,11 +88,7 @@ pub struct Revoked {
     pub device_id: String,
 }
 
-impl Operation for Revoke {
-    type Answer = Revoked;
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/v1/devices/{id}/revoke";
-}
+route!(Revoke => Revoked, Post "/v1/devices/{id}/revoke");
 
 impl WriteOperation for Revoke {
     fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<Revoked> {

@@ -6,7 +6,7 @@ use clap::Args;
 use mitan_core::model::{BadgeNumber, UnitCode};
 use serde::{Deserialize, Serialize};
 
-use super::{Caller, Method, Operation, Permission, Policy, ReadOperation};
+use super::{Caller, Permission, Policy, ReadOperation};
 use crate::error::Result;
 use crate::store::{DeviceListing, ServerStore, UnitRow};
 
@@ -45,11 +45,7 @@ pub struct UnitList {
     pub units: Vec<UnitEntry>,
 }
 
-impl Operation for ListUnits {
-    type Answer = UnitList;
-    const METHOD: Method = Method::Get;
-    const PATH: &'static str = "/v1/directory/units";
-}
+route!(ListUnits => UnitList, Get "/v1/directory/units");
 
 impl ReadOperation for ListUnits {
     fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<UnitList> {
@@ -118,11 +114,7 @@ pub struct UserList {
     pub users: Vec<UserEntry>,
 }
 
-impl Operation for ListUsers {
-    type Answer = UserList;
-    const METHOD: Method = Method::Get;
-    const PATH: &'static str = "/v1/directory/users";
-}
+route!(ListUsers => UserList, Get "/v1/directory/users");
 
 impl ReadOperation for ListUsers {
     fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<UserList> {
@@ -167,11 +159,7 @@ pub struct DeviceList {
     pub devices: Vec<DeviceListing>,
 }
 
-impl Operation for ListDevices {
-    type Answer = DeviceList;
-    const METHOD: Method = Method::Get;
-    const PATH: &'static str = "/v1/directory/devices";
-}
+route!(ListDevices => DeviceList, Get "/v1/directory/devices");
 
 impl ReadOperation for ListDevices {
     fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<DeviceList> {

@@ -7,6 +7,19 @@
 //! `review::Verify` for a worked example, and ARCHITECTURE.md. Requests carry `#[group(skip)]`:
 //! they are flattened into subcommands of the same name, whose argument group would clash.
 
+/// How an operation travels over HTTP, in one line: `route!(Verify => ActionDone, Post
+/// "/v1/volunteers/{volunteer}/verify");` says that the request `Verify` is answered with an
+/// `ActionDone`, by `POST` at that path.
+macro_rules! route {
+    ($request:ty => $answer:ty, $method:ident $path:literal) => {
+        impl $crate::ops::Operation for $request {
+            type Answer = $answer;
+            const METHOD: $crate::ops::Method = $crate::ops::Method::$method;
+            const PATH: &'static str = $path;
+        }
+    };
+}
+
 pub mod administration;
 pub mod audit;
 pub mod devices;

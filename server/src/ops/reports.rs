@@ -5,7 +5,7 @@
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
-use super::{Caller, Method, Operation, Permission, Policy, ReadOperation, WriteOperation};
+use super::{Caller, Permission, Policy, ReadOperation, WriteOperation};
 use crate::access;
 use crate::district::District;
 use crate::error::Result;
@@ -70,11 +70,7 @@ report_request!(
     "Candidate duplicates: the same phone, or sound-alike names in one village (logged)."
 );
 
-impl Operation for Progress {
-    type Answer = ProgressReport;
-    const METHOD: Method = Method::Get;
-    const PATH: &'static str = "/v1/reports/progress";
-}
+route!(Progress => ProgressReport, Get "/v1/reports/progress");
 
 impl ReadOperation for Progress {
     fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<ProgressReport> {
@@ -83,11 +79,7 @@ impl ReadOperation for Progress {
     }
 }
 
-impl Operation for Coverage {
-    type Answer = CoverageReport;
-    const METHOD: Method = Method::Get;
-    const PATH: &'static str = "/v1/reports/coverage";
-}
+route!(Coverage => CoverageReport, Get "/v1/reports/coverage");
 
 impl ReadOperation for Coverage {
     fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<CoverageReport> {
@@ -96,11 +88,7 @@ impl ReadOperation for Coverage {
     }
 }
 
-impl Operation for Programmes {
-    type Answer = ProgrammeReport;
-    const METHOD: Method = Method::Get;
-    const PATH: &'static str = "/v1/reports/programmes";
-}
+route!(Programmes => ProgrammeReport, Get "/v1/reports/programmes");
 
 impl ReadOperation for Programmes {
     fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<ProgrammeReport> {
@@ -109,11 +97,7 @@ impl ReadOperation for Programmes {
     }
 }
 
-impl Operation for Queue {
-    type Answer = ReviewQueue;
-    const METHOD: Method = Method::Get;
-    const PATH: &'static str = "/v1/reports/review-queue";
-}
+route!(Queue => ReviewQueue, Get "/v1/reports/review-queue");
 
 impl WriteOperation for Queue {
     fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<ReviewQueue> {
@@ -123,11 +107,7 @@ impl WriteOperation for Queue {
     }
 }
 
-impl Operation for Duplicates {
-    type Answer = DuplicateReport;
-    const METHOD: Method = Method::Get;
-    const PATH: &'static str = "/v1/reports/duplicates";
-}
+route!(Duplicates => DuplicateReport, Get "/v1/reports/duplicates");
 
 impl WriteOperation for Duplicates {
     fn write(

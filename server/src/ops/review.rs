@@ -6,7 +6,7 @@ use clap::Args;
 use mitan_core::model::{UnitCode, VolunteerId};
 use serde::{Deserialize, Serialize};
 
-use super::{Caller, Method, Operation, WriteOperation};
+use super::{Caller, WriteOperation};
 use crate::district::District;
 use crate::error::Result;
 use crate::supervisor::{self, ActionDone, SupervisorAction};
@@ -14,7 +14,7 @@ use crate::supervisor::{self, ActionDone, SupervisorAction};
 /// Verify a volunteer: the entry checks out.
 ///
 /// The worked example of an operation: the request's fields are typed (`VolunteerId` parses
-/// where the request arrives, from the path or the command line), `Operation` says how it
+/// where the request arrives, from the path or the command line), `route!` says how it
 /// travels over HTTP, and `write` is the one function behind the HTTP route, the `mitan review
 /// verify` command and the console.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
@@ -25,11 +25,7 @@ pub struct Verify {
     pub volunteer: VolunteerId,
 }
 
-impl Operation for Verify {
-    type Answer = ActionDone;
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/v1/volunteers/{volunteer}/verify";
-}
+route!(Verify => ActionDone, Post "/v1/volunteers/{volunteer}/verify");
 
 impl WriteOperation for Verify {
     fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<ActionDone> {
@@ -55,11 +51,7 @@ pub struct Reject {
     pub reason: String,
 }
 
-impl Operation for Reject {
-    type Answer = ActionDone;
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/v1/volunteers/{volunteer}/reject";
-}
+route!(Reject => ActionDone, Post "/v1/volunteers/{volunteer}/reject");
 
 impl WriteOperation for Reject {
     fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<ActionDone> {
@@ -83,11 +75,7 @@ pub struct MarkDuplicate {
     pub duplicate_of: VolunteerId,
 }
 
-impl Operation for MarkDuplicate {
-    type Answer = ActionDone;
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/v1/volunteers/{volunteer}/duplicate";
-}
+route!(MarkDuplicate => ActionDone, Post "/v1/volunteers/{volunteer}/duplicate");
 
 impl WriteOperation for MarkDuplicate {
     fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<ActionDone> {
@@ -109,11 +97,7 @@ pub struct Move {
     pub to_beat: UnitCode,
 }
 
-impl Operation for Move {
-    type Answer = ActionDone;
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/v1/volunteers/{volunteer}/move";
-}
+route!(Move => ActionDone, Post "/v1/volunteers/{volunteer}/move");
 
 impl WriteOperation for Move {
     fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<ActionDone> {
@@ -136,11 +120,7 @@ pub struct Withdraw {
     pub note: Option<String>,
 }
 
-impl Operation for Withdraw {
-    type Answer = ActionDone;
-    const METHOD: Method = Method::Post;
-    const PATH: &'static str = "/v1/volunteers/{volunteer}/withdraw";
-}
+route!(Withdraw => ActionDone, Post "/v1/volunteers/{volunteer}/withdraw");
 
 impl WriteOperation for Withdraw {
     fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<ActionDone> {

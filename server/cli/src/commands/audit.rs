@@ -119,12 +119,7 @@ pub(super) fn run(args: AuditArgs) -> Result<()> {
         }
         AuditCommand::Diff(query) => as_json("diff", &target.replay(query, &mut |_, _| {})?)?,
         AuditCommand::Report { query, json } => {
-            let bar = progress_bar(0, "replaying beats");
-            let report = target.replay(query, &mut |done, total| {
-                bar.set_length(total);
-                bar.set_position(done);
-            })?;
-            bar.finish_and_clear();
+            let report = with_beats_bar(|progress| target.replay(query, progress))?;
             if json {
                 as_json("report", &report)?
             } else {
@@ -132,12 +127,7 @@ pub(super) fn run(args: AuditArgs) -> Result<()> {
             }
         }
         AuditCommand::ReportDiff { query, json } => {
-            let bar = progress_bar(0, "replaying beats");
-            let diff = target.replay(query, &mut |done, total| {
-                bar.set_length(total);
-                bar.set_position(done);
-            })?;
-            bar.finish_and_clear();
+            let diff = with_beats_bar(|progress| target.replay(query, progress))?;
             if json {
                 as_json("report diff", &diff)?
             } else {
@@ -148,6 +138,17 @@ pub(super) fn run(args: AuditArgs) -> Result<()> {
     };
     say!("{text}");
     Ok(())
+}
+
+/// Runs `replay` with a bar of the beats replayed, cleared when it ends.
+fn with_beats_bar<T>(replay: impl FnOnce(&mut dyn FnMut(u64, u64)) -> Result<T>) -> Result<T> {
+    let bar = progress_bar(0, "replaying beats");
+    let answer = replay(&mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    });
+    bar.finish_and_clear();
+    answer
 }
 
 /// Writes the signed export of the rosters in reach to `output`, and says what it holds.
