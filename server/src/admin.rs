@@ -22,6 +22,7 @@
 
 use std::collections::HashMap;
 
+use clap::{ArgGroup, Args};
 use mitan_core::model::{BadgeNumber, LgdCode, Programme, Unit, UnitCode, UnitKind};
 use serde::{Deserialize, Serialize};
 
@@ -642,18 +643,24 @@ pub fn import_users(store: &mut ServerStore, text: &str, now_ms: i64) -> Result<
 }
 
 /// A campaign as set by a district admin.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
+#[group(skip)]
 pub struct CampaignSpec {
-    /// Its code, e.g. `cyber-mitan-2025`.
+    /// Its code, e.g. `cyber-mitan-2025` (2-48 letters, digits, - or _).
+    #[arg(long)]
     pub code: String,
     /// Its name.
+    #[arg(long)]
     pub name: String,
     /// The programme it counts; every programme if absent.
     #[serde(default)]
+    #[arg(long)]
     pub programme: Option<String>,
     /// First day, `YYYY-MM-DD`.
+    #[arg(long)]
     pub starts_on: String,
     /// Last day, included.
+    #[arg(long)]
     pub ends_on: String,
 }
 
@@ -784,17 +791,23 @@ pub fn load_campaigns(store: &ServerStore) -> Result<Vec<CampaignView>> {
 }
 
 /// An explicit target: for a unit or for an employee (by badge), in one campaign.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
+#[group(skip)]
+#[command(group(ArgGroup::new("subject").required(true).args(["unit", "badge"])))]
 pub struct TargetSpec {
-    /// The campaign.
+    /// The campaign's code.
+    #[arg(long)]
     pub campaign: String,
-    /// A unit code; give this or `badge`.
+    /// A unit code (any level); give this or `badge`.
     #[serde(default)]
+    #[arg(long)]
     pub unit: Option<String>,
     /// An employee's badge; give this or `unit`.
     #[serde(default)]
+    #[arg(long)]
     pub badge: Option<String>,
     /// How many volunteers.
+    #[arg(long)]
     pub volunteers: u32,
 }
 

@@ -5,6 +5,7 @@
 //! Versions only go up within a language: a consent record names the version shown, so the
 //! text behind a version, once published, is what every phone and auditor reads for it.
 
+use clap::Args;
 use mitan_core::model::{ConsentNotice, ConsentTerms, Field, Invalid};
 use serde::{Deserialize, Serialize};
 
@@ -78,9 +79,12 @@ impl ConsentTermsView {
 }
 
 /// `PUT /v1/admin/policy`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
+#[group(skip)]
 pub struct PolicySpec {
-    /// Refuse everyone under 18 (rather than enrol them with a guardian's consent).
+    /// Refuse everyone under 18 (rather than enrol them with a guardian's consent): true, or
+    /// false to enrol them with a guardian's consent.
+    #[arg(long, action = clap::ArgAction::Set)]
     pub adults_only: bool,
 }
 

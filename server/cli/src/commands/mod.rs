@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use clap::{ArgGroup, Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use mitan_core::device::Moment;
 use mitan_core::model::{EnrolmentForm, Unit, UnitCode, UnitKind};
 use mitan_core::store::VolunteerFilter;
@@ -257,40 +257,18 @@ pub enum AdminCommand {
     },
     /// Add or replace a campaign: the window in which volunteers count against targets.
     SetCampaign {
-        /// Its code, e.g. cm-2025 (2-48 letters, digits, - or _).
-        #[arg(long)]
-        code: String,
-        /// Its name.
-        #[arg(long)]
-        name: String,
-        /// The programme it counts; every programme if absent.
-        #[arg(long)]
-        programme: Option<String>,
-        /// First day, YYYY-MM-DD.
-        #[arg(long)]
-        starts_on: String,
-        /// Last day, included, YYYY-MM-DD.
-        #[arg(long)]
-        ends_on: String,
+        /// The campaign.
+        #[command(flatten)]
+        spec: CampaignSpec,
         /// Who sets it, for the record.
         #[arg(long, default_value = "admin-cli")]
         set_by: String,
     },
     /// Set a campaign's target for a unit or for an employee.
-    #[command(group(ArgGroup::new("subject").required(true).args(["unit", "badge"])))]
     SetTarget {
-        /// The campaign's code.
-        #[arg(long)]
-        campaign: String,
-        /// A unit code (any level).
-        #[arg(long)]
-        unit: Option<String>,
-        /// An employee's badge.
-        #[arg(long)]
-        badge: Option<String>,
-        /// How many volunteers.
-        #[arg(long)]
-        volunteers: u32,
+        /// The target.
+        #[command(flatten)]
+        spec: TargetSpec,
         /// Who sets it, for the record.
         #[arg(long, default_value = "admin-cli")]
         set_by: String,
@@ -312,9 +290,9 @@ pub enum AdminCommand {
     },
     /// Set whether the district enrols adults only (otherwise under-18s need a guardian).
     SetPolicy {
-        /// true to refuse everyone under 18, false to enrol them with a guardian's consent.
-        #[arg(long, action = clap::ArgAction::Set)]
-        adults_only: bool,
+        /// The policy.
+        #[command(flatten)]
+        spec: PolicySpec,
         /// Who sets it, for the record.
         #[arg(long, default_value = "admin-cli")]
         set_by: String,
@@ -957,21 +935,7 @@ fn admin(args: AdminArgs) -> Result<()> {
                 summary.users
             );
         }
-        AdminCommand::SetCampaign {
-            code,
-            name,
-            programme,
-            starts_on,
-            ends_on,
-            set_by,
-        } => {
-            let spec = CampaignSpec {
-                code,
-                name,
-                programme,
-                starts_on,
-                ends_on,
-            };
+        AdminCommand::SetCampaign { spec, set_by } => {
             let campaign = admin::set_campaign(&mut store, &spec, &set_by, now_ms)?;
             say!(
                 "campaign {} saved: {}, {}, {} to {}",
@@ -985,19 +949,7 @@ fn admin(args: AdminArgs) -> Result<()> {
                 campaign.ends_on
             );
         }
-        AdminCommand::SetTarget {
-            campaign,
-            unit,
-            badge,
-            volunteers,
-            set_by,
-        } => {
-            let spec = TargetSpec {
-                campaign,
-                unit,
-                badge,
-                volunteers,
-            };
+        AdminCommand::SetTarget { spec, set_by } => {
             admin::set_target(&mut store, &spec, &set_by, now_ms)?;
             say!("target saved: {}", target_line(&spec));
         }
@@ -1024,14 +976,11 @@ fn admin(args: AdminArgs) -> Result<()> {
                 notice.text.chars().count()
             );
         }
-        AdminCommand::SetPolicy {
-            adults_only,
-            set_by,
-        } => {
-            consent::set_policy(&mut store, PolicySpec { adults_only }, &set_by, now_ms)?;
+        AdminCommand::SetPolicy { spec, set_by } => {
+            consent::set_policy(&mut store, spec, &set_by, now_ms)?;
             say!(
                 "policy saved: {}",
-                if adults_only {
+                if spec.adults_only {
                     "adults only, under-18s are refused"
                 } else {
                     "under-18s are enrolled with a guardian's consent"
