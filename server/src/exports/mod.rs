@@ -7,6 +7,7 @@
 
 pub mod vcard;
 
+use clap::{Args, ValueEnum};
 use mitan_core::model::UnitCode;
 use serde::{Deserialize, Serialize};
 
@@ -20,38 +21,53 @@ pub const GROUP_LIMIT: u32 = 1_024;
 /// WhatsApp's cap on a broadcast list's contacts.
 pub const BROADCAST_LIMIT: u32 = 256;
 
-/// What an export asks for (the query string of `GET /v1/exports`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Export a unit's volunteers: the roster as CSV, or WhatsApp-ready group (at most 1,024) and
+/// broadcast (at most 256) lists as CSV or vCard; logged with who took it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
+#[group(skip)]
 pub struct ExportQuery {
     /// The unit (any level) whose volunteers are exported.
+    #[arg(long)]
     pub unit: String,
     /// Only this programme.
     #[serde(default)]
+    #[arg(long)]
     pub programme: Option<String>,
     /// `roster` (every field, CSV; the default), `group` or `broadcast`.
     #[serde(default)]
-    pub kind: Option<String>,
+    #[arg(long, value_enum)]
+    pub kind: Option<ExportKind>,
     /// `csv` (the default) or `vcard` (lists only).
     #[serde(default)]
-    pub format: Option<String>,
+    #[arg(long, value_enum)]
+    pub format: Option<ExportFormat>,
     /// Include people not yet verified.
     #[serde(default)]
+    #[arg(long)]
     pub include_unverified: bool,
     /// Include people who withdrew (roster exports only; their personal fields are blank).
     #[serde(default)]
+    #[arg(long)]
     pub include_withdrawn: bool,
-    /// Only this part of a list (1-based).
+    /// Only this part of a list (1-based); every part, one after another, if absent. The
+    /// command line writes every part, each to a file of its own.
     #[serde(default)]
+    #[arg(skip)]
     pub part: Option<u32>,
     /// Members per part, at most the WhatsApp cap (the cap if absent).
     #[serde(default)]
+    #[arg(long)]
     pub part_size: Option<u32>,
 }
 
 /// The kind of export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ValueEnum, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum ExportKind {
     /// Every field of every volunteer, CSV.
+    #[default]
     Roster,
     /// A WhatsApp group list.
     Group,
@@ -59,8 +75,22 @@ pub enum ExportKind {
     Broadcast,
 }
 
+/// The file format of an export.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ValueEnum, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// Comma-separated values, with a header row.
+    #[default]
+    Csv,
+    /// vCard 3.0 contacts, for a phone's contacts import (group and broadcast lists only).
+    Vcard,
+}
+
 impl ExportKind {
-    fn as_str(self) -> &'static str {
+    /// As a request spells it.
+    pub fn as_str(self) -> &'static str {
         match self {
             ExportKind::Roster => "roster",
             ExportKind::Group => "group",
@@ -110,24 +140,14 @@ type Part<'a> = (u32, &'a [&'a ExportRow]);
 
 fn select(store: &ServerStore, user: &User, query: &ExportQuery) -> Result<Selection> {
     Policy::check_role(user, Permission::Export)?;
-    let kind = match query.kind.as_deref().unwrap_or("roster") {
-        "roster" => ExportKind::Roster,
-        "group" => ExportKind::Group,
-        "broadcast" => ExportKind::Broadcast,
-        other => {
-            return Err(Error::invalid(
-                "kind",
-                Problem::unreadable(other, "roster, group or broadcast"),
-            ));
-        }
-    };
-    let vcard = match query.format.as_deref().unwrap_or("csv") {
-        "csv" => false,
-        "vcard" if kind != ExportKind::Roster => true,
-        other => {
+    let kind = query.kind.unwrap_or_default();
+    let vcard = match query.format.unwrap_or_default() {
+        ExportFormat::Csv => false,
+        ExportFormat::Vcard if kind != ExportKind::Roster => true,
+        ExportFormat::Vcard => {
             return Err(Error::invalid(
                 "format",
-                Problem::unreadable(other, "a format this export offers"),
+                Problem::unreadable("vcard", "a format of a roster export (csv)"),
             ));
         }
     };
@@ -497,7 +517,7 @@ fn list_csv(parts: &[(u32, &[&ExportRow])]) -> Result<String> {
 }
 
 /// A line of the export log, as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ExportLogLine {
     /// Sequence number; pass as `before` to page back.
     pub seq: i64,
@@ -528,20 +548,24 @@ pub struct ExportLogLine {
 }
 
 /// `GET /v1/exports/log`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ExportLog {
     /// Newest first.
     pub exports: Vec<ExportLogLine>,
 }
 
-/// The query of the export log.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Who took which export, and when: newest first, for auditors and district admins.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
+#[group(skip)]
 pub struct ExportLogQuery {
     /// At most this many lines (100 if absent, at most 1,000).
     #[serde(default)]
+    #[arg(long)]
     pub limit: Option<u32>,
-    /// Only lines older than this sequence number.
+    /// Only lines older than this sequence number: the `seq` of the last line of the previous
+    /// page.
     #[serde(default)]
+    #[arg(long)]
     pub before: Option<i64>,
 }
 

@@ -2,7 +2,6 @@
 //! SQLite and Automerge work, which never runs on the async executor.
 
 mod admin;
-mod exports;
 mod openapi;
 mod operations;
 pub mod ops;
@@ -25,6 +24,7 @@ use crate::audit::{DiffQuery, HistoryQuery, StateQuery};
 use crate::consent::{NoticeSpec, PolicySpec};
 use crate::district::District;
 use crate::error::{Error, Result};
+use crate::exports::{ExportLogQuery, ExportQuery};
 use crate::metrics::Metrics;
 use crate::ops::{administration, devices, directory, reports, review};
 use crate::rate_limit::{SyncRate, SyncRateLimiter};
@@ -32,8 +32,8 @@ use crate::reports::past::PastReportQuery;
 use crate::reports::progress_diff::ReportDiffQuery;
 use crate::store::ServerStore;
 
-pub use exports::PARTS_HEADER;
 pub use openapi::{ROUTES, RouteAuth, RouteDoc, document as openapi_document};
+pub use ops::PARTS_HEADER;
 pub use sync::OCTET_STREAM;
 
 /// The largest sync body accepted by default: a day of a busy constable's enrolments is tens
@@ -204,6 +204,7 @@ macro_rules! operations {
     (@handler read $operation:ty) => { get(ops::read::<$operation>) };
     (@handler logged $operation:ty) => { get(ops::read_logged::<$operation>) };
     (@handler replay $operation:ty) => { get(ops::replay::<$operation>) };
+    (@handler file $operation:ty) => { get(ops::file::<$operation>) };
     (@handler write $operation:ty) => { post(ops::write::<$operation>) };
     (@handler set $operation:ty) => { put(ops::write::<$operation>) };
 }
@@ -236,6 +237,8 @@ operations! {
     replay PastReportQuery => "audit";
     replay ReportDiffQuery => "audit";
     read AccessLogQuery => "audit";
+    file ExportQuery => "exports";
+    read ExportLogQuery => "exports";
 }
 
 /// The routes that are not operations yet, each with the methods it serves: every one must
@@ -255,8 +258,6 @@ macro_rules! documented_routes {
 documented_routes! {
     "/v1/sync" ["post"] => post(sync::sync);
     "/v1/devices/register" ["post"] => post(registration::register);
-    "/v1/exports" ["get"] => get(exports::export);
-    "/v1/exports/log" ["get"] => get(exports::log);
     "/v1/admin/hierarchy" ["post"] => post(admin::import_hierarchy);
     "/v1/admin/users" ["post"] => post(admin::import_users);
     "/healthz" ["get"] => get(operations::healthz);

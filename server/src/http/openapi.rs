@@ -4,7 +4,7 @@
 //! An operation (`crate::ops`) documents itself: its request's schema gives the query
 //! parameters of a `GET` and the path parameters and body of a `POST`, its answer's schema
 //! the 200 response, and every refusal is the one error body. The routes that are not
-//! operations yet (sync, registration, exports, the CSV imports, health) are one row each of
+//! operations yet (sync, registration, the CSV imports, health) are one row each of
 //! [`ROUTES`], with the request and answer described in words. `server/tests/openapi.rs`
 //! checks that every documented route answers on a real server and that operations' answers
 //! validate against their schemas.
@@ -89,44 +89,6 @@ pub const ROUTES: &[RouteDoc] = &[
         )),
         answers: JSON,
         query: &[],
-    },
-    RouteDoc {
-        method: "get",
-        path: "/v1/exports",
-        tag: "exports",
-        summary: "CSV per unit and programme, or WhatsApp-ready group (≤ 1,024) and broadcast \
-                  (≤ 256) lists as CSV or vCard; logged with who took it",
-        auth: RouteAuth::Bearer,
-        body: None,
-        answers: "text/csv",
-        query: &[
-            ("unit", "the unit whose people are exported", true),
-            ("programme", "only this programme", false),
-            ("kind", "roster, group or broadcast", false),
-            ("format", "csv or vcard", false),
-            (
-                "include_unverified",
-                "also unverified people (withdrawn never)",
-                false,
-            ),
-        ],
-    },
-    RouteDoc {
-        method: "get",
-        path: "/v1/exports/log",
-        tag: "exports",
-        summary: "Who exported what, and when",
-        auth: RouteAuth::Bearer,
-        body: None,
-        answers: JSON,
-        query: &[
-            ("limit", "at most this many entries", false),
-            (
-                "before",
-                "only entries older than this sequence number: the seq of the last entry of the previous page",
-                false,
-            ),
-        ],
     },
     RouteDoc {
         method: "post",
@@ -281,16 +243,26 @@ impl Document {
         }
         // What the request's fields refer to (an enum such as `ClockName`).
         O::schemas(&mut self.schemas);
-        let answer = O::Answer::name().into_owned();
-        self.schemas.push((answer.clone(), O::Answer::schema()));
-        O::Answer::schemas(&mut self.schemas);
-        operation = operation
-            .response(
-                "200",
-                ResponseBuilder::new()
-                    .description("done")
-                    .content(JSON, Content::new(Some(Ref::from_schema_name(answer)))),
+        let done = if O::ANSWERS == [JSON] {
+            let answer = O::Answer::name().into_owned();
+            self.schemas.push((answer.clone(), O::Answer::schema()));
+            O::Answer::schemas(&mut self.schemas);
+            ResponseBuilder::new()
+                .description("done")
+                .content(JSON, Content::new(Some(Ref::from_schema_name(answer))))
+        } else {
+            // A file: its text in one of the media types, and how many parts the whole
+            // list has.
+            O::ANSWERS.iter().fold(
+                ResponseBuilder::new().description(
+                    "the file, with Content-Disposition naming it and x-mitan-parts \
+                     counting the parts of the whole list",
+                ),
+                |response, media| response.content(*media, Content::new(Some(O::Answer::schema()))),
             )
+        };
+        operation = operation
+            .response("200", done)
             .response(
                 "401",
                 ResponseBuilder::new()

@@ -10,14 +10,15 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, RawQuery, State};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use super::AppState;
 use crate::auth::{authenticate, bearer};
 use crate::error::{Error, Result};
-use crate::ops::{Caller, ReadOperation, ReplayOperation, WriteOperation};
+use crate::ops::{Caller, FileOperation, ReadOperation, ReplayOperation, WriteOperation};
 use crate::store::ServerStore;
 
 /// The bearer credential of a request, as the one extractor every operation's route uses.
@@ -130,6 +131,40 @@ pub(super) async fn replay<O: ReplayOperation>(
             .await?;
     }
     Ok(Json(answer.value))
+}
+
+/// The header telling how many parts the whole list has.
+pub const PARTS_HEADER: &str = "x-mitan-parts";
+
+/// `GET` of an operation that hands over a file: the file, with its media type, a file name to
+/// save it under and how many parts the whole list has.
+pub(super) async fn file<O: FileOperation>(
+    State(state): State<AppState>,
+    Credential(credential): Credential,
+    RawQuery(query): RawQuery,
+) -> Result<Response> {
+    let request: O = from_query(query.as_deref().unwrap_or(""))?;
+    let file = state
+        .with_district(move |district, now_ms| {
+            let caller = Caller::device(authenticate(district.store(), &credential)?);
+            request.take(district, &caller, now_ms)
+        })
+        .await?;
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        file.filename.replace('"', "")
+    );
+    let mut response = file.body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(file.content_type),
+    );
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(PARTS_HEADER, HeaderValue::from(file.parts));
+    Ok(response)
 }
 
 /// `GET` of an operation that reads personal fields and logs the read.

@@ -24,6 +24,7 @@ pub mod administration;
 pub mod audit;
 pub mod devices;
 pub mod directory;
+pub mod exports;
 pub mod policy;
 pub mod reports;
 pub mod review;
@@ -39,6 +40,7 @@ use crate::access;
 use crate::auth;
 use crate::district::District;
 use crate::error::{Error, Result};
+use crate::exports::Export;
 use crate::store::{ServerStore, User};
 
 /// Who asks, and through what: a device's credential over HTTP, or the command line beside
@@ -141,6 +143,8 @@ pub trait Operation: Serialize + DeserializeOwned + utoipa::ToSchema + Send + 's
     const METHOD: Method;
     /// Its HTTP path; a `{name}` segment carries the request's field of that name.
     const PATH: &'static str;
+    /// The media types its answer comes in: JSON, unless it hands over a file.
+    const ANSWERS: &'static [&'static str] = &["application/json"];
 }
 
 /// An operation that only reads counts: it runs on a read-only connection of its own, so a
@@ -155,6 +159,13 @@ pub trait ReadOperation: Operation {
 pub trait WriteOperation: Operation {
     /// Does it.
     fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<Self::Answer>;
+}
+
+/// An operation that hands over a file (an export as CSV or vCard) and logs who took it: it
+/// runs with the district's writer, and its answer travels as the file itself.
+pub trait FileOperation: Operation<Answer = String> {
+    /// Makes the file and logs it.
+    fn take(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<Export>;
 }
 
 /// A replay's answer, with the access-log line to write before it is shown; `None` when it
@@ -222,5 +233,7 @@ mod tests {
         assert!(documented::<crate::reports::past::PastReportQuery>());
         assert!(documented::<crate::reports::progress_diff::ReportDiffQuery>());
         assert!(documented::<crate::access::AccessLogQuery>());
+        assert!(documented::<crate::exports::ExportQuery>());
+        assert!(documented::<crate::exports::ExportLogQuery>());
     }
 }

@@ -16,7 +16,7 @@ use mitan_server::admin::{self, CampaignSpec, TargetSpec};
 use mitan_server::auth::{Role, parse_badge, random_bytes};
 use mitan_server::consent::{self, NoticeSpec, PolicySpec};
 use mitan_server::district::{District, DistrictConfig};
-use mitan_server::exports::{self, ExportQuery};
+use mitan_server::exports::{self, ExportKind, ExportQuery};
 use mitan_server::http::{AppState, DEFAULT_BODY_LIMIT, run, system_clock};
 use mitan_server::ops::{Caller, ReadOperation};
 use mitan_server::rate_limit::SyncRate;
@@ -353,27 +353,9 @@ pub struct ExportArgs {
     /// The badge of the officer taking the export; it must have the right to the unit.
     #[arg(long = "as")]
     pub badge: String,
-    /// The unit (any level) whose volunteers are exported.
-    #[arg(long)]
-    pub unit: String,
-    /// Only this programme.
-    #[arg(long)]
-    pub programme: Option<String>,
-    /// roster (every field, CSV), group (WhatsApp group lists) or broadcast (broadcast lists).
-    #[arg(long, default_value = "roster")]
-    pub kind: String,
-    /// csv or vcard (group and broadcast lists only).
-    #[arg(long, default_value = "csv")]
-    pub format: String,
-    /// Include people not yet verified.
-    #[arg(long)]
-    pub include_unverified: bool,
-    /// Include people who withdrew (roster only; their personal fields are blank).
-    #[arg(long)]
-    pub include_withdrawn: bool,
-    /// Members per list part, at most WhatsApp's cap (the cap if absent).
-    #[arg(long)]
-    pub part_size: Option<u32>,
+    /// What to export.
+    #[command(flatten)]
+    pub query: ExportQuery,
     /// Where to write: a directory, or for a roster a file. Lists are written one file per
     /// part into this directory, which is created if missing.
     #[arg(long)]
@@ -1119,13 +1101,14 @@ fn export_target(args: &ExportArgs) -> Result<ExportTarget> {
     if out.is_dir() {
         return Ok(ExportTarget::Directory(out.clone()));
     }
-    if out.exists() && args.kind != "roster" {
+    let roster = args.query.kind.unwrap_or_default() == ExportKind::Roster;
+    if out.exists() && !roster {
         return Err(Error::Invalid {
             field: "out",
             reason: format!(
                 "{} is a file; a {} list is written as one file per part into a directory",
                 out.display(),
-                args.kind
+                args.query.kind.unwrap_or_default().as_str()
             ),
         });
     }
@@ -1139,7 +1122,7 @@ fn export_target(args: &ExportArgs) -> Result<ExportTarget> {
             reason: format!("{} does not exist", parent.display()),
         });
     }
-    Ok(if args.kind == "roster" {
+    Ok(if roster {
         ExportTarget::File(out.clone())
     } else {
         ExportTarget::Directory(out.clone())
@@ -1155,17 +1138,7 @@ fn export(store: &mut ServerStore, args: &ExportArgs, now_ms: i64) -> Result<()>
     // The output is checked before the export is made and logged, so that a mistyped path
     // does not leave a log line for a file nobody received.
     let target = export_target(args)?;
-    let query = ExportQuery {
-        unit: args.unit.clone(),
-        programme: args.programme.clone(),
-        kind: Some(args.kind.clone()),
-        format: Some(args.format.clone()),
-        include_unverified: args.include_unverified,
-        include_withdrawn: args.include_withdrawn,
-        part: None,
-        part_size: args.part_size,
-    };
-    let files = exports::export_files(store, &user, "cli", &query, now_ms)?;
+    let files = exports::export_files(store, &user, "cli", &args.query, now_ms)?;
     let unwritable = |path: &Path, error: std::io::Error| Error::Invalid {
         field: "out",
         reason: format!("{}: {error}", path.display()),
