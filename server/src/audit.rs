@@ -14,11 +14,12 @@ use mitan_core::history::{
     self, Clock, History, HistoryEntry, HistoryFilter, Point, RosterDiff, RosterState,
 };
 use mitan_core::model::sealed::NoKeys;
-use mitan_core::model::{BadgeNumber, EntryId, Roster, RosterId, UnitCode, UnitKind, VolunteerId};
+use mitan_core::model::{
+    BadgeNumber, DeviceId, EntryId, Roster, RosterId, UnitCode, UnitKind, VolunteerId,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::access::{AccessKind, Reader};
-use crate::auth::parse_badge;
 use crate::error::{Error, Problem, Result};
 use crate::ops::{Permission, Policy};
 use crate::store::{AccessRead, ServerStore, User};
@@ -35,23 +36,28 @@ pub struct HistoryQuery {
     /// One roster (a beat code).
     #[serde(default)]
     #[arg(long)]
-    pub roster: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub roster: Option<RosterId>,
     /// Every roster under a unit (station, circle, district, …).
     #[serde(default)]
     #[arg(long)]
-    pub unit: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub unit: Option<UnitCode>,
     /// One volunteer, across every roster that holds their changes.
     #[serde(default)]
     #[arg(long)]
-    pub volunteer: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub volunteer: Option<VolunteerId>,
     /// Only changes by this badge.
     #[serde(default)]
     #[arg(long)]
-    pub badge: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub badge: Option<BadgeNumber>,
     /// Only changes made on this device.
     #[serde(default)]
     #[arg(long)]
-    pub device: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub device: Option<DeviceId>,
     /// Only changes at or after this time (ms since the epoch; on the command line also India
     /// time, e.g. 2026-12-07 14:05).
     #[serde(default)]
@@ -101,12 +107,13 @@ pub struct HistoryPage {
 }
 
 /// `GET /v1/audit/state` and `mitan audit state`: a roster at a change or a time.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
 #[group(skip)]
 pub struct StateQuery {
     /// The roster (a beat code).
     #[arg(long)]
-    pub roster: String,
+    #[schema(value_type = String)]
+    pub roster: RosterId,
     /// The moment, ms since the epoch (on the command line also India time); the latest
     /// state if neither this nor `change`.
     #[serde(default)]
@@ -134,12 +141,13 @@ pub struct AuditState {
 }
 
 /// `GET /v1/audit/diff` and `mitan audit diff`: what changed between two moments.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
 #[group(skip)]
 pub struct DiffQuery {
     /// The roster (a beat code).
     #[arg(long)]
-    pub roster: String,
+    #[schema(value_type = String)]
+    pub roster: RosterId,
     /// The first moment, ms since the epoch (on the command line also India time), or
     /// `from_change`.
     #[serde(default)]
@@ -334,10 +342,14 @@ impl RoleBook {
 
 /// The rosters a history query reaches.
 fn rosters_of(store: &ServerStore, user: &User, query: &HistoryQuery) -> Result<Vec<RosterId>> {
-    let given = [&query.roster, &query.unit, &query.volunteer]
-        .iter()
-        .filter(|given| given.as_deref().is_some_and(|text| !text.is_empty()))
-        .count();
+    let given = [
+        query.roster.is_some(),
+        query.unit.is_some(),
+        query.volunteer.is_some(),
+    ]
+    .into_iter()
+    .filter(|given| *given)
+    .count();
     if given != 1 {
         return Err(Error::invalid(
             "roster",
@@ -346,35 +358,27 @@ fn rosters_of(store: &ServerStore, user: &User, query: &HistoryQuery) -> Result<
             },
         ));
     }
-    if let Some(roster) = query.roster.as_deref().filter(|text| !text.is_empty()) {
-        let roster = parse_roster("roster", roster)?;
-        check_within(store, user, &roster)?;
-        return Ok(vec![roster]);
+    if let Some(roster) = &query.roster {
+        check_within(store, user, roster)?;
+        return Ok(vec![roster.clone()]);
     }
-    if let Some(unit) = query.unit.as_deref().filter(|text| !text.is_empty()) {
-        let unit: UnitCode = unit
-            .parse()
-            .map_err(|_| Error::invalid("unit", Problem::unreadable(unit, "a unit code")))?;
-        if store.unit_kind(&unit)?.is_none() {
+    if let Some(unit) = &query.unit {
+        if store.unit_kind(unit)?.is_none() {
             return Err(Error::NotFound {
                 what: "unit",
                 id: unit.to_string(),
             });
         }
-        Policy::check(store, user, Permission::Audit, Some(&unit))?;
+        Policy::check(store, user, Permission::Audit, Some(unit))?;
         return store
-            .beats_within(&unit)?
+            .beats_within(unit)?
             .iter()
             .map(|beat| parse_roster("unit", beat.as_str()))
             .collect();
     }
-    let volunteer = query.volunteer.as_deref().unwrap_or_default();
-    let id: VolunteerId = volunteer.parse().map_err(|_| {
-        Error::invalid(
-            "volunteer",
-            Problem::unreadable(volunteer, "a volunteer id"),
-        )
-    })?;
+    let Some(id) = query.volunteer else {
+        unreachable!("exactly one of roster, unit and volunteer was given");
+    };
     let rosters = store.rosters_naming(&id)?;
     if rosters.is_empty() {
         return Err(Error::NotFound {
@@ -429,18 +433,9 @@ pub fn history_with_progress(
         from_ms: query.from_ms,
         to_ms: query.to_ms,
         clock: Clock::from(query.clock.unwrap_or_default()),
-        badge: query
-            .badge
-            .as_deref()
-            .filter(|text| !text.is_empty())
-            .map(|text| parse_badge(text).map(|badge| badge.to_string()))
-            .transpose()?,
-        device: query.device.clone().filter(|text| !text.is_empty()),
-        volunteer: query
-            .volunteer
-            .as_deref()
-            .filter(|text| !text.is_empty())
-            .and_then(|text| text.parse().ok()),
+        badge: query.badge.as_ref().map(ToString::to_string),
+        device: query.device.as_ref().map(ToString::to_string),
+        volunteer: query.volunteer,
     };
     let limit = query.limit.unwrap_or(100).clamp(1, MAX_PAGE) as usize;
     let offset = query.offset.unwrap_or(0);
@@ -507,9 +502,9 @@ fn history_filters(query: &HistoryQuery) -> String {
             filters.push(format!("{name}={value}"));
         }
     };
-    push("volunteer", query.volunteer.clone());
-    push("badge", query.badge.clone());
-    push("device", query.device.clone());
+    push("volunteer", query.volunteer.map(|id| id.to_string()));
+    push("badge", query.badge.as_ref().map(ToString::to_string));
+    push("device", query.device.as_ref().map(ToString::to_string));
     push("from_ms", query.from_ms.map(|ms| ms.to_string()));
     push("to_ms", query.to_ms.map(|ms| ms.to_string()));
     push("clock", query.clock.map(|clock| clock.as_str().to_owned()));
@@ -541,7 +536,7 @@ pub fn state(
     query: &StateQuery,
 ) -> Result<Answer<AuditState>> {
     check_auditor(reader.user)?;
-    let id = parse_roster("roster", &query.roster)?;
+    let id = query.roster.clone();
     check_within(store, reader.user, &id)?;
     let clock = Clock::from(query.clock.unwrap_or_default());
     let point = point(query.at_ms, query.change.as_deref(), clock, "change")?;
@@ -570,7 +565,7 @@ pub fn diff(
     query: &DiffQuery,
 ) -> Result<Answer<AuditDiff>> {
     check_auditor(reader.user)?;
-    let id = parse_roster("roster", &query.roster)?;
+    let id = query.roster.clone();
     check_within(store, reader.user, &id)?;
     let clock = Clock::from(query.clock.unwrap_or_default());
     let from = point(

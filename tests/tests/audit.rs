@@ -318,8 +318,8 @@ fn a_scripted_history_replays_over_http_to_the_state_of_every_step() {
             via: "cli",
         },
         &mitan_server::audit::HistoryQuery {
-            unit: Some(station(0)),
-            device: Some(device_c.clone()),
+            unit: Some(station(0).parse().expect("a unit code")),
+            device: Some(device_c.parse().expect("a device id")),
             ..mitan_server::audit::HistoryQuery::default()
         },
         &mut |done, total| seen.push((done, total)),
@@ -455,7 +455,7 @@ fn a_replay_in_progress_holds_up_no_sync_and_writes_nothing() {
                     via: "cli",
                 },
                 &mitan_server::audit::HistoryQuery {
-                    unit: Some(station(0)),
+                    unit: Some(station(0).parse().expect("a unit code")),
                     ..mitan_server::audit::HistoryQuery::default()
                 },
                 &mut |done, total| {
