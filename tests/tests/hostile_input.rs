@@ -435,3 +435,67 @@ fn an_edit_on_a_moved_volunteers_old_entry_that_does_not_open_is_not_carried_to_
     assert!(live.conflicts.is_empty());
     setup.still_serves(98);
 }
+
+#[test]
+fn households_typed_as_spreadsheet_formulas_leave_every_export_as_text() {
+    let mut setup = setup();
+    setup
+        .server
+        .add_user("CG-100", Role::StationIncharge, &station(0), &[])
+        .expect("in-charge added");
+    let incharge = setup
+        .server
+        .field_device("CG-100", &setup.dir.path().join("incharge"))
+        .expect("the in-charge's phone registers")
+        .credential();
+    let hostile = [
+        "=HYPERLINK(\"http://evil.example/x\",\"Click\")",
+        "=cmd|' /C calc'!A0",
+        "@SUM(1,1)",
+        "+1+1",
+        "-2+3",
+    ];
+    for (seed, household) in (10..).zip(hostile) {
+        let mut form = Generator::new(seed).enrolment_form(&station(0), &beat(0, 0), "430001");
+        form.household = household.into();
+        setup.phone.enrol_form(&form, seed, NOW_MS);
+    }
+    setup.phone.sync_ok(NOW_MS);
+
+    let unit = station(0);
+    for query in [
+        "kind=roster",
+        "kind=group",
+        "kind=broadcast",
+        "kind=group&format=vcard",
+    ] {
+        let reply = setup.server.get(
+            &format!("/v1/exports?unit={unit}&include_unverified=true&{query}"),
+            &incharge,
+        );
+        assert_eq!(reply.status, 200, "{query}: {}", reply.body);
+        if query.ends_with("vcard") {
+            // A contacts import runs nothing; its values are escaped (RFC 6350) instead.
+            assert!(reply.body.contains("BEGIN:VCARD"), "{query}");
+            continue;
+        }
+        let records = mitan_e2e::http::csv_records(&reply.body);
+        assert!(records.len() > hostile.len() - 1, "{query}: {records:?}");
+        for cell in records.iter().flatten() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{query}: a spreadsheet would run {cell:?}"
+            );
+        }
+        if query == "kind=roster" {
+            // The households are kept, as text: a spreadsheet shows them without the quote.
+            let households = mitan_e2e::http::column(&records, 5);
+            for household in hostile {
+                assert!(
+                    households.contains(&format!("'{household}")),
+                    "{household} in {households:?}"
+                );
+            }
+        }
+    }
+}

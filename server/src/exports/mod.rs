@@ -5,6 +5,7 @@
 //! record). Rejected, duplicate and moved entries are never exported. Every export is logged
 //! with who took it, in the export log and in the access log (`crate::access`).
 
+pub mod cell;
 pub mod vcard;
 
 use clap::{Args, ValueEnum};
@@ -466,8 +467,9 @@ fn roster_csv(rows: &[ExportRow]) -> Result<String> {
         ])
         .map_err(csv_error)?;
     for row in rows {
-        writer
-            .write_record([
+        cell::write_row(
+            &mut writer,
+            &[
                 row.id.as_str(),
                 row.name_devanagari.as_deref().unwrap_or_default(),
                 row.name_latin.as_deref().unwrap_or_default(),
@@ -481,8 +483,9 @@ fn roster_csv(rows: &[ExportRow]) -> Result<String> {
                 row.programmes.as_str(),
                 row.enrolled_by.as_str(),
                 &row.enrolled_at_ms.to_string(),
-            ])
-            .map_err(csv_error)?;
+            ],
+        )
+        .map_err(csv_error)?;
     }
     finish(writer)
 }
@@ -501,16 +504,18 @@ fn list_csv(parts: &[(u32, &[&ExportRow])]) -> Result<String> {
         .map_err(csv_error)?;
     for (part, members) in parts {
         for row in *members {
-            writer
-                .write_record([
+            cell::write_row(
+                &mut writer,
+                &[
                     part.to_string().as_str(),
                     &display_name(row),
                     row.phone.as_deref().unwrap_or_default(),
                     &row.beat,
                     &row.village,
                     &row.id,
-                ])
-                .map_err(csv_error)?;
+                ],
+            )
+            .map_err(csv_error)?;
         }
     }
     finish(writer)
