@@ -499,3 +499,22 @@ fn households_typed_as_spreadsheet_formulas_leave_every_export_as_text() {
         }
     }
 }
+
+#[test]
+fn a_small_body_that_inflates_to_megabytes_after_its_message_is_refused() {
+    let mut setup = setup();
+    let request = SyncRequest {
+        protocol: PROTOCOL_VERSION,
+        rosters: Vec::new(),
+    };
+    let mut plain = postcard::to_stdvec(&request).expect("encodes");
+    plain.extend(std::iter::repeat_n(0u8, 4 << 20));
+    let body = zstd::bulk::compress(&plain, 19).expect("compresses");
+    assert!(body.len() < 2_048, "{} bytes", body.len());
+    let credential = setup.phone.credential();
+    let (status, reply) = setup.server.post_bytes("/v1/sync", &credential, &body);
+    assert_eq!(status, 400);
+    let error: serde_json::Value = serde_json::from_slice(&reply).expect("a JSON error");
+    assert_eq!(error["error"]["code"], "malformed_body", "{error}");
+    setup.still_serves(98);
+}

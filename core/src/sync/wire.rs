@@ -233,10 +233,19 @@ fn decode<T: for<'de> Deserialize<'de>>(
     if let Ok((protocol, _)) = postcard::take_from_bytes::<u16>(&plain) {
         check_protocol(protocol)?;
     }
-    postcard::from_bytes(&plain).map_err(|error| Error::Decode {
+    let (message, rest) = postcard::take_from_bytes(&plain).map_err(|error| Error::Decode {
         what,
         reason: format!("postcard: {error}"),
-    })
+    })?;
+    // Bytes after the message carry nothing a peer may act on; a body padded to inflate to
+    // megabytes is refused rather than silently cut short.
+    if !rest.is_empty() {
+        return Err(Error::Decode {
+            what,
+            reason: format!("{} byte(s) after the message", rest.len()),
+        });
+    }
+    Ok(message)
 }
 
 impl SyncRequest {
@@ -361,5 +370,28 @@ mod tests {
             }
             other => panic!("expected an unsupported protocol, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn bytes_after_a_message_are_refused() {
+        let request = SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            rosters: Vec::new(),
+        };
+        let mut plain = postcard::to_stdvec(&request).expect("encodes");
+        let limits = Limits::default();
+        let exact = zstd::bulk::compress(&plain, 3).expect("compresses");
+        assert!(SyncRequest::decode(&exact, &limits).is_ok());
+        plain.extend(std::iter::repeat_n(0u8, 1 << 20));
+        let padded = zstd::bulk::compress(&plain, 3).expect("compresses");
+        assert!(
+            padded.len() < 1_024,
+            "a small body that inflates to a megabyte"
+        );
+        let refused = SyncRequest::decode(&padded, &limits).expect_err("trailing bytes");
+        assert!(
+            refused.to_string().contains("after the message"),
+            "{refused}"
+        );
     }
 }
