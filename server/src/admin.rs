@@ -27,7 +27,7 @@ use mitan_core::model::{BadgeNumber, LgdCode, Programme, Unit, UnitCode, UnitKin
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Role;
-use crate::error::{Error, Problem, Result};
+use crate::error::{Error, Problem, Result, quote};
 pub use crate::error::{ProblemDetail, RowProblem};
 use crate::reports::window::Day;
 use crate::store::{ServerStore, User};
@@ -222,7 +222,7 @@ fn code_at(line: u64, field: &'static str, value: &str) -> Checked<UnitCode> {
             line,
             field,
             "bad_format",
-            format!("{value:?} is not a unit code"),
+            format!("{} is not a unit code", quote(value)),
         )
     })
 }
@@ -267,7 +267,7 @@ fn read_hierarchy(text: &str) -> Result<HierarchySheet> {
                         line,
                         "kind",
                         "unknown_kind",
-                        format!("unknown unit kind {kind_text:?}"),
+                        format!("unknown unit kind {}", quote(kind_text)),
                     )
                 })
             }),
@@ -305,7 +305,7 @@ fn read_hierarchy(text: &str) -> Result<HierarchySheet> {
                         line,
                         "lgd_code",
                         "bad_lgd_code",
-                        format!("{lgd_text:?} is not a 6-digit LGD code"),
+                        format!("{} is not a 6-digit LGD code", quote(lgd_text)),
                     )
                 }),
             )
@@ -321,7 +321,7 @@ fn read_hierarchy(text: &str) -> Result<HierarchySheet> {
                         line,
                         "households",
                         "bad_number",
-                        format!("{households_text:?} is not a count"),
+                        format!("{} is not a count", quote(households_text)),
                     )
                 }),
             )
@@ -484,7 +484,7 @@ fn read_users(text: &str) -> Result<UserSheet> {
                         line,
                         "badge",
                         "bad_format",
-                        format!("{badge_text:?} is not a badge number"),
+                        format!("{} is not a badge number", quote(badge_text)),
                     )
                 })
             }),
@@ -514,7 +514,7 @@ fn read_users(text: &str) -> Result<UserSheet> {
                         line,
                         "role",
                         "unknown_role",
-                        format!("unknown role {role_text:?}"),
+                        format!("unknown role {}", quote(role_text)),
                     )
                 })
             }),

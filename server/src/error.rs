@@ -130,6 +130,28 @@ pub enum Error {
 /// The server's result type.
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// The most bytes of a client's input an error message or log line quotes: a refusal names
+/// what was wrong without echoing a megabyte back or into the logs.
+pub(crate) const MAX_QUOTED_BYTES: usize = 100;
+
+/// `text` cut to at most [`MAX_QUOTED_BYTES`] bytes on a character boundary, with `…` when
+/// it was cut.
+pub(crate) fn clipped(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() <= MAX_QUOTED_BYTES {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut end = MAX_QUOTED_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}…", &text[..end]))
+}
+
+/// A client's input quoted for a message: in quotes, escaped, and [`clipped`].
+pub(crate) fn quote(text: &str) -> String {
+    format!("{:?}", clipped(text))
+}
+
 /// One refused row of an imported file, or one column of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowProblem {
@@ -332,6 +354,21 @@ impl IntoResponse for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quote_holds_at_most_a_hundred_bytes_of_the_input() {
+        let huge = "क".repeat(400_000);
+        let quoted = quote(&huge);
+        assert!(
+            quoted.len() <= MAX_QUOTED_BYTES + "\"…\"".len(),
+            "{}",
+            quoted.len()
+        );
+        assert!(quoted.ends_with("…\""));
+        assert_eq!(quote("CG-12"), "\"CG-12\"");
+        let refused = Error::invalid("unit", Problem::unreadable(huge, "a unit code"));
+        assert!(refused.to_string().len() < 200);
+    }
 
     #[test]
     fn a_server_error_body_reveals_nothing_internal() {

@@ -518,3 +518,41 @@ fn a_small_body_that_inflates_to_megabytes_after_its_message_is_refused() {
     assert_eq!(error["error"]["code"], "malformed_body", "{error}");
     setup.still_serves(98);
 }
+
+#[test]
+fn a_megabyte_typed_into_a_field_is_quoted_back_in_at_most_a_hundred_bytes() {
+    let setup = setup();
+    setup
+        .server
+        .add_user("CG-500", Role::DistrictAdmin, mitan_e2e::DISTRICT, &[])
+        .expect("district admin added");
+    let admin = setup
+        .server
+        .field_device("CG-500", &setup.dir.path().join("admin"))
+        .expect("the admin's phone registers")
+        .credential();
+    let huge = "=".repeat(1 << 20);
+    for (path, body) in [
+        // A value the operation refuses, and one the request does not even read as.
+        (
+            "/v1/admin/campaigns",
+            serde_json::json!({
+                "code": huge, "name": "x", "starts_on": "2026-12-01", "ends_on": "2026-12-31"
+            }),
+        ),
+        (
+            "/v1/admin/targets",
+            serde_json::json!({ "campaign": "c", "unit": "BSP", "volunteers": huge }),
+        ),
+    ] {
+        let reply = setup.server.put(path, &admin, body);
+        assert_eq!(reply.status, 400, "{path}");
+        assert!(
+            reply.body.len() < 400,
+            "{path}: {} bytes answered",
+            reply.body.len()
+        );
+        let error = reply.json();
+        assert!(error["error"]["field"].is_string(), "{path}: {error}");
+    }
+}

@@ -116,10 +116,10 @@ pub enum Problem {
 }
 
 impl Problem {
-    /// Shorthand for [`Problem::Unreadable`].
-    pub fn unreadable(given: impl Into<String>, expected: &'static str) -> Self {
+    /// Shorthand for [`Problem::Unreadable`]; what was given is kept [`super::clipped`].
+    pub fn unreadable(given: impl AsRef<str>, expected: &'static str) -> Self {
         Problem::Unreadable {
-            given: given.into(),
+            given: super::clipped(given.as_ref()).into_owned(),
             expected,
         }
     }
@@ -151,7 +151,9 @@ impl Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Problem::Unreadable { given, expected } => write!(f, "{given:?} is not {expected}"),
+            Problem::Unreadable { given, expected } => {
+                write!(f, "{} is not {expected}", super::quote(given))
+            }
             Problem::Missing { what } => write!(f, "give {what}"),
             Problem::ExactlyOne { of } => write!(f, "give exactly one of {of}"),
             Problem::OutOfRange { min: 0, max, of } => write!(f, "at most {max} {of}"),

@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 
 use super::AppState;
 use crate::auth::{authenticate, bearer};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, clipped};
 use crate::ops::{Caller, FileOperation, ReadOperation, ReplayOperation, WriteOperation};
 use crate::store::ServerStore;
 
@@ -63,8 +63,10 @@ pub fn from_json<T: DeserializeOwned>(value: serde_json::Value) -> Result<T> {
 }
 
 fn bad_field<E: std::fmt::Display>(error: serde_path_to_error::Error<E>) -> Error {
-    let field = error.path().to_string();
-    let reason = error.inner().to_string();
+    // The decoder's message quotes the input, and a client may send a key or value of a
+    // megabyte: both are cut before they reach the answer or the log.
+    let field = clipped(&error.path().to_string()).into_owned();
+    let reason = clipped(&error.inner().to_string()).into_owned();
     if field == "." {
         // A missing field names itself only in the message: `missing field `reason``.
         let missing = reason
