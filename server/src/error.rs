@@ -25,11 +25,11 @@ pub enum Error {
         /// The limit in bytes.
         limit: usize,
     },
-    /// The device sent more requests than its allowance; it may try again later.
-    #[error("device {device}: too many requests, retry after {retry_after_secs} s")]
+    /// The caller sent more requests than its allowance; it may try again later.
+    #[error("{caller}: too many requests, retry after {retry_after_secs} s")]
     RateLimited {
-        /// The device.
-        device: String,
+        /// Who was refused: `device dev-…`, `registrations from 10.0.0.7`.
+        caller: String,
         /// Whole seconds until the device may try again (the `Retry-After` header).
         retry_after_secs: u64,
     },

@@ -7,12 +7,13 @@
 //! devices) and [`SyncRateLimiter::forget_idle`] drops the entries of devices back at full
 //! allowance; `check` calls it every [`FORGET_EVERY`] requests, so no timer is needed.
 
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use mitan_core::model::DeviceId;
 
 use crate::error::{Error, Result};
@@ -86,7 +87,7 @@ impl SyncRateLimiter {
         self.limiter.check_key(device).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             Error::RateLimited {
-                device: device.to_string(),
+                caller: format!("device {device}"),
                 retry_after_secs: retry_after_secs(wait),
             }
         })
@@ -105,6 +106,82 @@ impl SyncRateLimiter {
 }
 
 /// `Retry-After` counts whole seconds; rounding up means a client that waits as told is let in.
+/// How many registrations the server takes, per client address and in all. A code is 48
+/// random bits and lives at most three days, so even the overall allowance leaves guessing
+/// one hopeless; the per-address one keeps a single client from using it all up, while a
+/// training camp's phones behind one hotspot still register in a minute or two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegistrationRate {
+    /// Attempts per minute from one address.
+    pub per_address_per_minute: NonZeroU32,
+    /// Attempts per minute in all.
+    pub overall_per_minute: NonZeroU32,
+}
+
+impl RegistrationRate {
+    /// An allowance, or `None` when either figure is 0 (no limit).
+    pub fn new(per_address_per_minute: u32, overall_per_minute: u32) -> Option<Self> {
+        Some(RegistrationRate {
+            per_address_per_minute: NonZeroU32::new(per_address_per_minute)?,
+            overall_per_minute: NonZeroU32::new(overall_per_minute)?,
+        })
+    }
+}
+
+impl Default for RegistrationRate {
+    fn default() -> Self {
+        RegistrationRate {
+            per_address_per_minute: NonZeroU32::new(30).expect("30 is not zero"),
+            overall_per_minute: NonZeroU32::new(300).expect("300 is not zero"),
+        }
+    }
+}
+
+/// Counts registration attempts, successful or not, per client address and in all.
+#[derive(Debug)]
+pub struct RegistrationLimiter {
+    per_address: DefaultKeyedRateLimiter<IpAddr>,
+    overall: DefaultDirectRateLimiter,
+    checks: AtomicU64,
+}
+
+impl RegistrationLimiter {
+    /// A limiter allowing `rate`, each allowance available at once as a burst.
+    pub fn new(rate: RegistrationRate) -> Self {
+        RegistrationLimiter {
+            per_address: RateLimiter::keyed(Quota::per_minute(rate.per_address_per_minute)),
+            overall: RateLimiter::direct(Quota::per_minute(rate.overall_per_minute)),
+            checks: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts one attempt from `address` (unknown behind some proxies: then only the overall
+    /// allowance applies), refusing it with how long to wait when over either allowance.
+    pub fn check(&self, address: Option<IpAddr>) -> Result<()> {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % FORGET_EVERY == FORGET_EVERY - 1 {
+            self.per_address.retain_recent();
+        }
+        let refused = |caller: String, wait: Duration| Error::RateLimited {
+            caller,
+            retry_after_secs: retry_after_secs(wait),
+        };
+        if let Some(address) = address {
+            self.per_address.check_key(&address).map_err(|not_until| {
+                refused(
+                    format!("registrations from {address}"),
+                    not_until.wait_time_from(DefaultClock::default().now()),
+                )
+            })?;
+        }
+        self.overall.check().map_err(|not_until| {
+            refused(
+                "registrations".to_owned(),
+                not_until.wait_time_from(DefaultClock::default().now()),
+            )
+        })
+    }
+}
+
 fn retry_after_secs(wait: Duration) -> u64 {
     let secs = wait.as_secs();
     if wait.subsec_nanos() > 0 || secs == 0 {
@@ -163,6 +240,28 @@ mod tests {
         std::thread::sleep(Duration::from_millis(20));
         limiter.check(&device("dev-last")).expect("allowed");
         assert_eq!(limiter.tracked_devices(), 1, "only the device just seen");
+    }
+
+    #[test]
+    fn registrations_are_counted_per_address_and_in_all() {
+        let limiter = RegistrationLimiter::new(RegistrationRate {
+            per_address_per_minute: NonZeroU32::new(2).expect("non-zero"),
+            overall_per_minute: NonZeroU32::new(3).expect("non-zero"),
+        });
+        let guesser: IpAddr = [10, 0, 0, 7].into();
+        limiter.check(Some(guesser)).expect("first");
+        limiter.check(Some(guesser)).expect("second");
+        let refused = limiter
+            .check(Some(guesser))
+            .expect_err("third from one address");
+        assert!(refused.to_string().contains("10.0.0.7"), "{refused}");
+        limiter
+            .check(Some([10, 0, 0, 8].into()))
+            .expect("another address has its own allowance");
+        let refused = limiter
+            .check(Some([10, 0, 0, 9].into()))
+            .expect_err("over the allowance in all");
+        assert!(matches!(refused, Error::RateLimited { .. }));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! presents it with its Automerge actor and the public half of its signing key, and gets a
 //! device id and a credential shown once.
 
-use mitan_core::model::{BadgeNumber, DeviceId};
+use mitan_core::model::{BadgeNumber, DeviceId, GENESIS_ACTOR};
 use mitan_core::provenance::{PublicKey, is_public_key};
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +18,13 @@ pub const DEFAULT_QUOTA: u32 = 25;
 
 /// How long a registration code works unless told otherwise.
 pub const DEFAULT_CODE_TTL_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The longest a registration code may work: three days, long enough to reach a phone in a
+/// far outpost, short enough that a code written on a slip of paper soon stops mattering.
+pub const MAX_CODE_TTL_HOURS: u64 = 72;
+
+/// [`MAX_CODE_TTL_HOURS`] in milliseconds.
+pub const MAX_CODE_TTL_MS: i64 = MAX_CODE_TTL_HOURS as i64 * 60 * 60 * 1000;
 
 /// What a phone sends to register.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +67,16 @@ pub fn issue_code(
     ttl_ms: i64,
     now_ms: i64,
 ) -> Result<IssuedCode> {
+    if !(1..=MAX_CODE_TTL_MS).contains(&ttl_ms) {
+        return Err(Error::invalid(
+            "ttl_hours",
+            Problem::OutOfRange {
+                min: 1,
+                max: MAX_CODE_TTL_HOURS,
+                of: "hours",
+            },
+        ));
+    }
     if store.load_user(badge)?.is_none() {
         return Err(Error::NotFound {
             what: "user",
@@ -67,7 +84,7 @@ pub fn issue_code(
         });
     }
     let code = new_registration_code()?;
-    let expires_at_ms = now_ms.saturating_add(ttl_ms.max(1));
+    let expires_at_ms = now_ms.saturating_add(ttl_ms);
     store.save_registration_code(
         &hash_secret(&normalize_code(&code)),
         badge,
@@ -75,6 +92,8 @@ pub fn issue_code(
         now_ms,
         expires_at_ms,
     )?;
+    // Who issued a code for whom, and until when; never the code itself.
+    tracing::info!(%badge, issued_by, expires_at_ms, "registration code issued");
     Ok(IssuedCode {
         code,
         badge: badge.clone(),
@@ -91,7 +110,18 @@ pub fn parse_actor(text: &str) -> Result<[u8; 16]> {
         )
     };
     let bytes = hex::decode(text.trim()).map_err(|_| invalid())?;
-    bytes.try_into().map_err(|_| invalid())
+    let actor: [u8; 16] = bytes.try_into().map_err(|_| invalid())?;
+    if actor == GENESIS_ACTOR {
+        // Every replica writes the first change of a roster as this actor; a device that
+        // claimed it could write changes every replica takes for the shared genesis.
+        return Err(Error::invalid(
+            "actor",
+            Problem::Reserved {
+                for_what: "the first change of every roster",
+            },
+        ));
+    }
+    Ok(actor)
 }
 
 /// Parses a device's public key given as 64 hex digits, refusing bytes that are no usable

@@ -342,7 +342,9 @@ impl System for Mitan {
 /// per-device sync rate limit lifted: the bench compresses two evenings into seconds.
 pub fn serve(db: &Path) -> anyhow::Result<()> {
     let store = ServerStore::open(db)?;
-    let state = AppState::new(District::new(store, DistrictConfig::default())).with_sync_rate(None);
+    let state = AppState::new(District::new(store, DistrictConfig::default()))
+        .with_sync_rate(None)
+        .with_registration_rate(None);
     runtime()?.block_on(async move {
         let (listener, closed) = listen().await?;
         mitan_server::run(listener, state, closed).await?;

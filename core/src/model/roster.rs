@@ -67,7 +67,8 @@ use crate::error::{Error, Result};
 
 /// The version of the document layout above. 2: personal fields sealed per volunteer.
 pub const SCHEMA_VERSION: i64 = 2;
-const GENESIS_ACTOR: [u8; 16] = *b"mitan-genesis-v1";
+/// The actor of the genesis change every replica builds alike: no device may write as it.
+pub const GENESIS_ACTOR: [u8; 16] = *b"mitan-genesis-v1";
 
 const VOLUNTEERS: &str = "volunteers";
 const CAMERAS: &str = "cameras";

@@ -495,7 +495,9 @@ fn main() {
     );
     // Each device sends one request, so the rate limit would not bite; it is lifted anyway so
     // that nothing but ingest is measured.
-    let state = AppState::new(District::new(store, DistrictConfig::default())).with_sync_rate(None);
+    let state = AppState::new(District::new(store, DistrictConfig::default()))
+        .with_sync_rate(None)
+        .with_registration_rate(None);
     let server = BackgroundServer::start(state.clone()).expect("the server starts");
 
     let (server_time, reply_bytes) = storm(&server.url, &prepared);

@@ -110,6 +110,11 @@ pub enum Problem {
         /// The newest version published.
         latest: u32,
     },
+    /// `reserved`: the value is kept for Mitan's own use.
+    Reserved {
+        /// What it is kept for.
+        for_what: &'static str,
+    },
     /// The core's validation refused the value, with the core's own code (`too_long`,
     /// `wrong_script`, `control_character`, …).
     Core(InvalidCode),
@@ -143,6 +148,7 @@ impl Problem {
             Problem::NotForRole { .. } => "not_for_role",
             Problem::DeviceClockNeedsTime => "device_clock_needs_time",
             Problem::VersionNotNewer { .. } => "version_not_newer",
+            Problem::Reserved { .. } => "reserved",
             Problem::Core(code) => code.as_str(),
         }
     }
@@ -189,6 +195,7 @@ impl fmt::Display for Problem {
                 "version {latest} of the {language} notice is published; publish {} or above",
                 latest + 1
             ),
+            Problem::Reserved { for_what } => write!(f, "is reserved for {for_what}"),
             Problem::Core(code) => write!(f, "refused: {code}"),
         }
     }
@@ -244,6 +251,7 @@ mod tests {
                 language: "hi".into(),
                 latest: 1,
             },
+            Problem::Reserved { for_what: "x" },
         ]
     }
 

@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::exports::{ExportLogQuery, ExportQuery};
 use crate::metrics::Metrics;
 use crate::ops::{administration, devices, directory, reports, review};
-use crate::rate_limit::{SyncRate, SyncRateLimiter};
+use crate::rate_limit::{RegistrationLimiter, RegistrationRate, SyncRate, SyncRateLimiter};
 use crate::reports::past::PastReportQuery;
 use crate::reports::progress_diff::ReportDiffQuery;
 use crate::store::ServerStore;
@@ -62,6 +62,8 @@ pub struct AppState {
     body_limit: usize,
     /// `None` when sync requests are not rate limited (benchmarks, trusted load tests).
     sync_limiter: Option<Arc<SyncRateLimiter>>,
+    /// `None` when registrations are not throttled (tests that register many phones).
+    registration_limiter: Option<Arc<RegistrationLimiter>>,
     /// The database file, which audit replays read on connections of their own so that they
     /// never hold the district lock; `None` for an in-memory database.
     database: Option<PathBuf>,
@@ -90,7 +92,21 @@ impl AppState {
             clock: system_clock(),
             body_limit: DEFAULT_BODY_LIMIT,
             sync_limiter: Some(Arc::new(SyncRateLimiter::new(SyncRate::default()))),
+            registration_limiter: Some(Arc::new(RegistrationLimiter::new(
+                RegistrationRate::default(),
+            ))),
         }
+    }
+
+    /// The same state with another registration allowance; `None` lifts it.
+    pub fn with_registration_rate(mut self, rate: Option<RegistrationRate>) -> Self {
+        self.registration_limiter = rate.map(|rate| Arc::new(RegistrationLimiter::new(rate)));
+        self
+    }
+
+    /// The registration limiter, if one is in force.
+    pub fn registration_limiter(&self) -> Option<&RegistrationLimiter> {
+        self.registration_limiter.as_deref()
     }
 
     /// The same state with another per-device sync rate; `None` lifts the limit.
@@ -282,9 +298,13 @@ pub async fn run(
 ) -> Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, "serving");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    // The client's address reaches handlers, for the registration allowance per address.
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     tracing::info!("stopped");
     Ok(())
 }

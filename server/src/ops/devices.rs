@@ -19,7 +19,7 @@ pub struct IssueCode {
     #[arg(long)]
     #[schema(value_type = String)]
     pub badge: BadgeNumber,
-    /// How long it works, in hours (24 if absent).
+    /// How long it works, in hours: 1 to 72 (24 if absent).
     #[arg(long)]
     #[serde(default)]
     pub ttl_hours: Option<u32>,

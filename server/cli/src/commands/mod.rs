@@ -19,7 +19,7 @@ use mitan_server::district::{District, DistrictConfig};
 use mitan_server::exports::{self, ExportKind, ExportQuery};
 use mitan_server::http::{AppState, DEFAULT_BODY_LIMIT, run, system_clock};
 use mitan_server::ops::{Caller, ReadOperation};
-use mitan_server::rate_limit::SyncRate;
+use mitan_server::rate_limit::{RegistrationRate, SyncRate};
 use mitan_server::registration::{self, DEFAULT_CODE_TTL_MS};
 use mitan_server::store::{ServerStore, User};
 
@@ -167,6 +167,13 @@ pub struct ServeArgs {
     /// Sync requests a device may make back to back; 0 lifts the limit.
     #[arg(long, env = "MITAN_SYNC_BURST", default_value_t = 30)]
     pub sync_burst: u32,
+    /// Device registrations taken per minute from one client address (0 lifts the limit,
+    /// with the next): a code guesser is slowed to this.
+    #[arg(long, env = "MITAN_REGISTRATIONS_PER_ADDRESS", default_value_t = 30)]
+    pub registrations_per_address: u32,
+    /// Device registrations taken per minute in all.
+    #[arg(long, env = "MITAN_REGISTRATIONS_PER_MINUTE", default_value_t = 300)]
+    pub registrations_per_minute: u32,
 }
 
 /// `mitan admin`.
@@ -228,7 +235,7 @@ pub enum AdminCommand {
         /// The user's badge.
         #[arg(long)]
         badge: String,
-        /// How long the code works, in hours.
+        /// How long the code works, in hours: 1 to 72.
         #[arg(long, default_value_t = 24)]
         ttl_hours: u32,
         /// Who issues it, for the record.
@@ -724,7 +731,11 @@ fn serve(args: ServeArgs) -> Result<()> {
     };
     let state = AppState::new(District::new(store, config))
         .with_body_limit(args.body_limit)
-        .with_sync_rate(SyncRate::new(args.sync_per_minute, args.sync_burst));
+        .with_sync_rate(SyncRate::new(args.sync_per_minute, args.sync_burst))
+        .with_registration_rate(RegistrationRate::new(
+            args.registrations_per_address,
+            args.registrations_per_minute,
+        ));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -876,11 +887,7 @@ fn admin(args: AdminArgs) -> Result<()> {
             ttl_hours,
             issued_by,
         } => {
-            let ttl_ms = if ttl_hours == 0 {
-                DEFAULT_CODE_TTL_MS
-            } else {
-                i64::from(ttl_hours) * 3_600_000
-            };
+            let ttl_ms = i64::from(ttl_hours) * 3_600_000;
             let issued = registration::issue_code(
                 &mut store,
                 &parse_badge(&badge)?,
