@@ -494,6 +494,11 @@ pub fn history_with_progress(
     })
 }
 
+/// A diff asked for with its second moment before its first.
+fn backwards(field: &'static str, starts: String, ends: String) -> Error {
+    Error::invalid(field, Problem::EndsBeforeStart { starts, ends })
+}
+
 /// The filters of a history query, as the access log records them.
 fn history_filters(query: &HistoryQuery) -> String {
     let mut filters = Vec::new();
@@ -583,11 +588,34 @@ pub fn diff(
         ));
     }
     let to = point(query.to_ms, query.to_change.as_deref(), clock, "to_change")?;
+    let to_field = if query.to_change.is_some() {
+        "to_change"
+    } else {
+        "to_ms"
+    };
+    if let (Point::Time { at_ms: from_ms, .. }, Point::Time { at_ms: to_ms, .. }) = (&from, &to)
+        && to_ms < from_ms
+    {
+        return Err(backwards(
+            to_field,
+            crate::ist::precise(*from_ms),
+            crate::ist::precise(*to_ms),
+        ));
+    }
     let mut loaded = load(store, &id, &mut RoleBook::default())?;
     let before = history::state_at(&mut loaded.roster, &loaded.history, &from, &loaded.keys)
         .map_err(moment_error)?;
     let after = history::state_at(&mut loaded.roster, &loaded.history, &to, &loaded.keys)
         .map_err(moment_error)?;
+    // Named by changes, the second moment may still come first: a diff read backwards would
+    // show additions as removals.
+    if after.changes < before.changes {
+        return Err(backwards(
+            to_field,
+            format!("the first moment ({} changes)", before.changes),
+            format!("the second ({} changes)", after.changes),
+        ));
+    }
     let diff = history::diff(&before, &after);
     let opened: BTreeSet<&str> = diff
         .added
