@@ -122,7 +122,8 @@ fn a_field_device_enrols_under_the_notices_and_policy_the_district_publishes() {
         vec![(Field::ConsentNotice, InvalidCode::Unknown)]
     );
 
-    mitan_cli::field::sync(&mut phone.device, &phone.profile).expect("sync");
+    let synced = mitan_cli::field::sync(&mut phone.device, &phone.profile).expect("sync");
+    assert!(synced.terms_unfetched.is_none(), "{synced:?}");
     let hindi = phone.device.notice("hi").expect("read").expect("held");
     assert_eq!(
         (hindi.version, hindi.text.as_str()),
@@ -137,7 +138,8 @@ fn a_field_device_enrols_under_the_notices_and_policy_the_district_publishes() {
     // The English notice is still version 1, and the phone still holds it.
     enrol(&mut phone, &form(40, "9876500013", "en", 1), 3).expect("an adult, in English");
 
-    mitan_cli::field::sync(&mut phone.device, &phone.profile).expect("sync");
+    let synced = mitan_cli::field::sync(&mut phone.device, &phone.profile).expect("sync");
+    assert!(synced.terms_unfetched.is_none(), "{synced:?}");
     assert_eq!(phone.device.pending_sync_count().expect("count"), 0);
     let on_server = server.volunteers();
     assert_eq!(on_server.len(), 3, "{on_server:?}");

@@ -224,11 +224,26 @@ pub fn refresh_terms(device: &mut Device, profile: &FieldProfile) -> Result<Cons
 
 /// Syncs `device` with its server, then refreshes the district's notices and policy: the
 /// station visit that brings rosters up to date brings the consent terms with them.
-pub fn sync(device: &mut Device, profile: &FieldProfile) -> Result<mitan_core::device::SyncReport> {
+pub fn sync(device: &mut Device, profile: &FieldProfile) -> Result<Synced> {
     let mut transport = profile.transport();
     let report = device.sync(&mut transport, system_clock()())?;
-    refresh_terms(device, profile)?;
-    Ok(report)
+    // The sync is done and acknowledged whatever happens next: a failure to fetch the
+    // notices is reported beside it, never in its place.
+    let terms_unfetched = refresh_terms(device, profile).err();
+    Ok(Synced {
+        report,
+        terms_unfetched,
+    })
+}
+
+/// What a sync did, and whether the district's notices and policy came after it.
+#[derive(Debug)]
+pub struct Synced {
+    /// The sync, acknowledged by the server.
+    pub report: mitan_core::device::SyncReport,
+    /// Why the notices and policy could not be fetched after it, if they could not; the
+    /// device keeps those it had.
+    pub terms_unfetched: Option<Error>,
 }
 
 /// Asks the server at `server` to register a new device with a one-time code, and keeps

@@ -146,6 +146,7 @@ fn the_binary_serves_administers_and_runs_a_field_device_then_stops_on_sigterm()
     assert!(synced.contains("1 acknowledged"), "{synced}");
     let listed = mitan(&["field", "--dir", phone_arg, "list"]);
     assert!(listed.contains("सुनीता वर्मा"), "{listed}");
+    sync_stands_when_the_notices_fail(&phone, &url);
 
     let status = Command::new("kill")
         .args(["-TERM", &server.0.id().to_string()])
@@ -159,4 +160,104 @@ fn the_binary_serves_administers_and_runs_a_field_device_then_stops_on_sigterm()
     let store = mitan_server::store::ServerStore::open(&db).expect("store reopens");
     assert_eq!(store.volunteer_count().expect("count"), 1);
     assert_eq!(store.change_log_count().expect("count"), 1);
+}
+
+/// Through a proxy that passes syncs to the server and fails everything else, `mitan field
+/// sync` succeeds: the server acknowledged the sync, and only the notices fetch after it
+/// failed, which it warns of.
+fn sync_stands_when_the_notices_fail(phone: &Path, server: &str) {
+    let proxy = SyncOnlyProxy::start(server);
+    let profile_path = phone.join("profile.json");
+    let original = std::fs::read_to_string(&profile_path).expect("the profile");
+    let mut profile: serde_json::Value = serde_json::from_str(&original).expect("JSON");
+    profile["server"] = serde_json::Value::String(proxy.url.clone());
+    std::fs::write(&profile_path, profile.to_string()).expect("profile rewritten");
+
+    let output = Command::new(MITAN)
+        .args(["field", "--dir", phone.to_str().expect("utf-8"), "sync"])
+        .output()
+        .expect("mitan runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("synced in"), "{stdout}");
+    assert!(stderr.contains("could not be fetched"), "{stderr}");
+    assert!(proxy.syncs() >= 1, "the sync went through the proxy");
+    std::fs::write(&profile_path, original).expect("profile restored");
+}
+
+/// Forwards `POST /v1/sync` to a server and answers 503 to anything else.
+struct SyncOnlyProxy {
+    url: String,
+    forwarded: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl SyncOnlyProxy {
+    fn start(server: &str) -> Self {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let url = format!("http://{}", listener.local_addr().expect("bound"));
+        let forwarded = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = forwarded.clone();
+        let server = server.to_owned();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { break };
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let mut request_line = String::new();
+                if reader.read_line(&mut request_line).is_err() {
+                    continue;
+                }
+                let mut length = 0;
+                let mut authorization = String::new();
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).is_err() || header.trim().is_empty() {
+                        break;
+                    }
+                    let lower = header.to_ascii_lowercase();
+                    if let Some(value) = lower.strip_prefix("content-length:") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                    if lower.starts_with("authorization:") {
+                        authorization = header["authorization:".len()..].trim().to_owned();
+                    }
+                }
+                let mut body = vec![0; length];
+                if reader.read_exact(&mut body).is_err() {
+                    continue;
+                }
+                let (status, answer) = if request_line.starts_with("POST /v1/sync ") {
+                    counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let agent: ureq::Agent = ureq::Agent::config_builder()
+                        .http_status_as_error(false)
+                        .build()
+                        .into();
+                    let mut response = agent
+                        .post(&format!("{server}/v1/sync"))
+                        .header("Authorization", &authorization)
+                        .content_type("application/octet-stream")
+                        .send(&body[..])
+                        .expect("the server answers");
+                    (
+                        response.status().as_u16(),
+                        response.body_mut().read_to_vec().expect("the body"),
+                    )
+                } else {
+                    (503, b"{}".to_vec())
+                };
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    answer.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&answer);
+            }
+        });
+        SyncOnlyProxy { url, forwarded }
+    }
+
+    fn syncs(&self) -> usize {
+        self.forwarded.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }

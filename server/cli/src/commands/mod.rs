@@ -1381,7 +1381,8 @@ fn print_terms(device: &mitan_core::device::Device) -> Result<()> {
 
 fn sync_device(dir: &Path) -> Result<()> {
     let (mut device, profile) = field::open_device(dir)?;
-    let report = field::sync(&mut device, &profile)?;
+    let synced = field::sync(&mut device, &profile)?;
+    let report = synced.report;
     say!(
         "synced in {} round trip(s): {} acknowledged, {} received, {} refused, {} bytes up, {} bytes down",
         report.round_trips,
@@ -1391,5 +1392,11 @@ fn sync_device(dir: &Path) -> Result<()> {
         report.bytes_up,
         report.bytes_down
     );
+    if let Some(error) = synced.terms_unfetched {
+        eprintln!(
+            "warning: the district's notices could not be fetched after the sync, which \
+             stands; the phone keeps the notices it had ({error})"
+        );
+    }
     print_terms(&device)
 }
