@@ -441,3 +441,49 @@ async fn a_change_unsigned_or_signed_by_another_devices_key_is_refused_alone() {
     assert!(refusal(&body).is_empty());
     assert_eq!(fixture.counts(), (2, 2));
 }
+
+#[tokio::test]
+async fn metrics_behind_a_token_answer_only_the_scraper_presenting_it() {
+    let users = [user("CG-001", Role::Constable, STATION_A, &[BEAT_A])];
+    let fixture = Api::configured(STATIONS, &users, |state| {
+        state.with_metrics_token(Some("scrape-7f3a"))
+    });
+    let scrape = |token: Option<&str>| {
+        let mut request = Request::get("/metrics");
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        request.body(Body::empty()).expect("request")
+    };
+    for refused in [None, Some("scrape-7f3b"), Some("")] {
+        let (status, body) = fixture.send(scrape(refused)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{refused:?}");
+        assert_eq!(error_code(&body), "unauthorized");
+    }
+    let (status, body) = fixture.send(scrape(Some("scrape-7f3a"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&body).contains("mitan_sync_requests_total"));
+}
+
+#[tokio::test]
+async fn a_code_asked_for_longer_than_three_days_or_for_no_time_is_refused_naming_the_field() {
+    let fixture = district(1 << 20);
+    let incharge = fixture.register("CG-100", [3; 16]).await;
+    for hours in [0_u64, 73, u64::from(u32::MAX)] {
+        let request = Request::post("/v1/registration-codes")
+            .header(
+                header::AUTHORIZATION,
+                format!("Bearer {}", incharge.credential),
+            )
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                serde_json::json!({ "badge": "CG-001", "ttl_hours": hours }).to_string(),
+            ))
+            .expect("request builds");
+        let (status, body) = fixture.send(request).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{hours}");
+        let error: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(error["error"]["code"], "out_of_range", "{hours}: {error}");
+        assert_eq!(error["error"]["field"], "ttl_hours");
+    }
+}

@@ -64,6 +64,9 @@ pub struct AppState {
     sync_limiter: Option<Arc<SyncRateLimiter>>,
     /// `None` when registrations are not throttled (tests that register many phones).
     registration_limiter: Option<Arc<RegistrationLimiter>>,
+    /// The hash of the bearer token `/metrics` asks for; `None` serves it to anyone (on a
+    /// loopback address, or behind a proxy that guards it).
+    metrics_token: Option<[u8; 32]>,
     /// The database file, which audit replays read on connections of their own so that they
     /// never hold the district lock; `None` for an in-memory database.
     database: Option<PathBuf>,
@@ -95,7 +98,14 @@ impl AppState {
             registration_limiter: Some(Arc::new(RegistrationLimiter::new(
                 RegistrationRate::default(),
             ))),
+            metrics_token: None,
         }
+    }
+
+    /// The same state with `/metrics` behind `token` (`Authorization: Bearer …`), or open.
+    pub fn with_metrics_token(mut self, token: Option<&str>) -> Self {
+        self.metrics_token = token.map(crate::auth::hash_secret);
+        self
     }
 
     /// The same state with another registration allowance; `None` lifts it.

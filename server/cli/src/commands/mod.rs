@@ -171,6 +171,10 @@ pub struct ServeArgs {
     /// with the next): a code guesser is slowed to this.
     #[arg(long, env = "MITAN_REGISTRATIONS_PER_ADDRESS", default_value_t = 30)]
     pub registrations_per_address: u32,
+    /// A bearer token `/metrics` asks for (the scraper sends `Authorization: Bearer …`);
+    /// without one, `/metrics` is open to whoever reaches the address.
+    #[arg(long, env = "MITAN_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Device registrations taken per minute in all.
     #[arg(long, env = "MITAN_REGISTRATIONS_PER_MINUTE", default_value_t = 300)]
     pub registrations_per_minute: u32,
@@ -735,7 +739,8 @@ fn serve(args: ServeArgs) -> Result<()> {
         .with_registration_rate(RegistrationRate::new(
             args.registrations_per_address,
             args.registrations_per_minute,
-        ));
+        ))
+        .with_metrics_token(args.metrics_token.as_deref());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
