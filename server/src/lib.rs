@@ -29,6 +29,7 @@ pub mod http;
 pub mod ist;
 pub mod metrics;
 pub mod ops;
+pub mod private_files;
 pub mod provenance;
 pub mod rate_limit;
 pub mod registration;

@@ -14,6 +14,7 @@ use mitan_core::store::{DeviceIdentity, StoreKey};
 use mitan_server::auth::random_bytes;
 use mitan_server::consent::ConsentTermsView;
 use mitan_server::http::{OCTET_STREAM, system_clock};
+use mitan_server::private_files;
 use mitan_server::registration::{RegisterRequest, RegisteredDevice, parse_actor};
 use serde::{Deserialize, Serialize};
 
@@ -144,18 +145,12 @@ impl FieldProfile {
     }
 
     fn save(&self, dir: &Path) -> Result<()> {
-        std::fs::create_dir_all(dir)?;
+        private_files::create_dir(dir)?;
         let text = serde_json::to_string_pretty(self).map_err(|error| Error::Profile {
             reason: error.to_string(),
         })?;
         // The credential is in here: keep it to its owner where the platform allows.
-        let path = Self::path(dir);
-        std::fs::write(&path, text)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
-        }
+        private_files::write(&Self::path(dir), text.as_bytes())?;
         Ok(())
     }
 
@@ -254,7 +249,7 @@ pub fn register(server: &str, code: &str, dir: &Path) -> Result<FieldProfile> {
     let actor = hex::encode(random_bytes::<16>()?);
     // The store exists before the registration: its signing key is drawn inside it, and the
     // registration carries the public half.
-    std::fs::create_dir_all(dir)?;
+    private_files::create_dir(dir)?;
     let store_key = StoreKey::from_bytes(random_bytes::<32>()?);
     let public_key = signing_public_key(&dir.join(DEVICE_STORE), &store_key)?;
     let request = RegisterRequest {

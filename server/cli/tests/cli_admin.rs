@@ -448,6 +448,7 @@ fn an_export_writes_each_list_part_to_its_own_file_and_is_logged_as_taken_throug
     }
     assert_eq!(sizes, [2, 2, 1]);
     assert_eq!(phones.len(), 5, "every volunteer once, across the parts");
+    owner_only(&out, &written, &fixture.db);
 
     // Nobody is verified yet, so without --include-unverified the roster is empty.
     let roster = fixture.dir.path().join("koni.csv");
@@ -882,3 +883,54 @@ fn mitan_audit_lists_the_history_replays_a_past_state_and_logs_the_read() {
         "{kinds:?}"
     );
 }
+
+/// The export folder, its files and the district database are their owner's alone, and an
+/// export refuses to write through a link planted in its folder.
+#[cfg(unix)]
+fn owner_only(out: &std::path::Path, written: &[String], db: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .expect("metadata")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(out), 0o700);
+    for name in written {
+        assert_eq!(mode(&out.join(name)), 0o600, "{name}");
+    }
+    assert_eq!(mode(db), 0o600);
+
+    let planted = out.parent().expect("a parent").join("planted");
+    std::fs::create_dir_all(&planted).expect("folder");
+    let victim = planted.join("victim.txt");
+    std::fs::write(&victim, "keep me").expect("written");
+    std::os::unix::fs::symlink(&victim, planted.join("BSP-PS-KONI-group-part1.csv"))
+        .expect("link planted");
+    let output = std::process::Command::new(MITAN)
+        .args([
+            "admin",
+            "--db",
+            db.to_str().expect("utf-8"),
+            "export",
+            "--as",
+            "CG-100",
+            "--unit",
+            STATION,
+            "--kind",
+            "group",
+            "--include-unverified",
+            "--out",
+            planted.to_str().expect("utf-8"),
+        ])
+        .output()
+        .expect("mitan runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&victim).expect("read"), "keep me");
+}
+
+#[cfg(not(unix))]
+fn owner_only(_: &std::path::Path, _: &[String], _: &std::path::Path) {}

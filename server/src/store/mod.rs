@@ -52,6 +52,7 @@ pub struct ServerStore {
 impl ServerStore {
     /// Opens the database at `path`, creating and migrating it if needed.
     pub fn open(path: &Path) -> Result<Self> {
+        crate::private_files::prepare_database(path)?;
         let connection = Connection::open(path)?;
         Self::prepare(connection)
     }

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use mitan_server::audit::{self, DiffQuery, HistoryQuery, StateQuery};
 use mitan_server::http::system_clock;
-use mitan_server::provenance;
 use mitan_server::reports::past::{self, PastProgressReport, PastReportQuery};
 use mitan_server::reports::progress_diff::{self, ReportDiff, ReportDiffQuery};
+use mitan_server::{private_files, provenance};
 
 use super::operations::Target;
 use super::output::say;
@@ -166,7 +166,7 @@ fn export(target: &Target, unit: Option<String>, output: &Path) -> Result<String
         },
     )?;
     bar.finish_and_clear();
-    std::fs::write(output, &done.file)?;
+    private_files::write(output, &done.file)?;
     Ok(format!(
         "{} change(s) of {} roster(s) written to {} ({} bytes){}",
         done.changes,

@@ -19,6 +19,7 @@ use mitan_server::district::{District, DistrictConfig};
 use mitan_server::exports::{self, ExportKind, ExportQuery};
 use mitan_server::http::{AppState, DEFAULT_BODY_LIMIT, run, system_clock};
 use mitan_server::ops::{Caller, ReadOperation};
+use mitan_server::private_files;
 use mitan_server::rate_limit::{RegistrationRate, SyncRate};
 use mitan_server::registration::{self, DEFAULT_CODE_TTL_MS};
 use mitan_server::store::{ServerStore, User};
@@ -1110,7 +1111,26 @@ enum ExportTarget {
 
 fn export_target(args: &ExportArgs) -> Result<ExportTarget> {
     let out = &args.out;
+    let planted = |link: &Path| Error::Invalid {
+        field: "out",
+        reason: format!(
+            "{} is a symbolic link; an export is never written through one",
+            link.display()
+        ),
+    };
+    if out.is_symlink() {
+        return Err(planted(out));
+    }
     if out.is_dir() {
+        // Any link in the folder could be one of the files about to be written: the export
+        // is refused before it is taken and logged, not half written.
+        if let Some(link) = std::fs::read_dir(out)?
+            .filter_map(std::result::Result::ok)
+            .map(|entry| entry.path())
+            .find(|path| path.is_symlink())
+        {
+            return Err(planted(&link));
+        }
         return Ok(ExportTarget::Directory(out.clone()));
     }
     let roster = args.query.kind.unwrap_or_default() == ExportKind::Roster;
@@ -1156,14 +1176,15 @@ fn export(store: &mut ServerStore, args: &ExportArgs, now_ms: i64) -> Result<()>
         reason: format!("{}: {error}", path.display()),
     };
     if let ExportTarget::Directory(dir) = &target {
-        std::fs::create_dir_all(dir).map_err(|error| unwritable(dir, error))?;
+        private_files::create_dir(dir).map_err(|error| unwritable(dir, error))?;
     }
     for file in &files {
         let path = match &target {
             ExportTarget::Directory(dir) => dir.join(&file.filename),
             ExportTarget::File(path) => path.clone(),
         };
-        std::fs::write(&path, &file.body).map_err(|error| unwritable(&path, error))?;
+        private_files::write(&path, file.body.as_bytes())
+            .map_err(|error| unwritable(&path, error))?;
         say!("{}\t{} people", path.display(), file.rows);
     }
     if let ExportTarget::Directory(dir) = &target {
