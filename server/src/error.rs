@@ -108,6 +108,23 @@ pub enum Error {
         /// The newest version this build knows.
         supported: i64,
     },
+    /// The database file does not open: encrypted under another key, or not encrypted when a
+    /// key was given, or encrypted when none was.
+    #[error("{}", locked_message(path, *keyed))]
+    Locked {
+        /// The database file.
+        path: String,
+        /// Whether a key was given.
+        keyed: bool,
+    },
+    /// A database key file could not be read or written.
+    #[error("key file {path}: {reason}")]
+    KeyFile {
+        /// The key file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
     /// A stored document or row could not be read back.
     #[error("store: corrupt {what}: {reason}")]
     Corrupt {
@@ -125,6 +142,20 @@ pub enum Error {
     /// The operating system refused (sockets, randomness, files).
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+}
+
+fn locked_message(path: &str, keyed: bool) -> String {
+    if keyed {
+        format!(
+            "store: {path} does not open with this key: another key, or a database that is \
+             not encrypted (encrypt it with `mitan admin encrypt`)"
+        )
+    } else {
+        format!(
+            "store: {path} does not open: it is encrypted (give its key with --db-key-file) \
+             or it is not a Mitan database"
+        )
+    }
 }
 
 /// The server's result type.
@@ -229,6 +260,8 @@ impl Error {
             Error::Storage(_)
             | Error::SchemaTooNew { .. }
             | Error::Corrupt { .. }
+            | Error::Locked { .. }
+            | Error::KeyFile { .. }
             | Error::Core(_)
             | Error::Worker(_)
             | Error::Io(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),

@@ -437,7 +437,7 @@ impl DeviceStore {
 /// default it writes to stderr, or logcat on Android, a line per failed page check: a
 /// wrong key would print three `ERROR` lines beside the [`Error::StoreLocked`] we return,
 /// and an app's log is no place to say which page of the roster failed to decrypt.
-fn finish_sqlcipher_setup() {
+pub fn finish_sqlcipher_setup() {
     static SETUP: std::sync::Once = std::sync::Once::new();
     SETUP.call_once(|| {
         if let Ok(connection) = Connection::open_in_memory() {

@@ -12,7 +12,9 @@ mod keys;
 mod notices;
 mod schema;
 
-pub use device_store::{DeviceIdentity, DeviceStore, RosterParts, StoreKey};
+pub use device_store::{
+    DeviceIdentity, DeviceStore, RosterParts, StoreKey, finish_sqlcipher_setup,
+};
 pub use index::{QuotaProgress, VolunteerFilter, VolunteerRow};
 pub use keys::KeyChanges;
 pub use schema::{SCHEMA_VERSION, apply_migrations};

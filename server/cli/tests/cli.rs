@@ -160,6 +160,75 @@ fn the_binary_serves_administers_and_runs_a_field_device_then_stops_on_sigterm()
     let store = mitan_server::store::ServerStore::open(&db).expect("store reopens");
     assert_eq!(store.volunteer_count().expect("count"), 1);
     assert_eq!(store.change_log_count().expect("count"), 1);
+    drop(store);
+    encrypted_at_rest(&db);
+}
+
+/// Encrypted in place, the database opens only with its key, for `admin`, `report` and
+/// `serve` alike, and still holds the enrolment.
+fn encrypted_at_rest(db: &Path) {
+    let db_arg = db.to_str().expect("utf-8 path");
+    let key = db.with_extension("key");
+    let key_arg = key.to_str().expect("utf-8 path");
+    let said = mitan(&["admin", "--db", db_arg, "encrypt", "--key-file", key_arg]);
+    assert!(said.contains("is encrypted"), "{said}");
+    let bytes = std::fs::read(db).expect("the file");
+    assert!(!bytes.windows(15).any(|window| window == b"SQLite format 3"));
+
+    let refused = common::mitan_run(&["admin", "--db", db_arg, "list-units"]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("--db-key-file"), "{stderr}");
+    let units = mitan(&[
+        "admin",
+        "--db",
+        db_arg,
+        "--db-key-file",
+        key_arg,
+        "list-units",
+    ]);
+    assert!(units.contains("BSP-PS-KONI-B01"), "{units}");
+    let progress = mitan(&[
+        "report",
+        "--db",
+        db_arg,
+        "--db-key-file",
+        key_arg,
+        "--as",
+        "CG-001",
+        "progress",
+    ]);
+    assert!(progress.contains("BSP-PS-KONI"), "{progress}");
+
+    let mut child = Command::new(MITAN)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("MITAN_DB", db)
+        .env("MITAN_DB_KEY_FILE", &key)
+        .env("MITAN_LOG", "info")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let _server = Server(child);
+    let (found, address) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("address=").nth(1) {
+                let _ = found.send(rest.split_whitespace().next().unwrap_or("").to_owned());
+            }
+        }
+    });
+    let address = address
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the encrypted server listens");
+    let health = ureq::get(&format!("http://{address}/healthz"))
+        .call()
+        .expect("healthz answers")
+        .body_mut()
+        .read_to_string()
+        .expect("text");
+    assert_eq!(health, "ok\n");
 }
 
 /// Through a proxy that passes syncs to the server and fails everything else, `mitan field

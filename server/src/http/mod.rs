@@ -30,7 +30,7 @@ use crate::ops::{administration, devices, directory, reports, review};
 use crate::rate_limit::{RegistrationLimiter, RegistrationRate, SyncRate, SyncRateLimiter};
 use crate::reports::past::PastReportQuery;
 use crate::reports::progress_diff::ReportDiffQuery;
-use crate::store::ServerStore;
+use crate::store::{DatabaseKey, ServerStore};
 
 pub use openapi::{ROUTES, RouteAuth, RouteDoc, document as openapi_document};
 pub use ops::PARTS_HEADER;
@@ -70,6 +70,8 @@ pub struct AppState {
     /// The database file, which audit replays read on connections of their own so that they
     /// never hold the district lock; `None` for an in-memory database.
     database: Option<PathBuf>,
+    /// The key that file is encrypted under, if it is.
+    database_key: Option<DatabaseKey>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -88,8 +90,10 @@ impl AppState {
     /// State over `district`, with the wall clock and the default body limit.
     pub fn new(district: District) -> Self {
         let database = district.store().path();
+        let database_key = district.store().key().cloned();
         AppState {
             database,
+            database_key,
             district: Arc::new(Mutex::new(district)),
             metrics: Arc::new(Metrics::default()),
             clock: system_clock(),
@@ -193,7 +197,10 @@ impl AppState {
     {
         let state = self.clone();
         blocking(move || match &state.database {
-            Some(path) => work(&ServerStore::open_reader(path)?),
+            Some(path) => work(&ServerStore::open_reader_keyed(
+                path,
+                state.database_key.as_ref(),
+            )?),
             None => work(state.lock_district().store()),
         })
         .await

@@ -23,10 +23,16 @@ impl ServerStore {
     /// Opens a read-only connection to the database at `path`, already created and migrated
     /// by the server that writes it. WAL lets it read while syncs commit.
     pub fn open_reader(path: &Path) -> Result<Self> {
+        Self::open_reader_keyed(path, None)
+    }
+
+    /// [`ServerStore::open_reader`] of a database encrypted under `key`.
+    pub fn open_reader_keyed(path: &Path, key: Option<&super::DatabaseKey>) -> Result<Self> {
         let connection = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
+        super::key::unlock(&connection, key, path)?;
         connection.busy_timeout(Duration::from_secs(5))?;
         connection.pragma_update(None, "query_only", true)?;
         register_functions(&connection)?;
@@ -34,6 +40,7 @@ impl ServerStore {
         Ok(ServerStore {
             connection,
             phone_index,
+            key: key.cloned(),
         })
     }
 

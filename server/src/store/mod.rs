@@ -11,6 +11,7 @@ mod devices;
 mod directory;
 mod exports;
 mod history;
+mod key;
 mod keys;
 mod notices;
 mod phone_index;
@@ -29,6 +30,7 @@ use crate::error::Result;
 
 pub use devices::{DeviceListing, DeviceRecord, IssuedCode, Registration};
 pub use directory::{NewUnit, User};
+pub use key::{DatabaseKey, encrypt_in_place};
 pub use keys::KeyUpdate;
 pub use notices::StoredNotice;
 pub use rosters::{ReceivedChange, RosterCounts, ServerWritten};
@@ -47,22 +49,36 @@ pub use supervision::{ActionRecord, SupervisorDevice};
 pub struct ServerStore {
     connection: Connection,
     phone_index: phone_index::PhoneIndex,
+    /// The key the file is encrypted under, which every further connection to it needs.
+    key: Option<DatabaseKey>,
 }
 
 impl ServerStore {
     /// Opens the database at `path`, creating and migrating it if needed.
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_keyed(path, None)
+    }
+
+    /// Opens the database at `path`, encrypted under `key` when one is given (a new file is
+    /// created encrypted), creating and migrating it if needed.
+    pub fn open_keyed(path: &Path, key: Option<&DatabaseKey>) -> Result<Self> {
         crate::private_files::prepare_database(path)?;
         let connection = Connection::open(path)?;
-        Self::prepare(connection)
+        key::unlock(&connection, key, path)?;
+        Self::prepare(connection, key.cloned())
     }
 
     /// An in-memory database, for tests that need no file.
     pub fn open_in_memory() -> Result<Self> {
-        Self::prepare(Connection::open_in_memory()?)
+        Self::prepare(Connection::open_in_memory()?, None)
     }
 
-    fn prepare(mut connection: Connection) -> Result<Self> {
+    /// The key the database is encrypted under, if it is.
+    pub fn key(&self) -> Option<&DatabaseKey> {
+        self.key.as_ref()
+    }
+
+    fn prepare(mut connection: Connection, key: Option<DatabaseKey>) -> Result<Self> {
         // Two processes write this file (`mitan serve`, and `mitan admin` beside it): each
         // waits up to the busy timeout for the other's commit, from the first statement on.
         // A deferred transaction that reads and then writes would not wait: SQLite refuses
@@ -86,6 +102,7 @@ impl ServerStore {
         Ok(ServerStore {
             connection,
             phone_index,
+            key,
         })
     }
 

@@ -22,9 +22,10 @@ use mitan_server::ops::{Caller, ReadOperation};
 use mitan_server::private_files;
 use mitan_server::rate_limit::{RegistrationRate, SyncRate};
 use mitan_server::registration::{self, DEFAULT_CODE_TTL_MS};
-use mitan_server::store::{ServerStore, User};
+use mitan_server::store::{DatabaseKey, ServerStore, User, encrypt_in_place};
 
 pub mod audit;
+pub mod database;
 pub mod operations;
 pub mod output;
 mod show;
@@ -172,13 +173,16 @@ pub struct ServeArgs {
     /// with the next): a code guesser is slowed to this.
     #[arg(long, env = "MITAN_REGISTRATIONS_PER_ADDRESS", default_value_t = 30)]
     pub registrations_per_address: u32,
+    /// Device registrations taken per minute in all.
+    #[arg(long, env = "MITAN_REGISTRATIONS_PER_MINUTE", default_value_t = 300)]
+    pub registrations_per_minute: u32,
     /// A bearer token `/metrics` asks for (the scraper sends `Authorization: Bearer …`);
     /// without one, `/metrics` is open to whoever reaches the address.
     #[arg(long, env = "MITAN_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
-    /// Device registrations taken per minute in all.
-    #[arg(long, env = "MITAN_REGISTRATIONS_PER_MINUTE", default_value_t = 300)]
-    pub registrations_per_minute: u32,
+    /// The database's key, if it is encrypted.
+    #[command(flatten)]
+    pub key: database::KeyFile,
 }
 
 /// `mitan admin`.
@@ -187,6 +191,9 @@ pub struct AdminArgs {
     /// The database file; created and migrated if missing.
     #[arg(long, env = "MITAN_DB")]
     pub db: PathBuf,
+    /// The database's key, if it is encrypted.
+    #[command(flatten)]
+    pub key: database::KeyFile,
     /// What to do.
     #[command(subcommand)]
     pub command: AdminCommand,
@@ -195,6 +202,14 @@ pub struct AdminArgs {
 /// The administration commands.
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
+    /// Encrypt the database at rest (SQLCipher) under a new key, written to --key-file,
+    /// which must not exist yet. Stop the server first; afterwards every command that opens
+    /// the database takes --db-key-file.
+    Encrypt {
+        /// Where to write the new key (created readable by its owner only).
+        #[arg(long)]
+        key_file: PathBuf,
+    },
     /// Add or replace a unit of the hierarchy.
     AddUnit {
         /// state, range, district, circle, station, outpost, beat or village.
@@ -728,7 +743,7 @@ fn serve(args: ServeArgs) -> Result<()> {
         let (store, found) = demo::open_demo_db(&db, system_clock()())?;
         (store, Some(found))
     } else {
-        (ServerStore::open(&db)?, None)
+        (args.key.open(&db)?, None)
     };
     let config = DistrictConfig {
         cached_rosters: args.cached_rosters,
@@ -831,9 +846,21 @@ fn unit_code(field: &'static str, input: &str) -> Result<UnitCode> {
 }
 
 fn admin(args: AdminArgs) -> Result<()> {
-    let mut store = ServerStore::open(&args.db)?;
+    if let AdminCommand::Encrypt { key_file } = &args.command {
+        let key = DatabaseKey::create_file(key_file)?;
+        encrypt_in_place(&args.db, &key)?;
+        say!(
+            "{} is encrypted under the key in {}: give it to every command as \
+             --db-key-file (or MITAN_DB_KEY_FILE), and keep it apart from the database's backups",
+            args.db.display(),
+            key_file.display()
+        );
+        return Ok(());
+    }
+    let mut store = args.key.open(&args.db)?;
     let now_ms = system_clock()();
     match args.command {
+        AdminCommand::Encrypt { .. } => unreachable!("encrypted above, before the store opened"),
         AdminCommand::AddUnit {
             kind,
             code,

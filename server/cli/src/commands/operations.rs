@@ -31,6 +31,9 @@ pub struct Target {
     /// A running server's address, e.g. `https://mitan.bilaspur.example:8443`.
     #[arg(long, env = "MITAN_SERVER")]
     pub server: Option<String>,
+    /// The database's key, if it is encrypted.
+    #[command(flatten)]
+    pub key: super::database::KeyFile,
     /// The device credential to act with on `--server`.
     #[arg(
         long,
@@ -83,7 +86,7 @@ impl Target {
     pub fn read<O: ReadOperation>(&self, request: O) -> Result<O::Answer> {
         match self.place()? {
             Place::Database { db, badge } => {
-                let store = ServerStore::open_reader(&db)?;
+                let store = self.key.open_reader(&db)?;
                 let caller = Self::console(&store, &badge)?;
                 Ok(request.read(&store, &caller, system_clock()())?)
             }
@@ -101,12 +104,12 @@ impl Target {
     ) -> Result<O::Answer> {
         match self.place()? {
             Place::Database { db, badge } => {
-                let store = ServerStore::open_reader(&db)?;
+                let store = self.key.open_reader(&db)?;
                 let caller = Self::console(&store, &badge)?;
                 let answer = request.replay(&store, &caller, system_clock()(), progress)?;
                 if let Some(line) = answer.access {
                     drop(store);
-                    ServerStore::open(&db)?.save_access(&line, system_clock()())?;
+                    self.key.open(&db)?.save_access(&line, system_clock()())?;
                 }
                 Ok(answer.value)
             }
@@ -119,7 +122,7 @@ impl Target {
     pub fn database_reader(&self, what: &str) -> Result<(ServerStore, Caller)> {
         match self.place()? {
             Place::Database { db, badge } => {
-                let store = ServerStore::open_reader(&db)?;
+                let store = self.key.open_reader(&db)?;
                 let caller = Self::console(&store, &badge)?;
                 Ok((store, caller))
             }
@@ -134,7 +137,7 @@ impl Target {
     pub fn write<O: WriteOperation>(&self, request: O) -> Result<O::Answer> {
         match self.place()? {
             Place::Database { db, badge } => {
-                let store = ServerStore::open(&db)?;
+                let store = self.key.open(&db)?;
                 let caller = Self::console(&store, &badge)?;
                 let mut district = District::new(store, DistrictConfig::default());
                 Ok(request.write(&mut district, &caller, system_clock()())?)
