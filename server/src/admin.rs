@@ -23,7 +23,10 @@
 use std::collections::HashMap;
 
 use clap::{ArgGroup, Args};
-use mitan_core::model::{BadgeNumber, LgdCode, Programme, Unit, UnitCode, UnitKind};
+use mitan_core::model::validate::{MAX_LABEL_CHARS, clean_label};
+use mitan_core::model::{
+    BadgeNumber, Field, InvalidCode, LgdCode, Programme, Unit, UnitCode, UnitKind,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Role;
@@ -203,6 +206,16 @@ impl Sheet {
 
 type Checked<T> = std::result::Result<T, RowProblem>;
 
+/// A typed text of a row refused by the core's validation, with the core's code.
+fn typed_problem(line: u64, field: &'static str, code: InvalidCode) -> RowProblem {
+    RowProblem::new(
+        line,
+        field,
+        code.as_str(),
+        format!("{field} is refused: {code}"),
+    )
+}
+
 fn required<'a>(line: u64, field: &'static str, value: &'a str) -> Checked<&'a str> {
     if value.is_empty() {
         Err(RowProblem::new(
@@ -344,7 +357,7 @@ fn read_hierarchy(text: &str) -> Result<HierarchySheet> {
             // Every `None` above pushed a problem, so the row was skipped already.
             continue;
         };
-        let unit = Unit {
+        let mut unit = Unit {
             kind,
             code,
             name_hi: sheet.get(record, "name_hi").to_owned(),
@@ -352,6 +365,10 @@ fn read_hierarchy(text: &str) -> Result<HierarchySheet> {
             parent,
             lgd_code,
         };
+        if let Err((column, invalid)) = unit.clean_names() {
+            problems.push(typed_problem(line, column, invalid.code));
+            continue;
+        }
         // `Unit::check` holds the model's rules and stops at the first; which column it refused
         // is told from the unit, so the admin is pointed at a column they can fix.
         if unit.check().is_err() {
@@ -503,7 +520,10 @@ fn read_users(text: &str) -> Result<UserSheet> {
         }
         let name = keep(
             &mut problems,
-            required(line, "name", sheet.get(record, "name")),
+            required(line, "name", sheet.get(record, "name")).and_then(|typed| {
+                clean_label(Field::EmployeeName, typed, MAX_LABEL_CHARS)
+                    .map_err(|invalid| typed_problem(line, "name", invalid.code))
+            }),
         );
         let role_text = sheet.get(record, "role");
         let role = keep(
@@ -545,7 +565,7 @@ fn read_users(text: &str) -> Result<UserSheet> {
             line,
             user: User {
                 badge,
-                name: name.to_owned(),
+                name,
                 role,
                 unit,
                 beats,
@@ -695,6 +715,8 @@ pub fn check_campaign(spec: &CampaignSpec) -> Result<Campaign> {
     if spec.name.trim().is_empty() {
         return Err(Error::invalid("name", Problem::Missing { what: "a name" }));
     }
+    let name = clean_label(Field::CampaignName, &spec.name, MAX_LABEL_CHARS)
+        .map_err(|invalid| Error::invalid("name", Problem::Core(invalid.code)))?;
     let programme = spec
         .programme
         .as_deref()
@@ -728,7 +750,7 @@ pub fn check_campaign(spec: &CampaignSpec) -> Result<Campaign> {
     }
     Ok(Campaign {
         code: code.to_owned(),
-        name: spec.name.trim().to_owned(),
+        name,
         programme,
         starts_on,
         ends_on,

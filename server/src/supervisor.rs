@@ -12,9 +12,10 @@
 //! to the supervisor's badge and server-side device. The district lock makes the server the
 //! only writer of those actors.
 
+use mitan_core::model::validate::clean_text;
 use mitan_core::model::{
-    ChangeMeta, Decision, EntryId, Roster, RosterChange, RosterId, Status, UnitCode, UnitKind,
-    Volunteer, VolunteerId, WithdrawalChannel, inspect_change,
+    ChangeMeta, Decision, EntryId, Field, InvalidCode, Roster, RosterChange, RosterId, Status,
+    UnitCode, UnitKind, Volunteer, VolunteerId, WithdrawalChannel, inspect_change,
 };
 use std::collections::BTreeSet;
 
@@ -124,6 +125,23 @@ fn received(
     Ok(received_change(roster, change, &info, Some(signature)))
 }
 
+/// A reason or note as a supervisor typed it, cleaned as every typed text is (control,
+/// bidirectional and invisible characters refused) and at most [`MAX_REASON_CHARS`] long: the
+/// constable reads it on their phone.
+fn typed_text(field: &'static str, core: Field, typed: &str, min: u64) -> Result<String> {
+    clean_text(core, typed, MAX_REASON_CHARS).map_err(|invalid| match invalid.code {
+        InvalidCode::Required | InvalidCode::TooLong => Error::invalid(
+            field,
+            Problem::OutOfRange {
+                min,
+                max: MAX_REASON_CHARS as u64,
+                of: "characters",
+            },
+        ),
+        code => Error::invalid(field, Problem::Core(code)),
+    })
+}
+
 fn roster_of_unit(code: &UnitCode) -> Result<RosterId> {
     code.as_str()
         .parse()
@@ -191,17 +209,7 @@ pub fn act(
         }
         SupervisorAction::Verify => Decision::Verify,
         SupervisorAction::Reject { reason } => {
-            let reason = reason.trim().to_owned();
-            if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
-                return Err(Error::invalid(
-                    "reason",
-                    Problem::OutOfRange {
-                        min: 1,
-                        max: MAX_REASON_CHARS as u64,
-                        of: "characters",
-                    },
-                ));
-            }
+            let reason = typed_text("reason", Field::Reason, &reason, 1)?;
             record.action = "reject";
             record.reason = Some(reason.clone());
             Decision::Reject { reason }
@@ -374,21 +382,9 @@ fn withdraw_by_phone(
     note: Option<String>,
 ) -> Result<ActionDone> {
     let note = note
-        .map(|note| note.trim().to_owned())
-        .filter(|note| !note.is_empty());
-    if note
-        .as_ref()
-        .is_some_and(|note| note.chars().count() > MAX_REASON_CHARS)
-    {
-        return Err(Error::invalid(
-            "note",
-            Problem::OutOfRange {
-                min: 0,
-                max: MAX_REASON_CHARS as u64,
-                of: "characters",
-            },
-        ));
-    }
+        .filter(|note| !note.trim().is_empty())
+        .map(|note| typed_text("note", Field::Note, &note, 0))
+        .transpose()?;
     let mut roster = district.take_roster(roster_id)?;
     if current(&roster, id, &NoKeys)?.status == Status::Withdrawn {
         district.keep_roster(roster);

@@ -287,6 +287,15 @@ fn names_a_phone_would_refuse_are_refused_from_a_tampered_phone() {
         ("zero-width space", "Ram\u{200B}esh".to_owned()),
         ("mixed scripts in a Latin name", "Ramesh रमेश".to_owned()),
         ("a control character", "Ramesh\u{0007}".to_owned()),
+        (
+            "twenty marks on one letter",
+            format!("Ram{}esh", "\u{0301}".repeat(20)),
+        ),
+        ("a Cyrillic look-alike", "Rаmesh".to_owned()),
+        (
+            "SQL punctuation",
+            "Robert'); DROP TABLE volunteer; --".to_owned(),
+        ),
     ];
     for (seed, (what, name)) in tampered_names.into_iter().enumerate() {
         let from = setup.tampered();
@@ -304,6 +313,14 @@ fn names_a_phone_would_refuse_are_refused_from_a_tampered_phone() {
             "{what}: the entry reached the server's rows"
         );
     }
+    // A joiner between two Devanagari letters with no virama shapes nothing: it only makes
+    // रमेश and र‍मेश two people to the duplicate check.
+    let from = setup.tampered();
+    let (_, change) = setup.tampered_enrolment(&from, 150, |enrolment| {
+        enrolment.personal.name_devanagari = Some("र\u{200D}मेश".to_owned());
+    });
+    let (status, body) = setup.offer(&from, vec![change]);
+    assert_eq!(rejections(status, &body), ["invalid_entry"], "a joiner");
     // A tampered household too, and an honest enrolment from the same kind of phone lands.
     let from = setup.tampered();
     let (_, change) = setup.tampered_enrolment(&from, 200, |enrolment| {
@@ -554,5 +571,99 @@ fn a_megabyte_typed_into_a_field_is_quoted_back_in_at_most_a_hundred_bytes() {
         );
         let error = reply.json();
         assert!(error["error"]["field"].is_string(), "{path}: {error}");
+    }
+}
+
+#[test]
+fn text_an_officer_types_is_checked_as_a_volunteers_name_is() {
+    let setup = setup();
+    for (badge, role, unit) in [
+        ("CG-100", Role::StationIncharge, station(0)),
+        (
+            "CG-500",
+            Role::DistrictAdmin,
+            mitan_e2e::DISTRICT.to_owned(),
+        ),
+    ] {
+        setup
+            .server
+            .add_user(badge, role, &unit, &[])
+            .expect("officer added");
+    }
+    let credential = |badge: &str| {
+        setup
+            .server
+            .field_device(badge, &setup.dir.path().join(badge))
+            .expect("the officer's phone registers")
+            .credential()
+    };
+    let (incharge, admin) = (credential("CG-100"), credential("CG-500"));
+    let (volunteer, _) = setup.server.volunteers()[0].clone();
+
+    // A rejection reason the constable would read with its words reordered or hidden.
+    for (reason, code) in [
+        ("फ़ोटो \u{202E}साफ़ नहीं", "control_character"),
+        ("photo\u{200B} unclear", "invisible_character"),
+        ("nul\u{0} byte", "control_character"),
+    ] {
+        let reply = setup.server.post(
+            &format!("/v1/volunteers/{volunteer}/reject"),
+            &incharge,
+            Some(serde_json::json!({ "reason": reason })),
+        );
+        assert_eq!(reply.status, 400, "{reason:?}: {}", reply.body);
+        let error = reply.json();
+        assert_eq!(error["error"]["code"], code, "{reason:?}");
+        assert_eq!(error["error"]["field"], "reason");
+    }
+    assert!(
+        setup
+            .server
+            .volunteers()
+            .iter()
+            .all(|(_, status)| status == "pending"),
+        "nothing was rejected"
+    );
+
+    // A campaign named with a Cyrillic look-alike.
+    let reply = setup.server.put(
+        "/v1/admin/campaigns",
+        &admin,
+        serde_json::json!({
+            "code": "cm-2026", "name": "Cyber Mitаn",
+            "starts_on": "2026-12-01", "ends_on": "2026-12-31"
+        }),
+    );
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert_eq!(reply.json()["error"]["code"], "wrong_script");
+
+    // An employee's name hiding a zero-width space, and a unit's a right-to-left override,
+    // in the CSV imports.
+    for (path, csv, field, code) in [
+        (
+            "/v1/admin/users",
+            format!(
+                "badge,name,role,unit\nCG-777,Ram\u{200B}esh Sahu,constable,{}\n",
+                station(0)
+            ),
+            "name",
+            "invisible_character",
+        ),
+        (
+            "/v1/admin/hierarchy",
+            format!(
+                "kind,code,parent,name_hi,name_en\nbeat,{}-B77,{},बीट,Beat\u{202E}77\n",
+                station(0),
+                station(0)
+            ),
+            "name_en",
+            "control_character",
+        ),
+    ] {
+        let (status, body) = setup.server.post_bytes(path, &admin, csv.as_bytes());
+        assert_eq!(status, 400, "{path}: {}", String::from_utf8_lossy(&body));
+        let error: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(error["error"]["code"], code, "{path}: {error}");
+        assert_eq!(error["error"]["field"], field, "{path}");
     }
 }

@@ -66,6 +66,14 @@ pub enum Field {
     CameraId,
     /// A registered device id.
     Device,
+    /// A police employee's name, as an admin types it.
+    EmployeeName,
+    /// A unit's name, in Hindi or English.
+    UnitName,
+    /// A campaign's name.
+    CampaignName,
+    /// A supervisor's note (on a withdrawal taken by telephone).
+    Note,
 }
 
 impl Field {
@@ -101,6 +109,10 @@ impl Field {
             Field::VolunteerId => "volunteer_id",
             Field::CameraId => "camera_id",
             Field::Device => "device",
+            Field::EmployeeName => "employee_name",
+            Field::UnitName => "unit_name",
+            Field::CampaignName => "campaign_name",
+            Field::Note => "note",
         }
     }
 }
@@ -144,6 +156,11 @@ pub enum InvalidCode {
     Duplicate,
     /// A personal field of a volunteer whose key this holder lacks: it cannot be written.
     Sealed,
+    /// Holds a character the field never has: punctuation other than `.`, `'` and `-` in a
+    /// name, or a digit.
+    BadCharacter,
+    /// More combining marks on one letter than any word needs.
+    TooManyMarks,
 }
 
 impl InvalidCode {
@@ -165,6 +182,8 @@ impl InvalidCode {
             InvalidCode::AdultsOnly => "adults_only",
             InvalidCode::Duplicate => "duplicate",
             InvalidCode::Sealed => "sealed",
+            InvalidCode::BadCharacter => "bad_character",
+            InvalidCode::TooManyMarks => "too_many_marks",
         }
     }
 }

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use super::id::UnitCode;
 use super::invalid::{Field, Invalid, InvalidCode};
-use super::validate::LgdCode;
+use super::validate::{LgdCode, MAX_LABEL_CHARS};
 
 /// The level of a unit in the hierarchy, from the top down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -107,6 +107,24 @@ pub struct Unit {
 }
 
 impl Unit {
+    /// Cleans both names as every label an officer types is cleaned
+    /// ([`clean_label`](super::validate::clean_label)); a blank name stays blank. Refused,
+    /// the name's field (`name_hi` or `name_en`) and why.
+    pub fn clean_names(&mut self) -> Result<(), (&'static str, Invalid)> {
+        for (column, name) in [
+            ("name_hi", &mut self.name_hi),
+            ("name_en", &mut self.name_en),
+        ] {
+            if name.trim().is_empty() {
+                name.clear();
+                continue;
+            }
+            *name = super::validate::clean_label(Field::UnitName, name, MAX_LABEL_CHARS)
+                .map_err(|invalid| (column, invalid))?;
+        }
+        Ok(())
+    }
+
     /// Checks the invariants that do not need the rest of the hierarchy: names present, an LGD
     /// code exactly when the unit is a village, and a parent unless it is a state.
     pub fn check(&self) -> Result<(), Invalid> {

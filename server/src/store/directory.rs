@@ -1,6 +1,7 @@
 //! The police hierarchy and its users: who works where, and which beats lie under which unit.
 
-use mitan_core::model::{BadgeNumber, Unit, UnitCode, UnitKind};
+use mitan_core::model::validate::{MAX_LABEL_CHARS, clean_label};
+use mitan_core::model::{BadgeNumber, Field, Unit, UnitCode, UnitKind};
 use rusqlite::{OptionalExtension, params};
 
 use super::ServerStore;
@@ -35,6 +36,10 @@ fn corrupt(what: &'static str) -> impl Fn(mitan_core::model::Invalid) -> Error {
 impl ServerStore {
     /// Adds or replaces a unit. Its parent must exist and be of a kind it may sit under.
     pub fn save_unit(&mut self, unit: &NewUnit) -> Result<()> {
+        let mut unit = unit.clone();
+        unit.clean_names()
+            .map_err(|(column, invalid)| Error::invalid(column, Problem::Core(invalid.code)))?;
+        let unit = &unit;
         unit.check()
             .map_err(|invalid| Error::invalid("unit", Problem::Core(invalid.code)))?;
         if let Some(parent) = &unit.parent {
@@ -124,6 +129,10 @@ impl ServerStore {
     /// Adds or replaces a user. The unit must be of the kind the role is attached to, and a
     /// constable's beats must lie under their station.
     pub fn save_user(&mut self, user: &User, now_ms: i64) -> Result<()> {
+        let mut user = user.clone();
+        user.name = clean_label(Field::EmployeeName, &user.name, MAX_LABEL_CHARS)
+            .map_err(|invalid| Error::invalid("name", Problem::Core(invalid.code)))?;
+        let user = &user;
         let kind = self.unit_kind(&user.unit)?.ok_or_else(|| Error::NotFound {
             what: "unit",
             id: user.unit.to_string(),

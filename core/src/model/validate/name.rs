@@ -2,6 +2,7 @@
 //! and folding it into keys for prefix search and for spotting the same person twice.
 
 use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 use super::digits::ascii_digit;
 use crate::model::invalid::{Field, Invalid, InvalidCode};
@@ -9,6 +10,9 @@ use crate::model::invalid::{Field, Invalid, InvalidCode};
 /// The most characters (Unicode scalar values, after NFC normalisation and whitespace
 /// cleaning) a name may have.
 pub const MAX_NAME_CHARS: usize = 80;
+
+/// The most characters a label an officer types may have: a unit's or a campaign's name.
+pub const MAX_LABEL_CHARS: usize = 120;
 
 /// Raw input longer than this many bytes is refused before it is normalised, so a hostile
 /// paste costs nothing. It is far above any real name: 80 Devanagari characters are 240 bytes.
@@ -22,6 +26,9 @@ const ZWJ: char = '\u{200D}';
 const NUKTA: char = '\u{093C}';
 /// Devanagari virama, which kills a consonant's inherent vowel to form a conjunct.
 const VIRAMA: char = '\u{094D}';
+/// The most combining marks one letter may carry: ज़ें is a letter, a nukta, a vowel sign
+/// and an anusvara.
+const MAX_MARKS_ON_LETTER: usize = 3;
 
 /// Cleans a name typed into any name field (`field` is named in the error).
 ///
@@ -65,7 +72,18 @@ pub fn clean_text(field: Field, input: &str, max_chars: usize) -> Result<String,
     let chars: Vec<char> = trimmed.chars().collect();
     let mut cleaned = String::with_capacity(trimmed.len());
     let mut in_space = false;
+    let mut marks_on_letter = 0;
     for (i, &c) in chars.iter().enumerate() {
+        // A letter carries a few marks at most (a nukta, a vowel sign, an anusvara); a stack
+        // of twenty renders as a smear that hides what is written.
+        if is_combining_mark(c) {
+            marks_on_letter += 1;
+            if marks_on_letter > MAX_MARKS_ON_LETTER {
+                return Err(refuse(InvalidCode::TooManyMarks));
+            }
+        } else {
+            marks_on_letter = 0;
+        }
         if is_control(c) {
             return Err(refuse(InvalidCode::ControlCharacter));
         }
@@ -73,11 +91,14 @@ pub fn clean_text(field: Field, input: &str, max_chars: usize) -> Result<String,
             return Err(refuse(InvalidCode::InvisibleCharacter));
         }
         if c == ZWJ || c == ZWNJ {
+            // Only where a Devanagari conjunct uses them: after a virama (क्‍ष, क्‌ष, the
+            // eyelash र्‍), before a letter. Anywhere else a joiner only hides that two
+            // spellings are one name.
             let before = i.checked_sub(1).and_then(|j| chars.get(j));
             let after = chars.get(i + 1);
-            let joins_devanagari = before.is_some_and(|&b| is_devanagari(b))
-                && after.is_some_and(|&a| is_devanagari(a));
-            if !joins_devanagari {
+            let shapes_a_conjunct =
+                before == Some(&VIRAMA) && after.is_some_and(|&a| is_devanagari(a));
+            if !shapes_a_conjunct {
                 return Err(refuse(InvalidCode::InvisibleCharacter));
             }
         }
@@ -102,9 +123,9 @@ pub fn clean_text(field: Field, input: &str, max_chars: usize) -> Result<String,
 ///
 /// Everything [`clean_name`] does, then every character must be a Devanagari letter, vowel
 /// sign or mark (U+0900–U+097F, U+A8E0–U+A8FF, but not the digits ०–९ or the dandas), a
-/// space, `.`, `-` or `'` (a typographic `’` is stored as `'`); anything else, Latin letters
-/// and digits included, is [`InvalidCode::WrongScript`]. A name of punctuation alone is
-/// [`InvalidCode::BadFormat`].
+/// space, `.`, `-` or `'` (a typographic `’` is stored as `'`). A letter of another script is
+/// [`InvalidCode::WrongScript`]; any other character (a digit, a danda, a bracket) is
+/// [`InvalidCode::BadCharacter`]. A name of punctuation alone is [`InvalidCode::BadFormat`].
 pub fn clean_devanagari_name(input: &str) -> Result<String, Invalid> {
     let field = Field::NameDevanagari;
     let cleaned = clean_name(field, input)?;
@@ -117,8 +138,9 @@ pub fn clean_devanagari_name(input: &str) -> Result<String, Invalid> {
 ///
 /// Everything [`clean_name`] does, then every character must be a Latin letter (ASCII, Latin-1,
 /// Latin Extended-A/B, Latin Extended Additional, so "Kṛṣṇa" and "José" pass), a combining
-/// accent, a space, `.`, `-` or `'` (a typographic `’` is stored as `'`); anything else,
-/// Devanagari and digits included, is [`InvalidCode::WrongScript`]. A name of punctuation
+/// accent, a space, `.`, `-` or `'` (a typographic `’` is stored as `'`). A letter of another
+/// script (Devanagari, a Cyrillic look-alike) is [`InvalidCode::WrongScript`]; any other
+/// character (a digit, `;`, `)`) is [`InvalidCode::BadCharacter`]. A name of punctuation
 /// alone is [`InvalidCode::BadFormat`].
 pub fn clean_latin_name(input: &str) -> Result<String, Invalid> {
     let field = Field::NameLatin;
@@ -126,6 +148,35 @@ pub fn clean_latin_name(input: &str) -> Result<String, Invalid> {
     check_script(field, cleaned, |c| {
         is_latin_letter(c) || is_combining_accent(c)
     })
+}
+
+/// Cleans a label an officer types (an employee's, a unit's or a campaign's name): everything
+/// [`clean_text`] does, with `max_chars`, and every letter Devanagari or Latin, one script to
+/// a word. Digits and punctuation are allowed (`Beat 3 (Koni)`, `निरीक्षक राजेश सिंह (Rajesh
+/// Singh)`); a Cyrillic or Greek look-alike, or a word mixing the two scripts, is
+/// [`InvalidCode::WrongScript`].
+pub fn clean_label(field: Field, input: &str, max_chars: usize) -> Result<String, Invalid> {
+    let cleaned = clean_text(field, input, max_chars)?;
+    for word in cleaned.split(' ') {
+        let letters = word
+            .chars()
+            .filter(|c| c.is_alphabetic() || is_combining_mark(*c));
+        let mut devanagari = false;
+        let mut latin = false;
+        for c in letters {
+            if is_devanagari(c) {
+                devanagari = true;
+            } else if is_latin_letter(c) || is_combining_accent(c) {
+                latin = true;
+            } else {
+                return Err(Invalid::new(field, InvalidCode::WrongScript));
+            }
+        }
+        if devanagari && latin {
+            return Err(Invalid::new(field, InvalidCode::WrongScript));
+        }
+    }
+    Ok(cleaned)
 }
 
 /// Checks that `name` holds only `allowed` characters and name punctuation, with at least
@@ -140,7 +191,13 @@ fn check_script(
         match c {
             ' ' | '.' | '-' | '\'' | '\u{2019}' => {}
             c if allowed(c) => has_letter |= c.is_alphabetic(),
-            _ => return Err(Invalid::new(field, InvalidCode::WrongScript)),
+            // A letter of another script (Latin in a Devanagari name, a Cyrillic look-alike
+            // in a Latin one) is the wrong script; a bracket, semicolon or digit is simply
+            // not part of a name, and telling the constable "wrong script" would mislead.
+            c if c.is_alphabetic() || is_combining_mark(c) => {
+                return Err(Invalid::new(field, InvalidCode::WrongScript));
+            }
+            _ => return Err(Invalid::new(field, InvalidCode::BadCharacter)),
         }
     }
     if !has_letter {
@@ -752,6 +809,77 @@ mod tests {
     }
 
     #[test]
+    fn a_joiner_between_two_letters_without_a_virama_is_an_invisible_character() {
+        // Between any two Devanagari letters a joiner shapes nothing, and only makes
+        // रमेश and र‍मेश two names for the duplicate check.
+        for input in ["र\u{200D}मेश", "रमे\u{200C}श", "क\u{200D}ष"] {
+            assert_eq!(
+                refused(clean_devanagari_name(input)),
+                InvalidCode::InvisibleCharacter,
+                "{input:?}"
+            );
+        }
+        let eyelash_ra = "र्\u{200D}य";
+        assert_eq!(cleaned(clean_devanagari_name(eyelash_ra)), eyelash_ra);
+    }
+
+    #[test]
+    fn more_than_three_marks_on_one_letter_are_refused() {
+        let stacked = format!("Ram{}esh", "\u{0301}".repeat(20));
+        assert_eq!(
+            refused(clean_latin_name(&stacked)),
+            InvalidCode::TooManyMarks
+        );
+        let deva = format!("र{}मेश", "\u{0947}".repeat(4));
+        assert_eq!(
+            refused(clean_devanagari_name(&deva)),
+            InvalidCode::TooManyMarks
+        );
+        // A nukta, a vowel sign and an anusvara: three marks, a real syllable.
+        assert_eq!(cleaned(clean_devanagari_name("ज़ें")), "ज़ें");
+    }
+
+    #[test]
+    fn a_label_is_one_script_to_a_word_without_hidden_characters() {
+        assert_eq!(
+            cleaned(clean_label(Field::EmployeeName, "  Ramesh  Sahu ", 120)),
+            "Ramesh Sahu"
+        );
+        for (input, code) in [
+            ("Ramesh\u{0}", InvalidCode::ControlCharacter),
+            ("Ramesh\u{202E}", InvalidCode::ControlCharacter),
+            ("Ram\u{200B}esh", InvalidCode::InvisibleCharacter),
+        ] {
+            assert_eq!(
+                refused(clean_label(Field::EmployeeName, input, 120)),
+                code,
+                "{input:?}"
+            );
+        }
+        for label in [
+            "Beat 3 (Koni)",
+            "कोनी थाना",
+            "Koni थाना",
+            "Cyber Mitan 2026",
+            "निरीक्षक राजेश सिंह (Rajesh Singh)",
+        ] {
+            assert_eq!(cleaned(clean_label(Field::UnitName, label, 120)), label);
+        }
+        for (input, code) in [
+            ("Kоni", InvalidCode::WrongScript),
+            ("Koniथाना", InvalidCode::WrongScript),
+            ("Koni\u{200B}", InvalidCode::InvisibleCharacter),
+            ("Koni\u{202E}", InvalidCode::ControlCharacter),
+        ] {
+            assert_eq!(
+                refused(clean_label(Field::UnitName, input, 120)),
+                code,
+                "{input:?}"
+            );
+        }
+    }
+
+    #[test]
     fn joiners_outside_devanagari_words_are_invisible_characters() {
         for input in [
             "\u{200D}रमेश",
@@ -835,14 +963,36 @@ mod tests {
 
     #[test]
     fn latin_in_a_devanagari_name_is_wrong_script() {
-        for input in ["Ramesh", "रमेश Kumar", "रमेश1", "रमेश २", "रमेश।", "रमेश@"]
-        {
+        for input in ["Ramesh", "रमेश Kumar"] {
             assert_eq!(
                 clean_devanagari_name(input),
                 Err(Invalid::new(
                     Field::NameDevanagari,
                     InvalidCode::WrongScript
                 )),
+                "{input:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn digits_dandas_and_symbols_in_a_name_are_bad_characters_not_a_script() {
+        for input in ["रमेश1", "रमेश २", "रमेश।", "रमेश@"] {
+            assert_eq!(
+                refused(clean_devanagari_name(input)),
+                InvalidCode::BadCharacter,
+                "{input:?}"
+            );
+        }
+        for input in [
+            "Ramesh2",
+            "Ramesh_K",
+            "Ramesh@home",
+            "Robert'); DROP TABLE volunteer; --",
+        ] {
+            assert_eq!(
+                refused(clean_latin_name(input)),
+                InvalidCode::BadCharacter,
                 "{input:?}"
             );
         }
@@ -870,14 +1020,7 @@ mod tests {
 
     #[test]
     fn devanagari_in_a_latin_name_is_wrong_script() {
-        for input in [
-            "रमेश",
-            "Ramesh रमेश",
-            "Ramesh2",
-            "Ramesh_K",
-            "Рамеш",
-            "Ramesh@home",
-        ] {
+        for input in ["रमेश", "Ramesh रमेश", "Рамеш", "Rаmesh"] {
             assert_eq!(
                 clean_latin_name(input),
                 Err(Invalid::new(Field::NameLatin, InvalidCode::WrongScript)),

@@ -43,6 +43,8 @@ object Messages {
         "adults_only" to ("ज़िले में केवल 18+ का नामांकन होता है" to "This district enrols adults only"),
         "duplicate" to ("दोहराया गया है" to "Given twice"),
         "sealed" to ("इस फ़ोन पर यह जानकारी बंद है" to "Sealed on this phone"),
+        "bad_character" to ("इसमें ऐसा चिह्न या अंक है जो नाम में नहीं होता" to "Contains a character a name does not have"),
+        "too_many_marks" to ("एक अक्षर पर बहुत सी मात्राएँ हैं" to "Too many marks on one letter"),
     )
 
     private fun pick(pair: Pair<String, String>, language: Language) =
