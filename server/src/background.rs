@@ -3,11 +3,12 @@
 //! code stays synchronous, as a phone's does. Dropping it stops it gracefully.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
-use crate::http::{AppState, run};
+use crate::http::{AppState, run, run_tls};
 
 /// A running server; stopped, after in-flight requests finish, when dropped.
 #[derive(Debug)]
@@ -21,8 +22,20 @@ pub struct BackgroundServer {
 }
 
 impl BackgroundServer {
-    /// Serves `state` on `127.0.0.1` with a two-worker runtime, once the port is bound.
+    /// Serves `state` over plain HTTP on `127.0.0.1` with a two-worker runtime, once the port
+    /// is bound.
     pub fn start(state: AppState) -> std::io::Result<Self> {
+        Self::serve(state, None)
+    }
+
+    /// Serves `state` over TLS with `tls` on `127.0.0.1`; its URL names `localhost`, which
+    /// the certificate must be for.
+    pub fn start_tls(state: AppState, tls: Arc<rustls::ServerConfig>) -> std::io::Result<Self> {
+        Self::serve(state, Some(tls))
+    }
+
+    fn serve(state: AppState, tls: Option<Arc<rustls::ServerConfig>>) -> std::io::Result<Self> {
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let (stop, stopped) = oneshot::channel::<()>();
         let (ready, bound) = std::sync::mpsc::channel::<std::io::Result<SocketAddr>>();
         let thread = std::thread::Builder::new()
@@ -51,7 +64,11 @@ impl BackgroundServer {
                     let shutdown = async {
                         let _ = stopped.await;
                     };
-                    if let Err(error) = run(listener, state, shutdown).await {
+                    let served = match tls {
+                        Some(tls) => run_tls(listener, tls, state, shutdown).await,
+                        None => run(listener, state, shutdown).await,
+                    };
+                    if let Err(error) = served {
                         tracing::error!(%error, "background server stopped with an error");
                     }
                 });
@@ -59,8 +76,13 @@ impl BackgroundServer {
         let address = bound
             .recv()
             .map_err(|_| std::io::Error::other("the server thread ended before binding"))??;
+        let host = if scheme == "https" {
+            format!("localhost:{}", address.port())
+        } else {
+            address.to_string()
+        };
         Ok(BackgroundServer {
-            url: format!("http://{address}"),
+            url: format!("{scheme}://{host}"),
             address,
             stop: Some(stop),
             thread: Some(thread),

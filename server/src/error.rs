@@ -117,6 +117,9 @@ pub enum Error {
         /// Whether a key was given.
         keyed: bool,
     },
+    /// TLS could not be set up: a certificate or key that does not read, or does not fit.
+    #[error("tls: {0}")]
+    Tls(String),
     /// A database key file could not be read or written.
     #[error("key file {path}: {reason}")]
     KeyFile {
@@ -262,6 +265,7 @@ impl Error {
             | Error::Corrupt { .. }
             | Error::Locked { .. }
             | Error::KeyFile { .. }
+            | Error::Tls(_)
             | Error::Core(_)
             | Error::Worker(_)
             | Error::Io(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),

@@ -37,6 +37,7 @@ pub mod reports;
 pub mod roster_cache;
 pub mod store;
 pub mod supervisor;
+pub mod tls;
 
 pub use error::{Error, ErrorBody, ErrorDetail, Problem, Result};
 pub use http::{AppState, app, run};

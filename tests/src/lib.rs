@@ -61,9 +61,25 @@ impl TestServer {
         Self::start_with(stations, |state| state.with_sync_rate(None))
     }
 
+    /// Starts a server serving HTTPS with `tls` (a certificate for `localhost`).
+    pub fn start_tls(
+        stations: usize,
+        tls: std::sync::Arc<mitan_server::tls::RustlsServerConfig>,
+    ) -> anyhow::Result<Self> {
+        Self::start_serving(stations, |state| state, Some(tls))
+    }
+
     fn start_with(
         stations: usize,
         adjust: impl FnOnce(AppState) -> AppState,
+    ) -> anyhow::Result<Self> {
+        Self::start_serving(stations, adjust, None)
+    }
+
+    fn start_serving(
+        stations: usize,
+        adjust: impl FnOnce(AppState) -> AppState,
+        tls: Option<std::sync::Arc<mitan_server::tls::RustlsServerConfig>>,
     ) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         let db = dir.path().join("server.db");
@@ -73,7 +89,10 @@ impl TestServer {
             store,
             DistrictConfig::default(),
         )));
-        let running = BackgroundServer::start(state.clone())?;
+        let running = match tls {
+            Some(tls) => BackgroundServer::start_tls(state.clone(), tls)?,
+            None => BackgroundServer::start(state.clone())?,
+        };
         Ok(TestServer {
             url: running.url.clone(),
             address: running.address,
@@ -125,8 +144,18 @@ impl TestServer {
 
     /// Registers a field device for `badge` in `dir` over HTTP and opens its store.
     pub fn field_device(&self, badge: &str, dir: &Path) -> anyhow::Result<FieldDevice> {
+        self.pinned_field_device(badge, None, dir)
+    }
+
+    /// The same, pinning the CA `pin` when the server speaks HTTPS.
+    pub fn pinned_field_device(
+        &self,
+        badge: &str,
+        pin: Option<mitan_server::tls::Fingerprint>,
+        dir: &Path,
+    ) -> anyhow::Result<FieldDevice> {
         let code = self.code_for(badge)?;
-        mitan_cli::field::register(&self.url, &code, dir)?;
+        mitan_cli::field::register(&self.url, &code, pin, dir)?;
         let (device, profile) = mitan_cli::field::open_device(dir)?;
         Ok(FieldDevice { device, profile })
     }

@@ -227,7 +227,7 @@ fn phones_behind_a_faulty_link_converge_and_nothing_is_stored_twice() {
         let code = server.code_for(&badge).expect("code issued");
         let phone_dir = dir.path().join(&badge);
         // Registration goes straight to the server; every sync after it goes to the proxy.
-        mitan_cli::field::register(&server.url, &code, &phone_dir).expect("registers");
+        mitan_cli::field::register(&server.url, &code, None, &phone_dir).expect("registers");
         let (device, mut profile) = mitan_cli::field::open_device(&phone_dir).expect("opens");
         profile.server = format!("http://{}", proxy.address);
         phones.push((phone_beat, FieldDevice { device, profile }, BTreeSet::new()));

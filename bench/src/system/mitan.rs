@@ -222,7 +222,7 @@ impl System for Mitan {
         let url = format!("http://{}", server.address);
         let registered: Vec<FieldProfile> = parallel::map(&codes, 2, |index, code| {
             let phone_dir = dir.join("phones").join(&badges[index]);
-            mitan_cli::field::register(&url, code, &phone_dir)
+            mitan_cli::field::register(&url, code, None, &phone_dir)
                 .with_context(|| format!("registering {}", badges[index]))
         })?;
         let phones = workload.phones.len();

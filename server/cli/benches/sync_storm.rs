@@ -430,7 +430,7 @@ fn round_trips(url: &str, state: &AppState, dir: &std::path::Path) -> (u32, u32,
     let mut generator = Generator::new(99);
     let phone = |name: &str| {
         let phone_dir = dir.join(name);
-        mitan_cli::field::register(url, &code_for(&badge(0)), &phone_dir)
+        mitan_cli::field::register(url, &code_for(&badge(0)), None, &phone_dir)
             .expect("registers over HTTP");
         mitan_cli::field::open_device(&phone_dir).expect("device opens")
     };

@@ -506,7 +506,7 @@ fn register(state: &AppState, url: &str, badge: &str, dir: &Path) -> Result<fiel
             now_ms,
         )?
     };
-    field::register(url, &issued.code, dir)
+    field::register(url, &issued.code, None, dir)
 }
 
 /// Enrols the demo's volunteers through simulated phones syncing with the server at `url`

@@ -16,6 +16,7 @@ use mitan_server::consent::ConsentTermsView;
 use mitan_server::http::{OCTET_STREAM, system_clock};
 use mitan_server::private_files;
 use mitan_server::registration::{RegisterRequest, RegisteredDevice, parse_actor};
+use mitan_server::tls::Fingerprint;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -30,12 +31,8 @@ const DEVICE_STORE: &str = "device.db";
 /// The largest reply the field client reads.
 const MAX_REPLY_BYTES: u64 = 64 * 1024 * 1024;
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .timeout_global(Some(EXCHANGE_TIMEOUT))
-        .http_status_as_error(false)
-        .build()
-        .into()
+fn agent(ca: Option<&[u8]>) -> ureq::Agent {
+    crate::pinning::agent(ca, EXCHANGE_TIMEOUT)
 }
 
 /// A server's answer read as `T`. A refusal carrying the server's JSON error body is
@@ -78,8 +75,13 @@ pub struct HttpTransport {
 impl HttpTransport {
     /// A transport to the server at `server` (e.g. `http://127.0.0.1:8080`).
     pub fn new(server: &str, credential: &str) -> Self {
+        Self::trusting(server, credential, None)
+    }
+
+    /// A transport to the server at `server` that trusts the CA `ca` (DER) alone over TLS.
+    pub fn trusting(server: &str, credential: &str, ca: Option<&[u8]>) -> Self {
         HttpTransport {
-            agent: agent(),
+            agent: agent(ca),
             sync_url: format!("{}/v1/sync", server.trim_end_matches('/')),
             credential: credential.to_owned(),
             last_status: None,
@@ -129,6 +131,9 @@ pub struct FieldProfile {
     /// Android Keystore; a laptop has none, so it sits in this owner-only file, which keeps
     /// the store file unreadable when copied alone, not when the whole directory is.
     pub store_key: String,
+    /// The server's CA (DER, as hex) pinned at registration: over TLS the only one trusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<String>,
 }
 
 impl FieldProfile {
@@ -191,14 +196,21 @@ impl FieldProfile {
 
     /// A transport to this profile's server with its credential.
     pub fn transport(&self) -> HttpTransport {
-        HttpTransport::new(&self.server, &self.device.credential)
+        HttpTransport::trusting(&self.server, &self.device.credential, self.ca().as_deref())
+    }
+
+    /// The pinned CA, as DER.
+    fn ca(&self) -> Option<Vec<u8>> {
+        self.ca
+            .as_deref()
+            .and_then(|hex_der| hex::decode(hex_der).ok())
     }
 }
 
 /// Fetches the district's current consent notices and policy (`GET /v1/notices`).
 pub fn fetch_terms(profile: &FieldProfile) -> Result<ConsentTermsView> {
     let url = format!("{}/v1/notices", profile.server.trim_end_matches('/'));
-    let mut response = agent()
+    let mut response = agent(profile.ca().as_deref())
         .get(&url)
         .header(
             "Authorization",
@@ -245,7 +257,28 @@ pub struct Synced {
 /// the answer in `dir`; then creates the device store and stores the district's notices and
 /// policy in it, so the device can enrol from its first moment offline. The actor is drawn
 /// fresh: one per device, never reused.
-pub fn register(server: &str, code: &str, dir: &Path) -> Result<FieldProfile> {
+///
+/// A server on `https://` must be pinned: `pin` is the fingerprint of its CA, printed on the
+/// registration slip, and the CA is taken from the server's handshake only if it matches;
+/// every later request trusts that CA alone.
+pub fn register(
+    server: &str,
+    code: &str,
+    pin: Option<Fingerprint>,
+    dir: &Path,
+) -> Result<FieldProfile> {
+    let ca = match (server.starts_with("https://"), pin) {
+        (true, Some(pin)) => Some(crate::pinning::pinned_ca(server, pin)?),
+        (true, None) => {
+            return Err(Error::Invalid {
+                field: "ca-fingerprint",
+                reason: "an https:// server is trusted through its CA's fingerprint: give the \
+                         one printed with the registration code"
+                    .into(),
+            });
+        }
+        (false, _) => None,
+    };
     let actor = hex::encode(random_bytes::<16>()?);
     // The store exists before the registration: its signing key is drawn inside it, and the
     // registration carries the public half.
@@ -259,7 +292,7 @@ pub fn register(server: &str, code: &str, dir: &Path) -> Result<FieldProfile> {
     };
     let body = serde_json::to_vec(&request).map_err(|error| Error::Network(error.to_string()))?;
     let url = format!("{}/v1/devices/register", server.trim_end_matches('/'));
-    let mut response = agent()
+    let mut response = agent(ca.as_deref())
         .post(&url)
         .content_type("application/json")
         .send(&body[..])
@@ -270,6 +303,7 @@ pub fn register(server: &str, code: &str, dir: &Path) -> Result<FieldProfile> {
         device,
         actor,
         store_key: hex::encode(store_key.as_bytes()),
+        ca: ca.map(hex::encode),
     };
     profile.save(dir)?;
     let (mut device, _) = open_device(dir)?;

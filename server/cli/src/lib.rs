@@ -15,6 +15,7 @@ pub mod commands;
 pub mod demo;
 mod error;
 pub mod field;
+pub mod pinning;
 
 pub use commands::{Cli, execute};
 pub use error::{Error, Result};

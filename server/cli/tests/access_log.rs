@@ -71,7 +71,7 @@ impl Server {
     fn device(&self, badge: &str) -> RegisteredDevice {
         let code = issue_code_in(&self.state, badge);
         let dir = self.dir.path().join(format!("device-{badge}"));
-        field::register(&self.url, &code, &dir)
+        field::register(&self.url, &code, None, &dir)
             .expect("the device registers")
             .device
     }

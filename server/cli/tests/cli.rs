@@ -330,3 +330,194 @@ impl SyncOnlyProxy {
         self.forwarded.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
+
+/// Starts `mitan serve` with `extra` arguments and returns it with the address it logs.
+fn serve_with(db: &Path, extra: &[&str]) -> (Server, String) {
+    let mut child = Command::new(MITAN)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .env("MITAN_DB", db)
+        .env("MITAN_LOG", "info")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let (found, address) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("address=").nth(1) {
+                let _ = found.send(rest.split_whitespace().next().unwrap_or("").to_owned());
+            }
+        }
+    });
+    let address = address
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the server logs where it listens");
+    (Server(child), address)
+}
+
+#[test]
+fn a_district_makes_its_ca_serves_https_and_a_phone_registered_with_the_slip_syncs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = |name: &str| dir.path().join(name).to_str().expect("utf-8").to_owned();
+    let (db, ca_dir, tls_dir, phone) =
+        (path("district.db"), path("ca"), path("tls"), path("phone"));
+
+    // Beyond loopback without TLS, the server refuses to start.
+    let refused = common::mitan_run(&["serve", "--db", &db, "--listen", "0.0.0.0:0"]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("--tls-cert"), "{stderr}");
+
+    let made = mitan(&[
+        "admin",
+        "make-ca",
+        "--district",
+        "BSP",
+        "--out-dir",
+        &ca_dir,
+    ]);
+    let fingerprint = made
+        .lines()
+        .find_map(|line| line.strip_prefix("CA: "))
+        .expect("the CA's fingerprint is printed")
+        .to_owned();
+    mitan(&[
+        "admin",
+        "make-cert",
+        "--ca-dir",
+        &ca_dir,
+        "--host",
+        "localhost",
+        "--host",
+        "127.0.0.1",
+        "--out-dir",
+        &tls_dir,
+    ]);
+    let again = common::mitan_run(&[
+        "admin",
+        "make-ca",
+        "--district",
+        "BSP",
+        "--out-dir",
+        &ca_dir,
+    ]);
+    assert!(!again.status.success(), "a CA is never replaced");
+
+    for unit in [
+        ["state", "CG", ""],
+        ["range", "CG-BSP", "CG"],
+        ["district", "BSP", "CG-BSP"],
+        ["circle", "BSP-C1", "BSP"],
+        ["station", "BSP-PS-KONI", "BSP-C1"],
+        ["beat", "BSP-PS-KONI-B01", "BSP-PS-KONI"],
+    ] {
+        let mut args = vec![
+            "admin",
+            "--db",
+            &db,
+            "add-unit",
+            "--kind",
+            unit[0],
+            "--code",
+            unit[1],
+            "--name-hi",
+            unit[1],
+            "--name-en",
+            unit[1],
+        ];
+        if !unit[2].is_empty() {
+            args.extend(["--parent", unit[2]]);
+        }
+        mitan(&args);
+    }
+    mitan(&[
+        "admin",
+        "--db",
+        &db,
+        "add-user",
+        "--badge",
+        "CG-001",
+        "--name",
+        "Ramesh Sahu",
+        "--role",
+        "constable",
+        "--unit",
+        "BSP-PS-KONI",
+        "--beat",
+        "BSP-PS-KONI-B01",
+    ]);
+    let notice = path("notice.txt");
+    std::fs::write(&notice, "आपका नाम और फ़ोन नंबर मितान सूची में रखा जाएगा।\n")
+        .expect("notice written");
+    mitan(&[
+        "admin",
+        "--db",
+        &db,
+        "publish-notice",
+        "--version",
+        "1",
+        "--language",
+        "hi",
+        "--file",
+        &notice,
+    ]);
+    let chain = format!("{tls_dir}/server.pem");
+    let key = format!("{tls_dir}/server-key.pem");
+    let (_server, address) = serve_with(Path::new(&db), &["--tls-cert", &chain, "--tls-key", &key]);
+    let url = format!(
+        "https://localhost:{}",
+        address.rsplit(':').next().expect("a port")
+    );
+
+    // The registration slip: the code, the server, the CA to pin.
+    let slip = mitan(&[
+        "admin",
+        "--db",
+        &db,
+        "issue-code",
+        "--badge",
+        "CG-001",
+        "--server",
+        &url,
+        "--ca",
+        &format!("{ca_dir}/ca.pem"),
+    ]);
+    let code = slip.lines().next().expect("the code").to_owned();
+    assert!(slip.contains(&format!("server: {url}")), "{slip}");
+    assert!(slip.contains(&format!("CA: {fingerprint}")), "{slip}");
+    let registered = mitan(&[
+        "field",
+        "--dir",
+        &phone,
+        "register",
+        "--server",
+        &url,
+        "--code",
+        &code,
+        "--ca-fingerprint",
+        &fingerprint,
+    ]);
+    assert!(registered.contains("BSP-PS-KONI-B01"), "{registered}");
+    mitan(&[
+        "field",
+        "--dir",
+        &phone,
+        "enrol",
+        "--name-hi",
+        "सुनीता वर्मा",
+        "--phone",
+        "98765 43210",
+        "--gender",
+        "female",
+        "--age",
+        "34",
+        "--village",
+        "430001",
+        "--household",
+        "मकान 12",
+    ]);
+    let synced = mitan(&["field", "--dir", &phone, "sync"]);
+    assert!(synced.contains("1 acknowledged"), "{synced}");
+}

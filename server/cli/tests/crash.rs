@@ -161,7 +161,7 @@ struct Phone {
 impl Phone {
     fn register(url: &str, code: &str, dir: &Path, index: usize) -> Phone {
         let profile: FieldProfile =
-            mitan_cli::field::register(url, code, dir).expect("registers over HTTP");
+            mitan_cli::field::register(url, code, None, dir).expect("registers over HTTP");
         let (device, _) = mitan_cli::field::open_device(dir).expect("the phone's store opens");
         Phone {
             device,
@@ -446,7 +446,7 @@ fn a_phone_killed_mid_sync_loses_nothing_and_converges() {
     let url = format!("http://127.0.0.1:{port}");
     let mut server = start_server(&db, port);
     let phone_dir = dir.path().join("phone");
-    mitan_cli::field::register(&url, &codes[0], &phone_dir).expect("registers over HTTP");
+    mitan_cli::field::register(&url, &codes[0], None, &phone_dir).expect("registers over HTTP");
 
     let mut delays = Delays(seed | 1);
     let mut acknowledged: BTreeSet<VolunteerId> = BTreeSet::new();

@@ -9,13 +9,16 @@ mod registration;
 mod sync;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::connect_info::Connected;
 use axum::routing::{get, post, put};
+use axum::serve::IncomingStream;
 use tokio::net::TcpListener;
 
 use crate::access::AccessLogQuery;
@@ -31,6 +34,7 @@ use crate::rate_limit::{RegistrationLimiter, RegistrationRate, SyncRate, SyncRat
 use crate::reports::past::PastReportQuery;
 use crate::reports::progress_diff::ReportDiffQuery;
 use crate::store::{DatabaseKey, ServerStore};
+use crate::tls::TlsListener;
 
 pub use openapi::{ROUTES, RouteAuth, RouteDoc, document as openapi_document};
 pub use ops::PARTS_HEADER;
@@ -306,8 +310,24 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves `state` on `listener` until `shutdown` completes, then lets requests in flight
-/// finish: a sync that has committed still gets its reply.
+/// The address a connection came from, as handlers see it, over plain TCP or TLS alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerAddress(pub SocketAddr);
+
+impl Connected<IncomingStream<'_, TcpListener>> for PeerAddress {
+    fn connect_info(stream: IncomingStream<'_, TcpListener>) -> Self {
+        PeerAddress(*stream.remote_addr())
+    }
+}
+
+impl Connected<IncomingStream<'_, TlsListener>> for PeerAddress {
+    fn connect_info(stream: IncomingStream<'_, TlsListener>) -> Self {
+        PeerAddress(*stream.remote_addr())
+    }
+}
+
+/// Serves `state` over plain HTTP on `listener` until `shutdown` completes, then lets
+/// requests in flight finish: a sync that has committed still gets its reply.
 pub async fn run(
     listener: TcpListener,
     state: AppState,
@@ -315,10 +335,28 @@ pub async fn run(
 ) -> Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, "serving");
-    // The client's address reaches handlers, for the registration allowance per address.
     axum::serve(
         listener,
-        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        app(state).into_make_service_with_connect_info::<PeerAddress>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// [`run`] over TLS with `tls`: every connection is HTTPS.
+pub async fn run_tls(
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "serving over TLS");
+    axum::serve(
+        TlsListener::new(listener, tls)?,
+        app(state).into_make_service_with_connect_info::<PeerAddress>(),
     )
     .with_graceful_shutdown(shutdown)
     .await?;

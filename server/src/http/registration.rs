@@ -2,7 +2,7 @@
 //! Codes and revocation are operations (`ops::devices`).
 
 use axum::Json;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
@@ -23,8 +23,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
         Ok(ClientAddress(
             parts
                 .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(address)| address.ip()),
+                .get::<ConnectInfo<super::PeerAddress>>()
+                .map(|ConnectInfo(super::PeerAddress(address))| address.ip()),
         ))
     }
 }

@@ -17,14 +17,16 @@ use mitan_server::auth::{Role, parse_badge, random_bytes};
 use mitan_server::consent::{self, NoticeSpec, PolicySpec};
 use mitan_server::district::{District, DistrictConfig};
 use mitan_server::exports::{self, ExportKind, ExportQuery};
-use mitan_server::http::{AppState, DEFAULT_BODY_LIMIT, run, system_clock};
+use mitan_server::http::{AppState, DEFAULT_BODY_LIMIT, run, run_tls, system_clock};
 use mitan_server::ops::{Caller, ReadOperation};
 use mitan_server::private_files;
 use mitan_server::rate_limit::{RegistrationRate, SyncRate};
 use mitan_server::registration::{self, DEFAULT_CODE_TTL_MS};
 use mitan_server::store::{DatabaseKey, ServerStore, User, encrypt_in_place};
+use mitan_server::tls::Fingerprint;
 
 pub mod audit;
+mod certificates;
 pub mod database;
 pub mod operations;
 pub mod output;
@@ -183,14 +185,26 @@ pub struct ServeArgs {
     /// The database's key, if it is encrypted.
     #[command(flatten)]
     pub key: database::KeyFile,
+    /// Serve HTTPS with this certificate chain (PEM: the server's certificate, then its CA's),
+    /// as `mitan admin make-cert` writes it.
+    #[arg(long, env = "MITAN_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, env = "MITAN_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve plain HTTP on an address other than loopback: only behind a reverse proxy that
+    /// terminates TLS on this machine. Without it, such an address needs --tls-cert.
+    #[arg(long, conflicts_with = "tls_cert")]
+    pub insecure_http: bool,
 }
 
 /// `mitan admin`.
 #[derive(Debug, Args)]
 pub struct AdminArgs {
-    /// The database file; created and migrated if missing.
+    /// The database file; created and migrated if missing. Every command but `make-ca` and
+    /// `make-cert` needs it.
     #[arg(long, env = "MITAN_DB")]
-    pub db: PathBuf,
+    pub db: Option<PathBuf>,
     /// The database's key, if it is encrypted.
     #[command(flatten)]
     pub key: database::KeyFile,
@@ -261,6 +275,38 @@ pub enum AdminCommand {
         /// Who issues it, for the record.
         #[arg(long, default_value = "admin-cli")]
         issued_by: String,
+        /// The server's address, printed with the code for the phone to register at.
+        #[arg(long, env = "MITAN_SERVER")]
+        server: Option<String>,
+        /// The district's CA certificate (or the server's chain), whose fingerprint is printed
+        /// with the code for the phone to pin.
+        #[arg(long, env = "MITAN_CA")]
+        ca: Option<PathBuf>,
+    },
+    /// Make the district's certificate authority: `ca.pem` and `ca-key.pem` (readable by its
+    /// owner alone) in --out-dir, and print its fingerprint, which every phone pins. Keep the
+    /// key off the server once the server's certificate is made.
+    MakeCa {
+        /// The district, named in the certificate.
+        #[arg(long)]
+        district: String,
+        /// Where to write the files (created if missing; existing files are never replaced).
+        #[arg(long)]
+        out_dir: PathBuf,
+    },
+    /// Make the server's certificate under the district's CA, for each --host (a name or an
+    /// IP address phones reach it by): `server.pem` (the chain `mitan serve --tls-cert`
+    /// takes) and `server-key.pem` (`--tls-key`) in --out-dir.
+    MakeCert {
+        /// The folder holding `ca.pem` and `ca-key.pem`.
+        #[arg(long)]
+        ca_dir: PathBuf,
+        /// A name or address of the server; give one for each.
+        #[arg(long = "host", required = true)]
+        hosts: Vec<String>,
+        /// Where to write the files (created if missing; existing files are never replaced).
+        #[arg(long)]
+        out_dir: PathBuf,
     },
     /// Revoke a device: its credential stops working.
     RevokeDevice {
@@ -405,12 +451,16 @@ pub struct FieldArgs {
 pub enum FieldCommand {
     /// Register this field device with a one-time code.
     Register {
-        /// The server's base URL, e.g. http://127.0.0.1:8080.
+        /// The server's base URL, e.g. https://mitan.bilaspur.example:8443.
         #[arg(long)]
         server: String,
         /// The one-time code from the station in-charge.
         #[arg(long)]
         code: String,
+        /// For an https:// server, its CA's fingerprint as printed with the code
+        /// (sha256:…): the only CA this device will then trust.
+        #[arg(long, value_parser = fingerprint_arg)]
+        ca_fingerprint: Option<Fingerprint>,
     },
     /// Enrol a volunteer (offline; sync later).
     // Boxed: the form's many fields would otherwise size every other command's variant.
@@ -739,6 +789,35 @@ fn serve(args: ServeArgs) -> Result<()> {
             });
         }
     };
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(chain), Some(key)) => {
+            if args.demo {
+                return Err(Error::Invalid {
+                    field: "demo",
+                    reason: "the demo serves plain HTTP on this machine; leave out --tls-cert"
+                        .into(),
+                });
+            }
+            let chain_pem = std::fs::read_to_string(chain)?;
+            tracing::info!(
+                ca = %mitan_server::tls::chain_ca_fingerprint(&chain_pem)?,
+                "serving TLS; phones pin this CA"
+            );
+            Some(mitan_server::tls::load_server_config(chain, key)?)
+        }
+        _ => None,
+    };
+    if tls.is_none() && !args.listen.ip().is_loopback() && !args.insecure_http {
+        return Err(Error::Invalid {
+            field: "listen",
+            reason: format!(
+                "{} is reachable beyond this machine, and phones would send their credentials \
+                 in the clear: serve TLS with --tls-cert and --tls-key, or, behind a proxy that \
+                 terminates TLS, say --insecure-http",
+                args.listen
+            ),
+        });
+    }
     let (store, demo_db) = if args.demo {
         let (store, found) = demo::open_demo_db(&db, system_clock()())?;
         (store, Some(found))
@@ -773,7 +852,11 @@ fn serve(args: ServeArgs) -> Result<()> {
                 }
             });
         }
-        Ok(run(listener, state, shutdown_signal()).await?)
+        match tls {
+            Some(tls) => run_tls(listener, tls, state, shutdown_signal()).await?,
+            None => run(listener, state, shutdown_signal()).await?,
+        }
+        Ok(())
     })
 }
 
@@ -838,6 +921,11 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// For clap: a CA fingerprint as printed.
+fn fingerprint_arg(text: &str) -> std::result::Result<Fingerprint, String> {
+    Fingerprint::parse(text).ok_or_else(|| format!("{text:?} is not sha256: and 64 hex digits"))
+}
+
 fn unit_code(field: &'static str, input: &str) -> Result<UnitCode> {
     input.parse().map_err(|_| Error::Invalid {
         field,
@@ -846,21 +934,40 @@ fn unit_code(field: &'static str, input: &str) -> Result<UnitCode> {
 }
 
 fn admin(args: AdminArgs) -> Result<()> {
+    match &args.command {
+        AdminCommand::MakeCa { district, out_dir } => {
+            return certificates::make_ca(district, out_dir);
+        }
+        AdminCommand::MakeCert {
+            ca_dir,
+            hosts,
+            out_dir,
+        } => return certificates::make_cert(ca_dir, hosts, out_dir),
+        _ => {}
+    }
+    let db = args.db.as_deref().ok_or_else(|| Error::Invalid {
+        field: "db",
+        reason: "give --db or MITAN_DB".into(),
+    })?;
     if let AdminCommand::Encrypt { key_file } = &args.command {
         let key = DatabaseKey::create_file(key_file)?;
-        encrypt_in_place(&args.db, &key)?;
+        encrypt_in_place(db, &key)?;
         say!(
             "{} is encrypted under the key in {}: give it to every command as \
              --db-key-file (or MITAN_DB_KEY_FILE), and keep it apart from the database's backups",
-            args.db.display(),
+            db.display(),
             key_file.display()
         );
         return Ok(());
     }
-    let mut store = args.key.open(&args.db)?;
+    let mut store = args.key.open(db)?;
     let now_ms = system_clock()();
     match args.command {
-        AdminCommand::Encrypt { .. } => unreachable!("encrypted above, before the store opened"),
+        AdminCommand::Encrypt { .. }
+        | AdminCommand::MakeCa { .. }
+        | AdminCommand::MakeCert { .. } => {
+            unreachable!("done above, before the store opened")
+        }
         AdminCommand::AddUnit {
             kind,
             code,
@@ -919,6 +1026,8 @@ fn admin(args: AdminArgs) -> Result<()> {
             badge,
             ttl_hours,
             issued_by,
+            server,
+            ca,
         } => {
             let ttl_ms = i64::from(ttl_hours) * 3_600_000;
             let issued = registration::issue_code(
@@ -928,7 +1037,23 @@ fn admin(args: AdminArgs) -> Result<()> {
                 ttl_ms,
                 now_ms,
             )?;
+            // The code alone on the first line, for scripts; what the phone needs with it
+            // after, as the registration slip reads.
             say!("{}", issued.code);
+            let slip = server.is_some() || ca.is_some();
+            if let Some(server) = server {
+                say!("server: {server}");
+            }
+            if let Some(ca) = ca {
+                let pem = std::fs::read_to_string(&ca)?;
+                say!("CA: {}", mitan_server::tls::chain_ca_fingerprint(&pem)?);
+            }
+            if slip {
+                say!(
+                    "valid until {}",
+                    mitan_server::ist::date_time(issued.expires_at_ms)
+                );
+            }
         }
         AdminCommand::RevokeDevice { device } => {
             let id = device.parse().map_err(|_| Error::NotFound {
@@ -1263,8 +1388,12 @@ fn moment() -> Result<Moment> {
 
 fn field_command(args: FieldArgs) -> Result<()> {
     match args.command {
-        FieldCommand::Register { server, code } => {
-            let profile = field::register(&server, &code, &args.dir)?;
+        FieldCommand::Register {
+            server,
+            code,
+            ca_fingerprint,
+        } => {
+            let profile = field::register(&server, &code, ca_fingerprint, &args.dir)?;
             let (device, _) = field::open_device(&args.dir)?;
             say!(
                 "registered {} for {} ({}), beats: {}",
