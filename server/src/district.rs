@@ -45,6 +45,10 @@ pub const INVALID_ENTRY: &str = Refusal::InvalidEntry.as_str();
 const MAX_LINEAGE_ROUNDS: usize = 16;
 /// Error code: a request offers more changes than [`Limits::max_changes_per_request`].
 pub const TOO_MANY_CHANGES: &str = "too_many_changes";
+/// Error code: the device's actor wrote a change under a sequence number it had already used
+/// for other content, as a phone restored from a backup, or cloned, does. Nothing of the
+/// request is stored; the phone must be registered again to write under a new actor.
+pub const ACTOR_REUSED: &str = "actor_reused";
 
 /// Tunables of district state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -333,6 +337,15 @@ impl District {
         )
         .map_err(|error| match error {
             OfferError::Store(error) => error,
+            OfferError::Change(mitan_core::Error::Automerge(
+                automerge::AutomergeError::DuplicateSeqNumber(seq, _),
+            )) => Error::BadRequest {
+                code: ACTOR_REUSED,
+                message: format!(
+                    "roster {id}: this device already sent a different change {seq}: a phone \
+                     restored from a backup or cloned; register it again"
+                ),
+            },
             OfferError::Change(error) => Error::BadRequest {
                 code: "unprocessable_change",
                 message: format!("roster {id}: {error}"),
