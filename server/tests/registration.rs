@@ -4,45 +4,27 @@
 
 mod common;
 
-use common::{district_store, error_code, issue_code_in, user};
+use common::{Served, error_code, issue_code_in, user};
 use mitan_core::model::GENESIS_ACTOR;
-use mitan_server::AppState;
 use mitan_server::auth::Role;
-use mitan_server::background::BackgroundServer;
-use mitan_server::district::{District, DistrictConfig};
+use mitan_server::district::DistrictConfig;
 use mitan_server::rate_limit::RegistrationRate;
 use mitan_server::registration::{MAX_CODE_TTL_MS, RegisterRequest, issue_code};
 
 const STATION: &str = "BSP-PS-KONI";
 const BEAT: &str = "BSP-PS-KONI-B01";
 
-struct Server {
-    url: String,
-    state: AppState,
-    _running: BackgroundServer,
-    _dir: tempfile::TempDir,
-}
-
-fn start(rate: Option<RegistrationRate>) -> Server {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = district_store(
-        &dir.path().join("server.db"),
+fn start(rate: Option<RegistrationRate>) -> Served {
+    Served::start(
         &[(STATION, &[BEAT])],
         &[user("CG-001", Role::Constable, STATION, &[BEAT])],
-    );
-    let state =
-        AppState::new(District::new(store, DistrictConfig::default())).with_registration_rate(rate);
-    let running = BackgroundServer::start(state.clone()).expect("the server starts");
-    Server {
-        url: running.url.clone(),
-        state,
-        _running: running,
-        _dir: dir,
-    }
+        DistrictConfig::default(),
+        |state| state.with_registration_rate(rate),
+    )
 }
 
 /// Posts a registration; the status, the `Retry-After` header and the body.
-fn register(server: &Server, code: &str, actor: [u8; 16]) -> (u16, Option<String>, Vec<u8>) {
+fn register(server: &Served, code: &str, actor: [u8; 16]) -> (u16, Option<String>, Vec<u8>) {
     let request = RegisterRequest {
         code: code.to_owned(),
         actor: hex::encode(actor),

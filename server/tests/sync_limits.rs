@@ -4,19 +4,15 @@
 
 mod common;
 
-use common::{
-    counts, device_key, district_store, enrolled_replica, error_code, issue_code_in, user,
-};
+use common::{Served, counts, device_key, enrolled_replica, error_code, issue_code_in, user};
 use mitan_core::model::sealed::TestKeys;
 use mitan_core::model::{DeviceId, Roster, RosterChange, inspect_change};
 use mitan_core::sync::{
     Limits, MISSING_DEPENDENCY, PROTOCOL_VERSION, RosterOffer, SyncRequest, SyncResponse,
     entries_written, grants_for,
 };
-use mitan_server::AppState;
 use mitan_server::auth::Role;
-use mitan_server::background::BackgroundServer;
-use mitan_server::district::{BEAT_MISMATCH, District, DistrictConfig, TOO_MANY_CHANGES};
+use mitan_server::district::{BEAT_MISMATCH, DistrictConfig, TOO_MANY_CHANGES};
 use mitan_server::rate_limit::SyncRate;
 use mitan_server::registration::{RegisterRequest, RegisteredDevice};
 
@@ -25,34 +21,26 @@ const BEAT: &str = "BSP-PS-KONI-B01";
 const OTHER_BEAT: &str = "BSP-PS-KONI-B02";
 
 /// A server on its own thread and runtime, stopped when dropped.
-struct Server {
-    url: String,
-    state: AppState,
-    // Declared before the directory: the server stops before its database is deleted.
-    _running: BackgroundServer,
-    _dir: tempfile::TempDir,
+struct Server(Served);
+
+impl std::ops::Deref for Server {
+    type Target = Served;
+
+    fn deref(&self) -> &Served {
+        &self.0
+    }
 }
 
 impl Server {
     fn start(config: DistrictConfig, rate: Option<SyncRate>, body_limit: usize) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
         let constables = ["CG-001", "CG-002"]
             .map(|badge| user(badge, Role::Constable, STATION, &[BEAT, OTHER_BEAT]));
-        let store = district_store(
-            &dir.path().join("server.db"),
+        Server(Served::start(
             &[(STATION, &[BEAT, OTHER_BEAT])],
             &constables,
-        );
-        let state = AppState::new(District::new(store, config))
-            .with_sync_rate(rate)
-            .with_body_limit(body_limit);
-        let running = BackgroundServer::start(state.clone()).expect("the server starts");
-        Server {
-            url: running.url.clone(),
-            state,
-            _running: running,
-            _dir: dir,
-        }
+            config,
+            |state| state.with_sync_rate(rate).with_body_limit(body_limit),
+        ))
     }
 
     fn register(&self, badge: &str, actor: [u8; 16]) -> RegisteredDevice {

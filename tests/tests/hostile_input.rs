@@ -150,6 +150,17 @@ impl Setup {
     }
 
     /// The server still takes an honest phone's enrolment and answers its reports.
+    /// Adds an officer of `role` at `unit` and registers a device for them: its credential.
+    fn officer(&self, badge: &str, role: Role, unit: &str) -> String {
+        self.server
+            .add_user(badge, role, unit, &[])
+            .expect("officer added");
+        self.server
+            .field_device(badge, &self.dir.path().join(badge))
+            .expect("the officer's device registers")
+            .credential()
+    }
+
     fn still_serves(&mut self, seed: u64) {
         self.phone
             .enrol_seeded(&station(0), &beat(0, 0), seed, NOW_MS);
@@ -456,15 +467,7 @@ fn an_edit_on_a_moved_volunteers_old_entry_that_does_not_open_is_not_carried_to_
 #[test]
 fn households_typed_as_spreadsheet_formulas_leave_every_export_as_text() {
     let mut setup = setup();
-    setup
-        .server
-        .add_user("CG-100", Role::StationIncharge, &station(0), &[])
-        .expect("in-charge added");
-    let incharge = setup
-        .server
-        .field_device("CG-100", &setup.dir.path().join("incharge"))
-        .expect("the in-charge's phone registers")
-        .credential();
+    let incharge = setup.officer("CG-100", Role::StationIncharge, &station(0));
     let hostile = [
         "=HYPERLINK(\"http://evil.example/x\",\"Click\")",
         "=cmd|' /C calc'!A0",
@@ -539,15 +542,7 @@ fn a_small_body_that_inflates_to_megabytes_after_its_message_is_refused() {
 #[test]
 fn a_megabyte_typed_into_a_field_is_quoted_back_in_at_most_a_hundred_bytes() {
     let setup = setup();
-    setup
-        .server
-        .add_user("CG-500", Role::DistrictAdmin, mitan_e2e::DISTRICT, &[])
-        .expect("district admin added");
-    let admin = setup
-        .server
-        .field_device("CG-500", &setup.dir.path().join("admin"))
-        .expect("the admin's phone registers")
-        .credential();
+    let admin = setup.officer("CG-500", Role::DistrictAdmin, mitan_e2e::DISTRICT);
     let huge = "=".repeat(1 << 20);
     for (path, body) in [
         // A value the operation refuses, and one the request does not even read as.
@@ -577,27 +572,8 @@ fn a_megabyte_typed_into_a_field_is_quoted_back_in_at_most_a_hundred_bytes() {
 #[test]
 fn text_an_officer_types_is_checked_as_a_volunteers_name_is() {
     let setup = setup();
-    for (badge, role, unit) in [
-        ("CG-100", Role::StationIncharge, station(0)),
-        (
-            "CG-500",
-            Role::DistrictAdmin,
-            mitan_e2e::DISTRICT.to_owned(),
-        ),
-    ] {
-        setup
-            .server
-            .add_user(badge, role, &unit, &[])
-            .expect("officer added");
-    }
-    let credential = |badge: &str| {
-        setup
-            .server
-            .field_device(badge, &setup.dir.path().join(badge))
-            .expect("the officer's phone registers")
-            .credential()
-    };
-    let (incharge, admin) = (credential("CG-100"), credential("CG-500"));
+    let incharge = setup.officer("CG-100", Role::StationIncharge, &station(0));
+    let admin = setup.officer("CG-500", Role::DistrictAdmin, mitan_e2e::DISTRICT);
     let (volunteer, _) = setup.server.volunteers()[0].clone();
 
     // A rejection reason the constable would read with its words reordered or hidden.

@@ -12,29 +12,10 @@ mod common;
 
 use common::{MITAN, Process as Server, mitan};
 
-/// Starts `mitan serve` on a free port and returns the child and its address.
+/// Starts `mitan serve` on a free port and returns the child and its URL.
 fn serve(db: &Path) -> (Server, String) {
-    let mut child = Command::new(MITAN)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("MITAN_DB", db)
-        .env("MITAN_LOG", "info")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("the server starts");
-    let stderr = child.stderr.take().expect("stderr is piped");
-    let (found, address) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("address=").nth(1) {
-                let _ = found.send(rest.split_whitespace().next().unwrap_or("").to_owned());
-            }
-        }
-    });
-    let address = address
-        .recv_timeout(Duration::from_secs(20))
-        .expect("the server logs where it listens");
-    (Server(child), format!("http://{address}"))
+    let (server, address) = serve_with(db, &[]);
+    (server, format!("http://{address}"))
 }
 
 #[test]
@@ -200,28 +181,7 @@ fn encrypted_at_rest(db: &Path) {
     ]);
     assert!(progress.contains("BSP-PS-KONI"), "{progress}");
 
-    let mut child = Command::new(MITAN)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("MITAN_DB", db)
-        .env("MITAN_DB_KEY_FILE", &key)
-        .env("MITAN_LOG", "info")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("the server starts");
-    let stderr = child.stderr.take().expect("stderr is piped");
-    let _server = Server(child);
-    let (found, address) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("address=").nth(1) {
-                let _ = found.send(rest.split_whitespace().next().unwrap_or("").to_owned());
-            }
-        }
-    });
-    let address = address
-        .recv_timeout(Duration::from_secs(20))
-        .expect("the encrypted server listens");
+    let (_server, address) = serve_with(db, &["--db-key-file", key_arg]);
     let health = ureq::get(&format!("http://{address}/healthz"))
         .call()
         .expect("healthz answers")

@@ -430,3 +430,40 @@ pub(crate) fn sync_phone(
     };
     device.sync(&mut transport, now_ms).expect("sync succeeds")
 }
+
+/// A district server on its own thread and runtime, over real HTTP on loopback; stopped when
+/// dropped.
+pub(crate) struct Served {
+    /// Its base URL.
+    pub(crate) url: String,
+    /// Its state, to look into the database.
+    pub(crate) state: mitan_server::AppState,
+    // Declared before the directory: the server stops before its database is deleted.
+    _running: mitan_server::background::BackgroundServer,
+    _dir: tempfile::TempDir,
+}
+
+impl Served {
+    /// Serves a district of `stations` and `users` on a fresh database, its state first
+    /// passed through `adjust` (limits, rates).
+    pub(crate) fn start(
+        stations: &[Station<'_>],
+        users: &[User],
+        config: mitan_server::district::DistrictConfig,
+        adjust: impl FnOnce(mitan_server::AppState) -> mitan_server::AppState,
+    ) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = district_store(&dir.path().join("server.db"), stations, users);
+        let state = adjust(mitan_server::AppState::new(
+            mitan_server::district::District::new(store, config),
+        ));
+        let running = mitan_server::background::BackgroundServer::start(state.clone())
+            .expect("the server starts");
+        Served {
+            url: running.url.clone(),
+            state,
+            _running: running,
+            _dir: dir,
+        }
+    }
+}
