@@ -25,47 +25,7 @@ fn the_binary_serves_administers_and_runs_a_field_device_then_stops_on_sigterm()
     let db_arg = db.to_str().expect("utf-8 path");
     let (mut server, url) = serve(&db);
 
-    for unit in [
-        ["state", "CG", ""],
-        ["range", "CG-BSP", "CG"],
-        ["district", "BSP", "CG-BSP"],
-        ["circle", "BSP-C1", "BSP"],
-        ["station", "BSP-PS-KONI", "BSP-C1"],
-        ["beat", "BSP-PS-KONI-B01", "BSP-PS-KONI"],
-    ] {
-        let mut args = vec![
-            "admin",
-            "--db",
-            db_arg,
-            "add-unit",
-            "--kind",
-            unit[0],
-            "--code",
-            unit[1],
-            "--name-en",
-            unit[1],
-        ];
-        if !unit[2].is_empty() {
-            args.extend(["--parent", unit[2]]);
-        }
-        mitan(&args);
-    }
-    mitan(&[
-        "admin",
-        "--db",
-        db_arg,
-        "add-user",
-        "--badge",
-        "CG-001",
-        "--name",
-        "Ramesh Sahu",
-        "--role",
-        "constable",
-        "--unit",
-        "BSP-PS-KONI",
-        "--beat",
-        "BSP-PS-KONI-B01",
-    ]);
+    add_district(db_arg);
     let code = mitan(&["admin", "--db", db_arg, "issue-code", "--badge", "CG-001"]);
     // Without a notice of the district's, a phone has nothing to show and enrols no one.
     let notice = dir.path().join("notice-hi.txt");
@@ -291,6 +251,52 @@ impl SyncOnlyProxy {
     }
 }
 
+/// The district of these tests, as an admin types it: its hierarchy down to one beat, and
+/// constable CG-001 working that beat.
+fn add_district(db: &str) {
+    for unit in [
+        ["state", "CG", ""],
+        ["range", "CG-BSP", "CG"],
+        ["district", "BSP", "CG-BSP"],
+        ["circle", "BSP-C1", "BSP"],
+        ["station", "BSP-PS-KONI", "BSP-C1"],
+        ["beat", "BSP-PS-KONI-B01", "BSP-PS-KONI"],
+    ] {
+        let mut args = vec![
+            "admin",
+            "--db",
+            db,
+            "add-unit",
+            "--kind",
+            unit[0],
+            "--code",
+            unit[1],
+            "--name-en",
+            unit[1],
+        ];
+        if !unit[2].is_empty() {
+            args.extend(["--parent", unit[2]]);
+        }
+        mitan(&args);
+    }
+    mitan(&[
+        "admin",
+        "--db",
+        db,
+        "add-user",
+        "--badge",
+        "CG-001",
+        "--name",
+        "Ramesh Sahu",
+        "--role",
+        "constable",
+        "--unit",
+        "BSP-PS-KONI",
+        "--beat",
+        "BSP-PS-KONI-B01",
+    ]);
+}
+
 /// Starts `mitan serve` with `extra` arguments and returns it with the address it logs.
 fn serve_with(db: &Path, extra: &[&str]) -> (Server, String) {
     let mut child = Command::new(MITAN)
@@ -365,49 +371,7 @@ fn a_district_makes_its_ca_serves_https_and_a_phone_registered_with_the_slip_syn
     ]);
     assert!(!again.status.success(), "a CA is never replaced");
 
-    for unit in [
-        ["state", "CG", ""],
-        ["range", "CG-BSP", "CG"],
-        ["district", "BSP", "CG-BSP"],
-        ["circle", "BSP-C1", "BSP"],
-        ["station", "BSP-PS-KONI", "BSP-C1"],
-        ["beat", "BSP-PS-KONI-B01", "BSP-PS-KONI"],
-    ] {
-        let mut args = vec![
-            "admin",
-            "--db",
-            &db,
-            "add-unit",
-            "--kind",
-            unit[0],
-            "--code",
-            unit[1],
-            "--name-hi",
-            unit[1],
-            "--name-en",
-            unit[1],
-        ];
-        if !unit[2].is_empty() {
-            args.extend(["--parent", unit[2]]);
-        }
-        mitan(&args);
-    }
-    mitan(&[
-        "admin",
-        "--db",
-        &db,
-        "add-user",
-        "--badge",
-        "CG-001",
-        "--name",
-        "Ramesh Sahu",
-        "--role",
-        "constable",
-        "--unit",
-        "BSP-PS-KONI",
-        "--beat",
-        "BSP-PS-KONI-B01",
-    ]);
+    add_district(&db);
     let notice = path("notice.txt");
     std::fs::write(&notice, "आपका नाम और फ़ोन नंबर मितान सूची में रखा जाएगा।\n")
         .expect("notice written");
