@@ -41,7 +41,7 @@ use crate::store::{ServerStore, User};
 pub const LISTED_PROBLEMS: usize = 200;
 
 /// What an import stored.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportSummary {
     /// Units added or replaced (villages included).
     pub units: u64,

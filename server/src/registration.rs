@@ -26,8 +26,10 @@ pub const MAX_CODE_TTL_HOURS: u64 = 72;
 /// [`MAX_CODE_TTL_HOURS`] in milliseconds.
 pub const MAX_CODE_TTL_MS: i64 = MAX_CODE_TTL_HOURS as i64 * 60 * 60 * 1000;
 
-/// What a phone sends to register.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Register a device with a one-time code and its Automerge actor and signing key; the
+/// credential in the answer is shown once. Answered without a credential, within the
+/// registration allowance per address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RegisterRequest {
     /// The one-time code, as typed.
     pub code: String,
@@ -41,7 +43,7 @@ pub struct RegisterRequest {
 }
 
 /// What a registered phone gets back: everything it needs to build its identity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RegisteredDevice {
     /// The new device id.
     pub device_id: String,
@@ -57,6 +59,13 @@ pub struct RegisteredDevice {
     pub beats: Vec<String>,
     /// The enrolment quota per employee.
     pub quota: u32,
+}
+
+impl crate::ops::Operation for RegisterRequest {
+    type Answer = RegisteredDevice;
+    const METHOD: crate::ops::Method = crate::ops::Method::Post;
+    const PATH: &'static str = "/v1/devices/register";
+    const PUBLIC: bool = true;
 }
 
 /// Issues a one-time code for `badge`'s next device.

@@ -443,3 +443,26 @@ async fn what_every_operation_answers_validates_against_its_schema() {
         assert_eq!(refusal["error"]["field"], field, "{path}: {refusal}");
     }
 }
+
+#[test]
+fn a_csv_import_takes_its_file_as_the_body_and_registration_needs_no_credential() {
+    let document = serde_json::to_value(mitan_server::http::openapi_document()).expect("JSON");
+    for path in ["/v1/admin/hierarchy", "/v1/admin/users"] {
+        let operation = &document["paths"][path]["post"];
+        assert!(
+            operation["requestBody"]["content"]["text/csv"]["schema"]["type"] == "string",
+            "{path}: {operation}"
+        );
+        assert!(
+            operation["security"].is_array(),
+            "{path} needs a credential"
+        );
+    }
+    let register = &document["paths"]["/v1/devices/register"]["post"];
+    assert!(register["security"].is_null(), "{register}");
+    assert!(
+        register["requestBody"]["content"]["application/json"]["schema"]["properties"]["code"]
+            .is_object(),
+        "{register}"
+    );
+}

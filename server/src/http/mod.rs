@@ -1,7 +1,6 @@
 //! The HTTP API: routes, shared state, and the bridge from async handlers to the blocking
 //! SQLite and Automerge work, which never runs on the async executor.
 
-mod admin;
 mod openapi;
 mod operations;
 pub mod ops;
@@ -29,8 +28,9 @@ use crate::district::District;
 use crate::error::{Error, Result};
 use crate::exports::{ExportLogQuery, ExportQuery};
 use crate::metrics::Metrics;
-use crate::ops::{administration, devices, directory, reports, review};
+use crate::ops::{administration, devices, directory, imports, reports, review};
 use crate::rate_limit::{RegistrationLimiter, RegistrationRate, SyncRate, SyncRateLimiter};
+use crate::registration::RegisterRequest;
 use crate::reports::past::PastReportQuery;
 use crate::reports::progress_diff::ReportDiffQuery;
 use crate::store::{DatabaseKey, ServerStore};
@@ -242,6 +242,8 @@ macro_rules! operations {
     (@handler logged $operation:ty) => { get(ops::read_logged::<$operation>) };
     (@handler replay $operation:ty) => { get(ops::replay::<$operation>) };
     (@handler file $operation:ty) => { get(ops::file::<$operation>) };
+    (@handler text $operation:ty) => { post(ops::text::<$operation>) };
+    (@handler register $operation:ty) => { post(registration::register) };
     (@handler write $operation:ty) => { post(ops::write::<$operation>) };
     (@handler set $operation:ty) => { put(ops::write::<$operation>) };
 }
@@ -276,6 +278,9 @@ operations! {
     read AccessLogQuery => "audit";
     file ExportQuery => "exports";
     read ExportLogQuery => "exports";
+    text imports::ImportHierarchy => "admin";
+    text imports::ImportUsers => "admin";
+    register RegisterRequest => "devices";
 }
 
 /// The routes that are not operations yet, each with the methods it serves: every one must
@@ -294,9 +299,6 @@ macro_rules! documented_routes {
 
 documented_routes! {
     "/v1/sync" ["post"] => post(sync::sync);
-    "/v1/devices/register" ["post"] => post(registration::register);
-    "/v1/admin/hierarchy" ["post"] => post(admin::import_hierarchy);
-    "/v1/admin/users" ["post"] => post(admin::import_users);
     "/healthz" ["get"] => get(operations::healthz);
     "/metrics" ["get"] => get(operations::metrics);
     "/openapi.json" ["get"] => get(openapi::openapi_json);

@@ -4,7 +4,7 @@
 //! An operation (`crate::ops`) documents itself: its request's schema gives the query
 //! parameters of a `GET` and the path parameters and body of a `POST`, its answer's schema
 //! the 200 response, and every refusal is the one error body. The routes that are not
-//! operations yet (sync, registration, the CSV imports, health) are one row each of
+//! operations (sync, health, metrics and this document) are one row each of
 //! [`ROUTES`], with the request and answer described in words. `server/tests/openapi.rs`
 //! checks that every documented route answers on a real server and that operations' answers
 //! validate against their schemas.
@@ -74,47 +74,6 @@ pub const ROUTES: &[RouteDoc] = &[
             "a SyncRequest, postcard then zstd (mitan_core::sync::wire)",
         )),
         answers: OCTETS,
-        query: &[],
-    },
-    RouteDoc {
-        method: "post",
-        path: "/v1/devices/register",
-        tag: "devices",
-        summary: "Register a device with a one-time code and its Automerge actor; the \
-                  credential in the answer is shown once",
-        auth: RouteAuth::None,
-        body: Some((
-            JSON,
-            "{\"code\": \"abcd-ef01-2345\", \"actor\": \"32 hex digits\"}",
-        )),
-        answers: JSON,
-        query: &[],
-    },
-    RouteDoc {
-        method: "post",
-        path: "/v1/admin/hierarchy",
-        tag: "admin",
-        summary: "Import the district's units and villages (with LGD codes) from CSV; all or \
-                  nothing",
-        auth: RouteAuth::Bearer,
-        body: Some((
-            "text/csv",
-            "a header row, then one unit per row: kind, code, parent, name_hi, name_en, and optionally lgd_code and households",
-        )),
-        answers: JSON,
-        query: &[],
-    },
-    RouteDoc {
-        method: "post",
-        path: "/v1/admin/users",
-        tag: "admin",
-        summary: "Import users and roles from CSV; all or nothing",
-        auth: RouteAuth::Bearer,
-        body: Some((
-            "text/csv",
-            "a header row, then one user per row: badge, name, role, unit, and a constable's beats",
-        )),
-        answers: JSON,
         query: &[],
     },
     RouteDoc {
@@ -195,8 +154,11 @@ impl Document {
             .tag(tag)
             .summary(Some(summary.lines().next().unwrap_or_default().to_owned()))
             .description(Some(summary.clone()))
-            .operation_id(Some(O::name().into_owned()))
-            .security(SecurityRequirement::new("device", Vec::<String>::new()));
+            .operation_id(Some(O::name().into_owned()));
+        if !O::PUBLIC {
+            operation =
+                operation.security(SecurityRequirement::new("device", Vec::<String>::new()));
+        }
         let in_path: Vec<&str> = O::PATH
             .split('/')
             .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
@@ -228,7 +190,16 @@ impl Document {
                     .schema(Some(property.clone())),
             );
         }
-        if !body.properties.is_empty() {
+        if let Some(media) = O::BODY {
+            // The body is a file, the request's one field.
+            operation = operation.request_body(Some(
+                RequestBodyBuilder::new()
+                    .description(Some(summary.clone()))
+                    .content(media, Content::new(Some(String::schema())))
+                    .required(Some(Required::True))
+                    .build(),
+            ));
+        } else if !body.properties.is_empty() {
             let required = !body.required.is_empty();
             operation = operation.request_body(Some(
                 RequestBodyBuilder::new()

@@ -18,7 +18,9 @@ use serde::de::DeserializeOwned;
 use super::AppState;
 use crate::auth::{authenticate, bearer};
 use crate::error::{Error, Result, clipped};
-use crate::ops::{Caller, FileOperation, ReadOperation, ReplayOperation, WriteOperation};
+use crate::ops::{
+    Caller, FileOperation, ReadOperation, ReplayOperation, TextRequest, WriteOperation,
+};
 use crate::store::ServerStore;
 
 /// The bearer credential of a request, as the one extractor every operation's route uses.
@@ -167,6 +169,15 @@ pub(super) async fn file<O: FileOperation>(
     }
     headers.insert(PARTS_HEADER, HeaderValue::from(file.parts));
     Ok(response)
+}
+
+/// `POST` of an operation whose body is a text file (a CSV import): the body is the request.
+pub(super) async fn text<O: TextRequest>(
+    State(state): State<AppState>,
+    Credential(credential): Credential,
+    body: String,
+) -> Result<Json<O::Answer>> {
+    write_with(state, credential, O::from_text(body)).await
 }
 
 /// `GET` of an operation that reads personal fields and logs the read.

@@ -25,6 +25,7 @@ pub mod audit;
 pub mod devices;
 pub mod directory;
 pub mod exports;
+pub mod imports;
 pub mod policy;
 pub mod reports;
 pub mod review;
@@ -145,6 +146,17 @@ pub trait Operation: Serialize + DeserializeOwned + utoipa::ToSchema + Send + 's
     const PATH: &'static str;
     /// The media types its answer comes in: JSON, unless it hands over a file.
     const ANSWERS: &'static [&'static str] = &["application/json"];
+    /// The media type of its body when that is not JSON (a CSV import): the body is then
+    /// the request's text ([`TextRequest`]).
+    const BODY: Option<&'static str> = None;
+    /// Whether it is answered without a credential (a phone registering has none yet).
+    const PUBLIC: bool = false;
+}
+
+/// A request whose body is a text file (a CSV import) rather than JSON.
+pub trait TextRequest: WriteOperation {
+    /// The request holding `text`.
+    fn from_text(text: String) -> Self;
 }
 
 /// An operation that only reads counts: it runs on a read-only connection of its own, so a
@@ -235,5 +247,8 @@ mod tests {
         assert!(documented::<crate::access::AccessLogQuery>());
         assert!(documented::<crate::exports::ExportQuery>());
         assert!(documented::<crate::exports::ExportLogQuery>());
+        assert!(documented::<imports::ImportHierarchy>());
+        assert!(documented::<imports::ImportUsers>());
+        assert!(documented::<crate::registration::RegisterRequest>());
     }
 }
