@@ -27,26 +27,6 @@ fn the_binary_serves_administers_and_runs_a_field_device_then_stops_on_sigterm()
 
     add_district(db_arg);
     let code = mitan(&["admin", "--db", db_arg, "issue-code", "--badge", "CG-001"]);
-    // Without a notice of the district's, a phone has nothing to show and enrols no one.
-    let notice = dir.path().join("notice-hi.txt");
-    std::fs::write(&notice, "आपका नाम और फ़ोन नंबर मितान सूची में रखा जाएगा।\n")
-        .expect("notice written");
-    let published = mitan(&[
-        "admin",
-        "--db",
-        db_arg,
-        "publish-notice",
-        "--version",
-        "1",
-        "--language",
-        "hi",
-        "--file",
-        notice.to_str().expect("utf-8 path"),
-    ]);
-    assert!(
-        published.contains("notice hi version 1 published"),
-        "{published}"
-    );
 
     let phone = dir.path().join("phone");
     let phone_arg = phone.to_str().expect("utf-8 path");
@@ -65,25 +45,7 @@ fn the_binary_serves_administers_and_runs_a_field_device_then_stops_on_sigterm()
         registered.contains("consent notice hi version 1"),
         "{registered}"
     );
-    mitan(&[
-        "field",
-        "--dir",
-        phone_arg,
-        "enrol",
-        "--name-hi",
-        "सुनीता वर्मा",
-        "--phone",
-        "98765 43210",
-        "--gender",
-        "female",
-        "--age",
-        "34",
-        "--village",
-        "430001",
-        "--household",
-        "मकान 12",
-    ]);
-    let synced = mitan(&["field", "--dir", phone_arg, "sync"]);
+    let synced = enrol_and_sync(phone_arg);
     assert!(synced.contains("1 acknowledged"), "{synced}");
     let listed = mitan(&["field", "--dir", phone_arg, "list"]);
     assert!(listed.contains("सुनीता वर्मा"), "{listed}");
@@ -251,8 +213,32 @@ impl SyncOnlyProxy {
     }
 }
 
-/// The district of these tests, as an admin types it: its hierarchy down to one beat, and
-/// constable CG-001 working that beat.
+/// Enrols one volunteer on the field device in `phone` and syncs it: what the sync printed.
+fn enrol_and_sync(phone: &str) -> String {
+    mitan(&[
+        "field",
+        "--dir",
+        phone,
+        "enrol",
+        "--name-hi",
+        "सुनीता वर्मा",
+        "--phone",
+        "98765 43210",
+        "--gender",
+        "female",
+        "--age",
+        "34",
+        "--village",
+        "430001",
+        "--household",
+        "मकान 12",
+    ]);
+    mitan(&["field", "--dir", phone, "sync"])
+}
+
+/// The district of these tests, as an admin types it: its hierarchy down to one beat,
+/// constable CG-001 working that beat, and the Hindi consent notice, without which a phone
+/// has nothing to show and enrols no one.
 fn add_district(db: &str) {
     for unit in [
         ["state", "CG", ""],
@@ -295,6 +281,25 @@ fn add_district(db: &str) {
         "--beat",
         "BSP-PS-KONI-B01",
     ]);
+    let notice = Path::new(db).with_extension("notice-hi.txt");
+    std::fs::write(&notice, "आपका नाम और फ़ोन नंबर मितान सूची में रखा जाएगा।\n")
+        .expect("notice written");
+    let published = mitan(&[
+        "admin",
+        "--db",
+        db,
+        "publish-notice",
+        "--version",
+        "1",
+        "--language",
+        "hi",
+        "--file",
+        notice.to_str().expect("utf-8 path"),
+    ]);
+    assert!(
+        published.contains("notice hi version 1 published"),
+        "{published}"
+    );
 }
 
 /// Starts `mitan serve` with `extra` arguments and returns it with the address it logs.
@@ -372,21 +377,6 @@ fn a_district_makes_its_ca_serves_https_and_a_phone_registered_with_the_slip_syn
     assert!(!again.status.success(), "a CA is never replaced");
 
     add_district(&db);
-    let notice = path("notice.txt");
-    std::fs::write(&notice, "आपका नाम और फ़ोन नंबर मितान सूची में रखा जाएगा।\n")
-        .expect("notice written");
-    mitan(&[
-        "admin",
-        "--db",
-        &db,
-        "publish-notice",
-        "--version",
-        "1",
-        "--language",
-        "hi",
-        "--file",
-        &notice,
-    ]);
     let chain = format!("{tls_dir}/server.pem");
     let key = format!("{tls_dir}/server-key.pem");
     let (_server, address) = serve_with(Path::new(&db), &["--tls-cert", &chain, "--tls-key", &key]);
@@ -424,24 +414,6 @@ fn a_district_makes_its_ca_serves_https_and_a_phone_registered_with_the_slip_syn
         &fingerprint,
     ]);
     assert!(registered.contains("BSP-PS-KONI-B01"), "{registered}");
-    mitan(&[
-        "field",
-        "--dir",
-        &phone,
-        "enrol",
-        "--name-hi",
-        "सुनीता वर्मा",
-        "--phone",
-        "98765 43210",
-        "--gender",
-        "female",
-        "--age",
-        "34",
-        "--village",
-        "430001",
-        "--household",
-        "मकान 12",
-    ]);
-    let synced = mitan(&["field", "--dir", &phone, "sync"]);
+    let synced = enrol_and_sync(&phone);
     assert!(synced.contains("1 acknowledged"), "{synced}");
 }
