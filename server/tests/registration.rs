@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Served, error_code, issue_code_in, user};
+use common::{Served, error_code, issue_code_in, post_over_http, user};
 use mitan_core::model::GENESIS_ACTOR;
 use mitan_server::auth::Role;
 use mitan_server::district::DistrictConfig;
@@ -30,22 +30,12 @@ fn register(server: &Served, code: &str, actor: [u8; 16]) -> (u16, Option<String
         actor: hex::encode(actor),
         public_key: None,
     };
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut response = agent
-        .post(&format!("{}/v1/devices/register", server.url))
-        .content_type("application/json")
-        .send(&serde_json::to_vec(&request).expect("serialises")[..])
-        .expect("the server answers");
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
-    let body = response.body_mut().read_to_vec().expect("the body reads");
-    (response.status().as_u16(), retry_after, body)
+    post_over_http(
+        &format!("{}/v1/devices/register", server.url),
+        None,
+        "application/json",
+        &serde_json::to_vec(&request).expect("serialises"),
+    )
 }
 
 #[test]

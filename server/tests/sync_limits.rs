@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{Served, counts, device_key, enrolled_replica, error_code, issue_code_in, user};
+use common::{
+    Served, counts, device_key, enrolled_replica, error_code, issue_code_in, post_over_http, user,
+};
 use mitan_core::model::sealed::TestKeys;
 use mitan_core::model::{DeviceId, Roster, RosterChange, inspect_change};
 use mitan_core::sync::{
@@ -50,7 +52,7 @@ impl Server {
             actor: hex::encode(actor),
             public_key: Some(hex::encode(device_key(&actor).public())),
         };
-        let (status, _, body) = post(
+        let (status, _, body) = post_over_http(
             &format!("{}/v1/devices/register", self.url),
             None,
             "application/json",
@@ -89,7 +91,7 @@ impl Server {
             Err(_) => body.to_vec(),
         };
         let body = body.as_slice();
-        post(
+        post_over_http(
             &format!("{}/v1/sync", self.url),
             Some(&device.credential),
             "application/octet-stream",
@@ -108,31 +110,6 @@ impl Server {
             .expect("metrics answer");
         response.body_mut().read_to_string().expect("text")
     }
-}
-
-/// Posts `body` and returns the status, the `Retry-After` header and the body.
-fn post(
-    url: &str,
-    credential: Option<&str>,
-    content_type: &str,
-    body: &[u8],
-) -> (u16, Option<String>, Vec<u8>) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut request = agent.post(url).content_type(content_type);
-    if let Some(credential) = credential {
-        request = request.header("Authorization", &format!("Bearer {credential}"));
-    }
-    let mut response = request.send(body).expect("the server answers");
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
-    let body = response.body_mut().read_to_vec().expect("the body reads");
-    (response.status().as_u16(), retry_after, body)
 }
 
 /// A replica of `roster` written by `actor`, with `count` enrolments of the demo generator's

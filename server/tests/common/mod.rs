@@ -467,3 +467,28 @@ impl Served {
         }
     }
 }
+
+/// Posts `body` and returns the status, the `Retry-After` header and the body.
+pub(crate) fn post_over_http(
+    url: &str,
+    credential: Option<&str>,
+    content_type: &str,
+    body: &[u8],
+) -> (u16, Option<String>, Vec<u8>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut request = agent.post(url).content_type(content_type);
+    if let Some(credential) = credential {
+        request = request.header("Authorization", &format!("Bearer {credential}"));
+    }
+    let mut response = request.send(body).expect("the server answers");
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let body = response.body_mut().read_to_vec().expect("the body reads");
+    (response.status().as_u16(), retry_after, body)
+}
