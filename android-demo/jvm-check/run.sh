@@ -91,6 +91,7 @@ db="$work/district.db"
 "$mitan" admin --db "$db" publish-notice --version 1 --language en --file "$here/district/notice-en.txt"
 constable_code="$("$mitan" admin --db "$db" issue-code --badge CG-001)"
 supervisor_code="$("$mitan" admin --db "$db" issue-code --badge CG-100)"
+recovery_code="$("$mitan" admin --db "$db" issue-code --badge CG-001)"
 
 # A free port from the kernel; the tiny window before mitan binds it is acceptable in CI.
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
@@ -109,7 +110,8 @@ echo "mitan serve on http://127.0.0.1:$port (pid $server_pid)"
 
 echo "== jvm-check: run on the JVM"
 if ! run_java --server "http://127.0.0.1:$port" --dir "$work/phones" \
-    --constable-code "$constable_code" --supervisor-code "$supervisor_code"; then
+    --constable-code "$constable_code" --supervisor-code "$supervisor_code" \
+    --recovery-code "$recovery_code"; then
     echo "jvm-check: FAILED; the server's log follows" >&2
     tail -50 "$work/server.log" >&2
     exit 1

@@ -14,7 +14,7 @@ use mitan_core::store::StoreKey;
 use crate::error::ApiError;
 use crate::records::{
     ConsentNotice, ConsentTerms, DeviceIdentity, EnrolmentForm, EnrolmentReceipt, QuotaStatus,
-    RosterFilter, SyncSummary, VolunteerChange, VolunteerDetail, VolunteerSummary,
+    Replacement, RosterFilter, SyncSummary, VolunteerChange, VolunteerDetail, VolunteerSummary,
 };
 use crate::transport::{Bridge, SyncTransport};
 
@@ -164,6 +164,22 @@ impl MitanDevice {
     /// When the last sync finished, by the phone's clock; absent before the first.
     pub fn last_sync_ms(&self) -> Result<Option<i64>, ApiError> {
         Ok(self.device()?.last_sync_ms()?)
+    }
+
+    /// Draws a new actor and signing key for a phone whose sync was refused with
+    /// `actor_reused` (its store was restored from a backup or cloned), and keeps them in the
+    /// store. Register them with the server, then call `adopt_replacement` with the answer.
+    pub fn prepare_replacement(&self) -> Result<Replacement, ApiError> {
+        Ok(self.device()?.prepare_replacement()?.into())
+    }
+
+    /// Switches the phone to the identity the server registered for its replacement. What
+    /// the phone wrote that the server never acknowledged is written again under it by the
+    /// next `sync`, with the same volunteer ids. Returns how many changes wait for that.
+    /// Keep the identity before calling: a store opened later with it finishes the switch.
+    pub fn adopt_replacement(&self, identity: DeviceIdentity) -> Result<u64, ApiError> {
+        let identity = identity.try_into()?;
+        Ok(self.device()?.adopt_replacement(&identity)?)
     }
 
     /// Syncs every roster through `transport`. Returns once every reply is stored; the

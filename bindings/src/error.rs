@@ -1,6 +1,7 @@
 //! `ApiError`, the one error Kotlin sees (as `ApiException`), and the one `match` that
 //! translates the core's errors into it.
 
+use mitan_core::device::TransportError;
 use mitan_core::model::{Invalid, Rejection};
 
 /// One refused field of a form: which field, and a stable code (`phone`, `not_mobile`). The
@@ -62,6 +63,35 @@ pub enum ApiError {
         /// What failed.
         reason: String,
     },
+    /// The server refused this phone's credential: it was revoked, or replaced by a recovery
+    /// made on another copy of the phone. Syncing cannot succeed until the phone registers
+    /// again with a code from the in-charge.
+    #[error("unauthorized: {reason}")]
+    Unauthorized {
+        /// What the server said.
+        reason: String,
+    },
+    /// The server refused the exchange with a stable `code` (`docs/errors.md`). The one an
+    /// app acts on is `actor_reused`: the phone's store was restored from a backup or cloned,
+    /// and it must re-register (`MitanDevice.prepare_replacement`).
+    #[error("refused ({status} {code}): {reason}")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The stable error code.
+        code: String,
+        /// The server's explanation.
+        reason: String,
+    },
+    /// The server failed (a 5xx), or answered something that is not Mitan's error body.
+    /// Retry later.
+    #[error("server {status}: {reason}")]
+    Server {
+        /// The HTTP status.
+        status: u16,
+        /// What it said.
+        reason: String,
+    },
     /// A fault that the app cannot fix by itself (a bug, or a server of another protocol).
     #[error("internal: {reason}")]
     Internal {
@@ -120,13 +150,62 @@ impl From<mitan_core::Error> for ApiError {
             Error::Storage(_) | Error::StoreLocked | Error::SchemaTooNew { .. } => {
                 ApiError::Storage { reason }
             }
-            Error::Transport(_) | Error::SyncDidNotSettle { .. } => ApiError::Network { reason },
+            Error::Transport(failure) => failure.into(),
+            Error::SyncDidNotSettle { .. } => ApiError::Network { reason },
             Error::AlreadyExists { .. }
             | Error::Decode { .. }
             | Error::MalformedRoster { .. }
             | Error::UnsupportedProtocol { .. }
             | Error::Automerge(_)
             | Error::Randomness(_) => ApiError::Internal { reason },
+        }
+    }
+}
+
+impl From<TransportError> for ApiError {
+    fn from(failure: TransportError) -> Self {
+        match failure {
+            TransportError::Network(reason) => ApiError::Network { reason },
+            TransportError::Unauthorized => ApiError::Unauthorized {
+                reason: TransportError::Unauthorized.to_string(),
+            },
+            TransportError::Refused {
+                status,
+                code,
+                message,
+            } => ApiError::Refused {
+                status,
+                code,
+                reason: message,
+            },
+            TransportError::Server { status, message } => ApiError::Server {
+                status,
+                reason: message,
+            },
+        }
+    }
+}
+
+/// What the app's transport threw, as the core's sync loop takes it: the kinds the app can
+/// act on stay apart, and anything else is a failed exchange.
+impl From<ApiError> for TransportError {
+    fn from(error: ApiError) -> Self {
+        match error {
+            ApiError::Unauthorized { .. } => TransportError::Unauthorized,
+            ApiError::Refused {
+                status,
+                code,
+                reason,
+            } => TransportError::Refused {
+                status,
+                code,
+                message: reason,
+            },
+            ApiError::Server { status, reason } => TransportError::Server {
+                status,
+                message: reason,
+            },
+            other => TransportError::Network(other.to_string()),
         }
     }
 }

@@ -26,6 +26,26 @@ pub struct DeviceIdentity {
     pub quota: u32,
 }
 
+/// The new actor and signing key a phone restored from a backup (or cloned) registers with:
+/// sent to `POST /v1/devices/register` with a code, or `POST /v1/devices/replace` with the
+/// phone's credential.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Replacement {
+    /// The Automerge actor, 16 bytes.
+    pub actor: Vec<u8>,
+    /// The public half of the new signing key, 32 bytes.
+    pub public_key: Vec<u8>,
+}
+
+impl From<mitan_core::device::Replacement> for Replacement {
+    fn from(replacement: mitan_core::device::Replacement) -> Self {
+        Replacement {
+            actor: replacement.actor.to_vec(),
+            public_key: replacement.public_key.to_vec(),
+        }
+    }
+}
+
 impl TryFrom<DeviceIdentity> for store::DeviceIdentity {
     type Error = ApiError;
 
@@ -414,6 +434,8 @@ pub struct SyncSummary {
     pub bytes_up: u64,
     /// Reply bytes received.
     pub bytes_down: u64,
+    /// Changes made before a recovery written again under the phone's new identity.
+    pub reissued: u64,
 }
 
 impl From<SyncReport> for SyncSummary {
@@ -425,6 +447,7 @@ impl From<SyncReport> for SyncSummary {
             refused: report.refused,
             bytes_up: report.bytes_up,
             bytes_down: report.bytes_down,
+            reissued: report.reissued,
         }
     }
 }

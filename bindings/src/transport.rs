@@ -2,13 +2,17 @@
 //! `/v1/sync`, returning the reply body. Keeping HTTP in the app lets Android choose its own
 //! client, proxy, TLS settings and network constraints; Rust only produces and consumes bytes.
 
+use mitan_core::device::TransportError;
+
 use crate::error::ApiError;
 
 /// Moves one sync request to the server and brings its reply back. Implemented in Kotlin.
 ///
-/// Return the reply body only for an HTTP 200; throw `ApiException.Network` for anything else
-/// (no connection, a timeout, another status). A throw means "the reply did not arrive": the
-/// sync stops, keeps what earlier replies stored, and the next sync resends the rest.
+/// Return the reply body only for an HTTP 200. Otherwise throw: `ApiException.Unauthorized`
+/// for a 401, `ApiException.Refused` with the error body's code for another 4xx carrying
+/// one, `ApiException.Server` for a 5xx or an unreadable answer, `ApiException.Network` when
+/// nothing arrived. A throw means "the reply did not arrive": the sync stops, keeps what
+/// earlier replies stored, and the next sync resends the rest.
 #[uniffi::export(callback_interface)]
 pub trait SyncTransport: Send + Sync {
     /// Sends `request` and returns the server's reply.
@@ -19,7 +23,7 @@ pub trait SyncTransport: Send + Sync {
 pub(crate) struct Bridge<'a>(pub(crate) &'a dyn SyncTransport);
 
 impl mitan_core::device::Transport for Bridge<'_> {
-    fn exchange(&mut self, request: Vec<u8>) -> Result<Vec<u8>, String> {
-        self.0.exchange(request).map_err(|error| error.to_string())
+    fn exchange(&mut self, request: Vec<u8>) -> Result<Vec<u8>, TransportError> {
+        self.0.exchange(request).map_err(TransportError::from)
     }
 }

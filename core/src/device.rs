@@ -19,6 +19,12 @@ use crate::store::{
 };
 use crate::sync::{ClientSession, Incoming, Limits, RosterState, erased_key};
 
+mod recovery;
+mod transport;
+
+pub use recovery::Replacement;
+pub use transport::{ACTOR_REUSED, Transport, TransportError};
+
 /// Compaction folds a roster's log into a snapshot once it holds this many changes: enough to
 /// keep enrolment writes small, few enough that opening a roster stays fast.
 pub const COMPACT_AFTER_CHANGES: u64 = 512;
@@ -51,22 +57,6 @@ pub struct EnrolOutcome {
     pub problems: Vec<Problem>,
 }
 
-/// Moves request bytes to the server and reply bytes back: HTTP on a phone, a function call in
-/// tests. An error means nothing was received; the sync stops and can simply be retried.
-pub trait Transport {
-    /// Sends one request and returns the reply body.
-    fn exchange(&mut self, request: Vec<u8>) -> std::result::Result<Vec<u8>, String>;
-}
-
-impl<F> Transport for F
-where
-    F: FnMut(Vec<u8>) -> std::result::Result<Vec<u8>, String>,
-{
-    fn exchange(&mut self, request: Vec<u8>) -> std::result::Result<Vec<u8>, String> {
-        self(request)
-    }
-}
-
 /// What a finished sync did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SyncReport {
@@ -82,6 +72,21 @@ pub struct SyncReport {
     pub bytes_up: u64,
     /// Reply bytes received.
     pub bytes_down: u64,
+    /// Changes of this phone's old actor written again under its new one, after a recovery.
+    pub reissued: u64,
+}
+
+impl SyncReport {
+    /// Adds what a further pass of the same sync did.
+    fn absorb(&mut self, more: SyncReport) {
+        self.round_trips += more.round_trips;
+        self.acknowledged += more.acknowledged;
+        self.received += more.received;
+        self.refused += more.refused;
+        self.bytes_up += more.bytes_up;
+        self.bytes_down += more.bytes_down;
+        self.reissued += more.reissued;
+    }
 }
 
 /// A phone's Mitan: its identity, its store, and its rosters in memory.
@@ -138,14 +143,21 @@ impl Device {
         rules: EnrolmentRules,
     ) -> Result<Self> {
         let mut store = DeviceStore::open(path, key)?;
+        // An identity for the replacement drawn in this store is one the app kept from the
+        // server's answer before the phone could adopt it: adoption finishes below.
+        let mut adopting = None;
         match store.load_identity()? {
             Some(stored)
                 if stored.device_id != identity.device_id || stored.actor != identity.actor =>
             {
-                return Err(Error::AlreadyExists {
-                    what: "device store for another device",
-                    id: stored.device_id.to_string(),
-                });
+                let drawn = store.load_replacement()?.map(|(actor, _)| actor);
+                if drawn != Some(identity.actor) {
+                    return Err(Error::AlreadyExists {
+                        what: "device store for another device",
+                        id: stored.device_id.to_string(),
+                    });
+                }
+                adopting = Some(stored);
             }
             Some(stored) if stored == *identity => {}
             _ => store.save_identity(identity)?,
@@ -161,8 +173,8 @@ impl Device {
             .map(ConsentNotice::reference)
             .collect();
         let district_adults_only = store.load_adults_only()?;
-        Ok(Device {
-            identity: identity.clone(),
+        let mut device = Device {
+            identity: adopting.clone().unwrap_or_else(|| identity.clone()),
             store,
             rosters: BTreeMap::new(),
             keys,
@@ -171,7 +183,11 @@ impl Device {
             district_adults_only,
             limits: Limits::default(),
             signing_key,
-        })
+        };
+        if adopting.is_some() {
+            device.adopt_replacement(identity)?;
+        }
+        Ok(device)
     }
 
     /// The public key this device signs its changes with, as registered with the server.
@@ -549,7 +565,26 @@ impl Device {
     /// Syncs every roster with the server through `transport`. Each reply is stored durably
     /// before the next request; a transport failure leaves everything stored so far in place,
     /// and the next sync resends only what the server never acknowledged.
+    ///
+    /// After a recovery, the changes set aside are settled once the server's state has
+    /// arrived (written again under the new actor unless the server had them), and sent in a
+    /// second pass of the same sync.
     pub fn sync(&mut self, transport: &mut dyn Transport, now_ms: i64) -> Result<SyncReport> {
+        let mut report = self.sync_until_settled(transport, now_ms)?;
+        if self.store.set_aside_count()? > 0 {
+            report.reissued = self.reissue_set_aside()?;
+            let again = self.sync_until_settled(transport, now_ms)?;
+            report.absorb(again);
+        }
+        self.compact_if_large()?;
+        Ok(report)
+    }
+
+    fn sync_until_settled(
+        &mut self,
+        transport: &mut dyn Transport,
+        now_ms: i64,
+    ) -> Result<SyncReport> {
         let mut session = ClientSession::new(self.limits)
             .signing_as(self.identity.device_id.clone(), self.signing_key.clone());
         let mut report = SyncReport::default();
@@ -559,7 +594,7 @@ impl Device {
                 break;
             };
             report.bytes_up += request.len() as u64;
-            let reply = transport.exchange(request).map_err(Error::Transport)?;
+            let reply = transport.exchange(request)?;
             report.bytes_down += reply.len() as u64;
             report.round_trips += 1;
             let update = session.receive(&reply)?;
@@ -572,7 +607,6 @@ impl Device {
                 self.store_roster_update(roster_update, now_ms, &mut report)?;
             }
         }
-        self.compact_if_large()?;
         Ok(report)
     }
 

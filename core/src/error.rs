@@ -55,8 +55,8 @@ pub enum Error {
         rounds: u32,
     },
     /// The transport failed; nothing received was applied.
-    #[error("sync: transport: {0}")]
-    Transport(String),
+    #[error("sync: {0}")]
+    Transport(#[from] crate::device::TransportError),
     /// Automerge refused an operation.
     #[error("roster: {0}")]
     Automerge(#[from] automerge::AutomergeError),

@@ -150,6 +150,55 @@ pub fn parse_public_key(text: &str) -> Result<PublicKey> {
     Ok(key)
 }
 
+/// Registers a new device in place of `old`, which asked with its credential (see
+/// [`crate::ops::devices::Replace`]): the same owner, a new id, actor, key and credential.
+pub fn replace(
+    store: &mut ServerStore,
+    old: &DeviceId,
+    request: &crate::ops::devices::Replace,
+    now_ms: i64,
+) -> Result<RegisteredDevice> {
+    let actor = parse_actor(&request.actor)?;
+    let public_key = parse_public_key(&request.public_key)?;
+    let credential = new_credential()?;
+    let device: DeviceId = new_device_id()?;
+    let badge = store.replace_device(
+        old,
+        &Registration {
+            code_hash: [0; 32],
+            device: device.clone(),
+            actor,
+            credential_hash: hash_secret(&credential),
+            public_key: Some(public_key),
+        },
+        now_ms,
+    )?;
+    registered(store, &badge, device, credential)
+}
+
+/// The answer to a registration of `device` for `badge`'s user.
+fn registered(
+    store: &ServerStore,
+    badge: &BadgeNumber,
+    device: DeviceId,
+    credential: String,
+) -> Result<RegisteredDevice> {
+    let user = store.load_user(badge)?.ok_or_else(|| Error::NotFound {
+        what: "user",
+        id: badge.to_string(),
+    })?;
+    let beats = store.rosters_of(&user)?;
+    Ok(RegisteredDevice {
+        device_id: device.to_string(),
+        credential,
+        badge: badge.to_string(),
+        role: user.role.to_string(),
+        unit: user.unit.to_string(),
+        beats: beats.iter().map(ToString::to_string).collect(),
+        quota: DEFAULT_QUOTA,
+    })
+}
+
 /// Registers a device with a one-time code.
 pub fn register(
     store: &mut ServerStore,
@@ -174,18 +223,5 @@ pub fn register(
         },
         now_ms,
     )?;
-    let user = store.load_user(&badge)?.ok_or_else(|| Error::NotFound {
-        what: "user",
-        id: badge.to_string(),
-    })?;
-    let beats = store.rosters_of(&user)?;
-    Ok(RegisteredDevice {
-        device_id: device.to_string(),
-        credential,
-        badge: badge.to_string(),
-        role: user.role.to_string(),
-        unit: user.unit.to_string(),
-        beats: beats.iter().map(ToString::to_string).collect(),
-        quota: DEFAULT_QUOTA,
-    })
+    registered(store, &badge, device, credential)
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use mitan_cli::field::{FieldProfile, HttpTransport};
 use mitan_core::demo::Generator;
-use mitan_core::device::{Device, Moment, SyncReport, Transport};
+use mitan_core::device::{Device, Moment, SyncReport, Transport, TransportError};
 use mitan_core::model::{EnrolmentForm, VolunteerId};
 use mitan_core::model::{Unit, UnitKind};
 use mitan_core::provenance::DeviceKey;
@@ -364,17 +364,21 @@ impl CutTransport {
 }
 
 impl Transport for CutTransport {
-    fn exchange(&mut self, request: Vec<u8>) -> Result<Vec<u8>, String> {
+    fn exchange(&mut self, request: Vec<u8>) -> Result<Vec<u8>, TransportError> {
         match self.cut.take() {
             None => self.inner.exchange(request),
             Some(Cut::AfterReply) => {
                 self.inner.exchange(request)?;
-                Err("connection reset after the server answered".into())
+                Err(TransportError::Network(
+                    "connection reset after the server answered".into(),
+                ))
             }
             Some(Cut::MidRequest) => {
                 send_half(self.address, &self.credential, &request)
-                    .map_err(|error| error.to_string())?;
-                Err("connection reset mid-request".into())
+                    .map_err(|error| TransportError::Network(error.to_string()))?;
+                Err(TransportError::Network(
+                    "connection reset mid-request".into(),
+                ))
             }
         }
     }

@@ -8,7 +8,7 @@
 
 use std::sync::Mutex;
 
-use mitan_core::device::Transport;
+use mitan_core::device::{Transport, TransportError};
 use mitan_e2e::{TestServer, beat, station};
 use mitan_server::auth::Role;
 use proptest::prelude::*;
@@ -17,9 +17,9 @@ use proptest::prelude::*;
 struct Recorder(Option<Vec<u8>>);
 
 impl Transport for Recorder {
-    fn exchange(&mut self, request: Vec<u8>) -> Result<Vec<u8>, String> {
+    fn exchange(&mut self, request: Vec<u8>) -> Result<Vec<u8>, TransportError> {
         self.0 = Some(request);
-        Err("recorded, not sent".into())
+        Err(TransportError::Network("recorded, not sent".into()))
     }
 }
 

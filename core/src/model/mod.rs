@@ -34,8 +34,8 @@ pub use programme::Programme;
 pub use review::{Decision, Review, Withdrawal, WithdrawalChannel};
 pub use roster::{
     Applied, Carry, CarryWrite, ChangeEffect, ChangeInfo, ChangeReader, EntryLinks, FieldWrite,
-    GENESIS_ACTOR, Malformed, Reflected, Roster, RosterChange, SCHEMA_VERSION, Target, Transfer,
-    Written, inspect_change,
+    GENESIS_ACTOR, Malformed, Recreated, Reflected, Roster, RosterChange, SCHEMA_VERSION, Target,
+    Transfer, Written, inspect_change,
 };
 pub use unit::{Unit, UnitKind};
 pub use validate::{LgdCode, Phone};

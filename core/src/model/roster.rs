@@ -81,9 +81,11 @@ const MOVED: &str = "moved";
 const MOVED_FROM: &str = "moved_from";
 
 mod carry;
+mod reissue;
 mod replay;
 mod transfer;
 pub use carry::{Carry, CarryWrite, EntryLinks, Reflected};
+pub use reissue::Recreated;
 pub use replay::{ChangeEffect, ChangeReader, FieldWrite, Target, Written};
 pub use transfer::Transfer;
 
@@ -247,6 +249,27 @@ impl Roster {
             .iter()
             .map(RosterChange::from_change)
             .collect()
+    }
+
+    /// This roster rebuilt without the changes `dropped`: what a phone holds once the changes
+    /// of its old actor are set aside (`reissue`). A kept change that depends on a dropped one
+    /// could never be applied, so such a rebuild is refused.
+    pub fn without(&mut self, dropped: &BTreeSet<[u8; 32]>) -> Result<Roster> {
+        let kept: Vec<Vec<u8>> = self
+            .doc
+            .get_changes(&[])
+            .iter()
+            .filter(|change| !dropped.contains(&change.hash().0))
+            .map(|change| change.raw_bytes().to_vec())
+            .collect();
+        let mut rebuilt = Roster::load(&self.id, None, &kept)?;
+        if rebuilt.change_count() != kept.len() {
+            return Err(Error::MalformedRoster {
+                roster: self.id.to_string(),
+                reason: "a change kept depends on a change set aside".into(),
+            });
+        }
+        Ok(rebuilt)
     }
 
     /// The number of changes in the roster's history.

@@ -191,25 +191,7 @@ impl DeviceStore {
     /// Stores the device's identity and creates an empty roster row for each beat.
     pub fn save_identity(&mut self, identity: &DeviceIdentity) -> Result<()> {
         let transaction = self.connection.transaction()?;
-        transaction.execute(
-            "INSERT OR REPLACE INTO device_identity (singleton, device_id, actor, badge, station, quota)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5)",
-            params![
-                identity.device_id.as_str(),
-                identity.actor.as_slice(),
-                identity.badge.as_str(),
-                identity.station.as_str(),
-                identity.quota
-            ],
-        )?;
-        transaction.execute("DELETE FROM device_beat", [])?;
-        for beat in &identity.beats {
-            transaction.execute(
-                "INSERT INTO device_beat (beat) VALUES (?1)",
-                [beat.as_str()],
-            )?;
-            ensure_roster(&transaction, &RosterId::for_beat(beat))?;
-        }
+        write_identity(&transaction, identity)?;
         transaction.commit()?;
         Ok(())
     }
@@ -349,11 +331,13 @@ impl DeviceStore {
             .collect()
     }
 
-    /// How many of this device's changes wait to be synced.
+    /// How many of this device's changes wait to be synced, counting those set aside by a
+    /// recovery until they are written again.
     pub fn pending_sync_count(&self) -> Result<u64> {
         count(
             &self.connection,
-            "SELECT count(*) FROM roster_change WHERE acked = 0",
+            "SELECT (SELECT count(*) FROM roster_change WHERE acked = 0)
+                  + (SELECT count(*) FROM set_aside_change)",
             [],
         )
     }
@@ -456,7 +440,34 @@ pub(super) fn count(
     Ok(u64::try_from(value).unwrap_or(0))
 }
 
-fn ensure_roster(transaction: &Transaction<'_>, roster: &RosterId) -> Result<()> {
+/// Writes `identity` over the stored one, with an empty roster row for each of its beats.
+pub(super) fn write_identity(
+    transaction: &Transaction<'_>,
+    identity: &DeviceIdentity,
+) -> Result<()> {
+    transaction.execute(
+        "INSERT OR REPLACE INTO device_identity (singleton, device_id, actor, badge, station, quota)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5)",
+        params![
+            identity.device_id.as_str(),
+            identity.actor.as_slice(),
+            identity.badge.as_str(),
+            identity.station.as_str(),
+            identity.quota
+        ],
+    )?;
+    transaction.execute("DELETE FROM device_beat", [])?;
+    for beat in &identity.beats {
+        transaction.execute(
+            "INSERT INTO device_beat (beat) VALUES (?1)",
+            [beat.as_str()],
+        )?;
+        ensure_roster(transaction, &RosterId::for_beat(beat))?;
+    }
+    Ok(())
+}
+
+pub(super) fn ensure_roster(transaction: &Transaction<'_>, roster: &RosterId) -> Result<()> {
     transaction.execute(
         "INSERT OR IGNORE INTO roster (roster_id) VALUES (?1)",
         [roster.as_str()],
@@ -464,7 +475,7 @@ fn ensure_roster(transaction: &Transaction<'_>, roster: &RosterId) -> Result<()>
     Ok(())
 }
 
-fn insert_change(
+pub(super) fn insert_change(
     transaction: &Transaction<'_>,
     roster: &RosterId,
     change: &RosterChange,

@@ -10,6 +10,7 @@ mod device_store;
 mod index;
 mod keys;
 mod notices;
+mod recovery;
 mod schema;
 
 pub use device_store::{
@@ -17,4 +18,5 @@ pub use device_store::{
 };
 pub use index::{QuotaProgress, VolunteerFilter, VolunteerRow};
 pub use keys::KeyChanges;
+pub use recovery::SetAside;
 pub use schema::{SCHEMA_VERSION, apply_migrations};

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/004_entry_keys_camera_owner_sealed.sql"),
     include_str!("../../migrations/005_device_signing_key.sql"),
     include_str!("../../migrations/006_volunteer_moved_to.sql"),
+    include_str!("../../migrations/007_phone_recovery.sql"),
 ];
 
 /// The schema version this build creates.

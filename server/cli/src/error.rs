@@ -73,6 +73,26 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// Whether a sync was refused because the store was restored from a backup or copied.
+    pub fn is_actor_reused(&self) -> bool {
+        matches!(self, Error::Core(error)
+            if matches!(error.as_ref(), mitan_core::Error::Transport(failure) if failure.is_actor_reused()))
+    }
+
+    /// Whether the server refused the credential (revoked, or replaced by another copy).
+    pub fn is_unauthorized(&self) -> bool {
+        match self {
+            Error::Refused { status, .. } | Error::Remote { status, .. } => *status == 401,
+            Error::Core(error) => matches!(
+                error.as_ref(),
+                mitan_core::Error::Transport(mitan_core::device::TransportError::Unauthorized)
+            ),
+            _ => false,
+        }
+    }
+}
+
 /// The command's result type.
 pub type Result<T> = std::result::Result<T, Error>;
 

@@ -8,12 +8,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use mitan_core::device::{Device, Transport, signing_public_key};
+use mitan_core::device::{Device, Transport, TransportError, signing_public_key};
 use mitan_core::model::EnrolmentRules;
 use mitan_core::store::{DeviceIdentity, StoreKey};
 use mitan_server::auth::random_bytes;
 use mitan_server::consent::ConsentTermsView;
 use mitan_server::http::{OCTET_STREAM, system_clock};
+use mitan_server::ops::devices::Replace;
 use mitan_server::private_files;
 use mitan_server::registration::{RegisterRequest, RegisteredDevice, parse_actor};
 use mitan_server::tls::Fingerprint;
@@ -90,7 +91,7 @@ impl HttpTransport {
 }
 
 impl Transport for HttpTransport {
-    fn exchange(&mut self, request: Vec<u8>) -> std::result::Result<Vec<u8>, String> {
+    fn exchange(&mut self, request: Vec<u8>) -> std::result::Result<Vec<u8>, TransportError> {
         self.last_status = None;
         let mut response = self
             .agent
@@ -98,7 +99,7 @@ impl Transport for HttpTransport {
             .header("Authorization", &format!("Bearer {}", self.credential))
             .content_type(OCTET_STREAM)
             .send(&request[..])
-            .map_err(|error| format!("network: {error}"))?;
+            .map_err(|error| TransportError::Network(error.to_string()))?;
         let status = response.status().as_u16();
         self.last_status = Some(status);
         let body = response
@@ -106,15 +107,28 @@ impl Transport for HttpTransport {
             .with_config()
             .limit(MAX_REPLY_BYTES)
             .read_to_vec()
-            .map_err(|error| format!("network: {error}"))?;
-        if status == 200 {
-            Ok(body)
-        } else {
-            Err(format!(
-                "server answered {status}: {}",
-                String::from_utf8_lossy(&body)
-            ))
+            .map_err(|error| TransportError::Network(error.to_string()))?;
+        match status {
+            200 => Ok(body),
+            401 => Err(TransportError::Unauthorized),
+            _ => Err(transport_refusal(status, &body)),
         }
+    }
+}
+
+/// A failed answer as the sync loop takes it: a 4xx with Mitan's error body keeps its stable
+/// code (`actor_reused` is acted on); anything else is the server's failure.
+fn transport_refusal(status: u16, body: &[u8]) -> TransportError {
+    match serde_json::from_slice::<mitan_server::ErrorBody>(body) {
+        Ok(answer) if (400..500).contains(&status) => TransportError::Refused {
+            status,
+            code: answer.error.code,
+            message: answer.error.message,
+        },
+        _ => TransportError::Server {
+            status,
+            message: String::from_utf8_lossy(body).chars().take(200).collect(),
+        },
     }
 }
 
@@ -309,6 +323,72 @@ pub fn register(
     let (mut device, _) = open_device(dir)?;
     refresh_terms(&mut device, &profile)?;
     Ok(profile)
+}
+
+/// What a recovery did: the phone's new registration, and how many of its changes wait to
+/// be written again under it at the next sync.
+#[derive(Debug)]
+pub struct Recovered {
+    /// The new profile, kept in the directory.
+    pub profile: FieldProfile,
+    /// Changes of the old identity set aside.
+    pub set_aside: u64,
+}
+
+/// Re-registers the field device in `dir` under a new actor and signing key: the recovery of
+/// a store restored from a backup or copied (`actor_reused`), or of a device revoked while it
+/// held work. With `code` (one-time, from the in-charge) it registers as a new phone would;
+/// without, it asks with its own credential (`POST /v1/devices/replace`), which revokes the
+/// old registration. The new profile is kept before the store adopts it, so a crash between
+/// the two is finished by the next open.
+pub fn recover(dir: &Path, code: Option<&str>) -> Result<Recovered> {
+    let (mut device, profile) = open_device(dir)?;
+    let replacement = device.prepare_replacement()?;
+    let actor = hex::encode(replacement.actor);
+    let public_key = hex::encode(replacement.public_key);
+    let base = profile.server.trim_end_matches('/');
+    let agent = agent(profile.ca().as_deref());
+    let mut response = match code {
+        Some(code) => {
+            let request = RegisterRequest {
+                code: code.to_owned(),
+                actor: actor.clone(),
+                public_key: Some(public_key),
+            };
+            let body =
+                serde_json::to_vec(&request).map_err(|error| Error::Encode(error.to_string()))?;
+            agent
+                .post(&format!("{base}/v1/devices/register"))
+                .content_type("application/json")
+                .send(&body[..])
+        }
+        None => {
+            let request = Replace {
+                actor: actor.clone(),
+                public_key,
+            };
+            let body =
+                serde_json::to_vec(&request).map_err(|error| Error::Encode(error.to_string()))?;
+            agent
+                .post(&format!("{base}/v1/devices/replace"))
+                .header(
+                    "Authorization",
+                    &format!("Bearer {}", profile.device.credential),
+                )
+                .content_type("application/json")
+                .send(&body[..])
+        }
+    }
+    .map_err(|error| Error::Network(error.to_string()))?;
+    let registered: RegisteredDevice = read_answer(&mut response)?;
+    let profile = FieldProfile {
+        device: registered,
+        actor,
+        ..profile
+    };
+    profile.save(dir)?;
+    let set_aside = device.adopt_replacement(&profile.identity()?)?;
+    Ok(Recovered { profile, set_aside })
 }
 
 /// Opens the device store kept in `dir`.

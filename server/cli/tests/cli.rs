@@ -215,6 +215,12 @@ impl SyncOnlyProxy {
 
 /// Enrols one volunteer on the field device in `phone` and syncs it: what the sync printed.
 fn enrol_and_sync(phone: &str) -> String {
+    enrol(phone);
+    mitan(&["field", "--dir", phone, "sync"])
+}
+
+/// Enrols one volunteer on the field device in `phone`, offline.
+fn enrol(phone: &str) {
     mitan(&[
         "field",
         "--dir",
@@ -233,7 +239,6 @@ fn enrol_and_sync(phone: &str) -> String {
         "--household",
         "मकान 12",
     ]);
-    mitan(&["field", "--dir", phone, "sync"])
 }
 
 /// The district of these tests, as an admin types it: its hierarchy down to one beat,
@@ -416,4 +421,60 @@ fn a_district_makes_its_ca_serves_https_and_a_phone_registered_with_the_slip_syn
     assert!(registered.contains("BSP-PS-KONI-B01"), "{registered}");
     let synced = enrol_and_sync(&phone);
     assert!(synced.contains("1 acknowledged"), "{synced}");
+}
+
+#[test]
+fn a_field_device_restored_from_a_backup_re_registers_itself_at_its_next_sync() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("district.db");
+    let db_arg = db.to_str().expect("utf-8 path");
+    let (_server, url) = serve(&db);
+    add_district(db_arg);
+    let code = mitan(&["admin", "--db", db_arg, "issue-code", "--badge", "CG-001"]);
+    let (phone, backup) = (dir.path().join("phone"), dir.path().join("backup"));
+    let phone_arg = phone.to_str().expect("utf-8 path");
+    mitan(&[
+        "field",
+        "--dir",
+        phone_arg,
+        "register",
+        "--server",
+        &url,
+        "--code",
+        code.trim(),
+    ]);
+    enrol_and_sync(phone_arg);
+    std::fs::create_dir_all(&backup).expect("backup folder");
+    for entry in std::fs::read_dir(&phone).expect("the folder reads") {
+        let entry = entry.expect("an entry");
+        std::fs::copy(entry.path(), backup.join(entry.file_name())).expect("copied");
+    }
+    enrol_and_sync(phone_arg);
+
+    let backup_arg = backup.to_str().expect("utf-8 path");
+    enrol(backup_arg);
+    let output = Command::new(MITAN)
+        .args(["field", "--dir", backup_arg, "sync"])
+        .output()
+        .expect("mitan runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stderr.contains("restored from a backup"), "{stderr}");
+    assert!(stdout.contains("re-registered as"), "{stdout}");
+    assert!(
+        stdout.contains("1 change(s) made before the recovery were written again"),
+        "{stdout}"
+    );
+    let store = mitan_server::store::ServerStore::open_reader(&db).expect("a reader opens");
+    assert_eq!(store.volunteer_count().expect("count"), 3);
+
+    // The live phone's registration was the one replaced: it is told to ask for a code.
+    let output = Command::new(MITAN)
+        .args(["field", "--dir", phone_arg, "sync"])
+        .output()
+        .expect("mitan runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("credential"), "{stderr}");
 }

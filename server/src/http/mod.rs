@@ -270,6 +270,7 @@ operations! {
     read administration::Notices => "devices";
     write devices::IssueCode => "devices";
     write devices::Revoke => "devices";
+    write devices::Replace => "devices";
     replay HistoryQuery => "audit";
     replay StateQuery => "audit";
     replay DiffQuery => "audit";

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{Caller, Permission, Policy, WriteOperation};
 use crate::district::District;
 use crate::error::{Error, Result};
-use crate::registration::{self, DEFAULT_CODE_TTL_MS};
+use crate::registration::{self, DEFAULT_CODE_TTL_MS, RegisteredDevice};
 use crate::store::{ServerStore, User};
 
 /// Issue a one-time registration code for a member of the caller's units.
@@ -119,5 +119,42 @@ impl WriteOperation for Revoke {
         Ok(Revoked {
             device_id: self.id.to_string(),
         })
+    }
+}
+
+/// Re-register the calling phone under a new actor and signing key, with its own credential:
+/// the recovery of a phone whose sync was refused with `actor_reused` (its store was restored
+/// from a backup, or cloned). The answer is a new device whose credential is shown once; the
+/// calling device is revoked in the same transaction, so one credential recovers one phone,
+/// and any other copy of it needs a code from the in-charge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Replace {
+    /// The new Automerge actor: 16 bytes as 32 hex digits, never registered before.
+    pub actor: String,
+    /// The new Ed25519 public key: 32 bytes as 64 hex digits.
+    pub public_key: String,
+}
+
+route!(Replace => RegisteredDevice, Post "/v1/devices/replace");
+
+impl WriteOperation for Replace {
+    fn write(
+        self,
+        district: &mut District,
+        caller: &Caller,
+        now_ms: i64,
+    ) -> Result<RegisteredDevice> {
+        // Only a phone has a device to replace; an officer at the command line has none.
+        let old: DeviceId = caller.via.parse().map_err(|_| Error::Forbidden {
+            reason: "only a registered phone can replace itself".into(),
+        })?;
+        let replaced = registration::replace(district.store_mut(), &old, &self, now_ms)?;
+        tracing::info!(
+            old = %old,
+            device = %replaced.device_id,
+            badge = %replaced.badge,
+            "device replaced itself (restored from a backup or cloned)"
+        );
+        Ok(replaced)
     }
 }

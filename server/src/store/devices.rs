@@ -36,6 +36,9 @@ pub struct DeviceListing {
     pub registered_at_ms: i64,
     /// When it was revoked, if it was.
     pub revoked_at_ms: Option<i64>,
+    /// Who revoked it (a badge), or `replaced by DEVICE` when a phone restored from a backup
+    /// re-registered itself with this device's credential.
+    pub revoked_by: Option<String>,
     /// Whether it registered a signing key, without which its changes are refused.
     pub signs_changes: bool,
     /// When the server last received a change from it (a sync that sent nothing leaves no
@@ -180,6 +183,64 @@ impl ServerStore {
         })
     }
 
+    /// Registers `registration.device` in place of `old`, in one transaction: the new device
+    /// is stored for `old`'s owner and `old` is revoked (`replaced by` the new one). Returns
+    /// the owner's badge. A revoked `old` replaces nothing.
+    pub fn replace_device(
+        &mut self,
+        old: &DeviceId,
+        registration: &Registration,
+        now_ms: i64,
+    ) -> Result<BadgeNumber> {
+        let transaction = self.connection.transaction()?;
+        let badge: Option<String> = transaction
+            .query_row(
+                "SELECT badge FROM device WHERE id = ?1 AND revoked_at_ms IS NULL",
+                [old.as_str()],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let badge = badge.ok_or(Error::Unauthorized)?;
+        let actor_taken: Option<i64> = transaction
+            .query_row(
+                "SELECT 1 FROM device WHERE actor = ?1",
+                [registration.actor.as_slice()],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if actor_taken.is_some() {
+            return Err(Error::Conflict {
+                what: "actor",
+                id: hex::encode(registration.actor),
+            });
+        }
+        transaction.execute(
+            "INSERT INTO device (id, badge, actor, credential_hash, registered_at_ms, public_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                registration.device.as_str(),
+                badge,
+                registration.actor.as_slice(),
+                registration.credential_hash.as_slice(),
+                now_ms,
+                registration.public_key.as_ref().map(|key| key.as_slice())
+            ],
+        )?;
+        transaction.execute(
+            "UPDATE device SET revoked_at_ms = ?2, revoked_by = ?3 WHERE id = ?1",
+            params![
+                old.as_str(),
+                now_ms,
+                format!("replaced by {}", registration.device)
+            ],
+        )?;
+        transaction.commit()?;
+        badge.parse().map_err(|_| Error::Corrupt {
+            what: "badge",
+            reason: "stored value does not parse".into(),
+        })
+    }
+
     /// The device holding a credential with this hash, revoked or not.
     pub fn load_device_by_credential(&self, hash: &[u8; 32]) -> Result<Option<DeviceRecord>> {
         self.connection
@@ -199,7 +260,8 @@ impl ServerStore {
     pub fn load_devices(&self) -> Result<Vec<DeviceListing>> {
         let mut statement = self.connection.prepare_cached(
             "SELECT d.id, d.badge, d.registered_at_ms, d.revoked_at_ms, d.public_key IS NOT NULL,
-                    (SELECT max(received_at_ms) FROM change_log c WHERE c.device_id = d.id)
+                    (SELECT max(received_at_ms) FROM change_log c WHERE c.device_id = d.id),
+                    d.revoked_by
              FROM device d
              WHERE NOT EXISTS (SELECT 1 FROM supervisor_actor s WHERE s.device_id = d.id)
              ORDER BY d.registered_at_ms DESC, d.id",
@@ -213,26 +275,30 @@ impl ServerStore {
                     row.get::<_, Option<i64>>(3)?,
                     row.get::<_, bool>(4)?,
                     row.get::<_, Option<i64>>(5)?,
+                    row.get::<_, Option<String>>(6)?,
                 ))
             })?
             .collect::<std::result::Result<Vec<_>, _>>()?;
         rows.into_iter()
-            .map(|(id, badge, registered, revoked, signs, last)| {
-                Ok(DeviceListing {
-                    device: id.parse().map_err(|_| Error::Corrupt {
-                        what: "device id",
-                        reason: id.clone(),
-                    })?,
-                    badge: badge.parse().map_err(|_| Error::Corrupt {
-                        what: "badge",
-                        reason: badge.clone(),
-                    })?,
-                    registered_at_ms: registered,
-                    revoked_at_ms: revoked,
-                    signs_changes: signs,
-                    last_change_at_ms: last,
-                })
-            })
+            .map(
+                |(id, badge, registered, revoked, signs, last, revoked_by)| {
+                    Ok(DeviceListing {
+                        device: id.parse().map_err(|_| Error::Corrupt {
+                            what: "device id",
+                            reason: id.clone(),
+                        })?,
+                        badge: badge.parse().map_err(|_| Error::Corrupt {
+                            what: "badge",
+                            reason: badge.clone(),
+                        })?,
+                        registered_at_ms: registered,
+                        revoked_at_ms: revoked,
+                        revoked_by,
+                        signs_changes: signs,
+                        last_change_at_ms: last,
+                    })
+                },
+            )
             .collect()
     }
 

@@ -4,7 +4,7 @@ use crate::model::Field;
 
 super::code_newtype!(
     /// The id of one roster document. A roster holds one beat's volunteers and cameras, so
-    /// its id is the beat's unit code (docs/adr, ADR 0003, says why a beat is the unit).
+    /// its id is the beat's unit code (docs/adr, ADR 0008, says why a beat is the unit).
     RosterId,
     Field::Beat,
     48

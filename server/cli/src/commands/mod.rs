@@ -462,6 +462,16 @@ pub enum FieldCommand {
         #[arg(long, value_parser = fingerprint_arg)]
         ca_fingerprint: Option<Fingerprint>,
     },
+    /// Re-register this field device under a new identity: for a store restored from a
+    /// backup or copied to another phone (a sync refused with `actor_reused`), or a device
+    /// revoked while it held unsynced work. Then syncs: what the server never received is
+    /// written again under the new identity, with the same volunteer ids.
+    Recover {
+        /// A one-time code from the station in-charge. Without one, the device's own
+        /// credential asks, and stops working for any other copy of this store.
+        #[arg(long)]
+        code: Option<String>,
+    },
     /// Enrol a volunteer (offline; sync later).
     // Boxed: the form's many fields would otherwise size every other command's variant.
     Enrol(Box<EnrolArgs>),
@@ -1523,6 +1533,10 @@ fn field_command(args: FieldArgs) -> Result<()> {
             }
         }
         FieldCommand::Sync => sync_device(&args.dir)?,
+        FieldCommand::Recover { code } => {
+            recover_device(&args.dir, code.as_deref())?;
+            sync_device(&args.dir)?;
+        }
     }
     Ok(())
 }
@@ -1561,9 +1575,55 @@ fn print_terms(device: &mitan_core::device::Device) -> Result<()> {
     Ok(())
 }
 
+fn recover_device(dir: &Path, code: Option<&str>) -> Result<()> {
+    let recovered = field::recover(dir, code)?;
+    say!(
+        "re-registered as {} for {}; {} change(s) made before wait to be written again",
+        recovered.profile.device.device_id,
+        recovered.profile.device.badge,
+        recovered.set_aside
+    );
+    Ok(())
+}
+
 fn sync_device(dir: &Path) -> Result<()> {
     let (mut device, profile) = field::open_device(dir)?;
-    let synced = field::sync(&mut device, &profile)?;
+    let synced = match field::sync(&mut device, &profile) {
+        Err(error) if error.is_actor_reused() => {
+            // The store was restored from a backup or copied: its actor can never be merged
+            // again. The device's credential re-registers it, once.
+            eprintln!(
+                "this device's store was restored from a backup or copied to another phone: \
+                 re-registering it under a new identity with its credential"
+            );
+            drop(device);
+            match recover_device(dir, None) {
+                Ok(()) => {}
+                Err(error) if error.is_unauthorized() => {
+                    return Err(Error::Invalid {
+                        field: "code",
+                        reason: "this device's credential was already used to recover another \
+                                 copy of it: ask the station in-charge for a registration code \
+                                 and run `mitan field recover --code CODE`"
+                            .into(),
+                    });
+                }
+                Err(error) => return Err(error),
+            }
+            return sync_device(dir);
+        }
+        Err(error) if error.is_unauthorized() => {
+            return Err(Error::Invalid {
+                field: "code",
+                reason: "the server refused this device's credential: it was revoked, or \
+                         replaced when another copy of this store recovered. Ask the station \
+                         in-charge for a registration code and run `mitan field recover --code \
+                         CODE`; nothing on this device is lost"
+                    .into(),
+            });
+        }
+        other => other?,
+    };
     let report = synced.report;
     say!(
         "synced in {} round trip(s): {} acknowledged, {} received, {} refused, {} bytes up, {} bytes down",
@@ -1574,6 +1634,12 @@ fn sync_device(dir: &Path) -> Result<()> {
         report.bytes_up,
         report.bytes_down
     );
+    if report.reissued > 0 {
+        say!(
+            "{} change(s) made before the recovery were written again under this device's new identity",
+            report.reissued
+        );
+    }
     if let Some(error) = synced.terms_unfetched {
         eprintln!(
             "warning: the district's notices could not be fetched after the sync, which \

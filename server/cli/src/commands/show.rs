@@ -239,9 +239,11 @@ impl Show for DeviceList {
                 device.device,
                 device.badge,
                 ist::date_time(device.registered_at_ms),
-                device
-                    .revoked_at_ms
-                    .map_or_else(|| "-".to_owned(), ist::date_time),
+                match (device.revoked_at_ms, &device.revoked_by) {
+                    (None, _) => "-".to_owned(),
+                    (Some(at), None) => ist::date_time(at),
+                    (Some(at), Some(by)) => format!("{} ({by})", ist::date_time(at)),
+                },
                 if device.signs_changes { "yes" } else { "no" },
                 device
                     .last_change_at_ms

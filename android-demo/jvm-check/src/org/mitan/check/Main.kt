@@ -203,7 +203,49 @@ fun run(options: Map<String, String>) {
         check(reopened.quota().counted == 25u) { "reopened quota ${reopened.quota()}" }
     }
     step("the store refuses a wrong key (ApiException.Storage) and reopens with its own")
-    println("JVM run passed: 25 enrolled, 1 refused, 2 syncs, 1 verification and its history read back")
+
+    restoredFromBackup(dir, vault, year, enrolment.form.value, options.getValue("recovery-code"))
+    println("JVM run passed: 25 enrolled, 1 refused, 2 syncs, 1 verification and its history read back, a restored phone recovered")
+}
+
+/**
+ * 8. The phone's folder is backed up; the phone enrols and syncs; the backup is restored on
+ * another phone, which enrols and syncs: refused as `actor_reused`, the repository
+ * re-registers with the credential and the enrolment lands. The original phone's credential
+ * is now spent: its sync stops at [SyncState.NeedsCode] and a code from the in-charge brings
+ * it back, with its unsynced enrolment.
+ */
+fun restoredFromBackup(dir: File, vault: FileStoreKeyVault, year: Int, base: EnrolmentForm, code: String) {
+    val live = File(dir, "constable")
+    val backup = File(dir, "restored")
+    live.copyRecursively(backup)
+    val enrolled = MitanRepository.open(live, vault, year).use { phone ->
+        val id = phone.enrol(volunteerForm(base, 30)).volunteerId
+        phone.sync()
+        id
+    }
+    MitanRepository.open(backup, vault, year).use { restored ->
+        val before = restored.profile.registration.deviceId
+        val id = restored.enrol(volunteerForm(base, 31)).volunteerId
+        val summary = restored.sync()
+        check(summary.reissued == 1uL) { "restored phone wrote again ${summary.reissued}" }
+        check(restored.pendingSyncCount() == 0L) { "restored phone still has ${restored.pendingSyncCount()} waiting" }
+        check(restored.profile.registration.deviceId != before) { "the restored phone kept its registration" }
+        check(restored.roster("").any { it.volunteerId == enrolled }) { "the live phone's enrolment did not arrive" }
+        step("a phone restored from a backup: refused as actor_reused, re-registered as ${restored.profile.registration.deviceId}, $id written again and acknowledged")
+    }
+    MitanRepository.open(live, vault, year).use { original ->
+        val waiting = original.enrol(volunteerForm(base, 32)).volunteerId
+        val roster = RosterViewModel(original, Work.INLINE)
+        roster.sync()
+        check(roster.sync.value == SyncState.NeedsCode) { "the spent credential synced: ${roster.sync.value}" }
+        check(original.pendingSyncCount() == 1L) { "waiting on the original ${original.pendingSyncCount()}" }
+        roster.recover(code)
+        val recovered = roster.sync.value
+        check(recovered is SyncState.Done && recovered.summary.reissued == 1uL) { "recovery with a code: $recovered" }
+        check(original.pendingSyncCount() == 0L) { "still waiting ${original.pendingSyncCount()}" }
+        step("the original phone, its credential spent, asks for a code (${Messages.needsCode(org.mitan.shared.Language.ENGLISH)}); with it, $waiting reaches the server")
+    }
 }
 
 /**

@@ -14,11 +14,16 @@ import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
 import java.text.DateFormat
 import java.util.Date
 import org.mitan.shared.Language
+import org.mitan.shared.Messages
 import org.mitan.shared.RosterViewModel
 import org.mitan.shared.SyncState
 
@@ -66,6 +71,22 @@ fun RosterScreen(model: RosterViewModel, language: Language) {
                         else "${sync.summary.acknowledged} sent, ${sync.summary.received} received",
                     )
                     is SyncState.Failed -> Text(sync.message, color = MaterialTheme.colorScheme.error)
+                    SyncState.NeedsCode -> {
+                        var code by remember { mutableStateOf("") }
+                        Text(
+                            Messages.needsCode(if (hindi) Language.HINDI else Language.ENGLISH),
+                            color = MaterialTheme.colorScheme.error,
+                        )
+                        OutlinedTextField(
+                            value = code,
+                            onValueChange = { code = it },
+                            label = { Text(if (hindi) "पंजीकरण कोड" else "Registration code") },
+                            singleLine = true,
+                        )
+                        Button(onClick = { model.recover(code) }, enabled = code.isNotBlank()) {
+                            Text(if (hindi) "फिर से पंजीकृत करें" else "Register again")
+                        }
+                    }
                     SyncState.Idle -> {}
                 }
             }

@@ -58,6 +58,13 @@ object Messages {
     fun problem(code: String, language: Language): String =
         codes[code]?.let { pick(it, language) } ?: code
 
+    /** Shown when the server refused this phone's credential ([SyncState.NeedsCode]). */
+    fun needsCode(language: Language): String = pick(
+        "इस फ़ोन को फिर से पंजीकृत करना है: थाना प्रभारी से कोड लें। फ़ोन पर कुछ भी नहीं खोया है।" to
+            "This phone must be registered again: ask the station in-charge for a code. Nothing on the phone is lost.",
+        language,
+    )
+
     /** Every code the core can refuse with has words here; the JVM check asserts it. */
     val knownCodes: Set<String> get() = codes.keys
 }

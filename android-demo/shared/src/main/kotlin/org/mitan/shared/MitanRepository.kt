@@ -81,10 +81,15 @@ data class Profile(val server: String, val registration: Registration, val actor
 
 /** One registered phone's Mitan. Blocking calls: make them off the main thread. */
 class MitanRepository private constructor(
-    val profile: Profile,
+    profile: Profile,
+    private val directory: File,
     private val device: MitanDevice,
     private val api: ServerApi,
 ) : AutoCloseable {
+
+    /** This phone's registration; a recovery replaces it. */
+    var profile: Profile = profile
+        private set
 
     companion object {
         private const val PROFILE = "profile.properties"
@@ -121,7 +126,7 @@ class MitanRepository private constructor(
                 identity = profile.identity(),
                 currentYear = currentYear.toUShort(),
             )
-            return MitanRepository(profile, device, ServerApi(profile.server))
+            return MitanRepository(profile, directory, device, ServerApi(profile.server))
         }
     }
 
@@ -165,9 +170,48 @@ class MitanRepository private constructor(
      * visit that brings the rosters brings the consent terms too.
      */
     fun sync(progress: SyncProgress = SyncProgress.NONE): SyncSummary {
-        val summary = device.sync(api.syncTransport(profile.registration.credential, progress))
+        val summary = try {
+            device.sync(api.syncTransport(profile.registration.credential, progress))
+        } catch (refused: ApiException.Refused) {
+            if (refused.code != "actor_reused") throw refused
+            // The store was restored from a backup or copied to another phone: its actor can
+            // never be merged again. The phone's credential re-registers it, once; what it
+            // wrote since the backup is written again under the new identity by this sync.
+            recover(null)
+            device.sync(api.syncTransport(profile.registration.credential, progress))
+        }
         refreshConsentTerms()
         return summary
+    }
+
+    /**
+     * Re-registers this phone under a new identity: a store restored from a backup or cloned
+     * (a sync refused with `actor_reused`), or a phone revoked while it held work. With a
+     * one-time [code] from the in-charge it registers as a new phone; without, this phone's
+     * credential asks, and stops working for every other copy of the store. Returns how many
+     * changes the next sync writes again, with the same volunteer ids. Throws
+     * [ApiException.Unauthorized] when the credential was spent: ask for a code.
+     */
+    fun recover(code: String?): Long {
+        val replacement = device.prepareReplacement()
+        val registration = try {
+            if (code != null) {
+                api.register(code, replacement.actor, replacement.publicKey)
+            } else {
+                api.replace(profile.registration.credential, replacement.actor, replacement.publicKey)
+            }
+        } catch (refusal: ServerRefusal) {
+            if (refusal.status == 401) throw ApiException.Unauthorized("${refusal.message}")
+            throw ApiException.Refused(refusal.status.toUShort(), refusal.code ?: "refused", "${refusal.message}")
+        } catch (error: java.io.IOException) {
+            throw ApiException.Network("${error.message}")
+        }
+        val renewed = Profile(profile.server, registration, replacement.actor)
+        // Kept before the store switches: a store opened later with it finishes the switch.
+        renewed.save(File(directory, PROFILE))
+        val setAside = device.adoptReplacement(renewed.identity())
+        profile = renewed
+        return setAside.toLong()
     }
 
     /** Fetches and stores the district's notices and policy. */

@@ -20,6 +20,13 @@ sealed interface SyncState {
 
     /** Stopped; what earlier rounds stored stays, and syncing again resends the rest. */
     data class Failed(val message: String) : SyncState
+
+    /**
+     * The server refused this phone's credential: revoked, or spent by another copy of this
+     * store recovering. Nothing on the phone is lost; a code from the in-charge re-registers
+     * it ([RosterViewModel.recover]).
+     */
+    data object NeedsCode : SyncState
 }
 
 class RosterViewModel(private val repository: MitanRepository, private val work: Work) {
@@ -77,13 +84,38 @@ class RosterViewModel(private val repository: MitanRepository, private val work:
             work.ui {
                 outcome.fold(
                     onSuccess = { sync.set(SyncState.Done(it)) },
-                    onFailure = { error ->
-                        if (error !is ApiException) throw error
-                        sync.set(SyncState.Failed(error.message ?: error.toString()))
-                    },
+                    onFailure = { error -> sync.set(failed(error)) },
                 )
             }
             refresh()
         }
+    }
+
+    /**
+     * Re-registers the phone with a one-time [code] from the in-charge, then syncs: what it
+     * wrote that the server never took is written again under its new identity.
+     */
+    fun recover(code: String) {
+        if (sync.value is SyncState.Running) return
+        sync.set(SyncState.Running(round = 1, sent = false, bytes = 0))
+        work.background {
+            val outcome = runCatching {
+                repository.recover(code.trim())
+                repository.sync()
+            }
+            work.ui {
+                outcome.fold(
+                    onSuccess = { sync.set(SyncState.Done(it)) },
+                    onFailure = { error -> sync.set(failed(error)) },
+                )
+            }
+            refresh()
+        }
+    }
+
+    private fun failed(error: Throwable): SyncState {
+        if (error !is ApiException) throw error
+        return if (error is ApiException.Unauthorized) SyncState.NeedsCode
+        else SyncState.Failed(error.message ?: error.toString())
     }
 }

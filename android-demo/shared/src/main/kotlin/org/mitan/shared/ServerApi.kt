@@ -38,9 +38,24 @@ class ServerApi(baseUrl: String, private val timeoutMs: Int = 120_000) {
         val body = "{\"code\":${Json.quote(code)},\"actor\":${Json.quote(actor.toHex())}," +
             "\"public_key\":${Json.quote(publicKey.toHex())}}"
         val answer = request("POST", "/v1/devices/register", null, "application/json", body.toByteArray())
+        return registration(answer, "registration")
+    }
+
+    /**
+     * Re-registers the phone holding [credential] under a new [actor] and [publicKey]
+     * (`POST /v1/devices/replace`): the recovery of a store restored from a backup or
+     * cloned. The old registration stops working; the answer is the new one.
+     */
+    fun replace(credential: String, actor: ByteArray, publicKey: ByteArray): Registration {
+        val body = "{\"actor\":${Json.quote(actor.toHex())},\"public_key\":${Json.quote(publicKey.toHex())}}"
+        val answer = request("POST", "/v1/devices/replace", credential, "application/json", body.toByteArray())
+        return registration(answer, "replacement")
+    }
+
+    private fun registration(answer: ByteArray, what: String): Registration {
         @Suppress("UNCHECKED_CAST")
         val json = Json.parse(answer.toString(Charsets.UTF_8)) as? Map<String, Any?>
-            ?: throw IOException("registration: the answer is not a JSON object")
+            ?: throw IOException("$what: the answer is not a JSON object")
         return Registration(
             deviceId = json.field("device_id"),
             credential = json.field("credential"),
@@ -108,7 +123,11 @@ class ServerApi(baseUrl: String, private val timeoutMs: Int = 120_000) {
         return ServerRefusal(status, code, field, message)
     }
 
-    /** POSTs each sync request to `/v1/sync`; a failure of any kind is a network error to the core. */
+    /**
+     * POSTs each sync request to `/v1/sync`. A failure reaches the core typed, so the app can
+     * tell a revoked phone (401), a refusal it acts on (`actor_reused`), a server fault and no
+     * signal apart.
+     */
     private inner class HttpSyncTransport(
         private val credential: String,
         private val progress: SyncProgress,
@@ -120,6 +139,13 @@ class ServerApi(baseUrl: String, private val timeoutMs: Int = 120_000) {
             progress.sending(round, request.size)
             val reply = try {
                 request("POST", "/v1/sync", credential, "application/octet-stream", request)
+            } catch (refusal: ServerRefusal) {
+                throw when {
+                    refusal.status == 401 -> ApiException.Unauthorized("${refusal.message}")
+                    refusal.status in 400..499 && refusal.code != null ->
+                        ApiException.Refused(refusal.status.toUShort(), refusal.code, "${refusal.message}")
+                    else -> ApiException.Server(refusal.status.toUShort(), "${refusal.message}")
+                }
             } catch (error: IOException) {
                 throw ApiException.Network("${error.message}")
             }
