@@ -19,6 +19,10 @@ use mitan_core::model::{
 };
 use serde::{Deserialize, Serialize};
 
+mod record;
+
+pub use record::{RecordQuery, VolunteerRecord, volunteer_record};
+
 use crate::access::{AccessKind, Reader};
 use crate::error::{Error, Problem, Result};
 use crate::ops::{Permission, Policy};

@@ -22,6 +22,7 @@ pub mod audit;
 pub mod auth;
 pub mod background;
 pub mod consent;
+pub mod console;
 pub mod district;
 mod error;
 pub mod exports;

@@ -68,9 +68,43 @@ impl crate::ops::Operation for RegisterRequest {
     const PUBLIC: bool = true;
 }
 
+/// What a one-time code is for.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum CodePurpose {
+    /// Registering the user's next phone.
+    #[default]
+    Phone,
+    /// Setting the user's first (or a forgotten) password for the station console.
+    Console,
+}
+
 /// Issues a one-time code for `badge`'s next device.
 pub fn issue_code(
     store: &mut ServerStore,
+    badge: &BadgeNumber,
+    issued_by: &str,
+    ttl_ms: i64,
+    now_ms: i64,
+) -> Result<IssuedCode> {
+    issue_code_for(store, CodePurpose::Phone, badge, issued_by, ttl_ms, now_ms)
+}
+
+/// Issues a one-time code for `badge`: to register a phone, or to set a console password.
+pub fn issue_code_for(
+    store: &mut ServerStore,
+    purpose: CodePurpose,
     badge: &BadgeNumber,
     issued_by: &str,
     ttl_ms: i64,
@@ -94,15 +128,17 @@ pub fn issue_code(
     }
     let code = new_registration_code()?;
     let expires_at_ms = now_ms.saturating_add(ttl_ms);
-    store.save_registration_code(
-        &hash_secret(&normalize_code(&code)),
-        badge,
-        issued_by,
-        now_ms,
-        expires_at_ms,
-    )?;
+    let code_hash = hash_secret(&normalize_code(&code));
+    match purpose {
+        CodePurpose::Phone => {
+            store.save_registration_code(&code_hash, badge, issued_by, now_ms, expires_at_ms)?;
+        }
+        CodePurpose::Console => {
+            store.save_console_code(&code_hash, badge, issued_by, now_ms, expires_at_ms)?;
+        }
+    }
     // Who issued a code for whom, and until when; never the code itself.
-    tracing::info!(%badge, issued_by, expires_at_ms, "registration code issued");
+    tracing::info!(%badge, issued_by, expires_at_ms, ?purpose, "one-time code issued");
     Ok(IssuedCode {
         code,
         badge: badge.clone(),

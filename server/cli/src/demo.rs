@@ -19,7 +19,7 @@ use mitan_core::device::Moment;
 use mitan_core::model::{Decision, Unit, UnitKind, VolunteerId};
 use mitan_core::store::VolunteerFilter;
 use mitan_server::admin::{CampaignSpec, TargetSpec, check_campaign, set_target};
-use mitan_server::auth::Role;
+use mitan_server::auth::{Role, random_bytes};
 use mitan_server::consent::{NoticeSpec, publish_notice};
 use mitan_server::http::AppState;
 use mitan_server::registration::issue_code;
@@ -607,14 +607,72 @@ pub const REPORT_PATHS: [&str; 5] = [
     "/v1/reports/programmes",
 ];
 
-/// What `mitan serve --demo` prints once the demo is ready: where to look, and a one-time
-/// code to register one's own field client.
-pub fn guide(url: &str, db: &Path, fill: Option<&DemoFill>, code_for: (&str, &str)) -> String {
+/// One officer the demo prints a console sign-in for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleSignIn {
+    /// The role, as people say it.
+    pub role: &'static str,
+    /// The badge.
+    pub badge: String,
+    /// The password, fresh on every start of the demo.
+    pub password: String,
+}
+
+/// Gives the first officer of each supervising role a fresh console password, so that a
+/// newcomer opens the console and signs in as any of them; the passwords change on every
+/// start, so one printed in an old terminal stops working.
+pub fn console_sign_ins(state: &AppState) -> Result<Vec<ConsoleSignIn>> {
+    let plan = district();
+    let roles = [
+        (Role::StationIncharge, "station in-charge"),
+        (Role::CircleOfficer, "circle officer"),
+        (Role::DistrictAdmin, "SP (district admin)"),
+        (Role::Auditor, "auditor"),
+    ];
+    let mut sign_ins = Vec::new();
+    for (role, name) in roles {
+        let Some(user) = plan.users.iter().find(|user| user.role == role) else {
+            continue;
+        };
+        let text = hex::encode(random_bytes::<6>()?);
+        let password = format!("{}-{}-{}", &text[..4], &text[4..8], &text[8..]);
+        let hash = mitan_server::console::session::hash_password(&password)?;
+        let now_ms = state.now_ms();
+        state
+            .lock_district()
+            .store_mut()
+            .force_console_password(&user.badge, &hash, now_ms)?;
+        sign_ins.push(ConsoleSignIn {
+            role: name,
+            badge: user.badge.to_string(),
+            password,
+        });
+    }
+    Ok(sign_ins)
+}
+
+/// What `mitan serve --demo` prints once the demo is ready: where to look, how to sign in to
+/// the station console, and a one-time code to register one's own field client.
+pub fn guide(
+    url: &str,
+    db: &Path,
+    fill: Option<&DemoFill>,
+    code_for: (&str, &str),
+    sign_ins: &[ConsoleSignIn],
+) -> String {
     let plan = district();
     let count = |kind: UnitKind| plan.units.iter().filter(|unit| unit.kind == kind).count();
     let mut out = String::new();
     let _ = writeln!(out, "Mitan demo: Mitan Nagar (demo) district at {url}");
     let _ = writeln!(out, "  database: {}", db.display());
+    let _ = writeln!(out, "\nOpen the station console at {url}/ and sign in as:");
+    for sign_in in sign_ins {
+        let _ = writeln!(
+            out,
+            "  {:<20} {}  password: {}",
+            sign_in.role, sign_in.badge, sign_in.password
+        );
+    }
     let _ = writeln!(
         out,
         "  {} circles, {} stations, {} outposts, {} beats, {} villages, {} users",

@@ -133,14 +133,41 @@ fn the_demo_district_is_filled_by_simulated_phones_syncing_over_http() {
     assert_eq!(fill.syncs, 24);
     assert_eq!(fill.round_trips, fill.syncs);
 
-    let guide = demo::guide(&server.url, &db, Some(&fill), ("CG-4101", "abcd-efgh-ijkl"));
+    let sign_ins = demo::console_sign_ins(&server.state).expect("console passwords set");
+    let guide = demo::guide(
+        &server.url,
+        &db,
+        Some(&fill),
+        ("CG-4101", "abcd-efgh-ijkl"),
+        &sign_ins,
+    );
     for path in [
         "/healthz",
         "/metrics",
         "/v1/reports/progress",
         "abcd-efgh-ijkl",
+        "station in-charge",
+        "auditor",
     ] {
         assert!(guide.contains(path), "{guide}");
+    }
+    // Each printed sign-in opens the console.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    for sign_in in &sign_ins {
+        let line = format!("{}  password: {}", sign_in.badge, sign_in.password);
+        assert!(guide.contains(&line), "{guide}");
+        let form = format!("badge={}&password={}", sign_in.badge, sign_in.password);
+        let response = agent
+            .post(&format!("{}/sign-in", server.url))
+            .content_type("application/x-www-form-urlencoded")
+            .send(form.as_bytes())
+            .expect("the console answers");
+        assert_eq!(response.status().as_u16(), 303, "{}", sign_in.role);
+        assert!(response.headers().contains_key("set-cookie"));
     }
     drop(server);
 

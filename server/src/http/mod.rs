@@ -5,6 +5,7 @@ mod openapi;
 mod operations;
 pub mod ops;
 mod registration;
+pub(crate) use registration::ClientAddress;
 mod sync;
 
 use std::future::Future;
@@ -22,6 +23,7 @@ use tokio::net::TcpListener;
 
 use crate::access::AccessLogQuery;
 use crate::admin::{CampaignSpec, TargetSpec};
+use crate::audit::RecordQuery;
 use crate::audit::{DiffQuery, HistoryQuery, StateQuery};
 use crate::consent::{NoticeSpec, PolicySpec};
 use crate::district::District;
@@ -76,6 +78,8 @@ pub struct AppState {
     database: Option<PathBuf>,
     /// The key that file is encrypted under, if it is.
     database_key: Option<DatabaseKey>,
+    /// Whether the console's cookies are marked `Secure` (served over TLS).
+    secure_cookies: bool,
 }
 
 impl std::fmt::Debug for AppState {
@@ -107,7 +111,13 @@ impl AppState {
                 RegistrationRate::default(),
             ))),
             metrics_token: None,
+            secure_cookies: false,
         }
+    }
+
+    /// Whether the console's cookies travel over TLS only.
+    pub fn secure_cookies(&self) -> bool {
+        self.secure_cookies
     }
 
     /// The same state with `/metrics` behind `token` (`Authorization: Bearer …`), or open.
@@ -276,6 +286,7 @@ operations! {
     replay DiffQuery => "audit";
     replay PastReportQuery => "audit";
     replay ReportDiffQuery => "audit";
+    replay RecordQuery => "review";
     read AccessLogQuery => "audit";
     file ExportQuery => "exports";
     read ExportLogQuery => "exports";
@@ -308,7 +319,7 @@ documented_routes! {
 /// The router, for tests (`tower::ServiceExt::oneshot`) and for [`run`].
 pub fn app(state: AppState) -> Router {
     let body_limit = state.body_limit;
-    route_documented(route_operations(Router::new()))
+    route_documented(route_operations(crate::console::routes()))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
 }
@@ -357,6 +368,10 @@ pub async fn run_tls(
 ) -> Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, "serving over TLS");
+    let state = AppState {
+        secure_cookies: true,
+        ..state
+    };
     axum::serve(
         TlsListener::new(listener, tls)?,
         app(state).into_make_service_with_connect_info::<PeerAddress>(),

@@ -14,7 +14,7 @@ use crate::registration::{self, RegisterRequest, RegisteredDevice};
 
 /// The address a request came from: known when the server was started by [`super::run`],
 /// which hands it to every request; unknown when the router is called directly (tests).
-pub(super) struct ClientAddress(Option<IpAddr>);
+pub(crate) struct ClientAddress(pub(crate) Option<IpAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     type Rejection = Error;

@@ -5,7 +5,10 @@
 
 use super::{Caller, ReadOperation, ReplayOperation, Replayed};
 use crate::access::{self, AccessLog, AccessLogQuery};
-use crate::audit::{self, AuditDiff, AuditState, DiffQuery, HistoryPage, HistoryQuery, StateQuery};
+use crate::audit::{
+    self, AuditDiff, AuditState, DiffQuery, HistoryPage, HistoryQuery, RecordQuery, StateQuery,
+    VolunteerRecord,
+};
 use crate::error::Result;
 use crate::reports::past::{self, PastProgressReport, PastReportQuery};
 use crate::reports::progress_diff::{self, ReportDiff, ReportDiffQuery};
@@ -96,5 +99,19 @@ route!(AccessLogQuery => AccessLog, Get "/v1/audit/access-log");
 impl ReadOperation for AccessLogQuery {
     fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<AccessLog> {
         access::log(store, &caller.user, &self)
+    }
+}
+
+route!(RecordQuery => VolunteerRecord, Get "/v1/volunteer-record");
+
+impl ReplayOperation for RecordQuery {
+    fn replay(
+        self,
+        store: &ServerStore,
+        caller: &Caller,
+        _: i64,
+        _: &mut dyn FnMut(u64, u64),
+    ) -> Result<Replayed<VolunteerRecord>> {
+        audit::volunteer_record(store, caller.reader(), &self)
     }
 }

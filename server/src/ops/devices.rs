@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{Caller, Permission, Policy, WriteOperation};
 use crate::district::District;
 use crate::error::{Error, Result};
-use crate::registration::{self, DEFAULT_CODE_TTL_MS, RegisteredDevice};
+use crate::registration::{self, CodePurpose, DEFAULT_CODE_TTL_MS, RegisteredDevice};
 use crate::store::{ServerStore, User};
 
 /// Issue a one-time registration code for a member of the caller's units.
@@ -23,6 +23,11 @@ pub struct IssueCode {
     #[arg(long)]
     #[serde(default)]
     pub ttl_hours: Option<u32>,
+    /// What it is for: registering a phone (the default), or setting a password for the
+    /// station console.
+    #[arg(long = "for", value_enum, default_value_t)]
+    #[serde(default, rename = "for")]
+    pub purpose: CodePurpose,
 }
 
 /// A code issued: shown once, never stored in clear.
@@ -57,8 +62,9 @@ impl WriteOperation for IssueCode {
         let ttl_ms = self
             .ttl_hours
             .map_or(DEFAULT_CODE_TTL_MS, |hours| i64::from(hours) * 3_600_000);
-        let issued = registration::issue_code(
+        let issued = registration::issue_code_for(
             district.store_mut(),
+            self.purpose,
             &self.badge,
             caller.user.badge.as_str(),
             ttl_ms,

@@ -7,6 +7,7 @@
 
 mod access;
 mod admin;
+mod console;
 mod devices;
 mod directory;
 mod exports;
@@ -28,6 +29,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::Result;
 
+pub use console::{StoredPassword, StoredSession};
 pub use devices::{DeviceListing, DeviceRecord, IssuedCode, Registration};
 pub use directory::{NewUnit, User};
 pub use key::{DatabaseKey, encrypt_in_place};

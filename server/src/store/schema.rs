@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/009_entry_keys.sql"),
     include_str!("../../migrations/010_change_log_by_entry.sql"),
     include_str!("../../migrations/011_device_keys_change_signatures.sql"),
+    include_str!("../../migrations/012_console_sign_in.sql"),
 ];
 
 /// The schema version this build creates.

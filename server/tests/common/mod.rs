@@ -164,6 +164,15 @@ impl Api {
     }
 
     pub(crate) async fn send(&self, request: Request<Body>) -> (StatusCode, Vec<u8>) {
+        let (status, _, body) = self.respond(request).await;
+        (status, body)
+    }
+
+    /// The status, headers and body of the answer to `request`.
+    pub(crate) async fn respond(
+        &self,
+        request: Request<Body>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
         let response = self
             .router
             .clone()
@@ -171,6 +180,7 @@ impl Api {
             .await
             .expect("the router answers");
         let status = response.status();
+        let headers = response.headers().clone();
         let body = response
             .into_body()
             .collect()
@@ -178,7 +188,7 @@ impl Api {
             .expect("body reads")
             .to_bytes()
             .to_vec();
-        (status, body)
+        (status, headers, body)
     }
 
     /// `POST /v1/sync` with `body` as `credential`.

@@ -272,6 +272,10 @@ pub enum AdminCommand {
         /// How long the code works, in hours: 1 to 72.
         #[arg(long, default_value_t = 24)]
         ttl_hours: u32,
+        /// What it is for: a phone's registration, or the first password for the station
+        /// console (set at the console's /first-password page).
+        #[arg(long = "for", value_enum, default_value_t)]
+        purpose: registration::CodePurpose,
         /// Who issues it, for the record.
         #[arg(long, default_value = "admin-cli")]
         issued_by: String,
@@ -898,7 +902,11 @@ fn demo_fill(url: &str, state: &AppState, db: &Path, found: demo::DemoDb) -> Res
         )?
         .code
     };
-    say!("{}", demo::guide(url, db, fill.as_ref(), (&badge, &code)));
+    let sign_ins = demo::console_sign_ins(state)?;
+    say!(
+        "{}",
+        demo::guide(url, db, fill.as_ref(), (&badge, &code), &sign_ins)
+    );
     Ok(())
 }
 
@@ -1035,13 +1043,15 @@ fn admin(args: AdminArgs) -> Result<()> {
         AdminCommand::IssueCode {
             badge,
             ttl_hours,
+            purpose,
             issued_by,
             server,
             ca,
         } => {
             let ttl_ms = i64::from(ttl_hours) * 3_600_000;
-            let issued = registration::issue_code(
+            let issued = registration::issue_code_for(
                 &mut store,
+                purpose,
                 &parse_badge(&badge)?,
                 &issued_by,
                 ttl_ms,

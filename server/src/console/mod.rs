@@ -1,0 +1,741 @@
+//! The station console: web pages for station in-charges, circle officers, the SP and
+//! auditors, served by `mitan serve` beside the API (issue 20).
+//!
+//! It has no logic of its own. Every page runs the same operation as the API
+//! (`ops::reports::Progress`, `ops::reports::Queue`, `ops::review::Verify`, …) under the same
+//! `Policy`, with the signed-in officer as the caller (`via` = `console`), so a page can show
+//! or do nothing the officer could not ask the API for.
+//!
+//! * [`session`]: sign-in with badge and password (argon2id), lock-out, server-side
+//!   sessions that idle out, CSRF tokens;
+//! * [`text`]: every word in Hindi and English, from one catalogue;
+//! * [`pages`]: the HTML, rendered on the server (maud escapes every value).
+
+pub mod pages;
+pub mod session;
+pub mod text;
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::Markup;
+
+use self::pages::Frame;
+use self::session::{Checked, Resumed, SESSION_COOKIE, Session};
+use self::text::{Key, Lang};
+use crate::error::Error;
+use crate::http::AppState;
+use crate::ops::{Caller, Permission, Policy, ReadOperation, ReplayOperation, WriteOperation};
+use crate::reports::ReportQuery;
+
+/// The cookie remembering the officer's language.
+const LANG_COOKIE: &str = "mitan_lang";
+
+/// Rows of the review queue on one page.
+const QUEUE_PAGE: u32 = 50;
+
+/// The console's routes, merged into the API's router.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/console.css", get(stylesheet))
+        .route("/language", get(language))
+        .route("/sign-in", get(sign_in_page).post(sign_in))
+        .route(
+            "/first-password",
+            get(first_password_page).post(first_password),
+        )
+        .route("/sign-out", post(sign_out))
+        .route("/progress", get(progress))
+        .route("/review", get(review))
+        .route("/review/verify", post(verify))
+        .route("/review/reject", post(reject))
+        .route("/volunteers/{id}", get(volunteer))
+        .route("/volunteers/{id}/act", post(act))
+}
+
+/// The cookies of a request, by name.
+fn cookies(headers: &HeaderMap) -> HashMap<String, String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect()
+}
+
+fn lang_of(headers: &HeaderMap) -> Lang {
+    cookies(headers)
+        .get(LANG_COOKIE)
+        .map_or(Lang::default(), |code| Lang::from_code(code))
+}
+
+/// An HTML answer with `status`. Pages are never cached: they show personal fields.
+fn html(status: StatusCode, markup: Markup) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        markup.into_string(),
+    )
+        .into_response()
+}
+
+/// A cookie as the console sets it: never readable by script, never sent from another site,
+/// and only over TLS when the server speaks it.
+fn cookie(state: &AppState, name: &str, value: &str, max_age_secs: Option<u64>) -> HeaderValue {
+    let mut text = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
+    if let Some(age) = max_age_secs {
+        text.push_str(&format!("; Max-Age={age}"));
+    }
+    if state.secure_cookies() {
+        text.push_str("; Secure");
+    }
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// The fields of a posted form; a field given several times keeps every value.
+fn form_fields(body: &Bytes) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
+
+/// A signed-in officer, or a redirect to the sign-in page.
+pub struct Signed {
+    session: Session,
+    lang: Lang,
+}
+
+impl Signed {
+    fn caller(&self) -> Caller {
+        Caller {
+            user: self.session.user.clone(),
+            via: "console".into(),
+        }
+    }
+
+    fn frame<'a>(&'a self, here: &'a str) -> Frame<'a> {
+        Frame {
+            lang: self.lang,
+            user: Some(&self.session.user),
+            csrf: Some(&self.session.csrf),
+            here,
+        }
+    }
+
+    /// Renders an operation's refusal or failure as a page of this officer's.
+    fn failed(&self, here: &str, error: &Error) -> Response {
+        let (status, what) = match error {
+            Error::Forbidden { .. } => (StatusCode::FORBIDDEN, Key::Refused),
+            Error::NotFound { .. } => (StatusCode::NOT_FOUND, Key::NotFound),
+            Error::Invalid { .. } | Error::BadRequest { .. } => {
+                (StatusCode::BAD_REQUEST, Key::Failed)
+            }
+            _ => (StatusCode::INTERNAL_SERVER_ERROR, Key::Failed),
+        };
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(%error, "console page failed");
+        }
+        let detail = if status == StatusCode::INTERNAL_SERVER_ERROR {
+            String::new()
+        } else {
+            crate::error::clipped(&error.to_string()).into_owned()
+        };
+        let body = pages::problem(self.lang, what, &detail);
+        html(status, pages::page(&self.frame(here), what, None, body))
+    }
+}
+
+/// Why a request has no officer behind it.
+pub struct NotSigned {
+    ended: bool,
+}
+
+impl IntoResponse for NotSigned {
+    fn into_response(self) -> Response {
+        see_other(if self.ended {
+            "/sign-in?ended=1"
+        } else {
+            "/sign-in"
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = NotSigned;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, NotSigned> {
+        let lang = lang_of(&parts.headers);
+        let Some(token) = cookies(&parts.headers).remove(SESSION_COOKIE) else {
+            return Err(NotSigned { ended: false });
+        };
+        let now_ms = state.now_ms();
+        let resumed = state
+            .with_reader(move |store| session::resume(store, &token, now_ms))
+            .await
+            .map_err(|_| NotSigned { ended: false })?;
+        match resumed {
+            Resumed::Live(session) => {
+                if session::needs_touch(&session, now_ms) {
+                    let seen = session.clone();
+                    // A failed touch only shortens the session; the page is still shown.
+                    let _ = state
+                        .with_district(move |district, now_ms| {
+                            session::touch(district.store_mut(), &seen, now_ms)
+                        })
+                        .await;
+                }
+                Ok(Signed { session, lang })
+            }
+            Resumed::IdledOut(token_hash) => {
+                let _ = state
+                    .with_district(move |district, now_ms| {
+                        session::end(district.store_mut(), &token_hash, now_ms)
+                    })
+                    .await;
+                Err(NotSigned { ended: true })
+            }
+            Resumed::Gone => Err(NotSigned { ended: true }),
+        }
+    }
+}
+
+async fn home(signed: Result<Signed, NotSigned>) -> Response {
+    match signed {
+        Ok(_) => see_other("/progress"),
+        Err(_) => see_other("/sign-in"),
+    }
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        pages::STYLESHEET,
+    )
+        .into_response()
+}
+
+/// `GET /language?set=en&back=/progress`: remembers the language and goes back. Only a path
+/// of this site is gone back to, so the link cannot send an officer elsewhere.
+async fn language(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let lang = Lang::from_code(query.get("set").map_or("", String::as_str));
+    let back = query
+        .get("back")
+        .filter(|path| path.starts_with('/') && !path.starts_with("//") && !path.contains('\\'))
+        .map_or("/", String::as_str);
+    let mut response = see_other(back);
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookie(&state, LANG_COOKIE, lang.code(), Some(365 * 24 * 3600)),
+    );
+    response
+}
+
+fn bare_frame(lang: Lang, here: &str) -> Frame<'_> {
+    Frame {
+        lang,
+        user: None,
+        csrf: None,
+        here,
+    }
+}
+
+async fn sign_in_page(
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let notice = if query.contains_key("ended") {
+        Some(Key::SessionEnded)
+    } else if query.contains_key("set") {
+        Some(Key::PasswordSet)
+    } else {
+        None
+    };
+    let body = pages::sign_in(lang, None, notice);
+    html(
+        StatusCode::OK,
+        pages::page(&bare_frame(lang, "/sign-in"), Key::SignIn, None, body),
+    )
+}
+
+fn sign_in_refused(lang: Lang, status: StatusCode, error: Key) -> Response {
+    let body = pages::sign_in(lang, Some(error), None);
+    html(
+        status,
+        pages::page(&bare_frame(lang, "/sign-in"), Key::SignIn, None, body),
+    )
+}
+
+/// `POST /sign-in`. Every attempt counts against the same per-address allowance as phone
+/// registrations before the password is looked at; five wrong passwords in a row lock the
+/// badge for fifteen minutes.
+async fn sign_in(
+    State(state): State<AppState>,
+    crate::http::ClientAddress(address): crate::http::ClientAddress,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let lang = lang_of(&headers);
+    if let Some(limiter) = state.registration_limiter()
+        && limiter.check(address).is_err()
+    {
+        return sign_in_refused(lang, StatusCode::TOO_MANY_REQUESTS, Key::TooFast);
+    }
+    let fields = form_fields(&body);
+    let badge = field(&fields, "badge").unwrap_or("").to_owned();
+    let password = field(&fields, "password").unwrap_or("").to_owned();
+    let now_ms = state.now_ms();
+    let checked = match state
+        .with_reader(move |store| session::check_sign_in(store, &badge, &password, now_ms))
+        .await
+    {
+        Ok(checked) => checked,
+        Err(error) => {
+            tracing::error!(%error, "sign-in check failed");
+            return sign_in_refused(lang, StatusCode::INTERNAL_SERVER_ERROR, Key::Failed);
+        }
+    };
+    let recorded = checked.clone();
+    let started = state
+        .with_district(move |district, now_ms| {
+            session::record_sign_in(district.store_mut(), &recorded, now_ms)
+        })
+        .await;
+    match (checked, started) {
+        (_, Err(error)) => {
+            tracing::error!(%error, "sign-in record failed");
+            sign_in_refused(lang, StatusCode::INTERNAL_SERVER_ERROR, Key::Failed)
+        }
+        (Checked::Locked, _) => sign_in_refused(lang, StatusCode::TOO_MANY_REQUESTS, Key::Locked),
+        (_, Ok(Some(started))) => {
+            let mut response = see_other("/progress");
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                cookie(&state, SESSION_COOKIE, &started.token, None),
+            );
+            response
+        }
+        (_, Ok(None)) => sign_in_refused(lang, StatusCode::UNAUTHORIZED, Key::WrongSignIn),
+    }
+}
+
+async fn first_password_page(headers: HeaderMap) -> Response {
+    let lang = lang_of(&headers);
+    let body = pages::first_password(lang, None);
+    html(
+        StatusCode::OK,
+        pages::page(
+            &bare_frame(lang, "/first-password"),
+            Key::FirstPassword,
+            None,
+            body,
+        ),
+    )
+}
+
+/// `POST /first-password`: a one-time code from `mitan admin issue-code --for console` and
+/// the new password twice.
+async fn first_password(
+    State(state): State<AppState>,
+    crate::http::ClientAddress(address): crate::http::ClientAddress,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let lang = lang_of(&headers);
+    let refused = |status: StatusCode, error: Key| {
+        let body = pages::first_password(lang, Some(error));
+        html(
+            status,
+            pages::page(
+                &bare_frame(lang, "/first-password"),
+                Key::FirstPassword,
+                None,
+                body,
+            ),
+        )
+    };
+    if let Some(limiter) = state.registration_limiter()
+        && limiter.check(address).is_err()
+    {
+        return refused(StatusCode::TOO_MANY_REQUESTS, Key::TooFast);
+    }
+    let fields = form_fields(&body);
+    let password = field(&fields, "password").unwrap_or("").to_owned();
+    match session::check_new_password(&password, field(&fields, "again").unwrap_or("")) {
+        Err(session::PasswordRefusal::TooShort) => {
+            return refused(StatusCode::BAD_REQUEST, Key::PasswordShort);
+        }
+        Err(_) => return refused(StatusCode::BAD_REQUEST, Key::PasswordsDiffer),
+        Ok(()) => {}
+    }
+    let Ok(hash) = tokio::task::spawn_blocking(move || session::hash_password(&password))
+        .await
+        .unwrap_or_else(|error| Err(Error::Worker(error.to_string())))
+    else {
+        return refused(StatusCode::INTERNAL_SERVER_ERROR, Key::Failed);
+    };
+    let badge = field(&fields, "badge").unwrap_or("").to_owned();
+    let code = field(&fields, "code").unwrap_or("").to_owned();
+    let set = state
+        .with_district(move |district, now_ms| {
+            session::set_password(district.store_mut(), &badge, &code, &hash, now_ms)
+        })
+        .await;
+    match set {
+        Ok(Ok(())) => see_other("/sign-in?set=1"),
+        Ok(Err(_)) => refused(StatusCode::UNAUTHORIZED, Key::CodeRefused),
+        Err(error) => {
+            tracing::error!(%error, "setting a console password failed");
+            refused(StatusCode::INTERNAL_SERVER_ERROR, Key::Failed)
+        }
+    }
+}
+
+/// Refuses a form without the session's CSRF token; `None` when it carries it.
+fn forged(signed: &Signed, fields: &[(String, String)], here: &str) -> Option<Response> {
+    if signed.session.accepts(field(fields, "csrf")) {
+        return None;
+    }
+    tracing::warn!(badge = %signed.session.user.badge, "console form without its CSRF token");
+    let body = pages::problem(signed.lang, Key::BadForm, "");
+    Some(html(
+        StatusCode::FORBIDDEN,
+        pages::page(&signed.frame(here), Key::BadForm, None, body),
+    ))
+}
+
+async fn sign_out(State(state): State<AppState>, signed: Signed, body: Bytes) -> Response {
+    let fields = form_fields(&body);
+    if let Some(refusal) = forged(&signed, &fields, "/progress") {
+        return refusal;
+    }
+    let session = signed.session.clone();
+    let _ = state
+        .with_district(move |district, now_ms| {
+            session::sign_out(district.store_mut(), &session, now_ms)
+        })
+        .await;
+    let mut response = see_other("/sign-in");
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookie(&state, SESSION_COOKIE, "", Some(0)),
+    );
+    response
+}
+
+/// The campaign and programme a page was asked for.
+fn report_query(query: &HashMap<String, String>) -> ReportQuery {
+    let chosen = |name: &str| query.get(name).filter(|value| !value.is_empty()).cloned();
+    ReportQuery {
+        campaign: chosen("campaign"),
+        programme: chosen("programme"),
+        limit: None,
+        offset: None,
+    }
+}
+
+async fn progress(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let report_query = report_query(&query);
+    let caller = signed.caller();
+    let asked = report_query.clone();
+    let now_ms = state.now_ms();
+    let answer = state
+        .with_reader(move |store| {
+            let report =
+                crate::ops::reports::Progress { query: asked }.read(store, &caller, now_ms)?;
+            let campaigns = crate::ops::administration::Campaigns {}
+                .read(store, &caller, now_ms)?
+                .campaigns;
+            Ok((report, campaigns))
+        })
+        .await;
+    match answer {
+        Ok((report, campaigns)) => {
+            let body = pages::progress(signed.lang, &report, &campaigns, &report_query);
+            html(
+                StatusCode::OK,
+                pages::page(&signed.frame("/progress"), Key::Progress, None, body),
+            )
+        }
+        Err(error) => signed.failed("/progress", &error),
+    }
+}
+
+fn offset_of(text: Option<&str>) -> u32 {
+    text.and_then(|offset| offset.parse().ok()).unwrap_or(0)
+}
+
+async fn review(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let offset = offset_of(query.get("offset").map(String::as_str));
+    let notice = match (query.get("verified"), query.contains_key("rejected")) {
+        (Some(count), _) => Some(format!(
+            "{}: {} {}",
+            signed.lang.t(Key::Done),
+            count
+                .parse::<u64>()
+                .map_or_else(|_| "0".into(), crate::ist::count),
+            signed.lang.t(Key::VerifiedCount)
+        )),
+        (None, true) => Some(signed.lang.t(Key::RejectedOne).to_owned()),
+        (None, false) => None,
+    };
+    let caller = signed.caller();
+    let asked = crate::ops::reports::Queue {
+        query: ReportQuery {
+            limit: Some(QUEUE_PAGE),
+            offset: Some(offset),
+            ..report_query(&query)
+        },
+    };
+    let answer = state
+        .with_district(move |district, now_ms| asked.write(district, &caller, now_ms))
+        .await;
+    match answer {
+        Ok(queue) => {
+            let body = pages::review(
+                signed.lang,
+                &queue,
+                offset,
+                QUEUE_PAGE,
+                &signed.session.csrf,
+            );
+            html(
+                StatusCode::OK,
+                pages::page(
+                    &signed.frame("/review"),
+                    Key::Review,
+                    notice.as_deref(),
+                    body,
+                ),
+            )
+        }
+        Err(error) => signed.failed("/review", &error),
+    }
+}
+
+/// `POST /review/verify`: every volunteer ticked, one `Verify` each, in one go under the
+/// writer; the first refusal stops it and is shown (those before it stand).
+async fn verify(State(state): State<AppState>, signed: Signed, body: Bytes) -> Response {
+    let fields = form_fields(&body);
+    if let Some(refusal) = forged(&signed, &fields, "/review") {
+        return refusal;
+    }
+    let offset = offset_of(field(&fields, "offset"));
+    let chosen: Vec<String> = fields
+        .iter()
+        .filter(|(key, _)| key == "volunteer")
+        .map(|(_, value)| value.clone())
+        .collect();
+    let caller = signed.caller();
+    let done = state
+        .with_district(move |district, now_ms| {
+            let mut verified = 0u64;
+            for id in chosen {
+                let volunteer = id.parse().map_err(|_| Error::NotFound {
+                    what: "volunteer",
+                    id: id.clone(),
+                })?;
+                crate::ops::review::Verify { volunteer }.write(district, &caller, now_ms)?;
+                verified += 1;
+            }
+            Ok(verified)
+        })
+        .await;
+    match done {
+        Ok(count) => see_other(&format!("/review?offset={offset}&verified={count}")),
+        Err(error) => signed.failed("/review", &error),
+    }
+}
+
+/// `POST /review/reject`: one `Reject` with the reason typed, which the constable's phone
+/// shows after its next sync.
+async fn reject(State(state): State<AppState>, signed: Signed, body: Bytes) -> Response {
+    let fields = form_fields(&body);
+    if let Some(refusal) = forged(&signed, &fields, "/review") {
+        return refusal;
+    }
+    let offset = offset_of(field(&fields, "offset"));
+    let id = field(&fields, "volunteer").unwrap_or("").to_owned();
+    let reason = field(&fields, "reason").unwrap_or("").to_owned();
+    let caller = signed.caller();
+    let done = state
+        .with_district(move |district, now_ms| {
+            let volunteer = id.parse().map_err(|_| Error::NotFound {
+                what: "volunteer",
+                id: id.clone(),
+            })?;
+            crate::ops::review::Reject { volunteer, reason }.write(district, &caller, now_ms)
+        })
+        .await;
+    match done {
+        Ok(_) => see_other(&format!("/review?offset={offset}&rejected=1")),
+        Err(error) => signed.failed("/review", &error),
+    }
+}
+
+/// `GET /volunteers/{id}`: the record and history (`RecordQuery`, logged as the API logs it),
+/// with the beats in the officer's reach to move the person to.
+async fn volunteer(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let here = format!("/volunteers/{id}");
+    let Ok(volunteer) = id.parse() else {
+        let error = Error::NotFound {
+            what: "volunteer",
+            id,
+        };
+        return signed.failed(&here, &error);
+    };
+    let caller = signed.caller();
+    let now_ms = state.now_ms();
+    let answer = state
+        .with_reader(move |store| {
+            let record = crate::audit::RecordQuery { volunteer }.replay(
+                store,
+                &caller,
+                now_ms,
+                &mut |_, _| {},
+            )?;
+            let may_review = Policy::role_may(caller.user.role, Permission::Review);
+            let beats = if may_review {
+                crate::ops::directory::ListUnits {
+                    under: Some(caller.user.unit.clone()),
+                }
+                .read(store, &caller, now_ms)?
+                .units
+                .into_iter()
+                .filter(|unit| unit.kind == "beat")
+                .collect()
+            } else {
+                Vec::new()
+            };
+            Ok((record, beats, may_review))
+        })
+        .await;
+    let (record, beats, may_review) = match answer {
+        Ok(found) => found,
+        Err(error) => return signed.failed(&here, &error),
+    };
+    if let Some(line) = record.access {
+        let logged = state
+            .with_district(move |district, now_ms| district.store_mut().save_access(&line, now_ms))
+            .await;
+        // Nothing personal is shown unless its reading is logged.
+        if let Err(error) = logged {
+            return signed.failed(&here, &error);
+        }
+    }
+    let notice = query
+        .contains_key("done")
+        .then(|| signed.lang.t(Key::ActionDoneNotice));
+    let body = pages::volunteer(
+        signed.lang,
+        &record.value,
+        &beats,
+        may_review,
+        &signed.session.csrf,
+    );
+    html(
+        StatusCode::OK,
+        pages::page(&signed.frame(&here), Key::Volunteer, notice, body),
+    )
+}
+
+/// `POST /volunteers/{id}/act`: verify, reject, move, mark as a duplicate or record a
+/// withdrawal, each the API's own operation.
+async fn act(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let here = format!("/volunteers/{id}");
+    let fields = form_fields(&body);
+    if let Some(refusal) = forged(&signed, &fields, &here) {
+        return refusal;
+    }
+    let text = |name: &str| field(&fields, name).unwrap_or("").to_owned();
+    let (action, reason, to, of, note) = (
+        text("action"),
+        text("reason"),
+        text("to"),
+        text("of"),
+        text("note"),
+    );
+    let caller = signed.caller();
+    let target = id.clone();
+    let done = state
+        .with_district(move |district, now_ms| {
+            let unknown = |what: &'static str, id: &str| Error::NotFound {
+                what,
+                id: id.to_owned(),
+            };
+            let volunteer = target.parse().map_err(|_| unknown("volunteer", &target))?;
+            match action.as_str() {
+                "verify" => {
+                    crate::ops::review::Verify { volunteer }.write(district, &caller, now_ms)
+                }
+                "reject" => crate::ops::review::Reject { volunteer, reason }
+                    .write(district, &caller, now_ms),
+                "move" => crate::ops::review::Move {
+                    volunteer,
+                    to_beat: to.parse().map_err(|_| unknown("beat", &to))?,
+                }
+                .write(district, &caller, now_ms),
+                "duplicate" => crate::ops::review::MarkDuplicate {
+                    volunteer,
+                    duplicate_of: of.trim().parse().map_err(|_| unknown("volunteer", &of))?,
+                }
+                .write(district, &caller, now_ms),
+                "withdraw" => crate::ops::review::Withdraw {
+                    volunteer,
+                    note: Some(note).filter(|note| !note.trim().is_empty()),
+                }
+                .write(district, &caller, now_ms),
+                other => Err(unknown("action", other)),
+            }
+        })
+        .await;
+    match done {
+        Ok(_) => see_other(&format!("{here}?done=1")),
+        Err(error) => signed.failed(&here, &error),
+    }
+}

@@ -1,0 +1,193 @@
+//! The console's words, in Hindi and English, from one catalogue: every text a page shows is
+//! a [`Key`], so a page cannot show a sentence in one language only. Data (names, units,
+//! reasons typed by officers) is shown as stored.
+
+/// The language a page is shown in, remembered in a cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// हिंदी, the default: most station staff read it first.
+    #[default]
+    Hi,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The cookie and `lang` attribute value.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Hi => "hi",
+            Lang::En => "en",
+        }
+    }
+
+    /// The language a cookie value names; Hindi for anything else.
+    pub fn from_code(code: &str) -> Self {
+        if code == "en" { Lang::En } else { Lang::Hi }
+    }
+
+    /// The other language, which the switch offers.
+    pub fn other(self) -> Self {
+        match self {
+            Lang::Hi => Lang::En,
+            Lang::En => Lang::Hi,
+        }
+    }
+
+    /// The language's name in itself, as the switch shows it.
+    pub fn own_name(self) -> &'static str {
+        match self {
+            Lang::Hi => "हिंदी",
+            Lang::En => "English",
+        }
+    }
+
+    /// The text of `key` in this language.
+    pub fn t(self, key: Key) -> &'static str {
+        let (hi, en) = key.words();
+        match self {
+            Lang::Hi => hi,
+            Lang::En => en,
+        }
+    }
+}
+
+macro_rules! catalogue {
+    ($($key:ident => $hi:literal, $en:literal;)*) => {
+        /// A text the console shows.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Key {
+            $(
+                #[doc = $en]
+                $key,
+            )*
+        }
+
+        impl Key {
+            /// Every key, for the catalogue's test.
+            pub const ALL: &'static [Key] = &[$(Key::$key),*];
+
+            fn words(self) -> (&'static str, &'static str) {
+                match self {
+                    $(Key::$key => ($hi, $en),)*
+                }
+            }
+        }
+    };
+}
+
+catalogue! {
+    Console => "मितान स्टेशन कंसोल", "Mitan station console";
+    SignIn => "साइन इन", "Sign in";
+    SignOut => "साइन आउट", "Sign out";
+    Badge => "बैज नंबर", "Badge number";
+    Password => "पासवर्ड", "Password";
+    PasswordAgain => "पासवर्ड दोबारा", "Password again";
+    OneTimeCode => "एक बार का कोड", "One-time code";
+    FirstPassword => "पहला पासवर्ड सेट करें", "Set your first password";
+    FirstPasswordHelp => "ज़िला प्रशासक से मिले कोड से अपना पासवर्ड सेट करें (कम से कम 10 अक्षर)।", "Set your password with the code the district administrator gave you (at least 10 characters).";
+    SetPassword => "पासवर्ड सेट करें", "Set password";
+    PasswordSet => "पासवर्ड सेट हो गया। अब साइन इन करें।", "Password set. Sign in now.";
+    WrongSignIn => "बैज नंबर या पासवर्ड गलत है।", "Badge number or password is wrong.";
+    Locked => "बहुत बार गलत पासवर्ड: यह बैज 15 मिनट के लिए बंद है।", "Too many wrong passwords: this badge is locked for 15 minutes.";
+    TooFast => "बहुत सारे प्रयास: एक मिनट बाद फिर कोशिश करें।", "Too many attempts: try again in a minute.";
+    CodeRefused => "कोड गलत है, इस्तेमाल हो चुका है या उसकी अवधि खत्म हो गई है।", "The code is wrong, already used or expired.";
+    PasswordShort => "पासवर्ड कम से कम 10 अक्षर का होना चाहिए।", "The password must be at least 10 characters.";
+    PasswordsDiffer => "दोनों पासवर्ड एक जैसे नहीं हैं।", "The two passwords differ.";
+    SessionEnded => "आपका सत्र समाप्त हो गया। फिर से साइन इन करें।", "Your session ended. Sign in again.";
+    Progress => "प्रगति", "Progress";
+    Review => "समीक्षा", "Review";
+    Unit => "इकाई", "Unit";
+    Kind => "प्रकार", "Kind";
+    Enrolled => "नामांकित", "Enrolled";
+    Verified => "सत्यापित", "Verified";
+    Target => "लक्ष्य", "Target";
+    OfTarget => "लक्ष्य का %", "% of target";
+    Lagging => "पीछे", "Lagging";
+    LaggingFirst => "पीछे चल रही इकाइयाँ पहले दिखाई गई हैं।", "Units lagging behind their target come first.";
+    Employees => "कर्मचारी", "Employees";
+    Name => "नाम", "Name";
+    Role => "पद", "Role";
+    Station => "थाना", "Station";
+    Campaign => "अभियान", "Campaign";
+    Programme => "कार्यक्रम", "Programme";
+    All => "सभी", "All";
+    Show => "दिखाएँ", "Show";
+    Counted => "गिनती", "Counted";
+    Waiting => "समीक्षा के लिए प्रतीक्षारत", "Waiting for review";
+    NameDeva => "नाम (देवनागरी)", "Name (Devanagari)";
+    NameLatin => "नाम (अंग्रेज़ी)", "Name (Latin)";
+    Phone => "मोबाइल", "Mobile";
+    Household => "परिवार / मकान", "Household";
+    Village => "गाँव", "Village";
+    Beat => "बीट", "Beat";
+    EnrolledBy => "नामांकन किसने किया", "Enrolled by";
+    EnrolledOn => "नामांकन कब", "Enrolled on";
+    Status => "स्थिति", "Status";
+    Verify => "सत्यापित करें", "Verify";
+    VerifySelected => "चुने हुए सत्यापित करें", "Verify selected";
+    Reject => "अस्वीकार करें", "Reject";
+    Reason => "कारण", "Reason";
+    RejectReasonHelp => "कारण कांस्टेबल को उसके फ़ोन पर दिखेगा।", "The constable sees the reason on their phone.";
+    Select => "चुनें", "Select";
+    NothingWaiting => "समीक्षा के लिए कुछ नहीं है।", "Nothing waits for review.";
+    Done => "हो गया", "Done";
+    VerifiedCount => "सत्यापित किए गए", "verified";
+    RejectedOne => "अस्वीकार किया गया; कारण अगले सिंक पर कांस्टेबल के फ़ोन पर पहुँचेगा।", "Rejected; the reason reaches the constable's phone at its next sync.";
+    Previous => "पिछले", "Previous";
+    Next => "अगले", "Next";
+    Of => "में से", "of";
+    Refused => "अनुमति नहीं", "Not allowed";
+    NotFound => "नहीं मिला", "Not found";
+    Failed => "यह नहीं हो सका", "This could not be done";
+    BadForm => "फ़ॉर्म पुराना है या अधूरा: पेज फिर से खोलें।", "The form is stale or incomplete: open the page again.";
+    Volunteer => "स्वयंसेवक", "Volunteer";
+    Signed => "साइन इन:", "Signed in:";
+    Language => "भाषा", "Language";
+    Skip => "मुख्य भाग पर जाएँ", "Skip to the main content";
+    Details => "विवरण", "Details";
+    History => "इतिहास", "History";
+    Gender => "लिंग", "Gender";
+    Age => "आयु", "Age";
+    Guardian => "अभिभावक", "Guardian";
+    Programmes => "कार्यक्रम", "Programmes";
+    TrainedBy => "प्रशिक्षक", "Trained by";
+    Consent => "सहमति", "Consent";
+    NoticeVersion => "सूचना, संस्करण", "notice, version";
+    ReviewedBy => "समीक्षा किसने की", "Reviewed by";
+    Conflicts => "टकराती बदलियाँ", "Conflicting edits";
+    RejectedBecause => "अस्वीकार का कारण", "Rejected because";
+    DuplicateOfLabel => "इसका डुप्लिकेट", "Duplicate of";
+    Actions => "कार्रवाई", "Actions";
+    MoveTo => "दूसरी बीट में भेजें", "Move to another beat";
+    MarkDuplicate => "डुप्लिकेट चिह्नित करें", "Mark as duplicate";
+    KeptVolunteer => "रखे जाने वाले स्वयंसेवक की आईडी", "Id of the volunteer kept";
+    Withdraw => "सहमति वापसी दर्ज करें (फ़ोन पर मिली)", "Record a withdrawal (received by phone)";
+    WithdrawNote => "किसने, कब फ़ोन किया", "Who called, and when";
+    Received => "सर्वर पर प्राप्त", "Received by the server";
+    DeviceClock => "फ़ोन की घड़ी", "Phone's clock";
+    Device => "उपकरण", "Device";
+    Action => "कार्रवाई", "Action";
+    Fields => "फ़ील्ड", "Fields";
+    Erased => "मिटाया गया", "erased";
+    SealedField => "बंद (कुंजी नहीं)", "sealed (no key)";
+    ActionDoneNotice => "दर्ज हो गया; कांस्टेबल के फ़ोन पर अगले सिंक में पहुँचेगा।", "Recorded; it reaches the constable's phone at its next sync.";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_words_in_both_languages() {
+        for key in Key::ALL {
+            assert!(!Lang::Hi.t(*key).is_empty(), "{key:?}");
+            assert!(!Lang::En.t(*key).is_empty(), "{key:?}");
+            assert_ne!(
+                Lang::Hi.t(*key),
+                Lang::En.t(*key),
+                "{key:?} is not translated"
+            );
+        }
+    }
+}

@@ -1,0 +1,509 @@
+//! The station console over its router: a first password set with a one-time code, sign-in
+//! and its lock after five wrong passwords, sessions that idle out, CSRF tokens, scope, and
+//! hostile text shown as text. What only a browser can show (the pages as a person uses
+//! them) is in `tests/console/`.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use mitan_core::demo::Generator;
+use mitan_core::model::UnitKind;
+use mitan_core::store::StoreKey;
+use mitan_server::auth::Role;
+use mitan_server::console::session::{IDLE_MS, LOCK_MS, hash_password};
+use mitan_server::registration::{CodePurpose, issue_code_for};
+
+use common::{Api, NOW, enrol_people, register_phone, sync_phone, unit, user};
+
+const STATIONS: &[common::Station<'_>] = &[
+    ("BSP-PS-KONI", &["BSP-PS-KONI-B01"]),
+    ("BSP-PS-SIRGITTI", &["BSP-PS-SIRGITTI-B01"]),
+];
+
+const PASSWORD: &str = "थाना-कोनी-2026";
+
+fn district() -> Api {
+    Api::new(
+        STATIONS,
+        &[
+            user(
+                "CG-001",
+                Role::Constable,
+                "BSP-PS-KONI",
+                &["BSP-PS-KONI-B01"],
+            ),
+            user("CG-100", Role::StationIncharge, "BSP-PS-KONI", &[]),
+            user("CG-200", Role::StationIncharge, "BSP-PS-SIRGITTI", &[]),
+        ],
+    )
+}
+
+fn form(path: &str, cookie: Option<&str>, fields: &[(&str, &str)]) -> Request<Body> {
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    let mut request =
+        Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::from(body)).expect("request builds")
+}
+
+/// The first-password form for CG-100 with `code`.
+fn first_password(code: &str) -> Request<Body> {
+    form(
+        "/first-password",
+        None,
+        &[
+            ("badge", "CG-100"),
+            ("code", code),
+            ("password", PASSWORD),
+            ("again", PASSWORD),
+        ],
+    )
+}
+
+fn page(path: &str, cookie: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .expect("request builds")
+}
+
+fn location(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::LOCATION)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+}
+
+/// The session cookie a sign-in set, as a browser sends it back.
+fn session_cookie(headers: &HeaderMap) -> String {
+    let set = headers
+        .get(header::SET_COOKIE)
+        .and_then(|value| value.to_str().ok())
+        .expect("a cookie is set");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(set.contains(attribute), "{set}");
+    }
+    set.split(';').next().expect("name=value").to_owned()
+}
+
+fn set_password(api: &Api, badge: &str) {
+    let hash = hash_password(PASSWORD).expect("hashes");
+    api.state
+        .lock_district()
+        .store_mut()
+        .force_console_password(&badge.parse().expect("valid"), &hash, NOW)
+        .expect("stored");
+}
+
+async fn sign_in(api: &Api, badge: &str) -> String {
+    let (status, headers, _) = api
+        .respond(form(
+            "/sign-in",
+            None,
+            &[("badge", badge), ("password", PASSWORD)],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/progress");
+    session_cookie(&headers)
+}
+
+/// The CSRF token of the first form on `html`.
+fn csrf_of(html: &str) -> String {
+    let start = html
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a token")
+        + 19;
+    html[start..start + 32].to_owned()
+}
+
+/// Enrols three volunteers on the Koni constable's phone and syncs them; their ids.
+fn enrolled(api: &Api, dir: &std::path::Path) -> Vec<String> {
+    let mut district = api.state.lock_district();
+    let (mut phone, caller) = register_phone(
+        &mut district,
+        &dir.join("phone.db"),
+        &StoreKey::from_bytes([3; 32]),
+        "CG-001",
+        [7; 16],
+        "BSP-PS-KONI",
+    );
+    enrol_people(&mut phone, &mut Generator::new(5), 3, |_| "430001".into());
+    sync_phone(&mut phone, &mut district, &caller, NOW);
+    district
+        .store()
+        .volunteer_statuses()
+        .expect("rows")
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect()
+}
+
+#[tokio::test]
+async fn an_officer_sets_a_first_password_with_a_code_signs_in_and_signs_out() {
+    let api = district();
+    let code = issue_code_for(
+        api.state.lock_district().store_mut(),
+        CodePurpose::Console,
+        &"CG-100".parse().expect("valid"),
+        "CG-ADMIN",
+        3_600_000,
+        NOW,
+    )
+    .expect("issued")
+    .code;
+    // Too short, then typed differently: refused, nothing set, the code still unspent.
+    for (password, again) in [("short", "short"), (PASSWORD, "थाना-कोनी-2025")] {
+        let (status, _, body) = api
+            .respond(form(
+                "/first-password",
+                None,
+                &[
+                    ("badge", "CG-100"),
+                    ("code", &code),
+                    ("password", password),
+                    ("again", again),
+                ],
+            ))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    // A phone's registration code does not set a password.
+    let phone_code = api.issue_code("CG-100");
+    let (status, _, _) = api.respond(first_password(&phone_code)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, headers, _) = api.respond(first_password(&code)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/sign-in?set=1");
+    // The code is spent.
+    let (status, _, _) = api.respond(first_password(&code)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let cookie = sign_in(&api, "CG-100").await;
+    let (status, _, body) = api.respond(page("/progress", &cookie)).await;
+    let html = String::from_utf8(body).expect("utf-8");
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("BSP-PS-KONI"), "{html}");
+    assert!(
+        !html.contains("BSP-PS-SIRGITTI-B01"),
+        "another station's beat is shown"
+    );
+
+    let csrf = csrf_of(&html);
+    let (status, headers, _) = api
+        .respond(form("/sign-out", Some(&cookie), &[("csrf", &csrf)]))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/sign-in");
+    let (status, headers, _) = api.respond(page("/progress", &cookie)).await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "a signed-out session opens nothing"
+    );
+    assert!(location(&headers).starts_with("/sign-in"));
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_badge_for_fifteen_minutes() {
+    let api = district();
+    set_password(&api, "CG-100");
+    for _ in 0..5 {
+        let (status, _, _) = api
+            .respond(form(
+                "/sign-in",
+                None,
+                &[("badge", "CG-100"), ("password", "not the password")],
+            ))
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let right = [("badge", "CG-100"), ("password", PASSWORD)];
+    let (status, _, body) = api.respond(form("/sign-in", None, &right)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        String::from_utf8_lossy(&body).contains("15"),
+        "the page says for how long"
+    );
+    // An unknown badge is refused as a wrong password is.
+    let (status, _, _) = api
+        .respond(form(
+            "/sign-in",
+            None,
+            &[("badge", "CG-999"), ("password", PASSWORD)],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    api.clock.advance(LOCK_MS + 1);
+    let (status, _, _) = api.respond(form("/sign-in", None, &right)).await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "the lock lifts after fifteen minutes"
+    );
+}
+
+#[tokio::test]
+async fn a_session_left_idle_for_thirty_minutes_ends() {
+    let api = district();
+    set_password(&api, "CG-100");
+    let cookie = sign_in(&api, "CG-100").await;
+    api.clock.advance(IDLE_MS - 60_000);
+    let (status, _, _) = api.respond(page("/progress", &cookie)).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "used within the half hour, it lives on"
+    );
+    api.clock.advance(IDLE_MS - 60_000);
+    let (status, _, _) = api.respond(page("/review", &cookie)).await;
+    assert_eq!(status, StatusCode::OK, "each use restarts the half hour");
+    api.clock.advance(IDLE_MS + 1);
+    let (status, headers, _) = api.respond(page("/progress", &cookie)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/sign-in?ended=1");
+}
+
+#[tokio::test]
+async fn review_needs_the_forms_token_and_stays_within_the_officers_station() {
+    let api = district();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ids = enrolled(&api, dir.path());
+    set_password(&api, "CG-100");
+    set_password(&api, "CG-200");
+    let koni = sign_in(&api, "CG-100").await;
+    let (_, _, body) = api.respond(page("/review", &koni)).await;
+    let html = String::from_utf8(body).expect("utf-8");
+    for id in &ids {
+        assert!(html.contains(id.as_str()), "{id} waits in the queue");
+    }
+    let csrf = csrf_of(&html);
+
+    // Without its token, or with another, the form changes nothing.
+    for token in ["", "0123456789abcdef0123456789abcdef"] {
+        let (status, _, _) = api
+            .respond(form(
+                "/review/verify",
+                Some(&koni),
+                &[("csrf", token), ("volunteer", &ids[0])],
+            ))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+    // Another station's in-charge is refused, with their own token.
+    let sirgitti = sign_in(&api, "CG-200").await;
+    let (_, _, body) = api.respond(page("/review", &sirgitti)).await;
+    let other = String::from_utf8(body).expect("utf-8");
+    assert!(
+        !other.contains(ids[0].as_str()),
+        "the queue shows another station's people"
+    );
+    let (status, _, _) = api
+        .respond(form(
+            "/review/verify",
+            Some(&sirgitti),
+            &[("csrf", &csrf_of(&other)), ("volunteer", &ids[0])],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let statuses = api
+        .state
+        .lock_district()
+        .store()
+        .volunteer_statuses()
+        .expect("rows");
+    assert!(
+        statuses.iter().all(|(_, status)| status == "pending"),
+        "{statuses:?}"
+    );
+
+    // With it: two verified in one go, one rejected with a reason.
+    let (status, headers, _) = api
+        .respond(form(
+            "/review/verify",
+            Some(&koni),
+            &[
+                ("csrf", &csrf),
+                ("volunteer", &ids[0]),
+                ("volunteer", &ids[1]),
+            ],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        location(&headers).contains("verified=2"),
+        "{}",
+        location(&headers)
+    );
+    let (status, _, _) = api
+        .respond(form(
+            "/review/reject",
+            Some(&koni),
+            &[
+                ("csrf", &csrf),
+                ("volunteer", &ids[2]),
+                ("reason", "फ़ोटो साफ़ नहीं"),
+            ],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let mut statuses = api
+        .state
+        .lock_district()
+        .store()
+        .volunteer_statuses()
+        .expect("rows");
+    statuses.sort();
+    let verified = statuses
+        .iter()
+        .filter(|(_, status)| status == "verified")
+        .count();
+    let rejected = statuses
+        .iter()
+        .filter(|(_, status)| status == "rejected")
+        .count();
+    assert_eq!((verified, rejected), (2, 1), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn hostile_text_in_a_unit_name_is_shown_as_text() {
+    let api = district();
+    {
+        let mut district = api.state.lock_district();
+        // Written straight into the database, past the imports' checks, as a tampered
+        // database or an older build might hold it.
+        let mut hostile = unit(UnitKind::Beat, "BSP-PS-KONI-B02", Some("BSP-PS-KONI"));
+        hostile.name_en = "<script>alert(1)</script><img src=x onerror=alert(2)>\"".into();
+        hostile.name_hi = hostile.name_en.clone();
+        district.store_mut().save_unit(&hostile).expect("saved");
+    }
+    set_password(&api, "CG-100");
+    let cookie = sign_in(&api, "CG-100").await;
+    let (status, _, body) = api.respond(page("/progress", &cookie)).await;
+    let html = String::from_utf8(body).expect("utf-8");
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(!html.contains("<img src=x"), "{html}");
+}
+
+#[tokio::test]
+async fn the_language_is_remembered_and_the_way_back_stays_on_this_site() {
+    let api = district();
+    let (status, headers, _) = api
+        .respond(
+            Request::get("/language?set=en&back=//evil.example/x")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/");
+    let set = headers
+        .get(header::SET_COOKIE)
+        .and_then(|value| value.to_str().ok())
+        .expect("remembered");
+    assert!(set.starts_with("mitan_lang=en"), "{set}");
+    let (_, _, body) = api
+        .respond(
+            Request::get("/sign-in")
+                .header(header::COOKIE, "mitan_lang=en")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    let html = String::from_utf8(body).expect("utf-8");
+    assert!(
+        html.contains("<html lang=\"en\">") && html.contains("Badge number"),
+        "{html}"
+    );
+    let (_, _, body) = api
+        .respond(
+            Request::get("/sign-in")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert!(
+        String::from_utf8_lossy(&body).contains("बैज नंबर"),
+        "Hindi by default"
+    );
+}
+
+#[tokio::test]
+async fn a_volunteers_page_shows_the_record_and_history_within_scope_and_logs_the_reading() {
+    let api = district();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ids = enrolled(&api, dir.path());
+    set_password(&api, "CG-100");
+    set_password(&api, "CG-200");
+    let koni = sign_in(&api, "CG-100").await;
+    let logged = |api: &Api| {
+        let filter = mitan_server::store::AccessFilter {
+            badge: Some("CG-100".into()),
+            ..Default::default()
+        };
+        let district = api.state.lock_district();
+        let lines = district
+            .store()
+            .load_access_log(&filter, 100)
+            .expect("the log reads");
+        lines
+            .into_iter()
+            .filter(|line| line.read.requested_via == "console")
+            .count()
+    };
+    let logged_before = logged(&api);
+    let (status, _, body) = api
+        .respond(page(&format!("/volunteers/{}", ids[0]), &koni))
+        .await;
+    let html = String::from_utf8(body).expect("utf-8");
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("+91"), "the phone, opened: {html}");
+    assert!(html.contains("CG-001"), "who enrolled");
+    assert!(html.contains("<ol class=\"timeline\">"), "{html}");
+    assert!(html.contains("enrol"), "the enrolment in the history");
+    assert_eq!(logged(&api), logged_before + 1, "the reading is logged");
+
+    // Rejected from the page, the reason shows on it and in the history.
+    let csrf = csrf_of(&html);
+    let (status, headers, _) = api
+        .respond(form(
+            &format!("/volunteers/{}/act", ids[0]),
+            Some(&koni),
+            &[("csrf", &csrf), ("action", "reject"), ("reason", "गाँव गलत")],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location(&headers).ends_with("?done=1"));
+    let (_, _, body) = api
+        .respond(page(&format!("/volunteers/{}", ids[0]), &koni))
+        .await;
+    let html = String::from_utf8(body).expect("utf-8");
+    assert!(
+        html.contains("गाँव गलत") && html.contains("rejected"),
+        "{html}"
+    );
+
+    // Another station's in-charge opening it by URL is refused.
+    let sirgitti = sign_in(&api, "CG-200").await;
+    let (status, _, _) = api
+        .respond(page(&format!("/volunteers/{}", ids[1]), &sirgitti))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = api.respond(page("/volunteers/not-an-id", &koni)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

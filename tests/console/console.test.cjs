@@ -1,0 +1,188 @@
+// The station console in headless Chromium against a real `mitan serve` (run.sh sets it up):
+// each step as an officer does it, printed as it passes; the first mismatch fails the run.
+'use strict';
+
+const { chromium } = require('playwright-core');
+const { execFileSync } = require('child_process');
+const fs = require('fs');
+
+const url = process.env.MITAN_URL;
+const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const PASSWORDS = { 'CG-100': 'थाना-कोनी-2026', 'CG-200': 'सिरगिट्टी-2026', 'CG-900': 'लेखा-परीक्षा-2026' };
+
+function step(text) { console.log(`ok   ${text}`); }
+function check(condition, what) { if (!condition) throw new Error(what); }
+
+/** Counts the bytes a page transfers (compressed, headers included), from Chromium's own figures. */
+async function meter(context, page) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  const meter = { bytes: 0, reset() { this.bytes = 0; } };
+  cdp.on('Network.loadingFinished', (event) => { meter.bytes += event.encodedDataLength; });
+  return meter;
+}
+
+/** axe-core's serious and critical findings on the page shown. */
+async function accessibility(page, name) {
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(async () => {
+    const found = await window.axe.run(document, { resultTypes: ['violations'] });
+    return found.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+  });
+  const serious = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  console.log(`axe  ${name}: ${result.length} violation kind(s), ${serious.length} serious or critical` +
+    (result.length ? ` (${result.map((v) => `${v.id}:${v.impact}`).join(', ')})` : ''));
+  check(serious.length === 0, `${name}: serious accessibility violations ${JSON.stringify(serious)}`);
+}
+
+async function signIn(page, badge, password = PASSWORDS[badge]) {
+  await page.goto(`${url}/sign-in`);
+  await page.fill('#badge', badge);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForLoadState('load'), page.click('main button[type=submit]')]);
+}
+
+function field(...args) {
+  return execFileSync(process.env.MITAN_BIN, ['field', '--dir', process.env.FIELD_DIR, ...args], { encoding: 'utf8' });
+}
+
+(async () => {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-background-networking'],
+  });
+  try {
+    // 1. Each officer sets a first password with the code the administrator issued.
+    const setup = await browser.newContext();
+    const page0 = await setup.newPage();
+    for (const badge of Object.keys(PASSWORDS)) {
+      await page0.goto(`${url}/first-password`);
+      await page0.fill('#badge', badge);
+      await page0.fill('#code', process.env[`CODE_${badge.replace('-', '_')}`]);
+      await page0.fill('#password', PASSWORDS[badge]);
+      await page0.fill('#again', PASSWORDS[badge]);
+      await page0.click('main button[type=submit]');
+      check(page0.url().endsWith('/sign-in?set=1'), `${badge}: first password not set (${page0.url()})`);
+    }
+    await accessibility(page0, 'sign-in');
+    await setup.close();
+    step('three officers set their first passwords with one-time codes');
+
+    // 2. The Koni in-charge signs in and sees Koni's progress, in Hindi, and nothing of Sirgitti.
+    const koni = await browser.newContext();
+    const page = await koni.newPage();
+    const dialogs = [];
+    page.on('dialog', async (dialog) => { dialogs.push(dialog.message()); await dialog.dismiss(); });
+    const bytes = await meter(koni, page);
+    await signIn(page, 'CG-100');
+    check(page.url().endsWith('/progress'), `after sign-in: ${page.url()}`);
+    await page.waitForLoadState('networkidle');
+    const firstPage = bytes.bytes;
+    check(await page.locator('h1').innerText() === 'प्रगति', 'the progress heading in Hindi');
+    const progressText = await page.locator('main').innerText();
+    check(progressText.includes('कोनी'), 'Koni is shown');
+    check(!progressText.includes('सिरगिट्टी'), 'Sirgitti is shown to the Koni in-charge');
+    check(firstPage < 100 * 1024, `the first page weighs ${firstPage} bytes`);
+    await accessibility(page, 'progress');
+    step(`CG-100 signed in: progress of Koni only, first page ${firstPage} bytes transferred`);
+
+    // 3. The review queue: the household holding HTML is shown as text and runs nothing.
+    await page.goto(`${url}/review`);
+    const rows = page.locator('tbody tr');
+    check(await rows.count() === 4, `queue rows: ${await rows.count()}`);
+    check(await page.getByText('<script>alert(1)</script>', { exact: false }).count() === 1, 'the hostile household as text');
+    check(await page.locator('img[src="x"]').count() === 0, 'an <img> from a household made it into the page');
+    check(dialogs.length === 0, `a script ran: ${dialogs}`);
+    await accessibility(page, 'review');
+    step('review queue: 4 waiting; a household holding <script> and <img onerror> shown as text, nothing ran');
+
+    // 4. Bulk verify two, reject one with a reason.
+    const idOf = async (name) => page.locator(`input[type=checkbox][aria-label="चुनें ${name}"]`).getAttribute('value');
+    const ids = { ramesh: await idOf('Ramesh Sahu'), sunita: await idOf('Sunita Verma'), priya: await idOf('Priya Patel'), vikas: await idOf('Vikas Yadav') };
+    await page.check(`#pick-${ids.ramesh}`);
+    await page.check(`#pick-${ids.sunita}`);
+    bytes.reset();
+    await page.click('form#bulk button');
+    await page.waitForURL(/verified=2/);
+    await page.waitForLoadState('networkidle');
+    const action = bytes.bytes;
+    check(action > 0, 'the action was not metered');
+    check((await page.locator('.notice').innerText()).includes('2'), 'two verified');
+    check(action < 20 * 1024, `the action weighed ${action} bytes`);
+    await page.fill(`#reason-${ids.priya}`, 'फ़ोटो साफ़ नहीं');
+    await Promise.all([page.waitForLoadState('load'), page.locator(`#reason-${ids.priya}`).press('Enter')]);
+    check(await page.locator('tbody tr').count() === 1, 'one left waiting');
+    step(`two verified in one go (${action} bytes transferred), one rejected with a reason`);
+
+    // 5. The decisions reach the constable's phone at its next sync, the reason included.
+    field('sync');
+    const listed = field('list');
+    check((listed.match(/verified/g) || []).length === 2, `phone list: ${listed}`);
+    check(listed.includes('rejected') && listed.includes('फ़ोटो साफ़ नहीं'), `phone list: ${listed}`);
+    step('the phone shows both verifications and the rejection with its reason after one sync');
+
+    // 6. A form without its CSRF token is refused and changes nothing.
+    const forged = await page.request.post(`${url}/review/verify`, { form: { volunteer: ids.vikas } });
+    check(forged.status() === 403, `forged form: ${forged.status()}`);
+    await page.goto(`${url}/review`);
+    check(await page.locator('tbody tr').count() === 1, 'the forged form changed something');
+    step('a form posted without its CSRF token: 403, nothing changed');
+
+    // The volunteer's page, from the queue: the record and the history as a timeline.
+    await Promise.all([page.waitForURL(/\/volunteers\//), page.click('a:has-text("विकास यादव")')]);
+    const record = await page.locator('main').innerText();
+    check(record.includes('+919876543213') && record.includes('CG-001'), `record: ${record}`);
+    check(await page.locator('ol.timeline > li').count() >= 1, 'no history shown');
+    await accessibility(page, 'volunteer');
+    step(`Vikas Yadav's page: record and a timeline of ${await page.locator('ol.timeline > li').count()} change(s)`);
+
+    // 7. Another station's in-charge sees none of Koni's people and cannot act on them.
+    const other = await browser.newContext();
+    const page2 = await other.newPage();
+    await signIn(page2, 'CG-200');
+    await page2.goto(`${url}/review`);
+    check(await page2.locator('tbody tr').count() === 0, 'Sirgitti sees Koni\'s queue');
+    const token = await page2.locator('input[name=csrf]').first().getAttribute('value');
+    const across = await page2.request.post(`${url}/review/verify`, { form: { csrf: token, volunteer: ids.vikas } });
+    check(across.status() === 403, `verify across stations: ${across.status()}`);
+    const byUrl = await page2.goto(`${url}/volunteers/${ids.vikas}`);
+    check(byUrl.status() === 403, `a Koni volunteer's page opened by URL: ${byUrl.status()}`);
+    await other.close();
+    step('the Sirgitti in-charge: an empty queue, 403 verifying a Koni volunteer, 403 opening their page by URL');
+
+    // 8. The language switch, remembered from page to page.
+    await page.goto(`${url}/review`);
+    await page.click('header a.lang');
+    check(await page.locator('h1').innerText() === 'Review', 'switched to English');
+    await page.goto(`${url}/progress`);
+    check(await page.locator('h1').innerText() === 'Progress', 'English remembered');
+    step('switched to English; the next page is in English too');
+
+    // 9. Signing out ends the session.
+    await Promise.all([page.waitForLoadState('load'), page.click('header form button')]);
+    await page.goto(`${url}/review`);
+    check(page.url().includes('/sign-in'), `after sign-out: ${page.url()}`);
+    await koni.close();
+    step('signed out: the queue asks for a sign-in again');
+
+    // 10. Five wrong passwords lock the badge, even against the right one.
+    const guess = await browser.newContext();
+    const page3 = await guess.newPage();
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      await signIn(page3, 'CG-900', `wrong-password-${attempt}`);
+      check((await page3.locator('.error').innerText()).includes('गलत'), `attempt ${attempt}`);
+    }
+    await signIn(page3, 'CG-900');
+    check((await page3.locator('.error').innerText()).includes('15'), 'the badge is locked');
+    check(!page3.url().endsWith('/progress'), 'signed in while locked');
+    await guess.close();
+    step('five wrong passwords lock CG-900: the right one is refused for 15 minutes');
+
+    console.log(`console passed: first page ${firstPage} B, an action ${action} B, no script ran`);
+  } finally {
+    await browser.close();
+  }
+})().catch((error) => {
+  console.error(`FAIL ${error.message}`);
+  process.exit(1);
+});

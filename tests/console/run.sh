@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The station console in a real browser (issue 20), as CI runs it after `cargo test`:
+#   1. sets up a district of two stations with `mitan admin`, and issues console codes;
+#   2. starts `mitan serve` on 127.0.0.1 and has a field device (`mitan field`) enrol and sync,
+#      one household holding HTML;
+#   3. drives headless Chromium (Debian's `chromium`) through playwright-core (npm) with
+#      console.test.cjs, which prints each step, the page weights and axe-core's findings,
+#      and exits non-zero on the first mismatch.
+#
+# Needs `chromium` and the npm packages playwright-core and axe-core (scripts/test-tools
+# installs them and sets CONSOLE_NODE_MODULES).
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+here="$root/tests/console"
+mitan="${CARGO_TARGET_DIR:-$root/target}/debug/mitan"
+modules="${CONSOLE_NODE_MODULES:-}"
+if [ ! -x "$mitan" ]; then
+    (cd "$root" && cargo build --locked -q -p mitan-cli --bin mitan)
+fi
+if [ -z "$modules" ] || [ ! -d "$modules/playwright-core" ]; then
+    echo "console: playwright-core not found: source scripts/test-tools first" >&2
+    exit 2
+fi
+if [ ! -x /usr/bin/chromium ]; then
+    echo "console: /usr/bin/chromium not found: apt-get install chromium" >&2
+    exit 2
+fi
+
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== console: a district of two stations"
+db="$work/district.db"
+"$mitan" admin --db "$db" import-hierarchy --file "$here/district/hierarchy.csv"
+"$mitan" admin --db "$db" import-users --file "$here/district/users.csv"
+printf 'सूचना: आपका नाम और मोबाइल नंबर मितान सूची में रखा जाएगा।\n' >"$work/notice-hi.txt"
+"$mitan" admin --db "$db" publish-notice --version 1 --language hi --file "$work/notice-hi.txt"
+code() { "$mitan" admin --db "$db" issue-code --badge "$1" --for console; }
+export CODE_CG_100="$(code CG-100)" CODE_CG_200="$(code CG-200)" CODE_CG_900="$(code CG-900)"
+phone_code="$("$mitan" admin --db "$db" issue-code --badge CG-001)"
+
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$mitan" serve --db "$db" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do
+    if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/healthz', timeout=1)" 2>/dev/null; then
+        break
+    fi
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+        echo "console: mitan serve exited:" >&2; cat "$work/server.log" >&2; exit 1
+    fi
+    sleep 0.1
+done
+export MITAN_URL="http://127.0.0.1:$port" MITAN_BIN="$mitan" FIELD_DIR="$work/phone"
+
+echo "== console: constable CG-001's phone enrols four and syncs"
+"$mitan" field --dir "$FIELD_DIR" register --server "$MITAN_URL" --code "$phone_code" >/dev/null
+enrol() {
+    "$mitan" field --dir "$FIELD_DIR" enrol --name-hi "$1" --name-en "$2" --phone "$3" \
+        --gender "$4" --age 30 --village 434521 --household "$5" >/dev/null
+}
+enrol 'रमेश साहू' 'Ramesh Sahu' 9876543210 male 'मकान नं. 4'
+enrol 'सुनीता वर्मा' 'Sunita Verma' 9876543211 female 'मकान नं. 5'
+enrol 'प्रिया पटेल' 'Priya Patel' 9876543212 female '<script>alert(1)</script><img src=x onerror=alert(2)> "मकान"'
+enrol 'विकास यादव' 'Vikas Yadav' 9876543213 male 'मकान नं. 7'
+"$mitan" field --dir "$FIELD_DIR" sync >/dev/null
+
+echo "== console: headless Chromium"
+if ! NODE_PATH="$modules" node "$here/console.test.cjs"; then
+    echo "console: FAILED; the server's log follows" >&2
+    tail -30 "$work/server.log" >&2
+    exit 1
+fi
