@@ -32,3 +32,7 @@ CREATE TABLE console_session (
 ) WITHOUT ROWID;
 
 CREATE INDEX console_session_by_badge ON console_session (badge);
+
+-- When each device last synced, whether or not it sent anything: the console lists the phones
+-- silent for more than two days.
+ALTER TABLE device ADD COLUMN last_sync_at_ms INTEGER;

@@ -507,3 +507,77 @@ async fn a_volunteers_page_shows_the_record_and_history_within_scope_and_logs_th
     let (status, _, _) = api.respond(page("/volunteers/not-an-id", &koni)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_devices_page_counts_silent_phones_issues_a_slip_and_revokes() {
+    let api = district();
+    let dir = tempfile::tempdir().expect("temp dir");
+    enrolled(&api, dir.path());
+    set_password(&api, "CG-100");
+    let silent = |html: &str| html.contains("<strong>1</strong>");
+    let koni = sign_in(&api, "CG-100").await;
+    let (status, _, body) = api.respond(page("/devices", &koni)).await;
+    let html = String::from_utf8(body).expect("utf-8");
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("CG-001") && !silent(&html), "{html}");
+
+    // Three days on, the phone that synced at the start is silent.
+    api.clock.advance(3 * 24 * 60 * 60 * 1000);
+    let koni = sign_in(&api, "CG-100").await;
+    let (_, _, body) = api.respond(page("/devices", &koni)).await;
+    let html = String::from_utf8(body).expect("utf-8");
+    assert!(silent(&html), "{html}");
+
+    // A slip for CG-001's next phone: the code, the server, and a QR code of both.
+    let csrf = csrf_of(&html);
+    let (status, _, body) = api
+        .respond(
+            Request::post("/devices/code")
+                .header(header::COOKIE, &koni)
+                .header(header::HOST, "mitan.bsp.example:8443")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!(
+                    "csrf={csrf}&badge=CG-001&for=phone&ttl_hours=24"
+                )))
+                .expect("request"),
+        )
+        .await;
+    let slip = String::from_utf8(body).expect("utf-8");
+    assert_eq!(status, StatusCode::OK, "{slip}");
+    assert!(
+        slip.contains("http://mitan.bsp.example:8443") && slip.contains("<svg"),
+        "{slip}"
+    );
+    let code_at = slip.find("class=\"code\">").expect("the code") + 13;
+    let code = &slip[code_at..code_at + 14];
+    let (status, _) = api.send(common::register_request(code, [9; 16])).await;
+    assert_eq!(status, StatusCode::OK, "the slip's code registers a phone");
+
+    // Revoking the first phone stops its credential.
+    let device = api
+        .state
+        .lock_district()
+        .store()
+        .load_devices()
+        .expect("devices")
+        .into_iter()
+        .find(|device| device.last_sync_at_ms.is_some())
+        .expect("the phone that synced")
+        .device;
+    let (status, headers, _) = api
+        .respond(form(
+            &format!("/devices/{device}/revoke"),
+            Some(&koni),
+            &[("csrf", &csrf)],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?}");
+    let revoked = api
+        .state
+        .lock_district()
+        .store()
+        .load_device(&device)
+        .expect("reads")
+        .expect("the device");
+    assert!(revoked.revoked);
+}

@@ -89,15 +89,15 @@ function field(...args) {
     // 3. The review queue: the household holding HTML is shown as text and runs nothing.
     await page.goto(`${url}/review`);
     const rows = page.locator('tbody tr');
-    check(await rows.count() === 4, `queue rows: ${await rows.count()}`);
+    check(await rows.count() === 5, `queue rows: ${await rows.count()}`);
     check(await page.getByText('<script>alert(1)</script>', { exact: false }).count() === 1, 'the hostile household as text');
     check(await page.locator('img[src="x"]').count() === 0, 'an <img> from a household made it into the page');
     check(dialogs.length === 0, `a script ran: ${dialogs}`);
     await accessibility(page, 'review');
-    step('review queue: 4 waiting; a household holding <script> and <img onerror> shown as text, nothing ran');
+    step('review queue: 5 waiting; a household holding <script> and <img onerror> shown as text, nothing ran');
 
     // 4. Bulk verify two, reject one with a reason.
-    const idOf = async (name) => page.locator(`input[type=checkbox][aria-label="चुनें ${name}"]`).getAttribute('value');
+    const idOf = async (name) => page.locator(`input[type=checkbox][aria-label="चुनें ${name}"]`).first().getAttribute('value');
     const ids = { ramesh: await idOf('Ramesh Sahu'), sunita: await idOf('Sunita Verma'), priya: await idOf('Priya Patel'), vikas: await idOf('Vikas Yadav') };
     await page.check(`#pick-${ids.ramesh}`);
     await page.check(`#pick-${ids.sunita}`);
@@ -111,7 +111,7 @@ function field(...args) {
     check(action < 20 * 1024, `the action weighed ${action} bytes`);
     await page.fill(`#reason-${ids.priya}`, 'फ़ोटो साफ़ नहीं');
     await Promise.all([page.waitForLoadState('load'), page.locator(`#reason-${ids.priya}`).press('Enter')]);
-    check(await page.locator('tbody tr').count() === 1, 'one left waiting');
+    check(await page.locator('tbody tr').count() === 2, 'two left waiting');
     step(`two verified in one go (${action} bytes transferred), one rejected with a reason`);
 
     // 5. The decisions reach the constable's phone at its next sync, the reason included.
@@ -125,10 +125,26 @@ function field(...args) {
     const forged = await page.request.post(`${url}/review/verify`, { form: { volunteer: ids.vikas } });
     check(forged.status() === 403, `forged form: ${forged.status()}`);
     await page.goto(`${url}/review`);
-    check(await page.locator('tbody tr').count() === 1, 'the forged form changed something');
+    check(await page.locator('tbody tr').count() === 2, 'the forged form changed something');
     step('a form posted without its CSRF token: 403, nothing changed');
 
+    // The duplicate candidates side by side; the second Ramesh marked as the first's duplicate.
+    await page.goto(`${url}/duplicates`);
+    const pair = page.locator('table.pair').first();
+    check(await pair.locator('thead th').count() === 3, 'a pair side by side');
+    check((await pair.innerText()).includes('रमेश साहु'), 'both spellings shown');
+    await accessibility(page, 'duplicates');
+    await Promise.all([page.waitForURL(/marked=1/), pair.locator('button').first().click()]);
+    step('duplicates: the two Rameshes with one number side by side; the second marked as the first\'s duplicate');
+
+    // Household coverage of Koni's village.
+    await page.goto(`${url}/coverage`);
+    check((await page.locator('main').innerText()).includes('812'), 'the village\'s households');
+    await accessibility(page, 'coverage');
+    step('household coverage of Koni village against its 812 households');
+
     // The volunteer's page, from the queue: the record and the history as a timeline.
+    await page.goto(`${url}/review`);
     await Promise.all([page.waitForURL(/\/volunteers\//), page.click('a:has-text("विकास यादव")')]);
     const record = await page.locator('main').innerText();
     check(record.includes('+919876543213') && record.includes('CG-001'), `record: ${record}`);

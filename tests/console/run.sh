@@ -59,7 +59,7 @@ for _ in $(seq 1 100); do
 done
 export MITAN_URL="http://127.0.0.1:$port" MITAN_BIN="$mitan" FIELD_DIR="$work/phone"
 
-echo "== console: constable CG-001's phone enrols four and syncs"
+echo "== console: constable CG-001's phone enrols five (one twice) and syncs"
 "$mitan" field --dir "$FIELD_DIR" register --server "$MITAN_URL" --code "$phone_code" >/dev/null
 enrol() {
     "$mitan" field --dir "$FIELD_DIR" enrol --name-hi "$1" --name-en "$2" --phone "$3" \
@@ -69,6 +69,8 @@ enrol 'रमेश साहू' 'Ramesh Sahu' 9876543210 male 'मकान �
 enrol 'सुनीता वर्मा' 'Sunita Verma' 9876543211 female 'मकान नं. 5'
 enrol 'प्रिया पटेल' 'Priya Patel' 9876543212 female '<script>alert(1)</script><img src=x onerror=alert(2)> "मकान"'
 enrol 'विकास यादव' 'Vikas Yadav' 9876543213 male 'मकान नं. 7'
+# Ramesh again, enrolled twice with one number: a duplicate candidate.
+enrol 'रमेश साहु' 'Ramesh Sahu' 9876543210 male 'मकान 4'
 "$mitan" field --dir "$FIELD_DIR" sync >/dev/null
 
 echo "== console: headless Chromium"

@@ -58,6 +58,11 @@ pub fn routes() -> Router<AppState> {
         .route("/review/reject", post(reject))
         .route("/volunteers/{id}", get(volunteer))
         .route("/volunteers/{id}/act", post(act))
+        .route("/duplicates", get(duplicates))
+        .route("/coverage", get(coverage))
+        .route("/devices", get(devices))
+        .route("/devices/code", post(issue_code))
+        .route("/devices/{id}/revoke", post(revoke))
 }
 
 /// The cookies of a request, by name.
@@ -700,6 +705,7 @@ async fn act(
         text("of"),
         text("note"),
     );
+    let back = field(&fields, "back").map(str::to_owned);
     let caller = signed.caller();
     let target = id.clone();
     let done = state
@@ -735,7 +741,204 @@ async fn act(
         })
         .await;
     match done {
-        Ok(_) => see_other(&format!("{here}?done=1")),
+        Ok(_) => match back.as_deref() {
+            Some("/duplicates") => see_other("/duplicates?marked=1"),
+            _ => see_other(&format!("{here}?done=1")),
+        },
         Err(error) => signed.failed(&here, &error),
+    }
+}
+
+/// `GET /devices`: the devices of the officer's units (`ListDevices`), silent ones marked.
+async fn devices(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let caller = signed.caller();
+    let now_ms = state.now_ms();
+    let answer = state
+        .with_reader(move |store| {
+            let devices = crate::ops::directory::ListDevices { badge: None }
+                .read(store, &caller, now_ms)?
+                .devices;
+            let may_manage = caller.user.role.manages_devices();
+            let users = if may_manage {
+                crate::ops::directory::ListUsers {
+                    under: Some(caller.user.unit.clone()),
+                }
+                .read(store, &caller, now_ms)?
+                .users
+            } else {
+                Vec::new()
+            };
+            Ok((devices, users, may_manage))
+        })
+        .await;
+    match answer {
+        Ok((devices, users, may_manage)) => {
+            let notice = query
+                .contains_key("revoked")
+                .then(|| signed.lang.t(Key::RevokedNotice));
+            let body = pages::devices(
+                signed.lang,
+                &devices,
+                &users,
+                may_manage,
+                &signed.session.csrf,
+                now_ms,
+            );
+            html(
+                StatusCode::OK,
+                pages::page(&signed.frame("/devices"), Key::Devices, notice, body),
+            )
+        }
+        Err(error) => signed.failed("/devices", &error),
+    }
+}
+
+/// The address phones reach this server at, as the officer's browser reached it.
+fn public_url(state: &AppState, headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = if state.secure_cookies() {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
+}
+
+/// `POST /devices/code`: `IssueCode`, answered with the slip to hand over.
+async fn issue_code(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = form_fields(&body);
+    if let Some(refusal) = forged(&signed, &fields, "/devices") {
+        return refusal;
+    }
+    let badge = field(&fields, "badge").unwrap_or("").to_owned();
+    let purpose = match field(&fields, "for") {
+        Some("console") => crate::registration::CodePurpose::Console,
+        _ => crate::registration::CodePurpose::Phone,
+    };
+    let ttl_hours = field(&fields, "ttl_hours").and_then(|hours| hours.parse().ok());
+    let caller = signed.caller();
+    let issued = state
+        .with_district(move |district, now_ms| {
+            let badge = badge.parse().map_err(|_| Error::NotFound {
+                what: "user",
+                id: badge.clone(),
+            })?;
+            crate::ops::devices::IssueCode {
+                badge,
+                ttl_hours,
+                purpose,
+            }
+            .write(district, &caller, now_ms)
+        })
+        .await;
+    match issued {
+        Ok(issued) => {
+            let server = public_url(&state, &headers);
+            let body = pages::slip(signed.lang, &issued, &server, state.ca_fingerprint());
+            html(
+                StatusCode::OK,
+                pages::page(&signed.frame("/devices"), Key::Slip, None, body),
+            )
+        }
+        Err(error) => signed.failed("/devices", &error),
+    }
+}
+
+/// `POST /devices/{id}/revoke`: `Revoke`.
+async fn revoke(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let fields = form_fields(&body);
+    if let Some(refusal) = forged(&signed, &fields, "/devices") {
+        return refusal;
+    }
+    let caller = signed.caller();
+    let done = state
+        .with_district(move |district, now_ms| {
+            let device = id.parse().map_err(|_| Error::NotFound {
+                what: "device",
+                id: id.clone(),
+            })?;
+            crate::ops::devices::Revoke { id: device }.write(district, &caller, now_ms)
+        })
+        .await;
+    match done {
+        Ok(revoked) => see_other(&format!("/devices?revoked={}", revoked.device_id)),
+        Err(error) => signed.failed("/devices", &error),
+    }
+}
+
+/// `GET /duplicates`: `Duplicates` (logged), side by side.
+async fn duplicates(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let caller = signed.caller();
+    let asked = crate::ops::reports::Duplicates {
+        query: report_query(&query),
+    };
+    let answer = state
+        .with_district(move |district, now_ms| asked.write(district, &caller, now_ms))
+        .await;
+    match answer {
+        Ok(report) => {
+            let notice = query
+                .contains_key("marked")
+                .then(|| signed.lang.t(Key::MarkedNotice));
+            let body = pages::duplicates(signed.lang, &report, &signed.session.csrf);
+            html(
+                StatusCode::OK,
+                pages::page(&signed.frame("/duplicates"), Key::Duplicates, notice, body),
+            )
+        }
+        Err(error) => signed.failed("/duplicates", &error),
+    }
+}
+
+/// `GET /coverage`: `Coverage`, per village.
+async fn coverage(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let report_query = report_query(&query);
+    let caller = signed.caller();
+    let asked = report_query.clone();
+    let now_ms = state.now_ms();
+    let answer = state
+        .with_reader(move |store| {
+            let report =
+                crate::ops::reports::Coverage { query: asked }.read(store, &caller, now_ms)?;
+            let campaigns = crate::ops::administration::Campaigns {}
+                .read(store, &caller, now_ms)?
+                .campaigns;
+            Ok((report, campaigns))
+        })
+        .await;
+    match answer {
+        Ok((report, campaigns)) => {
+            let body = pages::coverage(signed.lang, &report, &campaigns, &report_query);
+            html(
+                StatusCode::OK,
+                pages::page(&signed.frame("/coverage"), Key::Coverage, None, body),
+            )
+        }
+        Err(error) => signed.failed("/coverage", &error),
     }
 }

@@ -11,8 +11,13 @@ use mitan_core::history::{HistoryEntry, Shown};
 use crate::admin::CampaignView;
 use crate::audit::VolunteerRecord;
 use crate::ist;
-use crate::ops::directory::UnitEntry;
-use crate::reports::{ListedVolunteer, ProgressReport, ReportQuery, ReviewQueue, UnitProgress};
+use crate::ops::devices::CodeIssued;
+use crate::ops::directory::{UnitEntry, UserEntry};
+use crate::reports::{
+    CoverageReport, DuplicateGroup, DuplicateReport, ListedVolunteer, ProgressReport, ReportQuery,
+    ReviewQueue, UnitProgress,
+};
+use crate::store::DeviceListing;
 use crate::store::User;
 
 /// The stylesheet, embedded in the binary: nothing is fetched from elsewhere.
@@ -51,6 +56,12 @@ pub fn page(frame: &Frame<'_>, title: Key, notice: Option<&str>, body: Markup) -
                             a href="/progress" { (lang.t(Key::Progress)) }
                             " "
                             a href="/review" { (lang.t(Key::Review)) }
+                            " "
+                            a href="/duplicates" { (lang.t(Key::Duplicates)) }
+                            " "
+                            a href="/coverage" { (lang.t(Key::Coverage)) }
+                            " "
+                            a href="/devices" { (lang.t(Key::Devices)) }
                         }
                         span.who { (lang.t(Key::Signed)) " " (user.name) " (" (user.badge) ", " (user.role) ")" }
                         @if let Some(csrf) = frame.csrf {
@@ -501,6 +512,232 @@ fn shown(lang: Lang, shown: &Shown) -> String {
         Shown::Erased => lang.t(Key::Erased).to_owned(),
         Shown::Created => "+".to_owned(),
         Shown::Removed => "−".to_owned(),
+    }
+}
+
+/// Whether a device has been silent for more than two days at `now_ms`: its last sync, or
+/// its registration when it never synced, lies further back.
+pub fn silent(device: &DeviceListing, now_ms: i64) -> bool {
+    const TWO_DAYS_MS: i64 = 2 * 24 * 60 * 60 * 1000;
+    device.revoked_at_ms.is_none()
+        && now_ms - device.last_sync_at_ms.unwrap_or(device.registered_at_ms) > TWO_DAYS_MS
+}
+
+/// The devices page: every device of the officer's units, silent ones marked and counted, a
+/// revoke button each, and the form that issues a one-time code.
+pub fn devices(
+    lang: Lang,
+    devices: &[DeviceListing],
+    users: &[UserEntry],
+    may_manage: bool,
+    csrf: &str,
+    now_ms: i64,
+) -> Markup {
+    let silent_count = devices
+        .iter()
+        .filter(|device| silent(device, now_ms))
+        .count();
+    let when = |ms: Option<i64>| ms.map_or_else(|| lang.t(Key::Never).to_owned(), ist::date_time);
+    html! {
+        @if may_manage {
+            h2 { (lang.t(Key::IssueCode)) }
+            form method="post" action="/devices/code" {
+                input type="hidden" name="csrf" value=(csrf);
+                label for="badge" { (lang.t(Key::Person)) }
+                select id="badge" name="badge" required {
+                    @for user in users {
+                        option value=(user.badge) { (user.badge) " – " (user.name) " (" (user.role) ")" }
+                    }
+                }
+                label for="for" { (lang.t(Key::Code)) }
+                select id="for" name="for" {
+                    option value="phone" { (lang.t(Key::ForPhone)) }
+                    option value="console" { (lang.t(Key::ForConsole)) }
+                }
+                label for="ttl" { (lang.t(Key::ValidHours)) }
+                input id="ttl" name="ttl_hours" type="number" min="1" max="72" value="24";
+                button type="submit" { (lang.t(Key::Issue)) }
+            }
+        }
+        h2 { (lang.t(Key::Devices)) }
+        p { (lang.t(Key::SilentCount)) ": " strong { (ist::count(silent_count as u64)) } }
+        table {
+            thead { tr {
+                th scope="col" { (lang.t(Key::Device)) }
+                th scope="col" { (lang.t(Key::Badge)) }
+                th scope="col" { (lang.t(Key::Registered)) }
+                th scope="col" { (lang.t(Key::LastSync)) }
+                th scope="col" { (lang.t(Key::LastChange)) }
+                th scope="col" { (lang.t(Key::Revoked)) }
+                @if may_manage { th scope="col" { (lang.t(Key::Revoke)) } }
+            } }
+            tbody {
+                @for device in devices {
+                    tr.lagging[silent(device, now_ms)] {
+                        td { (device.device) @if silent(device, now_ms) { br; small { (lang.t(Key::Silent)) } } }
+                        td { (device.badge) }
+                        td { (ist::date_time(device.registered_at_ms)) }
+                        td { (when(device.last_sync_at_ms)) }
+                        td { (when(device.last_change_at_ms)) }
+                        td {
+                            @if let Some(at) = device.revoked_at_ms {
+                                (ist::date_time(at))
+                                @if let Some(by) = &device.revoked_by { " (" (by) ")" }
+                            } @else { "–" }
+                        }
+                        @if may_manage {
+                            td {
+                                @if device.revoked_at_ms.is_none() {
+                                    form.inline method="post" action={ "/devices/" (device.device) "/revoke" } {
+                                        input type="hidden" name="csrf" value=(csrf);
+                                        button type="submit" aria-label={ (lang.t(Key::Revoke)) " " (device.device) } { (lang.t(Key::Revoke)) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The slip of a code just issued: the code, for whom and until when, the server and CA a
+/// phone registers with, and all of it as a QR code for the phone to scan.
+pub fn slip(lang: Lang, issued: &CodeIssued, server: &str, ca: Option<&str>) -> Markup {
+    let mut payload = format!("mitan:register?server={server}&code={}", issued.code);
+    if let Some(ca) = ca {
+        payload.push_str("&ca=");
+        payload.push_str(ca);
+    }
+    let qr = qrcode::QrCode::new(payload.as_bytes())
+        .map(|code| {
+            code.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(200, 200)
+                .build()
+        })
+        .unwrap_or_default();
+    html! {
+        p { (lang.t(Key::SlipHelp)) }
+        table.details { tbody {
+            tr { th scope="row" { (lang.t(Key::Person)) } td { (issued.badge) } }
+            tr { th scope="row" { (lang.t(Key::Code)) } td { strong.code { (issued.code) } } }
+            tr { th scope="row" { (lang.t(Key::Server)) } td { (server) } }
+            @if let Some(ca) = ca {
+                tr { th scope="row" { (lang.t(Key::CaFingerprint)) } td { code { (ca) } } }
+            }
+            tr { th scope="row" { (lang.t(Key::ValidUntil)) } td { (ist::date_time(issued.expires_at_ms)) } }
+        } }
+        // The SVG is qrcode's own output over the text above, which holds no markup.
+        div.qr role="img" aria-label=(lang.t(Key::Slip)) { (PreEscaped(qr)) }
+        p { a href="/devices" { (lang.t(Key::Devices)) } }
+    }
+}
+
+/// The duplicate candidates side by side: one column per person of a group, the first
+/// enrolled kept by default, each other with a button marking them its duplicate.
+pub fn duplicates(lang: Lang, report: &DuplicateReport, csrf: &str) -> Markup {
+    html! {
+        h2 { (lang.t(Key::SamePhone)) " (" (ist::count(report.total_groups.same_phone)) ")" }
+        (duplicate_groups(lang, &report.same_phone, csrf))
+        h2 { (lang.t(Key::SimilarName)) " (" (ist::count(report.total_groups.similar_name)) ")" }
+        (duplicate_groups(lang, &report.similar_name, csrf))
+    }
+}
+
+fn duplicate_groups(lang: Lang, groups: &[DuplicateGroup], csrf: &str) -> Markup {
+    let dash = || "–".to_owned();
+    html! {
+        @if groups.is_empty() {
+            p { (lang.t(Key::NoDuplicates)) }
+        }
+        @for group in groups.iter().filter(|group| group.volunteers.len() > 1) {
+            @let kept = &group.volunteers[0];
+            table.pair {
+                thead { tr {
+                    th scope="col" { span.visually-hidden { (lang.t(Key::Details)) } }
+                    @for (index, volunteer) in group.volunteers.iter().enumerate() {
+                        th scope="col" {
+                            a href={ "/volunteers/" (volunteer.id) } { (volunteer.id) }
+                            @if index == 0 { br; small { (lang.t(Key::KeepThis)) } }
+                        }
+                    }
+                } }
+                tbody {
+                    tr { th scope="row" { (lang.t(Key::NameDeva)) }
+                        @for v in &group.volunteers { td lang="hi" { (v.name_devanagari.clone().unwrap_or_else(dash)) } } }
+                    tr { th scope="row" { (lang.t(Key::NameLatin)) }
+                        @for v in &group.volunteers { td { (v.name_latin.clone().unwrap_or_else(dash)) } } }
+                    tr { th scope="row" { (lang.t(Key::Phone)) }
+                        @for v in &group.volunteers { td { (v.phone.clone().unwrap_or_else(dash)) } } }
+                    tr { th scope="row" { (lang.t(Key::Household)) }
+                        @for v in &group.volunteers { td { (v.household.clone().unwrap_or_else(dash)) } } }
+                    tr { th scope="row" { (lang.t(Key::Village)) }
+                        @for v in &group.volunteers { td { (v.village) } } }
+                    tr { th scope="row" { (lang.t(Key::Beat)) }
+                        @for v in &group.volunteers { td { (v.beat) } } }
+                    tr { th scope="row" { (lang.t(Key::EnrolledBy)) }
+                        @for v in &group.volunteers { td { (v.enrolled_by) ", " (ist::date_time(v.enrolled_at_ms)) } } }
+                    tr { th scope="row" { (lang.t(Key::Status)) }
+                        @for v in &group.volunteers { td { (v.status) } } }
+                    tr { th scope="row" { (lang.t(Key::Actions)) }
+                        @for (index, v) in group.volunteers.iter().enumerate() {
+                            td {
+                                @if index > 0 {
+                                    form.inline method="post" action={ "/volunteers/" (v.id) "/act" } {
+                                        input type="hidden" name="csrf" value=(csrf);
+                                        input type="hidden" name="action" value="duplicate";
+                                        input type="hidden" name="of" value=(kept.id);
+                                        input type="hidden" name="back" value="/duplicates";
+                                        button type="submit" { (lang.t(Key::DuplicateOfThis)) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Households covered against households, per village.
+pub fn coverage(
+    lang: Lang,
+    report: &CoverageReport,
+    campaigns: &[CampaignView],
+    query: &ReportQuery,
+) -> Markup {
+    html! {
+        (pickers(lang, "/coverage", campaigns, query))
+        table {
+            thead { tr {
+                th scope="col" { (lang.t(Key::Village)) }
+                th scope="col" { (lang.t(Key::Beat)) }
+                th scope="col" class="number" { (lang.t(Key::Volunteers)) }
+                th scope="col" class="number" { (lang.t(Key::HouseholdsCovered)) }
+                th scope="col" class="number" { (lang.t(Key::Households)) }
+                th scope="col" class="number" { "%" }
+                th scope="col" { span.visually-hidden { (lang.t(Key::Coverage)) } }
+            } }
+            tbody {
+                @for village in &report.villages {
+                    tr {
+                        th scope="row" {
+                            (match lang { Lang::Hi => village.name_hi.clone(), Lang::En => village.name_en.clone() }
+                                .unwrap_or_else(|| village.lgd_code.clone()))
+                            " " small { (village.lgd_code) }
+                        }
+                        td { (village.beats.join(", ")) }
+                        td.number { (ist::count(village.volunteers)) }
+                        td.number { (ist::count(village.households_covered)) }
+                        td.number { (village.households.map_or_else(|| "–".to_owned(), ist::count)) }
+                        td.number { (percent(village.percent)) }
+                        td { (bar(village.households_covered, 0, village.households.unwrap_or(0))) }
+                    }
+                }
+            }
+        }
     }
 }
 

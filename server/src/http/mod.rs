@@ -80,6 +80,9 @@ pub struct AppState {
     database_key: Option<DatabaseKey>,
     /// Whether the console's cookies are marked `Secure` (served over TLS).
     secure_cookies: bool,
+    /// The fingerprint of the district CA the server's certificate chains to, printed on the
+    /// registration slips the console issues; `None` over plain HTTP.
+    ca_fingerprint: Option<String>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -112,7 +115,19 @@ impl AppState {
             ))),
             metrics_token: None,
             secure_cookies: false,
+            ca_fingerprint: None,
         }
+    }
+
+    /// The same state printing `fingerprint` (`sha256:…`) on registration slips.
+    pub fn with_ca_fingerprint(mut self, fingerprint: Option<String>) -> Self {
+        self.ca_fingerprint = fingerprint;
+        self
+    }
+
+    /// The CA fingerprint phones pin, when the server speaks TLS.
+    pub fn ca_fingerprint(&self) -> Option<&str> {
+        self.ca_fingerprint.as_deref()
     }
 
     /// Whether the console's cookies travel over TLS only.

@@ -44,6 +44,8 @@ pub struct DeviceListing {
     /// When the server last received a change from it (a sync that sent nothing leaves no
     /// trace here).
     pub last_change_at_ms: Option<i64>,
+    /// When it last synced, whether or not it sent anything.
+    pub last_sync_at_ms: Option<i64>,
 }
 
 /// A code as issued: the clear text is shown once and never stored.
@@ -261,7 +263,7 @@ impl ServerStore {
         let mut statement = self.connection.prepare_cached(
             "SELECT d.id, d.badge, d.registered_at_ms, d.revoked_at_ms, d.public_key IS NOT NULL,
                     (SELECT max(received_at_ms) FROM change_log c WHERE c.device_id = d.id),
-                    d.revoked_by
+                    d.revoked_by, d.last_sync_at_ms
              FROM device d
              WHERE NOT EXISTS (SELECT 1 FROM supervisor_actor s WHERE s.device_id = d.id)
              ORDER BY d.registered_at_ms DESC, d.id",
@@ -276,12 +278,13 @@ impl ServerStore {
                     row.get::<_, bool>(4)?,
                     row.get::<_, Option<i64>>(5)?,
                     row.get::<_, Option<String>>(6)?,
+                    row.get::<_, Option<i64>>(7)?,
                 ))
             })?
             .collect::<std::result::Result<Vec<_>, _>>()?;
         rows.into_iter()
             .map(
-                |(id, badge, registered, revoked, signs, last, revoked_by)| {
+                |(id, badge, registered, revoked, signs, last, revoked_by, synced)| {
                     Ok(DeviceListing {
                         device: id.parse().map_err(|_| Error::Corrupt {
                             what: "device id",
@@ -296,6 +299,7 @@ impl ServerStore {
                         revoked_by,
                         signs_changes: signs,
                         last_change_at_ms: last,
+                        last_sync_at_ms: synced,
                     })
                 },
             )

@@ -156,6 +156,10 @@ impl ServerStore {
         }
         save_key_update(&transaction, keys, device.as_str(), now_ms)?;
         save_volunteers(&transaction, &self.phone_index, volunteers, now_ms)?;
+        transaction.execute(
+            "UPDATE device SET last_sync_at_ms = ?2 WHERE id = ?1",
+            params![device.as_str(), now_ms],
+        )?;
         transaction.commit()?;
         self.purge_log_after_erasure(keys)?;
         Ok(logged)

@@ -35,7 +35,7 @@ CREATE TABLE device (
     revoked_at_ms INTEGER,
     revoked_by TEXT
 , public_key BLOB
-    CHECK (public_key IS NULL OR length(public_key) = 32)) WITHOUT ROWID;
+    CHECK (public_key IS NULL OR length(public_key) = 32), last_sync_at_ms INTEGER) WITHOUT ROWID;
 
 CREATE TABLE registration_code (
     code_hash BLOB PRIMARY KEY CHECK (length(code_hash) = 32),

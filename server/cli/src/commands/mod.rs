@@ -813,11 +813,9 @@ fn serve(args: ServeArgs) -> Result<()> {
                 });
             }
             let chain_pem = std::fs::read_to_string(chain)?;
-            tracing::info!(
-                ca = %mitan_server::tls::chain_ca_fingerprint(&chain_pem)?,
-                "serving TLS; phones pin this CA"
-            );
-            Some(mitan_server::tls::load_server_config(chain, key)?)
+            let ca = mitan_server::tls::chain_ca_fingerprint(&chain_pem)?;
+            tracing::info!(%ca, "serving TLS; phones pin this CA");
+            Some((mitan_server::tls::load_server_config(chain, key)?, ca))
         }
         _ => None,
     };
@@ -849,7 +847,8 @@ fn serve(args: ServeArgs) -> Result<()> {
             args.registrations_per_address,
             args.registrations_per_minute,
         ))
-        .with_metrics_token(args.metrics_token.as_deref());
+        .with_metrics_token(args.metrics_token.as_deref())
+        .with_ca_fingerprint(tls.as_ref().map(|(_, ca)| ca.to_string()));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -867,7 +866,7 @@ fn serve(args: ServeArgs) -> Result<()> {
             });
         }
         match tls {
-            Some(tls) => run_tls(listener, tls, state, shutdown_signal()).await?,
+            Some((tls, _)) => run_tls(listener, tls, state, shutdown_signal()).await?,
             None => run(listener, state, shutdown_signal()).await?,
         }
         Ok(())
