@@ -581,3 +581,101 @@ async fn the_devices_page_counts_silent_phones_issues_a_slip_and_revokes() {
         .expect("the device");
     assert!(revoked.revoked);
 }
+
+#[tokio::test]
+async fn an_auditor_replays_history_and_past_progress_reads_the_logs_and_takes_the_signed_export() {
+    let api = Api::new(
+        STATIONS,
+        &[
+            user(
+                "CG-001",
+                Role::Constable,
+                "BSP-PS-KONI",
+                &["BSP-PS-KONI-B01"],
+            ),
+            user("CG-100", Role::StationIncharge, "BSP-PS-KONI", &[]),
+            user("CG-900", Role::Auditor, "BSP", &[]),
+        ],
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ids = enrolled(&api, dir.path());
+    set_password(&api, "CG-100");
+    set_password(&api, "CG-900");
+    // The in-charge reads a volunteer's page and takes a roster export: both logged.
+    let koni = sign_in(&api, "CG-100").await;
+    let (status, _, _) = api
+        .respond(page(&format!("/volunteers/{}", ids[0]), &koni))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, headers, body) = api
+        .respond(page("/exports/file?unit=BSP-PS-KONI&kind=roster&format=csv&programme=&include_unverified=true", &koni))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    assert!(
+        headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .expect("text")
+            .contains(".csv")
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&body).lines().count(),
+        4,
+        "a header and three people"
+    );
+    // The audit page is the auditor's, not the in-charge's.
+    let (status, _, _) = api.respond(page("/audit", &koni)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let auditor = sign_in(&api, "CG-900").await;
+    let (status, _, body) = api.respond(page("/audit", &auditor)).await;
+    let html = String::from_utf8(body).expect("utf-8");
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("console") && html.contains("CG-100"),
+        "the in-charge's reads: {html}"
+    );
+    assert!(html.contains("roster csv"), "the export taken: {html}");
+
+    let (status, _, body) = api
+        .respond(page(
+            &format!("/audit/history?volunteer={}", ids[0]),
+            &auditor,
+        ))
+        .await;
+    let html = String::from_utf8(body).expect("utf-8");
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("enrol") && html.contains("BSP-PS-KONI-B01"),
+        "{html}"
+    );
+    let (status, _, body) = api
+        .respond(page("/audit/history?unit=BSP-PS-KONI-B01", &auditor))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+
+    // Progress the day before the enrolments, and what moved since.
+    let (status, _, body) = api
+        .respond(page("/audit/progress?at=2025-01-01", &auditor))
+        .await;
+    let html = String::from_utf8(body).expect("utf-8");
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let (status, _, body) = api
+        .respond(page("/audit/moved?from=2025-01-01&to=", &auditor))
+        .await;
+    let html = String::from_utf8(body).expect("utf-8");
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("BSP-PS-KONI"), "{html}");
+    let (status, _, _) = api
+        .respond(page("/audit/progress?at=yesterday", &auditor))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a date that does not read is named"
+    );
+
+    let (status, _, body) = api.respond(page("/audit/export", &auditor)).await;
+    assert_eq!(status, StatusCode::OK);
+    let verdict = mitan_core::provenance::verify_export(&body).expect("an export");
+    assert!(verdict.findings.is_empty(), "{:?}", verdict.findings);
+}

@@ -8,7 +8,9 @@ const fs = require('fs');
 
 const url = process.env.MITAN_URL;
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const PASSWORDS = { 'CG-100': 'थाना-कोनी-2026', 'CG-200': 'सिरगिट्टी-2026', 'CG-900': 'लेखा-परीक्षा-2026' };
+const PASSWORDS = {
+  'CG-100': 'थाना-कोनी-2026', 'CG-200': 'सिरगिट्टी-2026', 'CG-900': 'लेखा-परीक्षा-2026', 'CG-500': 'ज़िला-प्रशासन-2026',
+};
 
 function step(text) { console.log(`ok   ${text}`); }
 function check(condition, what) { if (!condition) throw new Error(what); }
@@ -66,7 +68,7 @@ function field(...args) {
     }
     await accessibility(page0, 'sign-in');
     await setup.close();
-    step('three officers set their first passwords with one-time codes');
+    step('four officers set their first passwords with one-time codes');
 
     // 2. The Koni in-charge signs in and sees Koni's progress, in Hindi, and nothing of Sirgitti.
     const koni = await browser.newContext();
@@ -181,7 +183,50 @@ function field(...args) {
     await koni.close();
     step('signed out: the queue asks for a sign-in again');
 
-    // 10. Five wrong passwords lock the badge, even against the right one.
+    // 10. The auditor: the access log names the in-charge's console reads; a volunteer's
+    // history; the signed audit export downloads.
+    const audit = await browser.newContext({ acceptDownloads: true });
+    const page4 = await audit.newPage();
+    await signIn(page4, 'CG-900');
+    await page4.goto(`${url}/audit`);
+    const logText = await page4.locator('main').innerText();
+    check(logText.includes('CG-100') && logText.includes('console'), `access log: ${logText}`);
+    await accessibility(page4, 'audit');
+    await page4.fill('#volunteer', ids.priya);
+    await Promise.all([page4.waitForURL(/audit\/history/), page4.locator('form:has(#volunteer) button').click()]);
+    const changes = await page4.locator('ol.timeline > li').count();
+    check(changes >= 2, `Priya's history: ${changes} change(s)`);
+    const [download] = await Promise.all([page4.waitForEvent('download'), page4.goto(`${url}/audit`).then(() => page4.click('a[download]'))]);
+    const exported = fs.statSync(await download.path()).size;
+    check(exported > 0, 'an empty audit export');
+    await audit.close();
+    step(`auditor CG-900: the access log shows CG-100's console reads; Priya's history has ${changes} changes; the signed export downloads (${exported} bytes)`);
+
+    // 11. The district admin uploads a hierarchy with bad lines: each shown, nothing stored.
+    const admin = await browser.newContext();
+    const page5 = await admin.newPage();
+    await signIn(page5, 'CG-500');
+    await page5.goto(`${url}/admin`);
+    const bad = 'kind,code,parent,name_hi,name_en,lgd_code,households\n' +
+      'beat,BSP-PS-KONI-B09,BSP-PS-NOWHERE,बीट 9,Beat 9,,\n' +
+      'hamlet,BSP-H-1,BSP-PS-KONI,टोला,Tola,,\n';
+    await page5.setInputFiles('#hierarchy-file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
+    await page5.click('form[action="/admin/hierarchy"] button');
+    const refused = await page5.locator('main table tbody tr').count();
+    check(refused >= 2, `refused lines shown: ${refused}`);
+    check((await page5.locator('main table').innerText()).includes('3'), 'line 3 named');
+    await accessibility(page5, 'admin');
+    await page5.goto(`${url}/progress`);
+    check(!(await page5.locator('main').innerText()).includes('BSP-PS-KONI-B09'), 'a refused file stored a unit');
+    const good = 'kind,code,parent,name_hi,name_en,lgd_code,households\nbeat,BSP-PS-KONI-B02,BSP-PS-KONI,कोनी बीट 2,Koni Beat 2,,\n';
+    await page5.goto(`${url}/admin`);
+    await page5.setInputFiles('#hierarchy-file', { name: 'good.csv', mimeType: 'text/csv', buffer: Buffer.from(good) });
+    await page5.click('form[action="/admin/hierarchy"] button');
+    check(await page5.locator('.notice').count() === 1, 'the good file was not saved');
+    await admin.close();
+    step(`district admin: a hierarchy with bad lines refused, ${refused} lines shown with line and column, nothing stored; a good one saved`);
+
+    // 12. Five wrong passwords lock the badge, even against the right one.
     const guess = await browser.newContext();
     const page3 = await guess.newPage();
     for (let attempt = 1; attempt <= 5; attempt += 1) {

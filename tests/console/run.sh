@@ -42,7 +42,8 @@ db="$work/district.db"
 printf 'सूचना: आपका नाम और मोबाइल नंबर मितान सूची में रखा जाएगा।\n' >"$work/notice-hi.txt"
 "$mitan" admin --db "$db" publish-notice --version 1 --language hi --file "$work/notice-hi.txt"
 code() { "$mitan" admin --db "$db" issue-code --badge "$1" --for console; }
-export CODE_CG_100="$(code CG-100)" CODE_CG_200="$(code CG-200)" CODE_CG_900="$(code CG-900)"
+export CODE_CG_100="$(code CG-100)" CODE_CG_200="$(code CG-200)" CODE_CG_900="$(code CG-900)" \
+    CODE_CG_500="$(code CG-500)"
 phone_code="$("$mitan" admin --db "$db" issue-code --badge CG-001)"
 
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Multipart, Path, Query, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -60,6 +60,16 @@ pub fn routes() -> Router<AppState> {
         .route("/volunteers/{id}/act", post(act))
         .route("/duplicates", get(duplicates))
         .route("/coverage", get(coverage))
+        .route("/audit", get(audit))
+        .route("/audit/history", get(audit_history))
+        .route("/audit/progress", get(audit_progress))
+        .route("/audit/moved", get(audit_moved))
+        .route("/audit/export", get(audit_export))
+        .route("/exports", get(exports))
+        .route("/exports/file", get(export_file))
+        .route("/admin", get(admin_page))
+        .route("/admin/hierarchy", post(upload_hierarchy))
+        .route("/admin/users", post(upload_users))
         .route("/devices", get(devices))
         .route("/devices/code", post(issue_code))
         .route("/devices/{id}/revoke", post(revoke))
@@ -941,4 +951,345 @@ async fn coverage(
         }
         Err(error) => signed.failed("/coverage", &error),
     }
+}
+
+/// Runs a replay (`ReplayOperation`) for a page, writing its access-log line before the
+/// answer is shown, as the API does.
+async fn replayed<O: ReplayOperation>(
+    state: &AppState,
+    caller: Caller,
+    request: O,
+) -> Result<O::Answer, Error> {
+    let now_ms = state.now_ms();
+    let answer = state
+        .with_reader(move |store| request.replay(store, &caller, now_ms, &mut |_, _| {}))
+        .await?;
+    if let Some(line) = answer.access {
+        state
+            .with_district(move |district, now_ms| district.store_mut().save_access(&line, now_ms))
+            .await?;
+    }
+    Ok(answer.value)
+}
+
+/// `GET /audit`: the replay forms, the access log and the export log.
+async fn audit(State(state): State<AppState>, signed: Signed) -> Response {
+    let caller = signed.caller();
+    let now_ms = state.now_ms();
+    let answer = state
+        .with_reader(move |store| {
+            let access = crate::access::AccessLogQuery::default().read(store, &caller, now_ms)?;
+            let exports = crate::exports::ExportLogQuery::default().read(store, &caller, now_ms)?;
+            Ok((access, exports))
+        })
+        .await;
+    match answer {
+        Ok((access, exports)) => {
+            let body = pages::audit(signed.lang, &access, &exports);
+            html(
+                StatusCode::OK,
+                pages::page(&signed.frame("/audit"), Key::Audit, None, body),
+            )
+        }
+        Err(error) => signed.failed("/audit", &error),
+    }
+}
+
+/// `GET /audit/history?volunteer=…` or `?unit=…`: `HistoryQuery`, as a timeline.
+async fn audit_history(
+    State(state): State<AppState>,
+    signed: Signed,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let request: crate::audit::HistoryQuery =
+        match crate::http::ops::from_query(query.as_deref().unwrap_or("")) {
+            Ok(request) => request,
+            Err(error) => return signed.failed("/audit", &error),
+        };
+    // A unit that is a beat is asked as its roster, which replays one document.
+    let request = match (&request.unit, &request.roster) {
+        (Some(unit), None) => match unit.as_str().parse() {
+            Ok(roster)
+                if state
+                    .with_reader({
+                        let unit = unit.clone();
+                        move |store| {
+                            Ok(store.unit_kind(&unit)? == Some(mitan_core::model::UnitKind::Beat))
+                        }
+                    })
+                    .await
+                    .unwrap_or(false) =>
+            {
+                crate::audit::HistoryQuery {
+                    roster: Some(roster),
+                    unit: None,
+                    ..request
+                }
+            }
+            _ => request,
+        },
+        _ => request,
+    };
+    match replayed(&state, signed.caller(), request).await {
+        Ok(page) => {
+            let body = pages::history(signed.lang, &page);
+            html(
+                StatusCode::OK,
+                pages::page(&signed.frame("/audit"), Key::History, None, body),
+            )
+        }
+        Err(error) => signed.failed("/audit", &error),
+    }
+}
+
+/// A date as an officer types it: the end of that day in India, or the moment given.
+fn typed_moment(text: &str, field: &'static str) -> Result<i64, Error> {
+    let at = crate::ist::parse_moment(text).map_err(|_| {
+        Error::invalid(
+            field,
+            crate::Problem::unreadable(text, "a date such as 2026-12-07"),
+        )
+    })?;
+    let date_only = !text.contains(':') && text.parse::<i64>().is_err();
+    Ok(if date_only {
+        at + 24 * 60 * 60 * 1000 - 1
+    } else {
+        at
+    })
+}
+
+/// `GET /audit/progress?at=2026-12-07`: `PastReportQuery`.
+async fn audit_progress(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let at = match typed_moment(query.get("at").map_or("", String::as_str), "at") {
+        Ok(at) => at,
+        Err(error) => return signed.failed("/audit", &error),
+    };
+    let request = crate::reports::past::PastReportQuery {
+        at_ms: Some(at),
+        ..Default::default()
+    };
+    match replayed(&state, signed.caller(), request).await {
+        Ok(past) => {
+            let body = pages::past_progress(signed.lang, &past);
+            html(
+                StatusCode::OK,
+                pages::page(&signed.frame("/audit"), Key::ProgressAt, None, body),
+            )
+        }
+        Err(error) => signed.failed("/audit", &error),
+    }
+}
+
+/// `GET /audit/moved?from=…&to=…`: `ReportDiffQuery`.
+async fn audit_moved(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let from = typed_moment(query.get("from").map_or("", String::as_str), "from");
+    let to = match query.get("to").filter(|to| !to.is_empty()) {
+        Some(to) => typed_moment(to, "to").map(Some),
+        None => Ok(None),
+    };
+    let (from, to) = match (from, to) {
+        (Ok(from), Ok(to)) => (from, to),
+        (Err(error), _) | (_, Err(error)) => return signed.failed("/audit", &error),
+    };
+    let request = crate::reports::progress_diff::ReportDiffQuery {
+        from_ms: Some(from),
+        to_ms: to,
+        ..Default::default()
+    };
+    match replayed(&state, signed.caller(), request).await {
+        Ok(diff) => {
+            let body = pages::moved(signed.lang, &diff);
+            html(
+                StatusCode::OK,
+                pages::page(&signed.frame("/audit"), Key::WhatMoved, None, body),
+            )
+        }
+        Err(error) => signed.failed("/audit", &error),
+    }
+}
+
+/// `GET /audit/export`: the signed audit export of the officer's unit, as `mitan audit
+/// export` writes it, for `mitan audit verify` to check offline.
+async fn audit_export(State(state): State<AppState>, signed: Signed) -> Response {
+    let user = signed.session.user.clone();
+    let now_ms = state.now_ms();
+    let done = state
+        .with_reader(move |store| {
+            crate::provenance::export(
+                store,
+                &user,
+                &crate::provenance::ExportQuery::default(),
+                now_ms,
+                &mut |_, _| {},
+            )
+        })
+        .await;
+    match done {
+        Ok(done) => (
+            [
+                (header::CONTENT_TYPE, "application/octet-stream"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"mitan-audit-export.bin\"",
+                ),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            done.file,
+        )
+            .into_response(),
+        Err(error) => signed.failed("/audit", &error),
+    }
+}
+
+/// `GET /exports`: the form for a list of one of the officer's units.
+async fn exports(State(state): State<AppState>, signed: Signed) -> Response {
+    let caller = signed.caller();
+    let now_ms = state.now_ms();
+    let units = state
+        .with_reader(move |store| {
+            Ok(crate::ops::directory::ListUnits {
+                under: Some(caller.user.unit.clone()),
+            }
+            .read(store, &caller, now_ms)?
+            .units)
+        })
+        .await;
+    match units {
+        Ok(units) => {
+            let body = pages::exports(signed.lang, &units);
+            html(
+                StatusCode::OK,
+                pages::page(&signed.frame("/exports"), Key::Exports, None, body),
+            )
+        }
+        Err(error) => signed.failed("/exports", &error),
+    }
+}
+
+/// `GET /exports/file?unit=…`: `ExportQuery`, logged, handed over as the file.
+async fn export_file(
+    State(state): State<AppState>,
+    signed: Signed,
+    RawQuery(query): RawQuery,
+) -> Response {
+    // An empty programme means every programme.
+    let query: String = form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes())
+        .filter(|(_, value)| !value.is_empty())
+        .fold(
+            form_urlencoded::Serializer::new(String::new()),
+            |mut out, (key, value)| {
+                out.append_pair(&key, &value);
+                out
+            },
+        )
+        .finish();
+    let request: crate::exports::ExportQuery = match crate::http::ops::from_query(&query) {
+        Ok(request) => request,
+        Err(error) => return signed.failed("/exports", &error),
+    };
+    let caller = signed.caller();
+    let file = state
+        .with_district(move |district, now_ms| {
+            crate::ops::FileOperation::take(request, district, &caller, now_ms)
+        })
+        .await;
+    match file {
+        Ok(file) => {
+            let disposition = format!(
+                "attachment; filename=\"{}\"",
+                file.filename.replace('"', "")
+            );
+            let mut response = file.body.into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(file.content_type),
+            );
+            if let Ok(value) = HeaderValue::from_str(&disposition) {
+                headers.insert(header::CONTENT_DISPOSITION, value);
+            }
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(error) => signed.failed("/exports", &error),
+    }
+}
+
+/// `GET /admin`: the uploads, for the district administrator (the ops refuse anyone else).
+async fn admin_page(signed: Signed) -> Response {
+    if let Err(error) = Policy::check_role(&signed.session.user, Permission::Administer) {
+        return signed.failed("/admin", &error);
+    }
+    let body = pages::admin(signed.lang, &signed.session.csrf, None);
+    html(
+        StatusCode::OK,
+        pages::page(&signed.frame("/admin"), Key::Administration, None, body),
+    )
+}
+
+/// `POST /admin/hierarchy` and `/admin/users`: a CSV file uploaded, imported all or nothing
+/// by `ImportHierarchy` or `ImportUsers`; a refusal lists every refused line.
+async fn upload_hierarchy(
+    State(state): State<AppState>,
+    signed: Signed,
+    form: Multipart,
+) -> Response {
+    upload(state, signed, form, false).await
+}
+
+async fn upload_users(State(state): State<AppState>, signed: Signed, form: Multipart) -> Response {
+    upload(state, signed, form, true).await
+}
+
+async fn upload(state: AppState, signed: Signed, mut form: Multipart, users: bool) -> Response {
+    let mut fields = Vec::new();
+    let mut csv = None;
+    while let Ok(Some(part)) = form.next_field().await {
+        let name = part.name().unwrap_or("").to_owned();
+        match (name.as_str(), part.bytes().await) {
+            ("file", Ok(bytes)) => csv = Some(bytes),
+            (_, Ok(bytes)) => fields.push((name, String::from_utf8_lossy(&bytes).into_owned())),
+            (_, Err(_)) => break,
+        }
+    }
+    if let Some(refusal) = forged(&signed, &fields, "/admin") {
+        return refusal;
+    }
+    let Some(csv) = csv.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()) else {
+        return signed.failed(
+            "/admin",
+            &Error::invalid("file", crate::Problem::unreadable("", "a CSV file")),
+        );
+    };
+    let caller = signed.caller();
+    let done = state
+        .with_district(move |district, now_ms| {
+            if users {
+                crate::ops::imports::ImportUsers { csv }.write(district, &caller, now_ms)
+            } else {
+                crate::ops::imports::ImportHierarchy { csv }.write(district, &caller, now_ms)
+            }
+        })
+        .await;
+    let (status, outcome) = match done {
+        Ok(summary) => (StatusCode::OK, pages::ImportOutcome::Saved(summary)),
+        Err(Error::BadRows { problems, more }) => (
+            StatusCode::BAD_REQUEST,
+            pages::ImportOutcome::Refused { problems, more },
+        ),
+        Err(error) => return signed.failed("/admin", &error),
+    };
+    let body = pages::admin(signed.lang, &signed.session.csrf, Some(&outcome));
+    html(
+        status,
+        pages::page(&signed.frame("/admin"), Key::Administration, None, body),
+    )
 }

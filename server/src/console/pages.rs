@@ -8,11 +8,17 @@ use mitan_core::model::Programme;
 use super::text::{Key, Lang};
 use mitan_core::history::{HistoryEntry, Shown};
 
-use crate::admin::CampaignView;
+use crate::access::AccessLog;
+use crate::admin::{CampaignView, ImportSummary};
+use crate::audit::HistoryPage;
 use crate::audit::VolunteerRecord;
+use crate::error::RowProblem;
+use crate::exports::ExportLog;
 use crate::ist;
 use crate::ops::devices::CodeIssued;
 use crate::ops::directory::{UnitEntry, UserEntry};
+use crate::reports::past::PastProgressReport;
+use crate::reports::progress_diff::ReportDiff;
 use crate::reports::{
     CoverageReport, DuplicateGroup, DuplicateReport, ListedVolunteer, ProgressReport, ReportQuery,
     ReviewQueue, UnitProgress,
@@ -62,6 +68,12 @@ pub fn page(frame: &Frame<'_>, title: Key, notice: Option<&str>, body: Markup) -
                             a href="/coverage" { (lang.t(Key::Coverage)) }
                             " "
                             a href="/devices" { (lang.t(Key::Devices)) }
+                            " "
+                            a href="/exports" { (lang.t(Key::Exports)) }
+                            " "
+                            a href="/audit" { (lang.t(Key::Audit)) }
+                            " "
+                            a href="/admin" { (lang.t(Key::Administration)) }
                         }
                         span.who { (lang.t(Key::Signed)) " " (user.name) " (" (user.badge) ", " (user.role) ")" }
                         @if let Some(csrf) = frame.csrf {
@@ -739,6 +751,230 @@ pub fn coverage(
             }
         }
     }
+}
+
+/// The auditors' page: the forms of every replay, the access log and the export log.
+pub fn audit(lang: Lang, access: &AccessLog, exports: &ExportLog) -> Markup {
+    html! {
+        div.actions {
+            form method="get" action="/audit/history" {
+                h2 { (lang.t(Key::VolunteerHistory)) }
+                label for="volunteer" { (lang.t(Key::VolunteerId)) }
+                input id="volunteer" name="volunteer" required maxlength="26";
+                button type="submit" { (lang.t(Key::Show)) }
+            }
+            form method="get" action="/audit/history" {
+                h2 { (lang.t(Key::UnitHistory)) }
+                label for="unit" { (lang.t(Key::UnitCode)) }
+                input id="unit" name="unit" required maxlength="40";
+                button type="submit" { (lang.t(Key::Show)) }
+            }
+            form method="get" action="/audit/progress" {
+                h2 { (lang.t(Key::ProgressAt)) }
+                label for="at" { (lang.t(Key::Date)) }
+                input id="at" name="at" required maxlength="20";
+                button type="submit" { (lang.t(Key::Show)) }
+            }
+            form method="get" action="/audit/moved" {
+                h2 { (lang.t(Key::WhatMoved)) }
+                label for="from" { (lang.t(Key::FromDate)) }
+                input id="from" name="from" required maxlength="20";
+                label for="to-date" { (lang.t(Key::ToDate)) }
+                input id="to-date" name="to" maxlength="20";
+                button type="submit" { (lang.t(Key::Show)) }
+            }
+        }
+        p { a href="/audit/export" download { (lang.t(Key::AuditExport)) } }
+        h2 { (lang.t(Key::AccessLog)) }
+        table {
+            thead { tr {
+                th scope="col" { (lang.t(Key::When)) }
+                th scope="col" { (lang.t(Key::Who)) }
+                th scope="col" { (lang.t(Key::Device)) }
+                th scope="col" { (lang.t(Key::What)) }
+                th scope="col" { (lang.t(Key::Scope)) }
+                th scope="col" class="number" { (lang.t(Key::Volunteers)) }
+            } }
+            tbody {
+                @for line in &access.entries {
+                    tr {
+                        td { (ist::date_time(line.at_ms)) }
+                        td { (line.badge) " (" (line.role) ")" }
+                        td { (line.requested_via) }
+                        td { (line.kind) @if !line.query.is_empty() { br; small { (line.query) } } }
+                        td { (line.scope) }
+                        td.number { (ist::count(line.volunteers)) }
+                    }
+                }
+            }
+        }
+        h2 { (lang.t(Key::ExportLog)) }
+        table {
+            thead { tr {
+                th scope="col" { (lang.t(Key::When)) }
+                th scope="col" { (lang.t(Key::Who)) }
+                th scope="col" { (lang.t(Key::What)) }
+                th scope="col" { (lang.t(Key::Unit)) }
+                th scope="col" class="number" { (lang.t(Key::Rows)) }
+            } }
+            tbody {
+                @for line in &exports.exports {
+                    tr {
+                        td { (ist::date_time(line.at_ms)) }
+                        td { (line.badge) " (" (line.role) ")" }
+                        td { (line.kind) " " (line.format) }
+                        td { (line.unit) @if let Some(programme) = &line.programme { " · " (programme) } }
+                        td.number { (ist::count(line.rows)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A page of replayed history, as a timeline.
+pub fn history(lang: Lang, page: &HistoryPage) -> Markup {
+    html! {
+        p { (page.rosters.join(", ")) ": " (ist::count(page.total)) " " (lang.t(Key::Changes)) }
+        ol.timeline {
+            @for entry in &page.entries {
+                li {
+                    small { (entry.roster) } " "
+                    @if let Some(volunteer) = &entry.change.entry { a href={ "/audit/history?volunteer=" (volunteer) } { (volunteer) } }
+                    (timeline_entry(lang, &entry.change))
+                }
+            }
+        }
+    }
+}
+
+/// The units' counts at a past moment.
+pub fn past_progress(lang: Lang, past: &PastProgressReport) -> Markup {
+    let units: Vec<&UnitProgress> = past.report.units.iter().collect();
+    html! {
+        p { (ist::date_time(past.moment.at_ms)) " · " (ist::count(past.moment.changes)) " " (lang.t(Key::Changes)) }
+        (unit_table(lang, &units, |unit| depth_of(&past.report, unit)))
+    }
+}
+
+/// What moved between two moments, unit by unit.
+pub fn moved(lang: Lang, diff: &ReportDiff) -> Markup {
+    html! {
+        p { (ist::date_time(diff.from.at_ms)) " → " (ist::date_time(diff.to.at_ms)) }
+        table {
+            thead { tr {
+                th scope="col" { (lang.t(Key::Unit)) }
+                th scope="col" class="number" { (lang.t(Key::Enrolled)) " · " (lang.t(Key::Before)) }
+                th scope="col" class="number" { (lang.t(Key::Enrolled)) " · " (lang.t(Key::After)) }
+                th scope="col" class="number" { (lang.t(Key::Verified)) " · " (lang.t(Key::Before)) }
+                th scope="col" class="number" { (lang.t(Key::Verified)) " · " (lang.t(Key::After)) }
+                th scope="col" class="number" { (lang.t(Key::Target)) }
+            } }
+            tbody {
+                @for unit in &diff.units {
+                    tr {
+                        th scope="row" { (match lang { Lang::Hi => &unit.name_hi, Lang::En => &unit.name_en }) " " small { (unit.code) } }
+                        td.number { (ist::count(unit.enrolled.from)) }
+                        td.number { (ist::count(unit.enrolled.to)) }
+                        td.number { (ist::count(unit.verified.from)) }
+                        td.number { (ist::count(unit.verified.to)) }
+                        td.number { (ist::count(unit.target)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The exports form: a unit of the officer's, the kind of list and its file.
+pub fn exports(lang: Lang, units: &[UnitEntry]) -> Markup {
+    html! {
+        form method="get" action="/exports/file" {
+            label for="unit" { (lang.t(Key::Unit)) }
+            select id="unit" name="unit" required {
+                @for unit in units.iter().filter(|unit| unit.kind != "village") {
+                    option value=(unit.code) { (unit.code) " – " (match lang { Lang::Hi => &unit.name_hi, Lang::En => &unit.name_en }) " (" (unit.kind) ")" }
+                }
+            }
+            label for="programme" { (lang.t(Key::Programme)) }
+            select id="programme" name="programme" {
+                option value="" { (lang.t(Key::All)) }
+                @for code in Programme::BUILT_IN { option value=(code) { (code) } }
+            }
+            label for="kind" { (lang.t(Key::ExportKind)) }
+            select id="kind" name="kind" {
+                option value="roster" { (lang.t(Key::KindRoster)) }
+                option value="group" { (lang.t(Key::KindGroup)) }
+                option value="broadcast" { (lang.t(Key::KindBroadcast)) }
+            }
+            label for="format" { (lang.t(Key::Format)) }
+            select id="format" name="format" {
+                option value="csv" { "CSV" }
+                option value="vcard" { "vCard" }
+            }
+            label { input type="checkbox" name="include_unverified" value="true"; " " (lang.t(Key::IncludeUnverified)) }
+            button type="submit" { (lang.t(Key::Download)) }
+        }
+    }
+}
+
+/// The district administrator's uploads, with what the last one did: saved, or refused with
+/// every refused line.
+pub fn admin(lang: Lang, csrf: &str, outcome: Option<&ImportOutcome>) -> Markup {
+    html! {
+        @match outcome {
+            Some(ImportOutcome::Saved(summary)) => {
+                p.notice role="status" {
+                    (lang.t(Key::Imported)) ": " (ist::count(summary.units)) " " (lang.t(Key::Unit))
+                    ", " (ist::count(summary.villages)) " " (lang.t(Key::Village))
+                    ", " (ist::count(summary.users)) " " (lang.t(Key::Employees))
+                }
+            }
+            Some(ImportOutcome::Refused { problems, more }) => {
+                p.error role="alert" { (lang.t(Key::ImportRefused)) }
+                table {
+                    thead { tr {
+                        th scope="col" class="number" { (lang.t(Key::Line)) }
+                        th scope="col" { (lang.t(Key::Column)) }
+                        th scope="col" { (lang.t(Key::Reason)) }
+                    } }
+                    tbody {
+                        @for problem in problems {
+                            tr {
+                                td.number { (problem.line) }
+                                td { (problem.field) }
+                                td { (problem.code) ": " (problem.reason) }
+                            }
+                        }
+                    }
+                }
+                @if *more > 0 { p { "+" (ist::count(*more as u64)) " " (lang.t(Key::More)) } }
+            }
+            None => {}
+        }
+        @for (what, title) in [("hierarchy", Key::UploadHierarchy), ("users", Key::UploadUsers)] {
+            form method="post" action={ "/admin/" (what) } enctype="multipart/form-data" {
+                h2 { (lang.t(title)) }
+                input type="hidden" name="csrf" value=(csrf);
+                label for={ (what) "-file" } { (lang.t(Key::File)) }
+                input id={ (what) "-file" } type="file" name="file" accept=".csv,text/csv" required;
+                button type="submit" { (lang.t(Key::Upload)) }
+            }
+        }
+    }
+}
+
+/// What an upload did.
+pub enum ImportOutcome {
+    /// Stored.
+    Saved(ImportSummary),
+    /// Refused with these problems (and `more` not listed); nothing stored.
+    Refused {
+        /// The problems listed.
+        problems: Vec<RowProblem>,
+        /// How many more there were.
+        more: usize,
+    },
 }
 
 /// A refusal or failure, named in the page's language, with what the server said.
