@@ -116,17 +116,19 @@ impl Reader<'_> {
 pub fn review_queue(
     store: &ServerStore,
     reader: Reader<'_>,
-    query: &ReportQuery,
+    query: &crate::ops::reports::Queue,
     now_ms: i64,
 ) -> Result<ReviewQueue> {
     store.read_logged(
         now_ms,
         |store| reports::review_queue(store, reader.user, query),
         |queue| {
+            // The filters as asked, so that the log says which people were listed.
+            let asked = serde_urlencoded::to_string(query).unwrap_or_default();
             reader.read(
                 AccessKind::ReviewQueue,
                 reader.report_scope(),
-                page_filters(query),
+                asked,
                 queue.volunteers.len() as u64,
             )
         },

@@ -679,3 +679,56 @@ async fn an_auditor_replays_history_and_past_progress_reads_the_logs_and_takes_t
     let verdict = mitan_core::provenance::verify_export(&body).expect("an export");
     assert!(verdict.findings.is_empty(), "{:?}", verdict.findings);
 }
+
+#[tokio::test]
+async fn the_review_queue_narrows_by_village_beat_constable_programme_and_status() {
+    let api = district();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ids = enrolled(&api, dir.path());
+    set_password(&api, "CG-100");
+    let koni = sign_in(&api, "CG-100").await;
+    let waiting = |html: &str| {
+        let at = html.find("<strong class=\"total\">").expect("a count") + 22;
+        html[at..at + html[at..].find('<').expect("closed")].to_owned()
+    };
+    let queue = |query: &'static str| {
+        let koni = koni.clone();
+        let api = &api;
+        async move {
+            let (status, _, body) = api.respond(page(&format!("/review?{query}"), &koni)).await;
+            (status, String::from_utf8(body).expect("utf-8"))
+        }
+    };
+    for (query, count) in [
+        ("village=430001", "3"),
+        ("village=430002", "0"),
+        ("beat=BSP-PS-KONI-B01&constable=CG-001", "3"),
+        ("constable=CG-002", "0"),
+        ("programme=cyber_mitan", "3"),
+        ("programme=gram_rakshak", "0"),
+        ("status=verified", "0"),
+    ] {
+        let (status, html) = queue(query).await;
+        assert_eq!(status, StatusCode::OK, "{query}: {html}");
+        assert_eq!(waiting(&html), count, "{query}");
+    }
+    let (status, _) = queue("beat=BSP-PS-SIRGITTI-B01").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a beat of another station");
+    let (status, _) = queue("status=lost").await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a status that does not exist is named"
+    );
+    let (_, html) = queue("").await;
+    let csrf = csrf_of(&html);
+    api.respond(form(
+        "/review/verify",
+        Some(&koni),
+        &[("csrf", &csrf), ("volunteer", &ids[0])],
+    ))
+    .await;
+    let (_, html) = queue("status=verified").await;
+    assert_eq!(waiting(&html), "1");
+    assert!(html.contains(ids[0].as_str()));
+}

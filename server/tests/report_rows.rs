@@ -65,7 +65,9 @@ fn save(store: &mut ServerStore, volunteers: &[Volunteer]) {
 
 /// The stored name key of every pending volunteer, by id.
 fn keys(store: &ServerStore) -> Vec<(String, Option<String>)> {
-    let (_, rows) = store.pending_review(None, 100, 0).expect("queue reads");
+    let (_, rows) = store
+        .pending_review(None, &Default::default(), 100, 0)
+        .expect("queue reads");
     rows.into_iter().map(|row| (row.id, row.name_key)).collect()
 }
 

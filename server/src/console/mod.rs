@@ -529,13 +529,46 @@ async fn review(
         (None, true) => Some(signed.lang.t(Key::RejectedOne).to_owned()),
         (None, false) => None,
     };
-    let caller = signed.caller();
+    let chosen = |name: &str| query.get(name).filter(|value| !value.is_empty()).cloned();
     let asked = crate::ops::reports::Queue {
-        query: ReportQuery {
-            limit: Some(QUEUE_PAGE),
-            offset: Some(offset),
-            ..report_query(&query)
-        },
+        limit: Some(QUEUE_PAGE),
+        offset: Some(offset),
+        beat: chosen("beat"),
+        village: chosen("village"),
+        constable: chosen("constable"),
+        programme: chosen("programme"),
+        status: chosen("status"),
+    };
+    let filters = pages::QueueFilters {
+        beat: asked.beat.clone(),
+        village: asked.village.clone(),
+        constable: asked.constable.clone(),
+        programme: asked.programme.clone(),
+        status: asked.status.clone(),
+    };
+    let caller = signed.caller();
+    let lists = caller.clone();
+    let now_ms = state.now_ms();
+    let choices = state
+        .with_reader(move |store| {
+            let units = crate::ops::directory::ListUnits {
+                under: Some(lists.user.unit.clone()),
+            }
+            .read(store, &lists, now_ms)?
+            .units;
+            // A constable may not list staff; their filter is their own badge anyway.
+            let users = crate::ops::directory::ListUsers {
+                under: Some(lists.user.unit.clone()),
+            }
+            .read(store, &lists, now_ms)
+            .map(|list| list.users)
+            .unwrap_or_default();
+            Ok((units, users))
+        })
+        .await;
+    let (units, users) = match choices {
+        Ok(choices) => choices,
+        Err(error) => return signed.failed("/review", &error),
     };
     let answer = state
         .with_district(move |district, now_ms| asked.write(district, &caller, now_ms))
@@ -545,6 +578,11 @@ async fn review(
             let body = pages::review(
                 signed.lang,
                 &queue,
+                &pages::ReviewChoices {
+                    units: &units,
+                    users: &users,
+                    filters: &filters,
+                },
                 offset,
                 QUEUE_PAGE,
                 &signed.session.csrf,

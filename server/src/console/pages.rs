@@ -313,12 +313,112 @@ fn unit_table(
     }
 }
 
-/// The review queue: a page of pending entries, each with a box for bulk verification and a
-/// reject form of its own.
-pub fn review(lang: Lang, queue: &ReviewQueue, offset: u32, limit: u32, csrf: &str) -> Markup {
+/// The filters a review page was asked with, carried into its paging links.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilters {
+    /// Beat.
+    pub beat: Option<String>,
+    /// Village (LGD code).
+    pub village: Option<String>,
+    /// Enrolling constable's badge.
+    pub constable: Option<String>,
+    /// Programme.
+    pub programme: Option<String>,
+    /// Status, when not `pending`.
+    pub status: Option<String>,
+}
+
+impl QueueFilters {
+    fn query(&self) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in [
+            ("beat", &self.beat),
+            ("village", &self.village),
+            ("constable", &self.constable),
+            ("programme", &self.programme),
+            ("status", &self.status),
+        ] {
+            if let Some(value) = value {
+                out.append_pair(name, value);
+            }
+        }
+        out.finish()
+    }
+}
+
+/// What the review page's filters offer.
+pub struct ReviewChoices<'a> {
+    /// The units in the officer's reach (beats and villages are offered).
+    pub units: &'a [UnitEntry],
+    /// The staff of the officer's units (constables are offered).
+    pub users: &'a [UserEntry],
+    /// The filters asked.
+    pub filters: &'a QueueFilters,
+}
+
+fn unit_label(lang: Lang, unit: &UnitEntry) -> String {
+    let name = match lang {
+        Lang::Hi => &unit.name_hi,
+        Lang::En => &unit.name_en,
+    };
+    format!("{} – {name}", unit.code)
+}
+
+/// The review queue: filters, then a page of entries, each with a box for bulk verification
+/// and a reject form of its own.
+pub fn review(
+    lang: Lang,
+    queue: &ReviewQueue,
+    choices: &ReviewChoices<'_>,
+    offset: u32,
+    limit: u32,
+    csrf: &str,
+) -> Markup {
     let shown = queue.volunteers.len() as u64;
+    let filters = choices.filters;
+    let carried = filters.query();
+    let is = |value: &Option<String>, candidate: &str| value.as_deref() == Some(candidate);
     html! {
-        p { (lang.t(Key::Waiting)) ": " strong { (ist::count(queue.total)) } }
+        form.pickers method="get" action="/review" {
+            label for="f-beat" { (lang.t(Key::Beat)) }
+            select id="f-beat" name="beat" {
+                option value="" { (lang.t(Key::All)) }
+                @for unit in choices.units.iter().filter(|unit| unit.kind == "beat") {
+                    option value=(unit.code) selected[is(&filters.beat, &unit.code)] { (unit_label(lang, unit)) }
+                }
+            }
+            label for="f-village" { (lang.t(Key::Village)) }
+            select id="f-village" name="village" {
+                option value="" { (lang.t(Key::All)) }
+                @for unit in choices.units.iter().filter(|unit| unit.kind == "village") {
+                    @if let Some(lgd) = &unit.lgd_code {
+                        option value=(lgd) selected[is(&filters.village, lgd)] { (unit_label(lang, unit)) }
+                    }
+                }
+            }
+            label for="f-constable" { (lang.t(Key::EnrolledBy)) }
+            select id="f-constable" name="constable" {
+                option value="" { (lang.t(Key::All)) }
+                @for user in choices.users.iter().filter(|user| user.role == "constable") {
+                    option value=(user.badge) selected[is(&filters.constable, user.badge.as_str())] { (user.badge) " – " (user.name) }
+                }
+            }
+            label for="f-programme" { (lang.t(Key::Programme)) }
+            select id="f-programme" name="programme" {
+                option value="" { (lang.t(Key::All)) }
+                @for code in Programme::BUILT_IN {
+                    option value=(code) selected[is(&filters.programme, code)] { (code) }
+                }
+            }
+            label for="f-status" { (lang.t(Key::Status)) }
+            select id="f-status" name="status" {
+                @for status in ["pending", "verified", "rejected", "duplicate", "withdrawn", "moved"] {
+                    option value=(status) selected[is(&filters.status, status) || (status == "pending" && filters.status.is_none())] { (status) }
+                }
+            }
+            button type="submit" { (lang.t(Key::Show)) }
+        }
+        p { (lang.t(Key::Waiting)) ": " strong.total { (ist::count(queue.total)) } }
         @if queue.volunteers.is_empty() {
             p { (lang.t(Key::NothingWaiting)) }
         } @else {
@@ -348,12 +448,12 @@ pub fn review(lang: Lang, queue: &ReviewQueue, offset: u32, limit: u32, csrf: &s
             }
             nav.pages aria-label=(lang.t(Key::Review)) {
                 @if offset > 0 {
-                    a href={ "/review?offset=" (offset.saturating_sub(limit)) } { (lang.t(Key::Previous)) }
+                    a href={ "/review?offset=" (offset.saturating_sub(limit)) "&" (carried) } { (lang.t(Key::Previous)) }
                 }
                 " " (ist::count(u64::from(offset) + 1)) "–" (ist::count(u64::from(offset) + shown))
                 " " (lang.t(Key::Of)) " " (ist::count(queue.total)) " "
                 @if u64::from(offset) + shown < queue.total {
-                    a href={ "/review?offset=" (offset + limit) } { (lang.t(Key::Next)) }
+                    a href={ "/review?offset=" (offset + limit) "&" (carried) } { (lang.t(Key::Next)) }
                 }
             }
         }

@@ -61,10 +61,41 @@ report_request!(
     Programmes,
     "Volunteers per programme in the caller's units."
 );
-report_request!(
-    Queue,
-    "Entries waiting for review, oldest first, with their personal fields (logged)."
-);
+/// Entries waiting for review, oldest first, with their personal fields (logged); narrowed to
+/// a beat, a village, a constable, a programme or another status when asked.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
+#[group(skip)]
+pub struct Queue {
+    /// Page size (100 if absent, at most 1,000).
+    #[serde(default)]
+    #[arg(long)]
+    pub limit: Option<u32>,
+    /// Rows to skip.
+    #[serde(default)]
+    #[arg(long)]
+    pub offset: Option<u32>,
+    /// Only this beat (within the caller's units).
+    #[serde(default)]
+    #[arg(long)]
+    pub beat: Option<String>,
+    /// Only this village (LGD code).
+    #[serde(default)]
+    #[arg(long)]
+    pub village: Option<String>,
+    /// Only entries this constable (badge) enrolled.
+    #[serde(default)]
+    #[arg(long)]
+    pub constable: Option<String>,
+    /// Only this programme.
+    #[serde(default)]
+    #[arg(long)]
+    pub programme: Option<String>,
+    /// Entries of this status instead of `pending`: `verified`, `rejected`, `duplicate`,
+    /// `withdrawn` or `moved`.
+    #[serde(default)]
+    #[arg(long)]
+    pub status: Option<String>,
+}
 report_request!(
     Duplicates,
     "Candidate duplicates: the same phone, or sound-alike names in one village (logged)."
@@ -103,7 +134,7 @@ impl WriteOperation for Queue {
     fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<ReviewQueue> {
         let store = district.store();
         Policy::check(store, &caller.user, Permission::ReadPersonal, None)?;
-        access::review_queue(store, caller.reader(), &self.query, now_ms)
+        access::review_queue(store, caller.reader(), &self, now_ms)
     }
 }
 

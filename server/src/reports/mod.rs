@@ -22,7 +22,8 @@ use serde::{Deserialize, Serialize};
 use crate::auth::Role;
 use crate::error::{Error, Problem, Result};
 use crate::store::{
-    CandidateGroups, EmployeeRow, KeyedCounts, Page, ServerStore, UnitRow, User, VolunteerBrief,
+    CandidateGroups, EmployeeRow, KeyedCounts, Page, QueueFilter, ServerStore, UnitRow, User,
+    VolunteerBrief,
 };
 use window::{Day, Window};
 
@@ -698,13 +699,54 @@ pub struct ReviewQueue {
     pub volunteers: Vec<ListedVolunteer>,
 }
 
-/// The pending-review queue of `user`'s scope.
-pub fn review_queue(store: &ServerStore, user: &User, query: &ReportQuery) -> Result<ReviewQueue> {
+/// The review queue of `user`'s scope: pending entries, or those of another status, narrowed
+/// as `query` asks. A beat outside the scope is refused, not answered empty.
+pub fn review_queue(
+    store: &ServerStore,
+    user: &User,
+    query: &crate::ops::reports::Queue,
+) -> Result<ReviewQueue> {
+    const STATUSES: [&str; 6] = [
+        "pending",
+        "verified",
+        "rejected",
+        "duplicate",
+        "withdrawn",
+        "moved",
+    ];
+    let given = |value: &Option<String>| value.clone().filter(|text| !text.trim().is_empty());
+    let status = given(&query.status);
+    if let Some(status) = &status
+        && !STATUSES.contains(&status.as_str())
+    {
+        return Err(Error::invalid(
+            "status",
+            Problem::unreadable(
+                status,
+                "pending, verified, rejected, duplicate, withdrawn or moved",
+            ),
+        ));
+    }
     let tree = Tree::load(store)?;
     let scope = Scope::of(user, &tree);
     let limit = query.limit.unwrap_or(100).clamp(1, MAX_QUEUE_PAGE);
-    let beats = scope.beat_filter();
-    let (total, rows) = store.pending_review(beats.as_deref(), limit, query.offset.unwrap_or(0))?;
+    let beats = match given(&query.beat) {
+        Some(beat) if scope.has_beat(&beat) => Some(vec![beat]),
+        Some(beat) => {
+            return Err(Error::Forbidden {
+                reason: format!("beat {beat} is outside {}", user.unit),
+            });
+        }
+        None => scope.beat_filter(),
+    };
+    let filter = QueueFilter {
+        status,
+        village: given(&query.village),
+        enrolled_by: given(&query.constable),
+        programme: given(&query.programme),
+    };
+    let (total, rows) =
+        store.pending_review(beats.as_deref(), &filter, limit, query.offset.unwrap_or(0))?;
     Ok(ReviewQueue {
         total,
         volunteers: rows.into_iter().map(ListedVolunteer::from).collect(),

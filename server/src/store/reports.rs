@@ -12,6 +12,19 @@ use super::ServerStore;
 use crate::error::Result;
 use crate::reports::window::Window;
 
+/// What narrows the review queue beyond the caller's beats.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueFilter {
+    /// Entries of this status (`pending` if absent).
+    pub status: Option<String>,
+    /// Of this village (LGD code).
+    pub village: Option<String>,
+    /// Enrolled by this badge.
+    pub enrolled_by: Option<String>,
+    /// In this programme.
+    pub programme: Option<String>,
+}
+
 /// One unit of the hierarchy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitRow {
@@ -459,34 +472,81 @@ impl ServerStore {
     pub fn pending_review(
         &self,
         beats: Option<&[String]>,
+        filter: &QueueFilter,
         limit: u32,
         offset: u32,
     ) -> Result<(u64, Vec<VolunteerBrief>)> {
         let within = Within::new(beats)?;
         // Within beats, the pending entries of the active-by-beat index (whose WHERE the
-        // repeated status term lets SQLite use); for the district, the pending index.
-        let pending = match within.json {
-            Some(_) => "status IN ('pending', 'verified') AND status = 'pending'",
-            None => "status = 'pending'",
+        // repeated status term lets SQLite use); for the district, the pending index. Another
+        // status is asked as a parameter.
+        let mut conditions = match (filter.status.as_deref(), &within.json) {
+            (None | Some("pending"), Some(_)) => {
+                "status IN ('pending', 'verified') AND status = 'pending'".to_owned()
+            }
+            (None | Some("pending"), None) => "status = 'pending'".to_owned(),
+            (Some(_), _) => "status = ?4".to_owned(),
         };
-        let total: i64 = self
-            .connection
-            .prepare_cached(&format!(
-                "SELECT count(*) FROM volunteer WHERE {pending}{}",
-                within.condition("beat", 1)
-            ))?
-            .query_row(&within.params(&[])[..], |row| row.get(0))?;
+        for (value, condition) in [
+            (&filter.village, " AND village = ?5"),
+            (&filter.enrolled_by, " AND enrolled_by = ?6"),
+            (
+                &filter.programme,
+                " AND id IN (SELECT volunteer_id FROM volunteer_programme WHERE programme = ?7)",
+            ),
+        ] {
+            if value.is_some() {
+                conditions.push_str(condition);
+            }
+        }
+        conditions.push_str(&within.condition("beat", 3));
+        let status = filter.status.clone().unwrap_or_default();
+        let village = filter.village.clone().unwrap_or_default();
+        let enrolled_by = filter.enrolled_by.clone().unwrap_or_default();
+        let programme = filter.programme.clone().unwrap_or_default();
+        let json = within.json.clone().unwrap_or_default();
+        // Every statement numbers its parameters alike, so each binds the same list; SQLite
+        // takes a list longer than the statement uses only when it is numbered, as here.
+        let bind = |statement: &mut rusqlite::CachedStatement<'_>| -> Result<()> {
+            let values: [(usize, &dyn ToSql); 7] = [
+                (1, &limit),
+                (2, &offset),
+                (3, &json),
+                (4, &status),
+                (5, &village),
+                (6, &enrolled_by),
+                (7, &programme),
+            ];
+            for (index, value) in values {
+                if statement.parameter_index(&format!("?{index}"))?.is_some() {
+                    statement.raw_bind_parameter(index, value)?;
+                }
+            }
+            Ok(())
+        };
+        let mut count = self.connection.prepare_cached(&format!(
+            "SELECT count(*) FROM volunteer WHERE {conditions}"
+        ))?;
+        bind(&mut count)?;
+        let total: i64 = count
+            .raw_query()
+            .next()?
+            .map(|row| row.get(0))
+            .transpose()?
+            .unwrap_or(0);
         // The page is picked from the index alone; only its rows are then read in full.
         let mut statement = self.connection.prepare_cached(&format!(
             "SELECT {BRIEF} FROM volunteer v WHERE v.id IN (
-                 SELECT id FROM volunteer WHERE {pending}{}
+                 SELECT id FROM volunteer WHERE {conditions}
                  ORDER BY enrolled_at_ms, id LIMIT ?1 OFFSET ?2)
-             ORDER BY v.enrolled_at_ms, v.id",
-            within.condition("beat", 3)
+             ORDER BY v.enrolled_at_ms, v.id"
         ))?;
-        let rows = statement
-            .query_map(&within.params(&[&limit, &offset])[..], read_brief)?
-            .collect::<std::result::Result<Vec<_>, _>>()?;
+        bind(&mut statement)?;
+        let mut rows = Vec::new();
+        let mut found = statement.raw_query();
+        while let Some(row) = found.next()? {
+            rows.push(read_brief(row)?);
+        }
         Ok((u64::try_from(total).unwrap_or(0), rows))
     }
 
