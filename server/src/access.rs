@@ -32,16 +32,19 @@ pub enum AccessKind {
     /// `GET /v1/audit/history`, `/state` or `/diff` (or `mitan audit`) showing personal fields
     /// opened.
     History,
+    /// `GET /v1/search`: volunteers found by name, phone or village.
+    Search,
 }
 
 impl AccessKind {
     /// Every kind.
-    pub const ALL: [AccessKind; 5] = [
+    pub const ALL: [AccessKind; 6] = [
         AccessKind::ReviewQueue,
         AccessKind::Duplicates,
         AccessKind::Export,
         AccessKind::Sync,
         AccessKind::History,
+        AccessKind::Search,
     ];
 
     /// The stable identifier stored and filtered on.
@@ -52,6 +55,7 @@ impl AccessKind {
             AccessKind::Export => "export",
             AccessKind::Sync => "sync",
             AccessKind::History => "history",
+            AccessKind::Search => "search",
         }
     }
 }
@@ -66,7 +70,10 @@ impl std::str::FromStr for AccessKind {
             .ok_or_else(|| {
                 Error::invalid(
                     "kind",
-                    Problem::unreadable(text, "review_queue, duplicates, export, sync or history"),
+                    Problem::unreadable(
+                        text,
+                        "review_queue, duplicates, export, sync, history or search",
+                    ),
                 )
             })
     }
@@ -292,4 +299,27 @@ pub fn list(store: &ServerStore, query: &AccessLogQuery) -> Result<AccessLog> {
         entries,
         next_before,
     })
+}
+
+/// The volunteers of `reader`'s scope that `query` finds, logged with how many were shown.
+pub fn search(
+    store: &ServerStore,
+    reader: Reader<'_>,
+    query: &crate::ops::review::Search,
+    now_ms: i64,
+) -> Result<crate::reports::SearchResults> {
+    store.read_logged(
+        now_ms,
+        |store| reports::search(store, reader.user, query),
+        |found| {
+            // What was searched for is itself personal (a name, a number): the log keeps
+            // only which kind of search it was.
+            reader.read(
+                AccessKind::Search,
+                reader.report_scope(),
+                format!("by={}", found.by),
+                found.volunteers.len() as u64,
+            )
+        },
+    )
 }

@@ -732,3 +732,71 @@ async fn the_review_queue_narrows_by_village_beat_constable_programme_and_status
     assert_eq!(waiting(&html), "1");
     assert!(html.contains(ids[0].as_str()));
 }
+
+#[tokio::test]
+async fn search_finds_by_name_in_either_script_by_mobile_and_by_village_within_scope() {
+    let api = district();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ids = enrolled(&api, dir.path());
+    set_password(&api, "CG-100");
+    set_password(&api, "CG-200");
+    let (deva, phone) = {
+        let district = api.state.lock_district();
+        let store = district.store();
+        let (total, rows) = store
+            .pending_review(None, &Default::default(), 10, 0)
+            .expect("rows");
+        assert_eq!(total, 3);
+        let first = rows
+            .into_iter()
+            .find(|row| row.id == ids[0])
+            .expect("the first");
+        (
+            first.name_devanagari.expect("a Devanagari name"),
+            first.phone.expect("a phone"),
+        )
+    };
+    // Typed in Latin letters by someone who heard the name: the entry holds Devanagari only.
+    let latin = mitan_core::model::validate::transliterate_devanagari(&deva);
+    let koni = sign_in(&api, "CG-100").await;
+    let found = |query: String, cookie: String| {
+        let api = &api;
+        async move {
+            let path = format!(
+                "/search?{}",
+                form_urlencoded::Serializer::new(String::new())
+                    .append_pair("q", &query)
+                    .finish()
+            );
+            let (status, _, body) = api.respond(page(&path, &cookie)).await;
+            (status, String::from_utf8(body).expect("utf-8"))
+        }
+    };
+    let latin_first = latin.split(' ').next().expect("a word").to_lowercase();
+    let deva_first = deva.split(' ').next().expect("a word").to_owned();
+    let spaced = format!("{} {}", &phone[3..8], &phone[8..]);
+    for (query, by) in [
+        (latin_first, "मिलती-जुलती"),
+        (deva_first, "मिलती-जुलती"),
+        (spaced, "मोबाइल से"),
+    ] {
+        let (status, html) = found(query.clone(), koni.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{query}: {html}");
+        assert!(
+            html.contains(ids[0].as_str()),
+            "{query} finds the first: {html}"
+        );
+        assert!(html.contains(by), "{query}: {html}");
+    }
+    let (_, html) = found("430001".into(), koni.clone()).await;
+    assert!(
+        ids.iter().all(|id| html.contains(id.as_str())),
+        "the village's three: {html}"
+    );
+    // Another station's in-charge finds none of them.
+    let sirgitti = sign_in(&api, "CG-200").await;
+    let (_, html) = found(latin.clone(), sirgitti).await;
+    assert!(!html.contains(ids[0].as_str()), "{html}");
+    let (status, _) = found("   ".into(), koni).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

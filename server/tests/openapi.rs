@@ -372,6 +372,7 @@ async fn what_every_operation_answers_validates_against_its_schema() {
                 "/v1/audit/report" => (format!("{concrete}?at_ms={NOW}"), &auditor),
                 "/v1/audit/report/diff" => (format!("{concrete}?from_ms=0"), &auditor),
                 "/v1/volunteer-record" => (format!("{concrete}?volunteer={first}"), &incharge),
+                "/v1/search" => (format!("{concrete}?q=430001"), &incharge),
                 audit if audit.starts_with("/v1/audit/") || audit == "/v1/exports/log" => {
                     (concrete, &auditor)
                 }

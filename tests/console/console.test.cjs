@@ -130,6 +130,15 @@ function field(...args) {
     check(await page.locator('tbody tr').count() === 2, 'the forged form changed something');
     step('a form posted without its CSRF token: 403, nothing changed');
 
+    // Search: a Latin spelling finds both Devanagari Rameshes; a number written with a space.
+    await page.fill('#q', 'ramesh');
+    await Promise.all([page.waitForURL(/\/search/), page.press('#q', 'Enter')]);
+    check(await page.locator('main tbody tr').count() === 2, `search ramesh: ${await page.locator('main tbody tr').count()}`);
+    await accessibility(page, 'search');
+    await page.goto(`${url}/search?q=${encodeURIComponent('98765 43211')}`);
+    check((await page.locator('main tbody').innerText()).includes('सुनीता'), 'search by mobile');
+    step('search: "ramesh" finds both रमेश entries; "98765 43211" finds Sunita');
+
     // The duplicate candidates side by side; the second Ramesh marked as the first's duplicate.
     await page.goto(`${url}/duplicates`);
     const pair = page.locator('table.pair').first();
@@ -177,7 +186,7 @@ function field(...args) {
     step('switched to English; the next page is in English too');
 
     // 9. Signing out ends the session.
-    await Promise.all([page.waitForLoadState('load'), page.click('header form button')]);
+    await Promise.all([page.waitForLoadState('load'), page.click('header form[action="/sign-out"] button')]);
     await page.goto(`${url}/review`);
     check(page.url().includes('/sign-in'), `after sign-out: ${page.url()}`);
     await koni.close();

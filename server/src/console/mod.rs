@@ -58,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/review/reject", post(reject))
         .route("/volunteers/{id}", get(volunteer))
         .route("/volunteers/{id}/act", post(act))
+        .route("/search", get(search))
         .route("/duplicates", get(duplicates))
         .route("/coverage", get(coverage))
         .route("/audit", get(audit))
@@ -1330,4 +1331,31 @@ async fn upload(state: AppState, signed: Signed, mut form: Multipart, users: boo
         status,
         pages::page(&signed.frame("/admin"), Key::Administration, None, body),
     )
+}
+
+/// `GET /search?q=…`: `Search` (logged), by name, mobile or village.
+async fn search(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let text = query.get("q").cloned().unwrap_or_default();
+    let caller = signed.caller();
+    let asked = crate::ops::review::Search {
+        q: text.clone(),
+        limit: None,
+    };
+    let found = state
+        .with_district(move |district, now_ms| asked.write(district, &caller, now_ms))
+        .await;
+    match found {
+        Ok(found) => {
+            let body = pages::search(signed.lang, &text, &found);
+            html(
+                StatusCode::OK,
+                pages::page(&signed.frame("/search"), Key::Search, None, body),
+            )
+        }
+        Err(error) => signed.failed("/search", &error),
+    }
 }

@@ -21,7 +21,7 @@ use crate::reports::past::PastProgressReport;
 use crate::reports::progress_diff::ReportDiff;
 use crate::reports::{
     CoverageReport, DuplicateGroup, DuplicateReport, ListedVolunteer, ProgressReport, ReportQuery,
-    ReviewQueue, UnitProgress,
+    ReviewQueue, SearchResults, UnitProgress,
 };
 use crate::store::DeviceListing;
 use crate::store::User;
@@ -74,6 +74,11 @@ pub fn page(frame: &Frame<'_>, title: Key, notice: Option<&str>, body: Markup) -
                             a href="/audit" { (lang.t(Key::Audit)) }
                             " "
                             a href="/admin" { (lang.t(Key::Administration)) }
+                        }
+                        form.inline.search method="get" action="/search" role="search" {
+                            label.visually-hidden for="q" { (lang.t(Key::Search)) }
+                            input id="q" name="q" type="search" placeholder=(lang.t(Key::SearchHelp)) maxlength="80";
+                            button type="submit" { (lang.t(Key::Search)) }
                         }
                         span.who { (lang.t(Key::Signed)) " " (user.name) " (" (user.badge) ", " (user.role) ")" }
                         @if let Some(csrf) = frame.csrf {
@@ -1075,6 +1080,43 @@ pub enum ImportOutcome {
         /// How many more there were.
         more: usize,
     },
+}
+
+/// What a search found.
+pub fn search(lang: Lang, query: &str, found: &SearchResults) -> Markup {
+    let by = match found.by.as_str() {
+        "phone" => Key::ByPhone,
+        "village" => Key::ByVillage,
+        _ => Key::ByName,
+    };
+    let dash = || "–".to_owned();
+    html! {
+        p { "“" (query) "”: " (ist::count(found.volunteers.len() as u64)) " " (lang.t(Key::Found)) ", " (lang.t(by)) }
+        @if !found.volunteers.is_empty() {
+            table {
+                thead { tr {
+                    th scope="col" { (lang.t(Key::NameDeva)) }
+                    th scope="col" { (lang.t(Key::NameLatin)) }
+                    th scope="col" { (lang.t(Key::Phone)) }
+                    th scope="col" { (lang.t(Key::Village)) }
+                    th scope="col" { (lang.t(Key::Beat)) }
+                    th scope="col" { (lang.t(Key::Status)) }
+                } }
+                tbody {
+                    @for v in &found.volunteers {
+                        tr {
+                            td lang="hi" { a href={ "/volunteers/" (v.id) } { (v.name_devanagari.clone().unwrap_or_else(dash)) } }
+                            td { (v.name_latin.clone().unwrap_or_else(dash)) }
+                            td { (v.phone.clone().unwrap_or_else(dash)) }
+                            td { (v.village) }
+                            td { (v.beat) }
+                            td { (v.status) }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// A refusal or failure, named in the page's language, with what the server said.

@@ -243,6 +243,12 @@ catalogue! {
     Line => "पंक्ति", "Line";
     Column => "कॉलम", "Column";
     More => "और समस्याएँ", "more problems";
+    Search => "खोजें", "Search";
+    SearchHelp => "नाम (हिंदी या अंग्रेज़ी), मोबाइल या गाँव कोड", "Name (Hindi or English), mobile or village code";
+    Found => "मिले", "found";
+    ByName => "नाम से (मिलती-जुलती आवाज़)", "by name (sound-alike)";
+    ByPhone => "मोबाइल से", "by mobile";
+    ByVillage => "गाँव से", "by village";
     ActionDoneNotice => "दर्ज हो गया; कांस्टेबल के फ़ोन पर अगले सिंक में पहुँचेगा।", "Recorded; it reaches the constable's phone at its next sync.";
 }
 

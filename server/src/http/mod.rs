@@ -284,6 +284,7 @@ operations! {
     write review::MarkDuplicate => "review";
     write review::Move => "review";
     write review::Withdraw => "review";
+    logged review::Search => "review";
     read directory::ListUnits => "directory";
     read directory::ListUsers => "directory";
     read directory::ListDevices => "directory";

@@ -145,3 +145,36 @@ fn act(
         now_ms,
     )
 }
+
+/// Find volunteers in the caller's units by name (sound-alike, in either script), mobile
+/// number or village code (logged; the text searched for is not).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
+#[group(skip)]
+pub struct Search {
+    /// A name in Devanagari or Latin letters, a mobile number, or a six-digit LGD code.
+    pub q: String,
+    /// How many to list (50 if absent, at most 200).
+    #[arg(long)]
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+route!(Search => crate::reports::SearchResults, Get "/v1/search");
+
+impl WriteOperation for Search {
+    fn write(
+        self,
+        district: &mut District,
+        caller: &Caller,
+        now_ms: i64,
+    ) -> Result<crate::reports::SearchResults> {
+        let store = district.store();
+        crate::ops::Policy::check(
+            store,
+            &caller.user,
+            crate::ops::Permission::ReadPersonal,
+            None,
+        )?;
+        crate::access::search(store, caller.reader(), &self, now_ms)
+    }
+}

@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 use crate::auth::Role;
 use crate::error::{Error, Problem, Result};
 use crate::store::{
-    CandidateGroups, EmployeeRow, KeyedCounts, Page, QueueFilter, ServerStore, UnitRow, User,
-    VolunteerBrief,
+    CandidateGroups, EmployeeRow, KeyedCounts, Page, QueueFilter, SearchTerm, ServerStore, UnitRow,
+    User, VolunteerBrief,
 };
 use window::{Day, Window};
 
@@ -749,6 +749,60 @@ pub fn review_queue(
         store.pending_review(beats.as_deref(), &filter, limit, query.offset.unwrap_or(0))?;
     Ok(ReviewQueue {
         total,
+        volunteers: rows.into_iter().map(ListedVolunteer::from).collect(),
+    })
+}
+
+/// What a search found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SearchResults {
+    /// How the text was read: `phone`, `village` or `name` (sound-alike, across scripts).
+    pub by: String,
+    /// Who, oldest enrolment first.
+    pub volunteers: Vec<ListedVolunteer>,
+}
+
+/// The most a search lists.
+const MAX_SEARCH: u32 = 200;
+
+/// Volunteers in `user`'s scope found by `query.q`: a mobile number (any way it is written)
+/// by the blind index, six digits as a village's LGD code, anything else as a name, matched
+/// by its sound-alike key in either script ("ramesh" finds "रमेश साहू").
+pub fn search(
+    store: &ServerStore,
+    user: &User,
+    query: &crate::ops::review::Search,
+) -> Result<SearchResults> {
+    let text = query.q.trim();
+    if text.is_empty() {
+        return Err(Error::invalid(
+            "q",
+            Problem::unreadable(text, "a name, a mobile number or a village code"),
+        ));
+    }
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    let term = if digits.len() == 6 && text.chars().all(|c| c.is_ascii_digit() || c == ' ') {
+        SearchTerm::Village(digits)
+    } else if let Ok(phone) =
+        mitan_core::model::validate::parse_phone(mitan_core::model::Field::Phone, text)
+    {
+        SearchTerm::Phone(phone.as_str().to_owned())
+    } else {
+        let key = mitan_core::model::validate::phonetic_key(text);
+        if key.is_empty() {
+            return Err(Error::invalid(
+                "q",
+                Problem::unreadable(text, "a name, a mobile number or a village code"),
+            ));
+        }
+        SearchTerm::Name(key)
+    };
+    let tree = Tree::load(store)?;
+    let scope = Scope::of(user, &tree);
+    let limit = query.limit.unwrap_or(50).clamp(1, MAX_SEARCH);
+    let rows = store.search_volunteers(scope.beat_filter().as_deref(), &term, limit)?;
+    Ok(SearchResults {
+        by: term.kind().to_owned(),
         volunteers: rows.into_iter().map(ListedVolunteer::from).collect(),
     })
 }

@@ -42,8 +42,8 @@ pub use access::{AccessFilter, AccessLogEntry, AccessRead};
 pub use admin::{StoredCampaign, StoredTarget};
 pub use exports::{ExportLogEntry, ExportRow, ExportTaken};
 pub use reports::{
-    CandidateGroups, EmployeeRow, KeyedCounts, Page, QueueFilter, UnitRow, VillageCounts,
-    VolunteerBrief,
+    CandidateGroups, EmployeeRow, KeyedCounts, Page, QueueFilter, SearchTerm, UnitRow,
+    VillageCounts, VolunteerBrief,
 };
 pub use supervision::{ActionRecord, SupervisorDevice};
 

@@ -12,6 +12,28 @@ use super::ServerStore;
 use crate::error::Result;
 use crate::reports::window::Window;
 
+/// What a search looks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchTerm {
+    /// A canonical mobile number, found through its blind-index tag.
+    Phone(String),
+    /// A village's LGD code.
+    Village(String),
+    /// A name's sound-alike key (`phonetic_key`), matched as a whole name or as its words.
+    Name(String),
+}
+
+impl SearchTerm {
+    /// How the search was made, as its answer and the access log say.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SearchTerm::Phone(_) => "phone",
+            SearchTerm::Village(_) => "village",
+            SearchTerm::Name(_) => "name",
+        }
+    }
+}
+
 /// What narrows the review queue beyond the caller's beats.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueueFilter {
@@ -548,6 +570,38 @@ impl ServerStore {
             rows.push(read_brief(row)?);
         }
         Ok((u64::try_from(total).unwrap_or(0), rows))
+    }
+
+    /// Volunteers in `beats` (every beat if `None`) that `term` finds, oldest enrolment first.
+    pub fn search_volunteers(
+        &self,
+        beats: Option<&[String]>,
+        term: &SearchTerm,
+        limit: u32,
+    ) -> Result<Vec<VolunteerBrief>> {
+        let within = Within::new(beats)?;
+        let (condition, value): (&str, Box<dyn ToSql>) = match term {
+            SearchTerm::Phone(phone) => (
+                "phone_tag = ?1",
+                Box::new(self.phone_index.tag(phone).to_vec()),
+            ),
+            SearchTerm::Village(code) => ("village = ?1", Box::new(code.clone())),
+            // The key holds lowercase ASCII words only, so it carries no LIKE wildcard: the
+            // whole name, or a name one of whose words begins with it.
+            SearchTerm::Name(key) => (
+                "(name_key = ?1 OR name_key LIKE ?1 || '%' OR name_key LIKE '% ' || ?1 || '%')",
+                Box::new(key.clone()),
+            ),
+        };
+        let mut statement = self.connection.prepare_cached(&format!(
+            "SELECT {BRIEF} FROM volunteer v WHERE {condition}{}
+             ORDER BY v.enrolled_at_ms, v.id LIMIT ?2",
+            within.condition("v.beat", 3)
+        ))?;
+        let rows = statement
+            .query_map(&within.params(&[value.as_ref(), &limit])[..], read_brief)?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     /// One page of the groups of active volunteers in `beats` (every beat if `None`) who

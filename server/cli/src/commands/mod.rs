@@ -102,6 +102,9 @@ pub enum ReviewCommand {
     /// Entries waiting for review in your units, oldest first, with their personal fields
     /// (logged in the access log).
     Queue(mitan_server::ops::reports::Queue),
+    /// Find volunteers in your units by name (either script, sound-alike), mobile number or
+    /// village code (logged).
+    Search(mitan_server::ops::review::Search),
     /// Verify one or more volunteers.
     Verify {
         /// The volunteers' ids.
@@ -695,6 +698,7 @@ fn review_command(args: ReviewArgs) -> Result<()> {
     let target = &args.target;
     match args.command {
         ReviewCommand::Queue(request) => print(&target.write(request)?, args.json),
+        ReviewCommand::Search(request) => print(&target.write(request)?, args.json),
         ReviewCommand::Verify { volunteers } if volunteers.len() == 1 => {
             let volunteer = volunteers[0];
             print(&target.write(review::Verify { volunteer })?, args.json)

@@ -88,6 +88,21 @@ impl Show for ReviewQueue {
     }
 }
 
+impl Show for mitan_server::reports::SearchResults {
+    fn lines(&self) -> Vec<String> {
+        let mut lines = vec![format!(
+            "{} found by {}",
+            ist::count(self.volunteers.len() as u64),
+            self.by
+        )];
+        if !self.volunteers.is_empty() {
+            lines.push(VOLUNTEER_HEADER.to_owned());
+            lines.extend(self.volunteers.iter().map(volunteer_line));
+        }
+        lines
+    }
+}
+
 fn groups(kind: &str, groups: &[DuplicateGroup], lines: &mut Vec<String>) {
     for (index, group) in groups.iter().enumerate() {
         lines.push(format!("{kind} #{}: {}", index + 1, group.key));
