@@ -35,6 +35,15 @@ pub fn precise(ms: i64) -> String {
     }
 }
 
+/// `2026-12-07`: the calendar date of the UTC midnight `ms`, as a day-by-day report names
+/// the days it already counted in India time.
+pub fn date_iso(ms: i64) -> String {
+    match DateTime::from_timestamp_millis(ms) {
+        Some(utc) => utc.format("%Y-%m-%d").to_string(),
+        None => format!("{ms} ms"),
+    }
+}
+
 /// `07 Dec 2026` in India Standard Time.
 pub fn date(ms: i64) -> String {
     match DateTime::from_timestamp_millis(ms) {

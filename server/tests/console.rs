@@ -800,3 +800,23 @@ async fn search_finds_by_name_in_either_script_by_mobile_and_by_village_within_s
     let (status, _) = found("   ".into(), koni).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn progress_draws_enrolments_and_verifications_day_by_day() {
+    let api = district();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ids = enrolled(&api, dir.path());
+    set_password(&api, "CG-100");
+    let koni = sign_in(&api, "CG-100").await;
+    let (_, _, body) = api.respond(page("/review", &koni)).await;
+    let csrf = csrf_of(&String::from_utf8(body).expect("utf-8"));
+    api.respond(form("/review/verify", Some(&koni), &[("csrf", &csrf), ("volunteer", &ids[1])]))
+        .await;
+    let (status, _, body) = api.respond(page("/progress", &koni)).await;
+    let html = String::from_utf8(body).expect("utf-8");
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("<svg class=\"daily\""), "{html}");
+    // 23 Nov 2025 in India: the three enrolments, and the verification recorded that day.
+    assert!(html.contains("2025-11-23: नामांकित 3"), "{html}");
+    assert!(html.contains("2025-11-23: सत्यापित 1"), "{html}");
+}

@@ -488,17 +488,21 @@ async fn progress(
     let now_ms = state.now_ms();
     let answer = state
         .with_reader(move |store| {
+            let daily = crate::ops::reports::Daily {
+                query: asked.clone(),
+            }
+            .read(store, &caller, now_ms)?;
             let report =
                 crate::ops::reports::Progress { query: asked }.read(store, &caller, now_ms)?;
             let campaigns = crate::ops::administration::Campaigns {}
                 .read(store, &caller, now_ms)?
                 .campaigns;
-            Ok((report, campaigns))
+            Ok((report, daily, campaigns))
         })
         .await;
     match answer {
-        Ok((report, campaigns)) => {
-            let body = pages::progress(signed.lang, &report, &campaigns, &report_query);
+        Ok((report, daily, campaigns)) => {
+            let body = pages::progress(signed.lang, &report, &daily, &campaigns, &report_query);
             html(
                 StatusCode::OK,
                 pages::page(&signed.frame("/progress"), Key::Progress, None, body),

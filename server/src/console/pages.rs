@@ -20,8 +20,8 @@ use crate::ops::directory::{UnitEntry, UserEntry};
 use crate::reports::past::PastProgressReport;
 use crate::reports::progress_diff::ReportDiff;
 use crate::reports::{
-    CoverageReport, DuplicateGroup, DuplicateReport, ListedVolunteer, ProgressReport, ReportQuery,
-    ReviewQueue, SearchResults, UnitProgress,
+    CoverageReport, DailyReport, DuplicateGroup, DuplicateReport, ListedVolunteer, ProgressReport,
+    ReportQuery, ReviewQueue, SearchResults, UnitProgress,
 };
 use crate::store::DeviceListing;
 use crate::store::User;
@@ -207,6 +207,7 @@ fn lagging(enrolled: u64, target: u64) -> bool {
 pub fn progress(
     lang: Lang,
     report: &ProgressReport,
+    daily: &DailyReport,
     campaigns: &[CampaignView],
     query: &ReportQuery,
 ) -> Markup {
@@ -234,6 +235,7 @@ pub fn progress(
         @if let (Some(starts), Some(ends)) = (&report.counted.starts_on, &report.counted.ends_on) {
             p { (lang.t(Key::Counted)) ": " (starts) " – " (ends) }
         }
+        (daily_chart(lang, daily))
         h2 { (lang.t(Key::Lagging)) " (" (ist::count(behind.len() as u64)) ")" }
         p { (lang.t(Key::LaggingFirst)) }
         (unit_table(lang, &behind, |_| 0))
@@ -260,6 +262,67 @@ pub fn progress(
                         td.number { (ist::count(employee.verified)) }
                         td.number { (ist::count(employee.target)) }
                         td.number { (percent(employee.percent)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Enrolments and verifications day by day, as an SVG bar chart drawn here: a pair of bars a
+/// day, the tallest day's count on the axis, the first and last days under it; the same
+/// figures as a table for screen readers and for copying.
+pub fn daily_chart(lang: Lang, report: &DailyReport) -> Markup {
+    const BAR: f64 = 6.0;
+    const HEIGHT: f64 = 120.0;
+    let days = &report.days;
+    let tallest = days
+        .iter()
+        .map(|day| day.enrolled.max(day.verified))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let width = (days.len() as f64) * BAR * 2.5 + 40.0;
+    let height_of = |count: u64| (count as f64 / tallest as f64 * HEIGHT).round();
+    html! {
+        h2 { (lang.t(Key::DayByDay)) }
+        @if days.is_empty() {
+            p { (lang.t(Key::NoWorkYet)) }
+        } @else {
+            figure {
+                svg.daily width=(width) height=(HEIGHT + 30.0) viewBox={ "0 0 " (width) " " (HEIGHT + 30.0) }
+                    role="img" aria-labelledby="daily-title" {
+                    title id="daily-title" { (lang.t(Key::DayByDay)) }
+                    text x="0" y="10" class="axis" { (ist::count(tallest)) }
+                    @for (index, day) in days.iter().enumerate() {
+                        @let x = 40.0 + index as f64 * BAR * 2.5;
+                        rect x=(x) y=(HEIGHT - height_of(day.enrolled) + 10.0) width=(BAR) height=(height_of(day.enrolled)) class="enrolled" {
+                            title { (day.day) ": " (lang.t(Key::Enrolled)) " " (day.enrolled) }
+                        }
+                        rect x=(x + BAR) y=(HEIGHT - height_of(day.verified) + 10.0) width=(BAR) height=(height_of(day.verified)) class="verified" {
+                            title { (day.day) ": " (lang.t(Key::Verified)) " " (day.verified) }
+                        }
+                    }
+                    text x="40" y=(HEIGHT + 25.0) class="axis" { (days[0].day) }
+                    text x=(width) y=(HEIGHT + 25.0) class="axis" text-anchor="end" { (days[days.len() - 1].day) }
+                }
+                figcaption {
+                    span.key.enrolled { "■" } " " (lang.t(Key::Enrolled)) "  "
+                    span.key.verified { "■" } " " (lang.t(Key::Verified))
+                }
+            }
+            details {
+                summary { (lang.t(Key::DayByDay)) }
+                table {
+                    thead { tr {
+                        th scope="col" { (lang.t(Key::Date)) }
+                        th scope="col" class="number" { (lang.t(Key::Enrolled)) }
+                        th scope="col" class="number" { (lang.t(Key::Verified)) }
+                    } }
+                    tbody {
+                        @for day in days.iter().filter(|day| day.enrolled + day.verified > 0) {
+                            tr { td { (day.day) } td.number { (ist::count(day.enrolled)) } td.number { (ist::count(day.verified)) } }
+                        }
                     }
                 }
             }

@@ -249,6 +249,8 @@ catalogue! {
     ByName => "नाम से (मिलती-जुलती आवाज़)", "by name (sound-alike)";
     ByPhone => "मोबाइल से", "by mobile";
     ByVillage => "गाँव से", "by village";
+    DayByDay => "दिन-प्रतिदिन नामांकन और सत्यापन", "Enrolments and verifications day by day";
+    NoWorkYet => "अभी कोई काम दर्ज नहीं।", "No work recorded yet.";
     ActionDoneNotice => "दर्ज हो गया; कांस्टेबल के फ़ोन पर अगले सिंक में पहुँचेगा।", "Recorded; it reaches the constable's phone at its next sync.";
 }
 

@@ -10,8 +10,8 @@ use crate::access;
 use crate::district::District;
 use crate::error::Result;
 use crate::reports::{
-    self, CoverageReport, DuplicateReport, ProgrammeReport, ProgressReport, ReportQuery,
-    ReviewQueue,
+    self, CoverageReport, DailyReport, DuplicateReport, ProgrammeReport, ProgressReport,
+    ReportQuery, ReviewQueue,
 };
 use crate::store::ServerStore;
 
@@ -97,6 +97,10 @@ pub struct Queue {
     pub status: Option<String>,
 }
 report_request!(
+    Daily,
+    "Enrolments and verifications day by day in the caller's units, over the campaign's window."
+);
+report_request!(
     Duplicates,
     "Candidate duplicates: the same phone, or sound-alike names in one village (logged)."
 );
@@ -107,6 +111,15 @@ impl ReadOperation for Progress {
     fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<ProgressReport> {
         Policy::check(store, &caller.user, Permission::ReadCounts, None)?;
         reports::progress(store, &caller.user, &self.query)
+    }
+}
+
+route!(Daily => DailyReport, Get "/v1/reports/daily");
+
+impl ReadOperation for Daily {
+    fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<DailyReport> {
+        Policy::check(store, &caller.user, Permission::ReadCounts, None)?;
+        reports::daily(store, &caller.user, &self.query)
     }
 }
 

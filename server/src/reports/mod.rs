@@ -753,6 +753,72 @@ pub fn review_queue(
     })
 }
 
+/// One day's work.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DayCounts {
+    /// The day in India, `YYYY-MM-DD`.
+    pub day: String,
+    /// Active volunteers enrolled that day, by the enrolling phone's clock.
+    pub enrolled: u64,
+    /// Verifications the server recorded that day.
+    pub verified: u64,
+}
+
+/// `GET /v1/reports/daily`: enrolments and verifications day by day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DailyReport {
+    /// What was counted.
+    pub counted: Counted,
+    /// Every day of the campaign's window (or, without a campaign, from the first day with
+    /// work to the last, at most the last 90), oldest first; days without work count 0.
+    pub days: Vec<DayCounts>,
+}
+
+/// The most days a report without a campaign spans.
+const MAX_DAILY_DAYS: i64 = 90;
+
+/// Enrolments and verifications per day in `user`'s scope.
+pub fn daily(store: &ServerStore, user: &User, query: &ReportQuery) -> Result<DailyReport> {
+    let filter = resolve(store, query)?;
+    let tree = Tree::load(store)?;
+    let scope = Scope::of(user, &tree);
+    let counted = store.count_by_day(
+        filter.window,
+        filter.counted.programme.as_deref(),
+        scope.beat_filter().as_deref(),
+    )?;
+    let day_of = |ms: i64| (ms + 19_800_000).div_euclid(86_400_000);
+    let (first, last) = if filter.window == Window::ALL {
+        match (counted.first(), counted.last()) {
+            (Some(first), Some(last)) => (first.0.max(last.0 - MAX_DAILY_DAYS + 1), last.0),
+            _ => (0, -1),
+        }
+    } else {
+        (
+            day_of(filter.window.from_ms),
+            day_of(filter.window.until_ms - 1),
+        )
+    };
+    let by_day: std::collections::BTreeMap<i64, (u64, u64)> = counted
+        .into_iter()
+        .map(|(day, enrolled, verified)| (day, (enrolled, verified)))
+        .collect();
+    let days = (first..=last)
+        .map(|day| {
+            let (enrolled, verified) = by_day.get(&day).copied().unwrap_or_default();
+            DayCounts {
+                day: crate::ist::date_iso(day * 86_400_000),
+                enrolled,
+                verified,
+            }
+        })
+        .collect();
+    Ok(DailyReport {
+        counted: filter.counted,
+        days,
+    })
+}
+
 /// What a search found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SearchResults {

@@ -386,6 +386,65 @@ impl ServerStore {
         Ok(rows)
     }
 
+    /// Per day in India (days since 1970-01-01): active volunteers enrolled that day by the
+    /// enrolling phone's clock, and verifications the server recorded that day (the day a
+    /// verified row last changed), within `window` and `beats` (every beat if `None`).
+    pub fn count_by_day(
+        &self,
+        window: Window,
+        programme: Option<&str>,
+        beats: Option<&[String]>,
+    ) -> Result<Vec<(i64, u64, u64)>> {
+        let within = Within::new(beats)?;
+        let day = |column: &str| {
+            format!(
+                "(({column} + {IST}) / {DAY})",
+                IST = 19_800_000,
+                DAY = 86_400_000
+            )
+        };
+        let count = |sql: String| -> Result<Vec<(i64, u64)>> {
+            let mut statement = self.connection.prepare_cached(&sql)?;
+            let rows = statement
+                .query_map(
+                    &within.params(&[&window.from_ms, &window.until_ms, &programme])[..],
+                    |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)),
+                )?
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            Ok(rows
+                .into_iter()
+                .map(|(day, count)| (day, u64::try_from(count).unwrap_or(0)))
+                .collect())
+        };
+        let enrolled = count(format!(
+            "SELECT {} AS day, count(*) FROM volunteer v
+             WHERE v.status IN ('pending', 'verified')
+                 AND v.enrolled_at_ms >= ?1 AND v.enrolled_at_ms < ?2 AND {IN_PROGRAMME}{}
+             GROUP BY day",
+            day("v.enrolled_at_ms"),
+            within.condition("v.beat", 4)
+        ))?;
+        let verified = count(format!(
+            "SELECT {} AS day, count(*) FROM volunteer v
+             WHERE v.status = 'verified'
+                 AND v.updated_at_ms >= ?1 AND v.updated_at_ms < ?2 AND {IN_PROGRAMME}{}
+             GROUP BY day",
+            day("v.updated_at_ms"),
+            within.condition("v.beat", 4)
+        ))?;
+        let mut days: std::collections::BTreeMap<i64, (u64, u64)> = Default::default();
+        for (day, count) in enrolled {
+            days.entry(day).or_default().0 = count;
+        }
+        for (day, count) in verified {
+            days.entry(day).or_default().1 = count;
+        }
+        Ok(days
+            .into_iter()
+            .map(|(day, (enrolled, verified))| (day, enrolled, verified))
+            .collect())
+    }
+
     /// Active and verified volunteers per enrolling employee, in whatever beat they enrolled
     /// them, counting only the employees in `badges` when given. The second key is empty.
     pub fn count_by_employee(
