@@ -810,8 +810,12 @@ async fn progress_draws_enrolments_and_verifications_day_by_day() {
     let koni = sign_in(&api, "CG-100").await;
     let (_, _, body) = api.respond(page("/review", &koni)).await;
     let csrf = csrf_of(&String::from_utf8(body).expect("utf-8"));
-    api.respond(form("/review/verify", Some(&koni), &[("csrf", &csrf), ("volunteer", &ids[1])]))
-        .await;
+    api.respond(form(
+        "/review/verify",
+        Some(&koni),
+        &[("csrf", &csrf), ("volunteer", &ids[1])],
+    ))
+    .await;
     let (status, _, body) = api.respond(page("/progress", &koni)).await;
     let html = String::from_utf8(body).expect("utf-8");
     assert_eq!(status, StatusCode::OK, "{html}");
@@ -819,4 +823,35 @@ async fn progress_draws_enrolments_and_verifications_day_by_day() {
     // 23 Nov 2025 in India: the three enrolments, and the verification recorded that day.
     assert!(html.contains("2025-11-23: नामांकित 3"), "{html}");
     assert!(html.contains("2025-11-23: सत्यापित 1"), "{html}");
+}
+
+#[tokio::test]
+async fn a_list_in_several_parts_downloads_as_one_zip_each_part_logged() {
+    let api = district();
+    let dir = tempfile::tempdir().expect("temp dir");
+    enrolled(&api, dir.path());
+    set_password(&api, "CG-100");
+    let koni = sign_in(&api, "CG-100").await;
+    let (status, headers, body) = api
+        .respond(page(
+            "/exports/file?unit=BSP-PS-KONI&kind=group&format=csv&include_unverified=true&part_size=1",
+            &koni,
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(headers[header::CONTENT_TYPE], "application/zip");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(body)).expect("a zip");
+    assert_eq!(archive.len(), 3, "one file a part");
+    let mut first = String::new();
+    std::io::Read::read_to_string(&mut archive.by_index(0).expect("a part"), &mut first)
+        .expect("text");
+    assert!(first.lines().count() >= 2, "{first}");
+    let logged = api
+        .state
+        .lock_district()
+        .store()
+        .load_export_log(100, None)
+        .expect("the log reads")
+        .len();
+    assert_eq!(logged, 3, "each part logged as taken");
 }

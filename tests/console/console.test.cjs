@@ -221,9 +221,10 @@ function field(...args) {
       'hamlet,BSP-H-1,BSP-PS-KONI,टोला,Tola,,\n';
     await page5.setInputFiles('#hierarchy-file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
     await page5.click('form[action="/admin/hierarchy"] button');
-    const refused = await page5.locator('main table tbody tr').count();
+    const problems = page5.locator('main table').first();
+    const refused = await problems.locator('tbody tr').count();
     check(refused >= 2, `refused lines shown: ${refused}`);
-    check((await page5.locator('main table').innerText()).includes('3'), 'line 3 named');
+    check((await problems.innerText()).includes('3'), 'line 3 named');
     await accessibility(page5, 'admin');
     await page5.goto(`${url}/progress`);
     check(!(await page5.locator('main').innerText()).includes('BSP-PS-KONI-B09'), 'a refused file stored a unit');
@@ -232,7 +233,32 @@ function field(...args) {
     await page5.setInputFiles('#hierarchy-file', { name: 'good.csv', mimeType: 'text/csv', buffer: Buffer.from(good) });
     await page5.click('form[action="/admin/hierarchy"] button');
     check(await page5.locator('.notice').count() === 1, 'the good file was not saved');
+    // A campaign, a target for Koni, a new Hindi notice and the adults-only policy.
+    await page5.goto(`${url}/admin`);
+    await page5.fill('#c-code', 'cyber-mitan-dec');
+    await page5.fill('#c-name', 'साइबर मितान दिसंबर');
+    await page5.selectOption('#c-programme', 'cyber_mitan');
+    await page5.fill('#c-starts', '2026-12-01');
+    await page5.fill('#c-ends', '2026-12-31');
+    await Promise.all([page5.waitForURL(/saved=1/), page5.click('form[action="/admin/set/campaign"] button')]);
+    await page5.selectOption('#t-campaign', 'cyber-mitan-dec');
+    await page5.fill('#t-subject', 'BSP-PS-KONI');
+    await page5.fill('#t-volunteers', '250');
+    await Promise.all([page5.waitForURL(/saved=1/), page5.click('form[action="/admin/set/target"] button')]);
+    await page5.fill('#n-version', '2');
+    await page5.fill('#n-text', 'सूचना 2: आपका नाम और मोबाइल नंबर मितान सूची में रखा जाएगा।');
+    await Promise.all([page5.waitForURL(/saved=1/), page5.click('form[action="/admin/set/notice"] button')]);
+    await page5.check('input[type=checkbox][name=adults_only]');
+    await Promise.all([page5.waitForURL(/saved=1/), page5.click('form[action="/admin/set/policy"] button')]);
+    const settings = await page5.locator('main').innerText();
+    check(settings.includes('cyber-mitan-dec') && settings.includes('BSP-PS-KONI: 250') && settings.includes('hi v2'), `admin page: ${settings}`);
+    check(await page5.isChecked('input[type=checkbox][name=adults_only]'), 'the policy was not saved');
+    await page5.goto(`${url}/progress?campaign=cyber-mitan-dec`);
+    check((await page5.locator('main').innerText()).includes('250'), 'the campaign target in progress');
+    // A phone receives the new notice and policy at its next sync.
+    field('sync');
     await admin.close();
+    step('district admin: a campaign with a 250 target for Koni, Hindi notice v2 and adults-only saved; progress counts against the target');
     step(`district admin: a hierarchy with bad lines refused, ${refused} lines shown with line and column, nothing stored; a good one saved`);
 
     // 12. Five wrong passwords lock the badge, even against the right one.

@@ -71,6 +71,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin", get(admin_page))
         .route("/admin/hierarchy", post(upload_hierarchy))
         .route("/admin/users", post(upload_users))
+        .route("/admin/set/{what}", post(admin_set))
         .route("/devices", get(devices))
         .route("/devices/code", post(issue_code))
         .route("/devices/{id}/revoke", post(revoke))
@@ -1241,11 +1242,35 @@ async fn export_file(
     let caller = signed.caller();
     let file = state
         .with_district(move |district, now_ms| {
-            crate::ops::FileOperation::take(request, district, &caller, now_ms)
+            use crate::ops::FileOperation;
+            // A list in several parts (a WhatsApp group holds so many) comes as one zip, one
+            // file a part; each part is logged as taken, as the API logs it.
+            if request.part.is_some() || request.kind == Some(crate::exports::ExportKind::Roster) {
+                return request.take(district, &caller, now_ms).map(Download::File);
+            }
+            let first = crate::exports::ExportQuery {
+                part: Some(1),
+                ..request.clone()
+            }
+            .take(district, &caller, now_ms)?;
+            if first.parts <= 1 {
+                return Ok(Download::File(first));
+            }
+            let mut parts = vec![first];
+            for part in 2..=parts[0].parts {
+                parts.push(
+                    crate::exports::ExportQuery {
+                        part: Some(part),
+                        ..request.clone()
+                    }
+                    .take(district, &caller, now_ms)?,
+                );
+            }
+            zipped(&parts).map(Download::Zip)
         })
         .await;
     match file {
-        Ok(file) => {
+        Ok(Download::File(file)) => {
             let disposition = format!(
                 "attachment; filename=\"{}\"",
                 file.filename.replace('"', "")
@@ -1262,24 +1287,185 @@ async fn export_file(
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
+        Ok(Download::Zip((name, bytes))) => (
+            [
+                (header::CONTENT_TYPE, "application/zip".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}\"", name.replace('"', "")),
+                ),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+            ],
+            bytes,
+        )
+            .into_response(),
         Err(error) => signed.failed("/exports", &error),
     }
 }
 
-/// `GET /admin`: the uploads, for the district administrator (the ops refuse anyone else).
-async fn admin_page(signed: Signed) -> Response {
+/// What an export page hands over: one file, or a zip of a list's parts (name, bytes).
+enum Download {
+    File(crate::exports::Export),
+    Zip((String, Vec<u8>)),
+}
+
+/// The parts of a list as one zip, each under its own file name.
+fn zipped(parts: &[crate::exports::Export]) -> Result<(String, Vec<u8>), Error> {
+    use std::io::Write as _;
+    let failed = |error: &dyn std::fmt::Display| Error::Worker(format!("zip: {error}"));
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for part in parts {
+        writer
+            .start_file(part.filename.as_str(), options)
+            .map_err(|error| failed(&error))?;
+        writer
+            .write_all(part.body.as_bytes())
+            .map_err(|error| failed(&error))?;
+    }
+    let bytes = writer
+        .finish()
+        .map_err(|error| failed(&error))?
+        .into_inner();
+    let stem = parts[0]
+        .filename
+        .rsplit_once('.')
+        .map_or(parts[0].filename.as_str(), |(stem, _)| stem);
+    Ok((format!("{stem}-all-parts.zip"), bytes))
+}
+
+/// `GET /admin`: the uploads, campaigns and targets, notices and policy, for the district
+/// administrator (the ops refuse anyone else).
+async fn admin_page(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let notice = query
+        .contains_key("saved")
+        .then(|| signed.lang.t(Key::Saved));
+    admin_view(&state, &signed, StatusCode::OK, None, notice).await
+}
+
+/// The administration page, with what the last upload did and a notice.
+async fn admin_view(
+    state: &AppState,
+    signed: &Signed,
+    status: StatusCode,
+    outcome: Option<&pages::ImportOutcome>,
+    notice: Option<&str>,
+) -> Response {
     if let Err(error) = Policy::check_role(&signed.session.user, Permission::Administer) {
         return signed.failed("/admin", &error);
     }
-    let body = pages::admin(signed.lang, &signed.session.csrf, None);
+    let caller = signed.caller();
+    let now_ms = state.now_ms();
+    let settings = state
+        .with_reader(move |store| {
+            let campaigns = crate::ops::administration::Campaigns {}
+                .read(store, &caller, now_ms)?
+                .campaigns;
+            let terms = crate::ops::administration::Notices {}.read(store, &caller, now_ms)?;
+            Ok((campaigns, terms))
+        })
+        .await;
+    let (campaigns, terms) = match settings {
+        Ok(settings) => settings,
+        Err(error) => return signed.failed("/admin", &error),
+    };
+    let body = pages::admin(
+        signed.lang,
+        &signed.session.csrf,
+        outcome,
+        &campaigns,
+        &terms,
+    );
     html(
-        StatusCode::OK,
-        pages::page(&signed.frame("/admin"), Key::Administration, None, body),
+        status,
+        pages::page(&signed.frame("/admin"), Key::Administration, notice, body),
     )
 }
 
-/// `POST /admin/hierarchy` and `/admin/users`: a CSV file uploaded, imported all or nothing
-/// by `ImportHierarchy` or `ImportUsers`; a refusal lists every refused line.
+/// `POST /admin/set/{what}`: a campaign, a target, a notice or the policy on minors, each
+/// the API's own `PUT` operation.
+async fn admin_set(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(what): Path<String>,
+    body: Bytes,
+) -> Response {
+    let fields = form_fields(&body);
+    if let Some(refusal) = forged(&signed, &fields, "/admin") {
+        return refusal;
+    }
+    // The form's fields as the operation's request, an empty one left out (a campaign of
+    // every programme).
+    let given: Vec<(String, String)> = fields
+        .iter()
+        .filter(|(key, value)| key != "csrf" && !value.is_empty())
+        .cloned()
+        .collect();
+    let query = given
+        .iter()
+        .fold(
+            form_urlencoded::Serializer::new(String::new()),
+            |mut out, (key, value)| {
+                out.append_pair(key, value);
+                out
+            },
+        )
+        .finish();
+    let adults_only = fields
+        .iter()
+        .any(|(key, value)| key == "adults_only" && value == "true");
+    let subject = field(&fields, "subject").unwrap_or("").trim().to_owned();
+    let caller = signed.caller();
+    let done = state
+        .with_district(move |district, now_ms| {
+            use crate::http::ops::from_query;
+            match what.as_str() {
+                "campaign" => {
+                    let spec: crate::admin::CampaignSpec = from_query(&query)?;
+                    spec.write(district, &caller, now_ms).map(drop)
+                }
+                "target" => {
+                    let mut spec: crate::admin::TargetSpec = from_query(&query)?;
+                    // One box for both: a badge of the district's staff, or else a unit.
+                    let is_badge = subject
+                        .parse()
+                        .ok()
+                        .map(|badge| district.store().load_user(&badge))
+                        .transpose()?
+                        .flatten()
+                        .is_some();
+                    if is_badge {
+                        spec.badge = Some(subject);
+                    } else {
+                        spec.unit = Some(subject);
+                    }
+                    spec.write(district, &caller, now_ms).map(drop)
+                }
+                "notice" => {
+                    let spec: crate::consent::NoticeSpec = from_query(&query)?;
+                    spec.write(district, &caller, now_ms).map(drop)
+                }
+                "policy" => crate::consent::PolicySpec { adults_only }
+                    .write(district, &caller, now_ms)
+                    .map(drop),
+                other => Err(Error::NotFound {
+                    what: "setting",
+                    id: other.to_owned(),
+                }),
+            }
+        })
+        .await;
+    match done {
+        Ok(()) => see_other("/admin?saved=1"),
+        Err(error) => signed.failed("/admin", &error),
+    }
+}
+
 async fn upload_hierarchy(
     State(state): State<AppState>,
     signed: Signed,
@@ -1330,11 +1516,7 @@ async fn upload(state: AppState, signed: Signed, mut form: Multipart, users: boo
         ),
         Err(error) => return signed.failed("/admin", &error),
     };
-    let body = pages::admin(signed.lang, &signed.session.csrf, Some(&outcome));
-    html(
-        status,
-        pages::page(&signed.frame("/admin"), Key::Administration, None, body),
-    )
+    admin_view(&state, &signed, status, Some(&outcome), None).await
 }
 
 /// `GET /search?q=…`: `Search` (logged), by name, mobile or village.

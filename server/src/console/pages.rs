@@ -12,6 +12,7 @@ use crate::access::AccessLog;
 use crate::admin::{CampaignView, ImportSummary};
 use crate::audit::HistoryPage;
 use crate::audit::VolunteerRecord;
+use crate::consent::ConsentTermsView;
 use crate::error::RowProblem;
 use crate::exports::ExportLog;
 use crate::ist;
@@ -1088,7 +1089,13 @@ pub fn exports(lang: Lang, units: &[UnitEntry]) -> Markup {
 
 /// The district administrator's uploads, with what the last one did: saved, or refused with
 /// every refused line.
-pub fn admin(lang: Lang, csrf: &str, outcome: Option<&ImportOutcome>) -> Markup {
+pub fn admin(
+    lang: Lang,
+    csrf: &str,
+    outcome: Option<&ImportOutcome>,
+    campaigns: &[CampaignView],
+    terms: &ConsentTermsView,
+) -> Markup {
     html! {
         @match outcome {
             Some(ImportOutcome::Saved(summary)) => {
@@ -1127,6 +1134,97 @@ pub fn admin(lang: Lang, csrf: &str, outcome: Option<&ImportOutcome>) -> Markup 
                 label for={ (what) "-file" } { (lang.t(Key::File)) }
                 input id={ (what) "-file" } type="file" name="file" accept=".csv,text/csv" required;
                 button type="submit" { (lang.t(Key::Upload)) }
+            }
+        }
+        h2 { (lang.t(Key::Campaigns)) }
+        table {
+            thead { tr {
+                th scope="col" { (lang.t(Key::CampaignCode)) }
+                th scope="col" { (lang.t(Key::Name)) }
+                th scope="col" { (lang.t(Key::Programme)) }
+                th scope="col" { (lang.t(Key::FromDate)) " – " (lang.t(Key::ToDate)) }
+                th scope="col" { (lang.t(Key::Target)) }
+            } }
+            tbody {
+                @for view in campaigns {
+                    tr {
+                        td { (view.campaign.code) }
+                        td { (view.campaign.name) }
+                        td { (view.campaign.programme.clone().unwrap_or_else(|| lang.t(Key::All).to_owned())) }
+                        td { (view.campaign.starts_on) " – " (view.campaign.ends_on) }
+                        td {
+                            @for target in &view.targets {
+                                (target.unit.clone().or_else(|| target.badge.clone()).unwrap_or_default())
+                                ": " (ist::count(u64::from(target.volunteers))) br;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        div.actions {
+            form method="post" action="/admin/set/campaign" {
+                h3 { (lang.t(Key::SetCampaign)) }
+                input type="hidden" name="csrf" value=(csrf);
+                label for="c-code" { (lang.t(Key::CampaignCode)) }
+                input id="c-code" name="code" required maxlength="48";
+                label for="c-name" { (lang.t(Key::Name)) }
+                input id="c-name" name="name" required maxlength="120";
+                label for="c-programme" { (lang.t(Key::Programme)) }
+                select id="c-programme" name="programme" {
+                    option value="" { (lang.t(Key::All)) }
+                    @for code in Programme::BUILT_IN { option value=(code) { (code) } }
+                }
+                label for="c-starts" { (lang.t(Key::StartsOn)) }
+                input id="c-starts" name="starts_on" required maxlength="10" placeholder="2026-12-01";
+                label for="c-ends" { (lang.t(Key::EndsOn)) }
+                input id="c-ends" name="ends_on" required maxlength="10" placeholder="2026-12-31";
+                button type="submit" { (lang.t(Key::Save)) }
+            }
+            form method="post" action="/admin/set/target" {
+                h3 { (lang.t(Key::SetTarget)) }
+                input type="hidden" name="csrf" value=(csrf);
+                label for="t-campaign" { (lang.t(Key::Campaign)) }
+                select id="t-campaign" name="campaign" required {
+                    @for view in campaigns { option value=(view.campaign.code) { (view.campaign.name) } }
+                }
+                label for="t-subject" { (lang.t(Key::UnitOrBadge)) }
+                input id="t-subject" name="subject" required maxlength="40";
+                label for="t-volunteers" { (lang.t(Key::Target)) }
+                input id="t-volunteers" name="volunteers" type="number" min="0" required;
+                button type="submit" { (lang.t(Key::Save)) }
+            }
+        }
+        h2 { (lang.t(Key::Notices)) }
+        ul {
+            @for notice in &terms.notices {
+                li { (notice.language) " v" (notice.version) ": " (notice.text) }
+            }
+        }
+        div.actions {
+            form method="post" action="/admin/set/notice" {
+                h3 { (lang.t(Key::PublishNotice)) }
+                input type="hidden" name="csrf" value=(csrf);
+                label for="n-language" { (lang.t(Key::Language)) }
+                select id="n-language" name="language" {
+                    option value="hi" { "हिंदी" }
+                    option value="en" { "English" }
+                }
+                label for="n-version" { (lang.t(Key::Version)) }
+                input id="n-version" name="version" type="number" min="1" required;
+                label for="n-text" { (lang.t(Key::Text)) }
+                textarea id="n-text" name="text" required rows="4" cols="60" {}
+                button type="submit" { (lang.t(Key::PublishNotice)) }
+            }
+            form method="post" action="/admin/set/policy" {
+                h3 { (lang.t(Key::SetPolicy)) }
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="adults_only" value="false";
+                label {
+                    input type="checkbox" name="adults_only" value="true" checked[terms.adults_only];
+                    " " (lang.t(Key::AdultsOnly))
+                }
+                button type="submit" { (lang.t(Key::SetPolicy)) }
             }
         }
     }

@@ -251,6 +251,21 @@ catalogue! {
     ByVillage => "गाँव से", "by village";
     DayByDay => "दिन-प्रतिदिन नामांकन और सत्यापन", "Enrolments and verifications day by day";
     NoWorkYet => "अभी कोई काम दर्ज नहीं।", "No work recorded yet.";
+    Campaigns => "अभियान और लक्ष्य", "Campaigns and targets";
+    SetCampaign => "अभियान जोड़ें या बदलें", "Add or change a campaign";
+    SetTarget => "लक्ष्य तय करें", "Set a target";
+    CampaignCode => "अभियान कोड", "Campaign code";
+    StartsOn => "पहला दिन (YYYY-MM-DD)", "First day (YYYY-MM-DD)";
+    EndsOn => "आख़िरी दिन (YYYY-MM-DD)", "Last day (YYYY-MM-DD)";
+    UnitOrBadge => "इकाई कोड, या कर्मचारी का बैज", "Unit code, or an employee's badge";
+    Save => "सहेजें", "Save";
+    Saved => "सहेजा गया।", "Saved.";
+    Notices => "सहमति सूचनाएँ और नीति", "Consent notices and policy";
+    PublishNotice => "नई सूचना प्रकाशित करें", "Publish a notice";
+    Version => "संस्करण", "Version";
+    Text => "पाठ", "Text";
+    AdultsOnly => "केवल 18+ (नाबालिगों का नामांकन नहीं)", "Adults only (no minors enrolled)";
+    SetPolicy => "नीति सहेजें", "Save the policy";
     ActionDoneNotice => "दर्ज हो गया; कांस्टेबल के फ़ोन पर अगले सिंक में पहुँचेगा।", "Recorded; it reaches the constable's phone at its next sync.";
 }
 
