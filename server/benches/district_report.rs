@@ -106,7 +106,96 @@ fn main() -> anyhow::Result<()> {
         unit: station(0, 0).parse()?,
         beats: Vec::new(),
     };
-    time_reports(&store, &admin, &incharge)
+    time_reports(&store, &admin, &incharge)?;
+    time_console_pages(&store, &admin, &incharge)
+}
+
+/// The median of `RUNS` runs of `run`.
+fn median(run: &dyn Fn() -> anyhow::Result<()>) -> anyhow::Result<Duration> {
+    let mut times: Vec<Duration> = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        run()?;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    Ok(times[RUNS / 2])
+}
+
+/// The console's progress page and review queue, rendered to HTML as the server sends them,
+/// against the JSON answer of the same report in the same run: the floor is the API's own
+/// report with `serde_json`, so the ratio is what the page costs on top of the data.
+fn time_console_pages(store: &ServerStore, admin: &User, incharge: &User) -> anyhow::Result<()> {
+    use mitan_server::console::pages;
+    use mitan_server::console::text::Lang;
+    let query = ReportQuery::default();
+    let queue = mitan_server::ops::reports::Queue {
+        limit: Some(50),
+        ..Default::default()
+    };
+    println!();
+    println!(
+        "| console page | as | page ms (median) | JSON ms (median) | page / JSON | page bytes |"
+    );
+    println!("|---|---|---:|---:|---:|---:|");
+    for (who, user) in [("district admin", admin), ("station in-charge", incharge)] {
+        let progress_json = median(&|| {
+            let report = reports::progress(store, user, &query)?;
+            std::hint::black_box(serde_json::to_string(&report)?);
+            Ok(())
+        })?;
+        let progress_page = || -> anyhow::Result<String> {
+            let report = reports::progress(store, user, &query)?;
+            let daily = reports::daily(store, user, &query)?;
+            Ok(pages::progress(Lang::Hi, &report, &daily, &[], &query).into_string())
+        };
+        let progress_html = median(&|| {
+            std::hint::black_box(progress_page()?);
+            Ok(())
+        })?;
+        let queue_json = median(&|| {
+            let found = reports::review_queue(store, user, &queue)?;
+            std::hint::black_box(serde_json::to_string(&found)?);
+            Ok(())
+        })?;
+        let filters = pages::QueueFilters::default();
+        let queue_page = || -> anyhow::Result<String> {
+            let found = reports::review_queue(store, user, &queue)?;
+            let choices = pages::ReviewChoices {
+                units: &[],
+                users: &[],
+                filters: &filters,
+            };
+            Ok(pages::review(Lang::Hi, &found, &choices, 0, 50, "csrf").into_string())
+        };
+        let queue_html = median(&|| {
+            std::hint::black_box(queue_page()?);
+            Ok(())
+        })?;
+        let ms = |duration: Duration| duration.as_secs_f64() * 1000.0;
+        for (name, page, json, bytes) in [
+            (
+                "progress",
+                progress_html,
+                progress_json,
+                progress_page()?.len(),
+            ),
+            (
+                "review queue (50)",
+                queue_html,
+                queue_json,
+                queue_page()?.len(),
+            ),
+        ] {
+            println!(
+                "| {name} | {who} | {:.1} | {:.1} | {:.2}× | {bytes} |",
+                ms(page),
+                ms(json),
+                page.as_secs_f64() / json.as_secs_f64()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Builds the district (4 circles, 32 stations, 256 beats, 1,024 villages) and its two

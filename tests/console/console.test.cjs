@@ -177,6 +177,18 @@ function field(...args) {
     await other.close();
     step('the Sirgitti in-charge: an empty queue, 403 verifying a Koni volunteer, 403 opening their page by URL');
 
+    // Devices: the constable's phone synced just now; a slip for a second phone registers it.
+    await page.goto(`${url}/devices`);
+    check((await page.locator('main').innerText()).includes('CG-001'), 'the phone is listed');
+    await accessibility(page, 'devices');
+    await page.selectOption('#badge', 'CG-001');
+    await Promise.all([page.waitForLoadState('load'), page.click('form[action="/devices/code"] button')]);
+    check(await page.locator('.qr svg').count() === 1, 'the slip has no QR code');
+    const slipCode = (await page.locator('strong.code').innerText()).trim();
+    execFileSync(process.env.MITAN_BIN, ['field', '--dir', `${process.env.FIELD_DIR}-second`, 'register',
+      '--server', url, '--code', slipCode], { encoding: 'utf8' });
+    step(`devices: the slip's code ${slipCode.slice(0, 4)}… (with a QR code) registers a second phone`);
+
     // 8. The language switch, remembered from page to page.
     await page.goto(`${url}/review`);
     await page.click('header a.lang');
