@@ -36,3 +36,8 @@ CREATE INDEX console_session_by_badge ON console_session (badge);
 -- When each device last synced, whether or not it sent anything: the console lists the phones
 -- silent for more than two days.
 ALTER TABLE device ADD COLUMN last_sync_at_ms INTEGER;
+
+-- Verifications day by day (`reports::daily`): a district's verified rows by the time the
+-- server recorded them, without reading the rows themselves.
+CREATE INDEX volunteer_verified_by_time ON volunteer (updated_at_ms, beat, programmes)
+    WHERE status = 'verified';

@@ -283,6 +283,9 @@ CREATE INDEX change_log_by_entry ON change_log (entry, roster_id) WHERE entry IS
 
 CREATE INDEX console_session_by_badge ON console_session (badge);
 
+CREATE INDEX volunteer_verified_by_time ON volunteer (updated_at_ms, beat, programmes)
+    WHERE status = 'verified';
+
 CREATE TRIGGER change_log_is_append_only_update BEFORE UPDATE ON change_log
 BEGIN
     SELECT RAISE(ABORT, 'change_log is append-only');
