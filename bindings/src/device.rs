@@ -51,7 +51,7 @@ fn volunteer_id(text: &str) -> Result<VolunteerId, ApiError> {
 pub fn device_public_key(path: String, store_key: Vec<u8>) -> Result<Vec<u8>, ApiError> {
     let key: [u8; 32] = store_key
         .try_into()
-        .map_err(|_| ApiError::invalid("store_key", "bad_format"))?;
+        .map_err(|_| ApiError::invalid("store_key", mitan_core::model::InvalidCode::BadFormat))?;
     let public =
         mitan_core::device::signing_public_key(Path::new(&path), &StoreKey::from_bytes(key))?;
     Ok(public.to_vec())
@@ -86,9 +86,9 @@ impl MitanDevice {
         identity: DeviceIdentity,
         current_year: u16,
     ) -> Result<Arc<Self>, ApiError> {
-        let key: [u8; 32] = store_key
-            .try_into()
-            .map_err(|_| ApiError::invalid("store_key", "bad_format"))?;
+        let key: [u8; 32] = store_key.try_into().map_err(|_| {
+            ApiError::invalid("store_key", mitan_core::model::InvalidCode::BadFormat)
+        })?;
         let identity = identity.try_into()?;
         let device = Device::open(
             Path::new(&path),
@@ -164,6 +164,41 @@ impl MitanDevice {
     /// When the last sync finished, by the phone's clock; absent before the first.
     pub fn last_sync_ms(&self) -> Result<Option<i64>, ApiError> {
         Ok(self.device()?.last_sync_ms()?)
+    }
+
+    /// Corrects a volunteer's fields (after a rejection, say); durable on return. A refused
+    /// edit changes nothing and lists every refused field.
+    pub fn edit(
+        &self,
+        volunteer: String,
+        edit: mitan_core::model::VolunteerEdit,
+    ) -> Result<(), ApiError> {
+        let id = volunteer_id(&volunteer)?;
+        Ok(self.device()?.edit(&id, &edit, moment()?)?)
+    }
+
+    /// Records that the volunteer withdrew consent, told to this constable in person, and
+    /// destroys this phone's copy of their key; durable on return.
+    pub fn withdraw(&self, volunteer: String) -> Result<(), ApiError> {
+        let id = volunteer_id(&volunteer)?;
+        Ok(self.device()?.withdraw(
+            &id,
+            mitan_core::model::WithdrawalChannel::InPerson,
+            moment()?,
+        )?)
+    }
+
+    /// Registers a private CCTV camera in `beat`; returns its id, durable on return.
+    pub fn add_camera(
+        &self,
+        beat: String,
+        camera: mitan_core::model::CameraForm,
+    ) -> Result<String, ApiError> {
+        let beat = mitan_core::model::UnitCode::parse_as(mitan_core::model::Field::Beat, &beat)?;
+        Ok(self
+            .device()?
+            .add_camera(&beat, &camera, moment()?)?
+            .to_string())
     }
 
     /// Draws a new actor and signing key for a phone whose sync was refused with

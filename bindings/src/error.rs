@@ -2,23 +2,107 @@
 //! translates the core's errors into it.
 
 use mitan_core::device::TransportError;
-use mitan_core::model::{Invalid, Rejection};
+use mitan_core::model::{Invalid, InvalidCode, Rejection};
 
-/// One refused field of a form: which field, and a stable code (`phone`, `not_mobile`). The
-/// app turns the pair into Hindi or English text beside the field.
+/// Why a field was refused: the core's stable codes, as an enum so that the app's table of
+/// words for them is checked complete by the Kotlin compiler (a `when` over it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ProblemCode {
+    /// Required, and empty.
+    Required,
+    /// Too long.
+    TooLong,
+    /// Too short.
+    TooShort,
+    /// Holds a control character.
+    ControlCharacter,
+    /// Holds an invisible character.
+    InvisibleCharacter,
+    /// Letters of another script than the field takes.
+    WrongScript,
+    /// Not in the expected form.
+    BadFormat,
+    /// Not an Indian number.
+    NotIndian,
+    /// Not a mobile number.
+    NotMobile,
+    /// Outside the allowed range.
+    OutOfRange,
+    /// Not one of the known values.
+    Unknown,
+    /// Under 18 without a guardian's consent.
+    GuardianConsentRequired,
+    /// Under 18 where the district enrols adults only.
+    AdultsOnly,
+    /// Given twice.
+    Duplicate,
+    /// Sealed on this phone.
+    Sealed,
+    /// A character a name does not have.
+    BadCharacter,
+    /// Too many marks on one letter.
+    TooManyMarks,
+}
+
+impl From<InvalidCode> for ProblemCode {
+    fn from(code: InvalidCode) -> Self {
+        match code {
+            InvalidCode::Required => ProblemCode::Required,
+            InvalidCode::TooLong => ProblemCode::TooLong,
+            InvalidCode::TooShort => ProblemCode::TooShort,
+            InvalidCode::ControlCharacter => ProblemCode::ControlCharacter,
+            InvalidCode::InvisibleCharacter => ProblemCode::InvisibleCharacter,
+            InvalidCode::WrongScript => ProblemCode::WrongScript,
+            InvalidCode::BadFormat => ProblemCode::BadFormat,
+            InvalidCode::NotIndian => ProblemCode::NotIndian,
+            InvalidCode::NotMobile => ProblemCode::NotMobile,
+            InvalidCode::OutOfRange => ProblemCode::OutOfRange,
+            InvalidCode::Unknown => ProblemCode::Unknown,
+            InvalidCode::GuardianConsentRequired => ProblemCode::GuardianConsentRequired,
+            InvalidCode::AdultsOnly => ProblemCode::AdultsOnly,
+            InvalidCode::Duplicate => ProblemCode::Duplicate,
+            InvalidCode::Sealed => ProblemCode::Sealed,
+            InvalidCode::BadCharacter => ProblemCode::BadCharacter,
+            InvalidCode::TooManyMarks => ProblemCode::TooManyMarks,
+        }
+    }
+}
+
+/// The core's code for each, so that messages and logs show the stable identifier.
+impl std::fmt::Display for ProblemCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let code = InvalidCode::ALL
+            .into_iter()
+            .find(|code| ProblemCode::from(*code) == *self)
+            .map_or("unknown", InvalidCode::as_str);
+        f.write_str(code)
+    }
+}
+
+/// Every code a form can be refused with, for the app's check that each has words.
+#[uniffi::export]
+pub fn problem_codes() -> Vec<ProblemCode> {
+    InvalidCode::ALL
+        .into_iter()
+        .map(ProblemCode::from)
+        .collect()
+}
+
+/// One refused field of a form: which field, and why. The app turns the pair into Hindi or
+/// English text beside the field.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct FieldProblem {
     /// The field's stable identifier, as the form names it (`phone`, `village`, …).
     pub field: String,
-    /// Why it was refused (`required`, `not_mobile`, …).
-    pub code: String,
+    /// Why it was refused.
+    pub code: ProblemCode,
 }
 
 impl From<Invalid> for FieldProblem {
     fn from(invalid: Invalid) -> Self {
         FieldProblem {
             field: invalid.field.as_str().to_owned(),
-            code: invalid.code.as_str().to_owned(),
+            code: invalid.code.into(),
         }
     }
 }
@@ -37,7 +121,7 @@ pub enum ApiError {
         /// The first refused field.
         field: String,
         /// Why it was refused.
-        code: String,
+        code: ProblemCode,
         /// Every refused field, in form order.
         problems: Vec<FieldProblem>,
     },
@@ -71,9 +155,15 @@ pub enum ApiError {
         /// What the server said.
         reason: String,
     },
-    /// The server refused the exchange with a stable `code` (`docs/errors.md`). The one an
-    /// app acts on is `actor_reused`: the phone's store was restored from a backup or cloned,
-    /// and it must re-register (`MitanDevice.prepare_replacement`).
+    /// The phone's store was restored from a backup or cloned (the server said
+    /// `actor_reused`): it must re-register (`MitanDevice.prepare_replacement`), with its
+    /// credential or a code, and its unsynced work is written again.
+    #[error("actor reused: {reason}")]
+    ActorReused {
+        /// The server's explanation.
+        reason: String,
+    },
+    /// The server refused the exchange with another stable `code` (`docs/errors.md`).
     #[error("refused ({status} {code}): {reason}")]
     Refused {
         /// The HTTP status.
@@ -103,14 +193,14 @@ pub enum ApiError {
 impl ApiError {
     /// A refusal of one input of the bindings' own (`store_key`, `actor`), which the core
     /// never sees.
-    pub(crate) fn invalid(field: &str, code: &str) -> Self {
+    pub(crate) fn invalid(field: &str, code: InvalidCode) -> Self {
         let problem = FieldProblem {
             field: field.to_owned(),
-            code: code.to_owned(),
+            code: code.into(),
         };
         ApiError::Invalid {
             field: problem.field.clone(),
-            code: problem.code.clone(),
+            code: problem.code,
             problems: vec![problem],
         }
     }
@@ -169,6 +259,11 @@ impl From<TransportError> for ApiError {
             TransportError::Unauthorized => ApiError::Unauthorized {
                 reason: TransportError::Unauthorized.to_string(),
             },
+            TransportError::Refused { code, message, .. }
+                if code == mitan_core::device::ACTOR_REUSED =>
+            {
+                ApiError::ActorReused { reason: message }
+            }
             TransportError::Refused {
                 status,
                 code,
@@ -192,6 +287,11 @@ impl From<ApiError> for TransportError {
     fn from(error: ApiError) -> Self {
         match error {
             ApiError::Unauthorized { .. } => TransportError::Unauthorized,
+            ApiError::ActorReused { reason } => TransportError::Refused {
+                status: 400,
+                code: mitan_core::device::ACTOR_REUSED.to_owned(),
+                message: reason,
+            },
             ApiError::Refused {
                 status,
                 code,
@@ -238,15 +338,15 @@ mod tests {
             error,
             ApiError::Invalid {
                 field: "phone".into(),
-                code: "not_mobile".into(),
+                code: ProblemCode::NotMobile,
                 problems: vec![
                     FieldProblem {
                         field: "phone".into(),
-                        code: "not_mobile".into()
+                        code: ProblemCode::NotMobile
                     },
                     FieldProblem {
                         field: "village".into(),
-                        code: "required".into()
+                        code: ProblemCode::Required
                     },
                 ],
             }

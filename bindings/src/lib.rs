@@ -7,10 +7,11 @@
 mod device;
 mod error;
 mod records;
+mod remote;
 mod transport;
 
 pub use device::{MitanDevice, device_public_key};
-pub use error::{ApiError, FieldProblem};
+pub use error::{ApiError, FieldProblem, ProblemCode, problem_codes};
 pub use records::{
     ConsentNotice, ConsentTerms, DeviceIdentity, EnrolmentForm, EnrolmentProblem, EnrolmentReceipt,
     QuotaStatus, RosterFilter, SyncSummary, VolunteerDetail, VolunteerStatus, VolunteerSummary,

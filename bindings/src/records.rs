@@ -53,7 +53,7 @@ impl TryFrom<DeviceIdentity> for store::DeviceIdentity {
         let actor: [u8; 16] = identity
             .actor
             .try_into()
-            .map_err(|_| ApiError::invalid("actor", "bad_format"))?;
+            .map_err(|_| ApiError::invalid("actor", mitan_core::model::InvalidCode::BadFormat))?;
         Ok(store::DeviceIdentity {
             device_id: identity.device_id.parse()?,
             actor,
@@ -310,8 +310,8 @@ pub struct VolunteerDetail {
     pub phone: Option<String>,
     /// Household; absent once withdrawn or while sealed.
     pub household: Option<String>,
-    /// `female`, `male` or `transgender`.
-    pub gender: String,
+    /// Gender.
+    pub gender: mitan_core::model::Gender,
     /// Age in years, if that is what the person gave.
     pub age_years: Option<u32>,
     /// Birth year, if that is what the person gave.
@@ -362,7 +362,7 @@ impl From<Volunteer> for VolunteerDetail {
             name_latin: personal.as_ref().and_then(|p| p.name_latin.clone()),
             phone: personal.as_ref().map(|p| p.phone.to_string()),
             household: personal.map(|p| p.household),
-            gender: volunteer.gender.as_str().to_owned(),
+            gender: volunteer.gender,
             age_years,
             birth_year,
             village: volunteer.village.to_string(),
@@ -420,7 +420,7 @@ impl From<QuotaProgress> for QuotaStatus {
 }
 
 /// What a finished sync did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SyncSummary {
     /// Round trips taken.
     pub round_trips: u32,
@@ -436,6 +436,23 @@ pub struct SyncSummary {
     pub bytes_down: u64,
     /// Changes made before a recovery written again under the phone's new identity.
     pub reissued: u64,
+    /// Each change the server refused, with its reason.
+    pub refused_changes: Vec<RefusedChange>,
+}
+
+/// One of this phone's changes the server refused.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RefusedChange {
+    /// The beat whose roster it was offered in.
+    pub beat: String,
+    /// The change's hash, 64 hex digits.
+    pub change: String,
+    /// The server's stable reason (`beat_mismatch`, …).
+    pub reason: String,
+    /// What it did, when Mitan wrote it.
+    pub action: Option<ChangeAction>,
+    /// The volunteer or camera it wrote.
+    pub entry_id: Option<String>,
 }
 
 impl From<SyncReport> for SyncSummary {
@@ -448,6 +465,17 @@ impl From<SyncReport> for SyncSummary {
             bytes_up: report.bytes_up,
             bytes_down: report.bytes_down,
             reissued: report.reissued,
+            refused_changes: report
+                .refusals
+                .into_iter()
+                .map(|refused| RefusedChange {
+                    beat: refused.roster.to_string(),
+                    change: mitan_core::history::encode_hash(&refused.change),
+                    reason: refused.reason,
+                    action: refused.action.map(ChangeAction::from),
+                    entry_id: refused.entry,
+                })
+                .collect(),
         }
     }
 }

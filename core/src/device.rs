@@ -23,6 +23,7 @@ mod recovery;
 mod transport;
 
 pub use recovery::Replacement;
+
 pub use transport::{ACTOR_REUSED, Transport, TransportError};
 
 /// Compaction folds a roster's log into a snapshot once it holds this many changes: enough to
@@ -57,8 +58,23 @@ pub struct EnrolOutcome {
     pub problems: Vec<Problem>,
 }
 
+/// One of this phone's changes the server refused, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedChange {
+    /// The roster (beat) it was offered in.
+    pub roster: RosterId,
+    /// The change's hash.
+    pub change: [u8; 32],
+    /// The server's stable reason (`beat_mismatch`, `forged_actor`, …; `docs/errors.md`).
+    pub reason: String,
+    /// What the change did and to whom, read from its own message, when Mitan wrote it.
+    pub action: Option<crate::model::Action>,
+    /// The volunteer or camera it wrote, by id.
+    pub entry: Option<String>,
+}
+
 /// What a finished sync did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncReport {
     /// Round trips taken.
     pub round_trips: u32,
@@ -74,6 +90,8 @@ pub struct SyncReport {
     pub bytes_down: u64,
     /// Changes of this phone's old actor written again under its new one, after a recovery.
     pub reissued: u64,
+    /// Each refused change, with the server's reason.
+    pub refusals: Vec<RefusedChange>,
 }
 
 impl SyncReport {
@@ -86,6 +104,7 @@ impl SyncReport {
         self.bytes_up += more.bytes_up;
         self.bytes_down += more.bytes_down;
         self.reissued += more.reissued;
+        self.refusals.extend(more.refusals);
     }
 }
 
@@ -604,6 +623,21 @@ impl Device {
                 }
                 report.acknowledged += roster_update.acked.len() as u64;
                 report.refused += roster_update.rejected.len() as u64;
+                let unacked = self.store.unacked_changes(&roster_update.roster)?;
+                for (hash, reason) in &roster_update.rejected {
+                    let message = unacked
+                        .iter()
+                        .find(|change| change.hash == *hash)
+                        .and_then(|change| inspect_change(&change.bytes).ok())
+                        .and_then(|info| info.message);
+                    report.refusals.push(RefusedChange {
+                        roster: roster_update.roster.clone(),
+                        change: *hash,
+                        reason: reason.clone(),
+                        action: message.as_ref().map(|message| message.action),
+                        entry: message.and_then(|message| message.entry),
+                    });
+                }
                 self.store_roster_update(roster_update, now_ms, &mut report)?;
             }
         }

@@ -164,6 +164,27 @@ pub enum InvalidCode {
 }
 
 impl InvalidCode {
+    /// Every code, so that a table of words for them can be checked for gaps.
+    pub const ALL: [InvalidCode; 17] = [
+        InvalidCode::Required,
+        InvalidCode::TooLong,
+        InvalidCode::TooShort,
+        InvalidCode::ControlCharacter,
+        InvalidCode::InvisibleCharacter,
+        InvalidCode::WrongScript,
+        InvalidCode::BadFormat,
+        InvalidCode::NotIndian,
+        InvalidCode::NotMobile,
+        InvalidCode::OutOfRange,
+        InvalidCode::Unknown,
+        InvalidCode::GuardianConsentRequired,
+        InvalidCode::AdultsOnly,
+        InvalidCode::Duplicate,
+        InvalidCode::Sealed,
+        InvalidCode::BadCharacter,
+        InvalidCode::TooManyMarks,
+    ];
+
     /// The stable identifier of this code.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -2,6 +2,8 @@
 // The core never writes sentences for people; choosing the words is the app's job.
 package org.mitan.shared
 
+import org.mitan.ffi.ProblemCode
+
 /** The languages the app speaks. */
 enum class Language(val code: String) { HINDI("hi"), ENGLISH("en") }
 
@@ -27,25 +29,30 @@ object Messages {
         "guardian_phone" to ("अभिभावक का मोबाइल" to "Guardian's mobile"),
     )
 
-    private val codes = mapOf(
-        "required" to ("यह भरना ज़रूरी है" to "Required"),
-        "too_long" to ("बहुत लंबा है" to "Too long"),
-        "too_short" to ("बहुत छोटा है" to "Too short"),
-        "control_character" to ("इसमें अमान्य अक्षर है" to "Contains a control character"),
-        "invisible_character" to ("इसमें अदृश्य अक्षर है" to "Contains an invisible character"),
-        "wrong_script" to ("गलत लिपि" to "Wrong script"),
-        "bad_format" to ("सही रूप में नहीं है" to "Not in the expected form"),
-        "not_indian" to ("भारतीय नंबर नहीं है" to "Not an Indian number"),
-        "not_mobile" to ("मोबाइल नंबर +91 और 6–9 से शुरू 10 अंक होना चाहिए" to "A mobile number is +91 and 10 digits starting with 6–9"),
-        "out_of_range" to ("मान्य सीमा से बाहर" to "Out of range"),
-        "unknown" to ("पहचाना नहीं गया" to "Not recognised"),
-        "guardian_consent_required" to ("18 से कम आयु: अभिभावक की सहमति ज़रूरी" to "Under 18: a guardian must consent"),
-        "adults_only" to ("ज़िले में केवल 18+ का नामांकन होता है" to "This district enrols adults only"),
-        "duplicate" to ("दोहराया गया है" to "Given twice"),
-        "sealed" to ("इस फ़ोन पर यह जानकारी बंद है" to "Sealed on this phone"),
-        "bad_character" to ("इसमें ऐसा चिह्न या अंक है जो नाम में नहीं होता" to "Contains a character a name does not have"),
-        "too_many_marks" to ("एक अक्षर पर बहुत सी मात्राएँ हैं" to "Too many marks on one letter"),
-    )
+    /**
+     * Words for every code the core refuses a field with. A `when` over the generated enum:
+     * a code added in Rust and not here fails the Kotlin build, so no refusal reaches a
+     * constable as an identifier.
+     */
+    private fun words(code: ProblemCode): Pair<String, String> = when (code) {
+        ProblemCode.REQUIRED -> "यह भरना ज़रूरी है" to "Required"
+        ProblemCode.TOO_LONG -> "बहुत लंबा है" to "Too long"
+        ProblemCode.TOO_SHORT -> "बहुत छोटा है" to "Too short"
+        ProblemCode.CONTROL_CHARACTER -> "इसमें अमान्य अक्षर है" to "Contains a control character"
+        ProblemCode.INVISIBLE_CHARACTER -> "इसमें अदृश्य अक्षर है" to "Contains an invisible character"
+        ProblemCode.WRONG_SCRIPT -> "गलत लिपि" to "Wrong script"
+        ProblemCode.BAD_FORMAT -> "सही रूप में नहीं है" to "Not in the expected form"
+        ProblemCode.NOT_INDIAN -> "भारतीय नंबर नहीं है" to "Not an Indian number"
+        ProblemCode.NOT_MOBILE -> "मोबाइल नंबर +91 और 6–9 से शुरू 10 अंक होना चाहिए" to "A mobile number is +91 and 10 digits starting with 6–9"
+        ProblemCode.OUT_OF_RANGE -> "मान्य सीमा से बाहर" to "Out of range"
+        ProblemCode.UNKNOWN -> "पहचाना नहीं गया" to "Not recognised"
+        ProblemCode.GUARDIAN_CONSENT_REQUIRED -> "18 से कम आयु: अभिभावक की सहमति ज़रूरी" to "Under 18: a guardian must consent"
+        ProblemCode.ADULTS_ONLY -> "ज़िले में केवल 18+ का नामांकन होता है" to "This district enrols adults only"
+        ProblemCode.DUPLICATE -> "दोहराया गया है" to "Given twice"
+        ProblemCode.SEALED -> "इस फ़ोन पर यह जानकारी बंद है" to "Sealed on this phone"
+        ProblemCode.BAD_CHARACTER -> "इसमें ऐसा चिह्न या अंक है जो नाम में नहीं होता" to "Contains a character a name does not have"
+        ProblemCode.TOO_MANY_MARKS -> "एक अक्षर पर बहुत सी मात्राएँ हैं" to "Too many marks on one letter"
+    }
 
     private fun pick(pair: Pair<String, String>, language: Language) =
         if (language == Language.HINDI) pair.first else pair.second
@@ -55,8 +62,7 @@ object Messages {
         fieldNames[field]?.let { pick(it, language) } ?: field
 
     /** The text shown under a field refused with [code]. */
-    fun problem(code: String, language: Language): String =
-        codes[code]?.let { pick(it, language) } ?: code
+    fun problem(code: ProblemCode, language: Language): String = pick(words(code), language)
 
     /** Shown when the server refused this phone's credential ([SyncState.NeedsCode]). */
     fun needsCode(language: Language): String = pick(
@@ -64,7 +70,4 @@ object Messages {
             "This phone must be registered again: ask the station in-charge for a code. Nothing on the phone is lost.",
         language,
     )
-
-    /** Every code the core can refuse with has words here; the JVM check asserts it. */
-    val knownCodes: Set<String> get() = codes.keys
 }

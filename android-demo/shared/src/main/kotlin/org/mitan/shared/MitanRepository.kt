@@ -17,6 +17,7 @@ import org.mitan.ffi.RosterFilter
 import org.mitan.ffi.SyncSummary
 import org.mitan.ffi.VolunteerChange
 import org.mitan.ffi.VolunteerDetail
+import org.mitan.ffi.VolunteerEdit
 import org.mitan.ffi.VolunteerSummary
 import org.mitan.ffi.devicePublicKey
 
@@ -142,6 +143,12 @@ class MitanRepository private constructor(
     /** One volunteer as the roster shows them now. */
     fun volunteer(volunteerId: String): VolunteerDetail = device.volunteer(volunteerId)
 
+    /** Corrects a rejected (or any) entry; durable on return, resubmitted at the next sync. */
+    fun edit(volunteerId: String, edit: VolunteerEdit) = device.edit(volunteerId, edit)
+
+    /** Records that the person withdrew consent, in person; their details leave the phone. */
+    fun withdraw(volunteerId: String) = device.withdraw(volunteerId)
+
     /** Who enrolled, edited and reviewed [volunteerId], and when, in causal order. */
     fun history(volunteerId: String): List<VolunteerChange> = device.history(volunteerId)
 
@@ -172,8 +179,7 @@ class MitanRepository private constructor(
     fun sync(progress: SyncProgress = SyncProgress.NONE): SyncSummary {
         val summary = try {
             device.sync(api.syncTransport(profile.registration.credential, progress))
-        } catch (refused: ApiException.Refused) {
-            if (refused.code != "actor_reused") throw refused
+        } catch (reused: ApiException.ActorReused) {
             // The store was restored from a backup or copied to another phone: its actor can
             // never be merged again. The phone's credential re-registers it, once; what it
             // wrote since the backup is written again under the new identity by this sync.

@@ -142,6 +142,7 @@ class ServerApi(baseUrl: String, private val timeoutMs: Int = 120_000) {
             } catch (refusal: ServerRefusal) {
                 throw when {
                     refusal.status == 401 -> ApiException.Unauthorized("${refusal.message}")
+                    refusal.code == "actor_reused" -> ApiException.ActorReused("${refusal.message}")
                     refusal.status in 400..499 && refusal.code != null ->
                         ApiException.Refused(refusal.status.toUShort(), refusal.code, "${refusal.message}")
                     else -> ApiException.Server(refusal.status.toUShort(), "${refusal.message}")

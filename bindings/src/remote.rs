@@ -1,0 +1,70 @@
+//! The core's types whose shape Kotlin takes as it is, declared to uniffi as remote types:
+//! no hand-written copy to keep in step, and the Kotlin compiler sees the core's own fields.
+//! (uniffi needs each one restated here; a field added in the core and not here fails the
+//! build, which is the point.)
+
+use mitan_core::model::{CameraForm, Gender, VolunteerEdit};
+
+/// Gender as recorded at enrolment.
+#[uniffi::remote(Enum)]
+pub enum Gender {
+    /// Female.
+    Female,
+    /// Male.
+    Male,
+    /// Transgender.
+    Transgender,
+}
+
+/// The fields a constable corrects after a rejection; `None` (or an empty list) leaves a
+/// field as it is.
+#[uniffi::remote(Record)]
+pub struct VolunteerEdit {
+    /// New Devanagari name.
+    #[uniffi(default = None)]
+    pub name_devanagari: Option<String>,
+    /// New Latin name.
+    #[uniffi(default = None)]
+    pub name_latin: Option<String>,
+    /// New mobile number.
+    #[uniffi(default = None)]
+    pub phone: Option<String>,
+    /// New household.
+    #[uniffi(default = None)]
+    pub household: Option<String>,
+    /// New gender, as typed.
+    #[uniffi(default = None)]
+    pub gender: Option<String>,
+    /// New age in years.
+    #[uniffi(default = None)]
+    pub age_years: Option<u32>,
+    /// New birth year.
+    #[uniffi(default = None)]
+    pub birth_year: Option<u32>,
+    /// New village LGD code.
+    #[uniffi(default = None)]
+    pub village_lgd: Option<String>,
+    /// Programmes to join.
+    #[uniffi(default = [])]
+    pub add_programmes: Vec<String>,
+    /// Programmes to leave.
+    #[uniffi(default = [])]
+    pub remove_programmes: Vec<String>,
+}
+
+/// A private CCTV camera as the constable types it (issue: Durg's Trinayan registry).
+#[uniffi::remote(Record)]
+pub struct CameraForm {
+    /// The owner's name, in any script.
+    pub owner_name: String,
+    /// The owner's mobile number.
+    pub owner_phone: String,
+    /// Latitude in decimal degrees.
+    pub latitude: f64,
+    /// Longitude in decimal degrees.
+    pub longitude: f64,
+    /// The village's LGD code.
+    pub village_lgd: String,
+    /// What the camera covers.
+    pub coverage: String,
+}
