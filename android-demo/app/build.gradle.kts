@@ -17,7 +17,8 @@ android {
         // Phones in the field are arm64; x86_64 is for the emulator on a laptop.
         ndk { abiFilters += listOf("arm64-v8a", "x86_64") }
         // The station server the demo registers with; 10.0.2.2 is the host seen from the emulator.
-        buildConfigField("String", "MITAN_SERVER", "\"http://10.0.2.2:8080\"")
+        // Only a default for the registration form; the slip (or its QR code) names the server.
+        buildConfigField("String", "MITAN_SERVER", "\"https://\"")
     }
 
     buildFeatures {
@@ -39,6 +40,8 @@ android {
 dependencies {
     implementation(project(":shared"))
     implementation("net.java.dev.jna:jna:5.14.0@aar")
+    // OkHttp 3's API, as the JVM check compiles the shared code against Debian's 3.13.
+    implementation("com.squareup.okhttp3:okhttp:3.14.9")
     implementation(platform("androidx.compose:compose-bom:2024.12.01"))
     implementation("androidx.compose.material3:material3")
     implementation("androidx.compose.ui:ui")

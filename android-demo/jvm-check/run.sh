@@ -6,8 +6,10 @@
 #   4. sets up a district with `mitan admin` and starts `mitan serve` on 127.0.0.1;
 #   5. runs the check on the JVM with JNA; it exits non-zero on any mismatch.
 #
-# Needs kotlinc (npm package `kotlin-compiler`; set KOTLINC or put it on PATH) and JNA 5
-# (Debian's libjna-java; set JNA_JAR). `--bench` times enrolments through Kotlin instead.
+# Needs kotlinc (npm package `kotlin-compiler`; set KOTLINC or put it on PATH), JNA 5
+# (Debian's libjna-java; set JNA_JAR) and OkHttp 3 with Okio (Debian's libokhttp-java,
+# libokio-java; set OKHTTP_JARS). `--bench` times enrolments through Kotlin instead.
+# The server speaks TLS with a CA made for the run, which the phone pins at registration.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -24,6 +26,7 @@ fi
 
 kotlinc="${KOTLINC:-$(command -v kotlinc || true)}"
 jna="${JNA_JAR:-/usr/share/java/jna.jar}"
+okhttp="${OKHTTP_JARS:-/usr/share/java/okhttp.jar:/usr/share/java/okio.jar}"
 if [ -z "$kotlinc" ] || ! "$kotlinc" -version >/dev/null 2>&1; then
     echo "jvm-check: kotlinc not found: install it with 'npm install kotlin-compiler' and set KOTLINC" >&2
     echo "           to node_modules/kotlin-compiler/bin/kotlinc (.ci/run does this)" >&2
@@ -33,6 +36,12 @@ if [ ! -f "$jna" ]; then
     echo "jvm-check: JNA not found at $jna: 'apt-get install libjna-java', or set JNA_JAR" >&2
     exit 2
 fi
+for jar in ${okhttp//:/ }; do
+    if [ ! -f "$jar" ]; then
+        echo "jvm-check: $jar not found: 'apt-get install libokhttp-java libokio-java', or set OKHTTP_JARS" >&2
+        exit 2
+    fi
+done
 
 work="$(mktemp -d)"
 server_pid=""
@@ -67,13 +76,13 @@ find "$work/generated" -name '*.kt' | sed "s|$work/||"
 
 echo "== jvm-check: kotlinc (generated + android-demo/shared + jvm-check)"
 "$kotlinc" -version 2>&1
-"$kotlinc" -nowarn -jvm-target 17 -cp "$jna" -include-runtime -d "$work/check.jar" \
+"$kotlinc" -nowarn -jvm-target 17 -cp "$jna:$okhttp" -include-runtime -d "$work/check.jar" \
     "$work/generated" "$root/android-demo/shared/src/main/kotlin" "$here/src" 2>&1 \
     | grep -v '^warning: .*kotlin-stdlib' || true
 [ -f "$work/check.jar" ] || { echo "jvm-check: kotlinc produced no jar" >&2; exit 1; }
 
 run_java() {
-    java -Djna.library.path="$library_dir" -cp "$work/check.jar:$jna" org.mitan.check.MainKt "$@"
+    java -Djna.library.path="$library_dir" -cp "$work/check.jar:$jna:$okhttp" org.mitan.check.MainKt "$@"
 }
 
 if [ "${1:-}" = "--bench" ]; then
@@ -93,12 +102,19 @@ constable_code="$("$mitan" admin --db "$db" issue-code --badge CG-001)"
 supervisor_code="$("$mitan" admin --db "$db" issue-code --badge CG-100)"
 recovery_code="$("$mitan" admin --db "$db" issue-code --badge CG-001)"
 
+# The district's CA and the server's certificate for 127.0.0.1, made as a district would; a
+# second CA stands for anyone else's.
+ca="$("$mitan" admin make-ca --district BSP --out-dir "$work/ca" | sed -n 's/^CA: //p')"
+other_ca="$("$mitan" admin make-ca --district XYZ --out-dir "$work/other-ca" | sed -n 's/^CA: //p')"
+"$mitan" admin make-cert --ca-dir "$work/ca" --host 127.0.0.1 --out-dir "$work/tls" >/dev/null
+
 # A free port from the kernel; the tiny window before mitan binds it is acceptable in CI.
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-"$mitan" serve --db "$db" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+"$mitan" serve --db "$db" --listen "127.0.0.1:$port" \
+    --tls-cert "$work/tls/server.pem" --tls-key "$work/tls/server-key.pem" >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
-    if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/healthz', timeout=1)" 2>/dev/null; then
+    if python3 -c "import ssl, urllib.request; urllib.request.urlopen('https://127.0.0.1:$port/healthz', timeout=1, context=ssl.create_default_context(cafile='$work/ca/ca.pem'))" 2>/dev/null; then
         break
     fi
     if ! kill -0 "$server_pid" 2>/dev/null; then
@@ -106,10 +122,10 @@ for _ in $(seq 1 100); do
     fi
     sleep 0.1
 done
-echo "mitan serve on http://127.0.0.1:$port (pid $server_pid)"
+echo "mitan serve on https://127.0.0.1:$port (pid $server_pid), CA $ca"
 
 echo "== jvm-check: run on the JVM"
-if ! run_java --server "http://127.0.0.1:$port" --dir "$work/phones" \
+if ! run_java --server "https://127.0.0.1:$port" --ca "$ca" --other-ca "$other_ca" --dir "$work/phones" \
     --constable-code "$constable_code" --supervisor-code "$supervisor_code" \
     --recovery-code "$recovery_code"; then
     echo "jvm-check: FAILED; the server's log follows" >&2

@@ -47,4 +47,6 @@ dependencies {
     // The app brings JNA's Android AAR (with its native dispatch library); the JVM check
     // brings the jar. The shared code only needs the API to compile.
     compileOnly("net.java.dev.jna:jna:5.14.0")
+    // OkHttp 3's API: the JVM check compiles against Debian's libokhttp-java (3.13).
+    implementation("com.squareup.okhttp3:okhttp:3.14.9")
 }

@@ -26,6 +26,8 @@ import org.mitan.shared.Json
 import org.mitan.shared.Messages
 import org.mitan.shared.MitanRepository
 import org.mitan.shared.RosterViewModel
+import org.mitan.shared.PinnedTls
+import org.mitan.shared.RegistrationSlip
 import org.mitan.shared.ServerApi
 import org.mitan.shared.SyncState
 import org.mitan.shared.Work
@@ -82,9 +84,25 @@ fun run(options: Map<String, String>) {
         "json: read $parsed"
     }
 
-    // 1. Register the constable's phone and receive the district's notices.
+    // 1. Register the constable's phone over HTTPS, pinning the district CA from the slip,
+    // and receive the district's notices. A slip naming another CA registers nothing.
+    val ca = options.getValue("ca")
+    val slip = RegistrationSlip.parse("mitan:register?server=$server&code=${options.getValue("constable-code")}&ca=$ca")
+        ?: throw Mismatch("the slip's QR text does not read")
+    check(slip.server == server && slip.caFingerprint == ca) { "the slip's QR text reads back as $slip" }
     val vault = FileStoreKeyVault(File(dir, "constable/store-key.hex"))
-    val repository = MitanRepository.register(server, options.getValue("constable-code"), File(dir, "constable"), vault, year)
+    val impostor = runCatching {
+        MitanRepository.register(slip.server, slip.code, options.getValue("other-ca"), File(dir, "impostor"),
+            FileStoreKeyVault(File(dir, "impostor/store-key.hex")), year)
+    }
+    check(impostor.isFailure && impostor.exceptionOrNull() is java.io.IOException) {
+        "registered against a CA that is not the slip's: $impostor"
+    }
+    val plain = runCatching { ServerApi(server.replace("https://", "http://").replace("127.0.0.1", "10.1.2.3")) }
+    check(plain.isFailure) { "plain http to another machine was accepted" }
+    val repository = MitanRepository.register(slip.server, slip.code, slip.caFingerprint, File(dir, "constable"), vault, year)
+    check(repository.profile.ca != null && PinnedTls.fingerprint(repository.profile.ca!!) == ca) { "the pinned CA" }
+    step("over HTTPS: a slip naming another CA registers nothing, plain HTTP to another machine is refused, the slip's CA ($ca) is pinned")
     check(repository.profile.registration.badge == "CG-001") { "registered as ${repository.profile.registration.badge}" }
     check(repository.beats == listOf("BSP-PS-KONI-B01")) { "beats ${repository.beats}" }
     val hindi = repository.notice("hi")
@@ -169,7 +187,7 @@ fun run(options: Map<String, String>) {
     step("synced: ${summary.acknowledged} acknowledged in ${summary.roundTrips} round trip(s), ${summary.bytesUp} B up, ${summary.bytesDown} B down")
 
     // 5. A supervisor verifies one volunteer on the server, over HTTP.
-    val api = ServerApi(server)
+    val api = ServerApi(server, repository.profile.trust())
     // The supervisor acts over HTTP only, but registers a signing key like any device.
     val supervisorDir = File(dir, "supervisor").also { it.mkdirs() }
     val supervisorKey = devicePublicKey(File(supervisorDir, "mitan.db").path, ByteArray(32) { 9 })

@@ -31,6 +31,7 @@ import java.util.Calendar
 import java.util.concurrent.Executors
 import org.mitan.shared.EnrolmentViewModel
 import org.mitan.shared.Language
+import org.mitan.shared.RegistrationSlip
 import org.mitan.shared.MitanRepository
 import org.mitan.shared.RosterViewModel
 import org.mitan.shared.State
@@ -79,10 +80,10 @@ class MainActivity : ComponentActivity() {
                         }
                         val current = repository
                         if (current == null) {
-                            RegisterScreen(language) { code ->
+                            RegisterScreen(language) { slip ->
                                 AndroidWork.background {
                                     val registered = runCatching {
-                                        MitanRepository.register(BuildConfig.MITAN_SERVER, code, filesDir, vault, year)
+                                        MitanRepository.register(slip.server, slip.code, slip.caFingerprint, filesDir, vault, year)
                                     }
                                     AndroidWork.ui { repository = registered.getOrNull() }
                                 }
@@ -103,13 +104,35 @@ class MainActivity : ComponentActivity() {
 }
 
 @Composable
-fun RegisterScreen(language: Language, onRegister: (String) -> Unit) {
+fun RegisterScreen(language: Language, onRegister: (RegistrationSlip) -> Unit) {
+    val hindi = language == Language.HINDI
+    var scanned by remember { mutableStateOf("") }
+    var server by remember { mutableStateOf(BuildConfig.MITAN_SERVER) }
     var code by remember { mutableStateOf("") }
+    var ca by remember { mutableStateOf("") }
     Column(Modifier.padding(16.dp)) {
-        Text(if (language == Language.HINDI) "थाने से मिला एक-बार का कोड डालें" else "Enter the one-time code from the station")
-        OutlinedTextField(value = code, onValueChange = { code = it.trim() }, singleLine = true)
-        Button(onClick = { onRegister(code) }, enabled = code.isNotEmpty()) {
-            Text(if (language == Language.HINDI) "पंजीकरण करें" else "Register")
+        // A scanner app (or the camera's QR reader) hands the slip's text over; pasting it
+        // here fills the three fields below.
+        OutlinedTextField(
+            value = scanned,
+            onValueChange = { text ->
+                scanned = text
+                RegistrationSlip.parse(text)?.let { slip -> server = slip.server; code = slip.code; ca = slip.caFingerprint ?: "" }
+            },
+            label = { Text(if (hindi) "पर्ची का QR (स्कैन किया हुआ)" else "The slip's QR code (scanned)") },
+            singleLine = true,
+        )
+        OutlinedTextField(value = server, onValueChange = { server = it.trim() }, singleLine = true,
+            label = { Text(if (hindi) "सर्वर" else "Server") })
+        OutlinedTextField(value = code, onValueChange = { code = it.trim() }, singleLine = true,
+            label = { Text(if (hindi) "थाने से मिला एक-बार का कोड" else "The one-time code from the station") })
+        OutlinedTextField(value = ca, onValueChange = { ca = it.trim() }, singleLine = true,
+            label = { Text(if (hindi) "CA फ़िंगरप्रिंट (sha256:…)" else "CA fingerprint (sha256:…)") })
+        Button(
+            onClick = { onRegister(RegistrationSlip(server, code, ca.ifBlank { null })) },
+            enabled = code.isNotEmpty() && server.startsWith("https://") && ca.isNotBlank(),
+        ) {
+            Text(if (hindi) "पंजीकरण करें" else "Register")
         }
     }
 }

@@ -30,8 +30,14 @@ fun interface StoreKeyVault {
     fun storeKey(): ByteArray
 }
 
-/** What a registered phone remembers besides its store: its registration and its actor. */
-data class Profile(val server: String, val registration: Registration, val actor: ByteArray) {
+/**
+ * What a registered phone remembers besides its store: its registration, its actor, and the
+ * district CA it pinned at registration (DER), which is the only CA it trusts.
+ */
+data class Profile(val server: String, val registration: Registration, val actor: ByteArray, val ca: ByteArray? = null) {
+    /** The trust the phone's connections use: the pinned CA alone. */
+    fun trust() = ca?.let(PinnedTls::trusting)
+
     /** The identity the store records, as the server registered it. */
     fun identity(): DeviceIdentity = DeviceIdentity(
         deviceId = registration.deviceId,
@@ -53,6 +59,7 @@ data class Profile(val server: String, val registration: Registration, val actor
         properties["beats"] = registration.beats.joinToString(",")
         properties["quota"] = registration.quota.toString()
         properties["actor"] = actor.toHex()
+        ca?.let { properties["ca"] = it.toHex() }
         file.parentFile?.mkdirs()
         file.outputStream().use { properties.store(it, "Mitan device profile") }
     }
@@ -75,6 +82,7 @@ data class Profile(val server: String, val registration: Registration, val actor
                     quota = get("quota").toInt(),
                 ),
                 actor = get("actor").hexToBytes(),
+                ca = properties.getProperty("ca")?.hexToBytes(),
             )
         }
     }
@@ -104,14 +112,28 @@ class MitanRepository private constructor(
          * [directory] and fetches the district's notices, so it can enrol from its first
          * moment offline.
          */
-        fun register(server: String, code: String, directory: File, vault: StoreKeyVault, currentYear: Int): MitanRepository {
+        fun register(
+            server: String,
+            code: String,
+            caFingerprint: String?,
+            directory: File,
+            vault: StoreKeyVault,
+            currentYear: Int,
+        ): MitanRepository {
             val actor = ByteArray(16).also { SecureRandom().nextBytes(it) }
-            val api = ServerApi(server)
+            // Over https, the CA is taken from the first handshake only if it is the one whose
+            // fingerprint the slip shows (or the QR code carries).
+            val pinning = if (server.startsWith("https://")) {
+                PinnedTls.Pinning(requireNotNull(caFingerprint) { "an https:// server needs the CA fingerprint on the slip" })
+            } else {
+                null
+            }
+            val api = ServerApi(server, pinning)
             // The store is created first: the signing key is drawn inside it, and the
             // registration carries its public half.
             directory.mkdirs()
             val publicKey = devicePublicKey(File(directory, STORE).path, vault.storeKey())
-            val profile = Profile(server, api.register(code, actor, publicKey), actor)
+            val profile = Profile(server, api.register(code, actor, publicKey), actor, pinning?.pinnedCa)
             profile.save(File(directory, PROFILE))
             val repository = open(directory, vault, currentYear)
             repository.refreshConsentTerms()
@@ -127,7 +149,7 @@ class MitanRepository private constructor(
                 identity = profile.identity(),
                 currentYear = currentYear.toUShort(),
             )
-            return MitanRepository(profile, directory, device, ServerApi(profile.server))
+            return MitanRepository(profile, directory, device, ServerApi(profile.server, profile.trust()))
         }
     }
 
@@ -212,7 +234,7 @@ class MitanRepository private constructor(
         } catch (error: java.io.IOException) {
             throw ApiException.Network("${error.message}")
         }
-        val renewed = Profile(profile.server, registration, replacement.actor)
+        val renewed = Profile(profile.server, registration, replacement.actor, profile.ca)
         // Kept before the store switches: a store opened later with it finishes the switch.
         renewed.save(File(directory, PROFILE))
         val setAside = device.adoptReplacement(renewed.identity())

@@ -1,11 +1,20 @@
 // The app's HTTP client for the Mitan server: device registration, the district's consent
-// terms, and the sync transport. HTTP lives here, in the app, rather than in Rust: Android
-// picks its own network stack, proxy and TLS settings, and the core only sees bytes.
+// terms, and the sync transport, on OkHttp over HTTPS pinned to the district's CA
+// (PinnedTls). HTTP lives here, in the app, rather than in Rust: Android picks its own
+// network stack and proxy, and the core only sees bytes (docs/adr/0006).
+//
+// Written against OkHttp 3's API, which Debian's libokhttp-java (3.13) gives the JVM check;
+// the app builds with 3.14, the last of that line (OkHttp 4 turned `code()` and `body()`
+// into properties, which the JVM check's compiler could not then see).
 package org.mitan.shared
 
 import java.io.IOException
-import java.net.HttpURLConnection
-import java.net.URL
+import java.util.concurrent.TimeUnit
+import javax.net.ssl.X509TrustManager
+import okhttp3.MediaType
+import okhttp3.OkHttpClient
+import okhttp3.Request
+import okhttp3.RequestBody
 import org.mitan.ffi.ApiException
 import org.mitan.ffi.ConsentNotice
 import org.mitan.ffi.ConsentTerms
@@ -26,9 +35,30 @@ data class Registration(
 class ServerRefusal(val status: Int, val code: String?, val field: String?, message: String) :
     IOException("server answered $status: $message")
 
-/** The Mitan server at [baseUrl] (e.g. `http://10.0.2.2:8080`). */
-class ServerApi(baseUrl: String, private val timeoutMs: Int = 120_000) {
+/**
+ * The Mitan server at [baseUrl] (`https://…`). [trust] is the district CA pinned at
+ * registration (see [PinnedTls]); before registration the pinning trust manager stands in.
+ * Plain `http://` is accepted only for a server on this machine (a developer's loopback).
+ */
+class ServerApi(baseUrl: String, private val trust: X509TrustManager? = null, private val timeoutMs: Int = 120_000) {
     private val base = baseUrl.trimEnd('/')
+
+    init {
+        val loopback = Regex("^http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:\\d+)?$")
+        require(base.startsWith("https://") || loopback.matches(base)) {
+            "the server must be https:// (plain http only on this machine): $base"
+        }
+        require(!base.startsWith("https://") || trust != null) {
+            "an https:// server is trusted through the CA pinned at registration"
+        }
+    }
+
+    private val client: OkHttpClient = OkHttpClient.Builder()
+        .connectTimeout(timeoutMs.toLong(), TimeUnit.MILLISECONDS)
+        .readTimeout(timeoutMs.toLong(), TimeUnit.MILLISECONDS)
+        .writeTimeout(timeoutMs.toLong(), TimeUnit.MILLISECONDS)
+        .apply { if (trust != null) sslSocketFactory(PinnedTls.socketFactory(trust), trust) }
+        .build()
 
     /**
      * Registers this phone with a one-time [code], the actor it will write with and the
@@ -92,24 +122,18 @@ class ServerApi(baseUrl: String, private val timeoutMs: Int = 120_000) {
 
     /** Sends one request and returns the body of a 2xx answer; anything else throws. */
     fun request(method: String, path: String, credential: String?, contentType: String?, body: ByteArray?): ByteArray {
-        val connection = URL(base + path).openConnection() as HttpURLConnection
-        try {
-            connection.requestMethod = method
-            connection.connectTimeout = timeoutMs
-            connection.readTimeout = timeoutMs
-            if (credential != null) connection.setRequestProperty("Authorization", "Bearer $credential")
-            if (body != null) {
-                connection.doOutput = true
-                connection.setRequestProperty("Content-Type", contentType ?: "application/octet-stream")
-                connection.setFixedLengthStreamingMode(body.size)
-                connection.outputStream.use { it.write(body) }
-            }
-            val status = connection.responseCode
-            if (status in 200..299) return connection.inputStream.use { it.readBytes() }
-            val text = (connection.errorStream?.use { it.readBytes() } ?: ByteArray(0)).toString(Charsets.UTF_8)
-            throw refusal(status, text)
-        } finally {
-            connection.disconnect()
+        val builder = Request.Builder().url(base + path)
+        if (credential != null) builder.header("Authorization", "Bearer $credential")
+        val payload = when {
+            body != null -> RequestBody.create(MediaType.parse(contentType ?: "application/octet-stream"), body)
+            method == "POST" || method == "PUT" -> RequestBody.create(null, ByteArray(0))
+            else -> null
+        }
+        builder.method(method, payload)
+        client.newCall(builder.build()).execute().use { response ->
+            val bytes = response.body()?.bytes() ?: ByteArray(0)
+            if (response.isSuccessful) return bytes
+            throw refusal(response.code(), bytes.toString(Charsets.UTF_8))
         }
     }
 
