@@ -57,6 +57,28 @@ pub fn device_public_key(path: String, store_key: Vec<u8>) -> Result<Vec<u8>, Ap
     Ok(public.to_vec())
 }
 
+/// Keeps the bearer credential the server answered a registration with inside the encrypted
+/// store at `path` (created if absent), not in the app's plain files. Call it as soon as the
+/// answer arrives.
+#[uniffi::export]
+pub fn save_device_credential(
+    path: String,
+    store_key: Vec<u8>,
+    device_id: String,
+    credential: String,
+) -> Result<(), ApiError> {
+    let device: mitan_core::model::DeviceId = device_id.parse()?;
+    let key: [u8; 32] = store_key
+        .try_into()
+        .map_err(|_| ApiError::invalid("store_key", mitan_core::model::InvalidCode::BadFormat))?;
+    Ok(mitan_core::device::save_credential(
+        Path::new(&path),
+        &StoreKey::from_bytes(key),
+        &device,
+        &credential,
+    )?)
+}
+
 /// A phone's encrypted store, its identity and its rosters.
 #[derive(uniffi::Object)]
 pub struct MitanDevice {
@@ -199,6 +221,18 @@ impl MitanDevice {
             .device()?
             .add_camera(&beat, &camera, moment()?)?
             .to_string())
+    }
+
+    /// The bearer credential kept in the store for this phone's registration, if any.
+    pub fn credential(&self) -> Result<Option<String>, ApiError> {
+        Ok(self.device()?.credential()?)
+    }
+
+    /// Keeps the bearer credential issued for `device_id` (this phone's registration, or the
+    /// new one of a recovery, kept before `adopt_replacement`).
+    pub fn save_credential(&self, device_id: String, credential: String) -> Result<(), ApiError> {
+        let device: mitan_core::model::DeviceId = device_id.parse()?;
+        Ok(self.device()?.save_credential(&device, &credential)?)
     }
 
     /// Draws a new actor and signing key for a phone whose sync was refused with

@@ -10,7 +10,7 @@ mod records;
 mod remote;
 mod transport;
 
-pub use device::{MitanDevice, device_public_key};
+pub use device::{MitanDevice, device_public_key, save_device_credential};
 pub use error::{ApiError, FieldProblem, ProblemCode, problem_codes};
 pub use records::{
     ConsentNotice, ConsentTerms, DeviceIdentity, EnrolmentForm, EnrolmentProblem, EnrolmentReceipt,

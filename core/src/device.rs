@@ -137,6 +137,19 @@ pub fn signing_public_key(path: &Path, key: &StoreKey) -> Result<PublicKey> {
     Ok(store.load_or_create_signing_key()?.public())
 }
 
+/// Keeps `credential`, issued for `device`, inside the encrypted store at `path` (created if
+/// absent): the bearer credential the server answered a registration with, kept beside the
+/// signing key rather than in the app's plain files. The app calls it as soon as the answer arrives, before it
+/// keeps anything else of the registration.
+pub fn save_credential(
+    path: &Path,
+    key: &StoreKey,
+    device: &crate::model::DeviceId,
+    credential: &str,
+) -> Result<()> {
+    DeviceStore::open(path, key)?.save_credential(device, credential)
+}
+
 /// Fresh random bytes from the operating system.
 fn os_random<const N: usize>() -> Result<[u8; N]> {
     let mut bytes = [0u8; N];
@@ -207,6 +220,21 @@ impl Device {
             device.adopt_replacement(identity)?;
         }
         Ok(device)
+    }
+
+    /// The bearer credential kept in the store for this device's identity, if any.
+    pub fn credential(&self) -> Result<Option<String>> {
+        self.store.load_credential(&self.identity.device_id)
+    }
+
+    /// Keeps the bearer credential issued for `device`: this device's, or the new
+    /// registration of a recovery, kept before the phone switches to it.
+    pub fn save_credential(
+        &mut self,
+        device: &crate::model::DeviceId,
+        credential: &str,
+    ) -> Result<()> {
+        self.store.save_credential(device, credential)
     }
 
     /// The public key this device signs its changes with, as registered with the server.

@@ -174,3 +174,21 @@ fn an_identity_kept_before_the_phone_adopted_it_is_adopted_when_the_store_opens(
         .is_err()
     );
 }
+
+#[test]
+fn the_credential_kept_in_the_store_follows_the_identity_the_phone_opens_with() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("device-1.db");
+    mitan_core::device::save_credential(&path, &store_key(1), &identity(1).device_id, "old")
+        .expect("kept before the store is opened");
+    let mut phone = open(dir.path(), 1);
+    assert_eq!(phone.credential().expect("reads").as_deref(), Some("old"));
+    let new_identity = replaced(&mut phone, 1);
+    // A recovery keeps the new credential first, under the new device's id.
+    phone
+        .save_credential(&new_identity.device_id, "new")
+        .expect("kept");
+    assert_eq!(phone.credential().expect("reads").as_deref(), Some("old"));
+    phone.adopt_replacement(&new_identity).expect("adopted");
+    assert_eq!(phone.credential().expect("reads").as_deref(), Some("new"));
+}

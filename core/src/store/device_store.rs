@@ -188,6 +188,27 @@ impl DeviceStore {
         })
     }
 
+    /// Keeps the bearer credential issued for `device`, replacing one kept for it before.
+    pub fn save_credential(&mut self, device: &DeviceId, credential: &str) -> Result<()> {
+        self.connection.execute(
+            "INSERT OR REPLACE INTO device_credential (device_id, credential) VALUES (?1, ?2)",
+            params![device.as_str(), credential],
+        )?;
+        Ok(())
+    }
+
+    /// The bearer credential kept for `device`, if any.
+    pub fn load_credential(&self, device: &DeviceId) -> Result<Option<String>> {
+        Ok(self
+            .connection
+            .query_row(
+                "SELECT credential FROM device_credential WHERE device_id = ?1",
+                [device.as_str()],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
     /// Stores the device's identity and creates an empty roster row for each beat.
     pub fn save_identity(&mut self, identity: &DeviceIdentity) -> Result<()> {
         let transaction = self.connection.transaction()?;

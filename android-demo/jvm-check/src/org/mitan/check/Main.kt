@@ -102,7 +102,11 @@ fun run(options: Map<String, String>) {
     check(plain.isFailure) { "plain http to another machine was accepted" }
     val repository = MitanRepository.register(slip.server, slip.code, slip.caFingerprint, File(dir, "constable"), vault, year)
     check(repository.profile.ca != null && PinnedTls.fingerprint(repository.profile.ca!!) == ca) { "the pinned CA" }
-    step("over HTTPS: a slip naming another CA registers nothing, plain HTTP to another machine is refused, the slip's CA ($ca) is pinned")
+    val profileText = File(dir, "constable/profile.properties").readText()
+    check(repository.profile.registration.credential.length >= 32 && !profileText.contains(repository.profile.registration.credential)) {
+        "the credential is in the plain profile"
+    }
+    step("over HTTPS: a slip naming another CA registers nothing, plain HTTP to another machine is refused, the slip's CA ($ca) is pinned; the credential is kept in the encrypted store, not the profile")
     check(repository.profile.registration.badge == "CG-001") { "registered as ${repository.profile.registration.badge}" }
     check(repository.beats == listOf("BSP-PS-KONI-B01")) { "beats ${repository.beats}" }
     val hindi = repository.notice("hi")

@@ -20,6 +20,7 @@ import org.mitan.ffi.VolunteerDetail
 import org.mitan.ffi.VolunteerEdit
 import org.mitan.ffi.VolunteerSummary
 import org.mitan.ffi.devicePublicKey
+import org.mitan.ffi.saveDeviceCredential
 
 /**
  * Where the 32-byte key of the phone's encrypted store comes from. On Android it is drawn
@@ -48,11 +49,14 @@ data class Profile(val server: String, val registration: Registration, val actor
         quota = registration.quota.toUInt(),
     )
 
+    /**
+     * Writes everything but the credential, which lives in the encrypted store
+     * ([saveDeviceCredential]); this file is plain.
+     */
     internal fun save(file: File) {
         val properties = Properties()
         properties["server"] = server
         properties["device_id"] = registration.deviceId
-        properties["credential"] = registration.credential
         properties["badge"] = registration.badge
         properties["role"] = registration.role
         properties["unit"] = registration.unit
@@ -74,7 +78,9 @@ data class Profile(val server: String, val registration: Registration, val actor
                 server = get("server"),
                 registration = Registration(
                     deviceId = get("device_id"),
-                    credential = get("credential"),
+                    // Read from the store once it is open; only a profile written by an older
+                    // app still holds it here, and [MitanRepository.open] moves it.
+                    credential = properties.getProperty("credential") ?: "",
                     badge = get("badge"),
                     role = get("role"),
                     unit = get("unit"),
@@ -133,7 +139,11 @@ class MitanRepository private constructor(
             // registration carries its public half.
             directory.mkdirs()
             val publicKey = devicePublicKey(File(directory, STORE).path, vault.storeKey())
-            val profile = Profile(server, api.register(code, actor, publicKey), actor, pinning?.pinnedCa)
+            val registration = api.register(code, actor, publicKey)
+            // The credential goes into the encrypted store first: the plain profile never
+            // holds it.
+            saveDeviceCredential(File(directory, STORE).path, vault.storeKey(), registration.deviceId, registration.credential)
+            val profile = Profile(server, registration, actor, pinning?.pinnedCa)
             profile.save(File(directory, PROFILE))
             val repository = open(directory, vault, currentYear)
             repository.refreshConsentTerms()
@@ -142,13 +152,29 @@ class MitanRepository private constructor(
 
         /** Opens the phone registered in [directory]. */
         fun open(directory: File, vault: StoreKeyVault, currentYear: Int): MitanRepository {
-            val profile = Profile.load(File(directory, PROFILE))
+            val file = File(directory, PROFILE)
+            val loaded = Profile.load(file)
             val device = MitanDevice(
                 path = File(directory, STORE).path,
                 storeKey = vault.storeKey(),
-                identity = profile.identity(),
+                identity = loaded.identity(),
                 currentYear = currentYear.toUShort(),
             )
+            val stored = device.credential()
+            val credential = when {
+                stored != null -> stored
+                loaded.registration.credential.isNotEmpty() -> {
+                    // A profile from an older app: the credential moves into the store.
+                    device.saveCredential(loaded.registration.deviceId, loaded.registration.credential)
+                    loaded.save(file)
+                    loaded.registration.credential
+                }
+                else -> {
+                    device.close()
+                    throw ApiException.Unauthorized("this phone holds no credential: register it again with a code")
+                }
+            }
+            val profile = loaded.copy(registration = loaded.registration.copy(credential = credential))
             return MitanRepository(profile, directory, device, ServerApi(profile.server, profile.trust()))
         }
     }
@@ -235,7 +261,10 @@ class MitanRepository private constructor(
             throw ApiException.Network("${error.message}")
         }
         val renewed = Profile(profile.server, registration, replacement.actor, profile.ca)
-        // Kept before the store switches: a store opened later with it finishes the switch.
+        // The new credential first (beside the old one, under the new device's id), then the
+        // profile, then the switch: a phone stopped anywhere opens with a credential that
+        // matches its identity, and a store opened with the new profile finishes the switch.
+        device.saveCredential(registration.deviceId, registration.credential)
         renewed.save(File(directory, PROFILE))
         val setAside = device.adoptReplacement(renewed.identity())
         profile = renewed
