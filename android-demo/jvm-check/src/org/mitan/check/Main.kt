@@ -14,6 +14,7 @@ import org.mitan.ffi.DeviceIdentity
 import org.mitan.ffi.EnrolmentForm
 import org.mitan.ffi.FieldShown
 import org.mitan.ffi.MitanDevice
+import org.mitan.ffi.SyncTransport
 import org.mitan.ffi.VolunteerStatus
 import org.mitan.ffi.VolunteerEdit
 import org.mitan.ffi.ProblemCode
@@ -110,7 +111,9 @@ fun run(options: Map<String, String>) {
     check(repository.profile.registration.badge == "CG-001") { "registered as ${repository.profile.registration.badge}" }
     check(repository.beats == listOf("BSP-PS-KONI-B01")) { "beats ${repository.beats}" }
     val hindi = repository.notice("hi")
-    check(hindi != null && hindi.version == 1u) { "hindi notice $hindi" }
+    check(hindi != null && hindi.version == 1u && hindi.text.contains("मितान")) { "hindi notice $hindi" }
+    val english = repository.notice("en")
+    check(english != null && english.version == 1u && english.text.contains("Mitan")) { "english notice $english" }
     step("registered device ${repository.profile.registration.deviceId} for CG-001, beat ${repository.beats}, notices hi+en v1")
 
     // 2. Offline: enrol 25 volunteers through the enrolment view-model.
@@ -179,7 +182,19 @@ fun run(options: Map<String, String>) {
     step("invalid phone refused: ApiException.Invalid(field=${refused.field}, code=${refused.code}), shown as \"${Messages.problem(refused.code, org.mitan.shared.Language.HINDI)}\"; a form with three bad fields names all ${several.problems.size}; all ${problemCodes().size} codes have Hindi and English words")
 
 
-    // 4. Sync with the server.
+    // 4. Sync with the server: first through a transport cut after the server answered, so
+    // the reply is lost. Nothing is half-stored: every change still waits, and the next sync
+    // has the server acknowledge them all, once.
+    val direct = repository.serverTransport()
+    val cut = object : SyncTransport {
+        override fun exchange(request: ByteArray): ByteArray {
+            direct.exchange(request)
+            throw ApiException.Network("connection reset after the server answered")
+        }
+    }
+    check(runCatching { repository.syncThrough(cut) }.exceptionOrNull() is ApiException.Network) { "the cut sync did not fail" }
+    check(repository.pendingSyncCount() == 25L) { "after a cut sync ${repository.pendingSyncCount()} wait" }
+    step("a sync cut after the server answered: nothing half-stored, all 25 changes still wait")
     roster.sync()
     val first = roster.sync.value
     check(first is SyncState.Done) { "first sync: $first" }

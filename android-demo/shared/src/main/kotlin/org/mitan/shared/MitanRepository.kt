@@ -15,6 +15,7 @@ import org.mitan.ffi.MitanDevice
 import org.mitan.ffi.QuotaStatus
 import org.mitan.ffi.RosterFilter
 import org.mitan.ffi.SyncSummary
+import org.mitan.ffi.SyncTransport
 import org.mitan.ffi.VolunteerChange
 import org.mitan.ffi.VolunteerDetail
 import org.mitan.ffi.VolunteerEdit
@@ -270,6 +271,12 @@ class MitanRepository private constructor(
         profile = renewed
         return setAside.toLong()
     }
+
+    /** A sync through [transport] instead of the server's own: for checks that cut it. */
+    internal fun syncThrough(transport: SyncTransport): SyncSummary = device.sync(transport)
+
+    /** This phone's transport to its server, as [sync] uses it. */
+    internal fun serverTransport(): SyncTransport = api.syncTransport(profile.registration.credential)
 
     /** Fetches and stores the district's notices and policy. */
     fun refreshConsentTerms() {
