@@ -713,21 +713,16 @@ async fn volunteer(
         Ok(found) => found,
         Err(error) => return signed.failed(&here, &error),
     };
-    if let Some(line) = record.access {
-        let logged = state
-            .with_district(move |district, now_ms| district.store_mut().save_access(&line, now_ms))
-            .await;
-        // Nothing personal is shown unless its reading is logged.
-        if let Err(error) = logged {
-            return signed.failed(&here, &error);
-        }
-    }
+    let record = match crate::http::ops::logged(&state, record).await {
+        Ok(record) => record,
+        Err(error) => return signed.failed(&here, &error),
+    };
     let notice = query
         .contains_key("done")
         .then(|| signed.lang.t(Key::ActionDoneNotice));
     let body = pages::volunteer(
         signed.lang,
-        &record.value,
+        &record,
         &beats,
         may_review,
         &signed.session.csrf,
@@ -1008,12 +1003,7 @@ async fn replayed<O: ReplayOperation>(
     let answer = state
         .with_reader(move |store| request.replay(store, &caller, now_ms, &mut |_, _| {}))
         .await?;
-    if let Some(line) = answer.access {
-        state
-            .with_district(move |district, now_ms| district.store_mut().save_access(&line, now_ms))
-            .await?;
-    }
-    Ok(answer.value)
+    crate::http::ops::logged(state, answer).await
 }
 
 /// `GET /audit`: the replay forms, the access log and the export log.
@@ -1270,23 +1260,7 @@ async fn export_file(
         })
         .await;
     match file {
-        Ok(Download::File(file)) => {
-            let disposition = format!(
-                "attachment; filename=\"{}\"",
-                file.filename.replace('"', "")
-            );
-            let mut response = file.body.into_response();
-            let headers = response.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(file.content_type),
-            );
-            if let Ok(value) = HeaderValue::from_str(&disposition) {
-                headers.insert(header::CONTENT_DISPOSITION, value);
-            }
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
+        Ok(Download::File(file)) => crate::http::ops::file_response(file),
         Ok(Download::Zip((name, bytes))) => (
             [
                 (header::CONTENT_TYPE, "application/zip".to_owned()),

@@ -129,12 +129,18 @@ pub(super) async fn replay<O: ReplayOperation>(
         request.replay(store, caller, now_ms, &mut |_, _| {})
     })
     .await?;
+    Ok(Json(logged(&state, answer).await?))
+}
+
+/// A replay's answer, once the access-log line it carries is written: nothing personal is
+/// shown unless its reading is logged.
+pub(crate) async fn logged<T>(state: &AppState, answer: crate::ops::Replayed<T>) -> Result<T> {
     if let Some(line) = answer.access {
         state
             .with_district(move |district, now_ms| district.store_mut().save_access(&line, now_ms))
             .await?;
     }
-    Ok(Json(answer.value))
+    Ok(answer.value)
 }
 
 /// The header telling how many parts the whole list has.
@@ -154,6 +160,12 @@ pub(super) async fn file<O: FileOperation>(
             request.take(district, &caller, now_ms)
         })
         .await?;
+    Ok(file_response(file))
+}
+
+/// An export as a download: its media type, a file name to save it under and how many parts
+/// the whole list has.
+pub(crate) fn file_response(file: crate::exports::Export) -> Response {
     let disposition = format!(
         "attachment; filename=\"{}\"",
         file.filename.replace('"', "")
@@ -168,7 +180,9 @@ pub(super) async fn file<O: FileOperation>(
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     headers.insert(PARTS_HEADER, HeaderValue::from(file.parts));
-    Ok(response)
+    // A list of names and numbers is never kept by a cache on the way.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// `POST` of an operation whose body is a text file (a CSV import): the body is the request.

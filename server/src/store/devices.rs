@@ -103,6 +103,42 @@ fn to_record((id, badge, actor, revoked, public_key): DeviceRow) -> Result<Devic
     })
 }
 
+/// Stores the device `registration` names for `badge`, refusing an actor some device already
+/// writes with: an actor belongs to exactly one writer.
+fn insert_device(
+    transaction: &rusqlite::Transaction<'_>,
+    badge: &str,
+    registration: &Registration,
+    now_ms: i64,
+) -> Result<()> {
+    let actor_taken: Option<i64> = transaction
+        .query_row(
+            "SELECT 1 FROM device WHERE actor = ?1",
+            [registration.actor.as_slice()],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if actor_taken.is_some() {
+        return Err(Error::Conflict {
+            what: "actor",
+            id: hex::encode(registration.actor),
+        });
+    }
+    transaction.execute(
+        "INSERT INTO device (id, badge, actor, credential_hash, registered_at_ms, public_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            registration.device.as_str(),
+            badge,
+            registration.actor.as_slice(),
+            registration.credential_hash.as_slice(),
+            now_ms,
+            registration.public_key.as_ref().map(|key| key.as_slice())
+        ],
+    )?;
+    Ok(())
+}
+
 impl ServerStore {
     /// Records a registration code for `badge`, issued by `issued_by`.
     pub fn save_registration_code(
@@ -145,31 +181,7 @@ impl ServerStore {
             .optional()?;
         // An unknown, spent or expired code are refused alike, so a guesser learns nothing.
         let badge = badge.ok_or(Error::Unauthorized)?;
-        let actor_taken: Option<i64> = transaction
-            .query_row(
-                "SELECT 1 FROM device WHERE actor = ?1",
-                [registration.actor.as_slice()],
-                |row| row.get(0),
-            )
-            .optional()?;
-        if actor_taken.is_some() {
-            return Err(Error::Conflict {
-                what: "actor",
-                id: hex::encode(registration.actor),
-            });
-        }
-        transaction.execute(
-            "INSERT INTO device (id, badge, actor, credential_hash, registered_at_ms, public_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                registration.device.as_str(),
-                badge,
-                registration.actor.as_slice(),
-                registration.credential_hash.as_slice(),
-                now_ms,
-                registration.public_key.as_ref().map(|key| key.as_slice())
-            ],
-        )?;
+        insert_device(&transaction, &badge, registration, now_ms)?;
         transaction.execute(
             "UPDATE registration_code SET used_at_ms = ?2, used_by_device = ?3 WHERE code_hash = ?1",
             params![
@@ -203,31 +215,7 @@ impl ServerStore {
             )
             .optional()?;
         let badge = badge.ok_or(Error::Unauthorized)?;
-        let actor_taken: Option<i64> = transaction
-            .query_row(
-                "SELECT 1 FROM device WHERE actor = ?1",
-                [registration.actor.as_slice()],
-                |row| row.get(0),
-            )
-            .optional()?;
-        if actor_taken.is_some() {
-            return Err(Error::Conflict {
-                what: "actor",
-                id: hex::encode(registration.actor),
-            });
-        }
-        transaction.execute(
-            "INSERT INTO device (id, badge, actor, credential_hash, registered_at_ms, public_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                registration.device.as_str(),
-                badge,
-                registration.actor.as_slice(),
-                registration.credential_hash.as_slice(),
-                now_ms,
-                registration.public_key.as_ref().map(|key| key.as_slice())
-            ],
-        )?;
+        insert_device(&transaction, &badge, registration, now_ms)?;
         transaction.execute(
             "UPDATE device SET revoked_at_ms = ?2, revoked_by = ?3 WHERE id = ?1",
             params![
