@@ -665,14 +665,6 @@ pub fn guide(
     let mut out = String::new();
     let _ = writeln!(out, "Mitan demo: Mitan Nagar (demo) district at {url}");
     let _ = writeln!(out, "  database: {}", db.display());
-    let _ = writeln!(out, "\nOpen the station console at {url}/ and sign in as:");
-    for sign_in in sign_ins {
-        let _ = writeln!(
-            out,
-            "  {:<20} {}  password: {}",
-            sign_in.role, sign_in.badge, sign_in.password
-        );
-    }
     let _ = writeln!(
         out,
         "  {} circles, {} stations, {} outposts, {} beats, {} villages, {} users",
@@ -697,6 +689,7 @@ pub fn guide(
                 fill.bytes_up,
                 fill.bytes_down
             );
+            console_lines(&mut out, url, sign_ins);
             let _ = writeln!(out, "\nLook:");
             let _ = writeln!(out, "  curl {url}/healthz");
             let _ = writeln!(out, "  curl {url}/metrics");
@@ -719,6 +712,7 @@ pub fn guide(
                 "  (filled on an earlier run; device credentials are in the phones' folders \
                  beside the database)"
             );
+            console_lines(&mut out, url, sign_ins);
             let _ = writeln!(out, "\nLook:\n  curl {url}/healthz\n  curl {url}/metrics");
         }
     }
@@ -752,6 +746,18 @@ pub fn guide(
         plan.constables[0].villages[0]
     );
     out
+}
+
+/// How to open the station console, and one sign-in per role.
+fn console_lines(out: &mut String, url: &str, sign_ins: &[ConsoleSignIn]) {
+    let _ = writeln!(out, "\nOpen the station console at {url}/ and sign in as:");
+    for sign_in in sign_ins {
+        let _ = writeln!(
+            out,
+            "  {:<20} {}  password: {}",
+            sign_in.role, sign_in.badge, sign_in.password
+        );
+    }
 }
 
 /// The folder beside `db` holding the simulated phones' stores.
