@@ -160,6 +160,14 @@ impl Signed {
         }
     }
 
+    /// `body` as a whole page of this officer's, titled `title`, with `notice` above it.
+    fn page(&self, here: &str, title: Key, notice: Option<&str>, body: Markup) -> Response {
+        html(
+            StatusCode::OK,
+            pages::page(&self.frame(here), title, notice, body),
+        )
+    }
+
     /// Renders an operation's refusal or failure as a page of this officer's.
     fn failed(&self, here: &str, error: &Error) -> Response {
         let (status, what) = match error {
@@ -504,10 +512,7 @@ async fn progress(
     match answer {
         Ok((report, daily, campaigns)) => {
             let body = pages::progress(signed.lang, &report, &daily, &campaigns, &report_query);
-            html(
-                StatusCode::OK,
-                pages::page(&signed.frame("/progress"), Key::Progress, None, body),
-            )
+            signed.page("/progress", Key::Progress, None, body)
         }
         Err(error) => signed.failed("/progress", &error),
     }
@@ -727,10 +732,7 @@ async fn volunteer(
         may_review,
         &signed.session.csrf,
     );
-    html(
-        StatusCode::OK,
-        pages::page(&signed.frame(&here), Key::Volunteer, notice, body),
-    )
+    signed.page(&here, Key::Volunteer, notice, body)
 }
 
 /// `POST /volunteers/{id}/act`: verify, reject, move, mark as a duplicate or record a
@@ -837,10 +839,7 @@ async fn devices(
                 &signed.session.csrf,
                 now_ms,
             );
-            html(
-                StatusCode::OK,
-                pages::page(&signed.frame("/devices"), Key::Devices, notice, body),
-            )
+            signed.page("/devices", Key::Devices, notice, body)
         }
         Err(error) => signed.failed("/devices", &error),
     }
@@ -896,10 +895,7 @@ async fn issue_code(
         Ok(issued) => {
             let server = public_url(&state, &headers);
             let body = pages::slip(signed.lang, &issued, &server, state.ca_fingerprint());
-            html(
-                StatusCode::OK,
-                pages::page(&signed.frame("/devices"), Key::Slip, None, body),
-            )
+            signed.page("/devices", Key::Slip, None, body)
         }
         Err(error) => signed.failed("/devices", &error),
     }
@@ -951,10 +947,7 @@ async fn duplicates(
                 .contains_key("marked")
                 .then(|| signed.lang.t(Key::MarkedNotice));
             let body = pages::duplicates(signed.lang, &report, &signed.session.csrf);
-            html(
-                StatusCode::OK,
-                pages::page(&signed.frame("/duplicates"), Key::Duplicates, notice, body),
-            )
+            signed.page("/duplicates", Key::Duplicates, notice, body)
         }
         Err(error) => signed.failed("/duplicates", &error),
     }
@@ -983,10 +976,7 @@ async fn coverage(
     match answer {
         Ok((report, campaigns)) => {
             let body = pages::coverage(signed.lang, &report, &campaigns, &report_query);
-            html(
-                StatusCode::OK,
-                pages::page(&signed.frame("/coverage"), Key::Coverage, None, body),
-            )
+            signed.page("/coverage", Key::Coverage, None, body)
         }
         Err(error) => signed.failed("/coverage", &error),
     }
@@ -1020,10 +1010,7 @@ async fn audit(State(state): State<AppState>, signed: Signed) -> Response {
     match answer {
         Ok((access, exports)) => {
             let body = pages::audit(signed.lang, &access, &exports);
-            html(
-                StatusCode::OK,
-                pages::page(&signed.frame("/audit"), Key::Audit, None, body),
-            )
+            signed.page("/audit", Key::Audit, None, body)
         }
         Err(error) => signed.failed("/audit", &error),
     }
@@ -1067,10 +1054,7 @@ async fn audit_history(
     match replayed(&state, signed.caller(), request).await {
         Ok(page) => {
             let body = pages::history(signed.lang, &page);
-            html(
-                StatusCode::OK,
-                pages::page(&signed.frame("/audit"), Key::History, None, body),
-            )
+            signed.page("/audit", Key::History, None, body)
         }
         Err(error) => signed.failed("/audit", &error),
     }
@@ -1109,10 +1093,7 @@ async fn audit_progress(
     match replayed(&state, signed.caller(), request).await {
         Ok(past) => {
             let body = pages::past_progress(signed.lang, &past);
-            html(
-                StatusCode::OK,
-                pages::page(&signed.frame("/audit"), Key::ProgressAt, None, body),
-            )
+            signed.page("/audit", Key::ProgressAt, None, body)
         }
         Err(error) => signed.failed("/audit", &error),
     }
@@ -1141,10 +1122,7 @@ async fn audit_moved(
     match replayed(&state, signed.caller(), request).await {
         Ok(diff) => {
             let body = pages::moved(signed.lang, &diff);
-            html(
-                StatusCode::OK,
-                pages::page(&signed.frame("/audit"), Key::WhatMoved, None, body),
-            )
+            signed.page("/audit", Key::WhatMoved, None, body)
         }
         Err(error) => signed.failed("/audit", &error),
     }
@@ -1199,10 +1177,7 @@ async fn exports(State(state): State<AppState>, signed: Signed) -> Response {
     match units {
         Ok(units) => {
             let body = pages::exports(signed.lang, &units);
-            html(
-                StatusCode::OK,
-                pages::page(&signed.frame("/exports"), Key::Exports, None, body),
-            )
+            signed.page("/exports", Key::Exports, None, body)
         }
         Err(error) => signed.failed("/exports", &error),
     }
@@ -1511,10 +1486,7 @@ async fn search(
     match found {
         Ok(found) => {
             let body = pages::search(signed.lang, &text, &found);
-            html(
-                StatusCode::OK,
-                pages::page(&signed.frame("/search"), Key::Search, None, body),
-            )
+            signed.page("/search", Key::Search, None, body)
         }
         Err(error) => signed.failed("/search", &error),
     }

@@ -426,11 +426,11 @@ pub struct ReviewChoices<'a> {
 }
 
 fn unit_label(lang: Lang, unit: &UnitEntry) -> String {
-    let name = match lang {
-        Lang::Hi => &unit.name_hi,
-        Lang::En => &unit.name_en,
-    };
-    format!("{} – {name}", unit.code)
+    format!(
+        "{} – {}",
+        unit.code,
+        lang.pick(&unit.name_hi, &unit.name_en)
+    )
 }
 
 /// The review queue: filters, then a page of entries, each with a box for bulk verification
@@ -627,7 +627,7 @@ pub fn volunteer(
                     label for="to" { (lang.t(Key::MoveTo)) }
                     select id="to" name="to" required {
                         @for beat in beats.iter().filter(|beat| beat.code != record.beat) {
-                            option value=(beat.code) { (beat.code) " – " (match lang { Lang::Hi => &beat.name_hi, Lang::En => &beat.name_en }) }
+                            option value=(beat.code) { (unit_label(lang, beat)) }
                         }
                     }
                     button type="submit" { (lang.t(Key::MoveTo)) }
@@ -1042,7 +1042,7 @@ pub fn moved(lang: Lang, diff: &ReportDiff) -> Markup {
             tbody {
                 @for unit in &diff.units {
                     tr {
-                        th scope="row" { (match lang { Lang::Hi => &unit.name_hi, Lang::En => &unit.name_en }) " " small { (unit.code) } }
+                        th scope="row" { (lang.pick(&unit.name_hi, &unit.name_en)) " " small { (unit.code) } }
                         td.number { (ist::count(unit.enrolled.from)) }
                         td.number { (ist::count(unit.enrolled.to)) }
                         td.number { (ist::count(unit.verified.from)) }
@@ -1062,7 +1062,7 @@ pub fn exports(lang: Lang, units: &[UnitEntry]) -> Markup {
             label for="unit" { (lang.t(Key::Unit)) }
             select id="unit" name="unit" required {
                 @for unit in units.iter().filter(|unit| unit.kind != "village") {
-                    option value=(unit.code) { (unit.code) " – " (match lang { Lang::Hi => &unit.name_hi, Lang::En => &unit.name_en }) " (" (unit.kind) ")" }
+                    option value=(unit.code) { (unit_label(lang, unit)) " (" (unit.kind) ")" }
                 }
             }
             label for="programme" { (lang.t(Key::Programme)) }

@@ -42,6 +42,14 @@ impl Lang {
         }
     }
 
+    /// Of a name kept in both languages (a unit's, a village's), the one in this language.
+    pub fn pick<'a>(self, hi: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Hi => hi,
+            Lang::En => en,
+        }
+    }
+
     /// The text of `key` in this language.
     pub fn t(self, key: Key) -> &'static str {
         let (hi, en) = key.words();

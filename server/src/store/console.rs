@@ -40,18 +40,15 @@ impl ServerStore {
         now_ms: i64,
         expires_at_ms: i64,
     ) -> Result<()> {
-        self.connection.execute(
-            "INSERT INTO console_code (code_hash, badge, issued_by, issued_at_ms, expires_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                code_hash.as_slice(),
-                badge.as_str(),
-                issued_by,
-                now_ms,
-                expires_at_ms
-            ],
-        )?;
-        Ok(())
+        super::devices::insert_code(
+            &self.connection,
+            "console_code",
+            code_hash,
+            badge,
+            issued_by,
+            now_ms,
+            expires_at_ms,
+        )
     }
 
     /// Sets `badge`'s password to `hash` if `code_hash` is an unspent, unexpired code issued

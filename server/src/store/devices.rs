@@ -103,6 +103,33 @@ fn to_record((id, badge, actor, revoked, public_key): DeviceRow) -> Result<Devic
     })
 }
 
+/// Records a one-time code in `table` (`registration_code` or `console_code`, which share
+/// their columns): only its hash, for whom, by whom, and until when.
+pub(super) fn insert_code(
+    connection: &rusqlite::Connection,
+    table: &'static str,
+    code_hash: &[u8; 32],
+    badge: &BadgeNumber,
+    issued_by: &str,
+    now_ms: i64,
+    expires_at_ms: i64,
+) -> Result<()> {
+    connection.execute(
+        &format!(
+            "INSERT INTO {table} (code_hash, badge, issued_by, issued_at_ms, expires_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5)"
+        ),
+        params![
+            code_hash.as_slice(),
+            badge.as_str(),
+            issued_by,
+            now_ms,
+            expires_at_ms
+        ],
+    )?;
+    Ok(())
+}
+
 /// Stores the device `registration` names for `badge`, refusing an actor some device already
 /// writes with: an actor belongs to exactly one writer.
 fn insert_device(
@@ -149,18 +176,15 @@ impl ServerStore {
         now_ms: i64,
         expires_at_ms: i64,
     ) -> Result<()> {
-        self.connection.execute(
-            "INSERT INTO registration_code (code_hash, badge, issued_by, issued_at_ms, expires_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                code_hash.as_slice(),
-                badge.as_str(),
-                issued_by,
-                now_ms,
-                expires_at_ms
-            ],
-        )?;
-        Ok(())
+        insert_code(
+            &self.connection,
+            "registration_code",
+            code_hash,
+            badge,
+            issued_by,
+            now_ms,
+            expires_at_ms,
+        )
     }
 
     /// Registers a device with a one-time code, in one transaction: the code is spent if and
