@@ -169,6 +169,28 @@ impl TestServer {
             .expect("the change log is readable")
     }
 
+    /// Takes the district's signed audit export as the auditor `badge` at `now_ms`, as
+    /// `mitan audit export` does, and asserts that it verifies whole, as `mitan audit verify`
+    /// checks it offline.
+    pub fn assert_audit_export_verifies(&self, badge: &str, now_ms: i64) {
+        let store = ServerStore::open_reader(&self.db).expect("a reader opens");
+        let auditor = store
+            .load_user(&badge.parse().expect("valid badge"))
+            .expect("reads")
+            .expect("the auditor exists");
+        let file = mitan_server::provenance::export(
+            &store,
+            &auditor,
+            &mitan_server::provenance::ExportQuery::default(),
+            now_ms,
+            &mut |_, _| {},
+        )
+        .expect("exports")
+        .file;
+        let verdict = mitan_core::provenance::verify_export(&file).expect("an export");
+        assert!(verdict.findings.is_empty(), "{:?}", verdict.findings);
+    }
+
     /// Every volunteer on the server, as (id, status).
     pub fn volunteers(&self) -> Vec<(String, String)> {
         self.state

@@ -8,12 +8,10 @@ use std::collections::BTreeSet;
 use mitan_core::demo::Generator;
 use mitan_core::device::Moment;
 use mitan_core::model::{Status, VolunteerEdit, VolunteerId, WithdrawalChannel};
-use mitan_core::provenance::verify_export;
 use mitan_core::store::VolunteerFilter;
 use mitan_e2e::http::{Reply, column, csv_records};
 use mitan_e2e::{DISTRICT, FieldDevice, TestServer, beat, found_in, station};
 use mitan_server::auth::Role;
-use mitan_server::store::ServerStore;
 
 /// 2025-11-23, mid-morning in India.
 const NOW: i64 = 1_763_870_000_000;
@@ -240,22 +238,9 @@ fn an_offline_withdrawal_on_the_old_beat_after_a_move_erases_the_person_everywhe
 
     // The carried change is signed by the server for the constable's server-side writer, so
     // the audit export still verifies whole.
-    let store = ServerStore::open_reader(&world.server.db).expect("a reader opens");
-    let auditor = store
-        .load_user(&"CG-900".parse().expect("valid"))
-        .expect("reads")
-        .expect("the auditor exists");
-    let file = mitan_server::provenance::export(
-        &store,
-        &auditor,
-        &mitan_server::provenance::ExportQuery::default(),
-        NOW + 5_000,
-        &mut |_, _| {},
-    )
-    .expect("exports")
-    .file;
-    let verdict = verify_export(&file).expect("an export");
-    assert!(verdict.findings.is_empty(), "{:?}", verdict.findings);
+    world
+        .server
+        .assert_audit_export_verifies("CG-900", NOW + 5_000);
 }
 
 #[test]

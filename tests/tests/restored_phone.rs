@@ -9,10 +9,8 @@ use std::collections::BTreeSet;
 
 use mitan_core::device::TransportError;
 use mitan_core::model::VolunteerId;
-use mitan_core::provenance::verify_export;
 use mitan_e2e::{FieldDevice, TestServer, beat, station};
 use mitan_server::auth::Role;
-use mitan_server::store::ServerStore;
 
 const NOW_MS: i64 = 1_764_000_000_000;
 
@@ -89,26 +87,6 @@ fn refused_as_reused(phone: &mut FieldDevice, now_ms: i64) {
     }
 }
 
-/// Verifies the district's audit export whole, as `mitan audit verify` does.
-fn audit_verifies(server: &TestServer, now_ms: i64) {
-    let store = ServerStore::open_reader(&server.db).expect("a reader opens");
-    let auditor = store
-        .load_user(&"CG-900".parse().expect("valid"))
-        .expect("reads")
-        .expect("the auditor exists");
-    let file = mitan_server::provenance::export(
-        &store,
-        &auditor,
-        &mitan_server::provenance::ExportQuery::default(),
-        now_ms,
-        &mut |_, _| {},
-    )
-    .expect("exports")
-    .file;
-    let verdict = verify_export(&file).expect("an export");
-    assert!(verdict.findings.is_empty(), "{:?}", verdict.findings);
-}
-
 /// A server with one constable and an auditor, the constable's phone registered in
 /// `dir/phone`, one enrolment synced and a second enrolled but not synced; then the backup
 /// of that phone is taken into `dir/backup`, and the phone syncs the second and enrols and
@@ -182,7 +160,7 @@ fn a_restored_phone_recovers_with_its_credential_and_every_enrolment_lands_once(
         .map(|personal| personal.household);
     assert_eq!(household.as_deref(), Some("मकान नं. 9"));
     // The changes written again are the new device's, signed by its new key.
-    audit_verifies(&server, NOW_MS + 6);
+    server.assert_audit_export_verifies("CG-900", NOW_MS + 6);
 
     // The credential was spent: the live phone, whose registration this was, is told so
     // and recovers with a code, losing nothing.
@@ -238,5 +216,5 @@ fn two_clones_of_one_phone_both_recover_one_with_the_credential_one_with_a_code(
         assert_eq!(clone.device.pending_sync_count().expect("count"), 0);
     }
     assert_ne!(clone_one.profile.actor, clone_two.profile.actor);
-    audit_verifies(&server, NOW_MS + 7);
+    server.assert_audit_export_verifies("CG-900", NOW_MS + 7);
 }

@@ -124,18 +124,18 @@ impl Device {
         let mut recreated = Recreated::default();
         let mut reissued = Vec::new();
         let mut entries = BTreeSet::new();
-        for (hash, bytes) in &set_aside {
-            if roster.has_all(&[*hash]) {
+        for original in &set_aside {
+            if roster.has_all(&[original.hash]) {
                 continue;
             }
-            let change = roster.reissue(bytes, &device, &mut recreated)?;
+            let change = roster.reissue(&original.bytes, &device, &mut recreated)?;
             if let Some(entry) = crate::model::inspect_change(&change.bytes)?
                 .message
                 .and_then(|message: ChangeMessage| message.entry)
             {
                 entries.insert(entry);
             }
-            reissued.push((*hash, change));
+            reissued.push((original.hash, change));
         }
         let roster = self.rosters.get(roster_id).expect("loaded above");
         let volunteers = entries

@@ -333,23 +333,11 @@ impl DeviceStore {
 
     /// The changes the server has not acknowledged, oldest first.
     pub fn unacked_changes(&self, roster: &RosterId) -> Result<Vec<RosterChange>> {
-        let mut statement = self.connection.prepare_cached(
+        changes_of(
+            &self.connection,
             "SELECT hash, bytes FROM roster_change WHERE roster_id = ?1 AND acked = 0 ORDER BY seq",
-        )?;
-        let rows = statement
-            .query_map([roster.as_str()], |row| {
-                Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, Vec<u8>>(1)?))
-            })?
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        rows.into_iter()
-            .map(|(hash, bytes)| {
-                let hash = hash.try_into().map_err(|_| Error::Decode {
-                    what: "stored change",
-                    reason: "hash is not 32 bytes".into(),
-                })?;
-                Ok(RosterChange { hash, bytes })
-            })
-            .collect()
+            roster,
+        )
     }
 
     /// How many of this device's changes wait to be synced, counting those set aside by a
@@ -449,6 +437,29 @@ pub fn finish_sqlcipher_setup() {
             let _ = connection.execute_batch("PRAGMA cipher_log_level = NONE");
         }
     });
+}
+
+/// The changes `sql` selects for `roster` (its hash and bytes, as `?1` binds the roster).
+pub(super) fn changes_of(
+    connection: &Connection,
+    sql: &str,
+    roster: &RosterId,
+) -> Result<Vec<RosterChange>> {
+    let mut statement = connection.prepare_cached(sql)?;
+    let rows = statement
+        .query_map([roster.as_str()], |row| {
+            Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, Vec<u8>>(1)?))
+        })?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    rows.into_iter()
+        .map(|(hash, bytes)| {
+            let hash = hash.try_into().map_err(|_| Error::Decode {
+                what: "stored change",
+                reason: "hash is not 32 bytes".into(),
+            })?;
+            Ok(RosterChange { hash, bytes })
+        })
+        .collect()
 }
 
 /// Runs a `SELECT count(*)`; SQLite counts are never negative, so the conversion holds.

@@ -18,5 +18,4 @@ pub use device_store::{
 };
 pub use index::{QuotaProgress, VolunteerFilter, VolunteerRow};
 pub use keys::KeyChanges;
-pub use recovery::SetAside;
 pub use schema::{SCHEMA_VERSION, apply_migrations};

@@ -5,15 +5,14 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::device_store::{DeviceIdentity, DeviceStore, count, insert_change, write_identity};
+use super::device_store::{
+    DeviceIdentity, DeviceStore, changes_of, count, insert_change, write_identity,
+};
 use super::index;
 use crate::error::{Error, Result};
 use crate::model::{Camera, RosterChange, RosterId, Volunteer};
 use crate::provenance::DeviceKey;
 use crate::sync::Hash;
-
-/// A change set aside: its hash and bytes, as the old actor made it.
-pub type SetAside = (Hash, Vec<u8>);
 
 fn corrupt(reason: &str) -> Error {
     Error::Decode {
@@ -131,18 +130,12 @@ impl DeviceStore {
     }
 
     /// The changes of `roster` set aside, in the order they were made.
-    pub fn set_aside_changes(&self, roster: &RosterId) -> Result<Vec<SetAside>> {
-        let mut statement = self.connection().prepare(
+    pub fn set_aside_changes(&self, roster: &RosterId) -> Result<Vec<RosterChange>> {
+        changes_of(
+            self.connection(),
             "SELECT hash, bytes FROM set_aside_change WHERE roster_id = ?1 ORDER BY seq",
-        )?;
-        let rows = statement
-            .query_map([roster.as_str()], |row| {
-                Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, Vec<u8>>(1)?))
-            })?
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        rows.into_iter()
-            .map(|(hash, bytes)| Ok((hash.try_into().map_err(|_| corrupt("hash"))?, bytes)))
-            .collect()
+            roster,
+        )
     }
 
     /// Settles the changes of `roster` set aside, in one transaction: each is gone from the
