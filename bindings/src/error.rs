@@ -4,88 +4,10 @@
 use mitan_core::device::TransportError;
 use mitan_core::model::{Invalid, InvalidCode, Rejection};
 
-/// Why a field was refused: the core's stable codes, as an enum so that the app's table of
-/// words for them is checked complete by the Kotlin compiler (a `when` over it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum ProblemCode {
-    /// Required, and empty.
-    Required,
-    /// Too long.
-    TooLong,
-    /// Too short.
-    TooShort,
-    /// Holds a control character.
-    ControlCharacter,
-    /// Holds an invisible character.
-    InvisibleCharacter,
-    /// Letters of another script than the field takes.
-    WrongScript,
-    /// Not in the expected form.
-    BadFormat,
-    /// Not an Indian number.
-    NotIndian,
-    /// Not a mobile number.
-    NotMobile,
-    /// Outside the allowed range.
-    OutOfRange,
-    /// Not one of the known values.
-    Unknown,
-    /// Under 18 without a guardian's consent.
-    GuardianConsentRequired,
-    /// Under 18 where the district enrols adults only.
-    AdultsOnly,
-    /// Given twice.
-    Duplicate,
-    /// Sealed on this phone.
-    Sealed,
-    /// A character a name does not have.
-    BadCharacter,
-    /// Too many marks on one letter.
-    TooManyMarks,
-}
-
-impl From<InvalidCode> for ProblemCode {
-    fn from(code: InvalidCode) -> Self {
-        match code {
-            InvalidCode::Required => ProblemCode::Required,
-            InvalidCode::TooLong => ProblemCode::TooLong,
-            InvalidCode::TooShort => ProblemCode::TooShort,
-            InvalidCode::ControlCharacter => ProblemCode::ControlCharacter,
-            InvalidCode::InvisibleCharacter => ProblemCode::InvisibleCharacter,
-            InvalidCode::WrongScript => ProblemCode::WrongScript,
-            InvalidCode::BadFormat => ProblemCode::BadFormat,
-            InvalidCode::NotIndian => ProblemCode::NotIndian,
-            InvalidCode::NotMobile => ProblemCode::NotMobile,
-            InvalidCode::OutOfRange => ProblemCode::OutOfRange,
-            InvalidCode::Unknown => ProblemCode::Unknown,
-            InvalidCode::GuardianConsentRequired => ProblemCode::GuardianConsentRequired,
-            InvalidCode::AdultsOnly => ProblemCode::AdultsOnly,
-            InvalidCode::Duplicate => ProblemCode::Duplicate,
-            InvalidCode::Sealed => ProblemCode::Sealed,
-            InvalidCode::BadCharacter => ProblemCode::BadCharacter,
-            InvalidCode::TooManyMarks => ProblemCode::TooManyMarks,
-        }
-    }
-}
-
-/// The core's code for each, so that messages and logs show the stable identifier.
-impl std::fmt::Display for ProblemCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let code = InvalidCode::ALL
-            .into_iter()
-            .find(|code| ProblemCode::from(*code) == *self)
-            .map_or("unknown", InvalidCode::as_str);
-        f.write_str(code)
-    }
-}
-
 /// Every code a form can be refused with, for the app's check that each has words.
 #[uniffi::export]
-pub fn problem_codes() -> Vec<ProblemCode> {
-    InvalidCode::ALL
-        .into_iter()
-        .map(ProblemCode::from)
-        .collect()
+pub fn problem_codes() -> Vec<InvalidCode> {
+    InvalidCode::ALL.to_vec()
 }
 
 /// One refused field of a form: which field, and why. The app turns the pair into Hindi or
@@ -95,14 +17,14 @@ pub struct FieldProblem {
     /// The field's stable identifier, as the form names it (`phone`, `village`, …).
     pub field: String,
     /// Why it was refused.
-    pub code: ProblemCode,
+    pub code: InvalidCode,
 }
 
 impl From<Invalid> for FieldProblem {
     fn from(invalid: Invalid) -> Self {
         FieldProblem {
             field: invalid.field.as_str().to_owned(),
-            code: invalid.code.into(),
+            code: invalid.code,
         }
     }
 }
@@ -121,7 +43,7 @@ pub enum ApiError {
         /// The first refused field.
         field: String,
         /// Why it was refused.
-        code: ProblemCode,
+        code: InvalidCode,
         /// Every refused field, in form order.
         problems: Vec<FieldProblem>,
     },
@@ -196,7 +118,7 @@ impl ApiError {
     pub(crate) fn invalid(field: &str, code: InvalidCode) -> Self {
         let problem = FieldProblem {
             field: field.to_owned(),
-            code: code.into(),
+            code,
         };
         ApiError::Invalid {
             field: problem.field.clone(),
@@ -338,15 +260,15 @@ mod tests {
             error,
             ApiError::Invalid {
                 field: "phone".into(),
-                code: ProblemCode::NotMobile,
+                code: InvalidCode::NotMobile,
                 problems: vec![
                     FieldProblem {
                         field: "phone".into(),
-                        code: ProblemCode::NotMobile
+                        code: InvalidCode::NotMobile
                     },
                     FieldProblem {
                         field: "village".into(),
-                        code: ProblemCode::Required
+                        code: InvalidCode::Required
                     },
                 ],
             }

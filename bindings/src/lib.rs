@@ -11,7 +11,7 @@ mod remote;
 mod transport;
 
 pub use device::{MitanDevice, device_public_key, save_device_credential};
-pub use error::{ApiError, FieldProblem, ProblemCode, problem_codes};
+pub use error::{ApiError, FieldProblem, problem_codes};
 pub use records::{
     ConsentNotice, ConsentTerms, DeviceIdentity, EnrolmentForm, EnrolmentProblem, EnrolmentReceipt,
     QuotaStatus, RosterFilter, SyncSummary, VolunteerDetail, VolunteerStatus, VolunteerSummary,

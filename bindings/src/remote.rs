@@ -3,7 +3,7 @@
 //! (uniffi needs each one restated here; a field added in the core and not here fails the
 //! build, which is the point.)
 
-use mitan_core::model::{CameraForm, Gender, VolunteerEdit};
+use mitan_core::model::{CameraForm, Gender, InvalidCode, VolunteerEdit};
 
 /// Gender as recorded at enrolment.
 #[uniffi::remote(Enum)]
@@ -67,4 +67,44 @@ pub struct CameraForm {
     pub village_lgd: String,
     /// What the camera covers.
     pub coverage: String,
+}
+
+/// Why a field was refused: the core's stable codes. The app's words for them are a `when`
+/// over this enum, which the Kotlin compiler checks complete.
+#[uniffi::remote(Enum)]
+pub enum InvalidCode {
+    /// Required, and empty.
+    Required,
+    /// Too long.
+    TooLong,
+    /// Too short.
+    TooShort,
+    /// Holds a control character.
+    ControlCharacter,
+    /// Holds an invisible character.
+    InvisibleCharacter,
+    /// Letters of another script than the field takes.
+    WrongScript,
+    /// Not in the expected form.
+    BadFormat,
+    /// Not an Indian number.
+    NotIndian,
+    /// Not a mobile number.
+    NotMobile,
+    /// Outside the allowed range.
+    OutOfRange,
+    /// Not one of the known values.
+    Unknown,
+    /// Under 18 without a guardian's consent.
+    GuardianConsentRequired,
+    /// Under 18 where the district enrols adults only.
+    AdultsOnly,
+    /// Given twice.
+    Duplicate,
+    /// Sealed on this phone.
+    Sealed,
+    /// A character a name does not have.
+    BadCharacter,
+    /// Too many marks on one letter.
+    TooManyMarks,
 }

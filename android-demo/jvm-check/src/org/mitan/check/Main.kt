@@ -17,7 +17,7 @@ import org.mitan.ffi.MitanDevice
 import org.mitan.ffi.SyncTransport
 import org.mitan.ffi.VolunteerStatus
 import org.mitan.ffi.VolunteerEdit
-import org.mitan.ffi.ProblemCode
+import org.mitan.ffi.InvalidCode
 import org.mitan.ffi.problemCodes
 import org.mitan.ffi.devicePublicKey
 import org.mitan.shared.EnrolmentStatus
@@ -153,7 +153,7 @@ fun run(options: Map<String, String>) {
         invalid
     }
     check(refused.field == "phone") { "refused field ${refused.field}" }
-    check(refused.code in setOf(ProblemCode.NOT_MOBILE, ProblemCode.BAD_FORMAT, ProblemCode.NOT_INDIAN, ProblemCode.TOO_SHORT)) {
+    check(refused.code in setOf(InvalidCode.NOT_MOBILE, InvalidCode.BAD_FORMAT, InvalidCode.NOT_INDIAN, InvalidCode.TOO_SHORT)) {
         "refused code ${refused.code}"
     }
     check(refused.problems.any { it.field == "phone" && it.code == refused.code }) { "problems ${refused.problems}" }

@@ -3,7 +3,7 @@
 package org.mitan.shared
 
 import org.mitan.ffi.ApiException
-import org.mitan.ffi.ProblemCode
+import org.mitan.ffi.InvalidCode
 import org.mitan.ffi.EnrolmentForm
 import org.mitan.ffi.EnrolmentReceipt
 
@@ -27,7 +27,7 @@ class EnrolmentViewModel(private val repository: MitanRepository, private val wo
     val form = State(blankForm())
 
     /** Refused fields and their codes, shown under each field until it is edited. */
-    val errors = State<Map<String, ProblemCode>>(emptyMap())
+    val errors = State<Map<String, InvalidCode>>(emptyMap())
 
     /** Where the screen stands. */
     val status = State<EnrolmentStatus>(EnrolmentStatus.Editing)

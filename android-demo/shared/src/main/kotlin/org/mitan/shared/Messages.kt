@@ -2,7 +2,7 @@
 // The core never writes sentences for people; choosing the words is the app's job.
 package org.mitan.shared
 
-import org.mitan.ffi.ProblemCode
+import org.mitan.ffi.InvalidCode
 
 /** The languages the app speaks. */
 enum class Language(val code: String) { HINDI("hi"), ENGLISH("en") }
@@ -34,24 +34,24 @@ object Messages {
      * a code added in Rust and not here fails the Kotlin build, so no refusal reaches a
      * constable as an identifier.
      */
-    private fun words(code: ProblemCode): Pair<String, String> = when (code) {
-        ProblemCode.REQUIRED -> "यह भरना ज़रूरी है" to "Required"
-        ProblemCode.TOO_LONG -> "बहुत लंबा है" to "Too long"
-        ProblemCode.TOO_SHORT -> "बहुत छोटा है" to "Too short"
-        ProblemCode.CONTROL_CHARACTER -> "इसमें अमान्य अक्षर है" to "Contains a control character"
-        ProblemCode.INVISIBLE_CHARACTER -> "इसमें अदृश्य अक्षर है" to "Contains an invisible character"
-        ProblemCode.WRONG_SCRIPT -> "गलत लिपि" to "Wrong script"
-        ProblemCode.BAD_FORMAT -> "सही रूप में नहीं है" to "Not in the expected form"
-        ProblemCode.NOT_INDIAN -> "भारतीय नंबर नहीं है" to "Not an Indian number"
-        ProblemCode.NOT_MOBILE -> "मोबाइल नंबर +91 और 6–9 से शुरू 10 अंक होना चाहिए" to "A mobile number is +91 and 10 digits starting with 6–9"
-        ProblemCode.OUT_OF_RANGE -> "मान्य सीमा से बाहर" to "Out of range"
-        ProblemCode.UNKNOWN -> "पहचाना नहीं गया" to "Not recognised"
-        ProblemCode.GUARDIAN_CONSENT_REQUIRED -> "18 से कम आयु: अभिभावक की सहमति ज़रूरी" to "Under 18: a guardian must consent"
-        ProblemCode.ADULTS_ONLY -> "ज़िले में केवल 18+ का नामांकन होता है" to "This district enrols adults only"
-        ProblemCode.DUPLICATE -> "दोहराया गया है" to "Given twice"
-        ProblemCode.SEALED -> "इस फ़ोन पर यह जानकारी बंद है" to "Sealed on this phone"
-        ProblemCode.BAD_CHARACTER -> "इसमें ऐसा चिह्न या अंक है जो नाम में नहीं होता" to "Contains a character a name does not have"
-        ProblemCode.TOO_MANY_MARKS -> "एक अक्षर पर बहुत सी मात्राएँ हैं" to "Too many marks on one letter"
+    private fun words(code: InvalidCode): Pair<String, String> = when (code) {
+        InvalidCode.REQUIRED -> "यह भरना ज़रूरी है" to "Required"
+        InvalidCode.TOO_LONG -> "बहुत लंबा है" to "Too long"
+        InvalidCode.TOO_SHORT -> "बहुत छोटा है" to "Too short"
+        InvalidCode.CONTROL_CHARACTER -> "इसमें अमान्य अक्षर है" to "Contains a control character"
+        InvalidCode.INVISIBLE_CHARACTER -> "इसमें अदृश्य अक्षर है" to "Contains an invisible character"
+        InvalidCode.WRONG_SCRIPT -> "गलत लिपि" to "Wrong script"
+        InvalidCode.BAD_FORMAT -> "सही रूप में नहीं है" to "Not in the expected form"
+        InvalidCode.NOT_INDIAN -> "भारतीय नंबर नहीं है" to "Not an Indian number"
+        InvalidCode.NOT_MOBILE -> "मोबाइल नंबर +91 और 6–9 से शुरू 10 अंक होना चाहिए" to "A mobile number is +91 and 10 digits starting with 6–9"
+        InvalidCode.OUT_OF_RANGE -> "मान्य सीमा से बाहर" to "Out of range"
+        InvalidCode.UNKNOWN -> "पहचाना नहीं गया" to "Not recognised"
+        InvalidCode.GUARDIAN_CONSENT_REQUIRED -> "18 से कम आयु: अभिभावक की सहमति ज़रूरी" to "Under 18: a guardian must consent"
+        InvalidCode.ADULTS_ONLY -> "ज़िले में केवल 18+ का नामांकन होता है" to "This district enrols adults only"
+        InvalidCode.DUPLICATE -> "दोहराया गया है" to "Given twice"
+        InvalidCode.SEALED -> "इस फ़ोन पर यह जानकारी बंद है" to "Sealed on this phone"
+        InvalidCode.BAD_CHARACTER -> "इसमें ऐसा चिह्न या अंक है जो नाम में नहीं होता" to "Contains a character a name does not have"
+        InvalidCode.TOO_MANY_MARKS -> "एक अक्षर पर बहुत सी मात्राएँ हैं" to "Too many marks on one letter"
     }
 
     private fun pick(pair: Pair<String, String>, language: Language) =
@@ -62,7 +62,7 @@ object Messages {
         fieldNames[field]?.let { pick(it, language) } ?: field
 
     /** The text shown under a field refused with [code]. */
-    fun problem(code: ProblemCode, language: Language): String = pick(words(code), language)
+    fun problem(code: InvalidCode, language: Language): String = pick(words(code), language)
 
     /** Shown when the server refused this phone's credential ([SyncState.NeedsCode]). */
     fun needsCode(language: Language): String = pick(
