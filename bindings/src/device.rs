@@ -14,9 +14,10 @@ use mitan_core::store::StoreKey;
 use crate::error::ApiError;
 use crate::records::{
     ConsentNotice, ConsentTerms, DeviceIdentity, EnrolmentForm, EnrolmentReceipt, QuotaStatus,
-    Replacement, RosterFilter, SyncSummary, VolunteerChange, VolunteerDetail, VolunteerSummary,
+    Replacement, RosterFilter, SyncSummary, Village, VolunteerChange, VolunteerDetail,
+    VolunteerSummary,
 };
-use crate::transport::{Bridge, SyncTransport};
+use crate::transport::{Bridge, SyncObserver, SyncTransport};
 
 /// The phone's clock. Read here, at the outermost Rust layer, because the core takes time as
 /// an argument (so that its tests replay).
@@ -128,6 +129,29 @@ impl MitanDevice {
     /// Stores the district's notices and policy, as fetched from `GET /v1/notices`.
     pub fn save_consent_terms(&self, terms: ConsentTerms) -> Result<(), ApiError> {
         Ok(self.device()?.save_consent_terms(&terms.into(), now_ms())?)
+    }
+
+    /// Holds `villages` as the villages of `beat` (one of this phone's), replacing the ones
+    /// held; fetched from the directory (`GET /v1/directory/units?under=BEAT`). A village
+    /// with a malformed code or name refuses the whole list and changes nothing.
+    pub fn save_villages(&self, beat: String, villages: Vec<Village>) -> Result<(), ApiError> {
+        let beat = beat.parse()?;
+        let villages = villages
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect::<Result<Vec<mitan_core::model::Village>, ApiError>>()?;
+        Ok(self.device()?.save_villages(&beat, &villages)?)
+    }
+
+    /// The villages held for `beat`, by English name: the enrolment form's choices.
+    pub fn villages(&self, beat: String) -> Result<Vec<Village>, ApiError> {
+        let beat = beat.parse()?;
+        Ok(self
+            .device()?
+            .villages(&beat)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// The newest notice held in `language`, to show before a person consents; absent until
@@ -254,9 +278,22 @@ impl MitanDevice {
     /// Syncs every roster through `transport`. Returns once every reply is stored; the
     /// server acknowledges a change only after its own commit, so an acknowledged change is
     /// durable on both sides.
-    pub fn sync(&self, transport: Box<dyn SyncTransport>) -> Result<SyncSummary, ApiError> {
+    /// `observer`, when given, hears after each round trip whose reply is stored.
+    pub fn sync(
+        &self,
+        transport: Box<dyn SyncTransport>,
+        observer: Option<Box<dyn SyncObserver>>,
+    ) -> Result<SyncSummary, ApiError> {
         let mut bridge = Bridge(transport.as_ref());
-        Ok(self.device()?.sync(&mut bridge, now_ms())?.into())
+        let mut tell = |progress: mitan_core::device::SyncProgress| {
+            if let Some(observer) = &observer {
+                observer.round_stored(progress.into());
+            }
+        };
+        Ok(self
+            .device()?
+            .sync_observed(&mut bridge, now_ms(), &mut tell)?
+            .into())
     }
 }
 
@@ -401,12 +438,49 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let device = opened(&dir);
         device.enrol(form("9827000001")).expect("accepted");
-        let failed = device.sync(Box::new(Unreachable)).expect_err("no signal");
+        let failed = device
+            .sync(Box::new(Unreachable), None)
+            .expect_err("no signal");
         assert!(
             matches!(&failed, ApiError::Network { reason } if reason.contains("no signal")),
             "{failed:?}"
         );
         assert_eq!(device.pending_sync_count().expect("pending"), 1);
         assert_eq!(device.last_sync_ms().expect("last sync"), None);
+    }
+
+    #[test]
+    fn villages_are_held_for_the_phones_own_beats_and_a_bad_list_changes_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let device = opened(&dir);
+        let koni = Village {
+            lgd_code: "434521".into(),
+            name_hi: "कोनी".into(),
+            name_en: "Koni".into(),
+        };
+        let beat = "BSP-PS-KONI-B01".to_string();
+        device
+            .save_villages(beat.clone(), vec![koni.clone()])
+            .expect("saved");
+        assert_eq!(
+            device.villages(beat.clone()).expect("read"),
+            vec![koni.clone()]
+        );
+
+        let typo = Village {
+            lgd_code: "43452".into(),
+            ..koni.clone()
+        };
+        assert!(matches!(
+            device.save_villages(beat.clone(), vec![typo]),
+            Err(ApiError::Invalid { .. })
+        ));
+        assert!(
+            device
+                .save_villages("BSP-PS-KONI-B09".into(), vec![koni.clone()])
+                .is_err(),
+            "not this phone's beat"
+        );
+        assert_eq!(device.villages(beat).expect("read"), vec![koni]);
     }
 }

@@ -480,6 +480,38 @@ impl From<SyncReport> for SyncSummary {
     }
 }
 
+/// A village of one of the phone's beats, offered by name on the enrolment form.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Village {
+    /// Its six-digit LGD code: what the form's `village_lgd` takes.
+    pub lgd_code: String,
+    /// Its name in Hindi.
+    pub name_hi: String,
+    /// Its name in English.
+    pub name_en: String,
+}
+
+impl From<model::Village> for Village {
+    fn from(village: model::Village) -> Self {
+        Village {
+            lgd_code: village.lgd_code.to_string(),
+            name_hi: village.name_hi,
+            name_en: village.name_en,
+        }
+    }
+}
+
+impl TryFrom<Village> for model::Village {
+    type Error = ApiError;
+    fn try_from(village: Village) -> Result<Self, ApiError> {
+        Ok(model::Village::checked(
+            &village.lgd_code,
+            &village.name_hi,
+            &village.name_en,
+        )?)
+    }
+}
+
 /// A consent notice of the district, shown before a person consents.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ConsentNotice {

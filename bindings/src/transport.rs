@@ -19,6 +19,44 @@ pub trait SyncTransport: Send + Sync {
     fn exchange(&self, request: Vec<u8>) -> Result<Vec<u8>, ApiError>;
 }
 
+/// How far a running sync has come, after a round trip whose reply is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct SyncProgress {
+    /// Round trips finished and stored so far.
+    pub round: u32,
+    /// This phone's changes still waiting for the server's acknowledgement.
+    pub pending: u64,
+    /// This phone's changes the server acknowledged so far.
+    pub acknowledged: u64,
+    /// Changes (or snapshots) received and stored so far.
+    pub received: u64,
+    /// Request bytes sent so far.
+    pub bytes_up: u64,
+    /// Reply bytes received so far.
+    pub bytes_down: u64,
+}
+
+impl From<mitan_core::device::SyncProgress> for SyncProgress {
+    fn from(progress: mitan_core::device::SyncProgress) -> Self {
+        SyncProgress {
+            round: progress.round,
+            pending: progress.pending,
+            acknowledged: progress.acknowledged,
+            received: progress.received,
+            bytes_up: progress.bytes_up,
+            bytes_down: progress.bytes_down,
+        }
+    }
+}
+
+/// Hears how a long sync goes. Implemented in Kotlin; called on the syncing thread, so post
+/// to the UI rather than drawing from it.
+#[uniffi::export(callback_interface)]
+pub trait SyncObserver: Send + Sync {
+    /// A round trip's reply is stored: what it brought is durable.
+    fn round_stored(&self, progress: SyncProgress);
+}
+
 /// Lends an app's transport to the core's sync loop.
 pub(crate) struct Bridge<'a>(pub(crate) &'a dyn SyncTransport);
 

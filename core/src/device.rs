@@ -10,8 +10,8 @@ use crate::history::{History, HistoryEntry};
 use crate::model::sealed::{EntryKey, NONCE_LEN, NoKeys, Sealing};
 use crate::model::{
     Camera, CameraForm, CameraId, ChangeMeta, ConsentNotice, ConsentTerms, Decision, EnrolmentForm,
-    EnrolmentRules, EntryId, NoticeRef, Roster, RosterChange, RosterId, UnitCode, Volunteer,
-    VolunteerEdit, VolunteerId, WithdrawalChannel, inspect_change,
+    EnrolmentRules, EntryId, NoticeRef, Roster, RosterChange, RosterId, UnitCode, Village,
+    Volunteer, VolunteerEdit, VolunteerId, WithdrawalChannel, inspect_change,
 };
 use crate::provenance::{DeviceKey, PublicKey};
 use crate::store::{
@@ -73,6 +73,24 @@ pub struct RefusedChange {
     pub entry: Option<String>,
 }
 
+/// How far a running sync has come, told after each round trip is stored: the phone shows it
+/// while a long sync (the first at a station after days offline) is under way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncProgress {
+    /// Round trips finished and stored so far.
+    pub round: u32,
+    /// Own changes still waiting for the server's acknowledgement.
+    pub pending: u64,
+    /// Own changes the server acknowledged so far.
+    pub acknowledged: u64,
+    /// Changes (or snapshots) received and stored so far.
+    pub received: u64,
+    /// Request bytes sent so far.
+    pub bytes_up: u64,
+    /// Reply bytes received so far.
+    pub bytes_down: u64,
+}
+
 /// What a finished sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncReport {
@@ -92,20 +110,6 @@ pub struct SyncReport {
     pub reissued: u64,
     /// Each refused change, with the server's reason.
     pub refusals: Vec<RefusedChange>,
-}
-
-impl SyncReport {
-    /// Adds what a further pass of the same sync did.
-    fn absorb(&mut self, more: SyncReport) {
-        self.round_trips += more.round_trips;
-        self.acknowledged += more.acknowledged;
-        self.received += more.received;
-        self.refused += more.refused;
-        self.bytes_up += more.bytes_up;
-        self.bytes_down += more.bytes_down;
-        self.reissued += more.reissued;
-        self.refusals.extend(more.refusals);
-    }
 }
 
 /// A phone's Mitan: its identity, its store, and its rosters in memory.
@@ -255,6 +259,18 @@ impl Device {
             }
         }
         rules
+    }
+
+    /// Holds `villages` as the villages of `beat`, one of this phone's beats, replacing the
+    /// ones held: the directory fetched at the station.
+    pub fn save_villages(&mut self, beat: &UnitCode, villages: &[Village]) -> Result<()> {
+        self.roster_of_beat(beat)?;
+        self.store.save_villages(beat, villages)
+    }
+
+    /// The villages held for `beat`, by English name: what the enrolment form offers.
+    pub fn villages(&self, beat: &UnitCode) -> Result<Vec<Village>> {
+        self.store.load_villages(beat)
     }
 
     /// Stores the district's current notices and policy, as fetched from the server, durably
@@ -617,24 +633,36 @@ impl Device {
     /// arrived (written again under the new actor unless the server had them), and sent in a
     /// second pass of the same sync.
     pub fn sync(&mut self, transport: &mut dyn Transport, now_ms: i64) -> Result<SyncReport> {
-        let mut report = self.sync_until_settled(transport, now_ms)?;
+        self.sync_observed(transport, now_ms, &mut |_| {})
+    }
+
+    /// [`Device::sync`], telling `observer` after each round trip whose reply is stored.
+    pub fn sync_observed(
+        &mut self,
+        transport: &mut dyn Transport,
+        now_ms: i64,
+        observer: &mut dyn FnMut(SyncProgress),
+    ) -> Result<SyncReport> {
+        let mut report = SyncReport::default();
+        self.sync_until_settled(transport, now_ms, &mut report, observer)?;
         if self.store.set_aside_count()? > 0 {
             report.reissued = self.reissue_set_aside()?;
-            let again = self.sync_until_settled(transport, now_ms)?;
-            report.absorb(again);
+            self.sync_until_settled(transport, now_ms, &mut report, observer)?;
         }
         self.compact_if_large()?;
         Ok(report)
     }
 
+    /// Rounds until the server has nothing more to say, adding each to `report`.
     fn sync_until_settled(
         &mut self,
         transport: &mut dyn Transport,
         now_ms: i64,
-    ) -> Result<SyncReport> {
+        report: &mut SyncReport,
+        observer: &mut dyn FnMut(SyncProgress),
+    ) -> Result<()> {
         let mut session = ClientSession::new(self.limits)
             .signing_as(self.identity.device_id.clone(), self.signing_key.clone());
-        let mut report = SyncReport::default();
         loop {
             let states = self.sync_states()?;
             let Some(request) = session.next_request(&states)? else {
@@ -666,10 +694,18 @@ impl Device {
                         entry: message.and_then(|message| message.entry),
                     });
                 }
-                self.store_roster_update(roster_update, now_ms, &mut report)?;
+                self.store_roster_update(roster_update, now_ms, report)?;
             }
+            observer(SyncProgress {
+                round: report.round_trips,
+                pending: self.store.pending_sync_count()?,
+                acknowledged: report.acknowledged,
+                received: report.received,
+                bytes_up: report.bytes_up,
+                bytes_down: report.bytes_down,
+            });
         }
-        Ok(report)
+        Ok(())
     }
 
     fn sync_states(&mut self) -> Result<Vec<RosterState>> {

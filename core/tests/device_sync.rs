@@ -53,6 +53,32 @@ fn two_constables_enrol_offline_and_converge_in_one_round_trip_each() {
 }
 
 #[test]
+fn a_sync_tells_its_observer_after_each_stored_round() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut hub = MemoryHub::default();
+    let mut generator = Generator::new(3);
+    let mut phone = open(dir.path(), 1);
+    enrol_many(&mut phone, &mut generator, 25);
+
+    let mut heard = Vec::new();
+    let mut transport = |request: Vec<u8>| hub.handle(&request).map_err(|error| error.to_string());
+    let report = phone
+        .sync_observed(&mut transport, NOW, &mut |progress| heard.push(progress))
+        .expect("sync succeeds");
+
+    assert_eq!(heard.len(), report.round_trips as usize);
+    let rounds: Vec<u32> = heard.iter().map(|progress| progress.round).collect();
+    assert_eq!(rounds, (1..=report.round_trips).collect::<Vec<_>>());
+    let last = heard.last().expect("one round at least");
+    assert_eq!(last.pending, 0, "everything acknowledged by the last round");
+    assert_eq!(last.acknowledged, 25);
+    assert_eq!(
+        (last.bytes_up, last.bytes_down, last.received),
+        (report.bytes_up, report.bytes_down, report.received)
+    );
+}
+
+#[test]
 fn a_refused_form_names_every_field_and_stores_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut device = open(dir.path(), 1);

@@ -37,6 +37,6 @@ pub use roster::{
     GENESIS_ACTOR, Malformed, Recreated, Reflected, Roster, RosterChange, SCHEMA_VERSION, Target,
     Transfer, Written, inspect_change,
 };
-pub use unit::{Unit, UnitKind};
+pub use unit::{Unit, UnitKind, Village};
 pub use validate::{LgdCode, Phone};
 pub use volunteer::{AgeClaim, Consent, Gender, Guardian, Personal, Status, Trainer, Volunteer};

@@ -106,6 +106,30 @@ pub struct Unit {
     pub lgd_code: Option<LgdCode>,
 }
 
+/// A village of one of the phone's beats, as the district's directory lists it: what the
+/// enrolment form offers by name, so nobody types a six-digit code from memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Village {
+    /// Its Local Government Directory code, which the enrolment records.
+    pub lgd_code: LgdCode,
+    /// Its name in Hindi.
+    pub name_hi: String,
+    /// Its name in English.
+    pub name_en: String,
+}
+
+impl Village {
+    /// A village as received, with its code parsed and its names cleaned as the server
+    /// cleaned them when the hierarchy was imported.
+    pub fn checked(lgd_code: &str, name_hi: &str, name_en: &str) -> Result<Village, Invalid> {
+        Ok(Village {
+            lgd_code: lgd_code.parse()?,
+            name_hi: super::validate::clean_label(Field::UnitName, name_hi, MAX_LABEL_CHARS)?,
+            name_en: super::validate::clean_label(Field::UnitName, name_en, MAX_LABEL_CHARS)?,
+        })
+    }
+}
+
 impl Unit {
     /// Cleans both names as every label an officer types is cleaned
     /// ([`clean_label`](super::validate::clean_label)); a blank name stays blank. Refused,

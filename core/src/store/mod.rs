@@ -10,6 +10,7 @@ mod device_store;
 mod index;
 mod keys;
 mod notices;
+mod places;
 mod recovery;
 mod schema;
 

@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/006_volunteer_moved_to.sql"),
     include_str!("../../migrations/007_phone_recovery.sql"),
     include_str!("../../migrations/008_device_credential.sql"),
+    include_str!("../../migrations/009_places.sql"),
 ];
 
 /// The schema version this build creates.
