@@ -10,6 +10,16 @@ pub fn problem_codes() -> Vec<InvalidCode> {
     InvalidCode::ALL.to_vec()
 }
 
+/// Every reason the server can refuse one of the phone's changes with (`beat_mismatch`, …), as
+/// `RefusedChange.reason` carries it: for the app's check that each has words.
+#[uniffi::export]
+pub fn refusal_reasons() -> Vec<String> {
+    mitan_core::sync::Refusal::ALL
+        .iter()
+        .map(|refusal| refusal.as_str().to_string())
+        .collect()
+}
+
 /// One refused field of a form: which field, and why. The app turns the pair into Hindi or
 /// English text beside the field.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]

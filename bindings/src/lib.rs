@@ -11,11 +11,12 @@ mod remote;
 mod transport;
 
 pub use device::{MitanDevice, device_public_key, save_device_credential};
-pub use error::{ApiError, FieldProblem, problem_codes};
+pub use error::{ApiError, FieldProblem, problem_codes, refusal_reasons};
 pub use records::{
     ConsentNotice, ConsentTerms, DeviceIdentity, EnrolmentForm, EnrolmentProblem, EnrolmentReceipt,
-    QuotaStatus, RosterFilter, SyncSummary, VolunteerDetail, VolunteerStatus, VolunteerSummary,
+    QuotaStatus, RosterFilter, SyncSummary, Village, VolunteerDetail, VolunteerStatus,
+    VolunteerSummary, built_in_programmes,
 };
-pub use transport::SyncTransport;
+pub use transport::{SyncObserver, SyncProgress, SyncTransport};
 
 uniffi::setup_scaffolding!();

@@ -480,6 +480,16 @@ impl From<SyncReport> for SyncSummary {
     }
 }
 
+/// The programmes every district knows (`cyber_mitan`, `police_mitra`, …), in the order the
+/// enrolment form offers them; the app has words for each.
+#[uniffi::export]
+pub fn built_in_programmes() -> Vec<String> {
+    model::Programme::BUILT_IN
+        .iter()
+        .map(|code| (*code).to_string())
+        .collect()
+}
+
 /// A village of one of the phone's beats, offered by name on the enrolment form.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Village {

@@ -247,12 +247,15 @@ pub fn refresh_terms(device: &mut Device, profile: &FieldProfile) -> Result<Cons
 /// station visit that brings rosters up to date brings the consent terms with them.
 pub fn sync(device: &mut Device, profile: &FieldProfile) -> Result<Synced> {
     let mut transport = profile.transport();
+    let started = std::time::Instant::now();
     let report = device.sync(&mut transport, system_clock()())?;
+    let elapsed = started.elapsed();
     // The sync is done and acknowledged whatever happens next: a failure to fetch the
     // notices is reported beside it, never in its place.
     let terms_unfetched = refresh_terms(device, profile).err();
     Ok(Synced {
         report,
+        elapsed,
         terms_unfetched,
     })
 }
@@ -262,6 +265,9 @@ pub fn sync(device: &mut Device, profile: &FieldProfile) -> Result<Synced> {
 pub struct Synced {
     /// The sync, acknowledged by the server.
     pub report: mitan_core::device::SyncReport,
+    /// How long the sync itself took, from the first request to the last reply stored (the
+    /// notices fetched after it not included).
+    pub elapsed: std::time::Duration,
     /// Why the notices and policy could not be fetched after it, if they could not; the
     /// device keeps those it had.
     pub terms_unfetched: Option<Error>,

@@ -1637,10 +1637,11 @@ fn sync_device(dir: &Path) -> Result<()> {
         }
         other => other?,
     };
-    let report = synced.report;
+    let report = &synced.report;
     say!(
-        "synced in {} round trip(s): {} acknowledged, {} received, {} refused, {} bytes up, {} bytes down",
+        "synced in {} round trip(s), {:.1} ms: {} acknowledged, {} received, {} refused, {} bytes up, {} bytes down",
         report.round_trips,
+        synced.elapsed.as_secs_f64() * 1000.0,
         report.acknowledged,
         report.received,
         report.refused,
