@@ -6,6 +6,8 @@ package org.mitan.check
 import java.io.File
 import java.util.Calendar
 import kotlin.system.exitProcess
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.runBlocking
 import org.mitan.ffi.ApiException
 import org.mitan.ffi.ChangeAction
 import org.mitan.ffi.ConsentNotice
@@ -16,26 +18,33 @@ import org.mitan.ffi.FieldShown
 import org.mitan.ffi.MitanDevice
 import org.mitan.ffi.SyncTransport
 import org.mitan.ffi.VolunteerStatus
-import org.mitan.ffi.VolunteerEdit
+import org.mitan.ffi.Gender
 import org.mitan.ffi.InvalidCode
-import org.mitan.ffi.problemCodes
+import org.mitan.ffi.builtInProgrammes
 import org.mitan.ffi.devicePublicKey
+import org.mitan.ffi.problemCodes
+import org.mitan.ffi.refusalReasons
 import org.mitan.shared.EnrolmentStatus
 import org.mitan.shared.EnrolmentViewModel
 import org.mitan.shared.FileStoreKeyVault
+import org.mitan.shared.IstTime
 import org.mitan.shared.Json
-import org.mitan.shared.Messages
+import org.mitan.shared.Language
+import org.mitan.shared.MapSavedValues
 import org.mitan.shared.MitanRepository
-import org.mitan.shared.RosterViewModel
 import org.mitan.shared.PinnedTls
-import org.mitan.shared.RegistrationSlip
+import org.mitan.shared.RegistrationError
+import org.mitan.shared.RegistrationState
+import org.mitan.shared.RegistrationViewModel
+import org.mitan.shared.RosterViewModel
 import org.mitan.shared.ServerApi
 import org.mitan.shared.SyncState
-import org.mitan.shared.Work
+import org.mitan.shared.VolunteerPage
+import org.mitan.shared.VolunteerViewModel
 
 class Mismatch(message: String) : Exception(message)
 
-fun check(condition: Boolean, what: () -> String) {
+inline fun check(condition: Boolean, what: () -> String) {
     if (!condition) throw Mismatch(what())
 }
 
@@ -63,10 +72,13 @@ fun volunteerForm(base: EnrolmentForm, index: Int): EnrolmentForm {
 fun main(args: Array<String>) {
     val options = args.toList().chunked(2).associate { it[0].removePrefix("--") to it.getOrElse(1) { "" } }
     try {
-        when (options["mode"] ?: "run") {
-            "run" -> run(options)
-            "bench" -> bench(options)
-            else -> throw Mismatch("unknown --mode ${options["mode"]}")
+        runBlocking {
+            when (options["mode"] ?: "run") {
+                "run" -> run(options, this)
+                "bench" -> bench(options)
+                "sync-bench" -> syncBench(options)
+                else -> throw Mismatch("unknown --mode ${options["mode"]}")
+            }
         }
     } catch (mismatch: Mismatch) {
         System.err.println("FAIL ${mismatch.message}")
@@ -74,40 +86,78 @@ fun main(args: Array<String>) {
     }
 }
 
-fun run(options: Map<String, String>) {
+/** Shows the notice in Hindi, reads it out, and closes it: the consent boxes are enabled after. */
+suspend fun readOutNotice(enrolment: EnrolmentViewModel) {
+    enrolment.showNotice(Language.HINDI).join()
+    check(enrolment.notice.value?.language == "hi") { "the Hindi notice is not on screen: ${enrolment.notice.value}" }
+    enrolment.noticeRead()
+}
+
+suspend fun run(options: Map<String, String>, scope: CoroutineScope) {
     val server = options["server"] ?: throw Mismatch("--server missing")
     val dir = File(options["dir"] ?: throw Mismatch("--dir missing"))
     val year = Calendar.getInstance().get(Calendar.YEAR)
+    val strings = AppStrings.load(File(options["res"] ?: throw Mismatch("--res missing")))
 
-    // The shared JSON reader, on the escapes the server's answers use.
+    // The shared JSON reader, on the escapes the server's answers use; IST times for people.
     val parsed = Json.parse("""{"a":"मि\u0924\"\\n","b":[1,2.5,true,null],"c":{}}""")
     check(parsed == mapOf("a" to "मित\"\\n", "b" to listOf(1.0, 2.5, true, null), "c" to emptyMap<String, Any?>())) {
         "json: read $parsed"
     }
+    check(IstTime.dateTime(0L) == "01-01-1970 05:30 IST") { "IST: ${IstTime.dateTime(0L)}" }
 
-    // 1. Register the constable's phone over HTTPS, pinning the district CA from the slip,
-    // and receive the district's notices. A slip naming another CA registers nothing.
-    val ca = options.getValue("ca")
-    val slip = RegistrationSlip.parse("mitan:register?server=$server&code=${options.getValue("constable-code")}&ca=$ca")
-        ?: throw Mismatch("the slip's QR text does not read")
-    check(slip.server == server && slip.caFingerprint == ca) { "the slip's QR text reads back as $slip" }
-    val vault = FileStoreKeyVault(File(dir, "constable/store-key.hex"))
-    val impostor = runCatching {
-        MitanRepository.register(slip.server, slip.code, options.getValue("other-ca"), File(dir, "impostor"),
-            FileStoreKeyVault(File(dir, "impostor/store-key.hex")), year)
+    // Every string the app shows exists in English and Hindi, and every code the core or the
+    // server can hand the app has words: refusal codes, refused-change reasons, change
+    // actions, programmes, registration errors, form fields.
+    strings.checkComplete(
+        "problem" to problemCodes().map { it.name.lowercase() },
+        "refusal" to refusalReasons(),
+        "action" to ChangeAction.entries.map { it.name.lowercase() },
+        "programme" to builtInProgrammes(),
+        "registration_error" to RegistrationError.entries.map { it.name.lowercase() },
+        "gender" to Gender.entries.map { it.name.lowercase() },
+        "field" to PHONE_FORM_FIELDS,
+    )
+    for (code in problemCodes()) {
+        val key = "problem_" + code.name.lowercase()
+        check(strings.hindi.getValue(key) != strings.english.getValue(key)) { "$key is not translated" }
     }
-    check(impostor.isFailure && impostor.exceptionOrNull() is java.io.IOException) {
-        "registered against a CA that is not the slip's: $impostor"
+    step("strings.xml: ${strings.english.size} strings in en and hi; words for all ${problemCodes().size} refusal codes, ${refusalReasons().size} refused-change reasons, ${ChangeAction.entries.size} actions, ${builtInProgrammes().size} programmes")
+
+    // 1. Register the constable's phone over HTTPS by the slip's QR text, pinning the
+    // district CA, and receive the district's notices and the beat's villages. A slip naming
+    // another CA, or a spent code, registers nothing.
+    val ca = options.getValue("ca")
+    val registration = RegistrationViewModel(scope, File(dir, "constable"), FileStoreKeyVault(File(dir, "constable/store-key.hex")))
+    check(!registration.scanned("https://example.org/not-a-slip")) { "a URL read as a slip" }
+    check((registration.state.value as? RegistrationState.Failed)?.error == RegistrationError.NOT_A_SLIP) { "not a slip: ${registration.state.value}" }
+    val impostor = RegistrationViewModel(scope, File(dir, "impostor"), FileStoreKeyVault(File(dir, "impostor/store-key.hex")))
+    check(impostor.scanned("mitan:register?server=$server&code=${options.getValue("constable-code")}&ca=${options.getValue("other-ca")}")) { "impostor slip" }
+    impostor.register().join()
+    check((impostor.state.value as? RegistrationState.Failed)?.error == RegistrationError.WRONG_CERTIFICATE) {
+        "registered against a CA that is not the slip's: ${impostor.state.value}"
     }
     val plain = runCatching { ServerApi(server.replace("https://", "http://").replace("127.0.0.1", "10.1.2.3")) }
     check(plain.isFailure) { "plain http to another machine was accepted" }
-    val repository = MitanRepository.register(slip.server, slip.code, slip.caFingerprint, File(dir, "constable"), vault, year)
+    val mistyped = RegistrationViewModel(scope, File(dir, "mistyped"), FileStoreKeyVault(File(dir, "mistyped/store-key.hex")))
+    mistyped.typeServer(server)
+    mistyped.typeCode("NOT-A-CODE")
+    mistyped.typeCaFingerprint(ca)
+    mistyped.register().join()
+    check((mistyped.state.value as? RegistrationState.Failed)?.error == RegistrationError.CODE_REFUSED) { "a mistyped code: ${mistyped.state.value}" }
+    check(registration.scanned("mitan:register?server=$server&code=${options.getValue("constable-code")}&ca=$ca")) { "the slip's QR text does not read" }
+    check(registration.server.value == server && registration.caFingerprint.value == ca) { "the slip reads back as ${registration.server.value}" }
+    registration.register().join()
+    val registered = registration.state.value
+    check(registered is RegistrationState.Registered) { "registration: $registered" }
+    val repository = (registered as RegistrationState.Registered).repository
+    val vault = FileStoreKeyVault(File(dir, "constable/store-key.hex"))
     check(repository.profile.ca != null && PinnedTls.fingerprint(repository.profile.ca!!) == ca) { "the pinned CA" }
     val profileText = File(dir, "constable/profile.properties").readText()
     check(repository.profile.registration.credential.length >= 32 && !profileText.contains(repository.profile.registration.credential)) {
         "the credential is in the plain profile"
     }
-    step("over HTTPS: a slip naming another CA registers nothing, plain HTTP to another machine is refused, the slip's CA ($ca) is pinned; the credential is kept in the encrypted store, not the profile")
+    step("over HTTPS by the slip's QR text: another CA is ${strings.english("registration_error_wrong_certificate").take(32)}…, a mistyped code is refused, plain HTTP to another machine is refused; the slip's CA ($ca) is pinned; the credential is kept in the encrypted store, not the profile")
     check(repository.profile.registration.badge == "CG-001") { "registered as ${repository.profile.registration.badge}" }
     check(repository.beats == listOf("BSP-PS-KONI-B01")) { "beats ${repository.beats}" }
     val hindi = repository.notice("hi")
@@ -116,38 +166,71 @@ fun run(options: Map<String, String>) {
     check(english != null && english.version == 1u && english.text.contains("Mitan")) { "english notice $english" }
     step("registered device ${repository.profile.registration.deviceId} for CG-001, beat ${repository.beats}, notices hi+en v1")
 
-    // 2. Offline: enrol 25 volunteers through the enrolment view-model.
-    val enrolment = EnrolmentViewModel(repository, Work.INLINE)
+    // 2. The enrolment form: the beat's villages by name, the notice before the consent box,
+    // nothing lost when the screen is built again (a rotation), and the guardian's fields for
+    // a minor.
+    val saved = MapSavedValues()
+    val enrolment = EnrolmentViewModel(repository, scope, saved, year)
+    enrolment.loading.join()
+    check(enrolment.villages.value.map { it.nameEn } == listOf("Birkona", "Koni")) {
+        "the beat's villages: ${enrolment.villages.value}"
+    }
+    check(enrolment.programmes.containsAll(listOf("cyber_mitan", "suraksha_sakhi"))) { "programmes ${enrolment.programmes}" }
+    enrolment.consent(true)
+    check(!enrolment.form.value.consentGiven) { "consent ticked before the notice was shown" }
+    enrolment.edit("name_devanagari") { volunteerForm(it, 0).copy(consentGiven = true, villageLgd = "") }
+    check(!enrolment.form.value.consentGiven) { "consent set through an edit before the notice" }
+    enrolment.chooseVillage(enrolment.villages.value.single { it.nameEn == "Koni" })
+    enrolment.submit().join()
+    check(enrolment.errors.value["consent"] == InvalidCode.REQUIRED) { "consent before the notice: ${enrolment.errors.value}" }
+    readOutNotice(enrolment)
+    enrolment.consent(true)
+    check(enrolment.form.value.consentGiven && enrolment.form.value.consentLanguage == "hi" && enrolment.form.value.consentNoticeVersion == 1u) {
+        "after the notice: ${enrolment.form.value}"
+    }
+    val rotated = EnrolmentViewModel(repository, scope, saved, year)
+    rotated.loading.join()
+    check(rotated.form.value == enrolment.form.value && rotated.noticeShown.value) { "after a rotation: ${rotated.form.value}" }
+    rotated.edit("age") { it.copy(ageYears = 15u) }
+    check(rotated.needsGuardian()) { "a 15-year-old needs a guardian" }
+    rotated.submit().join()
+    check(rotated.errors.value.keys.any { it.startsWith("guardian") }) { "a minor without a guardian: ${rotated.errors.value}" }
+    step("the form offers the beat's villages by name (${enrolment.villages.value.joinToString { it.nameHi }}); consent stays unticked until the notice was read out; a rebuilt screen keeps the half-typed form; a minor without a guardian is refused")
+
+    // 3. Offline: enrol 25 volunteers through the enrolment view-model, each after the notice.
     val ids = mutableListOf<String>()
     for (index in 0 until 25) {
-        enrolment.edit("name") { volunteerForm(it, index) }
-        enrolment.submit()
-        val status = enrolment.status.value
-        check(status is EnrolmentStatus.Saved) { "volunteer $index: $status, errors ${enrolment.errors.value}" }
+        readOutNotice(rotated)
+        rotated.edit("name") { volunteerForm(it, index) }
+        rotated.submit().join()
+        val status = rotated.status.value
+        check(status is EnrolmentStatus.Saved) { "volunteer $index: $status, errors ${rotated.errors.value}" }
+        check(!rotated.noticeShown.value && !rotated.form.value.consentGiven) { "the next person's consent box is enabled" }
         ids += (status as EnrolmentStatus.Saved).receipt.volunteerId
     }
-    val roster = RosterViewModel(repository, Work.INLINE)
-    roster.refresh()
+    val roster = RosterViewModel(repository, scope)
+    roster.refresh().join()
     check(roster.rows.value.size == 25) { "roster lists ${roster.rows.value.size}" }
     val quota = roster.quota.value
     check(quota != null && quota.counted == 25u && quota.quota == 25u) { "quota $quota" }
     check(roster.pending.value == 25L) { "pending ${roster.pending.value}" }
     check(roster.lastSyncMs.value == null) { "last sync ${roster.lastSyncMs.value} before any sync" }
-    step("enrolled 25 volunteers offline; my quota ${quota!!.counted}/${quota.quota}; ${roster.pending.value} changes wait")
+    step("enrolled 25 volunteers offline; ${strings.english("roster_quota").format(quota!!.counted.toInt(), quota.quota.toInt())}; ${roster.pending.value} changes wait")
 
     // Search by a Latin spelling finds the Devanagari entries too.
-    roster.search("ramesh")
+    roster.search("ramesh").join()
     check(roster.rows.value.size == 5 && roster.rows.value.all { it.nameLatin?.startsWith("Ramesh") == true }) {
         "search ramesh: ${roster.rows.value.map { it.nameLatin }}"
     }
-    roster.search("रमेश")
+    roster.search("रमेश").join()
     check(roster.rows.value.size == 5) { "search रमेश: ${roster.rows.value.size}" }
-    roster.search("")
+    roster.search("").join()
     step("search 'ramesh' and 'रमेश' each find the 5 Rameshes")
 
-    // 3. An invalid phone: a Kotlin exception naming the field and the code, nothing stored.
+    // 4. An invalid phone: a Kotlin exception naming the field and the code, nothing stored.
+    val base = rotated.form.value.copy(consentLanguage = "hi", consentNoticeVersion = 1u)
     val refused = try {
-        repository.enrol(volunteerForm(enrolment.form.value, 99).copy(phone = "12345"))
+        repository.enrol(volunteerForm(base, 99).copy(phone = "12345"))
         throw Mismatch("an invalid phone was accepted")
     } catch (invalid: ApiException.Invalid) {
         invalid
@@ -157,34 +240,23 @@ fun run(options: Map<String, String>) {
         "refused code ${refused.code}"
     }
     check(refused.problems.any { it.field == "phone" && it.code == refused.code }) { "problems ${refused.problems}" }
-    // Every code the core can refuse with has words in both languages (the `when` in Messages
-    // is checked complete by the compiler; this checks the words are there and translated).
-    for (code in problemCodes()) {
-        val hindi = Messages.problem(code, org.mitan.shared.Language.HINDI)
-        val english = Messages.problem(code, org.mitan.shared.Language.ENGLISH)
-        check(hindi.isNotBlank() && english.isNotBlank() && hindi != english) { "words for $code: $hindi / $english" }
-    }
-    // A form wrong in several fields names each of them.
-    val several = try {
-        repository.enrol(volunteerForm(enrolment.form.value, 98).copy(phone = "12345", villageLgd = "12", nameLatin = "रमेश"))
-        throw Mismatch("a form with three bad fields was accepted")
-    } catch (invalid: ApiException.Invalid) {
-        invalid
-    }
-    check(several.problems.map { it.field }.toSet().containsAll(setOf("phone", "village", "name_latin"))) {
-        "several bad fields: ${several.problems}"
-    }
-    // The same through the view-model: the error sits beside the phone field, in Hindi.
-    enrolment.edit("phone") { volunteerForm(it, 99).copy(phone = "12345") }
-    enrolment.submit()
-    check(enrolment.errors.value["phone"] == refused.code) { "inline errors ${enrolment.errors.value}" }
+    // A form wrong in several fields names each of them, beside each field.
+    readOutNotice(rotated)
+    rotated.edit("phone") { volunteerForm(it, 98).copy(phone = "12345", villageLgd = "12", nameLatin = "रमेश") }
+    rotated.submit().join()
+    check(rotated.errors.value.keys.containsAll(setOf("phone", "village", "name_latin"))) { "several bad fields: ${rotated.errors.value}" }
+    check(rotated.errors.value["phone"] == refused.code) { "inline errors ${rotated.errors.value}" }
+    rotated.edit("phone") { it.copy(phone = "9827099999") }
+    check("phone" !in rotated.errors.value && "village" in rotated.errors.value) { "an edited field keeps its error: ${rotated.errors.value}" }
     check(repository.quota().enrolled == 25u) { "a refused form stored something" }
-    step("invalid phone refused: ApiException.Invalid(field=${refused.field}, code=${refused.code}), shown as \"${Messages.problem(refused.code, org.mitan.shared.Language.HINDI)}\"; a form with three bad fields names all ${several.problems.size}; all ${problemCodes().size} codes have Hindi and English words")
+    val shown = rotated.errors.value.entries.joinToString("; ") { (field, code) ->
+        strings.hindi("problem_line").format(strings.hindi("field_$field"), strings.hindi("problem_" + code.name.lowercase()))
+    }
+    step("refused field by field, shown beside each: $shown")
 
-
-    // 4. Sync with the server: first through a transport cut after the server answered, so
+    // 5. Sync with the server: first through a transport cut after the server answered, so
     // the reply is lost. Nothing is half-stored: every change still waits, and the next sync
-    // has the server acknowledge them all, once.
+    // has the server acknowledge them all, once, with progress after each stored round.
     val direct = repository.serverTransport()
     val cut = object : SyncTransport {
         override fun exchange(request: ByteArray): ByteArray {
@@ -195,17 +267,22 @@ fun run(options: Map<String, String>) {
     check(runCatching { repository.syncThrough(cut) }.exceptionOrNull() is ApiException.Network) { "the cut sync did not fail" }
     check(repository.pendingSyncCount() == 25L) { "after a cut sync ${repository.pendingSyncCount()} wait" }
     step("a sync cut after the server answered: nothing half-stored, all 25 changes still wait")
-    roster.sync()
+    val heard = java.util.concurrent.CopyOnWriteArrayList<SyncState>()
+    val listening = roster.sync.observe { heard += it }
+    roster.sync().join()
+    listening.close()
     val first = roster.sync.value
     check(first is SyncState.Done) { "first sync: $first" }
     val summary = (first as SyncState.Done).summary
     check(summary.acknowledged == 25uL) { "acknowledged ${summary.acknowledged}" }
-    check(summary.refused == 0uL) { "refused ${summary.refused}" }
+    check(summary.refused == 0uL && summary.refusedChanges.isEmpty()) { "refused ${summary.refusedChanges}" }
     check(roster.pending.value == 0L) { "pending after sync ${roster.pending.value}" }
     check(roster.lastSyncMs.value != null) { "no last sync time" }
-    step("synced: ${summary.acknowledged} acknowledged in ${summary.roundTrips} round trip(s), ${summary.bytesUp} B up, ${summary.bytesDown} B down")
+    val progress = heard.filterIsInstance<SyncState.Running>().mapNotNull { it.progress }
+    check(progress.isNotEmpty() && progress.last().pending == 0uL && progress.last().acknowledged == 25uL) { "progress heard: $progress" }
+    step("synced: ${summary.acknowledged} acknowledged in ${summary.roundTrips} round trip(s), ${summary.bytesUp} B up, ${summary.bytesDown} B down; progress after each stored round (${progress.size}); ${strings.english("roster_last_sync").format(IstTime.dateTime(roster.lastSyncMs.value!!))}")
 
-    // 5. A supervisor verifies one volunteer on the server, over HTTP.
+    // 6. A supervisor verifies one volunteer on the server, over HTTP.
     val api = ServerApi(server, repository.profile.trust())
     // The supervisor acts over HTTP only, but registers a signing key like any device.
     val supervisorDir = File(dir, "supervisor").also { it.mkdirs() }
@@ -220,70 +297,93 @@ fun run(options: Map<String, String>) {
     check(repository.volunteer(chosen).status == VolunteerStatus.Pending) { "verified on the phone before a sync" }
     step("supervisor ${supervisor.badge} verified $chosen on the server")
 
-    // 6. Sync again and read the verification back.
-    roster.sync()
+    // 7. Sync again and read the verification back, with the history on the volunteer's page.
+    roster.sync().join()
     val second = roster.sync.value
     check(second is SyncState.Done && second.summary.received >= 1uL) { "second sync: $second" }
-    val detail = repository.volunteer(chosen)
+    val page = VolunteerViewModel(repository, scope, chosen)
+    page.load().join()
+    val showing = page.page.value
+    check(showing is VolunteerPage.Showing) { "the volunteer's page: $showing" }
+    val detail = (showing as VolunteerPage.Showing).detail
     check(detail.status == VolunteerStatus.Verified) { "status on the phone ${detail.status}" }
     check(detail.reviewedBy == supervisor.badge) { "reviewed by ${detail.reviewedBy}" }
-    check(detail.nameLatin == volunteerForm(enrolment.form.value, 7).nameLatin) { "name ${detail.nameLatin}" }
+    check(detail.nameLatin == volunteerForm(base, 7).nameLatin) { "name ${detail.nameLatin}" }
     check(repository.quota().verified == 1u) { "verified count ${repository.quota().verified}" }
     check(roster.rows.value.single { it.volunteerId == chosen }.status == "verified") { "list status" }
-    step("synced again: $chosen reads back ${detail.status::class.simpleName} by ${detail.reviewedBy}; my quota verified ${repository.quota().verified}")
-
-    // 7. The volunteer's history on the phone: enrolled by the constable, reviewed by the supervisor.
-    val history = repository.history(chosen)
+    val history = showing.history
     check(history.map { it.action to it.badge } == listOf(ChangeAction.ENROL to "CG-001", ChangeAction.REVIEW to supervisor.badge)) {
         "history ${history.map { "${it.action} by ${it.badge} on ${it.device}" }}"
     }
     check(history[0].device == repository.profile.registration.deviceId) { "enrolled on ${history[0].device}" }
     // Field by field: the phone opened with the key this phone holds, the review as written.
     val enrolledPhone = history[0].fields.single { it.field == "phone" }.shown
-    check(enrolledPhone == FieldShown.Opened("+91" + volunteerForm(enrolment.form.value, 7).phone)) {
-        "the enrolment's phone shows $enrolledPhone"
-    }
+    check(enrolledPhone == FieldShown.Opened("+91" + volunteerForm(base, 7).phone)) { "the enrolment's phone shows $enrolledPhone" }
     val review = history[1].fields.single { it.field == "review" }.shown
     check(review is FieldShown.Value && review.text.contains("\"verified\"") && review.text.contains(supervisor.badge)) {
         "the review wrote $review"
     }
-    step("history of $chosen: ${history.joinToString { "${it.action} by ${it.badge} (${it.fields.size} fields)" }}")
+    val lines = history.map { change ->
+        strings.hindi("history_line").format(IstTime.dateTime(change.deviceClockMs), strings.hindi("action_" + change.action.name.lowercase()), change.badge)
+    }
+    step("$chosen's page: ${strings.english("status_verified")} by ${detail.reviewedBy}; history ${lines.joinToString(" / ")}")
 
-    // A minor, with a guardian's consent.
-    val minor = repository.enrol(volunteerForm(enrolment.form.value, 97).copy(
-        ageYears = 15u, guardianName = "सुरेश साहू", guardianRelation = "पिता", guardianPhone = "9827011111",
-        guardianConsentGiven = true,
-    ))
-    check(repository.volunteer(minor.volunteerId).ageYears == 15u) { "the minor's age" }
-    step("a 15-year-old enrolled with her father's consent (${minor.volunteerId})")
+    // A minor, with a guardian's consent, through the form.
+    readOutNotice(rotated)
+    rotated.edit("name") {
+        volunteerForm(it, 97).copy(ageYears = 15u, guardianName = "सुरेश साहू", guardianRelation = "पिता", guardianPhone = "9827011111")
+    }
+    rotated.guardianConsent(true)
+    rotated.submit().join()
+    val minor = rotated.status.value
+    check(minor is EnrolmentStatus.Saved) { "the minor: $minor, ${rotated.errors.value}" }
+    check(repository.volunteer((minor as EnrolmentStatus.Saved).receipt.volunteerId).ageYears == 15u) { "the minor's age" }
+    step("a 15-year-old enrolled with her father's consent (${minor.receipt.volunteerId})")
 
-    // 8. The in-charge rejects an entry; the phone shows why, the constable corrects it and
-    // resubmits, and the in-charge verifies it.
+    // 8. The in-charge rejects an entry; the volunteer's page shows why, the constable
+    // corrects it and resubmits, and the in-charge verifies it.
     val corrected = ids[3]
     api.request("POST", "/v1/volunteers/$corrected/reject", supervisor.credential, "application/json",
         "{\"reason\":\"गाँव गलत लिखा है\"}".toByteArray())
-    repository.sync()
-    val rejected = repository.volunteer(corrected).status
-    check(rejected is VolunteerStatus.Rejected && rejected.reason == "गाँव गलत लिखा है") { "rejection on the phone: $rejected" }
-    repository.edit(corrected, VolunteerEdit(household = "मकान नं. 44, वार्ड 3"))
-    val resubmitted = repository.sync()
-    check(resubmitted.acknowledged >= 1uL && resubmitted.refusedChanges.isEmpty()) { "resubmission: $resubmitted" }
+    roster.sync().join()
+    val rejectedPage = VolunteerViewModel(repository, scope, corrected, MapSavedValues())
+    rejectedPage.load().join()
+    check(rejectedPage.rejectionReason() == "गाँव गलत लिखा है") { "rejection on the phone: ${rejectedPage.page.value}" }
+    rejectedPage.correct("phone") { it.copy(phone = "12") }
+    rejectedPage.resubmit().join()
+    check(rejectedPage.errors.value["phone"] != null && !rejectedPage.resubmitted.value) { "a bad correction: ${rejectedPage.errors.value}" }
+    rejectedPage.correct("phone") { it.copy(phone = null, villageLgd = "434522", household = "मकान नं. 44, वार्ड 3") }
+    rejectedPage.resubmit().join()
+    check(rejectedPage.resubmitted.value && rejectedPage.errors.value.isEmpty()) { "the correction: ${rejectedPage.errors.value}" }
+    roster.sync().join()
+    val resubmitted = roster.sync.value
+    check(resubmitted is SyncState.Done && resubmitted.summary.acknowledged >= 1uL && resubmitted.summary.refusedChanges.isEmpty()) {
+        "resubmission: $resubmitted"
+    }
     api.request("POST", "/v1/volunteers/$corrected/verify", supervisor.credential, null, null)
-    repository.sync()
+    roster.sync().join()
     check(repository.volunteer(corrected).status == VolunteerStatus.Verified) { "verified after the correction" }
-    step("rejected with a reason shown on the phone, corrected by the constable, resubmitted and verified")
+    check(repository.volunteer(corrected).village == "434522") { "the corrected village" }
+    step("rejected with a reason shown on the volunteer's page (${strings.hindi("volunteer_rejected_reason").format("गाँव गलत लिखा है")}); a bad correction refused beside its field; corrected, resubmitted and verified")
 
-    // 9. A withdrawal erases the person's details on the phone, and reaches the server.
+    // 9. A withdrawal, only once confirmed, erases the person's details on the phone and
+    // reaches the server.
     val leaving = ids[4]
-    repository.withdraw(leaving)
+    val leavingPage = VolunteerViewModel(repository, scope, leaving)
+    leavingPage.load().join()
+    leavingPage.confirmWithdrawal().join()
+    check(repository.volunteer(leaving).status != VolunteerStatus.Withdrawn) { "withdrawn without a confirmation" }
+    leavingPage.askToWithdraw()
+    leavingPage.confirmWithdrawal().join()
+    check(leavingPage.page.value == VolunteerPage.Withdrawn) { "the page after a withdrawal: ${leavingPage.page.value}" }
     val gone = repository.volunteer(leaving)
     check(gone.status == VolunteerStatus.Withdrawn && gone.nameDevanagari == null && gone.phone == null) { "withdrawn: $gone" }
-    repository.sync()
+    roster.sync().join()
     @Suppress("UNCHECKED_CAST")
     val onServer = Json.parse(api.request("GET", "/v1/volunteer-record?volunteer=$leaving", supervisor.credential, null, null)
         .toString(Charsets.UTF_8)) as Map<String, Any?>
     check(onServer["status"] == "withdrawn" && onServer["phone"] == null) { "the server holds $onServer" }
-    step("a withdrawal erased $leaving's name and number on the phone and, after the sync, on the server")
+    step("a withdrawal, recorded only after its confirmation, erased $leaving's name and number on the phone and, after the sync, on the server")
 
     // A device store opens only with its own key.
     repository.close()
@@ -295,22 +395,38 @@ fun run(options: Map<String, String>) {
     }
     check(wrongKey != null) { "the store opened with a wrong key" }
     MitanRepository.open(File(dir, "constable"), vault, year).use { reopened ->
-        check(reopened.quota().counted == 25u) { "reopened quota ${reopened.quota()}" }
+        // 25 and the minor enrolled, one of them withdrawn.
+        check(reopened.quota().enrolled == 26u && reopened.quota().counted == 25u) { "reopened quota ${reopened.quota()}" }
     }
     step("the store refuses a wrong key (ApiException.Storage) and reopens with its own")
 
-    restoredFromBackup(dir, vault, year, enrolment.form.value, options.getValue("recovery-code"))
-    println("JVM run passed: 25 enrolled, bad forms refused field by field, a minor with a guardian, a rejection corrected and verified, a withdrawal erased, a restored phone recovered")
+    restoredFromBackup(dir, vault, year, base, options.getValue("recovery-code"), scope, strings)
+    println("JVM run passed: registered by QR over pinned HTTPS, 25 enrolled after the notice, bad forms refused field by field, a minor with a guardian, a rejection corrected and verified, a withdrawal confirmed and erased, a restored phone recovered")
 }
 
+/** The fields of the phone's forms, each of which must have a label in both languages. */
+val PHONE_FORM_FIELDS = listOf(
+    "name_devanagari", "name_latin", "phone", "household", "gender", "age", "village", "beat", "station",
+    "programmes", "trained_by", "consent", "consent_language", "consent_notice", "guardian_consent",
+    "guardian_name", "guardian_relation", "guardian_phone", "owner_name", "latitude", "longitude", "coverage",
+)
+
 /**
- * 8. The phone's folder is backed up; the phone enrols and syncs; the backup is restored on
+ * 10. The phone's folder is backed up; the phone enrols and syncs; the backup is restored on
  * another phone, which enrols and syncs: refused as `actor_reused`, the repository
  * re-registers with the credential and the enrolment lands. The original phone's credential
- * is now spent: its sync stops at [SyncState.NeedsCode] and a code from the in-charge brings
- * it back, with its unsynced enrolment.
+ * is now spent: its sync stops at [SyncState.NeedsCode] (the revoked screen) and a code from
+ * the in-charge brings it back, with its unsynced enrolment.
  */
-fun restoredFromBackup(dir: File, vault: FileStoreKeyVault, year: Int, base: EnrolmentForm, code: String) {
+suspend fun restoredFromBackup(
+    dir: File,
+    vault: FileStoreKeyVault,
+    year: Int,
+    base: EnrolmentForm,
+    code: String,
+    scope: CoroutineScope,
+    strings: AppStrings,
+) {
     val live = File(dir, "constable")
     val backup = File(dir, "restored")
     live.copyRecursively(backup)
@@ -331,15 +447,15 @@ fun restoredFromBackup(dir: File, vault: FileStoreKeyVault, year: Int, base: Enr
     }
     MitanRepository.open(live, vault, year).use { original ->
         val waiting = original.enrol(volunteerForm(base, 32)).volunteerId
-        val roster = RosterViewModel(original, Work.INLINE)
-        roster.sync()
+        val roster = RosterViewModel(original, scope)
+        roster.sync().join()
         check(roster.sync.value == SyncState.NeedsCode) { "the spent credential synced: ${roster.sync.value}" }
         check(original.pendingSyncCount() == 1L) { "waiting on the original ${original.pendingSyncCount()}" }
-        roster.recover(code)
+        roster.recover(code).join()
         val recovered = roster.sync.value
         check(recovered is SyncState.Done && recovered.summary.reissued == 1uL) { "recovery with a code: $recovered" }
         check(original.pendingSyncCount() == 0L) { "still waiting ${original.pendingSyncCount()}" }
-        step("the original phone, its credential spent, asks for a code (${Messages.needsCode(org.mitan.shared.Language.ENGLISH)}); with it, $waiting reaches the server")
+        step("the original phone, its credential spent, shows \"${strings.english("revoked_title")}\"; with a code, $waiting reaches the server")
     }
 }
 
@@ -374,4 +490,33 @@ fun bench(options: Map<String, String>) {
     device.close()
     times.sort()
     println("kotlin_ffi_enrol count=$count median_us=${times[count / 2] / 1000} p90_us=${times[count * 9 / 10] / 1000}")
+}
+
+/**
+ * Registers a phone with [options]' code, enrols `count` volunteers offline through the
+ * repository, and times one sync of them through the Kotlin transport (OkHttp over the pinned
+ * TLS): the core's sync loop alone, as `mitan field sync` times its own. run.sh --bench sets
+ * it beside the Rust field client on the same server.
+ */
+suspend fun syncBench(options: Map<String, String>) {
+    val dir = File(options["dir"] ?: throw Mismatch("--dir missing"))
+    val count = options["count"]?.toInt() ?: 25
+    val offset = options["offset"]?.toInt() ?: 0
+    val year = Calendar.getInstance().get(Calendar.YEAR)
+    val repository = MitanRepository.register(
+        options.getValue("server"), options.getValue("code"), options.getValue("ca"), dir,
+        FileStoreKeyVault(File(dir, "store-key.hex")), year,
+    )
+    val base = EnrolmentForm(
+        "", "", "", "", null, null, "", "", repository.beats.first(), repository.station, listOf("cyber_mitan"), "",
+        false, "hi", 1u, "", "", "", false,
+    )
+    for (index in 0 until count) repository.enrol(volunteerForm(base, offset + index))
+    val transport = repository.serverTransport()
+    val start = System.nanoTime()
+    val summary = repository.syncThrough(transport)
+    val elapsed = System.nanoTime() - start
+    check(summary.acknowledged == count.toULong()) { "acknowledged ${summary.acknowledged} of $count" }
+    repository.close()
+    println("kotlin_sync count=$count ms=${"%.1f".format(elapsed / 1e6)} round_trips=${summary.roundTrips} bytes_up=${summary.bytesUp}")
 }

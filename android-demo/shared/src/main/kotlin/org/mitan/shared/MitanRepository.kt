@@ -1,11 +1,16 @@
 // The repository the view-models call: one registered phone, its encrypted store (through
 // the generated `MitanDevice`) and its server. It holds no rules about volunteers; those
-// are in the Rust core, which answers with data or an `ApiException`.
+// are in the Rust core, which answers with data or an `ApiException`. Every call that
+// reaches Rust or the network is a suspend function that runs on the IO dispatcher, so no
+// caller can block the main thread with it, whatever a sync holds.
 package org.mitan.shared
 
 import java.io.File
 import java.security.SecureRandom
 import java.util.Properties
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.withContext
 import org.mitan.ffi.ApiException
 import org.mitan.ffi.ConsentNotice
 import org.mitan.ffi.DeviceIdentity
@@ -14,8 +19,11 @@ import org.mitan.ffi.EnrolmentReceipt
 import org.mitan.ffi.MitanDevice
 import org.mitan.ffi.QuotaStatus
 import org.mitan.ffi.RosterFilter
+import org.mitan.ffi.SyncObserver
+import org.mitan.ffi.SyncProgress
 import org.mitan.ffi.SyncSummary
 import org.mitan.ffi.SyncTransport
+import org.mitan.ffi.Village
 import org.mitan.ffi.VolunteerChange
 import org.mitan.ffi.VolunteerDetail
 import org.mitan.ffi.VolunteerEdit
@@ -95,12 +103,13 @@ data class Profile(val server: String, val registration: Registration, val actor
     }
 }
 
-/** One registered phone's Mitan. Blocking calls: make them off the main thread. */
+/** One registered phone's Mitan; each suspend function runs its work on [io]. */
 class MitanRepository private constructor(
     profile: Profile,
     private val directory: File,
     private val device: MitanDevice,
     private val api: ServerApi,
+    private val io: CoroutineDispatcher,
 ) : AutoCloseable {
 
     /** This phone's registration; a recovery replaces it. */
@@ -119,14 +128,15 @@ class MitanRepository private constructor(
          * [directory] and fetches the district's notices, so it can enrol from its first
          * moment offline.
          */
-        fun register(
+        suspend fun register(
             server: String,
             code: String,
             caFingerprint: String?,
             directory: File,
             vault: StoreKeyVault,
             currentYear: Int,
-        ): MitanRepository {
+            io: CoroutineDispatcher = Dispatchers.IO,
+        ): MitanRepository = withContext(io) {
             val actor = ByteArray(16).also { SecureRandom().nextBytes(it) }
             // Over https, the CA is taken from the first handshake only if it is the one whose
             // fingerprint the slip shows (or the QR code carries).
@@ -140,19 +150,35 @@ class MitanRepository private constructor(
             // registration carries its public half.
             directory.mkdirs()
             val publicKey = devicePublicKey(File(directory, STORE).path, vault.storeKey())
-            val registration = api.register(code, actor, publicKey)
+            val registration = try {
+                api.register(code, actor, publicKey)
+            } catch (refusal: ServerRefusal) {
+                throw refusal.asApiException()
+            } catch (untrusted: javax.net.ssl.SSLException) {
+                // Not a network failure: the server is not the one the slip names.
+                throw untrusted
+            } catch (error: java.io.IOException) {
+                throw ApiException.Network("registration: ${error.message}")
+            }
             // The credential goes into the encrypted store first: the plain profile never
             // holds it.
             saveDeviceCredential(File(directory, STORE).path, vault.storeKey(), registration.deviceId, registration.credential)
             val profile = Profile(server, registration, actor, pinning?.pinnedCa)
             profile.save(File(directory, PROFILE))
-            val repository = open(directory, vault, currentYear)
-            repository.refreshConsentTerms()
-            return repository
+            val repository = openBlocking(directory, vault, currentYear, io)
+            repository.refreshDistrict()
+            repository
         }
 
         /** Opens the phone registered in [directory]. */
-        fun open(directory: File, vault: StoreKeyVault, currentYear: Int): MitanRepository {
+        suspend fun open(
+            directory: File,
+            vault: StoreKeyVault,
+            currentYear: Int,
+            io: CoroutineDispatcher = Dispatchers.IO,
+        ): MitanRepository = withContext(io) { openBlocking(directory, vault, currentYear, io) }
+
+        private fun openBlocking(directory: File, vault: StoreKeyVault, currentYear: Int, io: CoroutineDispatcher): MitanRepository {
             val file = File(directory, PROFILE)
             val loaded = Profile.load(file)
             val device = MitanDevice(
@@ -176,7 +202,7 @@ class MitanRepository private constructor(
                 }
             }
             val profile = loaded.copy(registration = loaded.registration.copy(credential = credential))
-            return MitanRepository(profile, directory, device, ServerApi(profile.server, profile.trust()))
+            return MitanRepository(profile, directory, device, ServerApi(profile.server, profile.trust()), io)
         }
     }
 
@@ -187,56 +213,64 @@ class MitanRepository private constructor(
     val station: String get() = profile.registration.unit
 
     /** Stores the volunteer durably; throws [ApiException.Invalid] with every refused field. */
-    fun enrol(form: EnrolmentForm): EnrolmentReceipt = device.enrol(form)
+    suspend fun enrol(form: EnrolmentForm): EnrolmentReceipt = onIo { device.enrol(form) }
 
     /** One volunteer as the roster shows them now. */
-    fun volunteer(volunteerId: String): VolunteerDetail = device.volunteer(volunteerId)
+    suspend fun volunteer(volunteerId: String): VolunteerDetail = onIo { device.volunteer(volunteerId) }
 
     /** Corrects a rejected (or any) entry; durable on return, resubmitted at the next sync. */
-    fun edit(volunteerId: String, edit: VolunteerEdit) = device.edit(volunteerId, edit)
+    suspend fun edit(volunteerId: String, edit: VolunteerEdit) = onIo { device.edit(volunteerId, edit) }
 
     /** Records that the person withdrew consent, in person; their details leave the phone. */
-    fun withdraw(volunteerId: String) = device.withdraw(volunteerId)
+    suspend fun withdraw(volunteerId: String) = onIo { device.withdraw(volunteerId) }
 
     /** Who enrolled, edited and reviewed [volunteerId], and when, in causal order. */
-    fun history(volunteerId: String): List<VolunteerChange> = device.history(volunteerId)
+    suspend fun history(volunteerId: String): List<VolunteerChange> = onIo { device.history(volunteerId) }
 
     /** The roster list: everyone when [query] is blank, else a search by name or phone. */
-    fun roster(query: String, limit: Int = 200): List<VolunteerSummary> =
+    suspend fun roster(query: String, limit: Int = 200): List<VolunteerSummary> = onIo {
         if (query.isBlank()) {
             device.list(RosterFilter(null, null, null, null, null, limit.toUInt(), 0u))
         } else {
             device.search(query, limit.toUInt())
         }
+    }
 
     /** This constable's enrolments against the quota. */
-    fun quota(): QuotaStatus = device.myQuota()
+    suspend fun quota(): QuotaStatus = onIo { device.myQuota() }
 
     /** Changes waiting to be synced. */
-    fun pendingSyncCount(): Long = device.pendingSyncCount().toLong()
+    suspend fun pendingSyncCount(): Long = onIo { device.pendingSyncCount().toLong() }
 
     /** When the last sync finished, by the phone's clock. */
-    fun lastSyncMs(): Long? = device.lastSyncMs()
+    suspend fun lastSyncMs(): Long? = onIo { device.lastSyncMs() }
 
     /** The newest notice held in [language], to show before a person consents. */
-    fun notice(language: String): ConsentNotice? = device.notice(language)
+    suspend fun notice(language: String): ConsentNotice? = onIo { device.notice(language) }
+
+    /** The villages of [beat] the phone holds, by English name: the form's choices. */
+    suspend fun villages(beat: String): List<Village> = onIo { device.villages(beat) }
 
     /**
-     * Syncs with the server, then fetches the district's notices and policy: the station
-     * visit that brings the rosters brings the consent terms too.
+     * Syncs with the server, then fetches the district's notices, policy and the beats'
+     * villages: the station visit that brings the rosters brings the terms too. [progress]
+     * hears after each round whose reply is stored, on the IO thread.
      */
-    fun sync(progress: SyncProgress = SyncProgress.NONE): SyncSummary {
+    suspend fun sync(progress: (SyncProgress) -> Unit = {}): SyncSummary = onIo {
+        val observer = object : SyncObserver {
+            override fun roundStored(progress: SyncProgress) = progress(progress)
+        }
         val summary = try {
-            device.sync(api.syncTransport(profile.registration.credential, progress))
+            device.sync(api.syncTransport(profile.registration.credential), observer)
         } catch (reused: ApiException.ActorReused) {
             // The store was restored from a backup or copied to another phone: its actor can
             // never be merged again. The phone's credential re-registers it, once; what it
             // wrote since the backup is written again under the new identity by this sync.
-            recover(null)
-            device.sync(api.syncTransport(profile.registration.credential, progress))
+            recoverBlocking(null)
+            device.sync(api.syncTransport(profile.registration.credential), observer)
         }
-        refreshConsentTerms()
-        return summary
+        refreshDistrict()
+        summary
     }
 
     /**
@@ -247,7 +281,9 @@ class MitanRepository private constructor(
      * changes the next sync writes again, with the same volunteer ids. Throws
      * [ApiException.Unauthorized] when the credential was spent: ask for a code.
      */
-    fun recover(code: String?): Long {
+    suspend fun recover(code: String?): Long = onIo { recoverBlocking(code) }
+
+    private fun recoverBlocking(code: String?): Long {
         val replacement = device.prepareReplacement()
         val registration = try {
             if (code != null) {
@@ -256,8 +292,7 @@ class MitanRepository private constructor(
                 api.replace(profile.registration.credential, replacement.actor, replacement.publicKey)
             }
         } catch (refusal: ServerRefusal) {
-            if (refusal.status == 401) throw ApiException.Unauthorized("${refusal.message}")
-            throw ApiException.Refused(refusal.status.toUShort(), refusal.code ?: "refused", "${refusal.message}")
+            throw refusal.asApiException()
         } catch (error: java.io.IOException) {
             throw ApiException.Network("${error.message}")
         }
@@ -273,22 +308,38 @@ class MitanRepository private constructor(
     }
 
     /** A sync through [transport] instead of the server's own: for checks that cut it. */
-    internal fun syncThrough(transport: SyncTransport): SyncSummary = device.sync(transport)
+    internal fun syncThrough(transport: SyncTransport): SyncSummary = device.sync(transport, null)
 
     /** This phone's transport to its server, as [sync] uses it. */
     internal fun serverTransport(): SyncTransport = api.syncTransport(profile.registration.credential)
 
-    /** Fetches and stores the district's notices and policy. */
-    fun refreshConsentTerms() {
-        val terms = try {
-            api.consentTerms(profile.registration.credential)
+    /**
+     * Fetches and stores the district's notices and policy, and the villages of each of the
+     * phone's beats. Blocking: called on [io] by [sync] and at registration.
+     */
+    private fun refreshDistrict() {
+        val credential = profile.registration.credential
+        try {
+            device.saveConsentTerms(api.consentTerms(credential))
+            for (beat in profile.registration.beats) device.saveVillages(beat, api.villages(credential, beat))
+        } catch (refusal: ServerRefusal) {
+            throw refusal.asApiException()
         } catch (error: java.io.IOException) {
-            throw ApiException.Network("notices: ${error.message}")
+            throw ApiException.Network("district terms: ${error.message}")
         }
-        device.saveConsentTerms(terms)
     }
 
+    private suspend fun <T> onIo(block: () -> T): T = withContext(io) { block() }
+
     override fun close() = device.close()
+}
+
+/** The typed error the app acts on, for a refusal from the server outside a sync. */
+internal fun ServerRefusal.asApiException(): ApiException = when {
+    status == 401 -> ApiException.Unauthorized("$message")
+    code == "actor_reused" -> ApiException.ActorReused("$message")
+    status in 400..499 && code != null -> ApiException.Refused(status.toUShort(), code, "$message")
+    else -> ApiException.Server(status.toUShort(), "$message")
 }
 
 /** A [StoreKeyVault] keeping the key in a file: for the JVM check and desktop tools only. */

@@ -1,9 +1,14 @@
-// The roster screen's state: the list with search, "my quota", and the sync button with its
-// progress and the time of the last sync.
+// The roster screen's state: the beat's list with search (Devanagari or Latin, by sound, or
+// phone), "my quota" (18 of 25), and the sync button with its progress, the time of the last
+// sync, and what the server refused and why.
 package org.mitan.shared
 
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.launch
 import org.mitan.ffi.ApiException
 import org.mitan.ffi.QuotaStatus
+import org.mitan.ffi.SyncProgress
 import org.mitan.ffi.SyncSummary
 import org.mitan.ffi.VolunteerSummary
 
@@ -12,14 +17,17 @@ sealed interface SyncState {
     /** Not syncing. */
     data object Idle : SyncState
 
-    /** Round [round] is sending [bytes] bytes, or (when [sent]) storing a reply of [bytes]. */
-    data class Running(val round: Int, val sent: Boolean, val bytes: Int) : SyncState
+    /** Under way; [progress] is the last round whose reply is stored (null before the first). */
+    data class Running(val progress: SyncProgress?) : SyncState
 
-    /** Finished: everything the server acknowledged is durable on both sides. */
+    /**
+     * Finished: everything the server acknowledged is durable on both sides. Its
+     * `refusedChanges` lists what the server refused, each with its reason.
+     */
     data class Done(val summary: SyncSummary) : SyncState
 
     /** Stopped; what earlier rounds stored stays, and syncing again resends the rest. */
-    data class Failed(val message: String) : SyncState
+    data class Failed(val error: ApiException) : SyncState
 
     /**
      * The server refused this phone's credential: revoked, or spent by another copy of this
@@ -29,7 +37,7 @@ sealed interface SyncState {
     data object NeedsCode : SyncState
 }
 
-class RosterViewModel(private val repository: MitanRepository, private val work: Work) {
+class RosterViewModel(private val repository: MitanRepository, private val scope: CoroutineScope) {
     /** The search box. */
     val query = State("")
 
@@ -49,73 +57,48 @@ class RosterViewModel(private val repository: MitanRepository, private val work:
     val sync = State<SyncState>(SyncState.Idle)
 
     /** Re-reads the list, the quota and the sync counters from the store. */
-    fun refresh() {
+    fun refresh(): Job = scope.launch {
         val typed = query.value
-        work.background {
-            val list = repository.roster(typed)
-            val myQuota = repository.quota()
-            val waiting = repository.pendingSyncCount()
-            val last = repository.lastSyncMs()
-            work.ui {
-                if (query.value == typed) rows.set(list)
-                quota.set(myQuota)
-                pending.set(waiting)
-                lastSyncMs.set(last)
-            }
-        }
+        val list = repository.roster(typed)
+        if (query.value == typed) rows.set(list)
+        quota.set(repository.quota())
+        pending.set(repository.pendingSyncCount())
+        lastSyncMs.set(repository.lastSyncMs())
     }
 
     /** Searches by name (either script, by sound) or phone; blank lists everyone. */
-    fun search(text: String) {
+    fun search(text: String): Job {
         query.set(text)
-        refresh()
+        return refresh()
     }
 
-    /** Syncs with the server, publishing each round's progress; ignored while one runs. */
-    fun sync() {
-        if (sync.value is SyncState.Running) return
-        sync.set(SyncState.Running(round = 1, sent = false, bytes = 0))
-        val progress = object : SyncProgress {
-            override fun sending(round: Int, bytes: Int) = work.ui { sync.set(SyncState.Running(round, false, bytes)) }
-            override fun received(round: Int, bytes: Int) = work.ui { sync.set(SyncState.Running(round, true, bytes)) }
-        }
-        work.background {
-            val outcome = runCatching { repository.sync(progress) }
-            work.ui {
-                outcome.fold(
-                    onSuccess = { sync.set(SyncState.Done(it)) },
-                    onFailure = { error -> sync.set(failed(error)) },
-                )
-            }
-            refresh()
-        }
-    }
+    /** Syncs with the server, publishing each stored round; ignored while one runs. */
+    fun sync(): Job = running { repository.sync(::publish) }
 
     /**
      * Re-registers the phone with a one-time [code] from the in-charge, then syncs: what it
      * wrote that the server never took is written again under its new identity.
      */
-    fun recover(code: String) {
-        if (sync.value is SyncState.Running) return
-        sync.set(SyncState.Running(round = 1, sent = false, bytes = 0))
-        work.background {
-            val outcome = runCatching {
-                repository.recover(code.trim())
-                repository.sync()
-            }
-            work.ui {
-                outcome.fold(
-                    onSuccess = { sync.set(SyncState.Done(it)) },
-                    onFailure = { error -> sync.set(failed(error)) },
-                )
-            }
-            refresh()
-        }
+    fun recover(code: String): Job = running {
+        repository.recover(code.trim())
+        repository.sync(::publish)
     }
 
-    private fun failed(error: Throwable): SyncState {
-        if (error !is ApiException) throw error
-        return if (error is ApiException.Unauthorized) SyncState.NeedsCode
-        else SyncState.Failed(error.message ?: error.toString())
+    /** Called on the syncing thread: the state is read by the UI, which redraws on its own. */
+    private fun publish(progress: SyncProgress) = sync.set(SyncState.Running(progress))
+
+    private fun running(work: suspend () -> SyncSummary): Job {
+        if (sync.value is SyncState.Running) return scope.launch {}
+        sync.set(SyncState.Running(null))
+        return scope.launch {
+            try {
+                sync.set(SyncState.Done(work()))
+            } catch (revoked: ApiException.Unauthorized) {
+                sync.set(SyncState.NeedsCode)
+            } catch (error: ApiException) {
+                sync.set(SyncState.Failed(error))
+            }
+            refresh().join()
+        }
     }
 }

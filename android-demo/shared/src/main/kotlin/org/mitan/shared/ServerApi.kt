@@ -19,6 +19,7 @@ import org.mitan.ffi.ApiException
 import org.mitan.ffi.ConsentNotice
 import org.mitan.ffi.ConsentTerms
 import org.mitan.ffi.SyncTransport
+import org.mitan.ffi.Village
 
 /** What the server answers a registration with: everything the phone's identity needs. */
 data class Registration(
@@ -116,9 +117,26 @@ class ServerApi(baseUrl: String, private val trust: X509TrustManager? = null, pr
         return ConsentTerms(adultsOnly = json.field("adults_only"), notices = notices)
     }
 
-    /** The sync transport for a device holding [credential]; [progress] hears of each round. */
-    fun syncTransport(credential: String, progress: SyncProgress = SyncProgress.NONE): SyncTransport =
-        HttpSyncTransport(credential, progress)
+    /**
+     * The villages of [beat] from the district's directory (`GET /v1/directory/units`), for
+     * the enrolment form to offer by name.
+     */
+    fun villages(credential: String, beat: String): List<Village> {
+        val answer = request("GET", "/v1/directory/units?under=" + java.net.URLEncoder.encode(beat, "UTF-8"), credential, null, null)
+        @Suppress("UNCHECKED_CAST")
+        val json = Json.parse(answer.toString(Charsets.UTF_8)) as? Map<String, Any?>
+            ?: throw IOException("units: the answer is not a JSON object")
+        return json.field<List<Any?>>("units").mapNotNull { item ->
+            @Suppress("UNCHECKED_CAST")
+            val unit = item as Map<String, Any?>
+            val code = unit["lgd_code"] as? String
+            if (unit["kind"] != "village" || code == null) return@mapNotNull null
+            Village(lgdCode = code, nameHi = unit.field("name_hi"), nameEn = unit.field("name_en"))
+        }
+    }
+
+    /** The sync transport for a device holding [credential]. */
+    fun syncTransport(credential: String): SyncTransport = HttpSyncTransport(credential)
 
     /** Sends one request and returns the body of a 2xx answer; anything else throws. */
     fun request(method: String, path: String, credential: String?, contentType: String?, body: ByteArray?): ByteArray {
@@ -152,47 +170,15 @@ class ServerApi(baseUrl: String, private val trust: X509TrustManager? = null, pr
      * tell a revoked phone (401), a refusal it acts on (`actor_reused`), a server fault and no
      * signal apart.
      */
-    private inner class HttpSyncTransport(
-        private val credential: String,
-        private val progress: SyncProgress,
-    ) : SyncTransport {
-        private var round = 0
-
+    private inner class HttpSyncTransport(private val credential: String) : SyncTransport {
         override fun exchange(request: ByteArray): ByteArray {
-            round += 1
-            progress.sending(round, request.size)
-            val reply = try {
+            return try {
                 request("POST", "/v1/sync", credential, "application/octet-stream", request)
             } catch (refusal: ServerRefusal) {
-                throw when {
-                    refusal.status == 401 -> ApiException.Unauthorized("${refusal.message}")
-                    refusal.code == "actor_reused" -> ApiException.ActorReused("${refusal.message}")
-                    refusal.status in 400..499 && refusal.code != null ->
-                        ApiException.Refused(refusal.status.toUShort(), refusal.code, "${refusal.message}")
-                    else -> ApiException.Server(refusal.status.toUShort(), "${refusal.message}")
-                }
+                throw refusal.asApiException()
             } catch (error: IOException) {
                 throw ApiException.Network("${error.message}")
             }
-            progress.received(round, reply.size)
-            return reply
-        }
-    }
-}
-
-/** Hears how a sync goes, round trip by round trip (a sync usually takes one). */
-interface SyncProgress {
-    /** Round [round] is sending [bytes] bytes. */
-    fun sending(round: Int, bytes: Int)
-
-    /** Round [round] received a reply of [bytes] bytes, which the core now stores. */
-    fun received(round: Int, bytes: Int)
-
-    companion object {
-        /** Listens to nothing. */
-        val NONE = object : SyncProgress {
-            override fun sending(round: Int, bytes: Int) {}
-            override fun received(round: Int, bytes: Int) {}
         }
     }
 }

@@ -1,6 +1,7 @@
-// Observable state and a thread policy for the view-models, without kotlinx-coroutines: the
-// JVM check compiles with the Kotlin standard library alone. The Android app adapts `State`
-// to Compose's `mutableStateOf` and runs `Work` on an executor and the main looper.
+// Observable state for the view-models. kotlinx-coroutines 1.0 (what Debian gives the JVM
+// check) has no StateFlow, so the shared layer keeps this small observable; the app mirrors
+// each one into Compose state. Blocking calls never happen here: the repository's suspend
+// functions move them to its IO dispatcher.
 package org.mitan.shared
 
 import java.util.concurrent.CopyOnWriteArrayList
@@ -26,19 +27,23 @@ class State<T>(initial: T) {
     }
 }
 
-/** Where blocking calls run and where their results are published. */
-interface Work {
-    /** Runs [task] away from the UI thread. */
-    fun background(task: () -> Unit)
+/**
+ * Small values a screen keeps across the app being rotated or killed in the background: on
+ * Android a `SavedStateHandle`, in the JVM check a map. Only strings, so any of them fits
+ * in a Bundle.
+ */
+interface SavedValues {
+    operator fun get(key: String): String?
 
-    /** Runs [task] on the UI thread. */
-    fun ui(task: () -> Unit)
+    /** Stores [value] under [key]; `null` removes it. */
+    operator fun set(key: String, value: String?)
+}
 
-    companion object {
-        /** Runs everything at once on the caller's thread: for the JVM check and tests. */
-        val INLINE = object : Work {
-            override fun background(task: () -> Unit) = task()
-            override fun ui(task: () -> Unit) = task()
-        }
+/** [SavedValues] in a map: for the JVM check, which "rotates" by building a view-model again. */
+class MapSavedValues(private val values: MutableMap<String, String> = HashMap()) : SavedValues {
+    override fun get(key: String): String? = values[key]
+
+    override fun set(key: String, value: String?) {
+        if (value == null) values.remove(key) else values[key] = value
     }
 }
