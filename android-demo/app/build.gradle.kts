@@ -36,14 +36,10 @@ android {
         versionCode = 1
         versionName = "0.1.0"
         ndk { abiFilters += abis }
-        // The station server the demo registers with; 10.0.2.2 is the host seen from the emulator.
-        // Only a default for the registration form; the slip (or its QR code) names the server.
-        buildConfigField("String", "MITAN_SERVER", "\"https://\"")
     }
 
     buildFeatures {
         compose = true
-        buildConfig = true
     }
 
     // Android 13+ per-app language: AGP writes the LocaleConfig from the res/values-* folders and
@@ -150,5 +146,6 @@ dependencies {
     implementation(libs.camera.camera2)
     implementation(libs.camera.lifecycle)
     implementation(libs.camera.view)
+    implementation(libs.camera.mlkit.vision)
     implementation(libs.mlkit.barcode.scanning)
 }

@@ -1,105 +1,230 @@
-// The enrolment form, with each refused field's message shown under it in the chosen language.
+// The enrolment form: names, mobile, gender, age, the village picked by name from the beat's
+// villages, household, programmes, trainer, the guardian for someone under 18, and consent,
+// which can be ticked only after the notice was shown full-screen. Each refused field shows
+// its reason under it; the form survives rotation (PhoneScreenModel's SavedStateHandle).
 package org.mitan.demo
 
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.selection.selectable
+import androidx.compose.foundation.selection.toggleable
 import androidx.compose.foundation.text.KeyboardOptions
 import androidx.compose.foundation.verticalScroll
 import androidx.compose.material3.Button
 import androidx.compose.material3.Checkbox
+import androidx.compose.material3.DropdownMenuItem
+import androidx.compose.material3.ExperimentalMaterial3Api
+import androidx.compose.material3.ExposedDropdownMenuBox
+import androidx.compose.material3.ExposedDropdownMenuDefaults
 import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.MenuAnchorType
+import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.RadioButton
 import androidx.compose.material3.Text
-import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
-import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.semantics.Role
+import androidx.compose.ui.semantics.error
+import androidx.compose.ui.semantics.heading
+import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.unit.dp
+import org.mitan.ffi.ConsentNotice
 import org.mitan.ffi.EnrolmentForm
 import org.mitan.ffi.EnrolmentProblem
+import org.mitan.ffi.InvalidCode
 import org.mitan.shared.EnrolmentStatus
 import org.mitan.shared.EnrolmentViewModel
 import org.mitan.shared.Language
-import org.mitan.shared.Messages
 
 @Composable
-fun EnrolScreen(model: EnrolmentViewModel, language: Language, onSaved: () -> Unit) {
+fun EnrolScreen(model: EnrolmentViewModel) {
+    val notice = model.notice.watch()
+    if (notice != null) {
+        NoticeScreen(notice, onRead = model::noticeRead)
+        return
+    }
     val form = model.form.watch()
     val errors = model.errors.watch()
     val status = model.status.watch()
-    var notice by remember { mutableStateOf<String?>(null) }
-    LaunchedEffect(status) { if (status is EnrolmentStatus.Saved) onSaved() }
-
-    @Composable
-    fun field(name: String, value: String, keyboard: KeyboardType = KeyboardType.Text, change: (EnrolmentForm, String) -> EnrolmentForm) {
-        val error = errors[name]
-        OutlinedTextField(
-            value = value,
-            onValueChange = { typed -> model.edit(name) { change(it, typed) } },
-            label = { Text(Messages.fieldName(name, language)) },
-            isError = error != null,
-            supportingText = error?.let { { Text(Messages.problem(it, language)) } },
-            keyboardOptions = KeyboardOptions(keyboardType = keyboard),
-            singleLine = true,
-            modifier = Modifier.fillMaxWidth(),
-        )
-    }
-
+    val villages = model.villages.watch()
+    val noticeShown = model.noticeShown.watch()
     Column(Modifier.padding(16.dp).verticalScroll(rememberScrollState())) {
-        field("name_devanagari", form.nameDevanagari) { f, v -> f.copy(nameDevanagari = v) }
-        field("name_latin", form.nameLatin) { f, v -> f.copy(nameLatin = v) }
-        field("phone", form.phone, KeyboardType.Phone) { f, v -> f.copy(phone = v) }
+        FormField("name_devanagari", form.nameDevanagari, errors) { text -> model.edit("name_devanagari") { it.copy(nameDevanagari = text) } }
+        FormField("name_latin", form.nameLatin, errors) { text -> model.edit("name_latin") { it.copy(nameLatin = text) } }
+        FormField("phone", form.phone, errors, KeyboardType.Phone) { text -> model.edit("phone") { it.copy(phone = text) } }
+        GenderChoice(form, errors["gender"]) { gender -> model.edit("gender") { it.copy(gender = gender) } }
         Row {
-            for ((code, hindi, english) in listOf(
-                Triple("female", "महिला", "Female"), Triple("male", "पुरुष", "Male"), Triple("transgender", "ट्रांसजेंडर", "Transgender"),
-            )) {
-                RadioButton(selected = form.gender == code, onClick = { model.edit("gender") { it.copy(gender = code) } })
-                Text(if (language == Language.HINDI) hindi else english, Modifier.padding(top = 12.dp, end = 8.dp))
+            OutlinedTextField(
+                value = form.ageYears?.toString() ?: "",
+                onValueChange = { text -> model.edit("age") { it.copy(ageYears = text.filter(Char::isDigit).toUIntOrNull(), birthYear = null) } },
+                label = { Text(stringResource(R.string.enrol_age_years)) }, singleLine = true,
+                keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Number),
+                isError = "age" in errors, modifier = Modifier.weight(1f).padding(end = 8.dp),
+            )
+            OutlinedTextField(
+                value = form.birthYear?.toString() ?: "",
+                onValueChange = { text -> model.edit("age") { it.copy(birthYear = text.filter(Char::isDigit).toUIntOrNull(), ageYears = null) } },
+                label = { Text(stringResource(R.string.enrol_birth_year)) }, singleLine = true,
+                keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Number),
+                isError = "age" in errors, modifier = Modifier.weight(1f),
+            )
+        }
+        ErrorLine("age", errors)
+        if (model.beats.size > 1) {
+            Picker(fieldLabel("beat"), form.beat, model.beats, { it }, errors["beat"], model::chooseBeat)
+        }
+        if (villages.isEmpty()) {
+            Text(stringResource(R.string.enrol_no_villages), color = MaterialTheme.colorScheme.error)
+        } else {
+            val hindi = speaksHindi()
+            Picker(
+                fieldLabel("village"), model.chosenVillage()?.let { villageName(it, hindi) } ?: "",
+                villages, { villageName(it, hindi) }, errors["village"], model::chooseVillage,
+            )
+        }
+        FormField("household", form.household, errors) { text -> model.edit("household") { it.copy(household = text) } }
+        Text(fieldLabel("programmes"), style = MaterialTheme.typography.titleSmall, modifier = Modifier.padding(top = 8.dp))
+        for (programme in model.programmes) {
+            Row(Modifier.toggleable(programme in form.programmes, role = Role.Checkbox) { model.toggleProgramme(programme) }) {
+                Checkbox(checked = programme in form.programmes, onCheckedChange = null)
+                Text(programmeName(programme), Modifier.padding(start = 8.dp, top = 12.dp))
             }
         }
-        errors["gender"]?.let { Text(Messages.problem(it, language), color = MaterialTheme.colorScheme.error) }
-        field("age", form.ageYears?.toString() ?: "", KeyboardType.Number) { f, v -> f.copy(ageYears = v.toUIntOrNull()) }
-        field("village", form.villageLgd, KeyboardType.Number) { f, v -> f.copy(villageLgd = v) }
-        field("household", form.household) { f, v -> f.copy(household = v) }
-
-        TextButton(onClick = { notice = model.showNotice(language) }) {
-            Text(if (language == Language.HINDI) "सहमति सूचना पढ़कर सुनाएँ" else "Read out the consent notice")
+        ErrorLine("programmes", errors)
+        FormField("trained_by", form.trainedBy, errors) { text -> model.edit("trained_by") { it.copy(trainedBy = text) } }
+        if (model.needsGuardian()) {
+            Text(stringResource(R.string.enrol_guardian_heading), style = MaterialTheme.typography.titleSmall,
+                modifier = Modifier.padding(top = 8.dp).semantics { heading() })
+            FormField("guardian_name", form.guardianName, errors) { text -> model.edit("guardian_name") { it.copy(guardianName = text) } }
+            FormField("guardian_relation", form.guardianRelation, errors) { text -> model.edit("guardian_relation") { it.copy(guardianRelation = text) } }
+            FormField("guardian_phone", form.guardianPhone, errors, KeyboardType.Phone) { text -> model.edit("guardian_phone") { it.copy(guardianPhone = text) } }
         }
-        notice?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
-        Row {
-            Checkbox(checked = form.consentGiven, onCheckedChange = { checked -> model.edit("consent") { it.copy(consentGiven = checked) } })
-            Text(if (language == Language.HINDI) "व्यक्ति ने सहमति दी" else "The person consented", Modifier.padding(top = 12.dp))
+        Row(Modifier.padding(top = 8.dp)) {
+            OutlinedButton(onClick = { model.showNotice(Language.HINDI) }, Modifier.padding(end = 8.dp)) {
+                Text(stringResource(R.string.enrol_show_notice_hi))
+            }
+            OutlinedButton(onClick = { model.showNotice(Language.ENGLISH) }) { Text(stringResource(R.string.enrol_show_notice_en)) }
         }
-        for (name in listOf("consent", "consent_notice", "consent_language", "guardian_consent", "beat", "station")) {
-            errors[name]?.let { Text("${Messages.fieldName(name, language)}: ${Messages.problem(it, language)}", color = MaterialTheme.colorScheme.error) }
+        ErrorLine("consent_notice", errors)
+        ErrorLine("consent_language", errors)
+        if (!noticeShown) Text(stringResource(R.string.consent_after_notice), style = MaterialTheme.typography.bodySmall)
+        ConsentBox(stringResource(R.string.consent_person), form.consentGiven, noticeShown, model::consent)
+        ErrorLine("consent", errors)
+        if (model.needsGuardian()) {
+            ConsentBox(stringResource(R.string.consent_guardian), form.guardianConsentGiven, noticeShown, model::guardianConsent)
+            ErrorLine("guardian_consent", errors)
         }
-
-        Button(onClick = { model.submit() }, enabled = status !is EnrolmentStatus.Saving) {
-            Text(if (language == Language.HINDI) "सहेजें" else "Save")
+        Button(onClick = { model.submit() }, enabled = status !is EnrolmentStatus.Saving, modifier = Modifier.padding(top = 12.dp)) {
+            Text(stringResource(if (status is EnrolmentStatus.Saving) R.string.enrol_saving else R.string.enrol_save))
         }
         when (status) {
             is EnrolmentStatus.Saved -> {
-                Text(if (language == Language.HINDI) "सहेजा गया: ${status.receipt.volunteerId}" else "Saved: ${status.receipt.volunteerId}")
+                Text(stringResource(R.string.enrol_saved, status.receipt.volunteerId))
                 for (problem in status.receipt.problems) {
                     when (problem) {
-                        is EnrolmentProblem.SamePhoneAs -> Text(
-                            if (language == Language.HINDI) "यही नंबर पहले से: ${problem.volunteerId}" else "Same phone as ${problem.volunteerId}",
-                            color = MaterialTheme.colorScheme.tertiary,
-                        )
+                        is EnrolmentProblem.SamePhoneAs -> Text(stringResource(R.string.enrol_same_phone, problem.volunteerId))
                     }
                 }
             }
-            is EnrolmentStatus.Failed -> Text(status.message, color = MaterialTheme.colorScheme.error)
+            is EnrolmentStatus.Failed ->
+                Text(stringResource(R.string.enrol_failed, status.error.message ?: ""), color = MaterialTheme.colorScheme.error)
             else -> {}
         }
+    }
+}
+
+/** A text field labelled with its field's name, its refusal under it. */
+@Composable
+private fun FormField(
+    field: String,
+    value: String,
+    errors: Map<String, InvalidCode>,
+    keyboard: KeyboardType = KeyboardType.Text,
+    onChange: (String) -> Unit,
+) {
+    val error = errors[field]
+    val errorText = error?.let { stringResource(problemText(it)) }
+    OutlinedTextField(
+        value = value, onValueChange = onChange, singleLine = true,
+        label = { Text(fieldLabel(field)) },
+        isError = error != null,
+        supportingText = errorText?.let { { Text(it) } },
+        keyboardOptions = KeyboardOptions(keyboardType = keyboard),
+        modifier = Modifier.fillMaxWidth().semantics { if (errorText != null) error(errorText) },
+    )
+}
+
+/** The refusal of [field], for controls without a supporting-text slot. */
+@Composable
+private fun ErrorLine(field: String, errors: Map<String, InvalidCode>) {
+    val error = errors[field] ?: return
+    Text("${fieldLabel(field)}: ${stringResource(problemText(error))}", color = MaterialTheme.colorScheme.error)
+}
+
+@Composable
+private fun GenderChoice(form: EnrolmentForm, error: InvalidCode?, onChoose: (String) -> Unit) {
+    Text(fieldLabel("gender"), style = MaterialTheme.typography.titleSmall, modifier = Modifier.padding(top = 8.dp))
+    Row {
+        for ((code, label) in listOf("female" to R.string.gender_female, "male" to R.string.gender_male, "transgender" to R.string.gender_transgender)) {
+            Row(Modifier.selectable(form.gender == code, role = Role.RadioButton) { onChoose(code) }.padding(end = 12.dp)) {
+                RadioButton(selected = form.gender == code, onClick = null)
+                Text(stringResource(label), Modifier.padding(start = 4.dp, top = 12.dp))
+            }
+        }
+    }
+    error?.let { Text(stringResource(problemText(it)), color = MaterialTheme.colorScheme.error) }
+}
+
+/** A consent checkbox, enabled only once the notice was shown; its text is its label. */
+@Composable
+private fun ConsentBox(label: String, checked: Boolean, enabled: Boolean, onChange: (Boolean) -> Unit) {
+    Row(Modifier.toggleable(checked, enabled = enabled, role = Role.Checkbox, onValueChange = onChange)) {
+        Checkbox(checked = checked, onCheckedChange = null, enabled = enabled)
+        Text(label, Modifier.padding(start = 8.dp, top = 12.dp))
+    }
+}
+
+/** A read-only field that opens a list to pick from; also the volunteer page's village. */
+@OptIn(ExperimentalMaterial3Api::class)
+@Composable
+internal fun <T> Picker(label: String, shown: String, choices: List<T>, name: (T) -> String, error: InvalidCode?, onPick: (T) -> Unit) {
+    var expanded by remember { mutableStateOf(false) }
+    ExposedDropdownMenuBox(expanded = expanded, onExpandedChange = { expanded = it }) {
+        OutlinedTextField(
+            value = shown, onValueChange = {}, readOnly = true, label = { Text(label) },
+            isError = error != null,
+            supportingText = error?.let { { Text(stringResource(problemText(it))) } },
+            trailingIcon = { ExposedDropdownMenuDefaults.TrailingIcon(expanded) },
+            modifier = Modifier.fillMaxWidth().menuAnchor(MenuAnchorType.PrimaryNotEditable),
+        )
+        ExposedDropdownMenu(expanded = expanded, onDismissRequest = { expanded = false }) {
+            for (choice in choices) {
+                DropdownMenuItem(text = { Text(name(choice)) }, onClick = { onPick(choice); expanded = false })
+            }
+        }
+    }
+}
+
+/** The consent notice, full-screen in its language, read out before anyone consents. */
+@Composable
+fun NoticeScreen(notice: ConsentNotice, onRead: () -> Unit) {
+    Column(Modifier.fillMaxSize().padding(16.dp)) {
+        Text(stringResource(R.string.notice_title, notice.version.toInt()), style = MaterialTheme.typography.titleLarge,
+            modifier = Modifier.semantics { heading() })
+        Column(Modifier.weight(1f).verticalScroll(rememberScrollState()).padding(vertical = 12.dp)) {
+            Text(notice.text, style = MaterialTheme.typography.bodyLarge)
+        }
+        Button(onClick = onRead, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.notice_read)) }
     }
 }

@@ -7,6 +7,7 @@ import kotlinx.coroutines.Job
 import kotlinx.coroutines.launch
 import org.mitan.ffi.ApiException
 import org.mitan.ffi.InvalidCode
+import org.mitan.ffi.Village
 import org.mitan.ffi.VolunteerChange
 import org.mitan.ffi.VolunteerDetail
 import org.mitan.ffi.VolunteerEdit
@@ -46,6 +47,12 @@ class VolunteerViewModel(
     /** Set once a correction is stored: it goes to the in-charge at the next sync. */
     val resubmitted = State(false)
 
+    /** The villages of the volunteer's beat, to correct the village by name. */
+    val villages = State<List<Village>>(emptyList())
+
+    /** The village the entry (or its correction) names, if the phone holds it. */
+    fun village(lgdCode: String): Village? = villages.value.firstOrNull { it.lgdCode == lgdCode }
+
     /** Reads the entry and its history from the store. */
     fun load(): Job = scope.launch {
         try {
@@ -54,6 +61,7 @@ class VolunteerViewModel(
                 page.set(VolunteerPage.Withdrawn)
                 return@launch
             }
+            villages.set(repository.villages(detail.beat))
             page.set(VolunteerPage.Showing(detail, repository.history(volunteerId), CorrectionDraft.restore(saved)))
         } catch (error: ApiException) {
             page.set(VolunteerPage.Failed(error))
