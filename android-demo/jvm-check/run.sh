@@ -59,7 +59,9 @@ trap cleanup EXIT
 
 echo "== jvm-check: build libmitan_ffi, mitan and uniffi-bindgen"
 if [ "${1:-}" = "--bench" ]; then
-    (cd "$root" && cargo build --locked "${cargo_profile[@]}" -p mitan-ffi -p mitan-cli)
+    # Apart, in this order: built together, mitan-cli's features would reach the library's
+    # dependencies, and the library timed would not be the one a phone runs.
+    (cd "$root" && cargo build --locked "${cargo_profile[@]}" -p mitan-cli && cargo build --locked "${cargo_profile[@]}" -p mitan-ffi)
 else
     # Exactly what `cargo test --workspace --locked` builds (the README's first test command),
     # so after it this is a no-op: any other selection of packages would resolve features
@@ -88,7 +90,7 @@ echo "== jvm-check: kotlinc (generated + android-demo/shared + jvm-check)"
 [ -f "$work/check.jar" ] || { echo "jvm-check: kotlinc produced no jar" >&2; exit 1; }
 
 run_java() {
-    java -Djna.library.path="$library_dir" -cp "$work/check.jar:$libraries" org.mitan.check.MainKt "$@"
+    java ${JAVA_OPTS:-} -Djna.library.path="$library_dir" -cp "$work/check.jar:$libraries" org.mitan.check.MainKt "$@"
 }
 
 # A district for `mitan serve`, the one-time codes the run uses, its CA, and the server on
@@ -130,7 +132,9 @@ mitan="$profile_dir/mitan"
 
 if [ "${1:-}" = "--bench" ]; then
     echo "== jvm-check: enrolment through Kotlin -> FFI (${BENCH_PROFILE:-release})"
-    for run in 1 2 3; do run_java --mode bench --dir "$work/bench-$run" --count "${BENCH_COUNT:-300}"; done
+    for run in 1 2 3; do
+        run_java --mode bench --dir "$work/bench-$run" --count "${BENCH_COUNT:-300}" --warmup "${BENCH_WARMUP:-20}"
+    done
 
     start_district
     echo "== jvm-check: a sync of 25 enrolments, Kotlin transport against the Rust field client"

@@ -175,7 +175,7 @@ suspend fun run(options: Map<String, String>, scope: CoroutineScope) {
     check(enrolment.villages.value.map { it.nameEn } == listOf("Birkona", "Koni")) {
         "the beat's villages: ${enrolment.villages.value}"
     }
-    check(enrolment.programmes.containsAll(listOf("cyber_mitan", "suraksha_sakhi"))) { "programmes ${enrolment.programmes}" }
+    check(enrolment.programmes.value.containsAll(listOf("cyber_mitan", "suraksha_sakhi"))) { "programmes ${enrolment.programmes.value}" }
     enrolment.consent(true)
     check(!enrolment.form.value.consentGiven) { "consent ticked before the notice was shown" }
     enrolment.edit("name_devanagari") { volunteerForm(it, 0).copy(consentGiven = true, villageLgd = "") }
@@ -487,9 +487,18 @@ fun bench(options: Map<String, String>) {
         device.enrol(form)
         times[index] = System.nanoTime() - start
     }
+    // The crossing alone: a call whose Rust side is one indexed SQLite count.
+    val calls = LongArray(1000)
+    for (index in calls.indices) {
+        val start = System.nanoTime()
+        device.pendingSyncCount()
+        calls[index] = System.nanoTime() - start
+    }
     device.close()
     times.sort()
-    println("kotlin_ffi_enrol count=$count median_us=${times[count / 2] / 1000} p90_us=${times[count * 9 / 10] / 1000}")
+    calls.sort()
+    println("kotlin_ffi_enrol count=$count median_us=${times[count / 2] / 1000} p90_us=${times[count * 9 / 10] / 1000} " +
+        "pending_count_call_median_us=${"%.1f".format(calls[calls.size / 2] / 1000.0)}")
 }
 
 /**
@@ -518,5 +527,5 @@ suspend fun syncBench(options: Map<String, String>) {
     val elapsed = System.nanoTime() - start
     check(summary.acknowledged == count.toULong()) { "acknowledged ${summary.acknowledged} of $count" }
     repository.close()
-    println("kotlin_sync count=$count ms=${"%.1f".format(elapsed / 1e6)} round_trips=${summary.roundTrips} bytes_up=${summary.bytesUp}")
+    println("kotlin_sync count=$count ms=${"%.1f".format(elapsed / 1e6)} round_trips=${summary.roundTrips} bytes_up=${summary.bytesUp} bytes_down=${summary.bytesDown}")
 }

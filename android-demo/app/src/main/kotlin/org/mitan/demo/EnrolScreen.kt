@@ -95,7 +95,7 @@ fun EnrolScreen(model: EnrolmentViewModel) {
         }
         FormField("household", form.household, errors) { text -> model.edit("household") { it.copy(household = text) } }
         Text(fieldLabel("programmes"), style = MaterialTheme.typography.titleSmall, modifier = Modifier.padding(top = 8.dp))
-        for (programme in model.programmes) {
+        for (programme in model.programmes.watch()) {
             Row(Modifier.toggleable(programme in form.programmes, role = Role.Checkbox) { model.toggleProgramme(programme) }) {
                 Checkbox(checked = programme in form.programmes, onCheckedChange = null)
                 Text(programmeName(programme), Modifier.padding(start = 8.dp, top = 12.dp))

@@ -14,7 +14,6 @@ import org.mitan.ffi.EnrolmentForm
 import org.mitan.ffi.EnrolmentReceipt
 import org.mitan.ffi.InvalidCode
 import org.mitan.ffi.Village
-import org.mitan.ffi.builtInProgrammes
 
 /** Where the enrolment screen stands. */
 sealed interface EnrolmentStatus {
@@ -53,7 +52,7 @@ class EnrolmentViewModel(
     val villages = State<List<Village>>(emptyList())
 
     /** The programmes the form offers. */
-    val programmes: List<String> = builtInProgrammes()
+    val programmes = State<List<String>>(emptyList())
 
     /** The notice on screen (full-screen) while it is being read out; `null` otherwise. */
     val notice = State<ConsentNotice?>(null)
@@ -61,7 +60,7 @@ class EnrolmentViewModel(
     /** Whether the notice was shown to this person: the consent boxes are enabled only then. */
     val noticeShown = State(saved[NOTICE_SHOWN] == "1")
 
-    /** The latest read of the beat's villages; [villages] holds them once it is done. */
+    /** The latest read of the beat's villages (and the programmes); [villages] holds them once it is done. */
     var loading: Job = loadVillages(form.value.beat)
         private set
 
@@ -165,8 +164,10 @@ class EnrolmentViewModel(
         FormDraft.save(next, saved)
     }
 
-    private fun loadVillages(beat: String): Job =
-        scope.launch { villages.set(if (beat.isEmpty()) emptyList() else repository.villages(beat)) }
+    private fun loadVillages(beat: String): Job = scope.launch {
+        if (programmes.value.isEmpty()) programmes.set(repository.programmes())
+        villages.set(if (beat.isEmpty()) emptyList() else repository.villages(beat))
+    }
 
     private fun blankForm(beat: String) = EnrolmentForm(
         nameDevanagari = "", nameLatin = "", phone = "", gender = "",

@@ -28,6 +28,7 @@ import org.mitan.ffi.VolunteerChange
 import org.mitan.ffi.VolunteerDetail
 import org.mitan.ffi.VolunteerEdit
 import org.mitan.ffi.VolunteerSummary
+import org.mitan.ffi.builtInProgrammes
 import org.mitan.ffi.devicePublicKey
 import org.mitan.ffi.saveDeviceCredential
 
@@ -247,6 +248,9 @@ class MitanRepository private constructor(
 
     /** The newest notice held in [language], to show before a person consents. */
     suspend fun notice(language: String): ConsentNotice? = onIo { device.notice(language) }
+
+    /** The programmes the enrolment form offers. */
+    suspend fun programmes(): List<String> = onIo { builtInProgrammes() }
 
     /** The villages of [beat] the phone holds, by English name: the form's choices. */
     suspend fun villages(beat: String): List<Village> = onIo { device.villages(beat) }
