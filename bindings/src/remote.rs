@@ -107,4 +107,6 @@ pub enum InvalidCode {
     BadCharacter,
     /// Too many marks on one letter.
     TooManyMarks,
+    /// A village not listed under the beat.
+    NotInBeat,
 }

@@ -2,7 +2,7 @@
 //! client call. It joins the model, the store and the sync session, and it is the only place
 //! that decides when something is durable enough to acknowledge.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -10,7 +10,7 @@ use crate::history::{History, HistoryEntry};
 use crate::model::sealed::{EntryKey, NONCE_LEN, NoKeys, Sealing};
 use crate::model::{
     Camera, CameraForm, CameraId, ChangeMeta, ConsentNotice, ConsentTerms, Decision, EnrolmentForm,
-    EnrolmentRules, EntryId, NoticeRef, Roster, RosterChange, RosterId, UnitCode, Village,
+    EnrolmentRules, EntryId, LgdCode, NoticeRef, Roster, RosterChange, RosterId, UnitCode, Village,
     Volunteer, VolunteerEdit, VolunteerId, WithdrawalChannel, inspect_change,
 };
 use crate::provenance::{DeviceKey, PublicKey};
@@ -128,6 +128,9 @@ pub struct Device {
     held_notices: Vec<NoticeRef>,
     /// The district's policy on under-18s, once received.
     district_adults_only: Option<bool>,
+    /// The villages of each of this phone's beats, once received: each enrolment, edit and
+    /// camera is checked against them.
+    held_villages: BTreeMap<UnitCode, BTreeSet<LgdCode>>,
     limits: Limits,
     /// The key every change this device sends is signed with (`provenance`).
     signing_key: DeviceKey,
@@ -209,6 +212,17 @@ impl Device {
             .map(ConsentNotice::reference)
             .collect();
         let district_adults_only = store.load_adults_only()?;
+        let mut held_villages = BTreeMap::new();
+        for beat in &identity.beats {
+            let listed: BTreeSet<LgdCode> = store
+                .load_villages(beat)?
+                .into_iter()
+                .map(|village| village.lgd_code)
+                .collect();
+            if !listed.is_empty() {
+                held_villages.insert(beat.clone(), listed);
+            }
+        }
         let mut device = Device {
             identity: adopting.clone().unwrap_or_else(|| identity.clone()),
             store,
@@ -217,6 +231,7 @@ impl Device {
             rules,
             held_notices,
             district_adults_only,
+            held_villages,
             limits: Limits::default(),
             signing_key,
         };
@@ -253,6 +268,9 @@ impl Device {
     pub fn rules(&self) -> EnrolmentRules {
         let mut rules = self.rules.clone();
         rules.adults_only |= self.district_adults_only.unwrap_or(false);
+        for (beat, villages) in &self.held_villages {
+            rules.villages.insert(beat.clone(), villages.clone());
+        }
         for notice in &self.held_notices {
             if !rules.notices.contains(notice) {
                 rules.notices.push(notice.clone());
@@ -265,7 +283,32 @@ impl Device {
     /// ones held: the directory fetched at the station.
     pub fn save_villages(&mut self, beat: &UnitCode, villages: &[Village]) -> Result<()> {
         self.roster_of_beat(beat)?;
-        self.store.save_villages(beat, villages)
+        self.store.save_villages(beat, villages)?;
+        let listed: BTreeSet<LgdCode> = villages.iter().map(|village| village.lgd_code).collect();
+        if listed.is_empty() {
+            self.held_villages.remove(beat);
+        } else {
+            self.held_villages.insert(beat.clone(), listed);
+        }
+        Ok(())
+    }
+
+    /// Refuses `village` in the roster `roster_id` when the phone holds that beat's villages
+    /// and the village is not one of them.
+    fn check_village(&self, roster_id: &RosterId, village: LgdCode) -> Result<()> {
+        let listed = roster_id
+            .as_str()
+            .parse::<UnitCode>()
+            .ok()
+            .and_then(|beat| self.held_villages.get(&beat));
+        match listed {
+            Some(listed) if !listed.contains(&village) => Err(crate::model::Invalid::new(
+                crate::model::Field::Village,
+                crate::model::InvalidCode::NotInBeat,
+            )
+            .into()),
+            _ => Ok(()),
+        }
     }
 
     /// The villages held for `beat`, by English name: what the enrolment form offers.
@@ -469,6 +512,11 @@ impl Device {
     pub fn edit(&mut self, id: &VolunteerId, edit: &VolunteerEdit, moment: Moment) -> Result<()> {
         let updates = edit.validate()?;
         let roster_id = self.roster_holding(id)?;
+        for update in &updates {
+            if let crate::model::FieldUpdate::Village(village) = update {
+                self.check_village(&roster_id, *village)?;
+            }
+        }
         let meta = self.meta(moment);
         let sealing = self
             .keys
@@ -522,6 +570,7 @@ impl Device {
         let id = CameraId::from_parts(u64::try_from(moment.now_ms).unwrap_or(0), moment.random);
         let camera = form.validate(id)?;
         let roster_id = self.roster_of_beat(beat)?;
+        self.check_village(&roster_id, camera.village)?;
         let meta = self.meta(moment);
         let sealing = sealing_with(EntryKey::from_bytes(os_random::<32>()?))?;
         let keys = KeyChanges {

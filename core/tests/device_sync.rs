@@ -79,6 +79,62 @@ fn a_sync_tells_its_observer_after_each_stored_round() {
 }
 
 #[test]
+fn a_village_outside_the_beats_list_is_refused_on_the_phone_once_the_list_is_held() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut device = open(dir.path(), 1);
+    let mut generator = Generator::new(9);
+    let beat: mitan_core::model::UnitCode = BEAT.parse().expect("beat");
+    let listed = Generator::village_lgd(0, 0);
+    let elsewhere = Generator::village_lgd(0, 1);
+    let moment = |random| Moment {
+        now_ms: NOW,
+        random,
+    };
+    // Before the list arrives the phone cannot tell, and the server checks at sync.
+    let unchecked = generator.enrolment_form(STATION, BEAT, &elsewhere);
+    let early = device
+        .enrol(&unchecked, moment(1))
+        .expect("no list held yet");
+
+    let koni = mitan_core::model::Village::checked(&listed, "कोनी", "Koni").expect("village");
+    device.save_villages(&beat, &[koni]).expect("saved");
+    let outside = generator.enrolment_form(STATION, BEAT, &elsewhere);
+    let Err(Error::Invalid(rejection)) = device.enrol(&outside, moment(2)) else {
+        panic!("a village outside the beat must be refused");
+    };
+    assert_eq!(
+        rejection
+            .problems
+            .iter()
+            .map(|p| (p.field, p.code))
+            .collect::<Vec<_>>(),
+        vec![(Field::Village, InvalidCode::NotInBeat)]
+    );
+    // Also after the store is opened again, and for a correction.
+    drop(device);
+    let mut device = open(dir.path(), 1);
+    assert!(device.enrol(&outside, moment(3)).is_err());
+    let inside = generator.enrolment_form(STATION, BEAT, &listed);
+    device.enrol(&inside, moment(4)).expect("a listed village");
+    let edit = mitan_core::model::VolunteerEdit {
+        village_lgd: Some(elsewhere.clone()),
+        ..Default::default()
+    };
+    let Err(Error::Invalid(rejection)) = device.edit(&early.id, &edit, moment(5)) else {
+        panic!("a correction to a village outside the beat must be refused");
+    };
+    assert_eq!(rejection.first().code, InvalidCode::NotInBeat);
+    let fixed = mitan_core::model::VolunteerEdit {
+        village_lgd: Some(listed),
+        ..Default::default()
+    };
+    device
+        .edit(&early.id, &fixed, moment(6))
+        .expect("corrected into the beat");
+    assert_eq!(device.store().volunteer_count().expect("count"), 2);
+}
+
+#[test]
 fn a_refused_form_names_every_field_and_stores_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut device = open(dir.path(), 1);

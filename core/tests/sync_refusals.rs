@@ -407,6 +407,7 @@ fn the_callers_own_checks_refuse_a_change_beside_the_roster_rules() {
     let ruling = apply_ruled(
         &mut roster,
         &offer(BEAT, &[&honest_change, &misplaced_change, &foreign_change]),
+        None,
         |info, _| {
             if info.actor == ACTOR {
                 Ok(())
@@ -446,4 +447,53 @@ fn the_callers_own_checks_refuse_a_change_beside_the_roster_rules() {
     assert_eq!(ruled.keys.len(), 1, "only the kept entry's key is accepted");
     assert!(ruled.erased.is_empty());
     assert_eq!(roster.heads(), vec![honest_change.hash]);
+}
+
+#[test]
+fn a_volunteer_in_a_village_outside_the_beat_is_refused_alone_when_the_caller_knows_the_villages() {
+    let listed = Generator::village_lgd(0, 0);
+    let villages: std::collections::BTreeSet<mitan_core::model::LgdCode> =
+        [listed.parse().expect("lgd code")].into();
+    let mut phone = replica(BEAT, ACTOR);
+    let (honest, honest_change) = enrol(&mut phone, BEAT, 80, |_| {});
+    // 999999 is in no district; a tampered phone (or one that never received the list) can
+    // still write it.
+    let (stray, stray_change) = enrol(&mut phone, BEAT, 81, |enrolment| {
+        enrolment.village = "999999".parse().expect("lgd code");
+    });
+    let changes = offer(BEAT, &[&honest_change, &stray_change]);
+
+    let mut roster = Roster::genesis(&roster_id(BEAT));
+    let ruling = apply_ruled(
+        &mut roster,
+        &changes,
+        Some(&villages),
+        |_, _| Ok(()),
+        |_| Ok::<_, mitan_core::Error>(std::collections::BTreeMap::new()),
+    )
+    .expect("the offer applies");
+    let Ruling::Applied(ruled) = ruling else {
+        panic!("refused whole: {ruling:?}");
+    };
+    assert_eq!(ruled.refused.len(), 1, "{:?}", ruled.refused);
+    assert_eq!(ruled.refused[0].entry, stray.to_string());
+    assert_eq!(ruled.refused[0].refusal, Refusal::VillageOutsideBeat);
+    assert_eq!(Refusal::VillageOutsideBeat.as_str(), "village_outside_beat");
+    assert!(roster.volunteer(&honest, &NoKeys).expect("reads").is_some());
+    assert!(roster.volunteer(&stray, &NoKeys).expect("reads").is_none());
+
+    // Without a list (a beat the directory gives no villages) nothing is checked.
+    let mut unlisted = Roster::genesis(&roster_id(BEAT));
+    let ruling = apply_ruled(
+        &mut unlisted,
+        &changes,
+        None,
+        |_, _| Ok(()),
+        |_| Ok::<_, mitan_core::Error>(std::collections::BTreeMap::new()),
+    )
+    .expect("the offer applies");
+    let Ruling::Applied(ruled) = ruling else {
+        panic!("refused whole: {ruling:?}");
+    };
+    assert!(ruled.refused.is_empty());
 }

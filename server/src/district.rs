@@ -316,8 +316,9 @@ impl District {
     /// Applies one offer under the core's rules of what a roster may hold
     /// (`mitan_core::sync::apply_ruled`), with the checks that are the server's: the caller
     /// may write, the actor is the caller's, the signature is the caller's key's. A change
-    /// writing a volunteer of another beat, or an entry no Mitan build writes, is refused on
-    /// its own and the rest of the request still lands; changes that hide which entry they
+    /// writing a volunteer of another beat or in a village the hierarchy does not list under
+    /// the beat, or an entry no Mitan build writes, is refused on its own and the rest of the
+    /// request still lands; changes that hide which entry they
     /// write and still write such an entry refuse the whole request.
     fn apply_checked(
         &mut self,
@@ -327,11 +328,18 @@ impl District {
     ) -> Result<CheckedOffer> {
         // Rosters taken out of the cache are simply not put back on failure: the next take
         // reloads them from what was committed.
+        // The beat's villages as the hierarchy lists them; a beat with none listed (a district
+        // that imported no villages there) is not checked.
+        let villages = match id.as_str().parse::<mitan_core::model::UnitCode>() {
+            Ok(beat) => self.store.villages_of_beat(&beat)?,
+            Err(_) => BTreeSet::new(),
+        };
         let mut roster = self.take_roster(id)?;
         let store = &self.store;
         let ruling = apply_ruled(
             &mut roster,
             offer,
+            (!villages.is_empty()).then_some(&villages),
             |info, signature| change_refusal(caller, info, signature),
             |entries| store.load_keys(entries).map_err(OfferError::Store),
         )
@@ -374,7 +382,7 @@ impl District {
                 roster = %id,
                 device = %caller.device,
                 entries = ?ruled.refused,
-                "changes writing volunteers of another beat or entries no Mitan build writes refused"
+                "changes writing entries this roster may not hold refused"
             );
         }
         // A volunteer moved to another beat keeps an entry here; their row follows the live

@@ -14,8 +14,8 @@
 
 use mitan_core::model::validate::clean_text;
 use mitan_core::model::{
-    ChangeMeta, Decision, EntryId, Field, InvalidCode, Roster, RosterChange, RosterId, Status,
-    UnitCode, UnitKind, Volunteer, VolunteerId, WithdrawalChannel, inspect_change,
+    ChangeMeta, Decision, EntryId, Field, InvalidCode, LgdCode, Roster, RosterChange, RosterId,
+    Status, UnitCode, UnitKind, Volunteer, VolunteerId, WithdrawalChannel, inspect_change,
 };
 use std::collections::BTreeSet;
 
@@ -48,6 +48,9 @@ pub enum SupervisorAction {
     Move {
         /// The beat they move to.
         to: UnitCode,
+        /// Their village there, when it is not the one they have: a person who moved house
+        /// usually moved village too.
+        village: Option<LgdCode>,
     },
     /// The volunteer withdrew consent by telephone and the supervisor records it: the
     /// person is erased from the district (their key destroyed) and from every phone at its
@@ -201,8 +204,18 @@ pub fn act(
         change_hash: [0; 32],
     };
     let decision = match action {
-        SupervisorAction::Move { to } => {
-            return move_between_beats(district, user, &writer, &meta, record, id, &roster_id, &to);
+        SupervisorAction::Move { to, village } => {
+            let destination = Destination { beat: &to, village };
+            return move_between_beats(
+                district,
+                user,
+                &writer,
+                &meta,
+                record,
+                id,
+                &roster_id,
+                destination,
+            );
         }
         SupervisorAction::Withdraw { note } => {
             return withdraw_by_phone(district, &writer, &meta, record, id, &roster_id, note);
@@ -274,6 +287,12 @@ fn current(roster: &Roster, id: &VolunteerId, keys: &dyn KeyRing) -> Result<Volu
         })
 }
 
+/// Where a move sends a volunteer: the beat, and the village there if it changes.
+struct Destination<'a> {
+    beat: &'a UnitCode,
+    village: Option<LgdCode>,
+}
+
 /// Moves a volunteer: a copy into the target roster, a `moved` marker in the source, both in
 /// one transaction (see `core/src/model/roster/transfer.rs` for the semantics).
 #[allow(clippy::too_many_arguments)]
@@ -285,8 +304,9 @@ fn move_between_beats(
     mut record: ActionRecord,
     id: &VolunteerId,
     source_id: &RosterId,
-    to: &UnitCode,
+    destination: Destination<'_>,
 ) -> Result<ActionDone> {
+    let to = destination.beat;
     if district.store().unit_kind(to)? != Some(UnitKind::Beat) {
         return Err(Error::invalid(
             "to_beat",
@@ -325,7 +345,20 @@ fn move_between_beats(
     let keys = district
         .store()
         .load_keys(&BTreeSet::from([EntryId::Volunteer(*id)]))?;
-    let before = current(&source, id, &keys)?;
+    let mut before = current(&source, id, &keys)?;
+    // The village is checked against the new beat's, as the server checks every entry of a
+    // roster at sync: a move into a beat that does not list the person's village would leave
+    // an entry that every later change to it is refused for.
+    if let Some(village) = destination.village {
+        before.village = village;
+    }
+    let listed = district.store().villages_of_beat(to)?;
+    if !listed.is_empty() && !listed.contains(&before.village) {
+        return Err(Error::invalid(
+            "village",
+            Problem::Core(mitan_core::model::InvalidCode::NotInBeat),
+        ));
+    }
     // The copy is sealed again under the volunteer's own key, so the server needs it; a
     // volunteer whose phone has not yet delivered it waits for that phone's next sync.
     let key = keys

@@ -1,6 +1,6 @@
 //! Turning what a constable typed into a validated enrolment, or a list of refused fields.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use super::id::{BadgeNumber, UnitCode};
@@ -75,6 +75,10 @@ pub struct EnrolmentRules {
     /// The notices this device can show. A consent naming any other notice is refused: the
     /// person cannot have been shown a text the phone does not hold.
     pub notices: Vec<NoticeRef>,
+    /// The villages of each beat, as the district's directory lists them. A village outside
+    /// its beat's list is refused; a beat with no list (not yet fetched) is not checked here,
+    /// and the server checks it at sync.
+    pub villages: BTreeMap<UnitCode, BTreeSet<LgdCode>>,
 }
 
 impl EnrolmentRules {
@@ -85,6 +89,7 @@ impl EnrolmentRules {
             current_year,
             adults_only: false,
             notices: vec![NoticeRef::new("hi", 1), NoticeRef::new("en", 1)],
+            villages: BTreeMap::new(),
         }
     }
 
@@ -95,6 +100,7 @@ impl EnrolmentRules {
             current_year,
             adults_only: false,
             notices: Vec::new(),
+            villages: BTreeMap::new(),
         }
     }
 }
@@ -243,6 +249,14 @@ impl EnrolmentForm {
         let station = problems.take(UnitCode::parse_as(Field::Station, &self.station));
         let programmes = problems.take(parse_programmes(&self.programmes));
         let trained_by = problems.take(optional(&self.trained_by, parse_trainer));
+        if let (Some(village), Some(beat)) = (village, &beat)
+            && let Some(listed) = rules.villages.get(beat)
+            && !listed.contains(&village)
+        {
+            problems
+                .0
+                .push(Invalid::new(Field::Village, InvalidCode::NotInBeat));
+        }
 
         if !self.consent_given {
             problems

@@ -161,11 +161,13 @@ pub enum InvalidCode {
     BadCharacter,
     /// More combining marks on one letter than any word needs.
     TooManyMarks,
+    /// A village the directory does not list under the beat (or an LGD code in no district).
+    NotInBeat,
 }
 
 impl InvalidCode {
     /// Every code, so that a table of words for them can be checked for gaps.
-    pub const ALL: [InvalidCode; 17] = [
+    pub const ALL: [InvalidCode; 18] = [
         InvalidCode::Required,
         InvalidCode::TooLong,
         InvalidCode::TooShort,
@@ -183,6 +185,7 @@ impl InvalidCode {
         InvalidCode::Sealed,
         InvalidCode::BadCharacter,
         InvalidCode::TooManyMarks,
+        InvalidCode::NotInBeat,
     ];
 
     /// The stable identifier of this code.
@@ -205,6 +208,7 @@ impl InvalidCode {
             InvalidCode::Sealed => "sealed",
             InvalidCode::BadCharacter => "bad_character",
             InvalidCode::TooManyMarks => "too_many_marks",
+            InvalidCode::NotInBeat => "not_in_beat",
         }
     }
 }

@@ -46,12 +46,13 @@ impl MemoryHub {
                 .rosters
                 .entry(offer.roster.clone())
                 .or_insert_with(|| Roster::genesis(&id));
-            // The reference hub knows no device keys: it checks what a roster may hold, not
-            // the provenance, which the server checks.
+            // The reference hub knows no device keys and no directory: it checks what a
+            // roster may hold, not the provenance or the villages, which the server checks.
             let keys = &self.keys;
             let ruling = apply_ruled(
                 roster,
                 offer,
+                None,
                 |_, _| Ok(()),
                 |entries| {
                     Ok::<_, Error>(

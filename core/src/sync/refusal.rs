@@ -39,11 +39,15 @@ pub enum Refusal {
     /// fields a phone's validation would have refused (a 10,000-character name, a right-to-left
     /// override, a name in plain text): the sending phone's software was altered.
     InvalidEntry,
+    /// `village_outside_beat`: the change writes a volunteer or camera in a village the
+    /// district's directory does not list under the roster's beat (or an LGD code in no
+    /// district).
+    VillageOutsideBeat,
 }
 
 impl Refusal {
     /// Every refusal, in declaration order.
-    pub const ALL: [Refusal; 10] = [
+    pub const ALL: [Refusal; 11] = [
         Refusal::Undecodable,
         Refusal::MissingDependency,
         Refusal::OversizeChange,
@@ -54,6 +58,7 @@ impl Refusal {
         Refusal::BadSignature,
         Refusal::BeatMismatch,
         Refusal::InvalidEntry,
+        Refusal::VillageOutsideBeat,
     ];
 
     /// The stable code, as sent on the wire.
@@ -75,6 +80,7 @@ impl Refusal {
             Refusal::BadSignature => "bad_signature",
             Refusal::BeatMismatch => "beat_mismatch",
             Refusal::InvalidEntry => "invalid_entry",
+            Refusal::VillageOutsideBeat => "village_outside_beat",
         }
     }
 }

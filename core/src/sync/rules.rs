@@ -11,7 +11,7 @@ use super::serve::{OfferOutcome, accepted_grants, apply_offer};
 use super::wire::{Hash, RosterOffer};
 use crate::error::Result;
 use crate::model::sealed::EntryKey;
-use crate::model::{ChangeInfo, EntryId, Roster, RosterId, Status, Volunteer};
+use crate::model::{ChangeInfo, EntryId, LgdCode, Roster, RosterId, Status, Volunteer};
 use crate::provenance::Signature;
 
 /// The keys a caller holds, by entry.
@@ -69,7 +69,10 @@ pub enum Ruling {
 ///   one beat's, and such an entry would be counted, exported and reviewed in the wrong place;
 /// - a volunteer or camera that does not read back, or whose personal fields a phone's
 ///   validation would refuse ([`Refusal::InvalidEntry`]): kept, it would hand every phone of
-///   the beat what a tampered phone wrote.
+///   the beat what a tampered phone wrote;
+/// - a volunteer or camera in a village outside `villages`, the beat's villages as the
+///   district's directory lists them ([`Refusal::VillageOutsideBeat`]); `None` when the
+///   caller knows no list for the beat, which then checks nothing.
 ///
 /// `load_keys` answers the keys the caller holds of the volunteers the offer wrote, so their
 /// personal fields are opened and checked; the keys the offer brings are added to them.
@@ -82,16 +85,18 @@ pub enum Ruling {
 pub fn apply_ruled<E: From<crate::Error>>(
     roster: &mut Roster,
     offer: &RosterOffer,
+    villages: Option<&BTreeSet<LgdCode>>,
     check: impl Fn(&ChangeInfo, Option<&Signature>) -> std::result::Result<(), Refusal>,
     mut load_keys: impl FnMut(&BTreeSet<EntryId>) -> std::result::Result<Keys, E>,
 ) -> std::result::Result<Ruling, E> {
     let before = roster.heads();
-    let (first, wrong) = apply_pass(roster, offer, &check, &mut load_keys, &[])?;
+    let (first, wrong) = apply_pass(roster, offer, villages, &check, &mut load_keys, &[])?;
     if wrong.is_empty() {
         return Ok(Ruling::Applied(first));
     }
     *roster = rebuilt_at(roster, &before)?;
-    let (mut second, still_wrong) = apply_pass(roster, offer, &check, &mut load_keys, &wrong)?;
+    let (mut second, still_wrong) =
+        apply_pass(roster, offer, villages, &check, &mut load_keys, &wrong)?;
     if still_wrong.is_empty() {
         second.refused = wrong;
         return Ok(Ruling::Applied(second));
@@ -108,6 +113,7 @@ pub fn apply_ruled<E: From<crate::Error>>(
 fn apply_pass<E: From<crate::Error>>(
     roster: &mut Roster,
     offer: &RosterOffer,
+    villages: Option<&BTreeSet<LgdCode>>,
     check: &impl Fn(&ChangeInfo, Option<&Signature>) -> std::result::Result<(), Refusal>,
     load_keys: &mut impl FnMut(&BTreeSet<EntryId>) -> std::result::Result<Keys, E>,
     refused: &[RefusedEntry],
@@ -144,7 +150,7 @@ fn apply_pass<E: From<crate::Error>>(
     let mut wrong = Vec::new();
     for volunteer_id in &outcome.applied.volunteers {
         match roster.volunteer(volunteer_id, &known) {
-            Ok(Some(volunteer)) => match entry_refusal(&volunteer, roster.id()) {
+            Ok(Some(volunteer)) => match entry_refusal(&volunteer, roster.id(), villages) {
                 Some((refusal, detail)) => wrong.push(RefusedEntry {
                     entry: volunteer_id.to_string(),
                     refusal,
@@ -166,12 +172,22 @@ fn apply_pass<E: From<crate::Error>>(
         }
     }
     for camera_id in &outcome.applied.cameras {
-        if let Err(error) = roster.camera(camera_id, &known) {
-            wrong.push(RefusedEntry {
+        match roster.camera(camera_id, &known) {
+            Err(error) => wrong.push(RefusedEntry {
                 entry: camera_id.to_string(),
                 refusal: Refusal::InvalidEntry,
                 detail: error.to_string(),
-            });
+            }),
+            Ok(Some(camera)) => {
+                if let Some(detail) = outside(camera.village, villages) {
+                    wrong.push(RefusedEntry {
+                        entry: camera_id.to_string(),
+                        refusal: Refusal::VillageOutsideBeat,
+                        detail,
+                    });
+                }
+            }
+            Ok(None) => {}
         }
     }
     // By id, so the refusal that names a request refused whole does not depend on whether a
@@ -183,15 +199,28 @@ fn apply_pass<E: From<crate::Error>>(
 
 /// Why a volunteer entry, as it reads after the merge, may not stay in `roster`, if it may
 /// not, with what was found.
-fn entry_refusal(volunteer: &Volunteer, roster: &RosterId) -> Option<(Refusal, String)> {
+fn entry_refusal(
+    volunteer: &Volunteer,
+    roster: &RosterId,
+    villages: Option<&BTreeSet<LgdCode>>,
+) -> Option<(Refusal, String)> {
     if volunteer.beat.as_str() != roster.as_str() {
         return Some((
             Refusal::BeatMismatch,
             format!("volunteer of beat {} in roster {roster}", volunteer.beat),
         ));
     }
+    if let Some(detail) = outside(volunteer.village, villages) {
+        return Some((Refusal::VillageOutsideBeat, detail));
+    }
     let field = volunteer.personal.as_ref()?.refused_field()?;
     Some((Refusal::InvalidEntry, format!("refused field {field}")))
+}
+
+/// What is wrong with `village` when the beat's list is known and does not hold it.
+fn outside(village: LgdCode, villages: Option<&BTreeSet<LgdCode>>) -> Option<String> {
+    let listed = villages?;
+    (!listed.contains(&village)).then(|| format!("village {village} is not listed under the beat"))
 }
 
 /// The roster as it was at `heads`, rebuilt from its own changes. Automerge cannot take a

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use mitan_core::device::{Device, Transport, TransportError, signing_public_key};
-use mitan_core::model::EnrolmentRules;
+use mitan_core::model::{EnrolmentRules, UnitCode, Village};
 use mitan_core::store::{DeviceIdentity, StoreKey};
 use mitan_server::auth::random_bytes;
 use mitan_server::consent::ConsentTermsView;
@@ -235,11 +235,45 @@ pub fn fetch_terms(profile: &FieldProfile) -> Result<ConsentTermsView> {
     read_answer(&mut response)
 }
 
-/// Fetches the district's notices and policy and stores them on `device`, so that it can
-/// show the notices and apply the policy offline.
+/// Fetches the villages the hierarchy lists under `beat` (`GET /v1/directory/units`).
+pub fn fetch_villages(profile: &FieldProfile, beat: &UnitCode) -> Result<Vec<Village>> {
+    let url = format!(
+        "{}/v1/directory/units?under={beat}",
+        profile.server.trim_end_matches('/')
+    );
+    let mut response = agent(profile.ca().as_deref())
+        .get(&url)
+        .header(
+            "Authorization",
+            &format!("Bearer {}", profile.device.credential),
+        )
+        .call()
+        .map_err(|error| Error::Network(error.to_string()))?;
+    let units: mitan_server::ops::directory::UnitList = read_answer(&mut response)?;
+    units
+        .units
+        .into_iter()
+        .filter(|unit| unit.kind == "village")
+        .filter_map(|unit| {
+            let code = unit.lgd_code?;
+            Some(
+                Village::checked(&code, &unit.name_hi, &unit.name_en)
+                    .map_err(|invalid| Error::from(mitan_core::Error::from(invalid))),
+            )
+        })
+        .collect()
+}
+
+/// Fetches the district's notices and policy and the villages of the device's beats, and
+/// stores them on `device`, so that it can show the notices, apply the policy and check
+/// villages offline.
 pub fn refresh_terms(device: &mut Device, profile: &FieldProfile) -> Result<ConsentTermsView> {
     let terms = fetch_terms(profile)?;
     device.save_consent_terms(&terms.to_terms(), system_clock()())?;
+    for beat in device.identity().beats.clone() {
+        let villages = fetch_villages(profile, &beat)?;
+        device.save_villages(&beat, &villages)?;
+    }
     Ok(terms)
 }
 

@@ -749,12 +749,13 @@ async fn act(
         return refusal;
     }
     let text = |name: &str| field(&fields, name).unwrap_or("").to_owned();
-    let (action, reason, to, of, note) = (
+    let (action, reason, to, of, note, village) = (
         text("action"),
         text("reason"),
         text("to"),
         text("of"),
         text("note"),
+        text("village"),
     );
     let back = field(&fields, "back").map(str::to_owned);
     let caller = signed.caller();
@@ -775,6 +776,7 @@ async fn act(
                 "move" => crate::ops::review::Move {
                     volunteer,
                     to_beat: to.parse().map_err(|_| unknown("beat", &to))?,
+                    village: Some(village.trim().to_owned()).filter(|code| !code.is_empty()),
                 }
                 .write(district, &caller, now_ms),
                 "duplicate" => crate::ops::review::MarkDuplicate {

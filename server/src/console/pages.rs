@@ -630,6 +630,8 @@ pub fn volunteer(
                             option value=(beat.code) { (unit_label(lang, beat)) }
                         }
                     }
+                    label for="village" { (lang.t(Key::NewVillage)) }
+                    input id="village" name="village" inputmode="numeric" maxlength="6" pattern="[0-9]{6}";
                     button type="submit" { (lang.t(Key::MoveTo)) }
                 }
                 form method="post" action=(action) {

@@ -168,6 +168,7 @@ catalogue! {
     DuplicateOfLabel => "इसका डुप्लिकेट", "Duplicate of";
     Actions => "कार्रवाई", "Actions";
     MoveTo => "दूसरी बीट में भेजें", "Move to another beat";
+    NewVillage => "वहाँ का गाँव (LGD कोड), यदि बदला", "Their village there (LGD code), if it changed";
     MarkDuplicate => "डुप्लिकेट चिह्नित करें", "Mark as duplicate";
     KeptVolunteer => "रखे जाने वाले स्वयंसेवक की आईडी", "Id of the volunteer kept";
     Withdraw => "सहमति वापसी दर्ज करें (फ़ोन पर मिली)", "Record a withdrawal (received by phone)";

@@ -3,12 +3,12 @@
 //! reaches the constable's phone at its next sync (`crate::supervisor`).
 
 use clap::Args;
-use mitan_core::model::{UnitCode, VolunteerId};
+use mitan_core::model::{LgdCode, UnitCode, VolunteerId};
 use serde::{Deserialize, Serialize};
 
 use super::{Caller, WriteOperation};
 use crate::district::District;
-use crate::error::Result;
+use crate::error::{Error, Problem, Result};
 use crate::supervisor::{self, ActionDone, SupervisorAction};
 
 /// Verify a volunteer: the entry checks out.
@@ -95,13 +95,29 @@ pub struct Move {
     #[arg(long = "to")]
     #[schema(value_type = String)]
     pub to_beat: UnitCode,
+    /// Their village in that beat (LGD code), when it changes; it must be one the hierarchy
+    /// lists under the beat.
+    #[arg(long)]
+    #[serde(default)]
+    pub village: Option<String>,
 }
 
 route!(Move => ActionDone, Post "/v1/volunteers/{volunteer}/move");
 
 impl WriteOperation for Move {
     fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<ActionDone> {
-        let action = SupervisorAction::Move { to: self.to_beat };
+        let village = self
+            .village
+            .as_deref()
+            .map(|code| {
+                code.parse::<LgdCode>()
+                    .map_err(|invalid| Error::invalid("village", Problem::Core(invalid.code)))
+            })
+            .transpose()?;
+        let action = SupervisorAction::Move {
+            to: self.to_beat,
+            village,
+        };
         act(district, caller, &self.volunteer, action, now_ms)
     }
 }

@@ -1,7 +1,9 @@
 //! The police hierarchy and its users: who works where, and which beats lie under which unit.
 
 use mitan_core::model::validate::{MAX_LABEL_CHARS, clean_label};
-use mitan_core::model::{BadgeNumber, Field, Unit, UnitCode, UnitKind};
+use std::collections::BTreeSet;
+
+use mitan_core::model::{BadgeNumber, Field, LgdCode, Unit, UnitCode, UnitKind};
 use rusqlite::{OptionalExtension, params};
 
 use super::ServerStore;
@@ -105,6 +107,21 @@ impl ServerStore {
             )
             .optional()?;
         Ok(found.is_some())
+    }
+
+    /// The LGD codes of the villages the hierarchy lists directly under `beat`: what an entry
+    /// of that beat's roster may name. Empty when the district imported no villages there.
+    pub fn villages_of_beat(&self, beat: &UnitCode) -> Result<BTreeSet<LgdCode>> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT lgd_code FROM unit WHERE kind = 'village' AND parent = ?1 AND lgd_code IS NOT NULL",
+        )?;
+        let codes = statement
+            .query_map([beat.as_str()], |row| row.get::<_, String>(0))?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        codes
+            .into_iter()
+            .map(|code| code.parse().map_err(corrupt("village LGD code")))
+            .collect()
     }
 
     /// Every beat under `unit` (or `unit` itself, if it is a beat), in code order.

@@ -253,6 +253,14 @@ suspend fun run(options: Map<String, String>, scope: CoroutineScope) {
         strings.hindi("problem_line").format(strings.hindi("field_$field"), strings.hindi("problem_" + code.name.lowercase()))
     }
     step("refused field by field, shown beside each: $shown")
+    // A village of the station's other beat (Sendri, 434530) is not this beat's.
+    rotated.edit("village") { it.copy(phone = "9827099999", villageLgd = "434530", nameLatin = "Rita Sahu") }
+    rotated.submit().join()
+    check(rotated.errors.value == mapOf("village" to InvalidCode.NOT_IN_BEAT)) { "another beat's village: ${rotated.errors.value}" }
+    rotated.chooseVillage(rotated.villages.value.single { it.nameEn == "Birkona" })
+    check("village" !in rotated.errors.value) { "choosing a village keeps its error" }
+    check(repository.quota().enrolled == 25u) { "a refused form stored something" }
+    step("a village of the station's other beat refused beside the field: ${strings.hindi("problem_not_in_beat")}")
 
     // 5. Sync with the server: first through a transport cut after the server answered, so
     // the reply is lost. Nothing is half-stored: every change still waits, and the next sync

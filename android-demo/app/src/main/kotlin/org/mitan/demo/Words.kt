@@ -33,6 +33,7 @@ fun problemText(code: InvalidCode): Int = when (code) {
     InvalidCode.SEALED -> R.string.problem_sealed
     InvalidCode.BAD_CHARACTER -> R.string.problem_bad_character
     InvalidCode.TOO_MANY_MARKS -> R.string.problem_too_many_marks
+    InvalidCode.NOT_IN_BEAT -> R.string.problem_not_in_beat
 }
 
 @StringRes
@@ -114,6 +115,7 @@ fun refusalText(reason: String): String = when (reason) {
     "bad_signature" -> stringResource(R.string.refusal_bad_signature)
     "beat_mismatch" -> stringResource(R.string.refusal_beat_mismatch)
     "invalid_entry" -> stringResource(R.string.refusal_invalid_entry)
+    "village_outside_beat" -> stringResource(R.string.refusal_village_outside_beat)
     else -> stringResource(R.string.refusal_unknown, reason)
 }
 
