@@ -855,3 +855,47 @@ async fn a_list_in_several_parts_downloads_as_one_zip_each_part_logged() {
         .len();
     assert_eq!(logged, 3, "each part logged as taken");
 }
+
+#[tokio::test]
+async fn the_trainers_page_lays_out_the_cascade_with_each_trainers_trainees() {
+    let api = district();
+    let dir = tempfile::tempdir().expect("temp dir");
+    {
+        let mut district = api.state.lock_district();
+        let (mut phone, caller) = register_phone(
+            &mut district,
+            &dir.path().join("phone.db"),
+            &StoreKey::from_bytes([3; 32]),
+            "CG-001",
+            [7; 16],
+            "BSP-PS-KONI",
+        );
+        let mut generator = Generator::new(8);
+        let mut enrol = |trainer: String, random: u128| {
+            let mut form = generator.enrolment_form("BSP-PS-KONI", "BSP-PS-KONI-B01", "430001");
+            form.trained_by = trainer;
+            phone
+                .enrol(
+                    &form,
+                    mitan_core::device::Moment {
+                        now_ms: NOW,
+                        random,
+                    },
+                )
+                .expect("enrolled")
+                .id
+        };
+        let lead = enrol("CG-100".into(), 1);
+        enrol(lead.to_string(), 2);
+        sync_phone(&mut phone, &mut district, &caller, NOW);
+    }
+    set_password(&api, "CG-100");
+    let koni = sign_in(&api, "CG-100").await;
+    let (status, _, body) = api.respond(page("/trainers", &koni)).await;
+    let html = String::from_utf8(body).expect("utf-8");
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("पुलिस कर्मी CG-100"), "{html}");
+    // The volunteer trainer, one step down, links to their page.
+    assert!(html.contains("padding-left: 2em"), "{html}");
+    assert!(html.contains("href=\"/volunteers/"), "{html}");
+}

@@ -213,6 +213,11 @@ fn entry_refusal(
     if let Some(detail) = outside(volunteer.village, villages) {
         return Some((Refusal::VillageOutsideBeat, detail));
     }
+    // No phone writes it (an enrolment's id is drawn after its trainer is chosen), and a
+    // volunteer who trained themselves would sit at the top of their own cascade.
+    if volunteer.trained_by == Some(crate::model::Trainer::Volunteer(volunteer.id)) {
+        return Some((Refusal::InvalidEntry, "trained by themselves".to_owned()));
+    }
     let field = volunteer.personal.as_ref()?.refused_field()?;
     Some((Refusal::InvalidEntry, format!("refused field {field}")))
 }

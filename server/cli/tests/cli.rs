@@ -49,6 +49,9 @@ fn the_binary_serves_administers_and_runs_a_field_device_then_stops_on_sigterm()
     assert!(synced.contains("1 acknowledged"), "{synced}");
     let listed = mitan(&["field", "--dir", phone_arg, "list"]);
     assert!(listed.contains("सुनीता वर्मा"), "{listed}");
+    // The constable, trained by the in-charge, named them as her trainer.
+    let trainers = mitan(&["report", "--db", db_arg, "--as", "CG-001", "trainers"]);
+    assert!(trainers.contains("staff CG-100\t1\t0\t1\t0"), "{trainers}");
     sync_stands_when_the_notices_fail(&phone, &url);
 
     let status = Command::new("kill")
@@ -238,6 +241,8 @@ fn enrol(phone: &str) {
         "430001",
         "--household",
         "मकान 12",
+        "--trained-by",
+        "CG-100",
     ]);
 }
 

@@ -61,6 +61,7 @@ pub fn routes() -> Router<AppState> {
         .route("/search", get(search))
         .route("/duplicates", get(duplicates))
         .route("/coverage", get(coverage))
+        .route("/trainers", get(trainers))
         .route("/audit", get(audit))
         .route("/audit/history", get(audit_history))
         .route("/audit/progress", get(audit_progress))
@@ -981,6 +982,22 @@ async fn coverage(
             signed.page("/coverage", Key::Coverage, None, body)
         }
         Err(error) => signed.failed("/coverage", &error),
+    }
+}
+
+/// `GET /trainers`: `Trainers`, the training cascade.
+async fn trainers(State(state): State<AppState>, signed: Signed) -> Response {
+    let caller = signed.caller();
+    let now_ms = state.now_ms();
+    let answer = state
+        .with_reader(move |store| crate::ops::reports::Trainers {}.read(store, &caller, now_ms))
+        .await;
+    match answer {
+        Ok(report) => {
+            let body = pages::trainers(signed.lang, &report);
+            signed.page("/trainers", Key::Trainers, None, body)
+        }
+        Err(error) => signed.failed("/trainers", &error),
     }
 }
 

@@ -20,6 +20,7 @@ use crate::ops::devices::CodeIssued;
 use crate::ops::directory::{UnitEntry, UserEntry};
 use crate::reports::past::PastProgressReport;
 use crate::reports::progress_diff::ReportDiff;
+use crate::reports::trainers::TrainerReport;
 use crate::reports::{
     CoverageReport, DailyReport, DuplicateGroup, DuplicateReport, ListedVolunteer, ProgressReport,
     ReportQuery, ReviewQueue, SearchResults, UnitProgress,
@@ -67,6 +68,8 @@ pub fn page(frame: &Frame<'_>, title: Key, notice: Option<&str>, body: Markup) -
                             a href="/duplicates" { (lang.t(Key::Duplicates)) }
                             " "
                             a href="/coverage" { (lang.t(Key::Coverage)) }
+                            " "
+                            a href="/trainers" { (lang.t(Key::Trainers)) }
                             " "
                             a href="/devices" { (lang.t(Key::Devices)) }
                             " "
@@ -917,6 +920,45 @@ pub fn coverage(
                         td.number { (village.households.map_or_else(|| "–".to_owned(), ist::count)) }
                         td.number { (percent(village.percent)) }
                         td { (bar(village.households_covered, 0, village.households.unwrap_or(0))) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The training cascade: each trainer indented under whoever trained them, with their
+/// trainees by status; a volunteer trainer links to their page.
+pub fn trainers(lang: Lang, report: &TrainerReport) -> Markup {
+    html! {
+        @if report.trainers.is_empty() {
+            p { (lang.t(Key::NoTrainers)) }
+        } @else {
+            table {
+                thead { tr {
+                    th scope="col" { (lang.t(Key::Trainer)) }
+                    th scope="col" class="number" { (lang.t(Key::Trainees)) }
+                    th scope="col" class="number" { (lang.t(Key::Verified)) }
+                    th scope="col" class="number" { (lang.t(Key::Waiting)) }
+                    th scope="col" class="number" { (lang.t(Key::OtherStatus)) }
+                } }
+                tbody {
+                    @for entry in &report.trainers {
+                        tr {
+                            th scope="row" style=(format!("padding-left: {}em", 0.5 + 1.5 * f64::from(entry.depth))) {
+                                @if let Some(volunteer) = &entry.volunteer {
+                                    (lang.t(Key::VolunteerTrainer)) " "
+                                    a href=(format!("/volunteers/{volunteer}")) { (volunteer) }
+                                } @else if let Some(badge) = &entry.badge {
+                                    (lang.t(Key::StaffTrainer)) " " (badge)
+                                }
+                                @if entry.in_loop { " " small { (lang.t(Key::TrainerLoop)) } }
+                            }
+                            td.number { (ist::count(entry.trainees)) }
+                            td.number { (ist::count(entry.verified)) }
+                            td.number { (ist::count(entry.pending)) }
+                            td.number { (ist::count(entry.other)) }
+                        }
                     }
                 }
             }

@@ -210,6 +210,14 @@ catalogue! {
     DuplicateOfThis => "इसे ऊपर वाले का डुप्लिकेट चिह्नित करें", "Mark as a duplicate of the one kept";
     MarkedNotice => "डुप्लिकेट चिह्नित किया गया।", "Marked as a duplicate.";
     Coverage => "परिवारों तक पहुँच", "Household coverage";
+    Trainers => "प्रशिक्षक", "Trainers";
+    NoTrainers => "आपकी इकाइयों में किसी स्वयंसेवक के प्रशिक्षक का नाम दर्ज नहीं है।", "No volunteer in your units names a trainer.";
+    Trainer => "प्रशिक्षक", "Trainer";
+    Trainees => "प्रशिक्षित", "Trainees";
+    OtherStatus => "अन्य (अस्वीकृत, दोहरे, वापस, स्थानांतरित)", "Other (rejected, duplicate, withdrawn, moved)";
+    VolunteerTrainer => "स्वयंसेवक", "Volunteer";
+    StaffTrainer => "पुलिस कर्मी", "Staff";
+    TrainerLoop => "(प्रशिक्षकों का चक्र)", "(in a loop of trainers)";
     Households => "परिवार", "Households";
     HouseholdsCovered => "शामिल परिवार", "Households covered";
     Volunteers => "स्वयंसेवक", "Volunteers";

@@ -464,6 +464,7 @@ fn roster_csv(rows: &[ExportRow]) -> Result<String> {
             "programmes",
             "enrolled_by",
             "enrolled_at_ms",
+            "trained_by",
         ])
         .map_err(csv_error)?;
     for row in rows {
@@ -483,6 +484,7 @@ fn roster_csv(rows: &[ExportRow]) -> Result<String> {
                 row.programmes.as_str(),
                 row.enrolled_by.as_str(),
                 &row.enrolled_at_ms.to_string(),
+                row.trained_by.as_deref().unwrap_or_default(),
             ],
         )
         .map_err(csv_error)?;

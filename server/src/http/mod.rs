@@ -279,6 +279,7 @@ operations! {
     logged reports::Queue => "reports";
     logged reports::Duplicates => "reports";
     read reports::Programmes => "reports";
+    read reports::Trainers => "reports";
     read reports::Daily => "reports";
     write review::Verify => "review";
     write review::Reject => "review";

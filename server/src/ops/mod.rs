@@ -226,6 +226,7 @@ mod tests {
         assert!(documented::<reports::Progress>());
         assert!(documented::<reports::Coverage>());
         assert!(documented::<reports::Programmes>());
+        assert!(documented::<reports::Trainers>());
         assert!(documented::<reports::Queue>());
         assert!(documented::<reports::Duplicates>());
         assert!(documented::<directory::ListUnits>());

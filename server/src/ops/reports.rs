@@ -9,6 +9,7 @@ use super::{Caller, Permission, Policy, ReadOperation, WriteOperation};
 use crate::access;
 use crate::district::District;
 use crate::error::Result;
+use crate::reports::trainers::TrainerReport;
 use crate::reports::{
     self, CoverageReport, DailyReport, DuplicateReport, ProgrammeReport, ProgressReport,
     ReportQuery, ReviewQueue,
@@ -138,6 +139,21 @@ impl ReadOperation for Programmes {
     fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<ProgrammeReport> {
         Policy::check(store, &caller.user, Permission::ReadCounts, None)?;
         reports::programmes(store, &caller.user, &self.query)
+    }
+}
+
+/// The training cascade in the caller's units: each trainer (a volunteer or police staff)
+/// with their trainees by status, and who trained each volunteer trainer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
+#[group(skip)]
+pub struct Trainers {}
+
+route!(Trainers => TrainerReport, Get "/v1/reports/trainers");
+
+impl ReadOperation for Trainers {
+    fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<TrainerReport> {
+        Policy::check(store, &caller.user, Permission::ReadCounts, None)?;
+        reports::trainers::trainers(store, &caller.user)
     }
 }
 

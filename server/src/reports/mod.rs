@@ -13,6 +13,7 @@
 
 pub mod past;
 pub mod progress_diff;
+pub mod trainers;
 pub mod window;
 
 use std::collections::{BTreeMap, HashMap, HashSet};

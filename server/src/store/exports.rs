@@ -34,6 +34,8 @@ pub struct ExportRow {
     pub enrolled_by: String,
     /// When, by the phone's clock.
     pub enrolled_at_ms: i64,
+    /// Who trained them: `v:<volunteer id>` or `e:<badge>`.
+    pub trained_by: Option<String>,
 }
 
 /// An export, as logged.
@@ -90,7 +92,7 @@ impl ServerStore {
                  v.name_latin, v.phone, v.household,
                  coalesce((SELECT group_concat(p.programme, ';') FROM volunteer_programme p
                      WHERE p.volunteer_id = v.id), ''),
-                 v.enrolled_by, v.enrolled_at_ms
+                 v.enrolled_by, v.enrolled_at_ms, v.trained_by
              FROM volunteer v
              WHERE v.beat IN (SELECT value FROM json_each(?1))
                  AND v.status IN (SELECT value FROM json_each(?2))
@@ -114,6 +116,7 @@ impl ServerStore {
                     programmes: row.get(10)?,
                     enrolled_by: row.get(11)?,
                     enrolled_at_ms: row.get(12)?,
+                    trained_by: row.get(13)?,
                 })
             })?
             .collect::<std::result::Result<Vec<_>, _>>()?;

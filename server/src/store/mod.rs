@@ -42,8 +42,8 @@ pub use access::{AccessFilter, AccessLogEntry, AccessRead};
 pub use admin::{StoredCampaign, StoredTarget};
 pub use exports::{ExportLogEntry, ExportRow, ExportTaken};
 pub use reports::{
-    CandidateGroups, EmployeeRow, KeyedCounts, Page, QueueFilter, SearchTerm, UnitRow,
-    VillageCounts, VolunteerBrief,
+    CandidateGroups, EmployeeRow, KeyedCounts, Page, QueueFilter, SearchTerm, TrainerCount,
+    UnitRow, VillageCounts, VolunteerBrief,
 };
 pub use supervision::{ActionRecord, SupervisorDevice};
 
@@ -99,14 +99,19 @@ impl ServerStore {
         // name) are overwritten with zeros instead of lingering in free pages.
         connection.pragma_update(None, "secure_delete", true)?;
         register_functions(&connection)?;
+        let found = schema::version(&connection)?;
         schema::migrate(&mut connection)?;
         provenance::ensure_server_key(&mut connection)?;
         let phone_index = phone_index::PhoneIndex::load(&connection)?;
-        Ok(ServerStore {
+        let mut store = ServerStore {
             connection,
             phone_index,
             key,
-        })
+        };
+        if (1..schema::TRAINERS_VERSION).contains(&found) {
+            store.backfill_trainers()?;
+        }
+        Ok(store)
     }
 
     /// A cheap query proving the database answers.

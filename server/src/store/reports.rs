@@ -90,6 +90,19 @@ pub struct KeyedCounts {
     pub verified: u64,
 }
 
+/// Volunteers one trainer trained in one beat with one status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrainerCount {
+    /// `v:<volunteer id>` or `e:<badge>`.
+    pub trainer: String,
+    /// The trainees' beat.
+    pub beat: String,
+    /// Their status.
+    pub status: String,
+    /// How many.
+    pub count: u64,
+}
+
 /// Volunteers and households of a village within a beat.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VillageCounts {
@@ -514,6 +527,43 @@ impl ServerStore {
                 verified,
             })
             .collect())
+    }
+
+    /// Trainees per trainer, beat and status, in `beats` when given.
+    pub fn count_by_trainer(&self, beats: Option<&[String]>) -> Result<Vec<TrainerCount>> {
+        let within = Within::new(beats)?;
+        let sql = format!(
+            "SELECT v.trained_by, v.beat, v.status, count(*) FROM volunteer v
+             WHERE v.trained_by IS NOT NULL{}
+             GROUP BY v.trained_by, v.beat, v.status",
+            within.condition("v.beat", 1)
+        );
+        let mut statement = self.connection.prepare_cached(&sql)?;
+        let rows = statement
+            .query_map(&within.params(&[])[..], |row| {
+                Ok(TrainerCount {
+                    trainer: row.get(0)?,
+                    beat: row.get(1)?,
+                    status: row.get(2)?,
+                    count: row.get::<_, i64>(3)?.try_into().unwrap_or(0),
+                })
+            })?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Who trained each of `volunteers` (by id), for those that name a trainer.
+    pub fn trainers_of(&self, volunteers: &[String]) -> Result<BTreeMap<String, String>> {
+        let ids = serde_json::to_string(volunteers)
+            .map_err(|error| crate::error::Error::Worker(error.to_string()))?;
+        let mut statement = self.connection.prepare_cached(
+            "SELECT id, trained_by FROM volunteer
+             WHERE trained_by IS NOT NULL AND id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let pairs = statement
+            .query_map([ids], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<std::result::Result<BTreeMap<String, String>, _>>()?;
+        Ok(pairs)
     }
 
     /// Active volunteers and distinct households per village and beat, in `beats` when given.

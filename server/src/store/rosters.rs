@@ -2,7 +2,9 @@
 //! loading, and the relational rows of current volunteers.
 
 use mitan_core::model::validate::phonetic_key;
-use mitan_core::model::{BadgeNumber, DeviceId, Programme, RosterId, Volunteer, VolunteerId};
+use mitan_core::model::{
+    BadgeNumber, DeviceId, Programme, RosterId, Trainer, Volunteer, VolunteerId,
+};
 use mitan_core::provenance::Signature;
 use mitan_core::store::RosterParts;
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -10,7 +12,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use super::keys::{KeyUpdate, save_key_update};
 use super::phone_index::PhoneIndex;
 use super::{ServerStore, count};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// One change a device sent that the roster now holds, with what its header says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -221,6 +223,54 @@ impl ServerStore {
         Ok(rows)
     }
 
+    /// Fills `trained_by` on the rows written before the column existed, from the rosters
+    /// (the trainer is not a personal field: it reads without keys). One transaction; run
+    /// once, when a database is first opened at the schema version that added the column.
+    pub(super) fn backfill_trainers(&mut self) -> Result<()> {
+        let rosters: Vec<String> = self
+            .connection
+            .prepare("SELECT DISTINCT roster_id FROM volunteer")?
+            .query_map([], |row| row.get(0))?
+            .collect::<std::result::Result<_, _>>()?;
+        let mut trainers = Vec::new();
+        for roster in rosters {
+            let id: RosterId = roster.parse().map_err(|_| Error::Corrupt {
+                what: "roster id",
+                reason: format!("{roster:?} in the volunteer table"),
+            })?;
+            let parts = self.load_roster(&id)?;
+            let loaded =
+                mitan_core::model::Roster::load(&id, parts.snapshot.as_deref(), &parts.changes)
+                    .map_err(|error| Error::Corrupt {
+                        what: "roster",
+                        reason: format!("{id}: {error}"),
+                    })?;
+            for volunteer in loaded
+                .volunteers(&mitan_core::model::sealed::NoKeys)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(trainer) = &volunteer.trained_by {
+                    trainers.push((volunteer.id.to_string(), trainer.encode()));
+                }
+            }
+        }
+        let transaction = self.connection.transaction()?;
+        {
+            let mut update =
+                transaction.prepare_cached("UPDATE volunteer SET trained_by = ?2 WHERE id = ?1")?;
+            for (volunteer, trainer) in &trainers {
+                update.execute(params![volunteer, trainer])?;
+            }
+        }
+        transaction.commit()?;
+        tracing::info!(
+            volunteers = trainers.len(),
+            "trainers filled in from the rosters"
+        );
+        Ok(())
+    }
+
     /// The volunteers of one roster, by id.
     pub fn volunteer_ids_in(&self, roster: &RosterId) -> Result<Vec<VolunteerId>> {
         let mut statement = self
@@ -249,9 +299,10 @@ pub(super) fn save_volunteers(
     let mut upsert = transaction.prepare_cached(
         "INSERT OR REPLACE INTO volunteer (id, roster_id, station, beat, village, status, gender,
              name_devanagari, name_latin, phone, household, enrolled_by, enrolled_on,
-             enrolled_at_ms, reviewed_by, updated_at_ms, name_key, programmes, phone_tag)
+             enrolled_at_ms, reviewed_by, updated_at_ms, name_key, programmes, phone_tag,
+             trained_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-             ?18, ?19)",
+             ?18, ?19, ?20)",
     )?;
     let mut clear_programmes =
         transaction.prepare_cached("DELETE FROM volunteer_programme WHERE volunteer_id = ?1")?;
@@ -291,6 +342,7 @@ pub(super) fn save_volunteers(
             name_key,
             programmes,
             phone_tag.as_ref().map(|tag| tag.as_slice()),
+            volunteer.trained_by.as_ref().map(Trainer::encode),
         ])?;
         clear_programmes.execute([&id])?;
         for programme in &volunteer.programmes {

@@ -23,10 +23,19 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/010_change_log_by_entry.sql"),
     include_str!("../../migrations/011_device_keys_change_signatures.sql"),
     include_str!("../../migrations/012_console_sign_in.sql"),
+    include_str!("../../migrations/013_trainers.sql"),
 ];
 
 /// The schema version this build creates.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// The schema version that added `volunteer.trained_by`, which rows written earlier lack.
+pub(super) const TRAINERS_VERSION: i64 = 13;
+
+/// The database's schema version as it stands (0 for a new file).
+pub(super) fn version(connection: &Connection) -> Result<i64> {
+    Ok(connection.query_row("PRAGMA user_version", [], |row| row.get(0))?)
+}
 
 /// Brings the database up to [`SCHEMA_VERSION`], each step in its own transaction, with the
 /// same runner as the phone's store.

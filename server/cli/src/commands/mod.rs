@@ -146,6 +146,9 @@ pub enum ReportCommand {
     Duplicates(mitan_server::ops::reports::Duplicates),
     /// Volunteers per programme.
     Programmes(mitan_server::ops::reports::Programmes),
+    /// The training cascade: each trainer with their trainees by status, trainers under
+    /// whoever trained them.
+    Trainers(mitan_server::ops::reports::Trainers),
 }
 
 /// `mitan serve`.
@@ -667,6 +670,9 @@ pub struct EnrolArgs {
     /// For someone under 18: the guardian's mobile number.
     #[arg(long, default_value = "")]
     pub guardian_phone: String,
+    /// Who trained them: a volunteer's id (the training cascade) or a police badge.
+    #[arg(long, default_value = "")]
+    pub trained_by: String,
 }
 
 /// Runs a parsed command. `serve` blocks until Ctrl-C or SIGTERM.
@@ -753,6 +759,7 @@ fn report_command(args: ReportArgs) -> Result<()> {
         ReportCommand::Coverage(request) => print(&target.read(request)?, args.json),
         ReportCommand::Duplicates(request) => print(&target.write(request)?, args.json),
         ReportCommand::Programmes(request) => print(&target.read(request)?, args.json),
+        ReportCommand::Trainers(request) => print(&target.read(request)?, args.json),
     }
 }
 
@@ -1462,6 +1469,7 @@ fn field_command(args: FieldArgs) -> Result<()> {
                 guardian_relation: enrol.guardian_relation,
                 guardian_phone: enrol.guardian_phone,
                 guardian_consent_given: enrol.guardian_consent,
+                trained_by: enrol.trained_by,
                 ..EnrolmentForm::default()
             };
             let outcome = device.enrol(&form, moment()?)?;

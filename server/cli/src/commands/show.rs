@@ -4,6 +4,7 @@
 
 use mitan_server::ist;
 use mitan_server::ops::directory::{DeviceList, UnitList, UserList};
+use mitan_server::reports::trainers::TrainerReport;
 use mitan_server::reports::{
     Counted, CoverageReport, DuplicateGroup, DuplicateReport, ListedVolunteer, ProgrammeReport,
     ProgressReport, ReviewQueue,
@@ -198,6 +199,37 @@ impl Show for ProgrammeReport {
                 programme.programme,
                 ist::count(programme.volunteers),
                 ist::count(programme.verified)
+            ));
+        }
+        lines
+    }
+}
+
+impl Show for TrainerReport {
+    fn lines(&self) -> Vec<String> {
+        if self.trainers.is_empty() {
+            return vec!["no trainer is named for a volunteer in your units".to_owned()];
+        }
+        let mut lines = vec!["trainer	trainees	verified	pending	other	trained by".to_owned()];
+        for entry in &self.trainers {
+            let who = match (&entry.volunteer, &entry.badge) {
+                (Some(volunteer), _) => format!("volunteer {volunteer}"),
+                (None, Some(badge)) => format!("staff {badge}"),
+                (None, None) => entry.trainer.clone(),
+            };
+            let looped = if entry.in_loop {
+                " (in a loop of trainers)"
+            } else {
+                ""
+            };
+            lines.push(format!(
+                "{}{who}{looped}\t{}\t{}\t{}\t{}\t{}",
+                "  ".repeat(entry.depth as usize),
+                ist::count(entry.trainees),
+                ist::count(entry.verified),
+                ist::count(entry.pending),
+                ist::count(entry.other),
+                or_dash(entry.trained_by.as_deref()),
             ));
         }
         lines

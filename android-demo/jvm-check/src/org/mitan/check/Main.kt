@@ -342,11 +342,15 @@ suspend fun run(options: Map<String, String>, scope: CoroutineScope) {
         volunteerForm(it, 97).copy(ageYears = 15u, guardianName = "सुरेश साहू", guardianRelation = "पिता", guardianPhone = "9827011111")
     }
     rotated.guardianConsent(true)
+    // Trained by a volunteer of the beat, picked from the form's list.
+    rotated.loading.join()
+    val trainer = rotated.trainers.value.firstOrNull { it.volunteerId == ids[0] } ?: throw Mismatch("trainers offered: ${rotated.trainers.value.size}")
+    rotated.chooseTrainer(trainer)
     rotated.submit().join()
     val minor = rotated.status.value
     check(minor is EnrolmentStatus.Saved) { "the minor: $minor, ${rotated.errors.value}" }
     check(repository.volunteer((minor as EnrolmentStatus.Saved).receipt.volunteerId).ageYears == 15u) { "the minor's age" }
-    step("a 15-year-old enrolled with her father's consent (${minor.receipt.volunteerId})")
+    step("a 15-year-old enrolled with her father's consent (${minor.receipt.volunteerId}), trained by ${trainer.nameLatin}, picked from the beat's list")
 
     // 8. The in-charge rejects an entry; the volunteer's page shows why, the constable
     // corrects it and resubmits, and the in-charge verifies it.
@@ -372,6 +376,11 @@ suspend fun run(options: Map<String, String>, scope: CoroutineScope) {
     roster.sync().join()
     check(repository.volunteer(corrected).status == VolunteerStatus.Verified) { "verified after the correction" }
     check(repository.volunteer(corrected).village == "434522") { "the corrected village" }
+    @Suppress("UNCHECKED_CAST")
+    val cascade = Json.parse(api.request("GET", "/v1/reports/trainers", supervisor.credential, null, null).toString(Charsets.UTF_8)) as Map<String, Any?>
+    @Suppress("UNCHECKED_CAST")
+    val trainerRows = cascade["trainers"] as List<Map<String, Any?>>
+    check(trainerRows.any { it["trainer"] == "v:${ids[0]}" && it["trainees"] == 1.0 }) { "the trainers report: $cascade" }
     step("rejected with a reason shown on the volunteer's page (${strings.hindi("volunteer_rejected_reason").format("गाँव गलत लिखा है")}); a bad correction refused beside its field; corrected, resubmitted and verified")
 
     // 9. A withdrawal, only once confirmed, erases the person's details on the phone and

@@ -43,6 +43,7 @@ import org.mitan.ffi.ConsentNotice
 import org.mitan.ffi.EnrolmentForm
 import org.mitan.ffi.EnrolmentProblem
 import org.mitan.ffi.InvalidCode
+import org.mitan.ffi.VolunteerSummary
 import org.mitan.shared.EnrolmentStatus
 import org.mitan.shared.EnrolmentViewModel
 import org.mitan.shared.Language
@@ -102,6 +103,11 @@ fun EnrolScreen(model: EnrolmentViewModel) {
             }
         }
         ErrorLine("programmes", errors)
+        val trainers = model.trainers.watch()
+        if (trainers.isNotEmpty()) {
+            val chosen = trainers.firstOrNull { it.volunteerId == form.trainedBy }
+            Picker(stringResource(R.string.enrol_trainer_volunteer), chosen?.let(::trainerName) ?: "", trainers, ::trainerName, null, model::chooseTrainer)
+        }
         FormField("trained_by", form.trainedBy, errors) { text -> model.edit("trained_by") { it.copy(trainedBy = text) } }
         if (model.needsGuardian()) {
             Text(stringResource(R.string.enrol_guardian_heading), style = MaterialTheme.typography.titleSmall,
@@ -143,6 +149,10 @@ fun EnrolScreen(model: EnrolmentViewModel) {
         }
     }
 }
+
+/** A volunteer as the trainer list shows them. */
+private fun trainerName(volunteer: VolunteerSummary): String =
+    listOfNotNull(volunteer.nameDevanagari, volunteer.nameLatin).joinToString(" / ").ifEmpty { volunteer.volunteerId }
 
 /** A text field labelled with its field's name, its refusal under it. */
 @Composable

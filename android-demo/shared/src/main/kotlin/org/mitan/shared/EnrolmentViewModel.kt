@@ -14,6 +14,7 @@ import org.mitan.ffi.EnrolmentForm
 import org.mitan.ffi.EnrolmentReceipt
 import org.mitan.ffi.InvalidCode
 import org.mitan.ffi.Village
+import org.mitan.ffi.VolunteerSummary
 
 /** Where the enrolment screen stands. */
 sealed interface EnrolmentStatus {
@@ -53,6 +54,12 @@ class EnrolmentViewModel(
 
     /** The programmes the form offers. */
     val programmes = State<List<String>>(emptyList())
+
+    /**
+     * Volunteers of the phone's beats who can be named as the trainer (the training cascade),
+     * by name; a police trainer is typed as a badge instead.
+     */
+    val trainers = State<List<VolunteerSummary>>(emptyList())
 
     /** The notice on screen (full-screen) while it is being read out; `null` otherwise. */
     val notice = State<ConsentNotice?>(null)
@@ -150,6 +157,8 @@ class EnrolmentViewModel(
                 saved[NOTICE_SHOWN] = null
                 put(blankForm(typed.beat).copy(trainedBy = typed.trainedBy))
                 status.set(EnrolmentStatus.Saved(receipt))
+                // The person just enrolled may train the next.
+                loading = loadVillages(typed.beat)
             } catch (invalid: ApiException.Invalid) {
                 errors.set(invalid.problems.associate { it.field to it.code })
                 status.set(EnrolmentStatus.Editing)
@@ -167,7 +176,11 @@ class EnrolmentViewModel(
     private fun loadVillages(beat: String): Job = scope.launch {
         if (programmes.value.isEmpty()) programmes.set(repository.programmes())
         villages.set(if (beat.isEmpty()) emptyList() else repository.villages(beat))
+        trainers.set(repository.roster("", 500).filter { it.status == "verified" || it.status == "pending" })
     }
+
+    /** Names [trainer], a volunteer of the beat, as the person's trainer. */
+    fun chooseTrainer(trainer: VolunteerSummary) = edit("trained_by") { it.copy(trainedBy = trainer.volunteerId) }
 
     private fun blankForm(beat: String) = EnrolmentForm(
         nameDevanagari = "", nameLatin = "", phone = "", gender = "",
