@@ -533,14 +533,29 @@ pub fn fill(url: &str, state: &AppState, devices_dir: &Path, seed: u64) -> Resul
         let (mut device, profile) = field::open_device(&dir)?;
         // Around the quota of 25: some constables fall short, some go beyond.
         let count = 18 + generator.below(23);
+        // A training cascade, as Bilaspur's: the constable trains the first volunteer, who
+        // trains every third one after; every fifth is trained by the second of those.
+        let mut trainers: Vec<VolunteerId> = Vec::new();
+        let mut index = 0;
         // Two syncs per phone, as when a constable comes back to the station mid-drive.
         for half in [count / 2, count - count / 2] {
             for _ in 0..half {
                 let village =
                     &constable.villages[generator.below(constable.villages.len() as u64) as usize];
-                let form = generator.enrolment_form(&constable.station, &constable.beat, village);
+                let mut form =
+                    generator.enrolment_form(&constable.station, &constable.beat, village);
+                form.trained_by = match (index, trainers.as_slice()) {
+                    (0, _) => constable.badge.clone(),
+                    (_, [_, second, ..]) if index % 5 == 0 => second.to_string(),
+                    (_, [first, ..]) if index % 3 == 0 => first.to_string(),
+                    _ => String::new(),
+                };
                 step += 1;
-                device.enrol(&form, moment(&mut generator, step))?;
+                let enrolled = device.enrol(&form, moment(&mut generator, step))?;
+                if index == 0 || index % 3 == 0 {
+                    trainers.push(enrolled.id);
+                }
+                index += 1;
                 done.enrolled += 1;
             }
             sync(&mut device, &profile, state, &mut done)?;

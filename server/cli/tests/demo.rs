@@ -123,6 +123,27 @@ fn the_demo_district_is_filled_by_simulated_phones_syncing_over_http() {
             .expect("targets");
         assert_eq!(targets.len(), 2, "a district and an employee target");
     }
+    // Each constable's training cascade reaches two steps down.
+    {
+        let district = server.state.lock_district();
+        let admin = district
+            .store()
+            .load_user(&plan.admin.parse().expect("badge"))
+            .expect("readable")
+            .expect("the admin");
+        let cascade =
+            mitan_server::reports::trainers::trainers(district.store(), &admin).expect("report");
+        let staff = cascade
+            .trainers
+            .iter()
+            .filter(|row| row.badge.is_some())
+            .count();
+        assert_eq!(staff, 9, "every constable trained someone: {cascade:?}");
+        assert!(
+            cascade.trainers.iter().any(|row| row.depth == 2),
+            "{cascade:?}"
+        );
+    }
     // Nine constables and three in-charges synced, plus the SP's device that only registered.
     assert_eq!(fill.devices, 13);
     let (rows, devices, by_field_staff) = change_log_authors(&db);
