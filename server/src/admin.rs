@@ -854,11 +854,23 @@ pub fn set_target(
             let code: UnitCode = unit
                 .parse()
                 .map_err(|_| Error::invalid("unit", Problem::unreadable(unit, "a unit code")))?;
-            if store.unit_kind(&code)?.is_none() {
-                return Err(Error::NotFound {
-                    what: "unit",
-                    id: code.to_string(),
-                });
+            match store.unit_kind(&code)? {
+                None => {
+                    return Err(Error::NotFound {
+                        what: "unit",
+                        id: code.to_string(),
+                    });
+                }
+                Some(kind @ UnitKind::Village) => {
+                    return Err(Error::invalid(
+                        "unit",
+                        Problem::NotReported {
+                            unit: code.to_string(),
+                            kind: kind.to_string(),
+                        },
+                    ));
+                }
+                Some(_) => {}
             }
             TargetSubject::Unit(code)
         }

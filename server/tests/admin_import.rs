@@ -325,6 +325,27 @@ CG-1043,Sunita Verma,sub_inspector,BSP-PS-KONI,
         .expect("beat reported");
     // One constable works the beat now: the default 25.
     assert_eq!(beat["target"], 25);
+    assert_eq!(beat["no_constable"], false);
+}
+
+#[tokio::test]
+async fn a_beat_no_constable_works_is_flagged_in_progress_not_given_a_silent_zero() {
+    let fixture = district();
+    let admin = fixture.credential("CG-500", 1).await;
+    let (status, _) = import(&fixture, "/v1/admin/hierarchy", &admin, GOOD).await;
+    assert_eq!(status, StatusCode::OK);
+    let progress = fixture.get_json("/v1/reports/progress", &admin).await;
+    let beats: Vec<&serde_json::Value> = progress["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .filter(|unit| unit["kind"] == "beat")
+        .collect();
+    assert!(!beats.is_empty(), "{progress}");
+    for beat in beats {
+        let staffed = beat["target"] != 0;
+        assert_eq!(beat["no_constable"], !staffed, "{beat}");
+    }
 }
 
 #[tokio::test]

@@ -314,6 +314,17 @@ fn a_campaign_and_its_targets_set_from_the_command_line_read_back() {
         "10",
     ]);
     assert!(error.contains("user CG-999: not found"), "{error}");
+    // A village's target would never be reported against.
+    let error = fixture.refused(&[
+        "set-target",
+        "--campaign",
+        "cm-2025",
+        "--unit",
+        "BSP-V-KONI",
+        "--volunteers",
+        "10",
+    ]);
+    assert!(error.contains("no report shows"), "{error}");
 
     let listed: CampaignList = serde_json::from_str(&fixture.ok(&["list-targets", "--json"]))
         .expect("list-targets --json prints the API's campaigns body");

@@ -371,6 +371,7 @@ fn unit_table(
                     tr.lagging[lagging(unit.enrolled, unit.target)] {
                         th scope="row" style={ "padding-left:" (0.3 + depth(unit) as f64) "em" } {
                             (unit_name(lang, unit)) " " small { (unit.code) }
+                            @if unit.no_constable { " " strong.flag { (lang.t(Key::NoConstable)) } }
                         }
                         td { (unit.kind) }
                         td.number { (ist::count(unit.enrolled)) }

@@ -211,6 +211,7 @@ catalogue! {
     MarkedNotice => "डुप्लिकेट चिह्नित किया गया।", "Marked as a duplicate.";
     Coverage => "परिवारों तक पहुँच", "Household coverage";
     Trainers => "प्रशिक्षक", "Trainers";
+    NoConstable => "इस बीट पर कोई आरक्षक नहीं", "no constable works this beat";
     NoTrainers => "आपकी इकाइयों में किसी स्वयंसेवक के प्रशिक्षक का नाम दर्ज नहीं है।", "No volunteer in your units names a trainer.";
     Trainer => "प्रशिक्षक", "Trainer";
     Trainees => "प्रशिक्षित", "Trainees";

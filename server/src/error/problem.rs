@@ -110,6 +110,14 @@ pub enum Problem {
         /// The newest version published.
         latest: u32,
     },
+    /// `not_reported`: a target on a unit that no report shows (a village), so it would be
+    /// stored and never counted against.
+    NotReported {
+        /// The unit.
+        unit: String,
+        /// Its kind.
+        kind: String,
+    },
     /// `reserved`: the value is kept for Mitan's own use.
     Reserved {
         /// What it is kept for.
@@ -148,6 +156,7 @@ impl Problem {
             Problem::NotForRole { .. } => "not_for_role",
             Problem::DeviceClockNeedsTime => "device_clock_needs_time",
             Problem::VersionNotNewer { .. } => "version_not_newer",
+            Problem::NotReported { .. } => "not_reported",
             Problem::Reserved { .. } => "reserved",
             Problem::Core(code) => code.as_str(),
         }
@@ -194,6 +203,10 @@ impl fmt::Display for Problem {
                 f,
                 "version {latest} of the {language} notice is published; publish {} or above",
                 latest + 1
+            ),
+            Problem::NotReported { unit, kind } => write!(
+                f,
+                "{unit} is a {kind}, which no report shows: set the target on its beat or above"
             ),
             Problem::Reserved { for_what } => write!(f, "is reserved for {for_what}"),
             Problem::Core(code) => write!(f, "refused: {code}"),
@@ -250,6 +263,10 @@ mod tests {
             Problem::VersionNotNewer {
                 language: "hi".into(),
                 latest: 1,
+            },
+            Problem::NotReported {
+                unit: "v".into(),
+                kind: "village".into(),
             },
             Problem::Reserved { for_what: "x" },
         ]

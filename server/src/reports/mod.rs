@@ -303,6 +303,10 @@ pub struct UnitProgress {
     pub verified: u64,
     /// Enrolled as a percentage of the target; absent when the target is 0.
     pub percent: Option<f64>,
+    /// A beat no constable works: nobody enrols there, and its default target is 0. Shown
+    /// so that the gap is seen rather than counted as a beat on track.
+    #[serde(default)]
+    pub no_constable: bool,
 }
 
 /// One employee against their target.
@@ -501,6 +505,8 @@ fn progress_with(
                 enrolled,
                 verified,
                 percent: percent(enrolled, target),
+                no_constable: unit.kind == "beat"
+                    && constables.get(code).copied().unwrap_or(0) == 0,
             })
         })
         .collect();

@@ -133,7 +133,7 @@ impl Show for ProgressReport {
         lines.push("unit\tkind\tname\tenrolled\ttarget\tverified\tdone".into());
         for unit in &self.units {
             lines.push(format!(
-                "{}\t{}\t{} / {}\t{}\t{}\t{}\t{}",
+                "{}\t{}\t{} / {}\t{}\t{}\t{}\t{}{}",
                 unit.code,
                 unit.kind,
                 unit.name_hi,
@@ -141,7 +141,12 @@ impl Show for ProgressReport {
                 ist::count(unit.enrolled),
                 ist::count(unit.target),
                 ist::count(unit.verified),
-                percent(unit.percent)
+                percent(unit.percent),
+                if unit.no_constable {
+                    "\tno constable works this beat"
+                } else {
+                    ""
+                }
             ));
         }
         lines.push("employee\tname\trole\tstation\tenrolled\ttarget\tverified\tdone".into());
