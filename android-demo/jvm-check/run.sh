@@ -102,6 +102,7 @@ start_district() {
     "$mitan" admin --db "$db" import-users --file "$here/district/users.csv"
     "$mitan" admin --db "$db" publish-notice --version 1 --language hi --file "$here/district/notice-hi.txt"
     "$mitan" admin --db "$db" publish-notice --version 1 --language en --file "$here/district/notice-en.txt"
+    "$mitan" admin --db "$db" set-programme --code nasha_mukti --name-hi "नशा मुक्ति अभियान" --name-en "Nasha Mukti Abhiyan"
 
     # The district's CA and the server's certificate for 127.0.0.1, made as a district would; a
     # second CA stands for anyone else's.

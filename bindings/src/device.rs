@@ -13,9 +13,9 @@ use mitan_core::store::StoreKey;
 
 use crate::error::ApiError;
 use crate::records::{
-    ConsentNotice, ConsentTerms, DeviceIdentity, EnrolmentForm, EnrolmentReceipt, QuotaStatus,
-    Replacement, RosterFilter, SyncSummary, Village, VolunteerChange, VolunteerDetail,
-    VolunteerSummary,
+    ConsentNotice, ConsentTerms, DeviceIdentity, DistrictProgramme, EnrolmentForm,
+    EnrolmentReceipt, QuotaStatus, Replacement, RosterFilter, SyncSummary, Village,
+    VolunteerChange, VolunteerDetail, VolunteerSummary,
 };
 use crate::transport::{Bridge, SyncObserver, SyncTransport};
 
@@ -151,6 +151,33 @@ impl MitanDevice {
             .villages(&beat)?
             .into_iter()
             .map(Into::into)
+            .collect())
+    }
+
+    /// Holds `programmes` as the district's list (from `GET /v1/notices`), replacing the one
+    /// held; from then on an enrolment naming any other code is refused.
+    pub fn save_programmes(&self, programmes: Vec<DistrictProgramme>) -> Result<(), ApiError> {
+        let programmes = programmes
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect::<Result<Vec<mitan_core::model::DistrictProgramme>, ApiError>>()?;
+        Ok(self.device()?.save_programmes(&programmes)?)
+    }
+
+    /// The district's programmes held, by code; until the list arrives, the built-in ones
+    /// (their names are the app's).
+    pub fn programmes(&self) -> Result<Vec<DistrictProgramme>, ApiError> {
+        let held = self.device()?.programmes()?;
+        if !held.is_empty() {
+            return Ok(held.into_iter().map(Into::into).collect());
+        }
+        Ok(mitan_core::model::Programme::BUILT_IN
+            .iter()
+            .map(|code| DistrictProgramme {
+                code: (*code).to_owned(),
+                name_hi: String::new(),
+                name_en: String::new(),
+            })
             .collect())
     }
 

@@ -13,9 +13,9 @@ mod transport;
 pub use device::{MitanDevice, device_public_key, save_device_credential};
 pub use error::{ApiError, FieldProblem, problem_codes, refusal_reasons};
 pub use records::{
-    ConsentNotice, ConsentTerms, DeviceIdentity, EnrolmentForm, EnrolmentProblem, EnrolmentReceipt,
-    QuotaStatus, RosterFilter, SyncSummary, Village, VolunteerDetail, VolunteerStatus,
-    VolunteerSummary, built_in_programmes,
+    ConsentNotice, ConsentTerms, DeviceIdentity, DistrictProgramme, EnrolmentForm,
+    EnrolmentProblem, EnrolmentReceipt, QuotaStatus, RosterFilter, SyncSummary, Village,
+    VolunteerDetail, VolunteerStatus, VolunteerSummary, built_in_programmes,
 };
 pub use transport::{SyncObserver, SyncProgress, SyncTransport};
 

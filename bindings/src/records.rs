@@ -490,6 +490,38 @@ pub fn built_in_programmes() -> Vec<String> {
         .collect()
 }
 
+/// A programme of the district's list, with its names: what the form offers.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DistrictProgramme {
+    /// The code (`cyber_mitan`, or one the district added).
+    pub code: String,
+    /// Its name in Hindi.
+    pub name_hi: String,
+    /// Its name in English.
+    pub name_en: String,
+}
+
+impl From<model::DistrictProgramme> for DistrictProgramme {
+    fn from(programme: model::DistrictProgramme) -> Self {
+        DistrictProgramme {
+            code: programme.code.to_string(),
+            name_hi: programme.name_hi,
+            name_en: programme.name_en,
+        }
+    }
+}
+
+impl TryFrom<DistrictProgramme> for model::DistrictProgramme {
+    type Error = ApiError;
+    fn try_from(programme: DistrictProgramme) -> Result<Self, ApiError> {
+        Ok(model::DistrictProgramme::checked(
+            &programme.code,
+            &programme.name_hi,
+            &programme.name_en,
+        )?)
+    }
+}
+
 /// A village of one of the phone's beats, offered by name on the enrolment form.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Village {

@@ -9,9 +9,10 @@ use crate::error::{Error, Result};
 use crate::history::{History, HistoryEntry};
 use crate::model::sealed::{EntryKey, NONCE_LEN, NoKeys, Sealing};
 use crate::model::{
-    Camera, CameraForm, CameraId, ChangeMeta, ConsentNotice, ConsentTerms, Decision, EnrolmentForm,
-    EnrolmentRules, EntryId, LgdCode, NoticeRef, Roster, RosterChange, RosterId, UnitCode, Village,
-    Volunteer, VolunteerEdit, VolunteerId, WithdrawalChannel, inspect_change,
+    Camera, CameraForm, CameraId, ChangeMeta, ConsentNotice, ConsentTerms, Decision,
+    DistrictProgramme, EnrolmentForm, EnrolmentRules, EntryId, LgdCode, NoticeRef, Programme,
+    Roster, RosterChange, RosterId, UnitCode, Village, Volunteer, VolunteerEdit, VolunteerId,
+    WithdrawalChannel, inspect_change,
 };
 use crate::provenance::{DeviceKey, PublicKey};
 use crate::store::{
@@ -131,6 +132,9 @@ pub struct Device {
     /// The villages of each of this phone's beats, once received: each enrolment, edit and
     /// camera is checked against them.
     held_villages: BTreeMap<UnitCode, BTreeSet<LgdCode>>,
+    /// The district's programmes, once received: each enrolment and edit is checked against
+    /// them.
+    held_programmes: BTreeSet<Programme>,
     limits: Limits,
     /// The key every change this device sends is signed with (`provenance`).
     signing_key: DeviceKey,
@@ -223,6 +227,11 @@ impl Device {
                 held_villages.insert(beat.clone(), listed);
             }
         }
+        let held_programmes = store
+            .load_programmes()?
+            .into_iter()
+            .map(|programme| programme.code)
+            .collect();
         let mut device = Device {
             identity: adopting.clone().unwrap_or_else(|| identity.clone()),
             store,
@@ -232,6 +241,7 @@ impl Device {
             held_notices,
             district_adults_only,
             held_villages,
+            held_programmes,
             limits: Limits::default(),
             signing_key,
         };
@@ -271,6 +281,9 @@ impl Device {
         for (beat, villages) in &self.held_villages {
             rules.villages.insert(beat.clone(), villages.clone());
         }
+        rules
+            .programmes
+            .extend(self.held_programmes.iter().cloned());
         for notice in &self.held_notices {
             if !rules.notices.contains(notice) {
                 rules.notices.push(notice.clone());
@@ -291,6 +304,22 @@ impl Device {
             self.held_villages.insert(beat.clone(), listed);
         }
         Ok(())
+    }
+
+    /// Holds `programmes` as the district's list, replacing the one held: fetched with the
+    /// notices at the station.
+    pub fn save_programmes(&mut self, programmes: &[DistrictProgramme]) -> Result<()> {
+        self.store.save_programmes(programmes)?;
+        self.held_programmes = programmes
+            .iter()
+            .map(|programme| programme.code.clone())
+            .collect();
+        Ok(())
+    }
+
+    /// The district's programmes held, by code: what the enrolment form offers.
+    pub fn programmes(&self) -> Result<Vec<DistrictProgramme>> {
+        self.store.load_programmes()
     }
 
     /// Refuses `village` in the roster `roster_id` when the phone holds that beat's villages
@@ -513,8 +542,17 @@ impl Device {
         let updates = edit.validate()?;
         let roster_id = self.roster_holding(id)?;
         for update in &updates {
-            if let crate::model::FieldUpdate::Village(village) = update {
-                self.check_village(&roster_id, *village)?;
+            match update {
+                crate::model::FieldUpdate::Village(village) => {
+                    self.check_village(&roster_id, *village)?;
+                }
+                crate::model::FieldUpdate::AddProgramme(programme) => {
+                    crate::model::known_programmes(
+                        BTreeSet::from([programme.clone()]),
+                        &self.held_programmes,
+                    )?;
+                }
+                _ => {}
             }
         }
         let meta = self.meta(moment);

@@ -135,6 +135,60 @@ fn a_village_outside_the_beats_list_is_refused_on_the_phone_once_the_list_is_hel
 }
 
 #[test]
+fn a_programme_outside_the_districts_list_is_refused_once_the_list_is_held() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut device = open(dir.path(), 1);
+    let mut generator = Generator::new(12);
+    let moment = |random| Moment {
+        now_ms: NOW,
+        random,
+    };
+    let form = |generator: &mut Generator, programme: &str| EnrolmentForm {
+        programmes: vec![programme.to_owned()],
+        ..generator.enrolment_form(STATION, BEAT, &Generator::village_lgd(0, 0))
+    };
+    // Before the list arrives any well-formed code is taken, as it always was.
+    let early = device
+        .enrol(&form(&mut generator, "durg_trinayan"), moment(1))
+        .expect("no list held yet")
+        .id;
+    let list = [
+        mitan_core::model::DistrictProgramme::checked("cyber_mitan", "साइबर मितान", "Cyber Mitan")
+            .expect("programme"),
+        mitan_core::model::DistrictProgramme::checked("nasha_mukti", "नशा मुक्ति", "Nasha Mukti")
+            .expect("programme"),
+    ];
+    device.save_programmes(&list).expect("saved");
+    let Err(Error::Invalid(rejection)) =
+        device.enrol(&form(&mut generator, "cyber_mitra"), moment(2))
+    else {
+        panic!("a mistyped programme must be refused");
+    };
+    assert_eq!(
+        rejection
+            .problems
+            .iter()
+            .map(|p| (p.field, p.code))
+            .collect::<Vec<_>>(),
+        vec![(Field::Programmes, InvalidCode::Unknown)]
+    );
+    device
+        .enrol(&form(&mut generator, "nasha_mukti"), moment(3))
+        .expect("the district's own programme");
+    drop(device);
+    let mut device = open(dir.path(), 1);
+    assert_eq!(device.programmes().expect("held").len(), 2);
+    let join = mitan_core::model::VolunteerEdit {
+        add_programmes: vec!["police_mitra".into()],
+        ..Default::default()
+    };
+    assert!(
+        device.edit(&early, &join, moment(4)).is_err(),
+        "not on the list"
+    );
+}
+
+#[test]
 fn a_refused_form_names_every_field_and_stores_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut device = open(dir.path(), 1);

@@ -57,9 +57,29 @@ pub struct ConsentTermsView {
     pub adults_only: bool,
     /// The newest notice of each language.
     pub notices: Vec<NoticeView>,
+    /// The district's programmes: the only codes an enrolment may name.
+    #[serde(default)]
+    pub programmes: Vec<crate::programmes::ProgrammeView>,
 }
 
 impl ConsentTermsView {
+    /// The district's programmes as the device facade takes them; one that does not read is
+    /// refused, and the whole list with it.
+    pub fn to_programmes(
+        &self,
+    ) -> std::result::Result<Vec<mitan_core::model::DistrictProgramme>, Invalid> {
+        self.programmes
+            .iter()
+            .map(|programme| {
+                mitan_core::model::DistrictProgramme::checked(
+                    &programme.code,
+                    &programme.name_hi,
+                    &programme.name_en,
+                )
+            })
+            .collect()
+    }
+
     /// The terms as the device facade takes them.
     pub fn to_terms(&self) -> ConsentTerms {
         ConsentTerms {
@@ -158,6 +178,7 @@ pub fn current_terms(store: &ServerStore) -> Result<ConsentTermsView> {
             .into_iter()
             .map(NoticeView::from)
             .collect(),
+        programmes: crate::programmes::load_programmes(store)?,
     })
 }
 

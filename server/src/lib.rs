@@ -31,6 +31,7 @@ pub mod ist;
 pub mod metrics;
 pub mod ops;
 pub mod private_files;
+pub mod programmes;
 pub mod provenance;
 pub mod rate_limit;
 pub mod registration;

@@ -53,13 +53,14 @@ fn an_older_database_learns_each_volunteers_trainer_from_the_rosters() {
     sync_phone(&mut phone, &mut district, &caller, NOW);
     drop(district);
 
-    // As schema 12 left it: no trainer column (13 adds it), the version one below.
+    // As schema 12 left it: no trainer column (13 adds it) and no programme list (14).
     {
         let connection = rusqlite::Connection::open(&db).expect("opens");
         connection
             .execute_batch(
                 "DROP INDEX volunteer_by_trainer;
                  ALTER TABLE volunteer DROP COLUMN trained_by;
+                 DROP TABLE programme;
                  PRAGMA user_version = 12;",
             )
             .expect("set back");

@@ -262,15 +262,20 @@ function field(...args) {
     await Promise.all([page5.waitForURL(/saved=1/), page5.click('form[action="/admin/set/notice"] button')]);
     await page5.check('input[type=checkbox][name=adults_only]');
     await Promise.all([page5.waitForURL(/saved=1/), page5.click('form[action="/admin/set/policy"] button')]);
+    await page5.fill('#p-code', 'nasha_mukti');
+    await page5.fill('#p-name-hi', 'नशा मुक्ति अभियान');
+    await page5.fill('#p-name-en', 'Nasha Mukti Abhiyan');
+    await Promise.all([page5.waitForURL(/saved=1/), page5.click('form[action="/admin/set/programme"] button')]);
     const settings = await page5.locator('main').innerText();
     check(settings.includes('cyber-mitan-dec') && settings.includes('BSP-PS-KONI: 250') && settings.includes('hi v2'), `admin page: ${settings}`);
+    check(settings.includes('नशा मुक्ति अभियान') && settings.includes('nasha_mukti'), `the district's programme: ${settings}`);
     check(await page5.isChecked('input[type=checkbox][name=adults_only]'), 'the policy was not saved');
     await page5.goto(`${url}/progress?campaign=cyber-mitan-dec`);
     check((await page5.locator('main').innerText()).includes('250'), 'the campaign target in progress');
     // A phone receives the new notice and policy at its next sync.
     field('sync');
     await admin.close();
-    step('district admin: a campaign with a 250 target for Koni, Hindi notice v2 and adults-only saved; progress counts against the target');
+    step('district admin: a campaign with a 250 target for Koni, Hindi notice v2, adults-only and the programme Nasha Mukti saved; progress counts against the target');
     step(`district admin: a hierarchy with bad lines refused, ${refused} lines shown with line and column, nothing stored; a good one saved`);
 
     // 12. Five wrong passwords lock the badge, even against the right one.

@@ -79,6 +79,9 @@ pub struct EnrolmentRules {
     /// its beat's list is refused; a beat with no list (not yet fetched) is not checked here,
     /// and the server checks it at sync.
     pub villages: BTreeMap<UnitCode, BTreeSet<LgdCode>>,
+    /// The district's programmes. A code outside them is refused; an empty list (not yet
+    /// received) checks only the code's form.
+    pub programmes: BTreeSet<Programme>,
 }
 
 impl EnrolmentRules {
@@ -90,6 +93,7 @@ impl EnrolmentRules {
             adults_only: false,
             notices: vec![NoticeRef::new("hi", 1), NoticeRef::new("en", 1)],
             villages: BTreeMap::new(),
+            programmes: BTreeSet::new(),
         }
     }
 
@@ -101,6 +105,7 @@ impl EnrolmentRules {
             adults_only: false,
             notices: Vec::new(),
             villages: BTreeMap::new(),
+            programmes: BTreeSet::new(),
         }
     }
 }
@@ -247,7 +252,10 @@ impl EnrolmentForm {
         ));
         let beat = problems.take(UnitCode::parse_as(Field::Beat, &self.beat));
         let station = problems.take(UnitCode::parse_as(Field::Station, &self.station));
-        let programmes = problems.take(parse_programmes(&self.programmes));
+        let programmes = problems.take(
+            parse_programmes(&self.programmes)
+                .and_then(|programmes| known_programmes(programmes, &rules.programmes)),
+        );
         let trained_by = problems.take(optional(&self.trained_by, parse_trainer));
         if let (Some(village), Some(beat)) = (village, &beat)
             && let Some(listed) = rules.villages.get(beat)
@@ -376,6 +384,19 @@ fn parse_programmes(codes: &[String]) -> Result<BTreeSet<Programme>, Invalid> {
         return Err(Invalid::new(Field::Programmes, InvalidCode::Required));
     }
     Ok(programmes)
+}
+
+/// `programmes` when each is one of the district's `known` (every one when the list is not
+/// known yet); else the field refused as `unknown`: a typo would make a programme of its own.
+pub fn known_programmes(
+    programmes: BTreeSet<Programme>,
+    known: &BTreeSet<Programme>,
+) -> Result<BTreeSet<Programme>, Invalid> {
+    if known.is_empty() || programmes.is_subset(known) {
+        Ok(programmes)
+    } else {
+        Err(Invalid::new(Field::Programmes, InvalidCode::Unknown))
+    }
 }
 
 /// A trainer is typed either as a volunteer id (26 characters) or as a badge number.

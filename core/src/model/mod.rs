@@ -25,12 +25,12 @@ pub use change_meta::{Action, ChangeMessage, ChangeMeta};
 pub use edit::{FieldUpdate, VolunteerEdit};
 pub use enrolment::{
     Enrolment, EnrolmentForm, EnrolmentRules, MAX_AGE_YEARS, MAX_HOUSEHOLD_CHARS, MIN_AGE_YEARS,
-    Rejection,
+    Rejection, known_programmes,
 };
 pub use id::{BadgeNumber, CameraId, DeviceId, EntryId, RosterId, UnitCode, VolunteerId};
 pub use invalid::{Field, Invalid, InvalidCode};
 pub use notice::{ConsentNotice, ConsentTerms, MAX_NOTICE_CHARS, NoticeRef, parse_notice_language};
-pub use programme::Programme;
+pub use programme::{DistrictProgramme, Programme};
 pub use review::{Decision, Review, Withdrawal, WithdrawalChannel};
 pub use roster::{
     Applied, Carry, CarryWrite, ChangeEffect, ChangeInfo, ChangeReader, EntryLinks, FieldWrite,

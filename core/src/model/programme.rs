@@ -58,6 +58,33 @@ impl fmt::Display for Programme {
     }
 }
 
+/// A programme of the district's list, with its names: the programmes a phone offers, and the
+/// only codes it accepts once it holds the list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DistrictProgramme {
+    /// The code.
+    pub code: Programme,
+    /// Its name in Hindi.
+    pub name_hi: String,
+    /// Its name in English.
+    pub name_en: String,
+}
+
+impl DistrictProgramme {
+    /// A programme as received or typed, its code parsed and its names cleaned as every label
+    /// an officer types.
+    pub fn checked(code: &str, name_hi: &str, name_en: &str) -> Result<Self, Invalid> {
+        let label = |name: &str| {
+            super::validate::clean_label(Field::Programmes, name, super::validate::MAX_LABEL_CHARS)
+        };
+        Ok(DistrictProgramme {
+            code: code.parse()?,
+            name_hi: label(name_hi)?,
+            name_en: label(name_en)?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ mod index;
 mod keys;
 mod notices;
 mod places;
+mod programmes;
 mod recovery;
 mod schema;
 

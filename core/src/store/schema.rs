@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/007_phone_recovery.sql"),
     include_str!("../../migrations/008_device_credential.sql"),
     include_str!("../../migrations/009_places.sql"),
+    include_str!("../../migrations/010_district_programmes.sql"),
 ];
 
 /// The schema version this build creates.

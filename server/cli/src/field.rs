@@ -264,12 +264,16 @@ pub fn fetch_villages(profile: &FieldProfile, beat: &UnitCode) -> Result<Vec<Vil
         .collect()
 }
 
-/// Fetches the district's notices and policy and the villages of the device's beats, and
-/// stores them on `device`, so that it can show the notices, apply the policy and check
-/// villages offline.
+/// Fetches the district's notices, policy and programmes and the villages of the device's
+/// beats, and stores them on `device`, so that it can show the notices, apply the policy and
+/// check programmes and villages offline.
 pub fn refresh_terms(device: &mut Device, profile: &FieldProfile) -> Result<ConsentTermsView> {
     let terms = fetch_terms(profile)?;
     device.save_consent_terms(&terms.to_terms(), system_clock()())?;
+    let programmes = terms
+        .to_programmes()
+        .map_err(|invalid| Error::from(mitan_core::Error::from(invalid)))?;
+    device.save_programmes(&programmes)?;
     for beat in device.identity().beats.clone() {
         let villages = fetch_villages(profile, &beat)?;
         device.save_villages(&beat, &villages)?;

@@ -1355,7 +1355,8 @@ async fn admin_view(
     )
 }
 
-/// `POST /admin/set/{what}`: a campaign, a target, a notice or the policy on minors, each
+/// `POST /admin/set/{what}`: a campaign, a target, a programme, a notice or the policy on
+/// minors, each
 /// the API's own `PUT` operation.
 async fn admin_set(
     State(state): State<AppState>,
@@ -1416,6 +1417,10 @@ async fn admin_set(
                 }
                 "notice" => {
                     let spec: crate::consent::NoticeSpec = from_query(&query)?;
+                    spec.write(district, &caller, now_ms).map(drop)
+                }
+                "programme" => {
+                    let spec: crate::programmes::ProgrammeSpec = from_query(&query)?;
                     spec.write(district, &caller, now_ms).map(drop)
                 }
                 "policy" => crate::consent::PolicySpec { adults_only }

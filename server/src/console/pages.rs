@@ -1240,6 +1240,23 @@ pub fn admin(
                 button type="submit" { (lang.t(Key::Save)) }
             }
         }
+        h2 { (lang.t(Key::Programmes)) }
+        ul {
+            @for programme in &terms.programmes {
+                li { (lang.pick(&programme.name_hi, &programme.name_en)) " " small { (programme.code) } }
+            }
+        }
+        form method="post" action="/admin/set/programme" {
+            h3 { (lang.t(Key::AddProgramme)) }
+            input type="hidden" name="csrf" value=(csrf);
+            label for="p-code" { (lang.t(Key::ProgrammeCode)) }
+            input id="p-code" name="code" required maxlength="32" pattern="[a-z][a-z0-9_]{1,31}";
+            label for="p-name-hi" { (lang.t(Key::NameHindi)) }
+            input id="p-name-hi" name="name_hi" required maxlength="80";
+            label for="p-name-en" { (lang.t(Key::NameEnglish)) }
+            input id="p-name-en" name="name_en" required maxlength="80";
+            button type="submit" { (lang.t(Key::Save)) }
+        }
         h2 { (lang.t(Key::Notices)) }
         ul {
             @for notice in &terms.notices {

@@ -211,6 +211,10 @@ catalogue! {
     MarkedNotice => "डुप्लिकेट चिह्नित किया गया।", "Marked as a duplicate.";
     Coverage => "परिवारों तक पहुँच", "Household coverage";
     Trainers => "प्रशिक्षक", "Trainers";
+    AddProgramme => "ज़िले का कार्यक्रम जोड़ें या नाम बदलें", "Add a programme of the district, or rename one";
+    ProgrammeCode => "कोड (अंग्रेज़ी छोटे अक्षर, अंक, _)", "Code (lowercase letters, digits, _)";
+    NameHindi => "हिंदी में नाम", "Name in Hindi";
+    NameEnglish => "अंग्रेज़ी में नाम", "Name in English";
     NoConstable => "इस बीट पर कोई आरक्षक नहीं", "no constable works this beat";
     NoTrainers => "आपकी इकाइयों में किसी स्वयंसेवक के प्रशिक्षक का नाम दर्ज नहीं है।", "No volunteer in your units names a trainer.";
     Trainer => "प्रशिक्षक", "Trainer";

@@ -31,6 +31,7 @@ use crate::error::{Error, Result};
 use crate::exports::{ExportLogQuery, ExportQuery};
 use crate::metrics::Metrics;
 use crate::ops::{administration, devices, directory, imports, reports, review};
+use crate::programmes::ProgrammeSpec;
 use crate::rate_limit::{RegistrationLimiter, RegistrationRate, SyncRate, SyncRateLimiter};
 use crate::registration::RegisterRequest;
 use crate::reports::past::PastReportQuery;
@@ -295,6 +296,8 @@ operations! {
     set TargetSpec => "administration";
     set NoticeSpec => "administration";
     set PolicySpec => "administration";
+    read administration::Programmes => "administration";
+    set ProgrammeSpec => "administration";
     read administration::Notices => "devices";
     write devices::IssueCode => "devices";
     write devices::Revoke => "devices";

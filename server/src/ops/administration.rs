@@ -10,6 +10,7 @@ use crate::admin::{self, CampaignSpec, CampaignView, TargetSpec};
 use crate::consent::{self, ConsentTermsView, NoticeSpec, NoticeView, PolicySpec};
 use crate::district::District;
 use crate::error::Result;
+use crate::programmes::{self, ProgrammeSpec, ProgrammeView};
 use crate::store::ServerStore;
 
 /// Every campaign with its explicit targets, newest first.
@@ -86,6 +87,43 @@ impl WriteOperation for NoticeSpec {
     fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<NoticeView> {
         Policy::check(district.store(), &caller.user, Permission::Administer, None)?;
         consent::publish_notice(
+            district.store_mut(),
+            &self,
+            caller.user.badge.as_str(),
+            now_ms,
+        )
+    }
+}
+
+/// The district's programmes, by code: the only codes an enrolment may name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
+#[group(skip)]
+pub struct Programmes {}
+
+/// The programmes listed (`GET /v1/admin/programmes`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ProgrammeList {
+    /// By code.
+    pub programmes: Vec<ProgrammeView>,
+}
+
+route!(Programmes => ProgrammeList, Get "/v1/admin/programmes");
+
+impl ReadOperation for Programmes {
+    fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<ProgrammeList> {
+        Policy::check(store, &caller.user, Permission::ReadSettings, None)?;
+        Ok(ProgrammeList {
+            programmes: programmes::load_programmes(store)?,
+        })
+    }
+}
+
+route!(ProgrammeSpec => ProgrammeView, Put "/v1/admin/programmes");
+
+impl WriteOperation for ProgrammeSpec {
+    fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<ProgrammeView> {
+        Policy::check(district.store(), &caller.user, Permission::Administer, None)?;
+        programmes::set_programme(
             district.store_mut(),
             &self,
             caller.user.badge.as_str(),

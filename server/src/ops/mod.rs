@@ -238,6 +238,7 @@ mod tests {
         assert!(documented::<crate::consent::NoticeSpec>());
         assert!(documented::<crate::consent::PolicySpec>());
         assert!(documented::<administration::Notices>());
+        assert!(documented::<administration::Programmes>());
         assert!(documented::<devices::IssueCode>());
         assert!(documented::<devices::Revoke>());
         assert!(documented::<crate::audit::HistoryQuery>());

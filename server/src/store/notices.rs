@@ -21,6 +21,41 @@ pub struct StoredNotice {
 }
 
 impl ServerStore {
+    /// Adds a programme to the district's list, or renames one.
+    pub fn save_programme(
+        &mut self,
+        programme: &mitan_core::model::DistrictProgramme,
+        set_by: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        self.connection.execute(
+            "INSERT INTO programme (code, name_hi, name_en, set_by, set_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (code) DO UPDATE SET name_hi = excluded.name_hi,
+                 name_en = excluded.name_en, set_by = excluded.set_by,
+                 set_at_ms = excluded.set_at_ms",
+            params![
+                programme.code.as_str(),
+                programme.name_hi,
+                programme.name_en,
+                set_by,
+                now_ms
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The district's programmes as (code, Hindi name, English name), by code.
+    pub fn load_programmes(&self) -> Result<Vec<(String, String, String)>> {
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT code, name_hi, name_en FROM programme ORDER BY code")?;
+        let rows = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
     /// Adds a notice. The table refuses a version already published (primary key), and its
     /// triggers refuse changing or removing one.
     pub fn save_notice(&mut self, notice: &StoredNotice) -> Result<()> {

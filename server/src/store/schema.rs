@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/011_device_keys_change_signatures.sql"),
     include_str!("../../migrations/012_console_sign_in.sql"),
     include_str!("../../migrations/013_trainers.sql"),
+    include_str!("../../migrations/014_programmes.sql"),
 ];
 
 /// The schema version this build creates.

@@ -371,6 +371,21 @@ pub enum AdminCommand {
         #[arg(long, default_value = "admin-cli")]
         published_by: String,
     },
+    /// Add a programme to the district's list, or rename one: phones refuse any code not on it.
+    SetProgramme {
+        /// The programme.
+        #[command(flatten)]
+        spec: mitan_server::programmes::ProgrammeSpec,
+        /// Who sets it, for the record.
+        #[arg(long, default_value = "admin-cli")]
+        set_by: String,
+    },
+    /// The district's programmes, by code.
+    ListProgrammes {
+        /// Print what the API answers, as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Set whether the district enrols adults only (otherwise under-18s need a guardian).
     SetPolicy {
         /// The policy.
@@ -1152,6 +1167,23 @@ fn admin(args: AdminArgs) -> Result<()> {
                 notice.version,
                 notice.text.chars().count()
             );
+        }
+        AdminCommand::SetProgramme { spec, set_by } => {
+            let programme =
+                mitan_server::programmes::set_programme(&mut store, &spec, &set_by, now_ms)?;
+            say!(
+                "programme {} saved: {} / {}",
+                programme.code,
+                programme.name_hi,
+                programme.name_en
+            );
+        }
+        AdminCommand::ListProgrammes { json } => {
+            let caller = Caller::operator(&store)?;
+            print(
+                &mitan_server::ops::administration::Programmes {}.read(&store, &caller, now_ms)?,
+                json,
+            )?;
         }
         AdminCommand::SetPolicy { spec, set_by } => {
             consent::set_policy(&mut store, spec, &set_by, now_ms)?;

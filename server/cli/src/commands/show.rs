@@ -210,6 +210,19 @@ impl Show for ProgrammeReport {
     }
 }
 
+impl Show for mitan_server::ops::administration::ProgrammeList {
+    fn lines(&self) -> Vec<String> {
+        let mut lines = vec!["code\tname (Hindi)\tname (English)".to_owned()];
+        for programme in &self.programmes {
+            lines.push(format!(
+                "{}\t{}\t{}",
+                programme.code, programme.name_hi, programme.name_en
+            ));
+        }
+        lines
+    }
+}
+
 impl Show for TrainerReport {
     fn lines(&self) -> Vec<String> {
         if self.trainers.is_empty() {

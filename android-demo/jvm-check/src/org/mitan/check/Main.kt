@@ -175,7 +175,10 @@ suspend fun run(options: Map<String, String>, scope: CoroutineScope) {
     check(enrolment.villages.value.map { it.nameEn } == listOf("Birkona", "Koni")) {
         "the beat's villages: ${enrolment.villages.value}"
     }
-    check(enrolment.programmes.value.containsAll(listOf("cyber_mitan", "suraksha_sakhi"))) { "programmes ${enrolment.programmes.value}" }
+    // The district's list, with the programme it added (run.sh: `mitan admin set-programme`).
+    val offered = enrolment.programmes.value.associateBy { it.code }
+    check(offered.keys.containsAll(listOf("cyber_mitan", "suraksha_sakhi", "nasha_mukti"))) { "programmes ${offered.keys}" }
+    check(offered.getValue("nasha_mukti").nameHi == "नशा मुक्ति अभियान") { "the district's name ${offered["nasha_mukti"]}" }
     enrolment.consent(true)
     check(!enrolment.form.value.consentGiven) { "consent ticked before the notice was shown" }
     enrolment.edit("name_devanagari") { volunteerForm(it, 0).copy(consentGiven = true, villageLgd = "") }
@@ -195,6 +198,11 @@ suspend fun run(options: Map<String, String>, scope: CoroutineScope) {
     check(rotated.needsGuardian()) { "a 15-year-old needs a guardian" }
     rotated.submit().join()
     check(rotated.errors.value.keys.any { it.startsWith("guardian") }) { "a minor without a guardian: ${rotated.errors.value}" }
+    enrolment.toggleProgramme("cyber_mitra")
+    enrolment.submit().join()
+    check(enrolment.errors.value["programmes"] == InvalidCode.UNKNOWN) { "a mistyped programme: ${enrolment.errors.value}" }
+    enrolment.toggleProgramme("cyber_mitra")
+    step("the form offers the district's ${offered.size} programmes, its own Nasha Mukti among them, and refuses a code not on the list")
     step("the form offers the beat's villages by name (${enrolment.villages.value.joinToString { it.nameHi }}); consent stays unticked until the notice was read out; a rebuilt screen keeps the half-typed form; a minor without a guardian is refused")
 
     // 3. Offline: enrol 25 volunteers through the enrolment view-model, each after the notice.

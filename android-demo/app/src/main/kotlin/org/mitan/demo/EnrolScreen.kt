@@ -97,9 +97,10 @@ fun EnrolScreen(model: EnrolmentViewModel) {
         FormField("household", form.household, errors) { text -> model.edit("household") { it.copy(household = text) } }
         Text(fieldLabel("programmes"), style = MaterialTheme.typography.titleSmall, modifier = Modifier.padding(top = 8.dp))
         for (programme in model.programmes.watch()) {
-            Row(Modifier.toggleable(programme in form.programmes, role = Role.Checkbox) { model.toggleProgramme(programme) }) {
-                Checkbox(checked = programme in form.programmes, onCheckedChange = null)
-                Text(programmeName(programme), Modifier.padding(start = 8.dp, top = 12.dp))
+            val joined = programme.code in form.programmes
+            Row(Modifier.toggleable(joined, role = Role.Checkbox) { model.toggleProgramme(programme.code) }) {
+                Checkbox(checked = joined, onCheckedChange = null)
+                Text(programmeLabel(programme), Modifier.padding(start = 8.dp, top = 12.dp))
             }
         }
         ErrorLine("programmes", errors)

@@ -9,6 +9,7 @@ import androidx.compose.runtime.Composable
 import androidx.compose.ui.platform.LocalConfiguration
 import androidx.compose.ui.res.stringResource
 import org.mitan.ffi.ChangeAction
+import org.mitan.ffi.DistrictProgramme
 import org.mitan.ffi.InvalidCode
 import org.mitan.ffi.Village
 import org.mitan.ffi.VolunteerStatus
@@ -88,6 +89,13 @@ fun speaksHindi(): Boolean = LocalConfiguration.current.locales[0].language == "
 
 /** A village's name in Hindi or English. */
 fun villageName(village: Village, hindi: Boolean): String = if (hindi) village.nameHi else village.nameEn
+
+/** A programme of the district's list by the name it gave, else the app's words for the code. */
+@Composable
+fun programmeLabel(programme: DistrictProgramme): String {
+    val named = if (speaksHindi()) programme.nameHi else programme.nameEn
+    return named.ifEmpty { programmeName(programme.code) }
+}
 
 /** A programme's name: `suraksha_sakhi` → "Suraksha Sakhi"; a district's own code as it is. */
 @Composable

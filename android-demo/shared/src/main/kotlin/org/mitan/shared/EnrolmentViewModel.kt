@@ -10,6 +10,7 @@ import kotlinx.coroutines.Job
 import kotlinx.coroutines.launch
 import org.mitan.ffi.ApiException
 import org.mitan.ffi.ConsentNotice
+import org.mitan.ffi.DistrictProgramme
 import org.mitan.ffi.EnrolmentForm
 import org.mitan.ffi.EnrolmentReceipt
 import org.mitan.ffi.InvalidCode
@@ -52,8 +53,8 @@ class EnrolmentViewModel(
     /** The villages of the form's beat, to pick by name. */
     val villages = State<List<Village>>(emptyList())
 
-    /** The programmes the form offers. */
-    val programmes = State<List<String>>(emptyList())
+    /** The district's programmes the form offers. */
+    val programmes = State<List<DistrictProgramme>>(emptyList())
 
     /**
      * Volunteers of the phone's beats who can be named as the trainer (the training cascade),

@@ -14,6 +14,7 @@ import kotlinx.coroutines.withContext
 import org.mitan.ffi.ApiException
 import org.mitan.ffi.ConsentNotice
 import org.mitan.ffi.DeviceIdentity
+import org.mitan.ffi.DistrictProgramme
 import org.mitan.ffi.EnrolmentForm
 import org.mitan.ffi.EnrolmentReceipt
 import org.mitan.ffi.MitanDevice
@@ -28,7 +29,6 @@ import org.mitan.ffi.VolunteerChange
 import org.mitan.ffi.VolunteerDetail
 import org.mitan.ffi.VolunteerEdit
 import org.mitan.ffi.VolunteerSummary
-import org.mitan.ffi.builtInProgrammes
 import org.mitan.ffi.devicePublicKey
 import org.mitan.ffi.saveDeviceCredential
 
@@ -249,8 +249,8 @@ class MitanRepository private constructor(
     /** The newest notice held in [language], to show before a person consents. */
     suspend fun notice(language: String): ConsentNotice? = onIo { device.notice(language) }
 
-    /** The programmes the enrolment form offers. */
-    suspend fun programmes(): List<String> = onIo { builtInProgrammes() }
+    /** The district's programmes the enrolment form offers (the built-in ones until received). */
+    suspend fun programmes(): List<DistrictProgramme> = onIo { device.programmes() }
 
     /** The villages of [beat] the phone holds, by English name: the form's choices. */
     suspend fun villages(beat: String): List<Village> = onIo { device.villages(beat) }
@@ -318,13 +318,15 @@ class MitanRepository private constructor(
     internal fun serverTransport(): SyncTransport = api.syncTransport(profile.registration.credential)
 
     /**
-     * Fetches and stores the district's notices and policy, and the villages of each of the
-     * phone's beats. Blocking: called on [io] by [sync] and at registration.
+     * Fetches and stores the district's notices, policy and programmes, and the villages of
+     * each of the phone's beats. Blocking: called on [io] by [sync] and at registration.
      */
     private fun refreshDistrict() {
         val credential = profile.registration.credential
         try {
-            device.saveConsentTerms(api.consentTerms(credential))
+            val terms = api.districtTerms(credential)
+            device.saveConsentTerms(terms.consent)
+            device.saveProgrammes(terms.programmes)
             for (beat in profile.registration.beats) device.saveVillages(beat, api.villages(credential, beat))
         } catch (refusal: ServerRefusal) {
             throw refusal.asApiException()

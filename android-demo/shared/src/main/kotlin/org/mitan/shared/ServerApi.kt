@@ -18,6 +18,7 @@ import okhttp3.RequestBody
 import org.mitan.ffi.ApiException
 import org.mitan.ffi.ConsentNotice
 import org.mitan.ffi.ConsentTerms
+import org.mitan.ffi.DistrictProgramme
 import org.mitan.ffi.SyncTransport
 import org.mitan.ffi.Village
 
@@ -31,6 +32,9 @@ data class Registration(
     val beats: List<String>,
     val quota: Int,
 )
+
+/** What a phone holds of the district's settings: the consent terms and the programmes. */
+data class DistrictTerms(val consent: ConsentTerms, val programmes: List<DistrictProgramme>)
 
 /** An answer other than 2xx: the status and the server's stable error code and field. */
 class ServerRefusal(val status: Int, val code: String?, val field: String?, message: String) :
@@ -98,8 +102,11 @@ class ServerApi(baseUrl: String, private val trust: X509TrustManager? = null, pr
         )
     }
 
-    /** The district's current consent notices and policy (`GET /v1/notices`). */
-    fun consentTerms(credential: String): ConsentTerms {
+    /**
+     * The district's current consent notices and policy, and its programmes
+     * (`GET /v1/notices`); a server that sends no programmes leaves the list empty.
+     */
+    fun districtTerms(credential: String): DistrictTerms {
         val answer = request("GET", "/v1/notices", credential, null, null)
         @Suppress("UNCHECKED_CAST")
         val json = Json.parse(answer.toString(Charsets.UTF_8)) as? Map<String, Any?>
@@ -114,7 +121,12 @@ class ServerApi(baseUrl: String, private val trust: X509TrustManager? = null, pr
                 publishedAtMs = notice.field<Double>("published_at_ms").toLong(),
             )
         }
-        return ConsentTerms(adultsOnly = json.field("adults_only"), notices = notices)
+        @Suppress("UNCHECKED_CAST")
+        val listed = json["programmes"] as? List<Map<String, Any?>> ?: emptyList()
+        return DistrictTerms(
+            consent = ConsentTerms(adultsOnly = json.field("adults_only"), notices = notices),
+            programmes = listed.map { DistrictProgramme(code = it.field("code"), nameHi = it.field("name_hi"), nameEn = it.field("name_en")) },
+        )
     }
 
     /**
