@@ -314,7 +314,7 @@ impl MitanDevice {
         let mut bridge = Bridge(transport.as_ref());
         let mut tell = |progress: mitan_core::device::SyncProgress| {
             if let Some(observer) = &observer {
-                observer.round_stored(progress.into());
+                observer.round_stored(progress);
             }
         };
         Ok(self

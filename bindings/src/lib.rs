@@ -17,6 +17,6 @@ pub use records::{
     EnrolmentProblem, EnrolmentReceipt, QuotaStatus, RosterFilter, SyncSummary, Village,
     VolunteerDetail, VolunteerStatus, VolunteerSummary, built_in_programmes,
 };
-pub use transport::{SyncObserver, SyncProgress, SyncTransport};
+pub use transport::{SyncObserver, SyncTransport};
 
 uniffi::setup_scaffolding!();

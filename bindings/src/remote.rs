@@ -3,7 +3,25 @@
 //! (uniffi needs each one restated here; a field added in the core and not here fails the
 //! build, which is the point.)
 
+use mitan_core::device::SyncProgress;
 use mitan_core::model::{CameraForm, Gender, InvalidCode, VolunteerEdit};
+
+/// How far a running sync has come, after a round trip whose reply is stored.
+#[uniffi::remote(Record)]
+pub struct SyncProgress {
+    /// Round trips finished and stored so far.
+    pub round: u32,
+    /// This phone's changes still waiting for the server's acknowledgement.
+    pub pending: u64,
+    /// This phone's changes the server acknowledged so far.
+    pub acknowledged: u64,
+    /// Changes (or snapshots) received and stored so far.
+    pub received: u64,
+    /// Request bytes sent so far.
+    pub bytes_up: u64,
+    /// Reply bytes received so far.
+    pub bytes_down: u64,
+}
 
 /// Gender as recorded at enrolment.
 #[uniffi::remote(Enum)]

@@ -2,7 +2,7 @@
 //! `/v1/sync`, returning the reply body. Keeping HTTP in the app lets Android choose its own
 //! client, proxy, TLS settings and network constraints; Rust only produces and consumes bytes.
 
-use mitan_core::device::TransportError;
+use mitan_core::device::{SyncProgress, TransportError};
 
 use crate::error::ApiError;
 
@@ -17,36 +17,6 @@ use crate::error::ApiError;
 pub trait SyncTransport: Send + Sync {
     /// Sends `request` and returns the server's reply.
     fn exchange(&self, request: Vec<u8>) -> Result<Vec<u8>, ApiError>;
-}
-
-/// How far a running sync has come, after a round trip whose reply is stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
-pub struct SyncProgress {
-    /// Round trips finished and stored so far.
-    pub round: u32,
-    /// This phone's changes still waiting for the server's acknowledgement.
-    pub pending: u64,
-    /// This phone's changes the server acknowledged so far.
-    pub acknowledged: u64,
-    /// Changes (or snapshots) received and stored so far.
-    pub received: u64,
-    /// Request bytes sent so far.
-    pub bytes_up: u64,
-    /// Reply bytes received so far.
-    pub bytes_down: u64,
-}
-
-impl From<mitan_core::device::SyncProgress> for SyncProgress {
-    fn from(progress: mitan_core::device::SyncProgress) -> Self {
-        SyncProgress {
-            round: progress.round,
-            pending: progress.pending,
-            acknowledged: progress.acknowledged,
-            received: progress.received,
-            bytes_up: progress.bytes_up,
-            bytes_down: progress.bytes_down,
-        }
-    }
 }
 
 /// Hears how a long sync goes. Implemented in Kotlin; called on the syncing thread, so post

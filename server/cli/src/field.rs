@@ -221,9 +221,9 @@ impl FieldProfile {
     }
 }
 
-/// Fetches the district's current consent notices and policy (`GET /v1/notices`).
-pub fn fetch_terms(profile: &FieldProfile) -> Result<ConsentTermsView> {
-    let url = format!("{}/v1/notices", profile.server.trim_end_matches('/'));
+/// `GET path` on the device's server with its credential, read as `T`.
+fn get_answer<T: serde::de::DeserializeOwned>(profile: &FieldProfile, path: &str) -> Result<T> {
+    let url = format!("{}{path}", profile.server.trim_end_matches('/'));
     let mut response = agent(profile.ca().as_deref())
         .get(&url)
         .header(
@@ -235,21 +235,15 @@ pub fn fetch_terms(profile: &FieldProfile) -> Result<ConsentTermsView> {
     read_answer(&mut response)
 }
 
+/// Fetches the district's current consent notices, policy and programmes (`GET /v1/notices`).
+pub fn fetch_terms(profile: &FieldProfile) -> Result<ConsentTermsView> {
+    get_answer(profile, "/v1/notices")
+}
+
 /// Fetches the villages the hierarchy lists under `beat` (`GET /v1/directory/units`).
 pub fn fetch_villages(profile: &FieldProfile, beat: &UnitCode) -> Result<Vec<Village>> {
-    let url = format!(
-        "{}/v1/directory/units?under={beat}",
-        profile.server.trim_end_matches('/')
-    );
-    let mut response = agent(profile.ca().as_deref())
-        .get(&url)
-        .header(
-            "Authorization",
-            &format!("Bearer {}", profile.device.credential),
-        )
-        .call()
-        .map_err(|error| Error::Network(error.to_string()))?;
-    let units: mitan_server::ops::directory::UnitList = read_answer(&mut response)?;
+    let units: mitan_server::ops::directory::UnitList =
+        get_answer(profile, &format!("/v1/directory/units?under={beat}"))?;
     units
         .units
         .into_iter()

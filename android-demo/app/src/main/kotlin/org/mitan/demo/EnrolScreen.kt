@@ -155,9 +155,9 @@ fun EnrolScreen(model: EnrolmentViewModel) {
 private fun trainerName(volunteer: VolunteerSummary): String =
     listOfNotNull(volunteer.nameDevanagari, volunteer.nameLatin).joinToString(" / ").ifEmpty { volunteer.volunteerId }
 
-/** A text field labelled with its field's name, its refusal under it. */
+/** A text field labelled with its field's name, its refusal under it; also the correction's. */
 @Composable
-private fun FormField(
+internal fun FormField(
     field: String,
     value: String,
     errors: Map<String, InvalidCode>,

@@ -4,16 +4,13 @@ package org.mitan.demo
 
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
-import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.rememberScrollState
-import androidx.compose.foundation.text.KeyboardOptions
 import androidx.compose.foundation.verticalScroll
 import androidx.compose.material3.AlertDialog
 import androidx.compose.material3.Button
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
-import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
@@ -98,16 +95,16 @@ private fun Details(detail: VolunteerDetail, village: String) {
 /** The fields a rejection usually asks to fix; an empty field leaves the entry's value. */
 @Composable
 private fun Correction(model: VolunteerViewModel, detail: VolunteerDetail, edit: VolunteerEdit, errors: Map<String, InvalidCode>) {
-    CorrectionField("name_devanagari", edit.nameDevanagari ?: detail.nameDevanagari ?: "", errors) { text ->
+    FormField("name_devanagari", edit.nameDevanagari ?: detail.nameDevanagari ?: "", errors) { text ->
         model.correct("name_devanagari") { it.copy(nameDevanagari = text) }
     }
-    CorrectionField("name_latin", edit.nameLatin ?: detail.nameLatin ?: "", errors) { text ->
+    FormField("name_latin", edit.nameLatin ?: detail.nameLatin ?: "", errors) { text ->
         model.correct("name_latin") { it.copy(nameLatin = text) }
     }
-    CorrectionField("phone", edit.phone ?: detail.phone ?: "", errors, KeyboardType.Phone) { text ->
+    FormField("phone", edit.phone ?: detail.phone ?: "", errors, KeyboardType.Phone) { text ->
         model.correct("phone") { it.copy(phone = text) }
     }
-    CorrectionField("household", edit.household ?: detail.household ?: "", errors) { text ->
+    FormField("household", edit.household ?: detail.household ?: "", errors) { text ->
         model.correct("household") { it.copy(household = text) }
     }
     val villages = model.villages.watch()
@@ -120,22 +117,4 @@ private fun Correction(model: VolunteerViewModel, detail: VolunteerDetail, edit:
         Button(onClick = { model.resubmit() }, Modifier.padding(end = 8.dp)) { Text(stringResource(R.string.volunteer_resubmit)) }
         OutlinedButton(onClick = model::cancelCorrection) { Text(stringResource(R.string.volunteer_cancel)) }
     }
-}
-
-@Composable
-private fun CorrectionField(
-    field: String,
-    value: String,
-    errors: Map<String, InvalidCode>,
-    keyboard: KeyboardType = KeyboardType.Text,
-    onChange: (String) -> Unit,
-) {
-    val error = errors[field]
-    OutlinedTextField(
-        value = value, onValueChange = onChange, singleLine = true,
-        label = { Text(fieldLabel(field)) }, isError = error != null,
-        supportingText = error?.let { { Text(stringResource(problemText(it))) } },
-        keyboardOptions = KeyboardOptions(keyboardType = keyboard),
-        modifier = Modifier.fillMaxWidth(),
-    )
 }
