@@ -77,6 +77,12 @@ fn trainers_are_counted_as_a_cascade_and_exported() {
         &incharge,
     );
     assert_eq!(export.status, 200, "{}", export.body);
+    // When each was enrolled, as a person reads it beside the milliseconds.
+    assert!(
+        export.body.contains("enrolled_at_ist") && export.body.contains("23 Nov 2025"),
+        "{}",
+        export.body
+    );
     let records = csv_records(&export.body);
     let trainer_of = |id: &mitan_core::model::VolunteerId| -> String {
         records

@@ -182,3 +182,51 @@ fn the_server_refuses_an_entry_in_a_village_outside_the_beat_alone_and_a_move_mu
         record.body
     );
 }
+
+#[test]
+fn an_entry_from_before_the_villages_were_imported_is_flagged_in_the_review_queue() {
+    let server = TestServer::start(1).expect("the server starts");
+    let dirs = tempfile::tempdir().expect("temp dir");
+    server
+        .add_user("CG-001", Role::Constable, &station(0), &[beat(0, 0)])
+        .expect("constable added");
+    server
+        .add_user("CG-100", Role::StationIncharge, &station(0), &[])
+        .expect("in-charge added");
+    let mut phone = server
+        .field_device("CG-001", &dirs.path().join("CG-001"))
+        .expect("registers");
+    let incharge = server
+        .field_device("CG-100", &dirs.path().join("CG-100"))
+        .expect("registers")
+        .credential();
+    // No village is listed yet, so nothing is checked.
+    let mut generator = Generator::new(7);
+    let stray = phone.enrol_form(
+        &generator.enrolment_form(&station(0), &beat(0, 0), "430009"),
+        1,
+        NOW,
+    );
+    let listed = phone.enrol_form(
+        &generator.enrolment_form(&station(0), &beat(0, 0), KONI),
+        2,
+        NOW,
+    );
+    phone.sync_ok(NOW + 1_000);
+    add_village(&server, "V-KONI", KONI, "Koni", &beat(0, 0));
+
+    let queue = server.get("/v1/reports/review-queue", &incharge);
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    let flagged = |id: &mitan_core::model::VolunteerId| -> bool {
+        queue.json()["volunteers"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .find(|row| row["id"] == id.to_string())
+            .unwrap_or_else(|| panic!("{id} not in the queue: {}", queue.body))["village_outside_beat"]
+            .as_bool()
+            .expect("a flag")
+    };
+    assert!(flagged(&stray));
+    assert!(!flagged(&listed));
+}

@@ -546,7 +546,10 @@ fn review_row(lang: Lang, volunteer: &ListedVolunteer, offset: u32, csrf: &str) 
             td { (volunteer.name_latin.clone().unwrap_or_else(dash)) }
             td { (volunteer.phone.clone().unwrap_or_else(dash)) }
             td { (volunteer.household.clone().unwrap_or_else(dash)) }
-            td { (volunteer.village) }
+            td {
+                (volunteer.village)
+                @if volunteer.village_outside_beat { " " strong.flag { (lang.t(Key::VillageOutsideBeat)) } }
+            }
             td { (volunteer.beat) }
             td { (volunteer.enrolled_by) }
             td { (ist::date_time(volunteer.enrolled_at_ms)) }

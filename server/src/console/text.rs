@@ -215,6 +215,7 @@ catalogue! {
     ProgrammeCode => "कोड (अंग्रेज़ी छोटे अक्षर, अंक, _)", "Code (lowercase letters, digits, _)";
     NameHindi => "हिंदी में नाम", "Name in Hindi";
     NameEnglish => "अंग्रेज़ी में नाम", "Name in English";
+    VillageOutsideBeat => "यह गाँव इस बीट का नहीं: सत्यापन से पहले सुधरवाएँ", "not a village of this beat: have it corrected before verifying";
     NoConstable => "इस बीट पर कोई आरक्षक नहीं", "no constable works this beat";
     NoTrainers => "आपकी इकाइयों में किसी स्वयंसेवक के प्रशिक्षक का नाम दर्ज नहीं है।", "No volunteer in your units names a trainer.";
     Trainer => "प्रशिक्षक", "Trainer";

@@ -464,6 +464,7 @@ fn roster_csv(rows: &[ExportRow]) -> Result<String> {
             "programmes",
             "enrolled_by",
             "enrolled_at_ms",
+            "enrolled_at_ist",
             "trained_by",
         ])
         .map_err(csv_error)?;
@@ -484,6 +485,7 @@ fn roster_csv(rows: &[ExportRow]) -> Result<String> {
                 row.programmes.as_str(),
                 row.enrolled_by.as_str(),
                 &row.enrolled_at_ms.to_string(),
+                &crate::ist::date_time(row.enrolled_at_ms),
                 row.trained_by.as_deref().unwrap_or_default(),
             ],
         )

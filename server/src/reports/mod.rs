@@ -677,6 +677,10 @@ pub struct ListedVolunteer {
     pub enrolled_by: String,
     /// When, by the enrolling phone's clock.
     pub enrolled_at_ms: i64,
+    /// The village is not one the hierarchy lists under the beat: an entry from before
+    /// villages were checked, to correct before it is verified.
+    #[serde(default)]
+    pub village_outside_beat: bool,
 }
 
 impl From<VolunteerBrief> for ListedVolunteer {
@@ -693,6 +697,7 @@ impl From<VolunteerBrief> for ListedVolunteer {
             household: brief.household,
             enrolled_by: brief.enrolled_by,
             enrolled_at_ms: brief.enrolled_at_ms,
+            village_outside_beat: brief.village_outside_beat,
         }
     }
 }

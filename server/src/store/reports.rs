@@ -145,6 +145,8 @@ pub struct VolunteerBrief {
     pub enrolled_at_ms: i64,
     /// The sound-alike key of the name.
     pub name_key: Option<String>,
+    /// Whether the village is not one the hierarchy lists under the beat.
+    pub village_outside_beat: bool,
 }
 
 /// A window over a list: `limit` items after skipping `offset`.
@@ -211,8 +213,13 @@ fn json_list(items: &impl Serialize) -> Result<String> {
     serde_json::to_string(items).map_err(|error| crate::error::Error::Worker(error.to_string()))
 }
 
+// The last column: whether the hierarchy lists villages under the beat and this one is not
+// among them (an entry from before the phones and the server checked villages).
 const BRIEF: &str = "v.id, v.roster_id, v.beat, v.station, v.village, v.status, v.name_devanagari,
-    v.name_latin, v.phone, v.household, v.enrolled_by, v.enrolled_at_ms, v.name_key";
+    v.name_latin, v.phone, v.household, v.enrolled_by, v.enrolled_at_ms, v.name_key,
+    EXISTS (SELECT 1 FROM unit u WHERE u.parent = v.beat AND u.kind = 'village')
+        AND NOT EXISTS (SELECT 1 FROM unit u
+            WHERE u.parent = v.beat AND u.kind = 'village' AND u.lgd_code = v.village)";
 
 fn read_brief(row: &rusqlite::Row<'_>) -> rusqlite::Result<VolunteerBrief> {
     Ok(VolunteerBrief {
@@ -229,6 +236,7 @@ fn read_brief(row: &rusqlite::Row<'_>) -> rusqlite::Result<VolunteerBrief> {
         enrolled_by: row.get(10)?,
         enrolled_at_ms: row.get(11)?,
         name_key: row.get(12)?,
+        village_outside_beat: row.get(13)?,
     })
 }
 
@@ -751,7 +759,7 @@ impl ServerStore {
         let mut groups = GroupsOnPage::new(total, keys);
         let mut rows = statement.query(&within.params(&[&page_json])[..])?;
         while let Some(row) = rows.next()? {
-            let key = hex::encode(blob_at(row, 13)?);
+            let key = hex::encode(blob_at(row, 14)?);
             groups.add(&key, read_brief(row)?);
         }
         Ok(groups.done())

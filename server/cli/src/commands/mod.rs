@@ -549,7 +549,7 @@ pub struct EditArgs {
     /// The household (house number and family).
     #[arg(long)]
     pub household: Option<String>,
-    /// female, male or other.
+    /// female, male or transgender (also f, m, t, or in Hindi).
     #[arg(long)]
     pub gender: Option<String>,
     /// Age in years.
@@ -651,7 +651,7 @@ pub struct EnrolArgs {
     /// Mobile number.
     #[arg(long)]
     pub phone: String,
-    /// female, male or other.
+    /// female, male or transgender (also f, m, t, or in Hindi).
     #[arg(long)]
     pub gender: String,
     /// Age in years.
