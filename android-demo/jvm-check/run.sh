@@ -115,17 +115,12 @@ start_district() {
     "$mitan" serve --db "$db" --listen "127.0.0.1:$port" \
         --tls-cert "$work/tls/server.pem" --tls-key "$work/tls/server-key.pem" >"$work/server.log" 2>&1 &
     server_pid=$!
-    for _ in $(seq 1 100); do
-        if python3 -c "import ssl, urllib.request; urllib.request.urlopen('https://127.0.0.1:$port/healthz', timeout=1, context=ssl.create_default_context(cafile='$work/ca/ca.pem'))" 2>/dev/null; then
-            break
-        fi
-        if ! kill -0 "$server_pid" 2>/dev/null; then
-            echo "jvm-check: mitan serve exited:" >&2; cat "$work/server.log" >&2; exit 1
-        fi
-        sleep 0.1
-    done
+    wait_for_serve "https://127.0.0.1:$port" "$server_pid" "$work/server.log" "$work/ca/ca.pem"
     echo "mitan serve on https://127.0.0.1:$port (pid $server_pid), CA $ca"
 }
+
+# shellcheck source=scripts/wait-for-serve
+source "$root/scripts/wait-for-serve"
 
 code_for() { "$mitan" admin --db "$work/district.db" issue-code --badge "$1"; }
 

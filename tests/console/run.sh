@@ -49,15 +49,9 @@ phone_code="$("$mitan" admin --db "$db" issue-code --badge CG-001)"
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "$mitan" serve --db "$db" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 1 100); do
-    if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/healthz', timeout=1)" 2>/dev/null; then
-        break
-    fi
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-        echo "console: mitan serve exited:" >&2; cat "$work/server.log" >&2; exit 1
-    fi
-    sleep 0.1
-done
+# shellcheck source=scripts/wait-for-serve
+source "$root/scripts/wait-for-serve"
+wait_for_serve "http://127.0.0.1:$port" "$server_pid" "$work/server.log"
 export MITAN_URL="http://127.0.0.1:$port" MITAN_BIN="$mitan" FIELD_DIR="$work/phone"
 
 echo "== console: constable CG-001's phone enrols five (one twice) and syncs"
