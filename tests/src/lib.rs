@@ -142,6 +142,20 @@ impl TestServer {
         Ok(())
     }
 
+    /// Adds the user `badge` and registers a field device for them in `dir/badge`: a member of
+    /// staff with their phone, as most tests begin.
+    pub fn staff_device(
+        &self,
+        badge: &str,
+        role: Role,
+        unit: &str,
+        beats: &[String],
+        dir: &Path,
+    ) -> anyhow::Result<FieldDevice> {
+        self.add_user(badge, role, unit, beats)?;
+        self.field_device(badge, &dir.join(badge))
+    }
+
     /// Registers a field device for `badge` in `dir` over HTTP and opens its store.
     pub fn field_device(&self, badge: &str, dir: &Path) -> anyhow::Result<FieldDevice> {
         self.pinned_field_device(badge, None, dir)

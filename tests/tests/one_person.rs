@@ -13,16 +13,14 @@ const NOW: i64 = 1_763_870_000_000;
 fn a_devanagari_only_and_a_latin_only_spelling_in_one_village_are_a_candidate_pair() {
     let server = TestServer::start(1).expect("the server starts");
     let dirs = tempfile::tempdir().expect("temp dir");
-    for badge in ["CG-001", "CG-002"] {
-        server
-            .add_user(badge, Role::Constable, &station(0), &[beat(0, 0)])
-            .expect("constable added");
-    }
-    server
-        .add_user("CG-100", Role::StationIncharge, &station(0), &[])
-        .expect("in-charge added");
     let incharge = server
-        .field_device("CG-100", &dirs.path().join("CG-100"))
+        .staff_device(
+            "CG-100",
+            Role::StationIncharge,
+            &station(0),
+            &[],
+            dirs.path(),
+        )
         .expect("registers")
         .credential();
     let mut ids = Vec::new();
@@ -31,7 +29,13 @@ fn a_devanagari_only_and_a_latin_only_spelling_in_one_village_are_a_candidate_pa
         (2, "CG-002", "", "Rajesh Kumaar", "9827054321"),
     ] {
         let mut device = server
-            .field_device(badge, &dirs.path().join(badge))
+            .staff_device(
+                badge,
+                Role::Constable,
+                &station(0),
+                &[beat(0, 0)],
+                dirs.path(),
+            )
             .expect("registers");
         let mut form = Generator::new(seed).enrolment_form(&station(0), &beat(0, 0), "430001");
         form.name_devanagari = devanagari.into();

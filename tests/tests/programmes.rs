@@ -15,14 +15,8 @@ const NOW: i64 = 1_763_870_000_000;
 fn a_phone_enrols_into_the_districts_programmes_and_refuses_any_other() {
     let server = TestServer::start(1).expect("the server starts");
     let dirs = tempfile::tempdir().expect("temp dir");
-    server
-        .add_user("CG-001", Role::Constable, &station(0), &[beat(0, 0)])
-        .expect("constable added");
-    server
-        .add_user("CG-500", Role::DistrictAdmin, DISTRICT, &[])
-        .expect("admin added");
     let admin = server
-        .field_device("CG-500", &dirs.path().join("CG-500"))
+        .staff_device("CG-500", Role::DistrictAdmin, DISTRICT, &[], dirs.path())
         .expect("registers")
         .credential();
 
@@ -52,7 +46,13 @@ fn a_phone_enrols_into_the_districts_programmes_and_refuses_any_other() {
     );
 
     let mut phone = server
-        .field_device("CG-001", &dirs.path().join("CG-001"))
+        .staff_device(
+            "CG-001",
+            Role::Constable,
+            &station(0),
+            &[beat(0, 0)],
+            dirs.path(),
+        )
         .expect("registers");
     assert_eq!(phone.device.programmes().expect("held").len(), codes.len());
     let mut generator = Generator::new(21);

@@ -14,17 +14,23 @@ const NOW: i64 = 1_763_870_000_000;
 fn trainers_are_counted_as_a_cascade_and_exported() {
     let server = TestServer::start(1).expect("the server starts");
     let dirs = tempfile::tempdir().expect("temp dir");
-    server
-        .add_user("CG-001", Role::Constable, &station(0), &[beat(0, 0)])
-        .expect("constable added");
-    server
-        .add_user("CG-100", Role::StationIncharge, &station(0), &[])
-        .expect("in-charge added");
     let mut phone = server
-        .field_device("CG-001", &dirs.path().join("CG-001"))
+        .staff_device(
+            "CG-001",
+            Role::Constable,
+            &station(0),
+            &[beat(0, 0)],
+            dirs.path(),
+        )
         .expect("registers");
     let incharge = server
-        .field_device("CG-100", &dirs.path().join("CG-100"))
+        .staff_device(
+            "CG-100",
+            Role::StationIncharge,
+            &station(0),
+            &[],
+            dirs.path(),
+        )
         .expect("registers")
         .credential();
 

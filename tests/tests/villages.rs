@@ -38,14 +38,6 @@ fn server() -> TestServer {
     add_village(&server, "V-KONI", KONI, "Koni", &beat(0, 0));
     add_village(&server, "V-BIRKONA", BIRKONA, "Birkona", &beat(0, 0));
     add_village(&server, "V-SENDRI", SENDRI, "Sendri", &beat(0, 1));
-    for badge in ["CG-001", "CG-002"] {
-        server
-            .add_user(badge, Role::Constable, &station(0), &[beat(0, 0)])
-            .expect("constable added");
-    }
-    server
-        .add_user("CG-100", Role::StationIncharge, &station(0), &[])
-        .expect("in-charge added");
     server
 }
 
@@ -61,7 +53,13 @@ fn a_phone_holds_its_beats_villages_and_refuses_an_enrolment_elsewhere() {
     let server = server();
     let dirs = tempfile::tempdir().expect("temp dir");
     let mut phone = server
-        .field_device("CG-001", &dirs.path().join("CG-001"))
+        .staff_device(
+            "CG-001",
+            Role::Constable,
+            &station(0),
+            &[beat(0, 0)],
+            dirs.path(),
+        )
         .expect("registers");
     let home: UnitCode = beat(0, 0).parse().expect("beat");
     let held: Vec<String> = phone
@@ -105,10 +103,22 @@ fn the_server_refuses_an_entry_in_a_village_outside_the_beat_alone_and_a_move_mu
     let server = server();
     let dirs = tempfile::tempdir().expect("temp dir");
     let mut stale = server
-        .field_device("CG-002", &dirs.path().join("CG-002"))
+        .staff_device(
+            "CG-002",
+            Role::Constable,
+            &station(0),
+            &[beat(0, 0)],
+            dirs.path(),
+        )
         .expect("registers");
     let incharge = server
-        .field_device("CG-100", &dirs.path().join("CG-100"))
+        .staff_device(
+            "CG-100",
+            Role::StationIncharge,
+            &station(0),
+            &[],
+            dirs.path(),
+        )
         .expect("registers")
         .credential();
     // A phone that never received the list (or whose software was altered) checks nothing.
@@ -187,17 +197,23 @@ fn the_server_refuses_an_entry_in_a_village_outside_the_beat_alone_and_a_move_mu
 fn an_entry_from_before_the_villages_were_imported_is_flagged_in_the_review_queue() {
     let server = TestServer::start(1).expect("the server starts");
     let dirs = tempfile::tempdir().expect("temp dir");
-    server
-        .add_user("CG-001", Role::Constable, &station(0), &[beat(0, 0)])
-        .expect("constable added");
-    server
-        .add_user("CG-100", Role::StationIncharge, &station(0), &[])
-        .expect("in-charge added");
     let mut phone = server
-        .field_device("CG-001", &dirs.path().join("CG-001"))
+        .staff_device(
+            "CG-001",
+            Role::Constable,
+            &station(0),
+            &[beat(0, 0)],
+            dirs.path(),
+        )
         .expect("registers");
     let incharge = server
-        .field_device("CG-100", &dirs.path().join("CG-100"))
+        .staff_device(
+            "CG-100",
+            Role::StationIncharge,
+            &station(0),
+            &[],
+            dirs.path(),
+        )
         .expect("registers")
         .credential();
     // No village is listed yet, so nothing is checked.
