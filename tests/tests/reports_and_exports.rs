@@ -168,15 +168,19 @@ fn reports_count_enrolments_against_default_targets_and_list_pending_and_duplica
     let station_a = &units[&station(0)];
     assert_eq!(station_a["target"], 200);
     assert_eq!(station_a["target_source"], "default");
-    assert_eq!(station_a["enrolled"], 7);
+    // Seven entries, six people: the twin's number is counted once at the station, and her
+    // second entry is shown beside the count.
+    assert_eq!(station_a["enrolled"], 6);
+    assert_eq!(station_a["duplicates"], 1);
     assert_eq!(station_a["verified"], 2);
-    assert_eq!(station_a["percent"], 3.5);
+    assert_eq!(station_a["percent"], 3.0);
     for (code, enrolled, verified) in [(beat(0, 0), 4, 2), (beat(0, 1), 3, 0)] {
         let unit = &units[&code];
-        // One constable works each beat: 25 each.
+        // One constable works each beat: 25 each. Each beat holds the number once.
         assert_eq!(unit["target"], 25, "{code}");
         assert_eq!(unit["enrolled"], enrolled, "{code}");
         assert_eq!(unit["verified"], verified, "{code}");
+        assert_eq!(unit["duplicates"], 0, "{code}");
     }
     let employees: BTreeMap<String, serde_json::Value> = progress["employees"]
         .as_array()
@@ -231,7 +235,8 @@ fn reports_count_enrolments_against_default_targets_and_list_pending_and_duplica
     assert_eq!(unit(&station(1))["enrolled"], 2);
     assert_eq!(unit(DISTRICT)["target"], 400);
     assert_eq!(unit(DISTRICT)["target_source"], "sum");
-    assert_eq!(unit(DISTRICT)["enrolled"], 9);
+    assert_eq!(unit(DISTRICT)["enrolled"], 8);
+    assert_eq!(unit(DISTRICT)["duplicates"], 1);
     assert_eq!(unit(DISTRICT)["verified"], 2);
 
     // A constable sees their own beat and their own line only.

@@ -10,8 +10,12 @@
 //! 25 per employee (Bilaspur's Cyber Mitan), 25 per constable working a beat, 100 per
 //! outpost and 200 per station (the Bihar order); a circle, district, range or state is the
 //! sum of the units under it. The "one per household" goal is the coverage report.
+//!
+//! Progress counts people, not entries: a phone enrolled twice counts once at each unit and
+//! for each employee, and the entries left out are shown beside the count ([`people`]).
 
 pub mod past;
+pub mod people;
 pub mod progress_diff;
 pub mod trainers;
 pub mod window;
@@ -23,9 +27,10 @@ use serde::{Deserialize, Serialize};
 use crate::auth::Role;
 use crate::error::{Error, Problem, Result};
 use crate::store::{
-    CandidateGroups, EmployeeRow, KeyedCounts, Page, QueueFilter, SearchTerm, ServerStore, UnitRow,
+    CandidateGroups, CountedBy, EmployeeRow, Page, QueueFilter, SearchTerm, ServerStore, UnitRow,
     User, VolunteerBrief,
 };
+use people::{People, Tallied};
 use window::{Day, Window};
 
 /// Volunteers each employee is asked to enrol.
@@ -180,6 +185,22 @@ impl Tree {
         self.units.get(code).map(|unit| unit.kind.as_str())
     }
 
+    /// `code` and every unit above it, nearest first: the units an entry filed under `code`
+    /// counts in. A parent missing from the hierarchy, or a loop in it, ends the chain.
+    pub fn up_from(&self, code: &str) -> Vec<String> {
+        let mut chain = vec![code.to_owned()];
+        let mut current = self.units.get(code);
+        while let Some(parent) = current.and_then(|unit| unit.parent.as_deref()) {
+            // No real hierarchy is 16 deep (state, range, district, circle, station, beat).
+            if chain.len() > 16 || chain.iter().any(|seen| seen == parent) {
+                break;
+            }
+            chain.push(parent.to_owned());
+            current = self.units.get(parent);
+        }
+        chain
+    }
+
     /// The station a beat or outpost lies in.
     pub fn station_of(&self, code: &str) -> Option<String> {
         let mut current = self.units.get(code)?;
@@ -297,10 +318,14 @@ pub struct UnitProgress {
     pub target: u64,
     /// `explicit`, `default` or `sum` (of the units under it).
     pub target_source: String,
-    /// Active volunteers (pending or verified).
+    /// People with an active entry (pending or verified) under the unit, each phone once.
     pub enrolled: u64,
-    /// Verified volunteers.
+    /// People with a verified entry under the unit.
     pub verified: u64,
+    /// Active entries under the unit left out of `enrolled` because another entry under it
+    /// has the same phone: the same person enrolled twice, for a supervisor to resolve.
+    #[serde(default)]
+    pub duplicates: u64,
     /// Enrolled as a percentage of the target; absent when the target is 0.
     pub percent: Option<f64>,
     /// A beat no constable works: nobody enrols there, and its default target is 0. Shown
@@ -324,10 +349,14 @@ pub struct EmployeeProgress {
     pub target: u64,
     /// `explicit` or `default`.
     pub target_source: String,
-    /// Active volunteers they enrolled.
+    /// People they enrolled (active entries, each phone once).
     pub enrolled: u64,
     /// Of which verified.
     pub verified: u64,
+    /// Active entries of theirs left out of `enrolled` because another of their entries has
+    /// the same phone.
+    #[serde(default)]
+    pub duplicates: u64,
     /// Enrolled as a percentage of the target.
     pub percent: Option<f64>,
 }
@@ -343,25 +372,26 @@ pub struct ProgressReport {
     pub employees: Vec<EmployeeProgress>,
 }
 
-/// Where a progress report's counts come from: the volunteer rows as they are now, or the
-/// rosters replayed to a past moment (`past`). Both count active (pending or verified) and
-/// verified volunteers enrolled within the window, in the programme when one is given.
+/// Where a progress report's entries come from: the volunteer rows as they are now, or the
+/// rosters replayed to a past moment (`past`). Both hand over the active (pending or
+/// verified) entries enrolled within the window, in the programme when one is given, with
+/// the entries whose phone may be shared; [`people::count`] turns them into people.
 trait Tally {
-    /// Counts per beat, for beats among `units` when given.
+    /// Entries per beat, for beats among `units` when given.
     fn by_beat(
         &mut self,
         window: Window,
         programme: Option<&str>,
         units: Option<&[String]>,
-    ) -> Result<Vec<KeyedCounts>>;
+    ) -> Result<Tallied>;
 
-    /// Counts per enrolling employee, for the badges in `badges` when given.
+    /// Entries per enrolling employee, for the badges in `badges` when given.
     fn by_employee(
         &mut self,
         window: Window,
         programme: Option<&str>,
         badges: Option<&[String]>,
-    ) -> Result<Vec<KeyedCounts>>;
+    ) -> Result<Tallied>;
 }
 
 /// The volunteer rows as they are now.
@@ -373,8 +403,13 @@ impl Tally for Rows<'_> {
         window: Window,
         programme: Option<&str>,
         units: Option<&[String]>,
-    ) -> Result<Vec<KeyedCounts>> {
-        self.0.count_by_beat(window, programme, units)
+    ) -> Result<Tallied> {
+        Ok(Tallied {
+            counts: self.0.count_by_beat(window, programme, units)?,
+            shared: self
+                .0
+                .shared_phone_entries(CountedBy::Beat, window, programme, units)?,
+        })
     }
 
     fn by_employee(
@@ -382,8 +417,13 @@ impl Tally for Rows<'_> {
         window: Window,
         programme: Option<&str>,
         badges: Option<&[String]>,
-    ) -> Result<Vec<KeyedCounts>> {
-        self.0.count_by_employee(window, programme, badges)
+    ) -> Result<Tallied> {
+        Ok(Tallied {
+            counts: self.0.count_by_employee(window, programme, badges)?,
+            shared: self
+                .0
+                .shared_phone_entries(CountedBy::Employee, window, programme, badges)?,
+        })
     }
 }
 
@@ -420,23 +460,12 @@ fn progress_with(
     }
     let constables: HashMap<String, u64> = store.constables_per_beat()?.into_iter().collect();
 
-    // Counts per beat, added to the beat and every unit above it.
-    let mut counts: HashMap<String, (u64, u64)> = HashMap::new();
+    // People per beat and every unit above it, each phone once per unit.
     let units_counted = scope.progress_units(tree);
-    for row in tally.by_beat(filter.window, programme, units_counted.as_deref())? {
-        let mut current = Some(row.key.clone());
-        let mut depth = 0;
-        while let Some(code) = current {
-            let entry = counts.entry(code.clone()).or_default();
-            entry.0 += row.active;
-            entry.1 += row.verified;
-            current = tree.units.get(&code).and_then(|unit| unit.parent.clone());
-            depth += 1;
-            if depth > 16 {
-                break;
-            }
-        }
-    }
+    let counts = people::count(
+        &tally.by_beat(filter.window, programme, units_counted.as_deref())?,
+        |beat| tree.up_from(beat),
+    );
 
     // Targets bottom up: own or default for beats, outposts and stations; sums above.
     let mut targets: HashMap<String, (u64, &'static str)> = HashMap::new();
@@ -493,7 +522,11 @@ fn progress_with(
                 return None;
             }
             let (target, source) = targets.get(code).copied().unwrap_or((0, "default"));
-            let (enrolled, verified) = counts.get(code).copied().unwrap_or_default();
+            let People {
+                enrolled,
+                verified,
+                duplicates,
+            } = counts.get(code).copied().unwrap_or_default();
             Some(UnitProgress {
                 code: unit.code.clone(),
                 kind: unit.kind.clone(),
@@ -504,6 +537,7 @@ fn progress_with(
                 target_source: source.to_owned(),
                 enrolled,
                 verified,
+                duplicates,
                 percent: percent(enrolled, target),
                 no_constable: unit.kind == "beat"
                     && constables.get(code).copied().unwrap_or(0) == 0,
@@ -527,12 +561,10 @@ fn progress_with(
             .map(|employee| employee.badge.clone())
             .collect()
     });
-    let mut by_employee: HashMap<String, (u64, u64)> = HashMap::new();
-    for row in tally.by_employee(filter.window, programme, badges.as_deref())? {
-        let entry = by_employee.entry(row.key).or_default();
-        entry.0 += row.active;
-        entry.1 += row.verified;
-    }
+    let by_employee = people::count(
+        &tally.by_employee(filter.window, programme, badges.as_deref())?,
+        |badge| vec![badge.to_owned()],
+    );
     let employees = shown
         .into_iter()
         .map(|employee| {
@@ -540,7 +572,11 @@ fn progress_with(
                 Some(target) => (*target, "explicit"),
                 None => (PER_EMPLOYEE, "default"),
             };
-            let (enrolled, verified) = by_employee
+            let People {
+                enrolled,
+                verified,
+                duplicates,
+            } = by_employee
                 .get(&employee.badge)
                 .copied()
                 .unwrap_or_default();
@@ -554,6 +590,7 @@ fn progress_with(
                 target_source: source.to_owned(),
                 enrolled,
                 verified,
+                duplicates,
             }
         })
         .collect();

@@ -4,23 +4,30 @@
 //! Every beat in the reader's scope is replayed from its change log to that moment (on the
 //! server's clock, the changes received by then; on the devices' clocks, the version the
 //! history finds, as `GET /v1/audit/state` does), and the volunteers it then held are counted
-//! as the live report counts its rows. A report read live and the same moment replayed later
-//! therefore agree, unit by unit and employee by employee (the end-to-end test checks it).
-//! Replays run on a read-only connection and read no personal field: nothing is opened, so
-//! nothing goes to the access log.
+//! as the live report counts its rows, each phone once per unit ([`super::people`]). A report
+//! read live and the same moment replayed later therefore agree, unit by unit and employee by
+//! employee (the end-to-end tests check it, duplicates included).
+//!
+//! Replays run on a read-only connection. To count a phone once, a replay opens the phone of
+//! each active entry with the district's key, as the merge did when it wrote the row, and
+//! keeps only its tag in the server's blind index; no personal field leaves the server, so
+//! nothing goes to the access log. A person who has since withdrawn has no key left: their
+//! entry counts as a person of its own, which a live report read before the withdrawal may
+//! have counted once with another entry of the same phone.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
 use clap::Args;
 use mitan_core::history::{Clock, History, Point, decode_hash};
 use mitan_core::model::sealed::NoKeys;
-use mitan_core::model::{Roster, RosterId, Status};
+use mitan_core::model::{EntryId, Roster, RosterId, Status};
 use serde::{Deserialize, Serialize};
 
+use super::people::{Entry, Tallied};
 use super::{ProgressReport, ReportQuery, Scope, Tally, Tree, Window, progress_with, resolve};
 use crate::audit::{ClockName, check_auditor, clock_name};
 use crate::error::{Error, Problem, Result};
-use crate::store::{KeyedCounts, ServerStore, User};
+use crate::store::{ServerStore, User};
 
 /// `GET /v1/audit/report` and `mitan audit report`: the progress report at a past moment.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
@@ -215,6 +222,8 @@ struct Active {
     enrolled_at_ms: i64,
     programmes: BTreeSet<String>,
     verified: bool,
+    /// The phone's tag in the blind index, when the district still holds the entry's key.
+    phone_tag: Option<Vec<u8>>,
 }
 
 impl Active {
@@ -285,7 +294,17 @@ impl Replayed {
         };
         self.rosters += 1;
         self.changes += changes as u64;
-        for read in past.volunteers(&NoKeys) {
+        // The keys of the entries active then, to tell their phones' tags: an erased key
+        // (a withdrawal) is simply absent.
+        let active_ids: BTreeSet<EntryId> = past
+            .volunteers(&NoKeys)
+            .into_iter()
+            .flatten()
+            .filter(|volunteer| matches!(volunteer.status, Status::Verified | Status::Pending))
+            .map(|volunteer| EntryId::Volunteer(volunteer.id))
+            .collect();
+        let keys = store.load_keys(&active_ids)?;
+        for read in past.volunteers(&keys) {
             let Ok(volunteer) = read else {
                 self.unreadable += 1;
                 continue;
@@ -298,7 +317,12 @@ impl Replayed {
             if !self.seen.insert(volunteer.id.to_string()) {
                 continue;
             }
+            let phone_tag = volunteer
+                .personal
+                .as_ref()
+                .map(|personal| store.phone_tag(&personal.phone));
             self.active.push(Active {
+                phone_tag,
                 beat: volunteer.beat.to_string(),
                 enrolled_by: volunteer.enrolled_by.to_string(),
                 enrolled_at_ms: volunteer.enrolled_at_ms,
@@ -313,36 +337,32 @@ impl Replayed {
         Ok(())
     }
 
-    fn grouped(
+    /// The entries counted (within `window`, in `programme`, and whose key is among `among`
+    /// when given), each under the key `key` gives it.
+    fn tallied(
         &self,
         window: Window,
         programme: Option<&str>,
         key: impl Fn(&Active) -> &str,
         among: Option<&[String]>,
-    ) -> Vec<KeyedCounts> {
+    ) -> Tallied {
         let among: Option<HashSet<&str>> =
             among.map(|among| among.iter().map(String::as_str).collect());
-        let mut counts: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
-        for active in &self.active {
-            let key = key(active);
-            if !active.counts(window, programme)
-                || among.as_ref().is_some_and(|among| !among.contains(key))
-            {
-                continue;
-            }
-            let entry = counts.entry(key).or_default();
-            entry.0 += 1;
-            entry.1 += u64::from(active.verified);
-        }
-        counts
-            .into_iter()
-            .map(|(key, (active, verified))| KeyedCounts {
-                key: key.to_owned(),
-                beat: String::new(),
-                active,
-                verified,
-            })
-            .collect()
+        Tallied::of_entries(
+            self.active
+                .iter()
+                .filter(|active| {
+                    active.counts(window, programme)
+                        && among
+                            .as_ref()
+                            .is_none_or(|among| among.contains(key(active)))
+                })
+                .map(|active| Entry {
+                    key: key(active),
+                    tag: active.phone_tag.as_deref(),
+                    verified: active.verified,
+                }),
+        )
     }
 }
 
@@ -352,13 +372,13 @@ impl Tally for Replayed {
         window: Window,
         programme: Option<&str>,
         units: Option<&[String]>,
-    ) -> Result<Vec<KeyedCounts>> {
-        let mut rows = self.grouped(window, programme, |active| &active.beat, units);
+    ) -> Result<Tallied> {
+        let mut tallied = self.tallied(window, programme, |active| &active.beat, units);
         // The live query's second key is the beat again.
-        for row in &mut rows {
+        for row in &mut tallied.counts {
             row.beat = row.key.clone();
         }
-        Ok(rows)
+        Ok(tallied)
     }
 
     fn by_employee(
@@ -366,7 +386,7 @@ impl Tally for Replayed {
         window: Window,
         programme: Option<&str>,
         badges: Option<&[String]>,
-    ) -> Result<Vec<KeyedCounts>> {
-        Ok(self.grouped(window, programme, |active| &active.enrolled_by, badges))
+    ) -> Result<Tallied> {
+        Ok(self.tallied(window, programme, |active| &active.enrolled_by, badges))
     }
 }

@@ -2,8 +2,9 @@
 //! station enrol and verify on the second day of the drive?"
 //!
 //! Both moments are replayed as `GET /v1/audit/report` replays one (see [`super::past`]), so a
-//! diff is exactly the difference of the two past reports; only the units and employees whose
-//! counts moved are listed, with how many did not.
+//! diff is exactly the difference of the two past reports, people counted as the live report
+//! counts them (each phone once per unit, [`super::people`]); only the units and employees
+//! whose counts moved, duplicates included, are listed, with how many did not.
 
 use std::collections::HashMap;
 
@@ -93,10 +94,12 @@ pub struct UnitMovement {
     pub name_en: String,
     /// The target (as the campaign sets it now).
     pub target: u64,
-    /// Active volunteers (pending or verified).
+    /// People with an active entry (pending or verified), each phone once.
     pub enrolled: Movement,
-    /// Verified volunteers.
+    /// People with a verified entry.
     pub verified: Movement,
+    /// Active entries left out as the same phone as another.
+    pub duplicates: Movement,
 }
 
 /// An employee whose counts moved.
@@ -112,10 +115,12 @@ pub struct EmployeeMovement {
     pub station: String,
     /// The target.
     pub target: u64,
-    /// Active volunteers they enrolled.
+    /// People they enrolled (active entries, each phone once).
     pub enrolled: Movement,
     /// Of which verified.
     pub verified: Movement,
+    /// Their active entries left out as the same phone as another of theirs.
+    pub duplicates: Movement,
 }
 
 /// What moved in the progress report between two moments.
@@ -210,7 +215,7 @@ impl ReportDiff {
         let (units, units_unchanged) = moved(
             &before.report.units,
             &after.report.units,
-            |unit, enrolled, verified| UnitMovement {
+            |unit, [enrolled, verified, duplicates]| UnitMovement {
                 code: unit.code.clone(),
                 kind: unit.kind.clone(),
                 name_hi: unit.name_hi.clone(),
@@ -218,12 +223,13 @@ impl ReportDiff {
                 target: unit.target,
                 enrolled,
                 verified,
+                duplicates,
             },
         );
         let (employees, employees_unchanged) = moved(
             &before.report.employees,
             &after.report.employees,
-            |employee, enrolled, verified| EmployeeMovement {
+            |employee, [enrolled, verified, duplicates]| EmployeeMovement {
                 badge: employee.badge.clone(),
                 name: employee.name.clone(),
                 role: employee.role.clone(),
@@ -231,6 +237,7 @@ impl ReportDiff {
                 target: employee.target,
                 enrolled,
                 verified,
+                duplicates,
             },
         );
         ReportDiff {
@@ -250,8 +257,8 @@ impl ReportDiff {
 trait ReportRow {
     /// What names it in the report: a unit's code, an employee's badge.
     fn key(&self) -> &str;
-    /// `(enrolled, verified)`.
-    fn counts(&self) -> (u64, u64);
+    /// `[enrolled, verified, duplicates]`.
+    fn counts(&self) -> [u64; 3];
 }
 
 impl ReportRow for UnitProgress {
@@ -259,8 +266,8 @@ impl ReportRow for UnitProgress {
         &self.code
     }
 
-    fn counts(&self) -> (u64, u64) {
-        (self.enrolled, self.verified)
+    fn counts(&self) -> [u64; 3] {
+        [self.enrolled, self.verified, self.duplicates]
     }
 }
 
@@ -269,8 +276,8 @@ impl ReportRow for EmployeeProgress {
         &self.badge
     }
 
-    fn counts(&self) -> (u64, u64) {
-        (self.enrolled, self.verified)
+    fn counts(&self) -> [u64; 3] {
+        [self.enrolled, self.verified, self.duplicates]
     }
 }
 
@@ -280,21 +287,18 @@ impl ReportRow for EmployeeProgress {
 fn moved<R: ReportRow, M>(
     before: &[R],
     after: &[R],
-    movement: impl Fn(&R, Movement, Movement) -> M,
+    movement: impl Fn(&R, [Movement; 3]) -> M,
 ) -> (Vec<M>, u64) {
-    let then: HashMap<&str, (u64, u64)> =
+    let then: HashMap<&str, [u64; 3]> =
         before.iter().map(|row| (row.key(), row.counts())).collect();
     let mut moved = Vec::new();
     let mut unchanged = 0;
     for row in after {
-        let (enrolled_then, verified_then) = then.get(row.key()).copied().unwrap_or_default();
-        let (enrolled, verified) = row.counts();
-        let (enrolled, verified) = (
-            Movement::of(enrolled_then, enrolled),
-            Movement::of(verified_then, verified),
-        );
-        if enrolled.moved() || verified.moved() {
-            moved.push(movement(row, enrolled, verified));
+        let was = then.get(row.key()).copied().unwrap_or_default();
+        let now = row.counts();
+        let movements = [0, 1, 2].map(|index| Movement::of(was[index], now[index]));
+        if movements.iter().any(Movement::moved) {
+            moved.push(movement(row, movements));
         } else {
             unchanged += 1;
         }

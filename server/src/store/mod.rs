@@ -42,8 +42,8 @@ pub use access::{AccessFilter, AccessLogEntry, AccessRead};
 pub use admin::{StoredCampaign, StoredTarget};
 pub use exports::{ExportLogEntry, ExportRow, ExportTaken};
 pub use reports::{
-    CandidateGroups, EmployeeRow, KeyedCounts, Page, QueueFilter, SearchTerm, TrainerCount,
-    UnitRow, VillageCounts, VolunteerBrief,
+    CandidateGroups, CountedBy, EmployeeRow, KeyedCounts, Page, QueueFilter, SearchTerm,
+    TrainerCount, UnitRow, VillageCounts, VolunteerBrief,
 };
 pub use supervision::{ActionRecord, SupervisorDevice};
 

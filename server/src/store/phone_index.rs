@@ -59,6 +59,15 @@ impl PhoneIndex {
     }
 }
 
+impl super::ServerStore {
+    /// The tag of a volunteer's canonical phone number, as the merge writes it into their
+    /// row: for the replays of the past, which count phones as the live rows do. The tag
+    /// stays inside the server, like the rows' tags.
+    pub(crate) fn phone_tag(&self, phone: &mitan_core::model::validate::Phone) -> Vec<u8> {
+        self.phone_index.tag(phone.as_str()).to_vec()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

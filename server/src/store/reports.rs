@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::ServerStore;
 use crate::error::Result;
+use crate::reports::people::SharedPhone;
 use crate::reports::window::Window;
 
 /// What a search looks for.
@@ -88,6 +89,24 @@ pub struct KeyedCounts {
     pub active: u64,
     /// Verified.
     pub verified: u64,
+}
+
+/// What progress counts entries under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountedBy {
+    /// Their beat.
+    Beat,
+    /// The badge of whoever enrolled them.
+    Employee,
+}
+
+impl CountedBy {
+    fn column(self) -> &'static str {
+        match self {
+            CountedBy::Beat => "v.beat",
+            CountedBy::Employee => "v.enrolled_by",
+        }
+    }
 }
 
 /// Volunteers one trainer trained in one beat with one status.
@@ -307,6 +326,21 @@ impl Within {
     }
 }
 
+/// The statement of [`ServerStore::shared_phone_entries`].
+fn shared_phone_sql(by: CountedBy, within: &Within) -> String {
+    let key = by.column();
+    format!(
+        "SELECT {key}, v.phone_tag, v.status = 'verified' FROM volunteer v
+         WHERE v.status IN ('pending', 'verified')
+             AND v.phone_tag IN (
+                 SELECT phone_tag FROM volunteer
+                 WHERE status IN ('pending', 'verified') AND phone_tag IS NOT NULL
+                 GROUP BY phone_tag HAVING count(*) > 1)
+             AND v.enrolled_at_ms >= ?1 AND v.enrolled_at_ms < ?2 AND {IN_PROGRAMME}{}",
+        within.condition(key, 4)
+    )
+}
+
 impl ServerStore {
     /// Every unit of the hierarchy.
     pub fn load_units(&self) -> Result<Vec<UnitRow>> {
@@ -489,6 +523,41 @@ impl ServerStore {
             .query_map(
                 &within.params(&[&window.from_ms, &window.until_ms, &programme])[..],
                 read_counts,
+            )?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// The active entries progress counts (enrolled within `window`, in `programme`, under
+    /// one of `keys` when given) whose phone's tag some other active entry of the district
+    /// holds, each with the beat or badge it is counted under: what `reports::people` needs
+    /// to count each phone once, whatever the report's size.
+    ///
+    /// The tags held twice come from one ordered read of the phone-tag index (as the
+    /// duplicates report finds them), and only their entries are then read, so a district
+    /// with few duplicates reads few rows. A tag held twice in the district may be held once
+    /// among the entries counted: the rule leaves nothing out for it.
+    pub fn shared_phone_entries(
+        &self,
+        by: CountedBy,
+        window: Window,
+        programme: Option<&str>,
+        keys: Option<&[String]>,
+    ) -> Result<Vec<SharedPhone>> {
+        let within = Within::new(keys)?;
+        let mut statement = self
+            .connection
+            .prepare_cached(&shared_phone_sql(by, &within))?;
+        let rows = statement
+            .query_map(
+                &within.params(&[&window.from_ms, &window.until_ms, &programme])[..],
+                |row| {
+                    Ok(SharedPhone {
+                        key: row.get(0)?,
+                        tag: row.get(1)?,
+                        verified: row.get(2)?,
+                    })
+                },
             )?
             .collect::<std::result::Result<Vec<_>, _>>()?;
         Ok(rows)
@@ -813,5 +882,215 @@ impl ServerStore {
             groups.add(&key, read_brief(row)?);
         }
         Ok(groups.done())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use mitan_core::model::{
+        AgeClaim, Consent, Gender, Personal, RosterId, Status, Volunteer, VolunteerId,
+    };
+
+    use super::*;
+    use crate::reports::people::{self, Entry, Tallied};
+    use crate::store::KeyUpdate;
+
+    /// Volunteer `n` of `beat`, enrolled by `badge` at `at_ms` with `phone`, in `programme`.
+    fn volunteer(
+        n: u64,
+        beat: &str,
+        badge: &str,
+        phone: &str,
+        programme: &str,
+        status: Status,
+    ) -> (RosterId, Volunteer) {
+        let volunteer = Volunteer {
+            id: VolunteerId::from_parts(1_763_900_000_000 + n, u128::from(n)),
+            personal: Some(Personal {
+                name_devanagari: Some(format!("स्वयंसेवक {n}")),
+                name_latin: None,
+                phone: phone.parse().expect("a canonical phone"),
+                household: format!("H-{n}"),
+                guardian: None,
+            }),
+            gender: Gender::Female,
+            age: AgeClaim::Years(30),
+            village: 400_001u32.try_into().expect("valid LGD code"),
+            beat: beat.parse().expect("valid beat"),
+            station: "BSP-PS-00".parse().expect("valid station"),
+            programmes: BTreeSet::from([programme.parse().expect("valid programme")]),
+            enrolled_by: badge.parse().expect("valid badge"),
+            enrolled_on: "dev-1".parse().expect("valid device"),
+            enrolled_at_ms: 1_763_900_000_000 + i64::try_from(n).expect("small"),
+            trained_by: None,
+            consent: Consent {
+                given_at_ms: 1_763_900_000_000,
+                language: "hi".into(),
+                notice_version: 1,
+                witness: badge.parse().expect("valid badge"),
+                guardian_consented: false,
+            },
+            status,
+            reviewed_by: None,
+            conflicts: Vec::new(),
+            sealed: false,
+            moved_to: None,
+        };
+        (beat.parse().expect("valid roster"), volunteer)
+    }
+
+    /// A station's two beats: one phone in both beats, twice in the first by two constables,
+    /// once more withdrawn; a second phone twice, one entry in another programme; a third
+    /// phone once.
+    fn store() -> ServerStore {
+        let mut store = ServerStore::open_in_memory().expect("store opens");
+        let (b1, b2) = ("BSP-PS-00-B01", "BSP-PS-00-B02");
+        let (sunita, ramesh, geeta) = ("+919827012345", "+919827054321", "+919827000000");
+        let rows = [
+            volunteer(1, b1, "CG-1", sunita, "cyber_mitan", Status::Pending),
+            volunteer(2, b1, "CG-2", sunita, "cyber_mitan", Status::Verified),
+            volunteer(3, b2, "CG-2", sunita, "cyber_mitan", Status::Verified),
+            volunteer(4, b2, "CG-2", sunita, "cyber_mitan", Status::Withdrawn),
+            volunteer(5, b1, "CG-1", ramesh, "cyber_mitan", Status::Pending),
+            volunteer(6, b1, "CG-1", ramesh, "police_mitan", Status::Pending),
+            volunteer(7, b2, "CG-2", geeta, "cyber_mitan", Status::Pending),
+        ];
+        store
+            .save_merge(
+                &"dev-1".parse().expect("valid device"),
+                &"CG-1".parse().expect("valid badge"),
+                &[],
+                &rows,
+                &KeyUpdate::default(),
+                0,
+            )
+            .expect("merge saved");
+        store
+    }
+
+    /// Every counted row, read whole: what the replays hand to the rule.
+    fn every_row(
+        store: &ServerStore,
+        by: CountedBy,
+        programme: Option<&str>,
+    ) -> Vec<(String, Option<Vec<u8>>, bool)> {
+        let sql = format!(
+            "SELECT {}, v.phone_tag, v.status = 'verified', v.programmes FROM volunteer v
+             WHERE v.status IN ('pending', 'verified')",
+            by.column()
+        );
+        let mut statement = store.connection.prepare(&sql).expect("prepares");
+        statement
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, Option<Vec<u8>>>(1)?,
+                    row.get::<_, bool>(2)?,
+                    row.get::<_, String>(3)?,
+                ))
+            })
+            .expect("runs")
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .expect("rows decode")
+            .into_iter()
+            .filter(|row| {
+                programme.is_none_or(|programme| row.3.split(' ').any(|p| p == programme))
+            })
+            .map(|(key, tag, verified, _)| (key, tag, verified))
+            .collect()
+    }
+
+    fn up(beat: &str) -> Vec<String> {
+        if beat.starts_with("BSP-PS-00-") {
+            vec![beat.to_owned(), "BSP-PS-00".to_owned()]
+        } else {
+            vec![beat.to_owned()]
+        }
+    }
+
+    #[test]
+    fn the_live_query_and_the_rule_over_every_row_count_the_same_people() {
+        let store = store();
+        for by in [CountedBy::Beat, CountedBy::Employee] {
+            for programme in [None, Some("cyber_mitan"), Some("police_mitan")] {
+                let live = Tallied {
+                    counts: match by {
+                        CountedBy::Beat => store.count_by_beat(Window::ALL, programme, None),
+                        CountedBy::Employee => {
+                            store.count_by_employee(Window::ALL, programme, None)
+                        }
+                    }
+                    .expect("counts"),
+                    shared: store
+                        .shared_phone_entries(by, Window::ALL, programme, None)
+                        .expect("shared phones"),
+                };
+                let rows = every_row(&store, by, programme);
+                let whole = Tallied::of_entries(rows.iter().map(|(key, tag, verified)| Entry {
+                    key,
+                    tag: tag.as_deref(),
+                    verified: *verified,
+                }));
+                assert_eq!(
+                    people::count(&live, up),
+                    people::count(&whole, up),
+                    "{by:?} {programme:?}"
+                );
+            }
+        }
+        let live = Tallied {
+            counts: store
+                .count_by_beat(Window::ALL, None, None)
+                .expect("counts"),
+            shared: store
+                .shared_phone_entries(CountedBy::Beat, Window::ALL, None, None)
+                .expect("shared phones"),
+        };
+        let counted = people::count(&live, up);
+        // Sunita once in each beat and once at the station; Ramesh twice in the first beat.
+        let people = |enrolled, verified, duplicates| people::People {
+            enrolled,
+            verified,
+            duplicates,
+        };
+        assert_eq!(counted["BSP-PS-00-B01"], people(2, 1, 2));
+        assert_eq!(counted["BSP-PS-00-B02"], people(2, 1, 0));
+        assert_eq!(counted["BSP-PS-00"], people(3, 1, 3));
+    }
+
+    #[test]
+    fn shared_phones_are_found_in_the_phone_tag_index_and_no_table_is_scanned() {
+        let store = store();
+        let beats = ["BSP-PS-00-B01".to_owned()];
+        for by in [CountedBy::Beat, CountedBy::Employee] {
+            for keys in [None, Some(&beats[..])] {
+                let within = Within::new(keys).expect("a list");
+                let sql = format!("EXPLAIN QUERY PLAN {}", shared_phone_sql(by, &within));
+                let mut statement = store.connection.prepare(&sql).expect("plan prepares");
+                let plan: Vec<String> = statement
+                    .query_map(&within.params(&[&0, &1, &None::<String>])[..], |row| {
+                        row.get::<_, String>(3)
+                    })
+                    .expect("plan runs")
+                    .collect::<std::result::Result<_, _>>()
+                    .expect("plan rows decode");
+                assert!(
+                    plan.iter().any(|step| step.starts_with(
+                        "SEARCH volunteer USING COVERING INDEX volunteer_active_by_phone_tag"
+                    ) || step.starts_with(
+                        "SCAN volunteer USING COVERING INDEX volunteer_active_by_phone_tag"
+                    )),
+                    "{by:?} {keys:?}: {plan:?}"
+                );
+                assert!(
+                    !plan
+                        .iter()
+                        .any(|step| step == "SCAN v" || step == "SCAN volunteer"),
+                    "{by:?} {keys:?}: {plan:?}"
+                );
+            }
+        }
     }
 }
