@@ -245,6 +245,7 @@ pub fn progress(
         (unit_table(lang, &behind, |_| 0))
         h2 { (lang.t(Key::Unit)) }
         (unit_table(lang, &report.units.iter().collect::<Vec<_>>(), depth))
+        (once_per_unit(lang, report.units.iter().any(|unit| unit.duplicates > 0)))
         h2 { (lang.t(Key::Employees)) }
         table {
             thead { tr {
@@ -253,6 +254,7 @@ pub fn progress(
                 th scope="col" { (lang.t(Key::Station)) }
                 th scope="col" class="number" { (lang.t(Key::Enrolled)) }
                 th scope="col" class="number" { (lang.t(Key::Verified)) }
+                th scope="col" class="number" { (lang.t(Key::SameMobileLeftOut)) }
                 th scope="col" class="number" { (lang.t(Key::Target)) }
                 th scope="col" class="number" { (lang.t(Key::OfTarget)) }
             } }
@@ -264,10 +266,37 @@ pub fn progress(
                         td { (employee.station) }
                         td.number { (ist::count(employee.enrolled)) }
                         td.number { (ist::count(employee.verified)) }
+                        (duplicates_cell(employee.duplicates))
                         td.number { (ist::count(employee.target)) }
                         td.number { (percent(employee.percent)) }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// How progress counts a mobile number entered twice, under the units' table, with the way
+/// to the duplicates page when some unit has any.
+fn once_per_unit(lang: Lang, any_duplicates: bool) -> Markup {
+    html! {
+        p {
+            (lang.t(Key::OncePerUnit))
+            @if any_duplicates {
+                " " a href="/duplicates" { (lang.t(Key::ResolveDuplicates)) }
+            }
+        }
+    }
+}
+
+/// Entries left out of a count as the same mobile number, flagged when there are any.
+fn duplicates_cell(duplicates: u64) -> Markup {
+    html! {
+        td.number {
+            @if duplicates > 0 {
+                strong.flag { (ist::count(duplicates)) }
+            } @else {
+                (ist::count(duplicates))
             }
         }
     }
@@ -362,6 +391,7 @@ fn unit_table(
                 th scope="col" { (lang.t(Key::Kind)) }
                 th scope="col" class="number" { (lang.t(Key::Enrolled)) }
                 th scope="col" class="number" { (lang.t(Key::Verified)) }
+                th scope="col" class="number" { (lang.t(Key::SameMobileLeftOut)) }
                 th scope="col" class="number" { (lang.t(Key::Target)) }
                 th scope="col" class="number" { (lang.t(Key::OfTarget)) }
                 th scope="col" { span.visually-hidden { (lang.t(Key::Progress)) } }
@@ -376,6 +406,7 @@ fn unit_table(
                         td { (unit.kind) }
                         td.number { (ist::count(unit.enrolled)) }
                         td.number { (ist::count(unit.verified)) }
+                        (duplicates_cell(unit.duplicates))
                         td.number { (ist::count(unit.target)) }
                         td.number { (percent(unit.percent)) }
                         td { (bar(unit.enrolled, unit.verified, unit.target)) }
@@ -1071,6 +1102,7 @@ pub fn past_progress(lang: Lang, past: &PastProgressReport) -> Markup {
     html! {
         p { (ist::date_time(past.moment.at_ms)) " · " (ist::count(past.moment.changes)) " " (lang.t(Key::Changes)) }
         (unit_table(lang, &units, |unit| depth_of(&past.report, unit)))
+        p { (lang.t(Key::OncePerUnit)) }
     }
 }
 
@@ -1085,6 +1117,8 @@ pub fn moved(lang: Lang, diff: &ReportDiff) -> Markup {
                 th scope="col" class="number" { (lang.t(Key::Enrolled)) " · " (lang.t(Key::After)) }
                 th scope="col" class="number" { (lang.t(Key::Verified)) " · " (lang.t(Key::Before)) }
                 th scope="col" class="number" { (lang.t(Key::Verified)) " · " (lang.t(Key::After)) }
+                th scope="col" class="number" { (lang.t(Key::SameMobileLeftOut)) " · " (lang.t(Key::Before)) }
+                th scope="col" class="number" { (lang.t(Key::SameMobileLeftOut)) " · " (lang.t(Key::After)) }
                 th scope="col" class="number" { (lang.t(Key::Target)) }
             } }
             tbody {
@@ -1095,6 +1129,8 @@ pub fn moved(lang: Lang, diff: &ReportDiff) -> Markup {
                         td.number { (ist::count(unit.enrolled.to)) }
                         td.number { (ist::count(unit.verified.from)) }
                         td.number { (ist::count(unit.verified.to)) }
+                        td.number { (ist::count(unit.duplicates.from)) }
+                        (duplicates_cell(unit.duplicates.to))
                         td.number { (ist::count(unit.target)) }
                     }
                 }

@@ -217,6 +217,9 @@ catalogue! {
     NameEnglish => "अंग्रेज़ी में नाम", "Name in English";
     VillageOutsideBeat => "यह गाँव इस बीट का नहीं: सत्यापन से पहले सुधरवाएँ", "not a village of this beat: have it corrected before verifying";
     NoConstable => "इस बीट पर कोई आरक्षक नहीं", "no constable works this beat";
+    SameMobileLeftOut => "एक ही मोबाइल (दोबारा नहीं गिने)", "Same mobile (not counted again)";
+    OncePerUnit => "हर मोबाइल नंबर हर इकाई में एक ही बार गिना जाता है: उसी नंबर की बाकी प्रविष्टियाँ \"एक ही मोबाइल\" में दिखती हैं। दो बीट में दर्ज एक व्यक्ति हर बीट में एक बार और थाने में एक बार गिना जाता है।", "Each mobile number counts once in each unit: other entries with the same number are shown under \"Same mobile\". A person entered in two beats counts once in each beat and once at the station.";
+    ResolveDuplicates => "इन्हें संभावित डुप्लिकेट पेज पर निपटाएँ", "Resolve them on the possible duplicates page";
     NoTrainers => "आपकी इकाइयों में किसी स्वयंसेवक के प्रशिक्षक का नाम दर्ज नहीं है।", "No volunteer in your units names a trainer.";
     Trainer => "प्रशिक्षक", "Trainer";
     Trainees => "प्रशिक्षित", "Trainees";

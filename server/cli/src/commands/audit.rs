@@ -271,27 +271,29 @@ fn report_diff_text(diff: &ReportDiff) -> String {
         diff.units_unchanged,
         diff.employees_unchanged,
     )];
-    lines.push("unit\tkind\tenrolled\tverified\ttarget".into());
+    lines.push("unit\tkind\tenrolled\tverified\ttarget\tsame phone".into());
     for unit in &diff.units {
         lines.push(format!(
-            "{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{}",
             unit.code,
             unit.kind,
             counts(&unit.enrolled),
             counts(&unit.verified),
-            unit.target
+            unit.target,
+            counts(&unit.duplicates)
         ));
     }
-    lines.push("employee\trole\tstation\tenrolled\tverified\ttarget".into());
+    lines.push("employee\trole\tstation\tenrolled\tverified\ttarget\tsame phone".into());
     for employee in &diff.employees {
         lines.push(format!(
-            "{}\t{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
             employee.badge,
             employee.role,
             employee.station,
             counts(&employee.enrolled),
             counts(&employee.verified),
-            employee.target
+            employee.target,
+            counts(&employee.duplicates)
         ));
     }
     lines.join("\n")

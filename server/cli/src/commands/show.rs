@@ -127,13 +127,18 @@ impl Show for DuplicateReport {
     }
 }
 
+/// How progress counts a number entered twice, in English and Hindi, as the console says it.
+const ONCE_PER_UNIT: &str = "each mobile number counts once per unit; same phone: entries left \
+     out as a number already counted there / हर मोबाइल नंबर हर इकाई में एक बार गिना जाता है; एक ही \
+     मोबाइल: उसी नंबर की बाकी प्रविष्टियाँ, दोबारा नहीं गिनीं";
+
 impl Show for ProgressReport {
     fn lines(&self) -> Vec<String> {
-        let mut lines = vec![counted(&self.counted)];
-        lines.push("unit\tkind\tname\tenrolled\ttarget\tverified\tdone".into());
+        let mut lines = vec![counted(&self.counted), ONCE_PER_UNIT.to_owned()];
+        lines.push("unit\tkind\tname\tenrolled\ttarget\tverified\tdone\tsame phone".into());
         for unit in &self.units {
             lines.push(format!(
-                "{}\t{}\t{} / {}\t{}\t{}\t{}\t{}{}",
+                "{}\t{}\t{} / {}\t{}\t{}\t{}\t{}\t{}{}",
                 unit.code,
                 unit.kind,
                 unit.name_hi,
@@ -142,6 +147,7 @@ impl Show for ProgressReport {
                 ist::count(unit.target),
                 ist::count(unit.verified),
                 percent(unit.percent),
+                ist::count(unit.duplicates),
                 if unit.no_constable {
                     "\tno constable works this beat"
                 } else {
@@ -149,10 +155,12 @@ impl Show for ProgressReport {
                 }
             ));
         }
-        lines.push("employee\tname\trole\tstation\tenrolled\ttarget\tverified\tdone".into());
+        lines.push(
+            "employee\tname\trole\tstation\tenrolled\ttarget\tverified\tdone\tsame phone".into(),
+        );
         for employee in &self.employees {
             lines.push(format!(
-                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                 employee.badge,
                 employee.name,
                 employee.role,
@@ -160,7 +168,8 @@ impl Show for ProgressReport {
                 ist::count(employee.enrolled),
                 ist::count(employee.target),
                 ist::count(employee.verified),
-                percent(employee.percent)
+                percent(employee.percent),
+                ist::count(employee.duplicates)
             ));
         }
         lines
@@ -316,5 +325,61 @@ impl Show for DeviceList {
             ));
         }
         lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mitan_server::reports::{Counted, EmployeeProgress, UnitProgress};
+
+    use super::*;
+
+    #[test]
+    fn progress_prints_the_entries_left_out_as_the_same_phone_beside_each_count() {
+        let report = ProgressReport {
+            counted: Counted {
+                campaign: None,
+                programme: None,
+                starts_on: None,
+                ends_on: None,
+            },
+            units: vec![UnitProgress {
+                code: "BSP-PS-00".into(),
+                kind: "station".into(),
+                name_hi: "कोनी".into(),
+                name_en: "Koni".into(),
+                parent: None,
+                target: 200,
+                target_source: "default".into(),
+                enrolled: 2,
+                verified: 1,
+                duplicates: 1,
+                percent: Some(1.0),
+                no_constable: false,
+            }],
+            employees: vec![EmployeeProgress {
+                badge: "CG-001".into(),
+                name: "Officer".into(),
+                role: "constable".into(),
+                station: "BSP-PS-00".into(),
+                target: 25,
+                target_source: "default".into(),
+                enrolled: 1,
+                verified: 0,
+                duplicates: 1,
+                percent: Some(4.0),
+            }],
+        };
+        let lines = report.lines();
+        assert!(lines[1].contains("same phone") && lines[1].contains("एक ही मोबाइल"));
+        assert!(lines[2].ends_with("\tsame phone"), "{lines:?}");
+        assert_eq!(
+            lines[3],
+            "BSP-PS-00\tstation\tकोनी / Koni\t2\t200\t1\t1.0%\t1"
+        );
+        assert_eq!(
+            lines[5],
+            "CG-001\tOfficer\tconstable\tBSP-PS-00\t1\t25\t0\t4.0%\t1"
+        );
     }
 }
