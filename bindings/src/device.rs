@@ -274,6 +274,32 @@ impl MitanDevice {
             .to_string())
     }
 
+    /// The cameras of `beat` on this phone, removed ones included, owners shown where this
+    /// phone holds the camera's key.
+    pub fn cameras(&self, beat: String) -> Result<Vec<crate::records::CameraRecord>, ApiError> {
+        let beat = mitan_core::model::UnitCode::parse_as(mitan_core::model::Field::Beat, &beat)?;
+        Ok(self
+            .device()?
+            .cameras(&beat)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Takes a camera off the register for `reason` (`owner_asked`, `dismantled` or
+    /// `entered_in_error`) and destroys this phone's copy of its key in the same
+    /// transaction; durable on return.
+    pub fn remove_camera(&self, camera: String, reason: String) -> Result<(), ApiError> {
+        let id: mitan_core::model::CameraId = camera.parse().map_err(|_| {
+            mitan_core::model::Invalid::new(
+                mitan_core::model::Field::CameraId,
+                mitan_core::model::InvalidCode::BadFormat,
+            )
+        })?;
+        let reason: mitan_core::model::CameraRemoval = reason.parse()?;
+        Ok(self.device()?.remove_camera(&id, reason, moment()?)?)
+    }
+
     /// The bearer credential kept in the store for this phone's registration, if any.
     pub fn credential(&self) -> Result<Option<String>, ApiError> {
         Ok(self.device()?.credential()?)

@@ -13,9 +13,10 @@ mod transport;
 pub use device::{MitanDevice, device_public_key, save_device_credential};
 pub use error::{ApiError, FieldProblem, problem_codes, refusal_reasons};
 pub use records::{
-    ConsentNotice, ConsentTerms, DeviceIdentity, DistrictProgramme, EnrolmentForm,
+    CameraRecord, ConsentNotice, ConsentTerms, DeviceIdentity, DistrictProgramme, EnrolmentForm,
     EnrolmentProblem, EnrolmentReceipt, QuotaStatus, RosterFilter, SyncSummary, Village,
-    VolunteerDetail, VolunteerStatus, VolunteerSummary, built_in_programmes,
+    VolunteerDetail, VolunteerStatus, VolunteerSummary, built_in_programmes, camera_directions,
+    camera_removal_reasons,
 };
 pub use transport::{SyncObserver, SyncTransport};
 

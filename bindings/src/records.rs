@@ -490,6 +490,81 @@ pub fn built_in_programmes() -> Vec<String> {
         .collect()
 }
 
+/// The directions a camera may look (`n`, `ne`, … clockwise from north), in the order the
+/// camera form offers them; the app has words for each.
+#[uniffi::export]
+pub fn camera_directions() -> Vec<String> {
+    model::Direction::ALL
+        .iter()
+        .map(|direction| direction.as_str().to_string())
+        .collect()
+}
+
+/// Why a camera may leave the register (`owner_asked`, `dismantled`, `entered_in_error`);
+/// the app has words for each.
+#[uniffi::export]
+pub fn camera_removal_reasons() -> Vec<String> {
+    model::CameraRemoval::ALL
+        .iter()
+        .map(|reason| reason.as_str().to_string())
+        .collect()
+}
+
+/// A private CCTV camera as this phone holds it.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct CameraRecord {
+    /// Its id.
+    pub id: String,
+    /// The village's LGD code.
+    pub village: String,
+    /// Latitude in decimal degrees.
+    pub latitude: f64,
+    /// Longitude in decimal degrees.
+    pub longitude: f64,
+    /// Which way it looks (`n`, `ne`, …); absent for a camera registered before it was asked.
+    pub direction: Option<String>,
+    /// What it covers.
+    pub coverage: String,
+    /// Days of footage its recorder keeps; absent as `direction` is.
+    pub recording_days: Option<u16>,
+    /// The owner's name, when this phone holds the camera's key.
+    pub owner_name: Option<String>,
+    /// The owner's mobile number, likewise.
+    pub owner_phone: Option<String>,
+    /// The owner's fields are there but this phone lacks the key: the next sync asks for it.
+    pub sealed: bool,
+    /// Why it was removed (`owner_asked`, …), once it was; its owner is then erased.
+    pub removed: Option<String>,
+    /// When it was removed, by the removing phone's clock (ms since the epoch; shown in IST).
+    pub removed_at_ms: Option<i64>,
+}
+
+impl From<model::Camera> for CameraRecord {
+    fn from(camera: model::Camera) -> Self {
+        CameraRecord {
+            id: camera.id.to_string(),
+            village: camera.village.to_string(),
+            latitude: camera.latitude,
+            longitude: camera.longitude,
+            direction: camera
+                .direction
+                .map(|direction| direction.as_str().to_string()),
+            coverage: camera.coverage,
+            recording_days: camera.recording_days,
+            owner_name: camera.owner.as_ref().map(|owner| owner.name.clone()),
+            owner_phone: camera
+                .owner
+                .as_ref()
+                .map(|owner| owner.phone.as_str().to_string()),
+            sealed: camera.sealed,
+            removed: camera
+                .removed
+                .map(|removed| removed.reason.as_str().to_string()),
+            removed_at_ms: camera.removed.map(|removed| removed.at_ms),
+        }
+    }
+}
+
 /// A programme of the district's list, with its names: what the form offers.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct DistrictProgramme {
@@ -622,6 +697,8 @@ pub enum ChangeAction {
     Withdraw,
     /// A camera registered.
     Camera,
+    /// A camera taken off the register.
+    RemoveCamera,
     /// Moved between beats by a supervisor.
     Move,
 }
@@ -635,6 +712,7 @@ impl From<Action> for ChangeAction {
             Action::Review => ChangeAction::Review,
             Action::Withdraw => ChangeAction::Withdraw,
             Action::Camera => ChangeAction::Camera,
+            Action::RemoveCamera => ChangeAction::RemoveCamera,
             Action::Move => ChangeAction::Move,
         }
     }

@@ -85,6 +85,10 @@ pub struct CameraForm {
     pub village_lgd: String,
     /// What the camera covers.
     pub coverage: String,
+    /// Which way it looks: `n`, `ne`, `e`, `se`, `s`, `sw`, `w` or `nw`.
+    pub direction: String,
+    /// Days of footage the recorder keeps, as typed.
+    pub recording_days: String,
 }
 
 /// Why a field was refused: the core's stable codes. The app's words for them are a `when`

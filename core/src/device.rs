@@ -18,7 +18,7 @@ use crate::provenance::{DeviceKey, PublicKey};
 use crate::store::{
     DeviceIdentity, DeviceStore, KeyChanges, QuotaProgress, StoreKey, VolunteerFilter, VolunteerRow,
 };
-use crate::sync::{ClientSession, Incoming, Limits, RosterState, erased_key};
+use crate::sync::{ClientSession, Incoming, Limits, RosterState, erased_camera_key, erased_key};
 
 mod recovery;
 mod transport;
@@ -621,6 +621,50 @@ impl Device {
         Ok(id)
     }
 
+    /// Takes a camera off the register and destroys this phone's copy of its key in the
+    /// same transaction, so the owner's name and phone are erased from every copy of the
+    /// history once the server destroys its copy too; durable on return.
+    pub fn remove_camera(
+        &mut self,
+        id: &CameraId,
+        reason: crate::model::CameraRemoval,
+        moment: Moment,
+    ) -> Result<()> {
+        let roster_id = self.roster_holding_camera(id)?;
+        let meta = self.meta(moment);
+        let keys = KeyChanges {
+            added: Vec::new(),
+            erased: vec![EntryId::Camera(*id)],
+        };
+        self.commit_local(&roster_id, &[], &[*id], keys, |roster| {
+            roster.remove_camera(id, reason, &meta)
+        })
+    }
+
+    fn roster_holding_camera(&mut self, id: &CameraId) -> Result<RosterId> {
+        for roster_id in self.store.roster_ids()? {
+            if self.roster(&roster_id)?.camera(id, &NoKeys)?.is_some() {
+                return Ok(roster_id);
+            }
+        }
+        Err(Error::NotFound {
+            what: "camera",
+            id: id.to_string(),
+        })
+    }
+
+    /// Every camera of a beat's roster, in id order, removed ones included (they say so);
+    /// owners are shown where this phone holds the camera's key.
+    pub fn cameras(&mut self, beat: &UnitCode) -> Result<Vec<Camera>> {
+        let roster_id = self.roster_of_beat(beat)?;
+        self.load_roster(&roster_id)?;
+        Ok(self.rosters[&roster_id]
+            .cameras(&self.keys)
+            .into_iter()
+            .flatten()
+            .collect())
+    }
+
     /// One camera as its roster shows it now: with its owner when this phone holds the
     /// camera's key, otherwise with the owner sealed.
     pub fn camera(&mut self, id: &CameraId) -> Result<Camera> {
@@ -890,6 +934,13 @@ impl Device {
                 .flatten()
                 .filter(|camera| touched_cameras.contains(&camera.id))
                 .collect();
+            // A removal written elsewhere reaches this phone: its copy of the owner's key goes.
+            keys.erased.extend(
+                cameras
+                    .iter()
+                    .filter_map(erased_camera_key)
+                    .filter(|entry| self.keys.contains_key(entry)),
+            );
             self.store.save_sync_result(
                 &roster_id,
                 &received,

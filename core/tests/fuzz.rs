@@ -81,6 +81,8 @@ fn corpus() -> &'static Corpus {
             longitude: 82.14,
             village_lgd: "430001".into(),
             coverage: "बस स्टैंड".into(),
+            direction: "ne".into(),
+            recording_days: "30".into(),
         }
         .validate(camera_id)
         .expect("a valid camera");

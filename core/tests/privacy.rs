@@ -368,6 +368,8 @@ fn rare_camera() -> CameraForm {
         longitude: 82.1409,
         village_lgd: "430001".into(),
         coverage: "चौक और बस स्टैंड".into(),
+        direction: "ne".into(),
+        recording_days: "30".into(),
     }
 }
 

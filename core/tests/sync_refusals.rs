@@ -280,6 +280,8 @@ fn an_unreadable_camera_is_refused_and_honest_work_lands() {
         longitude: 82.14,
         village_lgd: "430001".into(),
         coverage: "बस स्टैंड".into(),
+        direction: "ne".into(),
+        recording_days: "30".into(),
     }
     .validate(camera_id)
     .expect("a valid camera");

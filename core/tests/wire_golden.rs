@@ -121,16 +121,22 @@ fn written() -> (Roster, Vec<Vec<u8>>) {
             },
         )
         .expect("enrolled");
-    let camera = CameraForm {
+    // A camera as builds before direction and recording days wrote it: the golden payload
+    // stays the one those builds sent, and this build still reads it.
+    let mut camera = CameraForm {
         owner_name: "फग्गूराम ध्रुव".into(),
         owner_phone: "9407312468".into(),
         latitude: 22.08,
         longitude: 82.14,
         village_lgd: "430001".into(),
         coverage: "बस स्टैंड".into(),
+        direction: "ne".into(),
+        recording_days: "30".into(),
     }
     .validate(camera())
     .expect("a valid camera");
+    camera.direction = None;
+    camera.recording_days = None;
     let register = roster
         .add_camera(
             &camera,

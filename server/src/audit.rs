@@ -15,7 +15,7 @@ use mitan_core::history::{
 };
 use mitan_core::model::sealed::NoKeys;
 use mitan_core::model::{
-    BadgeNumber, DeviceId, EntryId, Roster, RosterId, UnitCode, UnitKind, VolunteerId,
+    BadgeNumber, CameraId, DeviceId, EntryId, Roster, RosterId, UnitCode, UnitKind, VolunteerId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -31,11 +31,11 @@ use crate::store::{AccessRead, ServerStore, User};
 /// The most history entries one page holds.
 pub const MAX_PAGE: u32 = 1_000;
 
-/// `GET /v1/audit/history` and `mitan audit history`. One of `roster`, `unit` or
-/// `volunteer` says whose history; the rest filter it.
+/// `GET /v1/audit/history` and `mitan audit history`. One of `roster`, `unit`, `volunteer`
+/// or `camera` says whose history; the rest filter it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
 #[group(skip)]
-#[command(group(ArgGroup::new("whose").required(true).args(["roster", "unit", "volunteer"])))]
+#[command(group(ArgGroup::new("whose").required(true).args(["roster", "unit", "volunteer", "camera"])))]
 pub struct HistoryQuery {
     /// One roster (a beat code).
     #[serde(default)]
@@ -52,6 +52,11 @@ pub struct HistoryQuery {
     #[arg(long)]
     #[schema(value_type = Option<String>)]
     pub volunteer: Option<VolunteerId>,
+    /// One private camera: its registration and removal.
+    #[serde(default)]
+    #[arg(long)]
+    #[schema(value_type = Option<String>)]
+    pub camera: Option<CameraId>,
     /// Only changes by this badge.
     #[serde(default)]
     #[arg(long)]
@@ -350,6 +355,7 @@ fn rosters_of(store: &ServerStore, user: &User, query: &HistoryQuery) -> Result<
         query.roster.is_some(),
         query.unit.is_some(),
         query.volunteer.is_some(),
+        query.camera.is_some(),
     ]
     .into_iter()
     .filter(|given| *given)
@@ -358,9 +364,20 @@ fn rosters_of(store: &ServerStore, user: &User, query: &HistoryQuery) -> Result<
         return Err(Error::invalid(
             "roster",
             Problem::ExactlyOne {
-                of: "roster, unit and volunteer",
+                of: "roster, unit, volunteer and camera",
             },
         ));
+    }
+    if let Some(camera) = &query.camera {
+        let row = store
+            .camera_row(&camera.to_string())?
+            .ok_or_else(|| Error::NotFound {
+                what: "camera",
+                id: camera.to_string(),
+            })?;
+        let roster = parse_roster("camera", &row.beat)?;
+        check_within(store, user, &roster)?;
+        return Ok(vec![roster]);
     }
     if let Some(roster) = &query.roster {
         check_within(store, user, roster)?;
@@ -381,7 +398,7 @@ fn rosters_of(store: &ServerStore, user: &User, query: &HistoryQuery) -> Result<
             .collect();
     }
     let Some(id) = query.volunteer else {
-        unreachable!("exactly one of roster, unit and volunteer was given");
+        unreachable!("exactly one of roster, unit, volunteer and camera was given");
     };
     let rosters = store.rosters_naming(&id)?;
     if rosters.is_empty() {
@@ -440,6 +457,7 @@ pub fn history_with_progress(
         badge: query.badge.as_ref().map(ToString::to_string),
         device: query.device.as_ref().map(ToString::to_string),
         volunteer: query.volunteer,
+        camera: query.camera,
     };
     let limit = query.limit.unwrap_or(100).clamp(1, MAX_PAGE) as usize;
     let offset = query.offset.unwrap_or(0);
@@ -512,6 +530,7 @@ fn history_filters(query: &HistoryQuery) -> String {
         }
     };
     push("volunteer", query.volunteer.map(|id| id.to_string()));
+    push("camera", query.camera.map(|id| id.to_string()));
     push("badge", query.badge.as_ref().map(ToString::to_string));
     push("device", query.device.as_ref().map(ToString::to_string));
     push("from_ms", query.from_ms.map(|ms| ms.to_string()));

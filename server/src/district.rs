@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use mitan_core::model::lineage;
 use mitan_core::model::{
-    ChangeInfo, ChangeMeta, EntryId, Roster, RosterChange, RosterId, Volunteer, VolunteerId,
-    inspect_change,
+    Camera, ChangeInfo, ChangeMeta, EntryId, Roster, RosterChange, RosterId, Volunteer,
+    VolunteerId, inspect_change,
 };
 use mitan_core::provenance::{Signature, verify_change};
 use mitan_core::sync::{
@@ -91,6 +91,8 @@ struct CheckedOffer {
     roster: Roster,
     outcome: OfferOutcome,
     rows: Vec<(RosterId, Volunteer)>,
+    /// The rows of the cameras the offer wrote.
+    cameras: Vec<(RosterId, Camera)>,
     keys: KeyUpdate,
     /// Volunteers whose entry here belongs to a lineage of moves: what reached them here may
     /// have to be carried to the live entry (`mitan_core::model::lineage`).
@@ -196,6 +198,7 @@ impl District {
         let mut outcomes: Vec<OfferOutcome> = Vec::with_capacity(ids.len());
         let mut received = Vec::new();
         let mut volunteers: Vec<(RosterId, Volunteer)> = Vec::new();
+        let mut cameras: Vec<(RosterId, Camera)> = Vec::new();
         let mut keys = KeyUpdate::default();
         let mut moved: Vec<(RosterId, VolunteerId)> = Vec::new();
         for (offer, id) in request.rosters.iter().zip(&ids) {
@@ -203,9 +206,11 @@ impl District {
                 roster,
                 outcome,
                 rows,
+                cameras: offer_cameras,
                 keys: offer_keys,
                 moved: offer_moved,
             } = self.apply_checked(caller, id, offer)?;
+            cameras.extend(offer_cameras);
             moved.extend(
                 offer_moved
                     .into_iter()
@@ -213,6 +218,7 @@ impl District {
             );
             keys.added.extend(offer_keys.added);
             keys.erased.extend(offer_keys.erased);
+            keys.erased_cameras.extend(offer_keys.erased_cameras);
             // Every replica builds the same genesis change, so it is no one's work: it stays
             // out of the log even when a device offers it back.
             let genesis = Roster::genesis(id).heads();
@@ -239,6 +245,7 @@ impl District {
             &received,
             reconciliation.written.as_ref(),
             &volunteers,
+            &cameras,
             &keys,
             now_ms,
         )?;
@@ -407,16 +414,23 @@ impl District {
             .filter(|volunteer| volunteer.moved_to.is_none())
             .map(|volunteer| (id.clone(), volunteer))
             .collect();
-        // A withdrawal destroys the district's copy of the key in the same transaction as
-        // the merge that brings it. Only volunteers withdraw, so only their keys are erased.
+        // A withdrawal or a camera's removal destroys the district's copy of the key in the
+        // same transaction as the merge that brings it.
         let keys = KeyUpdate {
             added: ruled.keys,
             erased: ruled.erased.iter().filter_map(EntryId::volunteer).collect(),
+            erased_cameras: ruled.erased.iter().filter_map(EntryId::camera).collect(),
         };
+        let cameras = ruled
+            .cameras
+            .into_iter()
+            .map(|camera| (id.clone(), camera))
+            .collect();
         Ok(CheckedOffer {
             roster,
             outcome: ruled.outcome,
             rows,
+            cameras,
             keys,
             moved,
         })

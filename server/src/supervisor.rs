@@ -439,8 +439,8 @@ fn withdraw_by_phone(
     record.reason = note;
     record.change_hash = change.hash;
     let keys = KeyUpdate {
-        added: Vec::new(),
         erased: vec![*id],
+        ..KeyUpdate::default()
     };
     let server_key = district.store().load_server_key()?;
     district.store_mut().save_supervision(

@@ -142,8 +142,8 @@ fn a_withdrawn_volunteers_tag_goes_with_their_phone() {
         &mut store,
         &[(roster, leaving.clone())],
         &KeyUpdate {
-            added: Vec::new(),
             erased: vec![leaving.id],
+            ..KeyUpdate::default()
         },
     );
     assert_eq!(phone_tag_in(&path, &leaving.id), None);
@@ -166,8 +166,8 @@ fn a_withdrawn_volunteers_tag_goes_with_their_phone() {
         &mut store,
         &[(roster, alone.clone())],
         &KeyUpdate {
-            added: Vec::new(),
             erased: vec![alone.id],
+            ..KeyUpdate::default()
         },
     );
     drop(store);

@@ -104,6 +104,15 @@ impl HistoryEntry {
                 .iter()
                 .any(|field| field.volunteer.as_deref() == Some(id))
     }
+
+    /// Whether this change touched camera `id`.
+    pub fn touches_camera(&self, id: &str) -> bool {
+        self.entry.as_deref() == Some(id)
+            || self
+                .fields
+                .iter()
+                .any(|field| field.camera.as_deref() == Some(id))
+    }
 }
 
 /// Which clock a moment is read on.
@@ -163,6 +172,8 @@ pub struct HistoryFilter {
     pub device: Option<String>,
     /// Only changes touching this volunteer.
     pub volunteer: Option<VolunteerId>,
+    /// Only changes touching this camera.
+    pub camera: Option<crate::model::CameraId>,
 }
 
 impl HistoryFilter {
@@ -191,6 +202,10 @@ impl HistoryFilter {
                 .volunteer
                 .as_ref()
                 .is_none_or(|id| entry.touches(&id.to_string()))
+            && self
+                .camera
+                .as_ref()
+                .is_none_or(|id| entry.touches_camera(&id.to_string()))
     }
 }
 

@@ -23,6 +23,8 @@ pub enum Action {
     Withdraw,
     /// A camera was registered.
     Camera,
+    /// A camera was taken off the register and its owner erased.
+    RemoveCamera,
     /// A supervisor moved a volunteer between beats (recorded in both rosters).
     Move,
 }

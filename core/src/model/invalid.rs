@@ -58,6 +58,10 @@ pub enum Field {
     Longitude,
     /// What a camera covers.
     Coverage,
+    /// Which way a camera looks.
+    Direction,
+    /// How many days of footage a camera's recorder keeps.
+    RecordingDays,
     /// A unit code in the police hierarchy.
     UnitCode,
     /// A volunteer id.
@@ -105,6 +109,8 @@ impl Field {
             Field::Latitude => "latitude",
             Field::Longitude => "longitude",
             Field::Coverage => "coverage",
+            Field::Direction => "direction",
+            Field::RecordingDays => "recording_days",
             Field::UnitCode => "unit_code",
             Field::VolunteerId => "volunteer_id",
             Field::CameraId => "camera_id",

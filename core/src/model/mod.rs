@@ -20,7 +20,10 @@ mod unit;
 pub mod validate;
 mod volunteer;
 
-pub use camera::{Camera, CameraForm, CameraOwner, MAX_COVERAGE_CHARS};
+pub use camera::{
+    Camera, CameraForm, CameraOwner, CameraRemoval, Direction, MAX_COVERAGE_CHARS,
+    MAX_RECORDING_DAYS, Removed,
+};
 pub use change_meta::{Action, ChangeMessage, ChangeMeta};
 pub use edit::{FieldUpdate, VolunteerEdit};
 pub use enrolment::{

@@ -12,8 +12,9 @@
 //!             programmes: { <code>: true }, enrolled_by, enrolled_on, enrolled_at,
 //!             trained_by, consent_at, consent_lang, consent_notice, consent_witness,
 //!             guardian_consent, review (JSON scalar), withdrawn (JSON scalar) }
-//! CAMERA { owner: { owner_name, owner_phone }  (each sealed),
-//!          lat, lon, village, coverage }
+//! CAMERA { owner: { owner_name, owner_phone }  (each sealed, deleted on removal),
+//!          lat, lon, village, coverage, direction, recording_days,
+//!          removed ("<reason>"), removed_at }
 //! ```
 //!
 //! Every personal field is a byte string sealed under the key of its own entry, volunteer or
@@ -72,6 +73,8 @@ pub const GENESIS_ACTOR: [u8; 16] = *b"mitan-genesis-v1";
 
 const VOLUNTEERS: &str = "volunteers";
 const CAMERAS: &str = "cameras";
+/// A camera's removal reason; its presence is the removal.
+const REMOVED: &str = "removed";
 const PERSONAL: &str = "personal";
 const OWNER: &str = "owner";
 const PROGRAMMES: &str = "programmes";
@@ -638,6 +641,47 @@ impl Roster {
             doc.put(&entry, "lon", camera.longitude)?;
             doc.put(&entry, "village", camera.village.to_string())?;
             doc.put(&entry, "coverage", camera.coverage.as_str())?;
+            if let Some(direction) = camera.direction {
+                doc.put(&entry, "direction", direction.as_str())?;
+            }
+            if let Some(days) = camera.recording_days {
+                doc.put(&entry, "recording_days", i64::from(days))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Takes a camera off the register: the removal is written and never removed, and the
+    /// owner's sealed fields are deleted, as a withdrawal deletes a volunteer's. The caller
+    /// destroys the camera's key in the same transaction, which erases the owner from every
+    /// copy of the history. Removing a removed camera is refused: the first reason stands.
+    pub fn remove_camera(
+        &mut self,
+        id: &CameraId,
+        reason: super::CameraRemoval,
+        meta: &ChangeMeta,
+    ) -> Result<RosterChange> {
+        let Some(entry) = self.entry(CAMERAS, &id.to_string())? else {
+            return Err(Error::NotFound {
+                what: "camera",
+                id: id.to_string(),
+            });
+        };
+        if Reader::new(&self.doc, &entry).string(REMOVED).is_some() {
+            return Err(Error::Invalid(
+                super::Invalid::new(Field::CameraId, super::InvalidCode::Duplicate).into(),
+            ));
+        }
+        let owner = Reader::new(&self.doc, &entry).child(OWNER);
+        self.write(Action::RemoveCamera, id.to_string(), meta, |doc| {
+            doc.put(&entry, REMOVED, reason.as_str())?;
+            doc.put(&entry, "removed_at", meta.device_clock_ms)?;
+            if let Some(owner) = owner {
+                let present: Vec<String> = doc.keys(&owner).collect();
+                for key in present {
+                    doc.delete(&owner, key.as_str())?;
+                }
+            }
             Ok(())
         })
     }
@@ -1159,6 +1203,13 @@ fn read_camera(
     let reader = Reader::new(doc, entry);
     let owner_map = reader.child(OWNER).ok_or(malformed(Field::OwnerName))?;
     let owner_reader = Reader::new(doc, &owner_map);
+    let removed = match reader.string(REMOVED) {
+        Some(reason) => Some(super::Removed {
+            reason: reason.parse().map_err(|_| malformed(Field::Reason))?,
+            at_ms: reader.int("removed_at").unwrap_or(0),
+        }),
+        None => None,
+    };
     if let Some(key) = owner_reader.first_unsealed() {
         return Err(malformed(if key == "owner_phone" {
             Field::Phone
@@ -1166,8 +1217,9 @@ fn read_camera(
             Field::OwnerName
         }));
     }
-    let key = keys.key(&EntryId::Camera(id));
-    let sealed = key.is_none();
+    // A removed camera's owner is erased: nothing is left to open, and no key to ask for.
+    let key = keys.key(&EntryId::Camera(id)).filter(|_| removed.is_none());
+    let sealed = key.is_none() && removed.is_none();
     let owner = match key {
         // As for a volunteer, a field that is there but does not open under the camera's key
         // was tampered with: the entry is malformed, never shown with a wrong owner.
@@ -1196,6 +1248,20 @@ fn read_camera(
         coverage: reader
             .string("coverage")
             .ok_or(malformed(Field::Coverage))?,
+        direction: match reader.string("direction") {
+            Some(code) => Some(code.parse().map_err(|_| malformed(Field::Direction))?),
+            None => None,
+        },
+        recording_days: match reader.int("recording_days") {
+            Some(days) => Some(
+                u16::try_from(days)
+                    .ok()
+                    .filter(|days| (1..=super::MAX_RECORDING_DAYS).contains(days))
+                    .ok_or(malformed(Field::RecordingDays))?,
+            ),
+            None => None,
+        },
+        removed,
         sealed,
     })
 }
@@ -1328,6 +1394,8 @@ mod tests {
             longitude: 82.14,
             village_lgd: "430001".into(),
             coverage: "बस स्टैंड".into(),
+            direction: "ne".into(),
+            recording_days: "30".into(),
         }
         .validate(camera_id)
         .expect("a valid camera");
@@ -1386,6 +1454,73 @@ mod tests {
         let wrong: BTreeMap<EntryId, EntryKey> =
             BTreeMap::from([(entry, EntryKey::from_bytes([1; 32]))]);
         assert!(roster.camera(&camera_id, &wrong).is_err());
+    }
+
+    #[test]
+    fn a_removed_camera_keeps_its_place_and_loses_its_owner() {
+        use crate::model::sealed::TestKeys;
+        let (mut roster, camera_id) = camera_roster();
+        let entry = EntryId::Camera(camera_id);
+        let registered = roster
+            .camera(&camera_id, &TestKeys)
+            .expect("reads")
+            .expect("present");
+        assert_eq!(
+            registered.direction,
+            Some(crate::model::Direction::NorthEast)
+        );
+        assert_eq!(registered.recording_days, Some(30));
+        let meta = ChangeMeta {
+            badge: "CG-002".parse().expect("valid badge"),
+            device: "dev-2".parse().expect("valid device"),
+            device_clock_ms: 1_763_900_100_000,
+        };
+        let change = roster
+            .remove_camera(&camera_id, crate::model::CameraRemoval::OwnerAsked, &meta)
+            .expect("removed");
+        let message = inspect_change(&change.bytes)
+            .expect("inspects")
+            .message
+            .expect("a Mitan change");
+        assert_eq!(message.action, Action::RemoveCamera);
+        assert_eq!(
+            message.entry.as_deref(),
+            Some(camera_id.to_string().as_str())
+        );
+        // Even the key no longer opens anything: the owner's fields are gone from the entry.
+        let removed = roster
+            .camera(&camera_id, &TestKeys)
+            .expect("reads")
+            .expect("still listed");
+        assert_eq!(removed.owner, None);
+        assert!(!removed.sealed);
+        assert_eq!(
+            removed.removed,
+            Some(crate::model::Removed {
+                reason: crate::model::CameraRemoval::OwnerAsked,
+                at_ms: 1_763_900_100_000,
+            })
+        );
+        assert_eq!(
+            (removed.latitude, removed.direction),
+            (22.08, registered.direction)
+        );
+        assert!(!roster.holds_personal(&entry));
+        // The first reason stands.
+        assert!(
+            roster
+                .remove_camera(&camera_id, crate::model::CameraRemoval::Dismantled, &meta)
+                .is_err()
+        );
+        assert!(
+            roster
+                .remove_camera(
+                    &CameraId::from_parts(1, 1),
+                    crate::model::CameraRemoval::Dismantled,
+                    &meta
+                )
+                .is_err()
+        );
     }
 
     #[test]

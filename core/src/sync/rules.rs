@@ -11,7 +11,7 @@ use super::serve::{OfferOutcome, accepted_grants, apply_offer};
 use super::wire::{Hash, RosterOffer};
 use crate::error::Result;
 use crate::model::sealed::EntryKey;
-use crate::model::{ChangeInfo, EntryId, LgdCode, Roster, RosterId, Status, Volunteer};
+use crate::model::{Camera, ChangeInfo, EntryId, LgdCode, Roster, RosterId, Status, Volunteer};
 use crate::provenance::Signature;
 
 /// The keys a caller holds, by entry.
@@ -30,7 +30,7 @@ pub struct RefusedEntry {
 }
 
 /// An offer applied under the rules of what a roster may hold.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RuledOffer {
     /// What applying it did; every refused change is in `outcome.rejected`.
     pub outcome: OfferOutcome,
@@ -39,6 +39,8 @@ pub struct RuledOffer {
     /// Every volunteer entry the offer wrote, as it now reads with the keys at hand. An entry
     /// a person left after a move (`moved_to` set) is here too, though no row follows it.
     pub volunteers: Vec<Volunteer>,
+    /// Every camera entry the offer wrote, as it now reads with the keys at hand.
+    pub cameras: Vec<Camera>,
     /// The entries whose key the merge destroys ([`erased_key`]).
     pub erased: Vec<EntryId>,
     /// Entries the roster may not hold, whose changes were refused.
@@ -46,7 +48,7 @@ pub struct RuledOffer {
 }
 
 /// What [`apply_ruled`] made of an offer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Ruling {
     /// Applied, with what the roster may not hold refused change by change.
     Applied(RuledOffer),
@@ -138,6 +140,13 @@ fn apply_pass<E: From<crate::Error>>(
         .volunteers
         .iter()
         .map(|volunteer| EntryId::Volunteer(*volunteer))
+        .chain(
+            outcome
+                .applied
+                .cameras
+                .iter()
+                .map(|camera| EntryId::Camera(*camera)),
+        )
         .collect();
     let mut known = load_keys(&written)?;
     for (entry, key) in &keys {
@@ -178,15 +187,17 @@ fn apply_pass<E: From<crate::Error>>(
                 refusal: Refusal::InvalidEntry,
                 detail: error.to_string(),
             }),
-            Ok(Some(camera)) => {
-                if let Some(detail) = outside(camera.village, villages) {
-                    wrong.push(RefusedEntry {
-                        entry: camera_id.to_string(),
-                        refusal: Refusal::VillageOutsideBeat,
-                        detail,
-                    });
+            Ok(Some(camera)) => match outside(camera.village, villages) {
+                Some(detail) => wrong.push(RefusedEntry {
+                    entry: camera_id.to_string(),
+                    refusal: Refusal::VillageOutsideBeat,
+                    detail,
+                }),
+                None => {
+                    ruled.erased.extend(erased_camera_key(&camera));
+                    ruled.cameras.push(camera);
                 }
-            }
+            },
             Ok(None) => {}
         }
     }
@@ -250,7 +261,16 @@ fn rebuilt_at(roster: &mut Roster, heads: &[Hash]) -> Result<Roster> {
 /// withdrawn volunteer's, on a phone and on the server alike (each destroys only a key it
 /// holds). This holds on an entry the person left after a move (`moved_to` set) too: the
 /// withdrawal written there is theirs, and is carried to the live entry later (docs/adr/0002),
-/// but the key goes at once. Cameras have no removal action, so no camera's key is erased.
+/// but the key goes at once.
 pub fn erased_key(volunteer: &Volunteer) -> Option<EntryId> {
     (volunteer.status == Status::Withdrawn).then_some(EntryId::Volunteer(volunteer.id))
+}
+
+/// The entry whose key is destroyed once a merge leaves `camera` reading as it does: a
+/// removed camera's, whose owner is then erased as a withdrawn volunteer is.
+pub fn erased_camera_key(camera: &Camera) -> Option<EntryId> {
+    camera
+        .removed
+        .is_some()
+        .then_some(EntryId::Camera(camera.id))
 }

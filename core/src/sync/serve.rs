@@ -240,7 +240,7 @@ pub fn key_candidates(
 }
 
 /// The entries that encoded `changes` name as the entry they write: a camera for a camera's
-/// registration, a volunteer for every other action.
+/// registration or removal, a volunteer for every other action.
 pub fn entries_written(changes: &[Vec<u8>]) -> BTreeSet<EntryId> {
     changes
         .iter()
@@ -248,7 +248,7 @@ pub fn entries_written(changes: &[Vec<u8>]) -> BTreeSet<EntryId> {
             let message = inspect_change(bytes).ok()?.message?;
             let entry = message.entry?;
             match message.action {
-                Action::Camera => entry.parse().ok().map(EntryId::Camera),
+                Action::Camera | Action::RemoveCamera => entry.parse().ok().map(EntryId::Camera),
                 _ => entry.parse().ok().map(EntryId::Volunteer),
             }
         })

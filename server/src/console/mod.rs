@@ -62,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         .route("/duplicates", get(duplicates))
         .route("/coverage", get(coverage))
         .route("/trainers", get(trainers))
+        .route("/cameras", get(cameras))
         .route("/audit", get(audit))
         .route("/audit/history", get(audit_history))
         .route("/audit/progress", get(audit_progress))
@@ -1001,6 +1002,26 @@ async fn trainers(State(state): State<AppState>, signed: Signed) -> Response {
     }
 }
 
+/// `GET /cameras`: `CameraQuery`, the private CCTV cameras of the officer's units.
+async fn cameras(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<crate::reports::cameras::CameraQuery>,
+) -> Response {
+    let caller = signed.caller();
+    let now_ms = state.now_ms();
+    let answer = state
+        .with_reader(move |store| query.read(store, &caller, now_ms))
+        .await;
+    match answer {
+        Ok(report) => {
+            let body = pages::cameras(signed.lang, &report);
+            signed.page("/cameras", Key::Cameras, None, body)
+        }
+        Err(error) => signed.failed("/cameras", &error),
+    }
+}
+
 /// Runs a replay (`ReplayOperation`) for a page, writing its access-log line before the
 /// answer is shown, as the API does.
 async fn replayed<O: ReplayOperation>(
@@ -1229,7 +1250,12 @@ async fn export_file(
             use crate::ops::FileOperation;
             // A list in several parts (a WhatsApp group holds so many) comes as one zip, one
             // file a part; each part is logged as taken, as the API logs it.
-            if request.part.is_some() || request.kind == Some(crate::exports::ExportKind::Roster) {
+            if request.part.is_some()
+                || matches!(
+                    request.kind,
+                    Some(crate::exports::ExportKind::Roster | crate::exports::ExportKind::Cameras)
+                )
+            {
                 return request.take(district, &caller, now_ms).map(Download::File);
             }
             let first = crate::exports::ExportQuery {

@@ -18,6 +18,7 @@ use crate::exports::ExportLog;
 use crate::ist;
 use crate::ops::devices::CodeIssued;
 use crate::ops::directory::{UnitEntry, UserEntry};
+use crate::reports::cameras::CameraReport;
 use crate::reports::past::PastProgressReport;
 use crate::reports::progress_diff::ReportDiff;
 use crate::reports::trainers::TrainerReport;
@@ -70,6 +71,8 @@ pub fn page(frame: &Frame<'_>, title: Key, notice: Option<&str>, body: Markup) -
                             a href="/coverage" { (lang.t(Key::Coverage)) }
                             " "
                             a href="/trainers" { (lang.t(Key::Trainers)) }
+                            " "
+                            a href="/cameras" { (lang.t(Key::Cameras)) }
                             " "
                             a href="/devices" { (lang.t(Key::Devices)) }
                             " "
@@ -1001,6 +1004,122 @@ pub fn trainers(lang: Lang, report: &TrainerReport) -> Markup {
     }
 }
 
+/// A direction's words.
+fn direction_words(lang: Lang, code: &str) -> String {
+    let key = match code {
+        "n" => Key::DirN,
+        "ne" => Key::DirNe,
+        "e" => Key::DirE,
+        "se" => Key::DirSe,
+        "s" => Key::DirS,
+        "sw" => Key::DirSw,
+        "w" => Key::DirW,
+        "nw" => Key::DirNw,
+        other => return other.to_owned(),
+    };
+    lang.t(key).to_owned()
+}
+
+/// A camera removal's reason in words.
+fn removal_words(lang: Lang, code: &str) -> String {
+    let key = match code {
+        "owner_asked" => Key::OwnerAsked,
+        "dismantled" => Key::Dismantled,
+        "entered_in_error" => Key::EnteredInError,
+        other => return other.to_owned(),
+    };
+    lang.t(key).to_owned()
+}
+
+/// Private CCTV cameras: per unit, the cameras on the register and the villages they cover;
+/// then every camera with where it stands and which way it looks. No owner is shown here.
+pub fn cameras(lang: Lang, report: &CameraReport) -> Markup {
+    html! {
+        form.inline method="get" action="/cameras" {
+            label for="unit" { (lang.t(Key::Unit)) }
+            select id="unit" name="unit" {
+                option value="" { (lang.t(Key::All)) }
+                @for unit in &report.units {
+                    option value=(unit.code) { (match lang { Lang::Hi => &unit.name_hi, Lang::En => &unit.name_en }) " (" (unit.code) ")" }
+                }
+            }
+            button type="submit" { (lang.t(Key::Show)) }
+        }
+        table {
+            thead { tr {
+                th scope="col" { (lang.t(Key::Unit)) }
+                th scope="col" { (lang.t(Key::Kind)) }
+                th scope="col" class="number" { (lang.t(Key::OnRegister)) }
+                th scope="col" class="number" { (lang.t(Key::RemovedCameras)) }
+                th scope="col" class="number" { (lang.t(Key::VillagesCovered)) }
+                th scope="col" class="number" { (lang.t(Key::VillagesListed)) }
+                th scope="col" class="number" { "%" }
+            } }
+            tbody {
+                @for unit in &report.units {
+                    tr {
+                        th scope="row" style=(format!("padding-left: {}em", 0.5 + 1.5 * f64::from(unit.depth))) {
+                            a href=(format!("/cameras?unit={}", unit.code)) {
+                                (match lang { Lang::Hi => &unit.name_hi, Lang::En => &unit.name_en })
+                            }
+                            " (" (unit.code) ")"
+                        }
+                        td { (unit.kind) }
+                        td.number { (ist::count(unit.cameras)) }
+                        td.number { (ist::count(unit.removed)) }
+                        td.number { (ist::count(unit.villages_covered)) }
+                        td.number { (ist::count(unit.villages)) }
+                        td.number { (percent(unit.percent)) }
+                    }
+                }
+            }
+        }
+        @if report.cameras.is_empty() {
+            p { (lang.t(Key::NoCameras)) }
+        } @else {
+            table {
+                thead { tr {
+                    th scope="col" { (lang.t(Key::Camera)) }
+                    th scope="col" { (lang.t(Key::Beat)) }
+                    th scope="col" { (lang.t(Key::Village)) }
+                    th scope="col" { (lang.t(Key::Place)) }
+                    th scope="col" { (lang.t(Key::Direction)) }
+                    th scope="col" { (lang.t(Key::Covers)) }
+                    th scope="col" class="number" { (lang.t(Key::RecordingDays)) }
+                    th scope="col" { (lang.t(Key::RegisteredOn)) }
+                    th scope="col" { (lang.t(Key::RemovedOn)) }
+                } }
+                tbody {
+                    @for camera in &report.cameras {
+                        tr {
+                            th scope="row" { code { (camera.id) } }
+                            td { (camera.beat) }
+                            td {
+                                @match (lang, &camera.village_hi, &camera.village_en) {
+                                    (Lang::Hi, Some(name), _) | (Lang::En, _, Some(name)) => { (name) " " }
+                                    _ => {}
+                                }
+                                small { (camera.village_lgd) }
+                            }
+                            td { (format!("{:.6}, {:.6}", camera.latitude, camera.longitude)) }
+                            td { (camera.direction.as_deref().map_or_else(|| "–".to_owned(), |code| direction_words(lang, code))) }
+                            td { (camera.coverage) }
+                            td.number { (camera.recording_days.map_or_else(|| "–".to_owned(), |days| days.to_string())) }
+                            td { (camera.registered_on) }
+                            td {
+                                @if let Some(reason) = &camera.removed {
+                                    (removal_words(lang, reason))
+                                    @if let Some(on) = &camera.removed_on { ", " (on) }
+                                } @else { "–" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The auditors' page: the forms of every replay, the access log and the export log.
 pub fn audit(lang: Lang, access: &AccessLog, exports: &ExportLog) -> Markup {
     html! {
@@ -1009,6 +1128,12 @@ pub fn audit(lang: Lang, access: &AccessLog, exports: &ExportLog) -> Markup {
                 h2 { (lang.t(Key::VolunteerHistory)) }
                 label for="volunteer" { (lang.t(Key::VolunteerId)) }
                 input id="volunteer" name="volunteer" required maxlength="26";
+                button type="submit" { (lang.t(Key::Show)) }
+            }
+            form method="get" action="/audit/history" {
+                h2 { (lang.t(Key::CameraHistory)) }
+                label for="camera" { (lang.t(Key::CameraId)) }
+                input id="camera" name="camera" required maxlength="26";
                 button type="submit" { (lang.t(Key::Show)) }
             }
             form method="get" action="/audit/history" {
@@ -1159,6 +1284,7 @@ pub fn exports(lang: Lang, units: &[UnitEntry]) -> Markup {
                 option value="roster" { (lang.t(Key::KindRoster)) }
                 option value="group" { (lang.t(Key::KindGroup)) }
                 option value="broadcast" { (lang.t(Key::KindBroadcast)) }
+                option value="cameras" { (lang.t(Key::KindCameras)) }
             }
             label for="format" { (lang.t(Key::Format)) }
             select id="format" name="format" {

@@ -293,6 +293,33 @@ catalogue! {
     AdultsOnly => "केवल 18+ (नाबालिगों का नामांकन नहीं)", "Adults only (no minors enrolled)";
     SetPolicy => "नीति सहेजें", "Save the policy";
     ActionDoneNotice => "दर्ज हो गया; कांस्टेबल के फ़ोन पर अगले सिंक में पहुँचेगा।", "Recorded; it reaches the constable's phone at its next sync.";
+    Cameras => "सीसीटीवी कैमरे", "CCTV cameras";
+    OnRegister => "रजिस्टर में", "On the register";
+    RemovedCameras => "हटाए गए", "Removed";
+    VillagesCovered => "कैमरे वाले गाँव", "Villages with a camera";
+    VillagesListed => "गाँव", "Villages";
+    NoCameras => "इन इकाइयों में कोई कैमरा दर्ज नहीं है।", "No camera is registered in these units.";
+    Camera => "कैमरा", "Camera";
+    Place => "स्थान (अक्षांश, देशांतर)", "Place (latitude, longitude)";
+    Direction => "दिशा", "Direction";
+    Covers => "क्या दिखता है", "What it covers";
+    RecordingDays => "रिकॉर्डिंग (दिन)", "Recording (days)";
+    RegisteredOn => "दर्ज होने की तिथि", "Registered on";
+    RemovedOn => "हटाया गया", "Removed";
+    CameraHistory => "एक कैमरे का इतिहास", "One camera's history";
+    CameraId => "कैमरा आईडी", "Camera id";
+    KindCameras => "सीसीटीवी कैमरे (मालिक सहित, CSV)", "CCTV cameras (with owners, CSV)";
+    DirN => "उत्तर", "North";
+    DirNe => "उत्तर-पूर्व", "North-east";
+    DirE => "पूर्व", "East";
+    DirSe => "दक्षिण-पूर्व", "South-east";
+    DirS => "दक्षिण", "South";
+    DirSw => "दक्षिण-पश्चिम", "South-west";
+    DirW => "पश्चिम", "West";
+    DirNw => "उत्तर-पश्चिम", "North-west";
+    OwnerAsked => "मालिक के कहने पर", "at the owner's request";
+    Dismantled => "हटाया गया या बंद", "taken down or not working";
+    EnteredInError => "गलती से दर्ज", "entered in error";
 }
 
 #[cfg(test)]

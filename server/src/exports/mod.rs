@@ -8,14 +8,16 @@
 pub mod cell;
 pub mod vcard;
 
+use std::collections::BTreeMap;
+
 use clap::{Args, ValueEnum};
-use mitan_core::model::UnitCode;
+use mitan_core::model::{CameraOwner, UnitCode};
 use serde::{Deserialize, Serialize};
 
 use crate::access::{AccessKind, Reader};
 use crate::error::{Error, Problem, Result};
 use crate::ops::{Permission, Policy};
-use crate::store::{ExportRow, ExportTaken, ServerStore, User};
+use crate::store::{CameraRow, ExportRow, ExportTaken, ServerStore, User};
 
 /// WhatsApp's cap on a group's members.
 pub const GROUP_LIMIT: u32 = 1_024;
@@ -74,6 +76,10 @@ pub enum ExportKind {
     Group,
     /// A WhatsApp broadcast list.
     Broadcast,
+    /// The unit's private CCTV cameras (the Trinayan register), CSV: place, direction,
+    /// coverage, recording days and owner. Removed cameras only with `include_withdrawn`,
+    /// without their owner.
+    Cameras,
 }
 
 /// The file format of an export.
@@ -96,6 +102,7 @@ impl ExportKind {
             ExportKind::Roster => "roster",
             ExportKind::Group => "group",
             ExportKind::Broadcast => "broadcast",
+            ExportKind::Cameras => "cameras",
         }
     }
 }
@@ -132,6 +139,10 @@ struct Selection {
     programme: Option<String>,
     stem: String,
     rows: Vec<ExportRow>,
+    /// The cameras of a camera export (empty for the other kinds).
+    cameras: Vec<CameraRow>,
+    /// Their owners, by camera id, opened from the rosters (removed cameras have none).
+    owners: BTreeMap<String, CameraOwner>,
     /// Members per part of a list, never 0.
     part_size: usize,
 }
@@ -144,11 +155,11 @@ fn select(store: &ServerStore, user: &User, query: &ExportQuery) -> Result<Selec
     let kind = query.kind.unwrap_or_default();
     let vcard = match query.format.unwrap_or_default() {
         ExportFormat::Csv => false,
-        ExportFormat::Vcard if kind != ExportKind::Roster => true,
+        ExportFormat::Vcard if kind.is_list() => true,
         ExportFormat::Vcard => {
             return Err(Error::invalid(
                 "format",
-                Problem::unreadable("vcard", "a format of a roster export (csv)"),
+                Problem::unreadable("vcard", "a format of a roster or camera export (csv)"),
             ));
         }
     };
@@ -177,7 +188,7 @@ fn select(store: &ServerStore, user: &User, query: &ExportQuery) -> Result<Selec
         .transpose()?;
     let part_size = match kind {
         // A roster is one file, never cut into parts.
-        ExportKind::Roster => u32::MAX,
+        ExportKind::Roster | ExportKind::Cameras => u32::MAX,
         ExportKind::Group | ExportKind::Broadcast => {
             let cap = if kind == ExportKind::Group {
                 GROUP_LIMIT
@@ -210,10 +221,24 @@ fn select(store: &ServerStore, user: &User, query: &ExportQuery) -> Result<Selec
         .iter()
         .map(ToString::to_string)
         .collect();
-    let rows = store.export_rows(&beats, &statuses, programme.as_deref())?;
-    let stem = match &programme {
-        Some(programme) => format!("{unit}-{programme}"),
-        None => unit.to_string(),
+    let (rows, cameras, owners) = if kind == ExportKind::Cameras {
+        let cameras = store
+            .cameras_in(Some(&beats))?
+            .into_iter()
+            .filter(|camera| camera.removed.is_none() || query.include_withdrawn)
+            .collect();
+        (Vec::new(), cameras, store.camera_owners(&beats)?)
+    } else {
+        (
+            store.export_rows(&beats, &statuses, programme.as_deref())?,
+            Vec::new(),
+            BTreeMap::new(),
+        )
+    };
+    let stem = match (&programme, kind) {
+        (_, ExportKind::Cameras) => format!("{unit}-cameras"),
+        (Some(programme), _) => format!("{unit}-{programme}"),
+        (None, _) => unit.to_string(),
     };
     Ok(Selection {
         kind,
@@ -222,12 +247,30 @@ fn select(store: &ServerStore, user: &User, query: &ExportQuery) -> Result<Selec
         programme,
         stem,
         rows,
+        cameras,
+        owners,
         part_size: part_size as usize,
     })
 }
 
+impl ExportKind {
+    /// Whether it is a WhatsApp list, cut into parts and offered as vCard too.
+    fn is_list(self) -> bool {
+        matches!(self, ExportKind::Group | ExportKind::Broadcast)
+    }
+}
+
 impl Selection {
     fn roster_file(&self) -> Result<Export> {
+        if self.kind == ExportKind::Cameras {
+            return Ok(Export {
+                content_type: "text/csv; charset=utf-8",
+                filename: format!("{}.csv", self.stem),
+                body: cameras_csv(&self.cameras, &self.owners)?,
+                rows: self.cameras.len() as u64,
+                parts: 1,
+            });
+        }
         Ok(Export {
             content_type: "text/csv; charset=utf-8",
             filename: format!("{}.csv", self.stem),
@@ -330,8 +373,14 @@ impl Selection {
         now_ms: i64,
     ) -> Result<()> {
         // A withdrawn person's row in a roster export has blank personal fields, so only the
-        // others count as read; every member of a list has at least a number.
-        let volunteers = if self.kind == ExportKind::Roster {
+        // others count as read; every member of a list has at least a number; a camera
+        // export reads the owners still on record.
+        let volunteers = if self.kind == ExportKind::Cameras {
+            self.cameras
+                .iter()
+                .filter(|camera| self.owners.contains_key(&camera.id))
+                .count() as u64
+        } else if self.kind == ExportKind::Roster {
             self.rows
                 .iter()
                 .filter(|row| {
@@ -393,7 +442,7 @@ pub fn export(
     now_ms: i64,
 ) -> Result<Export> {
     let selection = select(store, user, query)?;
-    let export = if selection.kind == ExportKind::Roster {
+    let export = if !selection.kind.is_list() {
         selection.roster_file()?
     } else {
         let contacts = selection.contacts();
@@ -420,7 +469,7 @@ pub fn export_files(
     now_ms: i64,
 ) -> Result<Vec<Export>> {
     let selection = select(store, user, query)?;
-    let files = if selection.kind == ExportKind::Roster {
+    let files = if !selection.kind.is_list() {
         vec![selection.roster_file()?]
     } else {
         let contacts = selection.contacts();
@@ -487,6 +536,56 @@ fn roster_csv(rows: &[ExportRow]) -> Result<String> {
                 &row.enrolled_at_ms.to_string(),
                 &crate::ist::date_time(row.enrolled_at_ms),
                 row.trained_by.as_deref().unwrap_or_default(),
+            ],
+        )
+        .map_err(csv_error)?;
+    }
+    finish(writer)
+}
+
+fn cameras_csv(cameras: &[CameraRow], owners: &BTreeMap<String, CameraOwner>) -> Result<String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record([
+            "camera_id",
+            "beat",
+            "village_lgd",
+            "latitude",
+            "longitude",
+            "direction",
+            "coverage",
+            "recording_days",
+            "owner_name",
+            "owner_phone",
+            "registered_at_ist",
+            "removed",
+            "removed_at_ist",
+        ])
+        .map_err(csv_error)?;
+    for camera in cameras {
+        let owner = owners.get(&camera.id);
+        cell::write_row(
+            &mut writer,
+            &[
+                camera.id.as_str(),
+                camera.beat.as_str(),
+                camera.village.as_str(),
+                &format!("{:.6}", camera.latitude),
+                &format!("{:.6}", camera.longitude),
+                camera.direction.as_deref().unwrap_or_default(),
+                camera.coverage.as_str(),
+                &camera
+                    .recording_days
+                    .map(|days| days.to_string())
+                    .unwrap_or_default(),
+                owner.map_or("", |owner| owner.name.as_str()),
+                owner.map_or("", |owner| owner.phone.as_str()),
+                &crate::ist::date_time(camera.registered_at_ms),
+                camera.removed.as_deref().unwrap_or_default(),
+                &camera
+                    .removed_at_ms
+                    .map(crate::ist::date_time)
+                    .unwrap_or_default(),
             ],
         )
         .map_err(csv_error)?;

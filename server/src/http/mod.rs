@@ -281,6 +281,7 @@ operations! {
     logged reports::Duplicates => "reports";
     read reports::Programmes => "reports";
     read reports::Trainers => "reports";
+    read reports::CameraQuery => "reports";
     read reports::Daily => "reports";
     write review::Verify => "review";
     write review::Reject => "review";

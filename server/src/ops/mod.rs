@@ -227,6 +227,7 @@ mod tests {
         assert!(documented::<reports::Coverage>());
         assert!(documented::<reports::Programmes>());
         assert!(documented::<reports::Trainers>());
+        assert!(documented::<reports::CameraQuery>());
         assert!(documented::<reports::Queue>());
         assert!(documented::<reports::Duplicates>());
         assert!(documented::<directory::ListUnits>());

@@ -9,6 +9,8 @@ use super::{Caller, Permission, Policy, ReadOperation, WriteOperation};
 use crate::access;
 use crate::district::District;
 use crate::error::Result;
+pub use crate::reports::cameras::CameraQuery;
+use crate::reports::cameras::CameraReport;
 use crate::reports::trainers::TrainerReport;
 use crate::reports::{
     self, CoverageReport, DailyReport, DuplicateReport, ProgrammeReport, ProgressReport,
@@ -154,6 +156,15 @@ impl ReadOperation for Trainers {
     fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<TrainerReport> {
         Policy::check(store, &caller.user, Permission::ReadCounts, None)?;
         reports::trainers::trainers(store, &caller.user)
+    }
+}
+
+route!(CameraQuery => CameraReport, Get "/v1/reports/cameras");
+
+impl ReadOperation for CameraQuery {
+    fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<CameraReport> {
+        Policy::check(store, &caller.user, Permission::ReadCounts, None)?;
+        reports::cameras::cameras(store, &caller.user, &self)
     }
 }
 

@@ -14,6 +14,7 @@
 //! Progress counts people, not entries: a phone enrolled twice counts once at each unit and
 //! for each employee, and the entries left out are shown beside the count ([`people`]).
 
+pub mod cameras;
 pub mod past;
 pub mod people;
 pub mod progress_diff;

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use mitan_core::model::sealed::EntryKey;
-use mitan_core::model::{EntryId, VolunteerId};
+use mitan_core::model::{CameraId, EntryId, VolunteerId};
 use rusqlite::{Transaction, params};
 
 use super::ServerStore;
@@ -16,15 +16,21 @@ use crate::error::{Error, Result};
 pub struct KeyUpdate {
     /// Keys received, each checked against the entry it opens.
     pub added: Vec<(EntryId, EntryKey)>,
-    /// Volunteers who withdrew: their keys are destroyed. (A camera has no removal action
-    /// yet, so only volunteers' keys are ever erased.)
+    /// Volunteers who withdrew: their keys are destroyed.
     pub erased: Vec<VolunteerId>,
+    /// Cameras removed from the register: their keys are destroyed.
+    pub erased_cameras: Vec<CameraId>,
 }
 
 impl KeyUpdate {
     /// Whether there is nothing to write.
     pub fn is_empty(&self) -> bool {
-        self.added.is_empty() && self.erased.is_empty()
+        self.added.is_empty() && !self.erases()
+    }
+
+    /// Whether any key is destroyed.
+    pub fn erases(&self) -> bool {
+        !self.erased.is_empty() || !self.erased_cameras.is_empty()
     }
 }
 
@@ -34,12 +40,14 @@ pub(super) fn save_key_update(
     device: &str,
     now_ms: i64,
 ) -> Result<()> {
-    // Keys never change, and an erased volunteer's key is never taken back.
+    // Keys never change, and an erased entry's key is never taken back.
     let mut add = transaction.prepare_cached(
         "INSERT OR IGNORE INTO entry_key (entry_kind, entry_id, key, from_device, received_at_ms)
          SELECT ?1, ?2, ?3, ?4, ?5
-         WHERE ?1 <> 'volunteer'
-            OR NOT EXISTS (SELECT 1 FROM erased_volunteer WHERE volunteer_id = ?2)",
+         WHERE (?1 = 'volunteer'
+                AND NOT EXISTS (SELECT 1 FROM erased_volunteer WHERE volunteer_id = ?2))
+            OR (?1 = 'camera'
+                AND NOT EXISTS (SELECT 1 FROM erased_camera WHERE camera_id = ?2))",
     )?;
     for (entry, key) in &keys.added {
         add.execute(params![
@@ -58,6 +66,15 @@ pub(super) fn save_key_update(
     for id in &keys.erased {
         erase.execute([id.to_string()])?;
         mark.execute(params![id.to_string(), now_ms])?;
+    }
+    let mut erase_camera = transaction
+        .prepare_cached("DELETE FROM entry_key WHERE entry_kind = 'camera' AND entry_id = ?1")?;
+    let mut mark_camera = transaction.prepare_cached(
+        "INSERT OR IGNORE INTO erased_camera (camera_id, erased_at_ms) VALUES (?1, ?2)",
+    )?;
+    for id in &keys.erased_cameras {
+        erase_camera.execute([id.to_string()])?;
+        mark_camera.execute(params![id.to_string(), now_ms])?;
     }
     Ok(())
 }
@@ -100,7 +117,7 @@ impl ServerStore {
     /// into the database and truncates it, so the pages that held them before the erasure
     /// do not live on in the log file.
     pub(super) fn purge_log_after_erasure(&self, keys: &KeyUpdate) -> Result<()> {
-        if !keys.erased.is_empty() {
+        if keys.erases() {
             self.connection
                 .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         }

@@ -7,6 +7,7 @@
 
 mod access;
 mod admin;
+mod cameras;
 mod console;
 mod devices;
 mod directory;
@@ -29,6 +30,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::Result;
 
+pub use cameras::CameraRow;
 pub use console::{StoredPassword, StoredSession};
 pub use devices::{DeviceListing, DeviceRecord, IssuedCode, Registration};
 pub use directory::{NewUnit, User};
@@ -110,6 +112,9 @@ impl ServerStore {
         };
         if (1..schema::TRAINERS_VERSION).contains(&found) {
             store.backfill_trainers()?;
+        }
+        if (1..schema::CAMERAS_VERSION).contains(&found) {
+            store.backfill_cameras()?;
         }
         Ok(store)
     }

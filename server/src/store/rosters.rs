@@ -3,7 +3,7 @@
 
 use mitan_core::model::validate::phonetic_key;
 use mitan_core::model::{
-    BadgeNumber, DeviceId, Programme, RosterId, Trainer, Volunteer, VolunteerId,
+    BadgeNumber, Camera, DeviceId, Programme, RosterId, Trainer, Volunteer, VolunteerId,
 };
 use mitan_core::provenance::Signature;
 use mitan_core::store::RosterParts;
@@ -128,12 +128,13 @@ impl ServerStore {
         keys: &KeyUpdate,
         now_ms: i64,
     ) -> Result<u64> {
-        self.save_merge_carrying(device, badge, changes, None, volunteers, keys, now_ms)
+        self.save_merge_carrying(device, badge, changes, None, volunteers, &[], keys, now_ms)
     }
 
     /// [`ServerStore::save_merge`], with the changes the server wrote during the merge to
     /// carry what reached a moved volunteer's old entry to the live one (`written`, logged
-    /// under the server-side writer of the same badge). Only `changes` count as merged.
+    /// under the server-side writer of the same badge), and the rows of the cameras the merge
+    /// touched. Only `changes` count as merged.
     #[allow(clippy::too_many_arguments)]
     pub fn save_merge_carrying(
         &mut self,
@@ -142,6 +143,7 @@ impl ServerStore {
         changes: &[ReceivedChange],
         written: Option<&ServerWritten>,
         volunteers: &[(RosterId, Volunteer)],
+        cameras: &[(RosterId, Camera)],
         keys: &KeyUpdate,
         now_ms: i64,
     ) -> Result<u64> {
@@ -158,6 +160,7 @@ impl ServerStore {
         }
         save_key_update(&transaction, keys, device.as_str(), now_ms)?;
         save_volunteers(&transaction, &self.phone_index, volunteers, now_ms)?;
+        super::cameras::save_cameras(&transaction, cameras, now_ms)?;
         transaction.execute(
             "UPDATE device SET last_sync_at_ms = ?2 WHERE id = ?1",
             params![device.as_str(), now_ms],

@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/012_console_sign_in.sql"),
     include_str!("../../migrations/013_trainers.sql"),
     include_str!("../../migrations/014_programmes.sql"),
+    include_str!("../../migrations/015_cameras.sql"),
 ];
 
 /// The schema version this build creates.
@@ -32,6 +33,9 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// The schema version that added `volunteer.trained_by`, which rows written earlier lack.
 pub(super) const TRAINERS_VERSION: i64 = 13;
+
+/// The schema version that added the `camera` rows, which cameras registered earlier lack.
+pub(super) const CAMERAS_VERSION: i64 = 15;
 
 /// The database's schema version as it stands (0 for a new file).
 pub(super) fn version(connection: &Connection) -> Result<i64> {

@@ -111,6 +111,12 @@ macro_rules! ulid_newtype {
                 $name(ulid::Ulid::from_parts(device_clock_ms, random))
             }
 
+            /// The device clock the id was minted at, in milliseconds since the Unix epoch:
+            /// a claim, as every device clock is.
+            pub fn minted_at_ms(self) -> i64 {
+                i64::try_from(self.0.timestamp_ms()).unwrap_or(i64::MAX)
+            }
+
             /// The sixteen bytes of the id.
             pub fn to_bytes(self) -> [u8; 16] {
                 self.0.to_bytes()

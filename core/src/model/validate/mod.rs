@@ -5,6 +5,8 @@ mod lgd;
 mod name;
 mod phone;
 
+pub(crate) use digits::ascii_digits;
+
 pub use lgd::{LgdCode, parse_lgd_code};
 pub use name::{
     MAX_LABEL_CHARS, MAX_NAME_CHARS, clean_devanagari_name, clean_label, clean_latin_name,

@@ -149,6 +149,8 @@ pub enum ReportCommand {
     /// The training cascade: each trainer with their trainees by status, trainers under
     /// whoever trained them.
     Trainers(mitan_server::ops::reports::Trainers),
+    /// Private CCTV cameras per unit, the villages they cover, and each camera's place.
+    Cameras(mitan_server::ops::reports::CameraQuery),
 }
 
 /// `mitan serve`.
@@ -530,6 +532,56 @@ pub enum FieldCommand {
         #[arg(long)]
         by_phone: bool,
     },
+    /// Register a private CCTV camera (offline; sync later). The owner's name and number are
+    /// sealed under a key of the camera's own.
+    Camera(Box<CameraArgs>),
+    /// List the cameras of a beat on this device, removed ones included.
+    Cameras {
+        /// The beat (needed when the device works several).
+        #[arg(long)]
+        beat: Option<String>,
+    },
+    /// Take a camera off the register: its owner's name and number are erased here at once,
+    /// and everywhere after the next sync.
+    RemoveCamera {
+        /// The camera's id.
+        camera: mitan_core::model::CameraId,
+        /// owner_asked, dismantled or entered_in_error.
+        #[arg(long)]
+        reason: mitan_core::model::CameraRemoval,
+    },
+}
+
+/// The camera form as `mitan field camera` takes it.
+#[derive(Debug, Args)]
+pub struct CameraArgs {
+    /// The beat (needed when the device works several).
+    #[arg(long)]
+    pub beat: Option<String>,
+    /// The owner's name, in any script.
+    #[arg(long)]
+    pub owner_name: String,
+    /// The owner's mobile number.
+    #[arg(long)]
+    pub owner_phone: String,
+    /// Latitude in decimal degrees (e.g. 21.1938).
+    #[arg(long, allow_hyphen_values = true)]
+    pub lat: f64,
+    /// Longitude in decimal degrees (e.g. 81.2849).
+    #[arg(long, allow_hyphen_values = true)]
+    pub lon: f64,
+    /// The village's LGD code.
+    #[arg(long)]
+    pub village: String,
+    /// Which way it looks: n, ne, e, se, s, sw, w or nw.
+    #[arg(long)]
+    pub direction: String,
+    /// What it covers (e.g. "चौक और बस स्टैंड").
+    #[arg(long)]
+    pub coverage: String,
+    /// Days of footage its recorder keeps.
+    #[arg(long)]
+    pub recording_days: String,
 }
 
 /// The fields of an edit; those not given stay as they are.
@@ -581,6 +633,32 @@ impl EditArgs {
             ..Default::default()
         }
     }
+}
+
+/// One camera as `mitan field cameras` prints it: id, village, place, direction, what it
+/// covers, recording days, and its owner or why there is none.
+fn camera_line(camera: &mitan_core::model::Camera) -> String {
+    let owner = match (&camera.owner, camera.removed) {
+        (_, Some(removed)) => format!(
+            "removed ({}) on {}",
+            removed.reason,
+            mitan_server::ist::date(removed.at_ms)
+        ),
+        (Some(owner), None) => format!("{} {}", owner.name, owner.phone.as_str()),
+        (None, None) => "owner sealed (sync to receive the key)".to_owned(),
+    };
+    format!(
+        "{}\t{}\t{:.6},{:.6}\t{}\t{}\t{}\t{owner}",
+        camera.id,
+        camera.village,
+        camera.latitude,
+        camera.longitude,
+        camera.direction.map_or("-", |direction| direction.as_str()),
+        camera.coverage,
+        camera
+            .recording_days
+            .map_or("-".to_owned(), |days| format!("{days} days")),
+    )
 }
 
 /// A volunteer's status in words: a rejection with its reason, a move with where to.
@@ -775,6 +853,7 @@ fn report_command(args: ReportArgs) -> Result<()> {
         ReportCommand::Duplicates(request) => print(&target.write(request)?, args.json),
         ReportCommand::Programmes(request) => print(&target.read(request)?, args.json),
         ReportCommand::Trainers(request) => print(&target.read(request)?, args.json),
+        ReportCommand::Cameras(request) => print(&target.read(request)?, args.json),
     }
 }
 
@@ -1584,6 +1663,48 @@ fn field_command(args: FieldArgs) -> Result<()> {
                     row.phone.unwrap_or_else(|| "-".into()),
                 );
             }
+        }
+        FieldCommand::Camera(camera) => {
+            let camera = *camera;
+            let (mut device, profile) = field::open_device(&args.dir)?;
+            let beat = match camera.beat {
+                Some(beat) => beat,
+                None => only_beat(&profile.device.beats)?,
+            };
+            let beat: mitan_core::model::UnitCode =
+                beat.parse().map_err(mitan_core::Error::from)?;
+            let form = mitan_core::model::CameraForm {
+                owner_name: camera.owner_name,
+                owner_phone: camera.owner_phone,
+                latitude: camera.lat,
+                longitude: camera.lon,
+                village_lgd: camera.village,
+                coverage: camera.coverage,
+                direction: camera.direction,
+                recording_days: camera.recording_days,
+            };
+            let id = device.add_camera(&beat, &form, moment()?)?;
+            say!("registered camera {id}; it reaches the station at the next sync");
+        }
+        FieldCommand::Cameras { beat } => {
+            let (mut device, profile) = field::open_device(&args.dir)?;
+            let beat = match beat {
+                Some(beat) => beat,
+                None => only_beat(&profile.device.beats)?,
+            };
+            let beat: mitan_core::model::UnitCode =
+                beat.parse().map_err(mitan_core::Error::from)?;
+            for camera in device.cameras(&beat)? {
+                say!("{}", camera_line(&camera));
+            }
+        }
+        FieldCommand::RemoveCamera { camera, reason } => {
+            let (mut device, _) = field::open_device(&args.dir)?;
+            device.remove_camera(&camera, reason, moment()?)?;
+            say!(
+                "removed camera {camera} ({reason}): its owner's name and number are erased \
+                 from this phone, and from the district at the next sync"
+            );
         }
         FieldCommand::Sync => sync_device(&args.dir)?,
         FieldCommand::Recover { code } => {

@@ -4,6 +4,7 @@
 
 use mitan_server::ist;
 use mitan_server::ops::directory::{DeviceList, UnitList, UserList};
+use mitan_server::reports::cameras::CameraReport;
 use mitan_server::reports::trainers::TrainerReport;
 use mitan_server::reports::{
     Counted, CoverageReport, DuplicateGroup, DuplicateReport, ListedVolunteer, ProgrammeReport,
@@ -226,6 +227,60 @@ impl Show for mitan_server::ops::administration::ProgrammeList {
             lines.push(format!(
                 "{}\t{}\t{}",
                 programme.code, programme.name_hi, programme.name_en
+            ));
+        }
+        lines
+    }
+}
+
+impl Show for CameraReport {
+    fn lines(&self) -> Vec<String> {
+        let mut lines =
+            vec!["unit\tkind\tcameras\tremoved\tvillages covered\tvillages\t%".to_owned()];
+        for unit in &self.units {
+            lines.push(format!(
+                "{}{} {}\t{}\t{}\t{}\t{}\t{}\t{}",
+                "  ".repeat(unit.depth as usize),
+                unit.code,
+                unit.name_en,
+                unit.kind,
+                ist::count(unit.cameras),
+                ist::count(unit.removed),
+                ist::count(unit.villages_covered),
+                ist::count(unit.villages),
+                percent(unit.percent),
+            ));
+        }
+        if self.cameras.is_empty() {
+            lines.push(String::new());
+            lines.push("no camera is registered in these units".to_owned());
+            return lines;
+        }
+        lines.push(String::new());
+        lines.push(
+            "camera\tbeat\tvillage\tlatitude,longitude\tdirection\tcovers\trecording days\tregistered\tremoved"
+                .to_owned(),
+        );
+        for camera in &self.cameras {
+            let removed = match (&camera.removed, &camera.removed_on) {
+                (Some(reason), Some(on)) => format!("{reason} on {on}"),
+                (Some(reason), None) => reason.clone(),
+                (None, _) => "-".to_owned(),
+            };
+            lines.push(format!(
+                "{}\t{}\t{} {}\t{:.6},{:.6}\t{}\t{}\t{}\t{}\t{removed}",
+                camera.id,
+                camera.beat,
+                camera.village_lgd,
+                or_dash(camera.village_en.as_deref()),
+                camera.latitude,
+                camera.longitude,
+                or_dash(camera.direction.as_deref()),
+                camera.coverage,
+                camera
+                    .recording_days
+                    .map_or("-".to_owned(), |days| days.to_string()),
+                camera.registered_on,
             ));
         }
         lines
