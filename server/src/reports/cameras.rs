@@ -140,7 +140,7 @@ pub fn cameras(store: &ServerStore, user: &User, query: &CameraQuery) -> Result<
         };
         *counts.entry(row.beat.as_str()).or_default() += 1;
         if row.removed.is_none() {
-            for unit in chain_up(&tree, &row.beat) {
+            for unit in tree.up_from(&row.beat) {
                 covered
                     .entry(unit)
                     .or_default()
@@ -150,7 +150,7 @@ pub fn cameras(store: &ServerStore, user: &User, query: &CameraQuery) -> Result<
     }
     let first_depth = shown
         .first()
-        .map_or(0, |code| chain_up(&tree, code).len() as u32);
+        .map_or(0, |code| tree.up_from(code).len() as u32);
     let units = shown
         .iter()
         .map(|code| {
@@ -177,7 +177,7 @@ pub fn cameras(store: &ServerStore, user: &User, query: &CameraQuery) -> Result<
                 kind: unit.kind.clone(),
                 name_hi: unit.name_hi.clone(),
                 name_en: unit.name_en.clone(),
-                depth: (chain_up(&tree, code).len() as u32).saturating_sub(first_depth),
+                depth: (tree.up_from(code).len() as u32).saturating_sub(first_depth),
                 cameras: sum(&live),
                 removed: sum(&removed),
                 villages: listed.len() as u64,
@@ -193,22 +193,6 @@ pub fn cameras(store: &ServerStore, user: &User, query: &CameraQuery) -> Result<
         .collect();
     cameras.sort_by_key(|camera| camera.removed.is_some());
     Ok(CameraReport { units, cameras })
-}
-
-/// `code` and the units above it, nearest first, as far as the hierarchy goes (a loop ends it).
-fn chain_up(tree: &Tree, code: &str) -> Vec<String> {
-    let mut chain = vec![code.to_owned()];
-    while let Some(parent) = tree
-        .units
-        .get(chain.last().map_or(code, String::as_str))
-        .and_then(|unit| unit.parent.clone())
-    {
-        if chain.len() > 16 || chain.contains(&parent) {
-            break;
-        }
-        chain.push(parent);
-    }
-    chain
 }
 
 fn entry(row: &CameraRow, village: Option<&&String>, tree: &Tree) -> CameraEntry {
