@@ -353,13 +353,16 @@ fn one_phone_enrolled_in_two_beats_counts_once_at_the_station_and_the_district_w
         assert!(!unit_row(&html, &beat(0, 1)).contains("flag"), "{html}");
     }
     let auditor_session = console_session(&server, "CG-900");
-    let today = mitan_server::ist::date_iso(server.state.now_ms());
+    // Today in India, as an officer types it ("08 Dec 2026"): after 18:30 UTC, a day ahead
+    // of the UTC date.
+    let today = mitan_server::ist::date(server.state.now_ms());
     let html = console_page(
         &server,
         &auditor_session,
         "en",
-        &format!("/audit/progress?at={today}"),
+        &format!("/audit/progress?at={}", today.replace(' ', "%20")),
     );
+    assert!(html.contains(&format!("{today} 23:59")), "{html}");
     assert!(
         unit_row(&html, &station(0)).contains("<strong class=\"flag\">1</strong>"),
         "{html}"
