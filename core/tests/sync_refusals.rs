@@ -8,11 +8,12 @@ use mitan_core::demo::Generator;
 use mitan_core::model::sealed::{NoKeys, TestKeys};
 use mitan_core::model::{
     CameraForm, CameraId, ChangeMeta, Enrolment, EnrolmentRules, EntryId, Roster, RosterChange,
-    RosterId, Status, VolunteerId, WithdrawalChannel,
+    RosterId, Status, Trainer, VolunteerId, WithdrawalChannel,
 };
 use mitan_core::sync::{
-    Hash, Limits, MemoryHub, PROTOCOL_VERSION, Refusal, RejectedChange, RosterOffer, RosterReply,
-    Ruling, SyncRequest, SyncResponse, apply_ruled, entries_written, erased_key, grants_for,
+    DistrictFacts, Hash, Limits, MemoryHub, PROTOCOL_VERSION, Refusal, RejectedChange, RosterOffer,
+    RosterReply, Ruling, SyncRequest, SyncResponse, apply_ruled, entries_written, erased_key,
+    grants_for,
 };
 
 const STATION: &str = "BSP-PS-KONI";
@@ -409,7 +410,7 @@ fn the_callers_own_checks_refuse_a_change_beside_the_roster_rules() {
     let ruling = apply_ruled(
         &mut roster,
         &offer(BEAT, &[&honest_change, &misplaced_change, &foreign_change]),
-        None,
+        &DistrictFacts::default(),
         |info, _| {
             if info.actor == ACTOR {
                 Ok(())
@@ -469,7 +470,10 @@ fn a_volunteer_in_a_village_outside_the_beat_is_refused_alone_when_the_caller_kn
     let ruling = apply_ruled(
         &mut roster,
         &changes,
-        Some(&villages),
+        &DistrictFacts {
+            villages: Some(&villages),
+            ..DistrictFacts::default()
+        },
         |_, _| Ok(()),
         |_| Ok::<_, mitan_core::Error>(std::collections::BTreeMap::new()),
     )
@@ -489,13 +493,107 @@ fn a_volunteer_in_a_village_outside_the_beat_is_refused_alone_when_the_caller_kn
     let ruling = apply_ruled(
         &mut unlisted,
         &changes,
-        None,
+        &DistrictFacts::default(),
         |_, _| Ok(()),
         |_| Ok::<_, mitan_core::Error>(std::collections::BTreeMap::new()),
     )
     .expect("the offer applies");
     let Ruling::Applied(ruled) = ruling else {
         panic!("refused whole: {ruling:?}");
+    };
+    assert!(ruled.refused.is_empty());
+}
+
+/// The id [`enrol`] gives the volunteer of `seed`, known before they are enrolled: what only a
+/// tampered phone could name as a trainer.
+fn id_of(seed: u64) -> VolunteerId {
+    let mut generator = Generator::new(seed);
+    generator.enrolment_form(STATION, BEAT, &Generator::village_lgd(0, 0));
+    VolunteerId::from_parts(NOW as u64 + seed, generator.next_u128())
+}
+
+#[test]
+fn a_loop_of_trainers_is_refused_within_a_roster_and_through_other_beats() {
+    let mut phone = replica(BEAT, ACTOR);
+    let (honest, honest_change) = enrol(&mut phone, BEAT, 90, |_| {});
+    // Bela names Chanda as her trainer before Chanda exists; Chanda names Bela.
+    let (bela, bela_change) = enrol(&mut phone, BEAT, 91, |enrolment| {
+        enrolment.trained_by = Some(Trainer::Volunteer(id_of(92)));
+    });
+    let (chanda, chanda_change) = enrol(&mut phone, BEAT, 92, |enrolment| {
+        enrolment.trained_by = Some(Trainer::Volunteer(bela));
+    });
+    assert_eq!(chanda, id_of(92));
+    let mut roster = Roster::genesis(&roster_id(BEAT));
+    let ruling = apply_ruled(
+        &mut roster,
+        &offer(BEAT, &[&honest_change, &bela_change, &chanda_change]),
+        &DistrictFacts::default(),
+        |_, _| Ok(()),
+        |_| Ok::<_, mitan_core::Error>(std::collections::BTreeMap::new()),
+    )
+    .expect("the offer applies");
+    let Ruling::Applied(ruled) = ruling else {
+        panic!("refused whole: {ruling:?}");
+    };
+    let refused: Vec<(String, Refusal, String)> = ruled
+        .refused
+        .iter()
+        .map(|entry| (entry.entry.clone(), entry.refusal, entry.detail.clone()))
+        .collect();
+    let mut expected = vec![
+        (
+            bela.to_string(),
+            Refusal::InvalidEntry,
+            "in a loop of 2 trainers".to_owned(),
+        ),
+        (
+            chanda.to_string(),
+            Refusal::InvalidEntry,
+            "in a loop of 2 trainers".to_owned(),
+        ),
+    ];
+    expected.sort();
+    assert_eq!(refused, expected);
+    assert!(roster.volunteer(&honest, &NoKeys).expect("reads").is_some());
+
+    // A loop through another beat: Devi's trainer is a volunteer elsewhere whose trainer,
+    // as the district's rows say, is Devi.
+    let elsewhere = id_of(99);
+    let mut phone = replica(BEAT, HONEST);
+    let (devi, devi_change) = enrol(&mut phone, BEAT, 93, |enrolment| {
+        enrolment.trained_by = Some(Trainer::Volunteer(elsewhere));
+    });
+    let trainer_of = |id: &VolunteerId| (*id == elsewhere).then_some(Trainer::Volunteer(devi));
+    let mut roster = Roster::genesis(&roster_id(BEAT));
+    let ruling = apply_ruled(
+        &mut roster,
+        &offer(BEAT, &[&devi_change]),
+        &DistrictFacts {
+            trainer_of: Some(&trainer_of),
+            ..DistrictFacts::default()
+        },
+        |_, _| Ok(()),
+        |_| Ok::<_, mitan_core::Error>(std::collections::BTreeMap::new()),
+    )
+    .expect("the offer applies");
+    let Ruling::Applied(ruled) = ruling else {
+        panic!("refused whole: {ruling:?}");
+    };
+    assert_eq!(ruled.refused.len(), 1, "{:?}", ruled.refused);
+    assert_eq!(ruled.refused[0].entry, devi.to_string());
+
+    // Without the district's rows the same entry is kept: nothing in the roster closes it.
+    let mut roster = Roster::genesis(&roster_id(BEAT));
+    let Ruling::Applied(ruled) = apply_ruled(
+        &mut roster,
+        &offer(BEAT, &[&devi_change]),
+        &DistrictFacts::default(),
+        |_, _| Ok(()),
+        |_| Ok::<_, mitan_core::Error>(std::collections::BTreeMap::new()),
+    )
+    .expect("the offer applies") else {
+        panic!("refused whole");
     };
     assert!(ruled.refused.is_empty());
 }

@@ -16,8 +16,9 @@ use mitan_core::model::{
 };
 use mitan_core::provenance::{Signature, verify_change};
 use mitan_core::sync::{
-    EntryRef, Limits, OfferOutcome, PROTOCOL_VERSION, Refusal, RosterOffer, RosterReply, Ruling,
-    SyncRequest, SyncResponse, apply_ruled, erased_key, grants_for, key_candidates, reply_to_offer,
+    DistrictFacts, EntryRef, Limits, OfferOutcome, PROTOCOL_VERSION, Refusal, RosterOffer,
+    RosterReply, Ruling, SyncRequest, SyncResponse, apply_ruled, erased_key, grants_for,
+    key_candidates, reply_to_offer,
 };
 
 use crate::access::{AccessKind, Reader};
@@ -343,10 +344,18 @@ impl District {
         };
         let mut roster = self.take_roster(id)?;
         let store = &self.store;
+        // A loop of trainers may run through other beats: their volunteers' trainers come
+        // from the rows, as committed (a failed read finds no loop; the rows are the truth
+        // a loop is later flagged from in the trainers report).
+        let trainer_of = |volunteer: &VolunteerId| store.trainer_of(volunteer).ok().flatten();
+        let facts = DistrictFacts {
+            villages: (!villages.is_empty()).then_some(&villages),
+            trainer_of: Some(&trainer_of),
+        };
         let ruling = apply_ruled(
             &mut roster,
             offer,
-            (!villages.is_empty()).then_some(&villages),
+            &facts,
             |info, signature| change_refusal(caller, info, signature),
             |entries| store.load_keys(entries).map_err(OfferError::Store),
         )

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::rules::{Ruling, apply_ruled};
+use super::rules::{DistrictFacts, Ruling, apply_ruled};
 use super::serve::{grants_for, key_candidates, refuse_offer, reply_to_offer};
 use super::wire::{Limits, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 use crate::error::{Error, Result};
@@ -52,7 +52,7 @@ impl MemoryHub {
             let ruling = apply_ruled(
                 roster,
                 offer,
-                None,
+                &DistrictFacts::default(),
                 |_, _| Ok(()),
                 |entries| {
                     Ok::<_, Error>(

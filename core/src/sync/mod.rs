@@ -15,7 +15,9 @@ mod wire;
 pub use client::{ClientSession, Incoming, RosterState, RosterUpdate, SyncUpdate};
 pub use hub::MemoryHub;
 pub use refusal::Refusal;
-pub use rules::{RefusedEntry, RuledOffer, Ruling, apply_ruled, erased_camera_key, erased_key};
+pub use rules::{
+    DistrictFacts, RefusedEntry, RuledOffer, Ruling, apply_ruled, erased_camera_key, erased_key,
+};
 pub use serve::{
     MAX_CHANGE_BYTES, MAX_CHANGE_OPS, MISSING_DEPENDENCY, OUTSIDE_LAYOUT, OVERSIZE_CHANGE,
     OfferOutcome, StoredChange, UNDECODABLE, accepted_grants, apply_offer, entries_written,

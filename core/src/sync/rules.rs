@@ -11,7 +11,9 @@ use super::serve::{OfferOutcome, accepted_grants, apply_offer};
 use super::wire::{Hash, RosterOffer};
 use crate::error::Result;
 use crate::model::sealed::EntryKey;
-use crate::model::{Camera, ChangeInfo, EntryId, LgdCode, Roster, RosterId, Status, Volunteer};
+use crate::model::{
+    Camera, ChangeInfo, EntryId, LgdCode, Roster, Status, Trainer, Volunteer, VolunteerId,
+};
 use crate::provenance::Signature;
 
 /// The keys a caller holds, by entry.
@@ -28,6 +30,22 @@ pub struct RefusedEntry {
     /// What was found, for a log line. It names fields and beats, never a personal value.
     pub detail: String,
 }
+
+/// What the caller knows of the district beyond the roster, that the roster's entries are
+/// checked against. The default knows nothing and checks nothing of it.
+#[derive(Default)]
+pub struct DistrictFacts<'a> {
+    /// The beat's villages as the district's directory lists them; `None` when the caller
+    /// knows no list for the beat.
+    pub villages: Option<&'a BTreeSet<LgdCode>>,
+    /// Who trained a volunteer of another roster, by id, as far as the caller knows: to find
+    /// a loop of trainers that runs through other beats.
+    pub trainer_of: Option<&'a dyn Fn(&VolunteerId) -> Option<Trainer>>,
+}
+
+/// The longest chain of trainers followed when looking for a loop: a cascade of volunteers
+/// training volunteers is a few levels deep, so a longer chain is cut rather than followed.
+const MAX_CASCADE_DEPTH: usize = 64;
 
 /// An offer applied under the rules of what a roster may hold.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -72,9 +90,13 @@ pub enum Ruling {
 /// - a volunteer or camera that does not read back, or whose personal fields a phone's
 ///   validation would refuse ([`Refusal::InvalidEntry`]): kept, it would hand every phone of
 ///   the beat what a tampered phone wrote;
-/// - a volunteer or camera in a village outside `villages`, the beat's villages as the
+/// - a volunteer or camera in a village outside `facts.villages`, the beat's villages as the
 ///   district's directory lists them ([`Refusal::VillageOutsideBeat`]); `None` when the
-///   caller knows no list for the beat, which then checks nothing.
+///   caller knows no list for the beat, which then checks nothing;
+/// - a volunteer trained by themselves, or by a trainer whose own chain of trainers leads
+///   back to them, through this roster and `facts.trainer_of` ([`Refusal::InvalidEntry`]): no
+///   phone writes one (a trainer is picked among volunteers already enrolled), and a loop
+///   would put people at the top of their own cascade.
 ///
 /// `load_keys` answers the keys the caller holds of the volunteers the offer wrote, so their
 /// personal fields are opened and checked; the keys the offer brings are added to them.
@@ -87,18 +109,18 @@ pub enum Ruling {
 pub fn apply_ruled<E: From<crate::Error>>(
     roster: &mut Roster,
     offer: &RosterOffer,
-    villages: Option<&BTreeSet<LgdCode>>,
+    facts: &DistrictFacts<'_>,
     check: impl Fn(&ChangeInfo, Option<&Signature>) -> std::result::Result<(), Refusal>,
     mut load_keys: impl FnMut(&BTreeSet<EntryId>) -> std::result::Result<Keys, E>,
 ) -> std::result::Result<Ruling, E> {
     let before = roster.heads();
-    let (first, wrong) = apply_pass(roster, offer, villages, &check, &mut load_keys, &[])?;
+    let (first, wrong) = apply_pass(roster, offer, facts, &check, &mut load_keys, &[])?;
     if wrong.is_empty() {
         return Ok(Ruling::Applied(first));
     }
     *roster = rebuilt_at(roster, &before)?;
     let (mut second, still_wrong) =
-        apply_pass(roster, offer, villages, &check, &mut load_keys, &wrong)?;
+        apply_pass(roster, offer, facts, &check, &mut load_keys, &wrong)?;
     if still_wrong.is_empty() {
         second.refused = wrong;
         return Ok(Ruling::Applied(second));
@@ -115,7 +137,7 @@ pub fn apply_ruled<E: From<crate::Error>>(
 fn apply_pass<E: From<crate::Error>>(
     roster: &mut Roster,
     offer: &RosterOffer,
-    villages: Option<&BTreeSet<LgdCode>>,
+    facts: &DistrictFacts<'_>,
     check: &impl Fn(&ChangeInfo, Option<&Signature>) -> std::result::Result<(), Refusal>,
     load_keys: &mut impl FnMut(&BTreeSet<EntryId>) -> std::result::Result<Keys, E>,
     refused: &[RefusedEntry],
@@ -159,7 +181,7 @@ fn apply_pass<E: From<crate::Error>>(
     let mut wrong = Vec::new();
     for volunteer_id in &outcome.applied.volunteers {
         match roster.volunteer(volunteer_id, &known) {
-            Ok(Some(volunteer)) => match entry_refusal(&volunteer, roster.id(), villages) {
+            Ok(Some(volunteer)) => match entry_refusal(&volunteer, roster, facts) {
                 Some((refusal, detail)) => wrong.push(RefusedEntry {
                     entry: volunteer_id.to_string(),
                     refusal,
@@ -187,7 +209,7 @@ fn apply_pass<E: From<crate::Error>>(
                 refusal: Refusal::InvalidEntry,
                 detail: error.to_string(),
             }),
-            Ok(Some(camera)) => match outside(camera.village, villages) {
+            Ok(Some(camera)) => match outside(camera.village, facts.villages) {
                 Some(detail) => wrong.push(RefusedEntry {
                     entry: camera_id.to_string(),
                     refusal: Refusal::VillageOutsideBeat,
@@ -212,25 +234,54 @@ fn apply_pass<E: From<crate::Error>>(
 /// not, with what was found.
 fn entry_refusal(
     volunteer: &Volunteer,
-    roster: &RosterId,
-    villages: Option<&BTreeSet<LgdCode>>,
+    roster: &Roster,
+    facts: &DistrictFacts<'_>,
 ) -> Option<(Refusal, String)> {
-    if volunteer.beat.as_str() != roster.as_str() {
+    let roster_id = roster.id();
+    if volunteer.beat.as_str() != roster_id.as_str() {
         return Some((
             Refusal::BeatMismatch,
-            format!("volunteer of beat {} in roster {roster}", volunteer.beat),
+            format!("volunteer of beat {} in roster {roster_id}", volunteer.beat),
         ));
     }
-    if let Some(detail) = outside(volunteer.village, villages) {
+    if let Some(detail) = outside(volunteer.village, facts.villages) {
         return Some((Refusal::VillageOutsideBeat, detail));
     }
-    // No phone writes it (an enrolment's id is drawn after its trainer is chosen), and a
-    // volunteer who trained themselves would sit at the top of their own cascade.
-    if volunteer.trained_by == Some(crate::model::Trainer::Volunteer(volunteer.id)) {
-        return Some((Refusal::InvalidEntry, "trained by themselves".to_owned()));
+    if let Some(detail) = trainer_loop(volunteer, roster, facts) {
+        return Some((Refusal::InvalidEntry, detail));
     }
     let field = volunteer.personal.as_ref()?.refused_field()?;
     Some((Refusal::InvalidEntry, format!("refused field {field}")))
+}
+
+/// The loop of trainers `volunteer` closes, if their chain of trainers leads back to them:
+/// each trainer is looked up in this roster first, then through `facts.trainer_of`.
+fn trainer_loop(
+    volunteer: &Volunteer,
+    roster: &Roster,
+    facts: &DistrictFacts<'_>,
+) -> Option<String> {
+    let mut chain: Vec<VolunteerId> = Vec::new();
+    let mut trainer = volunteer.trained_by.clone();
+    while let Some(Trainer::Volunteer(id)) = trainer {
+        if id == volunteer.id {
+            return Some(if chain.is_empty() {
+                "trained by themselves".to_owned()
+            } else {
+                format!("in a loop of {} trainers", chain.len() + 1)
+            });
+        }
+        if chain.contains(&id) || chain.len() >= MAX_CASCADE_DEPTH {
+            // A loop above this volunteer is not theirs to answer for.
+            return None;
+        }
+        chain.push(id);
+        trainer = match roster.volunteer(&id, &crate::model::sealed::NoKeys) {
+            Ok(Some(found)) => found.trained_by,
+            _ => facts.trainer_of.and_then(|lookup| lookup(&id)),
+        };
+    }
+    None
 }
 
 /// What is wrong with `village` when the beat's list is known and does not hold it.

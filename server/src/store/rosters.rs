@@ -274,6 +274,19 @@ impl ServerStore {
         Ok(())
     }
 
+    /// Who trained volunteer `id`, as their row records it; `None` when the row names no
+    /// trainer or there is no row.
+    pub fn trainer_of(&self, id: &VolunteerId) -> Result<Option<Trainer>> {
+        let encoded: Option<Option<String>> = self
+            .connection
+            .prepare_cached("SELECT trained_by FROM volunteer WHERE id = ?1")?
+            .query_row([id.to_string()], |row| row.get(0))
+            .optional()?;
+        Ok(encoded
+            .flatten()
+            .and_then(|text| Trainer::decode(&text).ok()))
+    }
+
     /// The volunteers of one roster, by id.
     pub fn volunteer_ids_in(&self, roster: &RosterId) -> Result<Vec<VolunteerId>> {
         let mut statement = self
