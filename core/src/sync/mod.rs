@@ -16,7 +16,8 @@ pub use client::{ClientSession, Incoming, RosterState, RosterUpdate, SyncUpdate}
 pub use hub::MemoryHub;
 pub use refusal::Refusal;
 pub use rules::{
-    DistrictFacts, RefusedEntry, RuledOffer, Ruling, apply_ruled, erased_camera_key, erased_key,
+    DistrictFacts, RefusedEntry, RuledOffer, Ruling, TrainerLookup, apply_ruled, erased_camera_key,
+    erased_key,
 };
 pub use serve::{
     MAX_CHANGE_BYTES, MAX_CHANGE_OPS, MISSING_DEPENDENCY, OUTSIDE_LAYOUT, OVERSIZE_CHANGE,

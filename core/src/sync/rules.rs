@@ -40,8 +40,11 @@ pub struct DistrictFacts<'a> {
     pub villages: Option<&'a BTreeSet<LgdCode>>,
     /// Who trained a volunteer of another roster, by id, as far as the caller knows: to find
     /// a loop of trainers that runs through other beats.
-    pub trainer_of: Option<&'a dyn Fn(&VolunteerId) -> Option<Trainer>>,
+    pub trainer_of: Option<&'a TrainerLookup<'a>>,
 }
+
+/// Who trained a volunteer, by id, as far as the caller knows.
+pub type TrainerLookup<'a> = dyn Fn(&VolunteerId) -> Option<Trainer> + 'a;
 
 /// The longest chain of trainers followed when looking for a loop: a cascade of volunteers
 /// training volunteers is a few levels deep, so a longer chain is cut rather than followed.
