@@ -49,6 +49,8 @@ fn form(index: usize) -> EnrolmentForm {
         birth_year: None,
         village_lgd: "434521".into(),
         household: format!("मकान नं. {}", index + 1),
+        house_number: String::new(),
+        family_name: String::new(),
         beat: "BSP-PS-KONI-B01".into(),
         station: "BSP-PS-KONI".into(),
         programmes: vec!["cyber_mitan".into()],

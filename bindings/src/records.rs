@@ -86,8 +86,14 @@ pub struct EnrolmentForm {
     pub birth_year: Option<u32>,
     /// The village's 6-digit LGD code.
     pub village_lgd: String,
-    /// The household (house number, head of household).
+    /// The household as one description; used only when both parts below are empty.
     pub household: String,
+    /// The household's house number (`12`, `१२/३`).
+    #[uniffi(default = "")]
+    pub house_number: String,
+    /// The household's family name, in any script.
+    #[uniffi(default = "")]
+    pub family_name: String,
     /// The beat's unit code.
     pub beat: String,
     /// The station's unit code.
@@ -123,6 +129,8 @@ impl From<EnrolmentForm> for model::EnrolmentForm {
             birth_year: form.birth_year,
             village_lgd: form.village_lgd,
             household: form.household,
+            house_number: form.house_number,
+            family_name: form.family_name,
             beat: form.beat,
             station: form.station,
             programmes: form.programmes,
@@ -147,6 +155,12 @@ pub enum EnrolmentProblem {
         /// That volunteer's id.
         volunteer_id: String,
     },
+    /// Another active volunteer of the beat lives in the same household (one volunteer per
+    /// household): the constable may go on.
+    SameHouseholdAs {
+        /// That volunteer's id.
+        volunteer_id: String,
+    },
 }
 
 /// An enrolment stored durably on the phone.
@@ -167,6 +181,9 @@ impl From<EnrolOutcome> for EnrolmentReceipt {
                 .into_iter()
                 .map(|problem| match problem {
                     Problem::SamePhoneAs(other) => EnrolmentProblem::SamePhoneAs {
+                        volunteer_id: other.to_string(),
+                    },
+                    Problem::SameHouseholdAs(other) => EnrolmentProblem::SameHouseholdAs {
                         volunteer_id: other.to_string(),
                     },
                 })

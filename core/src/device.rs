@@ -48,6 +48,9 @@ pub struct Moment {
 pub enum Problem {
     /// Another volunteer on this device has the same phone number.
     SamePhoneAs(VolunteerId),
+    /// Another active volunteer of the beat lives in the same household (Bilaspur's rule of
+    /// one volunteer per household): a warning for the constable, not a refusal.
+    SameHouseholdAs(VolunteerId),
 }
 
 /// An accepted enrolment: the new id, durably stored, and any problems found.
@@ -505,12 +508,24 @@ impl Device {
         let enrolment = form.validate(&self.rules())?;
         let roster_id = self.roster_of_beat(&enrolment.beat)?;
         let id = VolunteerId::from_parts(u64::try_from(moment.now_ms).unwrap_or(0), moment.random);
-        let problems = self
+        let mut problems: Vec<Problem> = self
             .store
             .volunteers_with_phone(enrolment.personal.phone.as_str())?
             .into_iter()
             .map(Problem::SamePhoneAs)
             .collect();
+        if let Some(key) = crate::model::household_key(&enrolment.personal.household) {
+            problems.extend(
+                self.store
+                    .volunteers_in_household(
+                        enrolment.beat.as_str(),
+                        &enrolment.village.to_string(),
+                        &key,
+                    )?
+                    .into_iter()
+                    .map(Problem::SameHouseholdAs),
+            );
+        }
         let meta = self.meta(moment);
         // Each volunteer gets a key of their own, drawn here and never written into the
         // roster: destroying it later erases them from every copy of the history.

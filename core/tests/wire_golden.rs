@@ -95,6 +95,8 @@ fn written() -> (Roster, Vec<Vec<u8>>) {
         birth_year: None,
         village_lgd: "430001".into(),
         household: "H-12, Ramesh Sahu".into(),
+        house_number: String::new(),
+        family_name: String::new(),
         beat: BEAT.into(),
         station: STATION.into(),
         programmes: vec!["cyber_mitan".into()],

@@ -39,8 +39,13 @@ pub struct EnrolmentForm {
     pub birth_year: Option<u32>,
     /// The village's 6-digit LGD code.
     pub village_lgd: String,
-    /// The household (house number, head of household).
+    /// The household as one description (house number, head of household), as builds
+    /// before the two parts below took it; used only when both parts are empty.
     pub household: String,
+    /// The household's house number (`12`, `१२/३`).
+    pub house_number: String,
+    /// The household's family name (`पटेल`), in any script.
+    pub family_name: String,
     /// The beat's unit code.
     pub beat: String,
     /// The station's unit code.
@@ -245,11 +250,23 @@ impl EnrolmentForm {
         let gender = problems.take(self.gender.parse::<Gender>());
         let age = problems.take(parse_age(self, rules.current_year));
         let village = problems.take(parse_lgd_code(&self.village_lgd));
-        let household = problems.take(clean_text(
-            Field::Household,
-            &self.household,
-            MAX_HOUSEHOLD_CHARS,
-        ));
+        // The two parts when the form gives either; the one description otherwise.
+        let household = if self.house_number.trim().is_empty() && self.family_name.trim().is_empty()
+        {
+            problems.take(clean_text(
+                Field::Household,
+                &self.household,
+                MAX_HOUSEHOLD_CHARS,
+            ))
+        } else {
+            match super::Household::parse(&self.house_number, &self.family_name) {
+                Ok(household) => Some(household.encode()),
+                Err(refused) => {
+                    problems.0.extend(refused);
+                    None
+                }
+            }
+        };
         let beat = problems.take(UnitCode::parse_as(Field::Beat, &self.beat));
         let station = problems.take(UnitCode::parse_as(Field::Station, &self.station));
         let programmes = problems.take(

@@ -16,6 +16,10 @@ pub enum Field {
     Phone,
     /// The household the volunteer belongs to.
     Household,
+    /// The household's house number.
+    HouseNumber,
+    /// The household's family name.
+    FamilyName,
     /// Gender.
     Gender,
     /// Age in years, or birth year.
@@ -88,6 +92,8 @@ impl Field {
             Field::NameLatin => "name_latin",
             Field::Phone => "phone",
             Field::Household => "household",
+            Field::HouseNumber => "house_number",
+            Field::FamilyName => "family_name",
             Field::Gender => "gender",
             Field::Age => "age",
             Field::Village => "village",

@@ -8,6 +8,7 @@ mod camera;
 mod change_meta;
 mod edit;
 mod enrolment;
+mod household;
 mod id;
 mod invalid;
 pub mod lineage;
@@ -30,6 +31,7 @@ pub use enrolment::{
     Enrolment, EnrolmentForm, EnrolmentRules, MAX_AGE_YEARS, MAX_HOUSEHOLD_CHARS, MIN_AGE_YEARS,
     Rejection, known_programmes,
 };
+pub use household::{Household, MAX_FAMILY_NAME_CHARS, MAX_HOUSE_NUMBER_CHARS, household_key};
 pub use id::{BadgeNumber, CameraId, DeviceId, EntryId, RosterId, UnitCode, VolunteerId};
 pub use invalid::{Field, Invalid, InvalidCode};
 pub use notice::{ConsentNotice, ConsentTerms, MAX_NOTICE_CHARS, NoticeRef, parse_notice_language};

@@ -320,6 +320,36 @@ impl DeviceStore {
         Ok(ids.into_iter().filter_map(|id| id.parse().ok()).collect())
     }
 
+    /// Active volunteers (pending or verified) of `beat` living in `village` whose household
+    /// has the key `key` ([`crate::model::household_key`]): the household already has a
+    /// volunteer. A village's entries on one phone are a few hundred, so the keys are
+    /// computed here rather than stored.
+    pub fn volunteers_in_household(
+        &self,
+        beat: &str,
+        village: &str,
+        key: &str,
+    ) -> Result<Vec<VolunteerId>> {
+        let mut statement = self.connection().prepare_cached(
+            "SELECT id, household FROM volunteer
+             WHERE beat = ?1 AND village = ?2 AND status IN ('pending', 'verified')
+                 AND household IS NOT NULL
+             ORDER BY id",
+        )?;
+        let rows = statement
+            .query_map([beat, village], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(rows
+            .into_iter()
+            .filter(|(_, household)| {
+                crate::model::household_key(household).as_deref() == Some(key)
+            })
+            .filter_map(|(id, _)| id.parse().ok())
+            .collect())
+    }
+
     /// A constable's enrolments against their quota.
     pub fn quota_progress(&self, badge: &str, quota: u32) -> Result<QuotaProgress> {
         let (enrolled, counted, verified) = self.connection().query_row(

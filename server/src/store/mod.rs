@@ -160,6 +160,17 @@ fn register_functions(connection: &Connection) -> Result<()> {
             Ok(name.map(|name| mitan_core::model::validate::phonetic_key(&name)))
         },
     )?;
+    // One household however it is written (`मकान 12`, `मकान नं. १२, पटेल परिवार`): coverage
+    // counts these keys, not the texts.
+    connection.create_scalar_function(
+        "mitan_household_key",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |context| {
+            let household: Option<String> = context.get(0)?;
+            Ok(household.and_then(|text| mitan_core::model::household_key(&text)))
+        },
+    )?;
     // Takes the secret as an argument rather than holding it, so that the function exists
     // before migration 005 has drawn one; it is the merge path's own `phone_tag`.
     connection.create_scalar_function(

@@ -652,7 +652,7 @@ impl ServerStore {
     ) -> Result<Vec<VillageCounts>> {
         let within = Within::new(beats)?;
         let sql = format!(
-            "SELECT v.beat, v.village, count(*), count(DISTINCT v.household)
+            "SELECT v.beat, v.village, count(*), count(DISTINCT coalesce(mitan_household_key(v.household), v.household))
              FROM volunteer v
              WHERE v.status IN ('pending', 'verified')
                  AND v.enrolled_at_ms >= ?1 AND v.enrolled_at_ms < ?2 AND {IN_PROGRAMME}{}

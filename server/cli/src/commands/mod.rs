@@ -738,8 +738,14 @@ pub struct EnrolArgs {
     /// The village's LGD code.
     #[arg(long)]
     pub village: String,
-    /// The household (house number and family).
-    #[arg(long)]
+    /// The household's house number (e.g. 12 or १२/३).
+    #[arg(long, default_value = "")]
+    pub house_number: String,
+    /// The household's family name, in any script.
+    #[arg(long, default_value = "")]
+    pub family_name: String,
+    /// The household as one description, instead of the two parts above.
+    #[arg(long, default_value = "")]
     pub household: String,
     /// The beat (defaults to the device's only beat).
     #[arg(long)]
@@ -1570,6 +1576,8 @@ fn field_command(args: FieldArgs) -> Result<()> {
                 age_years: Some(enrol.age),
                 village_lgd: enrol.village,
                 household: enrol.household,
+                house_number: enrol.house_number,
+                family_name: enrol.family_name,
                 beat,
                 station: profile.device.unit.clone(),
                 programmes: enrol.programmes,
@@ -1590,6 +1598,10 @@ fn field_command(args: FieldArgs) -> Result<()> {
                     mitan_core::device::Problem::SamePhoneAs(other) => say!(
                         "note: volunteer {other} on this phone has the same mobile number; \
                          the in-charge will see both for review"
+                    ),
+                    mitan_core::device::Problem::SameHouseholdAs(other) => say!(
+                        "note: volunteer {other} of this beat lives in the same household \
+                         (one volunteer per household); enrolled all the same"
                     ),
                 }
             }
