@@ -167,12 +167,14 @@ start_district
 constable_code="$(code_for CG-001)"
 supervisor_code="$(code_for CG-100)"
 recovery_code="$(code_for CG-001)"
+# A second constable of the same beat, whose phone receives a camera's owner and removes it.
+colleague_code="$(code_for CG-002)"
 
 echo "== jvm-check: run on the JVM"
 if ! run_java --server "https://127.0.0.1:$port" --ca "$ca" --other-ca "$other_ca" --dir "$work/phones" \
     --res "$root/android-demo/app/src/main/res" \
     --constable-code "$constable_code" --supervisor-code "$supervisor_code" \
-    --recovery-code "$recovery_code"; then
+    --recovery-code "$recovery_code" --colleague-code "$colleague_code"; then
     echo "jvm-check: FAILED; the server's log follows" >&2
     tail -50 "$work/server.log" >&2
     exit 1

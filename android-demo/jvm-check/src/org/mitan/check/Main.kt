@@ -21,9 +21,16 @@ import org.mitan.ffi.VolunteerStatus
 import org.mitan.ffi.Gender
 import org.mitan.ffi.InvalidCode
 import org.mitan.ffi.builtInProgrammes
+import org.mitan.ffi.cameraDirections
+import org.mitan.ffi.cameraRemovalReasons
 import org.mitan.ffi.devicePublicKey
 import org.mitan.ffi.problemCodes
 import org.mitan.ffi.refusalReasons
+import org.mitan.shared.CameraDraft
+import org.mitan.shared.CameraOwnerShown
+import org.mitan.shared.CameraRemovalDraft
+import org.mitan.shared.CameraStatus
+import org.mitan.shared.CameraViewModel
 import org.mitan.shared.EnrolmentStatus
 import org.mitan.shared.EnrolmentViewModel
 import org.mitan.shared.FileStoreKeyVault
@@ -41,6 +48,7 @@ import org.mitan.shared.ServerApi
 import org.mitan.shared.SyncState
 import org.mitan.shared.VolunteerPage
 import org.mitan.shared.VolunteerViewModel
+import org.mitan.shared.ownerShown
 
 class Mismatch(message: String) : Exception(message)
 
@@ -108,7 +116,8 @@ suspend fun run(options: Map<String, String>, scope: CoroutineScope) {
 
     // Every string the app shows exists in English and Hindi, and every code the core or the
     // server can hand the app has words: refusal codes, refused-change reasons, change
-    // actions, programmes, registration errors, form fields.
+    // actions, programmes, registration errors, form fields, camera directions and removal
+    // reasons.
     strings.checkComplete(
         "problem" to problemCodes().map { it.name.lowercase() },
         "refusal" to refusalReasons(),
@@ -117,12 +126,15 @@ suspend fun run(options: Map<String, String>, scope: CoroutineScope) {
         "registration_error" to RegistrationError.entries.map { it.name.lowercase() },
         "gender" to Gender.entries.map { it.name.lowercase() },
         "field" to PHONE_FORM_FIELDS,
+        "direction" to cameraDirections(),
+        "camera_removal" to cameraRemovalReasons(),
     )
-    for (code in problemCodes()) {
-        val key = "problem_" + code.name.lowercase()
+    val translated = problemCodes().map { "problem_" + it.name.lowercase() } +
+        cameraDirections().map { "direction_$it" } + cameraRemovalReasons().map { "camera_removal_$it" }
+    for (key in translated) {
         check(strings.hindi.getValue(key) != strings.english.getValue(key)) { "$key is not translated" }
     }
-    step("strings.xml: ${strings.english.size} strings in en and hi; words for all ${problemCodes().size} refusal codes, ${refusalReasons().size} refused-change reasons, ${ChangeAction.entries.size} actions, ${builtInProgrammes().size} programmes")
+    step("strings.xml: ${strings.english.size} strings in en and hi; words for all ${problemCodes().size} refusal codes, ${refusalReasons().size} refused-change reasons, ${ChangeAction.entries.size} actions, ${builtInProgrammes().size} programmes, ${cameraDirections().size} camera directions, ${cameraRemovalReasons().size} camera removal reasons")
 
     // 1. Register the constable's phone over HTTPS by the slip's QR text, pinning the
     // district CA, and receive the district's notices and the beat's villages. A slip naming
@@ -410,6 +422,8 @@ suspend fun run(options: Map<String, String>, scope: CoroutineScope) {
     check(onServer["status"] == "withdrawn" && onServer["phone"] == null) { "the server holds $onServer" }
     step("a withdrawal, recorded only after its confirmation, erased $leaving's name and number on the phone and, after the sync, on the server")
 
+    privateCameras(repository, roster, options, dir, year, scope, strings, api, supervisor.credential)
+
     // A device store opens only with its own key.
     repository.close()
     val wrongKey = try {
@@ -426,7 +440,7 @@ suspend fun run(options: Map<String, String>, scope: CoroutineScope) {
     step("the store refuses a wrong key (ApiException.Storage) and reopens with its own")
 
     restoredFromBackup(dir, vault, year, base, options.getValue("recovery-code"), scope, strings)
-    println("JVM run passed: registered by QR over pinned HTTPS, 25 enrolled after the notice, bad forms refused field by field, a minor with a guardian, a rejection corrected and verified, a withdrawal confirmed and erased, a restored phone recovered")
+    println("JVM run passed: registered by QR over pinned HTTPS, 25 enrolled after the notice, bad forms refused field by field, a minor with a guardian, a rejection corrected and verified, a withdrawal confirmed and erased, a camera registered, seen by a colleague's phone and removed with its owner erased, a restored phone recovered")
 }
 
 /** The fields of the phone's forms, each of which must have a label in both languages. */
@@ -434,10 +448,161 @@ val PHONE_FORM_FIELDS = listOf(
     "name_devanagari", "name_latin", "phone", "household", "gender", "age", "village", "beat", "station",
     "programmes", "trained_by", "consent", "consent_language", "consent_notice", "guardian_consent",
     "guardian_name", "guardian_relation", "guardian_phone", "owner_name", "latitude", "longitude", "coverage",
+    "direction", "recording_days",
 )
 
+const val CAMERA_OWNER = "फग्गूराम ध्रुव"
+const val CAMERA_OWNER_PHONE = "9407312468"
+
+/** The server's camera report as the in-charge reads it: the entry of [camera], and the report's text. */
+fun cameraReport(api: ServerApi, credential: String, camera: String): Pair<Map<String, Any?>?, String> {
+    val text = api.request("GET", "/v1/reports/cameras", credential, null, null).toString(Charsets.UTF_8)
+    @Suppress("UNCHECKED_CAST")
+    val entries = (Json.parse(text) as Map<String, Any?>)["cameras"] as List<Map<String, Any?>>
+    return entries.firstOrNull { it["id"] == camera } to text
+}
+
 /**
- * 10. The phone's folder is backed up; the phone enrols and syncs; the backup is restored on
+ * 10. A private CCTV camera (Durg's Trinayan register) through the camera form: a wrong
+ * direction and 0 days of recording are refused beside their fields and store nothing, as do
+ * a blank latitude and a village of another beat; the form rebuilt from its saved values is
+ * the same; then it is registered and synced. A second constable's phone of the same beat
+ * syncs and sees the owner, removes the camera only after a confirmation with a reason, and
+ * the removal reaches the server and the first phone, which lists it as removed with no owner
+ * and asks for no key.
+ */
+suspend fun privateCameras(
+    repository: MitanRepository,
+    roster: RosterViewModel,
+    options: Map<String, String>,
+    dir: File,
+    year: Int,
+    scope: CoroutineScope,
+    strings: AppStrings,
+    api: ServerApi,
+    supervisorCredential: String,
+) {
+    val beat = repository.beats.first()
+    val saved = MapSavedValues()
+    val cameras = CameraViewModel(repository, scope, saved)
+    cameras.loading.join()
+    check(cameras.directions.value == listOf("n", "ne", "e", "se", "s", "sw", "w", "nw")) { "directions offered ${cameras.directions.value}" }
+    check(cameras.removalReasons.value == cameraRemovalReasons()) { "removal reasons ${cameras.removalReasons.value}" }
+    check(cameras.villages.value.map { it.nameEn } == listOf("Birkona", "Koni")) { "the camera form's villages ${cameras.villages.value}" }
+    check(cameras.cameras.value.isEmpty()) { "cameras before any: ${cameras.cameras.value}" }
+    val koni = cameras.villages.value.single { it.nameEn == "Koni" }
+    val waiting = repository.pendingSyncCount()
+
+    // A wrong direction (typed, not one of the eight) and 0 days: both refused, nothing stored.
+    cameras.edit("owner_name") {
+        it.copy(ownerName = CAMERA_OWNER, ownerPhone = CAMERA_OWNER_PHONE, latitude = "22.0797", longitude = "82.1409",
+            coverage = "चौक और बस स्टैंड", direction = "up", recordingDays = "0")
+    }
+    cameras.chooseVillage(koni)
+    val rebuilt = CameraViewModel(repository, scope, saved)
+    rebuilt.loading.join()
+    check(rebuilt.form.value == cameras.form.value && rebuilt.chosenVillage() == koni) { "the camera form after a rotation: ${rebuilt.form.value}" }
+    cameras.submit().join()
+    check(cameras.errors.value == mapOf("direction" to InvalidCode.UNKNOWN, "recording_days" to InvalidCode.OUT_OF_RANGE)) {
+        "a wrong direction and 0 days: ${cameras.errors.value}"
+    }
+    check(cameras.status.value == CameraStatus.Editing) { "after a refused camera: ${cameras.status.value}" }
+    check(repository.cameras(beat).isEmpty() && repository.pendingSyncCount() == waiting) { "a refused camera stored something" }
+    val shown = cameras.errors.value.entries.joinToString("; ") { (field, code) ->
+        strings.hindi("problem_line").format(strings.hindi("field_$field"), strings.hindi("problem_" + code.name.lowercase()))
+    }
+    cameras.chooseDirection("ne")
+    check("direction" !in cameras.errors.value && "recording_days" in cameras.errors.value) { "picking a direction: ${cameras.errors.value}" }
+    step("a camera with a wrong direction and 0 days of recording refused beside each field, nothing stored: $shown; a rebuilt screen keeps the half-typed form")
+
+    // A blank latitude (it never became a number) and a village of another beat (Sendri).
+    cameras.edit("latitude") { it.copy(latitude = "", recordingDays = "३०") }
+    cameras.submit().join()
+    check(cameras.errors.value == mapOf("latitude" to InvalidCode.REQUIRED)) { "a blank latitude: ${cameras.errors.value}" }
+    cameras.edit("latitude") { it.copy(latitude = "22.0797", villageLgd = "434530") }
+    check(cameras.errors.value.isEmpty()) { "an edited latitude keeps its error: ${cameras.errors.value}" }
+    cameras.submit().join()
+    check(cameras.errors.value == mapOf("village" to InvalidCode.NOT_IN_BEAT)) { "another beat's village: ${cameras.errors.value}" }
+    check(repository.cameras(beat).isEmpty() && repository.pendingSyncCount() == waiting) { "a refused camera stored something" }
+    step("a blank latitude is ${strings.english("problem_required")}, a village of the other beat ${strings.english("problem_not_in_beat")}; nothing stored")
+
+    // Corrected: the beat's village by name, 30 days typed in Devanagari digits.
+    cameras.chooseVillage(koni)
+    cameras.submit().join()
+    val stored = cameras.status.value
+    check(stored is CameraStatus.Saved) { "the camera: $stored, errors ${cameras.errors.value}" }
+    val camera = (stored as CameraStatus.Saved).cameraId
+    check(cameras.form.value == CameraDraft(beat, villageLgd = koni.lgdCode)) { "the form after a camera: ${cameras.form.value}" }
+    val listed = cameras.cameras.value.singleOrNull() ?: throw Mismatch("cameras listed: ${cameras.cameras.value}")
+    check(listed.id == camera && listed.village == koni.lgdCode && listed.direction == "ne" && listed.recordingDays == 30.toUShort() &&
+        listed.latitude == 22.0797 && listed.longitude == 82.1409 && listed.removed == null) { "the camera as listed: $listed" }
+    check(listed.ownerShown() == CameraOwnerShown.Owner(CAMERA_OWNER, "+91$CAMERA_OWNER_PHONE")) { "its owner: $listed" }
+    roster.sync().join()
+    val synced = roster.sync.value
+    check(synced is SyncState.Done && synced.summary.refusedChanges.isEmpty() && repository.pendingSyncCount() == 0L) { "the camera's sync: $synced" }
+    val (reported, reportText) = cameraReport(api, supervisorCredential, camera)
+    check(reported != null && reported["removed"] == null && reported["direction"] == "ne") { "the server's camera report: $reportText" }
+    check(!reportText.contains(CAMERA_OWNER) && !reportText.contains(CAMERA_OWNER_PHONE)) { "the camera report names the owner" }
+    step("camera $camera registered (${strings.hindi("camera_looks").format(strings.hindi("direction_ne"))}, ${strings.hindi("camera_days").format(30)}), synced; the in-charge's camera report lists it without its owner")
+
+    // A colleague's phone of the same beat receives the camera with its owner's key.
+    val colleagueDir = File(dir, "colleague")
+    MitanRepository.register(
+        options.getValue("server"), options.getValue("colleague-code"), options.getValue("ca"), colleagueDir,
+        FileStoreKeyVault(File(colleagueDir, "store-key.hex")), year,
+    ).use { colleague ->
+        check(colleague.profile.registration.badge == "CG-002" && colleague.beats == listOf(beat)) { "the colleague ${colleague.profile.registration}" }
+        colleague.sync()
+        val theirs = CameraViewModel(colleague, scope)
+        theirs.loading.join()
+        val seen = theirs.cameras.value.singleOrNull { it.id == camera } ?: throw Mismatch("the colleague's cameras: ${theirs.cameras.value}")
+        check(!seen.sealed && seen.ownerShown() == CameraOwnerShown.Owner(CAMERA_OWNER, "+91$CAMERA_OWNER_PHONE")) { "on the colleague's phone: $seen" }
+        step("the colleague's phone (CG-002) synced and shows ${strings.english("camera_owner").format(CAMERA_OWNER, "+91$CAMERA_OWNER_PHONE")}")
+
+        // Removed only after the confirmation, with a reason picked.
+        theirs.confirmRemoval().join()
+        check(colleague.cameras(beat).single().removed == null) { "removed without a confirmation" }
+        check(theirs.askToRemove(camera)) { "the removal did not open" }
+        theirs.confirmRemoval().join()
+        check(colleague.cameras(beat).single().removed == null && theirs.removing.value == CameraRemovalDraft(camera, null)) {
+            "removed before a reason was picked: ${theirs.removing.value}"
+        }
+        theirs.chooseRemovalReason("owner_asked")
+        theirs.confirmRemoval().join()
+        val gone = theirs.cameras.value.single { it.id == camera }
+        check(gone.removed == "owner_asked" && gone.removedAtMs != null && gone.ownerName == null && gone.ownerPhone == null && !gone.sealed) {
+            "removed on the colleague's phone: $gone"
+        }
+        check(theirs.removing.value == null && theirs.removed.value == camera && theirs.failure.value == null) { "after the removal: ${theirs.failure.value}" }
+        check(!theirs.askToRemove(camera)) { "a removed camera offered for removal again" }
+        val again = try {
+            colleague.removeCamera(camera, "dismantled")
+            null
+        } catch (refused: ApiException.Invalid) {
+            refused
+        }
+        check(again != null && again.field == "camera_id" && again.code == InvalidCode.DUPLICATE) { "a second removal: $again" }
+        val removedSummary = colleague.sync()
+        check(removedSummary.acknowledged >= 1uL && removedSummary.refusedChanges.isEmpty()) { "the removal's sync: $removedSummary" }
+        step("the colleague removed it only after the confirmation with a reason (${strings.hindi("camera_removal_owner_asked")}); its owner left that phone at once; a second removal is refused")
+    }
+
+    // The first phone receives the removal: listed as removed, no owner, no key asked for.
+    roster.sync().join()
+    cameras.load().join()
+    val after = cameras.cameras.value.singleOrNull { it.id == camera } ?: throw Mismatch("the first phone's cameras: ${cameras.cameras.value}")
+    check(after.removed == "owner_asked" && after.ownerName == null && after.ownerPhone == null) { "on the first phone after the removal: $after" }
+    check(!after.sealed) { "the removed camera still asks for its key: $after" }
+    val removal = after.ownerShown()
+    check(removal is CameraOwnerShown.Removed && removal.reason == "owner_asked" && removal.atMs != null) { "the row shows $removal" }
+    val (reportedAfter, reportAfterText) = cameraReport(api, supervisorCredential, camera)
+    check(reportedAfter?.get("removed") == "owner_asked") { "the server's camera report after the removal: $reportAfterText" }
+    val line = strings.hindi("camera_removed").format(IstTime.date((removal as CameraOwnerShown.Removed).atMs!!), strings.hindi("camera_removal_owner_asked"))
+    step("after a sync the first phone lists it as \"$line\", with no owner and no key asked for; the server's report says removed")
+}
+
+/**
+ * 11. The phone's folder is backed up; the phone enrols and syncs; the backup is restored on
  * another phone, which enrols and syncs: refused as `actor_reused`, the repository
  * re-registers with the credential and the enrolment lands. The original phone's credential
  * is now spent: its sync stops at [SyncState.NeedsCode] (the revoked screen) and a code from
@@ -485,6 +650,17 @@ suspend fun restoredFromBackup(
 }
 
 /**
+ * An empty form for [beat] under the Hindi notice v1, by name: a field the bindings add with a
+ * default leaves it compiling.
+ */
+fun blankForm(beat: String, station: String) = EnrolmentForm(
+    nameDevanagari = "", nameLatin = "", phone = "", gender = "", ageYears = null, birthYear = null,
+    villageLgd = "", household = "", beat = beat, station = station, programmes = listOf("cyber_mitan"),
+    trainedBy = "", consentGiven = false, consentLanguage = "hi", consentNoticeVersion = 1u,
+    guardianName = "", guardianRelation = "", guardianPhone = "", guardianConsentGiven = false,
+)
+
+/**
  * Times [count] enrolments through Kotlin → FFI into a fresh store, after [warmup] untimed
  * ones; the Rust half of the comparison is `cargo bench -p mitan-ffi --bench enrolment_ffi`.
  */
@@ -500,10 +676,7 @@ fun bench(options: Map<String, String>) {
         currentYear = 2026u,
     )
     device.saveConsentTerms(ConsentTerms(false, listOf(ConsentNotice("hi", 1u, "सूचना", 0L))))
-    val base = EnrolmentForm(
-        "", "", "", "", null, null, "", "", "BSP-PS-KONI-B01", "BSP-PS-KONI", listOf("cyber_mitan"), "",
-        false, "hi", 1u, "", "", "", false,
-    )
+    val base = blankForm("BSP-PS-KONI-B01", "BSP-PS-KONI")
     for (index in 0 until warmup) device.enrol(volunteerForm(base, index))
     val times = LongArray(count)
     for (index in 0 until count) {
@@ -541,10 +714,7 @@ suspend fun syncBench(options: Map<String, String>) {
         options.getValue("server"), options.getValue("code"), options.getValue("ca"), dir,
         FileStoreKeyVault(File(dir, "store-key.hex")), year,
     )
-    val base = EnrolmentForm(
-        "", "", "", "", null, null, "", "", repository.beats.first(), repository.station, listOf("cyber_mitan"), "",
-        false, "hi", 1u, "", "", "", false,
-    )
+    val base = blankForm(repository.beats.first(), repository.station)
     for (index in 0 until count) repository.enrol(volunteerForm(base, offset + index))
     val transport = repository.serverTransport()
     val start = System.nanoTime()

@@ -1,7 +1,7 @@
 // The app's one activity: registration on first start, then the roster (with sync) and the
-// enrolment form as tabs, a volunteer's page from the roster, in Hindi or English. The
-// language is the per-app language (AppCompat keeps it, Android 13+ shows it in Settings),
-// so every string comes from strings.xml in the chosen locale.
+// enrolment form as tabs, a volunteer's page and the beat's cameras from the roster, in Hindi
+// or English. The language is the per-app language (AppCompat keeps it, Android 13+ shows it
+// in Settings), so every string comes from strings.xml in the chosen locale.
 package org.mitan.demo
 
 import android.os.Bundle
@@ -95,15 +95,22 @@ private fun LanguageBar() {
     }
 }
 
-/** The roster and the enrolment form; a volunteer's page opens over them. */
+/** The roster and the enrolment form; a volunteer's page or the beat's cameras open over them. */
 @Composable
 private fun PhoneScreens(repository: MitanRepository, app: MitanApp) {
     val models: PhoneScreenModel = viewModel()
     models.bind(repository)
     val enrolment = models.enrolment ?: return
     val roster = models.roster ?: return
+    val cameras = models.cameras ?: return
     var tab by rememberSaveable { mutableStateOf(0) }
     var open by rememberSaveable { mutableStateOf<String?>(null) }
+    var camerasOpen by rememberSaveable { mutableStateOf(false) }
+    if (camerasOpen) {
+        BackHandler { camerasOpen = false; roster.refresh() }
+        CameraScreen(cameras) { camerasOpen = false; roster.refresh() }
+        return
+    }
     val volunteer = open
     if (volunteer != null) {
         BackHandler { open = null; roster.refresh() }
@@ -121,7 +128,7 @@ private fun PhoneScreens(repository: MitanRepository, app: MitanApp) {
             }
         }
         when (tab) {
-            0 -> RosterScreen(roster, onOpen = { open = it }, onSyncInBackground = app::syncNow)
+            0 -> RosterScreen(roster, onOpen = { open = it }, onCameras = { camerasOpen = true }, onSyncInBackground = app::syncNow)
             else -> EnrolScreen(enrolment)
         }
     }

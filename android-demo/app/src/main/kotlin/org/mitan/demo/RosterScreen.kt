@@ -1,6 +1,6 @@
 // The beat's list with search (Devanagari or Latin, or a mobile number), "my quota", and
 // the sync: progress after each stored round, what the server refused and why, and the
-// revoked-phone screen that asks for a code.
+// revoked-phone screen that asks for a code; from here the beat's private cameras open.
 package org.mitan.demo
 
 import androidx.compose.foundation.clickable
@@ -36,7 +36,7 @@ import org.mitan.shared.RosterViewModel
 import org.mitan.shared.SyncState
 
 @Composable
-fun RosterScreen(model: RosterViewModel, onOpen: (String) -> Unit, onSyncInBackground: () -> Unit) {
+fun RosterScreen(model: RosterViewModel, onOpen: (String) -> Unit, onCameras: () -> Unit, onSyncInBackground: () -> Unit) {
     val sync = model.sync.watch()
     if (sync == SyncState.NeedsCode) {
         RevokedScreen(model)
@@ -59,6 +59,7 @@ fun RosterScreen(model: RosterViewModel, onOpen: (String) -> Unit, onSyncInBackg
                 enabled = sync !is SyncState.Running,
                 modifier = Modifier.padding(end = 8.dp).semantics { contentDescription = syncLabel },
             ) { Text(stringResource(R.string.sync_button)) }
+            OutlinedButton(onClick = onCameras) { Text(stringResource(R.string.roster_cameras)) }
         }
         SyncResult(sync, onSyncInBackground)
         OutlinedTextField(

@@ -7,6 +7,7 @@ import android.app.Application
 import androidx.lifecycle.AndroidViewModel
 import androidx.lifecycle.SavedStateHandle
 import androidx.lifecycle.viewModelScope
+import org.mitan.shared.CameraViewModel
 import org.mitan.shared.EnrolmentViewModel
 import org.mitan.shared.MitanRepository
 import org.mitan.shared.RegistrationViewModel
@@ -28,7 +29,7 @@ class RegistrationScreenModel(application: Application, handle: SavedStateHandle
     val model = RegistrationViewModel(viewModelScope, app.filesDir, app.vault, HandleValues(handle))
 }
 
-/** The enrolment form and the roster, for one opened repository. */
+/** The enrolment form, the roster and the beat's cameras, for one opened repository. */
 class PhoneScreenModel(application: Application, handle: SavedStateHandle) : AndroidViewModel(application) {
     private val values = HandleValues(handle)
     private var repository: MitanRepository? = null
@@ -37,12 +38,17 @@ class PhoneScreenModel(application: Application, handle: SavedStateHandle) : And
     var roster: RosterViewModel? = null
         private set
 
+    /** The camera form and list; its saved values are kept under keys of their own (`camera.`). */
+    var cameras: CameraViewModel? = null
+        private set
+
     /** Binds the models to [opened] once; later calls with the same repository keep them. */
     fun bind(opened: MitanRepository) {
         if (repository === opened) return
         repository = opened
         enrolment = EnrolmentViewModel(opened, viewModelScope, values)
         roster = RosterViewModel(opened, viewModelScope).also { it.refresh() }
+        cameras = CameraViewModel(opened, viewModelScope, values)
     }
 }
 

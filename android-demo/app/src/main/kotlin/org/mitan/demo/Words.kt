@@ -1,7 +1,8 @@
 // The app's words for what the core and the server hand it as codes. Every `when` over a
 // generated enum is checked complete by the Kotlin compiler; the JVM check checks that each
 // string exists in English and Hindi. Codes that arrive as text (fields, refusal reasons,
-// programmes) fall back to the code itself, never to a blank.
+// programmes, camera directions and removal reasons) fall back to the code itself, never to
+// a blank.
 package org.mitan.demo
 
 import androidx.annotation.StringRes
@@ -45,6 +46,7 @@ fun actionText(action: ChangeAction): Int = when (action) {
     ChangeAction.REVIEW -> R.string.action_review
     ChangeAction.WITHDRAW -> R.string.action_withdraw
     ChangeAction.CAMERA -> R.string.action_camera
+    ChangeAction.REMOVE_CAMERA -> R.string.action_remove_camera
     ChangeAction.MOVE -> R.string.action_move
 }
 
@@ -80,7 +82,36 @@ fun fieldLabel(field: String): String = when (field) {
     "guardian_name" -> stringResource(R.string.field_guardian_name)
     "guardian_relation" -> stringResource(R.string.field_guardian_relation)
     "guardian_phone" -> stringResource(R.string.field_guardian_phone)
+    "owner_name" -> stringResource(R.string.field_owner_name)
+    "latitude" -> stringResource(R.string.field_latitude)
+    "longitude" -> stringResource(R.string.field_longitude)
+    "coverage" -> stringResource(R.string.field_coverage)
+    "direction" -> stringResource(R.string.field_direction)
+    "recording_days" -> stringResource(R.string.field_recording_days)
     else -> field
+}
+
+/** Which way a camera looks: `ne` → "North-east"; a code the app does not know as it is. */
+@Composable
+fun directionName(code: String): String = when (code) {
+    "n" -> stringResource(R.string.direction_n)
+    "ne" -> stringResource(R.string.direction_ne)
+    "e" -> stringResource(R.string.direction_e)
+    "se" -> stringResource(R.string.direction_se)
+    "s" -> stringResource(R.string.direction_s)
+    "sw" -> stringResource(R.string.direction_sw)
+    "w" -> stringResource(R.string.direction_w)
+    "nw" -> stringResource(R.string.direction_nw)
+    else -> code
+}
+
+/** Why a camera left the register: `owner_asked` → "The owner asked"; an unknown code as it is. */
+@Composable
+fun removalReasonName(code: String): String = when (code) {
+    "owner_asked" -> stringResource(R.string.camera_removal_owner_asked)
+    "dismantled" -> stringResource(R.string.camera_removal_dismantled)
+    "entered_in_error" -> stringResource(R.string.camera_removal_entered_in_error)
+    else -> code
 }
 
 /** Whether the app speaks Hindi now (the per-app language). */

@@ -12,6 +12,8 @@ import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.withContext
 import org.mitan.ffi.ApiException
+import org.mitan.ffi.CameraForm
+import org.mitan.ffi.CameraRecord
 import org.mitan.ffi.ConsentNotice
 import org.mitan.ffi.DeviceIdentity
 import org.mitan.ffi.DistrictProgramme
@@ -254,6 +256,28 @@ class MitanRepository private constructor(
 
     /** The villages of [beat] the phone holds, by English name: the form's choices. */
     suspend fun villages(beat: String): List<Village> = onIo { device.villages(beat) }
+
+    /**
+     * Registers a private CCTV camera in [beat]; returns its id, durable on return. Throws
+     * [ApiException.Invalid] with every refused field, and stores nothing then.
+     */
+    suspend fun addCamera(beat: String, camera: CameraForm): String = onIo { device.addCamera(beat, camera) }
+
+    /** The cameras of [beat] on this phone, removed ones included; owners where the phone holds the key. */
+    suspend fun cameras(beat: String): List<CameraRecord> = onIo { device.cameras(beat) }
+
+    /**
+     * Takes [camera] off the register for [reason] (one of [cameraRemovalReasons]) and erases
+     * this phone's key to its owner at once; the server and the other phones follow at the
+     * next sync. A camera already removed is refused ([ApiException.Invalid] on `camera_id`).
+     */
+    suspend fun removeCamera(camera: String, reason: String) = onIo { device.removeCamera(camera, reason) }
+
+    /** The eight directions a camera may look (`n`, `ne`, … clockwise), in the form's order. */
+    suspend fun cameraDirections(): List<String> = onIo { org.mitan.ffi.cameraDirections() }
+
+    /** Why a camera may leave the register (`owner_asked`, `dismantled`, `entered_in_error`). */
+    suspend fun cameraRemovalReasons(): List<String> = onIo { org.mitan.ffi.cameraRemovalReasons() }
 
     /**
      * Syncs with the server, then fetches the district's notices, policy and the beats'
