@@ -34,17 +34,20 @@ pub enum AccessKind {
     History,
     /// `GET /v1/search`: volunteers found by name, phone or village.
     Search,
+    /// `GET /v1/groups/members`: a group's members with their names and numbers.
+    GroupMembers,
 }
 
 impl AccessKind {
     /// Every kind.
-    pub const ALL: [AccessKind; 6] = [
+    pub const ALL: [AccessKind; 7] = [
         AccessKind::ReviewQueue,
         AccessKind::Duplicates,
         AccessKind::Export,
         AccessKind::Sync,
         AccessKind::History,
         AccessKind::Search,
+        AccessKind::GroupMembers,
     ];
 
     /// The stable identifier stored and filtered on.
@@ -56,6 +59,7 @@ impl AccessKind {
             AccessKind::Sync => "sync",
             AccessKind::History => "history",
             AccessKind::Search => "search",
+            AccessKind::GroupMembers => "group_members",
         }
     }
 }
@@ -201,7 +205,8 @@ pub struct AccessLogQuery {
     #[serde(default)]
     #[arg(long)]
     pub badge: Option<String>,
-    /// Only this kind: `review_queue`, `duplicates`, `export`, `sync` or `history`.
+    /// Only this kind: `review_queue`, `duplicates`, `export`, `sync`, `history`, `search` or
+    /// `group_members`.
     #[serde(default)]
     #[arg(long)]
     pub kind: Option<String>,
@@ -226,7 +231,7 @@ pub struct AccessLogLine {
     pub role: String,
     /// The device the request came from, or `cli`.
     pub requested_via: String,
-    /// `review_queue`, `duplicates`, `export`, `sync` or `history`.
+    /// `review_queue`, `duplicates`, `export`, `sync`, `history`, `search` or `group_members`.
     pub kind: String,
     /// The unit read, a constable's beats, or a sync's rosters.
     pub scope: String,
@@ -302,6 +307,48 @@ pub fn list(store: &ServerStore, query: &AccessLogQuery) -> Result<AccessLog> {
 }
 
 /// The volunteers of `reader`'s scope that `query` finds, logged with how many were shown.
+/// A group's members, read by `reader` and logged: names and numbers of volunteers and of
+/// staff, so the read is an access like a review queue's.
+pub fn group_members(
+    store: &ServerStore,
+    reader: Reader<'_>,
+    query: &crate::ops::groups::GroupMembers,
+    now_ms: i64,
+) -> Result<crate::ops::groups::MemberList> {
+    let unit: mitan_core::model::UnitCode = query.unit.parse().map_err(|_| {
+        Error::invalid(
+            "unit",
+            crate::error::Problem::unreadable(&query.unit, "a unit code"),
+        )
+    })?;
+    let group = crate::groups::group_for(
+        store,
+        reader.user,
+        &unit,
+        &query.code,
+        crate::ops::Permission::ReadPersonal,
+    )?;
+    store.read_logged(
+        now_ms,
+        |store| {
+            let tree = reports::Tree::load(store)?;
+            let resolved = crate::groups::members(store, &tree, &group, now_ms)?;
+            Ok(crate::ops::groups::MemberList {
+                group: crate::groups::view_of(&group, &resolved),
+                members: resolved.members,
+            })
+        },
+        |list| {
+            reader.read(
+                AccessKind::GroupMembers,
+                format!("{}/{}", list.group.unit, list.group.code),
+                String::new(),
+                list.members.len() as u64,
+            )
+        },
+    )
+}
+
 pub fn search(
     store: &ServerStore,
     reader: Reader<'_>,

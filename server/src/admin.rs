@@ -16,9 +16,13 @@
 //! A parent must exist already or come earlier in the file. Users file:
 //!
 //! ```text
-//! badge,name,role,unit,beats
-//! CG-1042,Ramesh Sahu,constable,BSP-PS-KONI,BSP-PS-KONI-B01;BSP-PS-KONI-B02
+//! badge,name,role,unit,beats,phone,gender,rank,listed
+//! CG-1042,Ramesh Sahu,constable,BSP-PS-KONI,BSP-PS-KONI-B01;BSP-PS-KONI-B02,9876543210,male,constable,yes
 //! ```
+//!
+//! `phone`, `gender`, `rank` and `listed` are optional: a member of staff's contact for group
+//! lists (`crate::groups`), checked like a volunteer's phone; `listed` is their consent to be
+//! put in group lists (`yes` or `no`, no if blank).
 
 use std::collections::HashMap;
 
@@ -69,6 +73,10 @@ pub struct UserRow {
     pub line: u64,
     /// The user.
     pub user: User,
+    /// Their contact for group lists, when the file has the contact columns (`phone`,
+    /// `rank`, and optionally `gender` and `listed`): `Some(None)` removes a contact the
+    /// row no longer gives; `None` leaves whatever is stored.
+    pub contact: Option<Option<crate::groups::StaffContact>>,
 }
 
 /// The refusal of a file with these problems, in line order and capped; `Ok` if there are none.
@@ -194,6 +202,11 @@ impl Sheet {
             records,
             problems,
         })
+    }
+
+    /// Whether the header has `column`.
+    fn has(&self, column: &str) -> bool {
+        self.columns.contains_key(column)
     }
 
     fn get<'r>(&self, record: &'r csv::StringRecord, column: &str) -> &'r str {
@@ -543,6 +556,24 @@ fn read_users(text: &str) -> Result<UserSheet> {
             &mut problems,
             code_at(line, "unit", sheet.get(record, "unit")),
         );
+        let contact = if sheet.has("phone") || sheet.has("rank") {
+            match crate::groups::StaffContact::parse(
+                sheet.get(record, "phone"),
+                sheet.get(record, "gender"),
+                sheet.get(record, "rank"),
+                sheet.get(record, "listed"),
+            ) {
+                Ok(contact) => Some(contact),
+                Err(refused) => {
+                    for (column, reason) in refused {
+                        problems.push(RowProblem::new(line, column, "bad_contact", reason));
+                    }
+                    None
+                }
+            }
+        } else {
+            None
+        };
         let beats: Vec<Option<UnitCode>> = sheet
             .get(record, "beats")
             .split([';', ' '])
@@ -570,6 +601,7 @@ fn read_users(text: &str) -> Result<UserSheet> {
                 unit,
                 beats,
             },
+            contact,
         });
     }
     Ok(UserSheet { rows, problems })

@@ -44,6 +44,12 @@ pub fn date_iso(ms: i64) -> String {
     }
 }
 
+/// The year in India Standard Time at `ms`.
+pub fn year(ms: i64) -> i32 {
+    use chrono::Datelike;
+    DateTime::from_timestamp_millis(ms).map_or(1970, |utc| utc.with_timezone(&ist()).year())
+}
+
 /// `07 Dec 2026` in India Standard Time.
 pub fn date(ms: i64) -> String {
     match DateTime::from_timestamp_millis(ms) {

@@ -26,6 +26,7 @@ pub mod console;
 pub mod district;
 mod error;
 pub mod exports;
+pub mod groups;
 pub mod http;
 pub mod ist;
 pub mod metrics;

@@ -335,6 +335,21 @@ async fn what_every_operation_answers_validates_against_its_schema() {
         let mut generator = Generator::new(5);
         common::enrol_people(&mut phone, &mut generator, 4, |_| "430001".into());
         sync_phone(&mut phone, &mut district, &caller, NOW);
+        // A group of the station, so that its members have an answer to describe.
+        district
+            .store_mut()
+            .save_group(
+                &mitan_server::store::StoredGroup {
+                    unit: STATION.into(),
+                    code: "everyone".into(),
+                    name_hi: "सभी".into(),
+                    name_en: "Everyone".into(),
+                    rules: vec!["volunteers".parse().expect("a rule")],
+                },
+                "CG-900",
+                NOW,
+            )
+            .expect("the group is saved");
     }
     let incharge = api.credential("CG-100", 9).await;
     let auditor = api.credential("CG-900", 10).await;
@@ -373,6 +388,10 @@ async fn what_every_operation_answers_validates_against_its_schema() {
                 "/v1/audit/report/diff" => (format!("{concrete}?from_ms=0"), &auditor),
                 "/v1/volunteer-record" => (format!("{concrete}?volunteer={first}"), &incharge),
                 "/v1/search" => (format!("{concrete}?q=430001"), &incharge),
+                "/v1/groups/members" => (
+                    format!("{concrete}?unit={STATION}&code=everyone"),
+                    &incharge,
+                ),
                 audit if audit.starts_with("/v1/audit/") || audit == "/v1/exports/log" => {
                     (concrete, &auditor)
                 }

@@ -63,6 +63,8 @@ pub fn routes() -> Router<AppState> {
         .route("/coverage", get(coverage))
         .route("/trainers", get(trainers))
         .route("/cameras", get(cameras))
+        .route("/groups", get(groups))
+        .route("/groups/members", get(group_members))
         .route("/audit", get(audit))
         .route("/audit/history", get(audit_history))
         .route("/audit/progress", get(audit_progress))
@@ -1022,6 +1024,43 @@ async fn cameras(
     }
 }
 
+/// `GET /groups`: `GroupQuery`, the groups of the officer's units.
+async fn groups(State(state): State<AppState>, signed: Signed) -> Response {
+    let caller = signed.caller();
+    let now_ms = state.now_ms();
+    let answer = state
+        .with_reader(move |store| {
+            crate::groups::GroupQuery::default().read(store, &caller, now_ms)
+        })
+        .await;
+    match answer {
+        Ok(list) => {
+            let body = pages::groups(signed.lang, &list);
+            signed.page("/groups", Key::Groups, None, body)
+        }
+        Err(error) => signed.failed("/groups", &error),
+    }
+}
+
+/// `GET /groups/members?unit=…&code=…`: `GroupMembers`, logged as the API logs it.
+async fn group_members(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<crate::ops::groups::GroupMembers>,
+) -> Response {
+    let caller = signed.caller();
+    let answer = state
+        .with_district(move |district, now_ms| query.write(district, &caller, now_ms))
+        .await;
+    match answer {
+        Ok(list) => {
+            let body = pages::group_members(signed.lang, &list);
+            signed.page("/groups", Key::GroupMembers, None, body)
+        }
+        Err(error) => signed.failed("/groups", &error),
+    }
+}
+
 /// Runs a replay (`ReplayOperation`) for a page, writing its access-log line before the
 /// answer is shown, as the API does.
 async fn replayed<O: ReplayOperation>(
@@ -1415,6 +1454,9 @@ async fn admin_set(
         .iter()
         .any(|(key, value)| key == "adults_only" && value == "true");
     let subject = field(&fields, "subject").unwrap_or("").trim().to_owned();
+    let group_fields = fields.clone();
+    let group_field =
+        move |name: &str| field(&group_fields, name).unwrap_or("").trim().to_owned();
     let caller = signed.caller();
     let done = state
         .with_district(move |district, now_ms| {
@@ -1449,6 +1491,22 @@ async fn admin_set(
                     let spec: crate::programmes::ProgrammeSpec = from_query(&query)?;
                     spec.write(district, &caller, now_ms).map(drop)
                 }
+                // The rules come one a line from a text box, which a query string cannot
+                // carry as a list.
+                "group" => crate::groups::GroupSpec {
+                    unit: group_field("unit"),
+                    code: group_field("code"),
+                    name_hi: group_field("name_hi"),
+                    name_en: group_field("name_en"),
+                    rules: group_field("rules")
+                        .lines()
+                        .map(str::trim)
+                        .filter(|line| !line.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                }
+                .write(district, &caller, now_ms)
+                .map(drop),
                 "policy" => crate::consent::PolicySpec { adults_only }
                     .write(district, &caller, now_ms)
                     .map(drop),

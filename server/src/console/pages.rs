@@ -18,6 +18,8 @@ use crate::exports::ExportLog;
 use crate::ist;
 use crate::ops::devices::CodeIssued;
 use crate::ops::directory::{UnitEntry, UserEntry};
+use crate::groups::GroupList;
+use crate::ops::groups::MemberList;
 use crate::reports::cameras::CameraReport;
 use crate::reports::past::PastProgressReport;
 use crate::reports::progress_diff::ReportDiff;
@@ -73,6 +75,8 @@ pub fn page(frame: &Frame<'_>, title: Key, notice: Option<&str>, body: Markup) -
                             a href="/trainers" { (lang.t(Key::Trainers)) }
                             " "
                             a href="/cameras" { (lang.t(Key::Cameras)) }
+                            " "
+                            a href="/groups" { (lang.t(Key::Groups)) }
                             " "
                             a href="/devices" { (lang.t(Key::Devices)) }
                             " "
@@ -1120,6 +1124,106 @@ pub fn cameras(lang: Lang, report: &CameraReport) -> Markup {
     }
 }
 
+/// The downloads of one group's list: CSV and vCard, as a group and as a broadcast list.
+fn group_downloads(lang: Lang, unit: &str, code: &str) -> Markup {
+    let link = |kind: &str, format: &str| {
+        format!("/exports/file?unit={unit}&group={code}&kind={kind}&format={format}")
+    };
+    html! {
+        (lang.t(Key::GroupList)) ": "
+        a href=(link("group", "csv")) { "CSV" } " · "
+        a href=(link("group", "vcard")) { "vCard" }
+        br;
+        (lang.t(Key::BroadcastList)) ": "
+        a href=(link("broadcast", "csv")) { "CSV" } " · "
+        a href=(link("broadcast", "vcard")) { "vCard" }
+    }
+}
+
+/// The groups of the officer's units: each with its rules, how many it holds now, its
+/// members' page and its lists for WhatsApp.
+pub fn groups(lang: Lang, list: &GroupList) -> Markup {
+    html! {
+        @if list.groups.is_empty() {
+            p { (lang.t(Key::NoGroups)) }
+        } @else {
+            table {
+                thead { tr {
+                    th scope="col" { (lang.t(Key::Name)) }
+                    th scope="col" { (lang.t(Key::Unit)) }
+                    th scope="col" class="number" { (lang.t(Key::Members)) }
+                    th scope="col" class="number" { (lang.t(Key::Volunteers)) }
+                    th scope="col" class="number" { (lang.t(Key::Staff)) }
+                    th scope="col" class="number" { (lang.t(Key::Repeated)) }
+                    th scope="col" { (lang.t(Key::Rules)) }
+                    th scope="col" { (lang.t(Key::Download)) }
+                } }
+                tbody {
+                    @for group in &list.groups {
+                        tr {
+                            th scope="row" {
+                                a href=(format!("/groups/members?unit={}&code={}", group.unit, group.code)) {
+                                    (lang.pick(&group.name_hi, &group.name_en))
+                                }
+                            }
+                            td { (group.unit) }
+                            td.number { (ist::count(group.members)) }
+                            td.number { (ist::count(group.volunteers)) }
+                            td.number { (ist::count(group.staff)) }
+                            td.number { (ist::count(group.repeated)) }
+                            td { @for rule in &group.rules { code { (rule) } br; } }
+                            td { (group_downloads(lang, &group.unit, &group.code)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One group's members, each mobile once, with where they serve or live.
+pub fn group_members(lang: Lang, list: &MemberList) -> Markup {
+    let group = &list.group;
+    html! {
+        h2 { (lang.pick(&group.name_hi, &group.name_en)) " (" (group.unit) ")" }
+        p {
+            (lang.t(Key::Members)) ": " (ist::count(group.members)) " · "
+            (lang.t(Key::Volunteers)) ": " (ist::count(group.volunteers)) " · "
+            (lang.t(Key::Staff)) ": " (ist::count(group.staff)) " · "
+            (lang.t(Key::Repeated)) ": " (ist::count(group.repeated))
+        }
+        p { (group_downloads(lang, &group.unit, &group.code)) }
+        table {
+            thead { tr {
+                th scope="col" { (lang.t(Key::Name)) }
+                th scope="col" { (lang.t(Key::MemberKind)) }
+                th scope="col" { (lang.t(Key::Phone)) }
+                th scope="col" { (lang.t(Key::Unit)) }
+                th scope="col" { (lang.t(Key::Village)) }
+                th scope="col" { (lang.t(Key::ProgrammesOrRank)) }
+            } }
+            tbody {
+                @for member in &list.members {
+                    tr {
+                        th scope="row" {
+                            @if member.kind == "volunteer" {
+                                a href=(format!("/volunteers/{}", member.id)) { (member.name) }
+                            } @else {
+                                (member.name) " " small { (member.id) }
+                            }
+                        }
+                        td { (lang.t(if member.kind == "volunteer" { Key::Volunteer } else { Key::Staff })) }
+                        td { (member.phone) }
+                        td { (member.unit) }
+                        td { (member.village) }
+                        td { (member.detail) }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The auditors' page: the forms of every replay, the access log and the export log.
 pub fn audit(lang: Lang, access: &AccessLog, exports: &ExportLog) -> Markup {
     html! {
@@ -1410,6 +1514,22 @@ pub fn admin(
             @for programme in &terms.programmes {
                 li { (lang.pick(&programme.name_hi, &programme.name_en)) " " small { (programme.code) } }
             }
+        }
+        form method="post" action="/admin/set/group" {
+            h3 { (lang.t(Key::DefineGroup)) }
+            input type="hidden" name="csrf" value=(csrf);
+            label for="g-unit" { (lang.t(Key::UnitCode)) }
+            input id="g-unit" name="unit" required maxlength="48";
+            label for="g-code" { (lang.t(Key::GroupCode)) }
+            input id="g-code" name="code" required maxlength="32" pattern="[a-z][a-z0-9_-]{1,31}";
+            label for="g-name-hi" { (lang.t(Key::NameHindi)) }
+            input id="g-name-hi" name="name_hi" required maxlength="80";
+            label for="g-name-en" { (lang.t(Key::NameEnglish)) }
+            input id="g-name-en" name="name_en" required maxlength="80";
+            label for="g-rules" { (lang.t(Key::Rules)) }
+            textarea id="g-rules" name="rules" required rows="4" cols="60" aria-describedby="g-rules-help" {}
+            p id="g-rules-help" { small { (lang.t(Key::RulesHelp)) } }
+            button type="submit" { (lang.t(Key::Save)) }
         }
         form method="post" action="/admin/set/programme" {
             h3 { (lang.t(Key::AddProgramme)) }

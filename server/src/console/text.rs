@@ -320,6 +320,20 @@ catalogue! {
     OwnerAsked => "मालिक के कहने पर", "at the owner's request";
     Dismantled => "हटाया गया या बंद", "taken down or not working";
     EnteredInError => "गलती से दर्ज", "entered in error";
+    Groups => "समूह", "Groups";
+    NoGroups => "आपकी इकाइयों में कोई समूह नहीं बना है।", "No group is defined in your units.";
+    Members => "सदस्य", "Members";
+    Staff => "पुलिस कर्मी", "Police staff";
+    Repeated => "दो बार चुने गए (एक बार सूची में)", "Selected twice (listed once)";
+    Rules => "नियम", "Rules";
+    GroupMembers => "समूह के सदस्य", "Group members";
+    MemberKind => "कौन", "Who";
+    ProgrammesOrRank => "कार्यक्रम या पद", "Programmes or rank";
+    GroupList => "व्हाट्सऐप समूह सूची", "WhatsApp group list";
+    BroadcastList => "व्हाट्सऐप ब्रॉडकास्ट सूची", "WhatsApp broadcast list";
+    DefineGroup => "नियमों से समूह बनाएँ या बदलें", "Define a group by rules, or change one";
+    GroupCode => "समूह कोड (अंग्रेज़ी छोटे अक्षर, अंक, - या _)", "Group code (lowercase letters, digits, - or _)";
+    RulesHelp => "हर पंक्ति में एक नियम: volunteers programmes=gram_rakshak gender=female age=18-35, या staff ranks=sp,ig reach=above (reach: below, here, above)। कोई भी नियम जिसे चुने वह सदस्य है, हर मोबाइल एक बार।", "One rule per line: volunteers programmes=gram_rakshak gender=female age=18-35, or staff ranks=sp,ig reach=above (reach: below, here, above). Whoever any rule selects is a member, each mobile once.";
 }
 
 #[cfg(test)]

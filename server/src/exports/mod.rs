@@ -61,6 +61,11 @@ pub struct ExportQuery {
     #[serde(default)]
     #[arg(long)]
     pub part_size: Option<u32>,
+    /// A group of `unit` made by rule (`mitan admin define-group`): its members instead of
+    /// the unit's volunteers, as a group list unless `kind` says broadcast.
+    #[serde(default)]
+    #[arg(long)]
+    pub group: Option<String>,
 }
 
 /// The kind of export.
@@ -150,9 +155,47 @@ struct Selection {
 /// The members of one part of a list, with the part's number.
 type Part<'a> = (u32, &'a [&'a ExportRow]);
 
-fn select(store: &ServerStore, user: &User, query: &ExportQuery) -> Result<Selection> {
+/// A group's member as a row of a list.
+fn member_row(member: crate::groups::Member) -> ExportRow {
+    ExportRow {
+        id: member.id,
+        beat: member.unit,
+        station: String::new(),
+        village: member.village,
+        status: String::new(),
+        gender: String::new(),
+        name_devanagari: Some(member.name),
+        name_latin: None,
+        phone: Some(member.phone),
+        household: None,
+        programmes: member.detail,
+        enrolled_by: String::new(),
+        enrolled_at_ms: 0,
+        trained_by: None,
+    }
+}
+
+fn select(
+    store: &ServerStore,
+    user: &User,
+    query: &ExportQuery,
+    now_ms: i64,
+) -> Result<Selection> {
     Policy::check_role(user, Permission::Export)?;
-    let kind = query.kind.unwrap_or_default();
+    let group = query.group.as_deref().filter(|code| !code.is_empty());
+    let kind = match (query.kind, group) {
+        (None, Some(_)) => ExportKind::Group,
+        (Some(ExportKind::Roster | ExportKind::Cameras), Some(_)) => {
+            return Err(Error::invalid(
+                "kind",
+                Problem::unreadable(
+                    query.kind.unwrap_or_default().as_str(),
+                    "the kind of a group's export (group or broadcast)",
+                ),
+            ));
+        }
+        (kind, _) => kind.unwrap_or_default(),
+    };
     let vcard = match query.format.unwrap_or_default() {
         ExportFormat::Csv => false,
         ExportFormat::Vcard if kind.is_list() => true,
@@ -221,7 +264,13 @@ fn select(store: &ServerStore, user: &User, query: &ExportQuery) -> Result<Selec
         .iter()
         .map(ToString::to_string)
         .collect();
-    let (rows, cameras, owners) = if kind == ExportKind::Cameras {
+    let (rows, cameras, owners) = if let Some(code) = group {
+        let stored = crate::groups::group_for(store, user, &unit, code, Permission::Export)?;
+        let tree = crate::reports::Tree::load(store)?;
+        let members = crate::groups::members(store, &tree, &stored, now_ms)?.members;
+        let rows = members.into_iter().map(member_row).collect();
+        (rows, Vec::new(), BTreeMap::new())
+    } else if kind == ExportKind::Cameras {
         let cameras = store
             .cameras_in(Some(&beats))?
             .into_iter()
@@ -236,6 +285,7 @@ fn select(store: &ServerStore, user: &User, query: &ExportQuery) -> Result<Selec
         )
     };
     let stem = match (&programme, kind) {
+        _ if group.is_some() => format!("{unit}-{}", group.unwrap_or_default()),
         (_, ExportKind::Cameras) => format!("{unit}-cameras"),
         (Some(programme), _) => format!("{unit}-{programme}"),
         (None, _) => unit.to_string(),
@@ -360,6 +410,9 @@ impl Selection {
         if let Some(part) = query.part {
             filters.push(format!("part={part}"));
         }
+        if let Some(group) = &query.group {
+            filters.push(format!("group={group}"));
+        }
         filters.join("&")
     }
 
@@ -441,7 +494,7 @@ pub fn export(
     query: &ExportQuery,
     now_ms: i64,
 ) -> Result<Export> {
-    let selection = select(store, user, query)?;
+    let selection = select(store, user, query, now_ms)?;
     let export = if !selection.kind.is_list() {
         selection.roster_file()?
     } else {
@@ -468,7 +521,7 @@ pub fn export_files(
     query: &ExportQuery,
     now_ms: i64,
 ) -> Result<Vec<Export>> {
-    let selection = select(store, user, query)?;
+    let selection = select(store, user, query, now_ms)?;
     let files = if !selection.kind.is_list() {
         vec![selection.roster_file()?]
     } else {

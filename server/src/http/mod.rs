@@ -30,7 +30,7 @@ use crate::district::District;
 use crate::error::{Error, Result};
 use crate::exports::{ExportLogQuery, ExportQuery};
 use crate::metrics::Metrics;
-use crate::ops::{administration, devices, directory, imports, reports, review};
+use crate::ops::{administration, devices, directory, groups, imports, reports, review};
 use crate::programmes::ProgrammeSpec;
 use crate::rate_limit::{RegistrationLimiter, RegistrationRate, SyncRate, SyncRateLimiter};
 use crate::registration::RegisterRequest;
@@ -282,6 +282,9 @@ operations! {
     read reports::Programmes => "reports";
     read reports::Trainers => "reports";
     read reports::CameraQuery => "reports";
+    read crate::groups::GroupQuery => "groups";
+    logged groups::GroupMembers => "groups";
+    set crate::groups::GroupSpec => "administration";
     read reports::Daily => "reports";
     write review::Verify => "review";
     write review::Reject => "review";

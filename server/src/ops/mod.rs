@@ -25,6 +25,7 @@ pub mod audit;
 pub mod devices;
 pub mod directory;
 pub mod exports;
+pub mod groups;
 pub mod imports;
 pub mod policy;
 pub mod reports;
@@ -228,6 +229,9 @@ mod tests {
         assert!(documented::<reports::Programmes>());
         assert!(documented::<reports::Trainers>());
         assert!(documented::<reports::CameraQuery>());
+        assert!(documented::<crate::groups::GroupSpec>());
+        assert!(documented::<crate::groups::GroupQuery>());
+        assert!(documented::<groups::GroupMembers>());
         assert!(documented::<reports::Queue>());
         assert!(documented::<reports::Duplicates>());
         assert!(documented::<directory::ListUnits>());

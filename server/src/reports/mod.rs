@@ -182,6 +182,11 @@ impl Tree {
         out
     }
 
+    /// Whether `code` is a beat of the hierarchy.
+    pub fn is_beat(&self, code: &str) -> bool {
+        self.kind(code) == Some("beat")
+    }
+
     fn kind(&self, code: &str) -> Option<&str> {
         self.units.get(code).map(|unit| unit.kind.as_str())
     }

@@ -194,6 +194,9 @@ impl ServerStore {
                 }
             }
             super::directory::write_user(&transaction, user, now_ms)?;
+            if let Some(contact) = &row.contact {
+                super::groups::write_contact(&transaction, &user.badge, contact.as_ref(), now_ms)?;
+            }
         }
         transaction.commit()?;
         Ok(ImportSummary {

@@ -12,6 +12,7 @@ mod console;
 mod devices;
 mod directory;
 mod exports;
+mod groups;
 mod history;
 mod key;
 mod keys;
@@ -31,6 +32,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::Result;
 
 pub use cameras::CameraRow;
+pub use groups::{GroupVolunteerRow, StaffMemberRow, StoredGroup};
 pub use console::{StoredPassword, StoredSession};
 pub use devices::{DeviceListing, DeviceRecord, IssuedCode, Registration};
 pub use directory::{NewUnit, User};
@@ -115,6 +117,9 @@ impl ServerStore {
         }
         if (1..schema::CAMERAS_VERSION).contains(&found) {
             store.backfill_cameras()?;
+        }
+        if (1..schema::BIRTH_YEARS_VERSION).contains(&found) {
+            store.backfill_birth_years()?;
         }
         Ok(store)
     }

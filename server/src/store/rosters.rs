@@ -3,7 +3,7 @@
 
 use mitan_core::model::validate::phonetic_key;
 use mitan_core::model::{
-    BadgeNumber, Camera, DeviceId, Programme, RosterId, Trainer, Volunteer, VolunteerId,
+    AgeClaim, BadgeNumber, Camera, DeviceId, Programme, RosterId, Trainer, Volunteer, VolunteerId,
 };
 use mitan_core::provenance::Signature;
 use mitan_core::store::RosterParts;
@@ -226,16 +226,15 @@ impl ServerStore {
         Ok(rows)
     }
 
-    /// Fills `trained_by` on the rows written before the column existed, from the rosters
-    /// (the trainer is not a personal field: it reads without keys). One transaction; run
-    /// once, when a database is first opened at the schema version that added the column.
-    pub(super) fn backfill_trainers(&mut self) -> Result<()> {
+    /// Every volunteer of the rosters that have rows, read without keys: what the backfills
+    /// of columns added later read (the trainer and the age are not personal fields).
+    fn volunteers_of_rosters(&self) -> Result<Vec<Volunteer>> {
         let rosters: Vec<String> = self
             .connection
             .prepare("SELECT DISTINCT roster_id FROM volunteer")?
             .query_map([], |row| row.get(0))?
             .collect::<std::result::Result<_, _>>()?;
-        let mut trainers = Vec::new();
+        let mut volunteers = Vec::new();
         for roster in rosters {
             let id: RosterId = roster.parse().map_err(|_| Error::Corrupt {
                 what: "roster id",
@@ -248,30 +247,62 @@ impl ServerStore {
                         what: "roster",
                         reason: format!("{id}: {error}"),
                     })?;
-            for volunteer in loaded
-                .volunteers(&mitan_core::model::sealed::NoKeys)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(trainer) = &volunteer.trained_by {
-                    trainers.push((volunteer.id.to_string(), trainer.encode()));
-                }
-            }
+            volunteers.extend(
+                loaded
+                    .volunteers(&mitan_core::model::sealed::NoKeys)
+                    .into_iter()
+                    .flatten(),
+            );
         }
+        Ok(volunteers)
+    }
+
+    /// Sets one column of the rows of `values` (volunteer id, value), in one transaction.
+    fn fill_column<T: rusqlite::ToSql>(
+        &mut self,
+        column: &str,
+        values: &[(String, T)],
+    ) -> Result<()> {
         let transaction = self.connection.transaction()?;
         {
-            let mut update =
-                transaction.prepare_cached("UPDATE volunteer SET trained_by = ?2 WHERE id = ?1")?;
-            for (volunteer, trainer) in &trainers {
-                update.execute(params![volunteer, trainer])?;
+            let mut update = transaction
+                .prepare_cached(&format!("UPDATE volunteer SET {column} = ?2 WHERE id = ?1"))?;
+            for (volunteer, value) in values {
+                update.execute(params![volunteer, value])?;
             }
         }
         transaction.commit()?;
         tracing::info!(
-            volunteers = trainers.len(),
-            "trainers filled in from the rosters"
+            volunteers = values.len(),
+            column,
+            "column filled in from the rosters"
         );
         Ok(())
+    }
+
+    /// Fills `trained_by` on the rows written before the column existed, from the rosters.
+    /// Run once, when a database is first opened at the schema version that added it.
+    pub(super) fn backfill_trainers(&mut self) -> Result<()> {
+        let trainers: Vec<(String, String)> = self
+            .volunteers_of_rosters()?
+            .into_iter()
+            .filter_map(|volunteer| {
+                let trainer = volunteer.trained_by.as_ref()?.encode();
+                Some((volunteer.id.to_string(), trainer))
+            })
+            .collect();
+        self.fill_column("trained_by", &trainers)
+    }
+
+    /// Fills `birth_year` on the rows written before the column existed, from the rosters.
+    /// Run once, when a database is first opened at the schema version that added it.
+    pub(super) fn backfill_birth_years(&mut self) -> Result<()> {
+        let years: Vec<(String, i64)> = self
+            .volunteers_of_rosters()?
+            .iter()
+            .map(|volunteer| (volunteer.id.to_string(), birth_year(volunteer)))
+            .collect();
+        self.fill_column("birth_year", &years)
     }
 
     /// Who trained volunteer `id`, as their row records it; `None` when the row names no
@@ -299,6 +330,17 @@ impl ServerStore {
     }
 }
 
+/// A volunteer's year of birth as their age claim gives it: an age in years is counted back
+/// from the year of enrolment in India, so it may be a year off either way.
+fn birth_year(volunteer: &Volunteer) -> i64 {
+    match volunteer.age {
+        AgeClaim::BirthYear(year) => i64::from(year),
+        AgeClaim::Years(years) => {
+            i64::from(crate::ist::year(volunteer.enrolled_at_ms)) - i64::from(years)
+        }
+    }
+}
+
 /// Upserts the current rows of `volunteers`. A withdrawn volunteer keeps a row without
 /// personal fields, so counts and history still see them.
 ///
@@ -316,9 +358,9 @@ pub(super) fn save_volunteers(
         "INSERT OR REPLACE INTO volunteer (id, roster_id, station, beat, village, status, gender,
              name_devanagari, name_latin, phone, household, enrolled_by, enrolled_on,
              enrolled_at_ms, reviewed_by, updated_at_ms, name_key, programmes, phone_tag,
-             trained_by)
+             trained_by, birth_year)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-             ?18, ?19, ?20)",
+             ?18, ?19, ?20, ?21)",
     )?;
     let mut clear_programmes =
         transaction.prepare_cached("DELETE FROM volunteer_programme WHERE volunteer_id = ?1")?;
@@ -359,6 +401,7 @@ pub(super) fn save_volunteers(
             programmes,
             phone_tag.as_ref().map(|tag| tag.as_slice()),
             volunteer.trained_by.as_ref().map(Trainer::encode),
+            birth_year(volunteer),
         ])?;
         clear_programmes.execute([&id])?;
         for programme in &volunteer.programmes {

@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/013_trainers.sql"),
     include_str!("../../migrations/014_programmes.sql"),
     include_str!("../../migrations/015_cameras.sql"),
+    include_str!("../../migrations/016_staff_groups.sql"),
 ];
 
 /// The schema version this build creates.
@@ -36,6 +37,9 @@ pub(super) const TRAINERS_VERSION: i64 = 13;
 
 /// The schema version that added the `camera` rows, which cameras registered earlier lack.
 pub(super) const CAMERAS_VERSION: i64 = 15;
+
+/// The schema version that added `volunteer.birth_year`, which rows written earlier lack.
+pub(super) const BIRTH_YEARS_VERSION: i64 = 16;
 
 /// The database's schema version as it stands (0 for a new file).
 pub(super) fn version(connection: &Connection) -> Result<i64> {

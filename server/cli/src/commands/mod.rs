@@ -271,6 +271,19 @@ pub enum AdminCommand {
         /// A beat the constable works; repeat for several.
         #[arg(long = "beat")]
         beats: Vec<String>,
+        /// Their mobile number, for group lists (with --rank).
+        #[arg(long, default_value = "")]
+        phone: String,
+        /// Their gender (female, male, transgender), for groups chosen by it.
+        #[arg(long, default_value = "")]
+        gender: String,
+        /// Their rank: constable, head_constable, asi, si, inspector, dsp, asp, addl_sp,
+        /// sp, dig, ig, adg or dgp.
+        #[arg(long, default_value = "")]
+        rank: String,
+        /// They consented to be listed in group lists.
+        #[arg(long)]
+        listed: bool,
     },
     /// Issue a one-time registration code for a user's next device.
     IssueCode {
@@ -381,6 +394,32 @@ pub enum AdminCommand {
         /// Who sets it, for the record.
         #[arg(long, default_value = "admin-cli")]
         set_by: String,
+    },
+    /// Define a named group of a unit by rules (add or replace): its members are whoever the
+    /// rules select when a list is taken, each phone once.
+    DefineGroup {
+        /// The group.
+        #[command(flatten)]
+        spec: mitan_server::groups::GroupSpec,
+    },
+    /// The groups of a unit and the units under it (every group if absent), with how many
+    /// volunteers and staff each holds now.
+    ListGroups {
+        /// The query.
+        #[command(flatten)]
+        query: mitan_server::groups::GroupQuery,
+        /// Print what the API answers, as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One group's members, with names and numbers (logged in the access log).
+    GroupMembers {
+        /// The group.
+        #[command(flatten)]
+        query: mitan_server::ops::groups::GroupMembers,
+        /// Print what the API answers, as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// The district's programmes, by code.
     ListProgrammes {
@@ -1136,7 +1175,25 @@ fn admin(args: AdminArgs) -> Result<()> {
             role,
             unit,
             beats,
+            phone,
+            gender,
+            rank,
+            listed,
         } => {
+            let contact = mitan_server::groups::StaffContact::parse(
+                &phone,
+                &gender,
+                &rank,
+                if listed { "yes" } else { "no" },
+            )
+            .map_err(|refused| Error::Invalid {
+                field: refused.first().map_or("rank", |(column, _)| *column),
+                reason: refused
+                    .iter()
+                    .map(|(column, reason)| format!("{column}: {reason}"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            })?;
             let user = User {
                 badge: parse_badge(&badge)?,
                 name,
@@ -1148,6 +1205,7 @@ fn admin(args: AdminArgs) -> Result<()> {
                     .collect::<Result<_>>()?,
             };
             store.save_user(&user, now_ms)?;
+            store.save_staff_contact(&user.badge, contact.as_ref(), now_ms)?;
             say!("user {} ({}) saved", user.badge, user.role);
         }
         AdminCommand::IssueCode {
@@ -1262,6 +1320,29 @@ fn admin(args: AdminArgs) -> Result<()> {
                 programme.name_hi,
                 programme.name_en
             );
+        }
+        AdminCommand::DefineGroup { spec } => {
+            let caller = Caller::operator(&store)?;
+            let group =
+                mitan_server::groups::define_group(&mut store, &caller.user, &spec, now_ms)?;
+            say!(
+                "group {}/{} saved: {} members now ({} volunteers, {} staff)",
+                group.unit,
+                group.code,
+                group.members,
+                group.volunteers,
+                group.staff
+            );
+        }
+        AdminCommand::ListGroups { query, json } => {
+            let caller = Caller::operator(&store)?;
+            print(&query.read(&store, &caller, now_ms)?, json)?;
+        }
+        AdminCommand::GroupMembers { query, json } => {
+            let caller = Caller::operator(&store)?;
+            let list =
+                mitan_server::access::group_members(&store, caller.reader(), &query, now_ms)?;
+            print(&list, json)?;
         }
         AdminCommand::ListProgrammes { json } => {
             let caller = Caller::operator(&store)?;

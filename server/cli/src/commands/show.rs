@@ -4,6 +4,8 @@
 
 use mitan_server::ist;
 use mitan_server::ops::directory::{DeviceList, UnitList, UserList};
+use mitan_server::groups::GroupList;
+use mitan_server::ops::groups::MemberList;
 use mitan_server::reports::cameras::CameraReport;
 use mitan_server::reports::trainers::TrainerReport;
 use mitan_server::reports::{
@@ -229,6 +231,64 @@ impl Show for mitan_server::ops::administration::ProgrammeList {
             lines.push(format!(
                 "{}\t{}\t{}",
                 programme.code, programme.name_hi, programme.name_en
+            ));
+        }
+        lines
+    }
+}
+
+impl Show for GroupList {
+    fn lines(&self) -> Vec<String> {
+        if self.groups.is_empty() {
+            return vec!["no group is defined in these units".to_owned()];
+        }
+        let mut lines =
+            vec!["unit\tcode\tname\tmembers\tvolunteers\tstaff\trepeated\trules".to_owned()];
+        for group in &self.groups {
+            lines.push(format!(
+                "{}\t{}\t{} / {}\t{}\t{}\t{}\t{}\t{}",
+                group.unit,
+                group.code,
+                group.name_hi,
+                group.name_en,
+                ist::count(group.members),
+                ist::count(group.volunteers),
+                ist::count(group.staff),
+                ist::count(group.repeated),
+                group.rules.join(" + "),
+            ));
+        }
+        lines
+    }
+}
+
+impl Show for MemberList {
+    fn lines(&self) -> Vec<String> {
+        let group = &self.group;
+        let mut lines = vec![
+            format!(
+                "{}/{} {} / {}: {} members ({} volunteers, {} staff; {} selected twice, listed once)",
+                group.unit,
+                group.code,
+                group.name_hi,
+                group.name_en,
+                ist::count(group.members),
+                ist::count(group.volunteers),
+                ist::count(group.staff),
+                ist::count(group.repeated),
+            ),
+            "kind\tid\tname\tphone\tunit\tvillage\tprogrammes or rank".to_owned(),
+        ];
+        for member in &self.members {
+            lines.push(format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                member.kind,
+                member.id,
+                member.name,
+                member.phone,
+                member.unit,
+                or_dash(Some(member.village.as_str()).filter(|village| !village.is_empty())),
+                member.detail,
             ));
         }
         lines
