@@ -343,9 +343,7 @@ impl DeviceStore {
             .collect::<std::result::Result<Vec<_>, _>>()?;
         Ok(rows
             .into_iter()
-            .filter(|(_, household)| {
-                crate::model::household_key(household).as_deref() == Some(key)
-            })
+            .filter(|(_, household)| crate::model::household_key(household).as_deref() == Some(key))
             .filter_map(|(id, _)| id.parse().ok())
             .collect())
     }
