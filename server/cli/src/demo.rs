@@ -137,6 +137,70 @@ const OFFICERS: [(&str, &str, Role, &str); 4] = [
     ),
 ];
 
+/// The female officers of the demo, by badge: their contacts say so, for the women's group.
+const FEMALE_OFFICERS: [&str; 6] = [
+    "CG-4102", "CG-4202", "CG-4302", "CG-2102", "CG-1101", "CG-0001",
+];
+
+/// A demo officer's contact for group lists: a made-up mobile number from their badge, their
+/// rank from their role (an in-charge's from their title), and their consent to be listed;
+/// the auditor keeps out of group lists.
+fn demo_contact(user: &User) -> Option<mitan_server::groups::StaffContact> {
+    use mitan_server::groups::Rank;
+    let rank = match user.role {
+        Role::Constable => Rank::Constable,
+        Role::StationIncharge if user.name.starts_with("उप") => Rank::Si,
+        Role::StationIncharge => Rank::Inspector,
+        Role::CircleOfficer => Rank::Dsp,
+        Role::DistrictAdmin => Rank::Sp,
+        Role::Auditor => return None,
+    };
+    let digits: String = user
+        .badge
+        .as_str()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let female = FEMALE_OFFICERS.contains(&user.badge.as_str());
+    Some(mitan_server::groups::StaffContact {
+        phone: Some(code(&format!("+91942520{digits}"))),
+        gender: Some(if female {
+            mitan_core::model::Gender::Female
+        } else {
+            mitan_core::model::Gender::Male
+        }),
+        rank,
+        listed: true,
+    })
+}
+
+/// The demo's groups made by rule, as (unit, code, Hindi name, English name, rules): Koni
+/// station's women's group, and the city circle officer's group of station staff, CLG, Gram
+/// Rakshak, Police Mitra and Suraksha Sakhi volunteers, and the SP.
+const DEMO_GROUPS: [(&str, &str, &str, &str, &[&str]); 2] = [
+    (
+        "DEMO-PS-KONI",
+        "women",
+        "कोनी थाना महिला समूह",
+        "Koni station women's group",
+        &[
+            "volunteers gender=female",
+            "staff gender=female reach=below",
+        ],
+    ),
+    (
+        "DEMO-C-CITY",
+        "circle-officer",
+        "नगर अनुभाग अधिकारी समूह",
+        "City circle officer's group",
+        &[
+            "staff reach=below",
+            "volunteers programmes=clg_member,gram_rakshak,police_mitra,suraksha_sakhi",
+            "staff ranks=sp reach=above",
+        ],
+    ),
+];
+
 /// A constable of the demo and the beat they enrol in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoConstable {
@@ -415,6 +479,23 @@ pub fn save_hierarchy(store: &mut ServerStore, district: &DemoDistrict, now_ms: 
     save_notices(store, now_ms)?;
     for user in &district.users {
         store.save_user(user, now_ms)?;
+        store.save_staff_contact(&user.badge, demo_contact(user).as_ref(), now_ms)?;
+    }
+    for (unit, group_code, name_hi, name_en, rules) in DEMO_GROUPS {
+        store.save_group(
+            &mitan_server::store::StoredGroup {
+                unit: unit.to_owned(),
+                code: group_code.to_owned(),
+                name_hi: name_hi.to_owned(),
+                name_en: name_en.to_owned(),
+                rules: rules
+                    .iter()
+                    .map(|rule| rule.parse())
+                    .collect::<std::result::Result<_, _>>()?,
+            },
+            "demo",
+            now_ms,
+        )?;
     }
     // A campaign of about three and a half months starting with the two-day drive, as in
     // Bilaspur, so that the reports count against a window; the units keep their standard
@@ -480,6 +561,8 @@ pub struct DemoFill {
     pub enrolled: u64,
     /// Volunteers verified on the in-charges' phones.
     pub verified: u64,
+    /// Private cameras registered on the constables' phones.
+    pub cameras: u64,
     /// Syncs run, and the round trips and bytes they took.
     pub syncs: u32,
     /// Round trips over all syncs.
@@ -525,6 +608,8 @@ pub fn fill(url: &str, state: &AppState, devices_dir: &Path, seed: u64) -> Resul
         now_ms: drive_start_ms + step * 97_000,
         random: generator.next_u128(),
     };
+    // Camera owners come from a stream of their own, so that the volunteers stay the same.
+    let mut owners = Generator::new(seed ^ 0xCA3E_4A);
     let mut step = 0;
     for constable in &plan.constables {
         let dir = devices_dir.join(&constable.badge);
@@ -538,7 +623,7 @@ pub fn fill(url: &str, state: &AppState, devices_dir: &Path, seed: u64) -> Resul
         let mut trainers: Vec<VolunteerId> = Vec::new();
         let mut index = 0;
         // Two syncs per phone, as when a constable comes back to the station mid-drive.
-        for half in [count / 2, count - count / 2] {
+        for (second_half, half) in [(false, count / 2), (true, count - count / 2)] {
             for _ in 0..half {
                 let village =
                     &constable.villages[generator.below(constable.villages.len() as u64) as usize];
@@ -557,6 +642,15 @@ pub fn fill(url: &str, state: &AppState, devices_dir: &Path, seed: u64) -> Resul
                 }
                 index += 1;
                 done.enrolled += 1;
+            }
+            if second_half {
+                step += 1;
+                done.cameras += register_cameras(
+                    &mut device,
+                    constable,
+                    &mut owners,
+                    moment(&mut generator, step),
+                )?;
             }
             sync(&mut device, &profile, state, &mut done)?;
         }
@@ -589,6 +683,48 @@ pub fn fill(url: &str, state: &AppState, devices_dir: &Path, seed: u64) -> Resul
     Ok(done)
 }
 
+/// Two private cameras a beat (Durg's Trinayan register): at a chowk and at a school gate of
+/// the beat's villages, a little apart around Bilaspur, each owner's name and number sealed.
+fn register_cameras(
+    device: &mut mitan_core::device::Device,
+    constable: &DemoConstable,
+    owners: &mut Generator,
+    moment: Moment,
+) -> Result<u64> {
+    let beat = code(&constable.beat);
+    let spread = f64::from(u32::try_from(owners.below(400)).unwrap_or(0)) / 10_000.0;
+    for (index, (coverage, direction, days)) in
+        [("चौक और बस स्टैंड", "ne", "30"), ("स्कूल का गेट", "sw", "15")]
+            .into_iter()
+            .enumerate()
+    {
+        let owner = owners.enrolment_form(&constable.station, &constable.beat, "");
+        let form = mitan_core::model::CameraForm {
+            owner_name: if owner.name_devanagari.is_empty() {
+                owner.name_latin
+            } else {
+                owner.name_devanagari
+            },
+            owner_phone: owner.phone,
+            latitude: 22.05 + spread + index as f64 * 0.002,
+            longitude: 82.12 + spread,
+            village_lgd: constable.villages[index % constable.villages.len()].clone(),
+            coverage: coverage.to_owned(),
+            direction: direction.to_owned(),
+            recording_days: days.to_owned(),
+        };
+        device.add_camera(
+            &beat,
+            &form,
+            Moment {
+                now_ms: moment.now_ms + index as i64,
+                random: moment.random ^ index as u128,
+            },
+        )?;
+    }
+    Ok(2)
+}
+
 fn sync(
     device: &mut mitan_core::device::Device,
     profile: &field::FieldProfile,
@@ -614,12 +750,15 @@ pub fn local_url(address: SocketAddr) -> String {
 }
 
 /// The report endpoints the guide points at.
-pub const REPORT_PATHS: [&str; 5] = [
+pub const REPORT_PATHS: [&str; 8] = [
     "/v1/reports/progress",
     "/v1/reports/coverage",
     "/v1/reports/review-queue",
     "/v1/reports/duplicates",
     "/v1/reports/programmes",
+    "/v1/reports/trainers",
+    "/v1/reports/cameras",
+    "/v1/groups",
 ];
 
 /// One officer the demo prints a console sign-in for.
@@ -694,15 +833,18 @@ pub fn guide(
         Some(fill) => {
             let _ = writeln!(
                 out,
-                "  {} volunteers enrolled and {} verified by {} simulated phones, in {} syncs \
-                 over HTTP ({} round trips, {} bytes up, {} bytes down)",
+                "  {} volunteers enrolled and {} verified, {} private cameras registered, by {} \
+                 simulated phones, in {} syncs over HTTP ({} round trips, {} bytes up, {} bytes \
+                 down); {} groups made by rule",
                 fill.enrolled,
                 fill.verified,
+                fill.cameras,
                 fill.devices,
                 fill.syncs,
                 fill.round_trips,
                 fill.bytes_up,
-                fill.bytes_down
+                fill.bytes_down,
+                DEMO_GROUPS.len()
             );
             console_lines(&mut out, url, sign_ins);
             let _ = writeln!(out, "\nLook:");
@@ -743,7 +885,12 @@ pub fn guide(
          mitan review --db {db_text} --as {incharge} queue\n  \
          mitan review --db {db_text} --as {incharge} verify <volunteer id>\n  \
          mitan review --db {db_text} --as {incharge} reject <volunteer id> --reason 'फ़ोटो साफ़ नहीं'\n  \
-         mitan report --db {db_text} --as {incharge} progress\n\
+         mitan report --db {db_text} --as {incharge} progress\n  \
+         mitan report --db {db_text} --as {incharge} cameras\n  \
+         mitan admin --db {db_text} list-groups\n  \
+         mitan admin --db {db_text} group-members --unit DEMO-PS-KONI --code women\n  \
+         mitan admin --db {db_text} export --as {incharge} --unit DEMO-PS-KONI --group women \
+         --format vcard --out lists/\n\
          and see it reach the phone of constable {constable}:\n  \
          mitan field --dir {} sync\n  \
          mitan field --dir {} list",
@@ -756,7 +903,7 @@ pub fn guide(
         "\nPlay a phone (constable {badge}; the code works once, for 24 hours):\n  \
          mitan field --dir ./my-phone register --server {url} --code {registration_code}\n  \
          mitan field --dir ./my-phone enrol --name-hi 'रमेश साहू' --phone 9876543210 \
-         --gender male --age 34 --village {} --household 'मकान नं. 12'\n  \
+         --gender male --age 34 --village {} --house-number 12 --family-name साहू\n  \
          mitan field --dir ./my-phone sync",
         plan.constables[0].villages[0]
     );

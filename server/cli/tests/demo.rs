@@ -144,10 +144,46 @@ fn the_demo_district_is_filled_by_simulated_phones_syncing_over_http() {
             "{cascade:?}"
         );
     }
+    // Two private cameras a beat, and two groups made by rule that hold volunteers and staff.
+    {
+        let district = server.state.lock_district();
+        let admin = district
+            .store()
+            .load_user(&plan.admin.parse().expect("badge"))
+            .expect("readable")
+            .expect("the admin");
+        assert_eq!(fill.cameras, 18);
+        let cameras = mitan_server::reports::cameras::cameras(
+            district.store(),
+            &admin,
+            &mitan_server::reports::cameras::CameraQuery::default(),
+        )
+        .expect("camera report");
+        assert_eq!(cameras.cameras.len(), 18);
+        assert!(
+            cameras
+                .units
+                .iter()
+                .filter(|unit| unit.kind == "beat")
+                .all(|beat| beat.cameras == 2 && beat.villages_covered >= 1),
+            "{cameras:?}"
+        );
+        let groups = mitan_server::groups::list_groups(
+            district.store(),
+            &admin,
+            &mitan_server::groups::GroupQuery::default(),
+            1_763_900_000_000,
+        )
+        .expect("groups");
+        assert_eq!(groups.groups.len(), 2, "{groups:?}");
+        for group in &groups.groups {
+            assert!(group.volunteers > 0 && group.staff > 0, "{group:?}");
+        }
+    }
     // Nine constables and three in-charges synced, plus the SP's device that only registered.
     assert_eq!(fill.devices, 13);
     let (rows, devices, by_field_staff) = change_log_authors(&db);
-    assert_eq!(rows as u64, fill.enrolled + fill.verified);
+    assert_eq!(rows as u64, fill.enrolled + fill.verified + fill.cameras);
     assert_eq!(devices, 12, "every change came from a simulated phone");
     assert_eq!(by_field_staff, rows);
     // Each constable synced twice and each in-charge twice: every sync took one round trip.
