@@ -19,6 +19,7 @@ use mitan_server::district::{District, DistrictConfig};
 use mitan_server::registration::issue_code;
 use mitan_server::store::{ServerStore, User};
 
+pub mod console;
 pub mod http;
 
 /// The district every test builds: one circle, `stations` stations of two beats each.

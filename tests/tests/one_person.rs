@@ -126,69 +126,6 @@ fn times(text: &str, phone: &str) -> usize {
     text.matches(phone).count()
 }
 
-/// Signs `badge` in to the console over HTTP with a password set for the test, and returns the
-/// session cookie.
-fn console_session(server: &TestServer, badge: &str) -> String {
-    const PASSWORD: &str = "एक-व्यक्ति-2026";
-    let hash = mitan_server::console::session::hash_password(PASSWORD).expect("hashes");
-    let now_ms = server.state.now_ms();
-    server
-        .state
-        .lock_district()
-        .store_mut()
-        .force_console_password(&badge.parse().expect("a badge"), &hash, now_ms)
-        .expect("the password is stored");
-    let form = format!("badge={badge}&password={}", urlencode(PASSWORD));
-    let response = console_agent()
-        .post(&format!("{}/sign-in", server.url))
-        .content_type("application/x-www-form-urlencoded")
-        .send(form.as_bytes())
-        .expect("the console answers");
-    assert_eq!(response.status().as_u16(), 303, "signed in");
-    response
-        .headers()
-        .get("set-cookie")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|cookie| cookie.split(';').next())
-        .expect("a session cookie")
-        .to_owned()
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                char::from(byte).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
-}
-
-fn console_agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .build()
-        .into()
-}
-
-/// A console page in `lang` (`hi` or `en`), as HTML.
-fn console_page(server: &TestServer, session: &str, lang: &str, path: &str) -> String {
-    let mut response = console_agent()
-        .get(&format!("{}{path}", server.url))
-        .header("Cookie", &format!("{session}; mitan_lang={lang}"))
-        .call()
-        .expect("the console answers");
-    let status = response.status().as_u16();
-    let html = response
-        .body_mut()
-        .read_to_string()
-        .expect("the page reads");
-    assert_eq!(status, 200, "{path}: {html}");
-    html
-}
-
 /// The row of `code` in a console page's units table, from its name to the end of the row.
 fn unit_row<'a>(html: &'a str, code: &str) -> &'a str {
     let marker = format!("<small>{code}</small>");
@@ -338,12 +275,12 @@ fn one_phone_enrolled_in_two_beats_counts_once_at_the_station_and_the_district_w
 
     // The console shows the figure beside the count, in Hindi and in English, and so does the
     // auditor's page of a past date (an India date, the end of that day).
-    let session = console_session(&server, "CG-100");
+    let session = server.console_session("CG-100");
     for (lang, words) in [
         ("hi", "एक ही मोबाइल (दोबारा नहीं गिने)"),
         ("en", "Same mobile (not counted again)"),
     ] {
-        let html = console_page(&server, &session, lang, "/progress");
+        let html = server.console_page(&session, lang, "/progress");
         assert!(html.contains(words), "{lang}: {html}");
         let row = unit_row(&html, &station(0));
         assert!(
@@ -352,12 +289,11 @@ fn one_phone_enrolled_in_two_beats_counts_once_at_the_station_and_the_district_w
         );
         assert!(!unit_row(&html, &beat(0, 1)).contains("flag"), "{html}");
     }
-    let auditor_session = console_session(&server, "CG-900");
+    let auditor_session = server.console_session("CG-900");
     // Today in India, as an officer types it ("08 Dec 2026"): after 18:30 UTC, a day ahead
     // of the UTC date.
     let today = mitan_server::ist::date(server.state.now_ms());
-    let html = console_page(
-        &server,
+    let html = server.console_page(
         &auditor_session,
         "en",
         &format!("/audit/progress?at={}", today.replace(' ', "%20")),
