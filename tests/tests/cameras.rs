@@ -313,6 +313,21 @@ fn cameras_are_reported_exported_audited_and_a_removal_erases_the_owner_everywhe
     assert!(traces(reply.body.as_bytes()).is_empty());
     assert!(!reply.body.contains(second_owner));
 
+    // The in-charge's console lists them per beat with their coordinates, in both languages,
+    // without the owners.
+    let session = server.console_session("CG-100");
+    for (lang, heading, direction) in [
+        ("en", "CCTV cameras", "South-west"),
+        ("hi", "सीसीटीवी कैमरे", "दक्षिण-पश्चिम"),
+    ] {
+        let html = server.console_page(&session, lang, "/cameras");
+        for expected in [heading, direction, "22.080100, 82.142200", "स्कूल का गेट"]
+        {
+            assert!(html.contains(expected), "{lang}: {expected} in {html}");
+        }
+        assert!(!html.contains(second_owner) && traces(html.as_bytes()).is_empty());
+    }
+
     // The logged export carries the owners, opened with the district's keys.
     let export = server.get(
         &format!("/v1/exports?unit={}&kind=cameras", station(0)),

@@ -88,7 +88,10 @@ fn groups_made_by_rule_hold_volunteers_and_staff_once_each_and_export_in_parts()
     let (status, body) = server.post_bytes("/v1/admin/users", &admin, bad.as_bytes());
     assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
     let refusal = String::from_utf8_lossy(&body);
-    assert!(refusal.contains("phone") && refusal.contains("rank"), "{refusal}");
+    assert!(
+        refusal.contains("phone") && refusal.contains("rank"),
+        "{refusal}"
+    );
 
     let asha = enrol(&mut constable, 1, "female", 25, "gram_rakshak", None);
     let bhola = enrol(&mut constable, 2, "male", 40, "police_mitra", None);
@@ -104,7 +107,11 @@ fn groups_made_by_rule_hold_volunteers_and_staff_once_each_and_export_in_parts()
     let waiting = enrol(&mut constable, 5, "female", 22, "gram_rakshak", None);
     constable.sync_ok(NOW + 10_000);
     for volunteer in [asha, bhola, champa, dulari] {
-        let verified = server.post(&format!("/v1/volunteers/{volunteer}/verify"), &incharge, None);
+        let verified = server.post(
+            &format!("/v1/volunteers/{volunteer}/verify"),
+            &incharge,
+            None,
+        );
         assert_eq!(verified.status, 200, "{}", verified.body);
     }
 
@@ -125,13 +132,21 @@ fn groups_made_by_rule_hold_volunteers_and_staff_once_each_and_export_in_parts()
         &station(0),
         "women",
         "Women's group",
-        &["volunteers gender=female", "staff gender=female reach=below"],
+        &[
+            "volunteers gender=female",
+            "staff gender=female reach=below",
+        ],
     );
     assert_eq!(women.status, 200, "{}", women.body);
     // Asha, Champa and Dulari, and the in-charge, whose number Dulari also gave: once.
     let view = women.json();
     assert_eq!(
-        (&view["members"], &view["volunteers"], &view["staff"], &view["repeated"]),
+        (
+            &view["members"],
+            &view["volunteers"],
+            &view["staff"],
+            &view["repeated"]
+        ),
         (&3.into(), &3.into(), &0.into(), &1.into()),
         "{view}"
     );
@@ -190,12 +205,41 @@ fn groups_made_by_rule_hold_volunteers_and_staff_once_each_and_export_in_parts()
     ];
     expected.sort();
     assert_eq!(got, expected, "{}", members.body);
-    assert!(!members.body.contains(&waiting.to_string()), "a pending volunteer was listed");
+    assert!(
+        !members.body.contains(&waiting.to_string()),
+        "a pending volunteer was listed"
+    );
     assert!(!members.body.contains(&champa.to_string()));
     assert_eq!(members.json()["group"]["repeated"], 1);
     let access = server.get("/v1/audit/access-log?kind=group_members", &admin);
     assert_eq!(access.status, 200, "{}", access.body);
     assert!(access.body.contains("BSP-C1/co-group"), "{}", access.body);
+
+    // The in-charge's console shows the station's groups with their counts, and a group's
+    // members with their numbers, in both languages.
+    let session = server.console_session("CG-100");
+    for (lang, heading) in [("en", "Women's group"), ("hi", "Women's group (हिंदी)")] {
+        let html = server.console_page(&session, lang, "/groups");
+        assert!(html.contains(heading), "{lang}: {html}");
+        assert!(html.contains("volunteers gender=female"), "{html}");
+        assert!(
+            html.contains("group=women&amp;kind=broadcast&amp;format=vcard"),
+            "{html}"
+        );
+        let html = server.console_page(
+            &session,
+            lang,
+            &format!("/groups/members?unit={}&code=women", station(0)),
+        );
+        assert!(
+            html.contains(&asha.to_string()) && html.contains(INCHARGE_PHONE),
+            "{html}"
+        );
+        assert!(
+            !html.contains(&bhola.to_string()),
+            "a man in the women's group: {html}"
+        );
+    }
 
     // Exported for WhatsApp: a group list of every member, in parts when asked.
     let export = server.get("/v1/exports?unit=BSP-C1&group=co-group", &admin);
@@ -212,6 +256,9 @@ fn groups_made_by_rule_hold_volunteers_and_staff_once_each_and_export_in_parts()
     let roster = server.get("/v1/exports?unit=BSP-C1&group=co-group&kind=roster", &admin);
     assert_eq!(roster.status, 400, "{}", roster.body);
     assert_eq!(roster.error_field(), "kind");
-    let unknown = server.get(&format!("/v1/exports?unit={}&group=nobody", station(0)), &admin);
+    let unknown = server.get(
+        &format!("/v1/exports?unit={}&group=nobody", station(0)),
+        &admin,
+    );
     assert_eq!(unknown.status, 404, "{}", unknown.body);
 }
