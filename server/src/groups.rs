@@ -12,8 +12,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use clap::Args;
-use mitan_core::model::validate::{MAX_LABEL_CHARS, clean_label};
 use mitan_core::model::validate::parse_phone;
+use mitan_core::model::validate::{MAX_LABEL_CHARS, clean_label};
 use mitan_core::model::{Field, Gender, Phone, Programme, UnitCode};
 use serde::{Deserialize, Serialize};
 
@@ -104,7 +104,10 @@ impl FromStr for Rank {
     type Err = ();
 
     fn from_str(text: &str) -> std::result::Result<Self, ()> {
-        let code = text.trim().to_ascii_lowercase().replace(['-', ' ', '.'], "_");
+        let code = text
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', ' ', '.'], "_");
         Rank::ALL
             .into_iter()
             .find(|rank| rank.as_str() == code)
@@ -276,13 +279,17 @@ impl FromStr for GroupRule {
             let (key, value) = word.split_once('=').ok_or_else(refused)?;
             let genders_of = |value: &str| {
                 list(value, |item| {
-                    item.parse::<Gender>().ok().map(|gender| gender.as_str().to_owned())
+                    item.parse::<Gender>()
+                        .ok()
+                        .map(|gender| gender.as_str().to_owned())
                 })
             };
             match (&mut rule, key) {
                 (GroupRule::Volunteers { programmes, .. }, "programmes" | "programme") => {
                     *programmes = list(value, |item| {
-                        item.parse::<Programme>().ok().map(|code| code.as_str().to_owned())
+                        item.parse::<Programme>()
+                            .ok()
+                            .map(|code| code.as_str().to_owned())
                     })
                     .ok_or_else(refused)?;
                 }
@@ -290,7 +297,12 @@ impl FromStr for GroupRule {
                     GroupRule::Volunteers { genders, .. } | GroupRule::Staff { genders, .. },
                     "gender" | "genders",
                 ) => *genders = genders_of(value).ok_or_else(refused)?,
-                (GroupRule::Volunteers { min_age, max_age, .. }, "age") => {
+                (
+                    GroupRule::Volunteers {
+                        min_age, max_age, ..
+                    },
+                    "age",
+                ) => {
                     let (low, high) = value.split_once('-').ok_or_else(refused)?;
                     let bound = |text: &str| -> Result<Option<u32>> {
                         match text.trim() {
@@ -308,7 +320,9 @@ impl FromStr for GroupRule {
                 }
                 (GroupRule::Staff { roles, .. }, "roles" | "role") => {
                     *roles = list(value, |item| {
-                        item.parse::<Role>().ok().map(|role| role.as_str().to_owned())
+                        item.parse::<Role>()
+                            .ok()
+                            .map(|role| role.as_str().to_owned())
                     })
                     .ok_or_else(refused)?;
                 }
@@ -349,7 +363,8 @@ impl fmt::Display for GroupRule {
                     write!(f, " gender={}", joined(chosen))?;
                 }
                 if min_age.is_some() || max_age.is_some() {
-                    let bound = |age: &Option<u32>| age.map(|age| age.to_string()).unwrap_or_default();
+                    let bound =
+                        |age: &Option<u32>| age.map(|age| age.to_string()).unwrap_or_default();
                     write!(f, " age={}-{}", bound(min_age), bound(max_age))?;
                 }
                 Ok(())
@@ -492,7 +507,10 @@ fn group_code(text: &str) -> Result<String> {
     } else {
         Err(Error::invalid(
             "code",
-            Problem::unreadable(code, "a group code (2-32 lowercase letters, digits, - or _)"),
+            Problem::unreadable(
+                code,
+                "a group code (2-32 lowercase letters, digits, - or _)",
+            ),
         ))
     }
 }
@@ -559,7 +577,11 @@ pub fn list_groups(
         .load_groups()?
         .into_iter()
         .filter(|group| scope.has_unit(&group.unit))
-        .filter(|group| within.as_ref().is_none_or(|units| units.contains(&group.unit)))
+        .filter(|group| {
+            within
+                .as_ref()
+                .is_none_or(|units| units.contains(&group.unit))
+        })
         .map(|group| view(store, &tree, &group, now_ms))
         .collect::<Result<Vec<_>>>()?;
     Ok(GroupList { groups })
@@ -680,7 +702,10 @@ pub fn members(
                         && (roles.is_empty() || roles.contains(&row.role))
                         && (ranks.is_empty() || ranks.iter().any(|rank| rank.as_str() == row.rank))
                         && (genders.is_empty()
-                            || row.gender.as_ref().is_some_and(|gender| genders.contains(gender)));
+                            || row
+                                .gender
+                                .as_ref()
+                                .is_some_and(|gender| genders.contains(gender)));
                     if chosen {
                         add(row.member(), &mut resolved);
                     }
@@ -735,7 +760,10 @@ mod tests {
             .expect("given");
         assert_eq!(contact.rank, Rank::Sp);
         assert_eq!(contact.gender, Some(Gender::Female));
-        assert_eq!(contact.phone.map(|phone| phone.as_str().to_owned()), Some("+919876543210".to_owned()));
+        assert_eq!(
+            contact.phone.map(|phone| phone.as_str().to_owned()),
+            Some("+919876543210".to_owned())
+        );
         assert!(contact.listed);
         assert_eq!(StaffContact::parse("", "", "", ""), Ok(None));
         let refused = StaffContact::parse("12345", "", "captain", "maybe").expect_err("refused");

@@ -1029,9 +1029,7 @@ async fn groups(State(state): State<AppState>, signed: Signed) -> Response {
     let caller = signed.caller();
     let now_ms = state.now_ms();
     let answer = state
-        .with_reader(move |store| {
-            crate::groups::GroupQuery::default().read(store, &caller, now_ms)
-        })
+        .with_reader(move |store| crate::groups::GroupQuery::default().read(store, &caller, now_ms))
         .await;
     match answer {
         Ok(list) => {
@@ -1455,8 +1453,7 @@ async fn admin_set(
         .any(|(key, value)| key == "adults_only" && value == "true");
     let subject = field(&fields, "subject").unwrap_or("").trim().to_owned();
     let group_fields = fields.clone();
-    let group_field =
-        move |name: &str| field(&group_fields, name).unwrap_or("").trim().to_owned();
+    let group_field = move |name: &str| field(&group_fields, name).unwrap_or("").trim().to_owned();
     let caller = signed.caller();
     let done = state
         .with_district(move |district, now_ms| {

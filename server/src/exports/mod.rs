@@ -175,12 +175,7 @@ fn member_row(member: crate::groups::Member) -> ExportRow {
     }
 }
 
-fn select(
-    store: &ServerStore,
-    user: &User,
-    query: &ExportQuery,
-    now_ms: i64,
-) -> Result<Selection> {
+fn select(store: &ServerStore, user: &User, query: &ExportQuery, now_ms: i64) -> Result<Selection> {
     Policy::check_role(user, Permission::Export)?;
     let group = query.group.as_deref().filter(|code| !code.is_empty());
     let kind = match (query.kind, group) {

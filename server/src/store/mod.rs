@@ -32,10 +32,10 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::Result;
 
 pub use cameras::CameraRow;
-pub use groups::{GroupVolunteerRow, StaffMemberRow, StoredGroup};
 pub use console::{StoredPassword, StoredSession};
 pub use devices::{DeviceListing, DeviceRecord, IssuedCode, Registration};
 pub use directory::{NewUnit, User};
+pub use groups::{GroupVolunteerRow, StaffMemberRow, StoredGroup};
 pub use key::{DatabaseKey, encrypt_in_place};
 pub use keys::KeyUpdate;
 pub use notices::StoredNotice;

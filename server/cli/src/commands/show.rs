@@ -2,9 +2,9 @@
 //! header, times in India Standard Time, counts grouped the Indian way, names as written
 //! (never Debug-escaped). `--json` prints the answer the HTTP API gives instead.
 
+use mitan_server::groups::GroupList;
 use mitan_server::ist;
 use mitan_server::ops::directory::{DeviceList, UnitList, UserList};
-use mitan_server::groups::GroupList;
 use mitan_server::ops::groups::MemberList;
 use mitan_server::reports::cameras::CameraReport;
 use mitan_server::reports::trainers::TrainerReport;
