@@ -309,7 +309,7 @@ mod tests {
 
     fn refused(form: &CameraForm) -> Vec<(Field, InvalidCode)> {
         form.validate(CameraId::from_parts(1, 0))
-            .unwrap_err()
+            .expect_err("the form is refused")
             .problems
             .iter()
             .map(|problem| (problem.field, problem.code))
@@ -318,7 +318,9 @@ mod tests {
 
     #[test]
     fn a_full_form_gives_direction_and_days() {
-        let camera = form().validate(CameraId::from_parts(1, 0)).unwrap();
+        let camera = form()
+            .validate(CameraId::from_parts(1, 0))
+            .expect("a valid form");
         assert_eq!(camera.direction, Some(Direction::NorthEast));
         assert_eq!(camera.recording_days, Some(30));
         assert_eq!(camera.removed, None);

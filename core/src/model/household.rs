@@ -214,7 +214,7 @@ mod tests {
     fn a_household_needs_a_part_and_a_number_needs_a_digit() {
         let codes = |number: &str, family: &str| -> Vec<(Field, InvalidCode)> {
             Household::parse(number, family)
-                .unwrap_err()
+                .expect_err("refused")
                 .iter()
                 .map(|invalid| (invalid.field, invalid.code))
                 .collect()

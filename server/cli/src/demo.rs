@@ -609,7 +609,7 @@ pub fn fill(url: &str, state: &AppState, devices_dir: &Path, seed: u64) -> Resul
         random: generator.next_u128(),
     };
     // Camera owners come from a stream of their own, so that the volunteers stay the same.
-    let mut owners = Generator::new(seed ^ 0xCA3E_4A);
+    let mut owners = Generator::new(seed ^ 0x00CA_3E4A);
     let mut step = 0;
     for constable in &plan.constables {
         let dir = devices_dir.join(&constable.badge);
