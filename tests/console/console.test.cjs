@@ -154,6 +154,27 @@ function field(...args) {
     await accessibility(page, 'coverage');
     step('household coverage of Koni village against its 812 households');
 
+    // The beat's private cameras with where they stand; no owner on the page.
+    await page.goto(`${url}/cameras`);
+    const cameras = await page.locator('main').innerText();
+    check(cameras.includes('22.079700, 82.140900'), 'the camera\'s coordinates');
+    check(cameras.includes('उत्तर-पूर्व'), 'its direction in Hindi');
+    check(!cameras.includes('फग्गूराम') && !cameras.includes('9407312468'), 'the owner on the cameras page');
+    await accessibility(page, 'cameras');
+    step('cameras: Koni\'s camera with its coordinates and direction, its owner not shown');
+
+    // The station's groups made by rule, and one group's members: verified women, so Sunita
+    // (verified above) and not Priya (rejected).
+    await page.goto(`${url}/groups`);
+    check((await page.locator('main').innerText()).includes('कोनी महिला समूह'), 'the women\'s group listed');
+    await accessibility(page, 'groups');
+    await Promise.all([page.waitForURL(/\/groups\/members/), page.click('a:has-text("कोनी महिला समूह")')]);
+    const members = await page.locator('main').innerText();
+    check(members.includes('Sunita Verma') && members.includes('+919876543211'), `members: ${members}`);
+    check(!members.includes('Priya Patel') && !members.includes('Ramesh'), `members: ${members}`);
+    await accessibility(page, 'group members');
+    step('groups: the women\'s group with its counts and lists; its members page holds Sunita alone');
+
     // The volunteer's page, from the queue: the record and the history as a timeline.
     await page.goto(`${url}/review`);
     await Promise.all([page.waitForURL(/\/volunteers\//), page.click('a:has-text("विकास यादव")')]);

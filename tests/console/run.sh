@@ -66,7 +66,13 @@ enrol 'प्रिया पटेल' 'Priya Patel' 9876543212 female '<script
 enrol 'विकास यादव' 'Vikas Yadav' 9876543213 male 'मकान नं. 7'
 # Ramesh again, enrolled twice with one number: a duplicate candidate.
 enrol 'रमेश साहु' 'Ramesh Sahu' 9876543210 male 'मकान 4'
+# A private camera at Koni's chowk, and a women's group of the station made by rule.
+"$mitan" field --dir "$FIELD_DIR" camera --owner-name 'फग्गूराम ध्रुव' --owner-phone 9407312468 \
+    --lat 22.0797 --lon 82.1409 --village 434521 --direction ne --coverage 'चौक और बस स्टैंड' \
+    --recording-days 30 >/dev/null
 "$mitan" field --dir "$FIELD_DIR" sync >/dev/null
+"$mitan" admin --db "$db" define-group --unit BSP-PS-KONI --code women --name-hi 'कोनी महिला समूह' \
+    --name-en "Koni women's group" --rule 'volunteers gender=female' >/dev/null
 
 echo "== console: headless Chromium"
 if ! NODE_PATH="$modules" node "$here/console.test.cjs"; then
