@@ -160,7 +160,7 @@ fn each_read_of_personal_fields_leaves_one_line_and_counts_leave_none() {
         .to_string();
 
     // The fill itself: each in-charge's first sync pulled the keys of their station's people,
-    // so those syncs are the only lines, and between them they cover every volunteer once.
+    // so those syncs are the only lines, and between them they cover every person once.
     let after_fill = server.all_lines();
     assert!(after_fill.iter().all(|line| line.kind == "sync"));
     assert!(
@@ -170,9 +170,10 @@ fn each_read_of_personal_fields_leaves_one_line_and_counts_leave_none() {
         "{after_fill:?}"
     );
     assert_eq!(after_fill.len(), plan.incharges.len(), "{after_fill:?}");
+    // The people whose keys those syncs carried: every volunteer, and every camera's owner.
     assert_eq!(
         after_fill.iter().map(|line| line.volunteers).sum::<u64>(),
-        fill.enrolled
+        fill.enrolled + fill.cameras
     );
 
     let device = server.device(&incharge);
