@@ -84,9 +84,14 @@ find "$work/generated" -name '*.kt' | sed "s|$work/||"
 
 echo "== jvm-check: kotlinc (generated + android-demo/shared + jvm-check)"
 "$kotlinc" -version 2>&1
+# kotlinc's own status, not the filter's: a class it fails to write (a method too large) can
+# still leave a jar behind.
+kotlinc_status=0
 "$kotlinc" -nowarn -jvm-target 17 -cp "$libraries" -include-runtime -d "$work/check.jar" \
-    "$work/generated" "$root/android-demo/shared/src/main/kotlin" "$here/src" 2>&1 \
-    | grep -v '^warning: .*kotlin-stdlib' || true
+    "$work/generated" "$root/android-demo/shared/src/main/kotlin" "$here/src" >"$work/kotlinc.log" 2>&1 \
+    || kotlinc_status=$?
+grep -v '^warning: .*kotlin-stdlib' "$work/kotlinc.log" || true
+[ "$kotlinc_status" -eq 0 ] || { echo "jvm-check: kotlinc failed ($kotlinc_status)" >&2; exit 1; }
 [ -f "$work/check.jar" ] || { echo "jvm-check: kotlinc produced no jar" >&2; exit 1; }
 
 run_java() {

@@ -1,7 +1,9 @@
 // The enrolment form: names, mobile, gender, age, the village picked by name from the beat's
-// villages, household, programmes, trainer, the guardian for someone under 18, and consent,
-// which can be ticked only after the notice was shown full-screen. Each refused field shows
-// its reason under it; the form survives rotation (PhoneScreenModel's SavedStateHandle).
+// villages, the household (house number and family name), programmes, trainer, the guardian
+// for someone under 18, and consent, which can be ticked only after the notice was shown
+// full-screen. Each refused field shows its reason under it; the form survives rotation
+// (PhoneScreenModel's SavedStateHandle). A saved enrolment shows its warnings: the same
+// mobile, or the same household, as another volunteer.
 package org.mitan.demo
 
 import androidx.compose.foundation.layout.Column
@@ -26,12 +28,18 @@ import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.RadioButton
 import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.key
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
+import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.focus.FocusRequester
+import androidx.compose.ui.focus.focusRequester
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.semantics.error
@@ -94,7 +102,7 @@ fun EnrolScreen(model: EnrolmentViewModel) {
                 villages, { villageName(it, hindi) }, errors["village"], model::chooseVillage,
             )
         }
-        FormField("household", form.household, errors) { text -> model.edit("household") { it.copy(household = text) } }
+        HouseholdFields(form, errors, model)
         Text(fieldLabel("programmes"), style = MaterialTheme.typography.titleSmall, modifier = Modifier.padding(top = 8.dp))
         for (programme in model.programmes.watch()) {
             val joined = programme.code in form.programmes
@@ -141,6 +149,7 @@ fun EnrolScreen(model: EnrolmentViewModel) {
                 for (problem in status.receipt.problems) {
                     when (problem) {
                         is EnrolmentProblem.SamePhoneAs -> Text(stringResource(R.string.enrol_same_phone, problem.volunteerId))
+                        is EnrolmentProblem.SameHouseholdAs -> Text(stringResource(R.string.enrol_same_household, problem.volunteerId))
                     }
                 }
             }
@@ -155,13 +164,57 @@ fun EnrolScreen(model: EnrolmentViewModel) {
 private fun trainerName(volunteer: VolunteerSummary): String =
     listOfNotNull(volunteer.nameDevanagari, volunteer.nameLatin).joinToString(" / ").ifEmpty { volunteer.volunteerId }
 
-/** A text field labelled with its field's name, its refusal under it; also the correction's. */
+/**
+ * The household in two parts. The house number opens the number pad, with a key beside it to
+ * letters for "45A" or "12/3" (nothing typed is filtered: the core reads digits in either
+ * script); the family name is plain text. Each part's refusal shows under it, and the
+ * household's own (neither part given) under both.
+ */
+@Composable
+private fun HouseholdFields(form: EnrolmentForm, errors: Map<String, InvalidCode>, model: EnrolmentViewModel) {
+    val neitherPart = "household" in errors
+    val numberError = errors["house_number"]?.let { stringResource(problemText(it)) }
+    var letters by rememberSaveable { mutableStateOf(false) }
+    var switched by remember { mutableStateOf(false) }
+    val focus = remember { FocusRequester() }
+    // Keyed by the keyboard: the field made again starts a new input session, so the keyboard
+    // switched to shows at once rather than at the next time the field is focused.
+    key(letters) {
+        OutlinedTextField(
+            value = form.houseNumber,
+            onValueChange = { text -> model.edit("house_number") { it.copy(houseNumber = text) } },
+            singleLine = true,
+            label = { Text(fieldLabel("house_number")) },
+            isError = numberError != null || neitherPart,
+            supportingText = numberError?.let { { Text(it) } },
+            keyboardOptions = KeyboardOptions(keyboardType = if (letters) KeyboardType.Text else KeyboardType.Number),
+            trailingIcon = {
+                TextButton(onClick = { letters = !letters; switched = true }) {
+                    Text(stringResource(if (letters) R.string.enrol_house_number_digits else R.string.enrol_house_number_letters))
+                }
+            },
+            modifier = Modifier.fillMaxWidth().focusRequester(focus)
+                .semantics { if (numberError != null) error(numberError) },
+        )
+    }
+    LaunchedEffect(letters) { if (switched) focus.requestFocus() }
+    FormField("family_name", form.familyName, errors, alsoRefused = neitherPart) { text ->
+        model.edit("family_name") { it.copy(familyName = text) }
+    }
+    ErrorLine("household", errors)
+}
+
+/**
+ * A text field labelled with its field's name, its refusal under it; also the correction's.
+ * [alsoRefused] marks it when a refusal shown elsewhere (the household's) concerns it too.
+ */
 @Composable
 internal fun FormField(
     field: String,
     value: String,
     errors: Map<String, InvalidCode>,
     keyboard: KeyboardType = KeyboardType.Text,
+    alsoRefused: Boolean = false,
     onChange: (String) -> Unit,
 ) {
     val error = errors[field]
@@ -169,7 +222,7 @@ internal fun FormField(
     OutlinedTextField(
         value = value, onValueChange = onChange, singleLine = true,
         label = { Text(fieldLabel(field)) },
-        isError = error != null,
+        isError = error != null || alsoRefused,
         supportingText = errorText?.let { { Text(it) } },
         keyboardOptions = KeyboardOptions(keyboardType = keyboard),
         modifier = Modifier.fillMaxWidth().semantics { if (errorText != null) error(errorText) },

@@ -68,6 +68,8 @@ fun fieldLabel(field: String): String = when (field) {
     "name_latin" -> stringResource(R.string.field_name_latin)
     "phone" -> stringResource(R.string.field_phone)
     "household" -> stringResource(R.string.field_household)
+    "house_number" -> stringResource(R.string.field_house_number)
+    "family_name" -> stringResource(R.string.field_family_name)
     "gender" -> stringResource(R.string.field_gender)
     "age" -> stringResource(R.string.field_age)
     "village" -> stringResource(R.string.field_village)

@@ -1,7 +1,8 @@
 // The enrolment screen's state: the form as typed (kept across rotation and process death),
 // the beat's villages to pick by name, the consent notice that must be shown before the
-// consent box can be ticked, the refused fields shown inline, and the outcome. Validation is
-// the core's: this only keeps what it answered next to each field.
+// consent box can be ticked, the refused fields shown inline, and the outcome with its
+// warnings (the same mobile, the same household). Validation is the core's: this only keeps
+// what it answered next to each field.
 package org.mitan.shared
 
 import java.util.Calendar
@@ -25,7 +26,12 @@ sealed interface EnrolmentStatus {
     /** The form went to the core; waiting for the durable write. */
     data object Saving : EnrolmentStatus
 
-    /** Stored on the phone: safe even if the phone dies now. */
+    /**
+     * Stored on the phone: safe even if the phone dies now. The receipt's problems are
+     * warnings for the constable, not refusals: `SamePhoneAs` (the mobile is already on the
+     * phone) and `SameHouseholdAs` (another active volunteer of the beat lives in the same
+     * household, and the district asks for one per household).
+     */
     data class Saved(val receipt: EnrolmentReceipt) : EnrolmentStatus
 
     /** Not stored, for a reason other than the form (the store failed). */
@@ -82,14 +88,25 @@ class EnrolmentViewModel(
         return age < 18
     }
 
-    /** Changes [field] of the form; its inline error goes away until the next submit. */
+    /**
+     * Changes [field] of the form; its inline error goes away until the next submit, and so
+     * does the household's (neither part given) when [field] is one of its two parts.
+     */
     fun edit(field: String, change: (EnrolmentForm) -> EnrolmentForm) {
         var next = change(form.value)
         // Consent is given after the notice, never before: a change cannot tick the boxes.
         if (!noticeShown.value) next = next.copy(consentGiven = false, guardianConsentGiven = false)
         put(next)
-        if (field in errors.value) errors.set(errors.value - field)
+        val answered = answeredBy(field)
+        if (errors.value.keys.any { it in answered }) errors.set(errors.value - answered)
         if (status.value !is EnrolmentStatus.Saving) status.set(EnrolmentStatus.Editing)
+    }
+
+    /** The refusals an edit of [field] answers. */
+    private fun answeredBy(field: String): Set<String> = when (field) {
+        // The core refuses `household` as Required when neither part is given: typing either answers it.
+        "house_number", "family_name" -> setOf(field, "household")
+        else -> setOf(field)
     }
 
     /** Enrols into [beat]: its villages replace the choices, and the village is cleared. */
@@ -185,7 +202,9 @@ class EnrolmentViewModel(
 
     private fun blankForm(beat: String) = EnrolmentForm(
         nameDevanagari = "", nameLatin = "", phone = "", gender = "",
-        ageYears = null, birthYear = null, villageLgd = "", household = "",
+        ageYears = null, birthYear = null, villageLgd = "",
+        // The household in its two parts; the one-text `household` is for builds before them.
+        household = "", houseNumber = "", familyName = "",
         beat = beat, station = repository.station,
         programmes = listOf("cyber_mitan"), trainedBy = "",
         consentGiven = false, consentLanguage = "", consentNoticeVersion = 0u,
@@ -217,6 +236,8 @@ internal object FormDraft {
             birthYear = get("birth_year")?.toUIntOrNull(),
             villageLgd = get("village_lgd") ?: "",
             household = get("household") ?: "",
+            houseNumber = get("house_number") ?: "",
+            familyName = get("family_name") ?: "",
             beat = beat,
             station = get("station") ?: "",
             programmes = get("programmes")?.split(',')?.filter { it.isNotEmpty() } ?: emptyList(),
@@ -240,6 +261,8 @@ internal object FormDraft {
         "birth_year" to form.birthYear?.toString(),
         "village_lgd" to form.villageLgd,
         "household" to form.household,
+        "house_number" to form.houseNumber,
+        "family_name" to form.familyName,
         "beat" to form.beat,
         "station" to form.station,
         "programmes" to form.programmes.joinToString(","),
