@@ -419,11 +419,17 @@ mod tests {
         let receipt = device.enrol(form("98270 00001")).expect("accepted");
         assert!(receipt.problems.is_empty());
         let again = device.enrol(form("+91 9827000001")).expect("accepted");
+        // The same person twice: the same number, and the same household.
         assert_eq!(
             again.problems,
-            vec![EnrolmentProblem::SamePhoneAs {
-                volunteer_id: receipt.volunteer_id.clone()
-            }]
+            vec![
+                EnrolmentProblem::SamePhoneAs {
+                    volunteer_id: receipt.volunteer_id.clone()
+                },
+                EnrolmentProblem::SameHouseholdAs {
+                    volunteer_id: receipt.volunteer_id.clone()
+                }
+            ]
         );
 
         let listed = device.list(RosterFilter::default()).expect("listed");

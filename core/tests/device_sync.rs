@@ -436,7 +436,14 @@ fn the_same_phone_enrolled_twice_on_one_device_is_flagged_not_refused() {
         )
         .expect("second");
     assert!(first.problems.is_empty());
-    assert_eq!(second.problems, vec![Problem::SamePhoneAs(first.id)]);
+    // The same person twice: the same number, and the same household.
+    assert_eq!(
+        second.problems,
+        vec![
+            Problem::SamePhoneAs(first.id),
+            Problem::SameHouseholdAs(first.id)
+        ]
+    );
     assert_eq!(
         device.duplicate_phones().expect("duplicates"),
         vec![vec![first.id, second.id]]

@@ -1,5 +1,6 @@
-//! A database from before `volunteer.trained_by` (schema 12) gets its volunteers' trainers
-//! from the rosters when it is first opened at the version that added the column.
+//! A database from before `volunteer.trained_by` (schema 12) gets its volunteers' trainers,
+//! its cameras' rows (schema 15) and its volunteers' years of birth (schema 16) from the
+//! rosters when it is first opened at the versions that added them.
 
 mod common;
 
@@ -15,7 +16,7 @@ const STATION: &str = "BSP-PS-KONI";
 const BEAT: &str = "BSP-PS-KONI-B01";
 
 #[test]
-fn an_older_database_learns_each_volunteers_trainer_from_the_rosters() {
+fn an_older_database_learns_trainers_cameras_and_birth_years_from_the_rosters() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("server.db");
     let store = district_store(
@@ -50,10 +51,30 @@ fn an_older_database_learns_each_volunteers_trainer_from_the_rosters() {
     let trainer = enrol("CG-100".into(), 1);
     let trainee = enrol(trainer.to_string(), 2);
     let untrained = enrol(String::new(), 3);
+    let camera = phone
+        .add_camera(
+            &BEAT.parse().expect("a beat"),
+            &mitan_core::model::CameraForm {
+                owner_name: "फग्गूराम ध्रुव".into(),
+                owner_phone: "9407312468".into(),
+                latitude: 22.08,
+                longitude: 82.14,
+                village_lgd: "430001".into(),
+                coverage: "बस स्टैंड".into(),
+                direction: "ne".into(),
+                recording_days: "30".into(),
+            },
+            Moment {
+                now_ms: NOW,
+                random: 4,
+            },
+        )
+        .expect("registered");
     sync_phone(&mut phone, &mut district, &caller, NOW);
     drop(district);
 
-    // As schema 12 left it: no trainer column (13 adds it) and no programme list (14).
+    // As schema 12 left it: no trainer column (13 adds it), no programme list (14), no camera
+    // rows (15), no staff contacts, groups or birth years (16).
     {
         let connection = rusqlite::Connection::open(&db).expect("opens");
         connection
@@ -61,6 +82,11 @@ fn an_older_database_learns_each_volunteers_trainer_from_the_rosters() {
                 "DROP INDEX volunteer_by_trainer;
                  ALTER TABLE volunteer DROP COLUMN trained_by;
                  DROP TABLE programme;
+                 DROP TABLE camera;
+                 DROP TABLE erased_camera;
+                 DROP TABLE member_group;
+                 DROP TABLE staff_contact;
+                 ALTER TABLE volunteer DROP COLUMN birth_year;
                  PRAGMA user_version = 12;",
             )
             .expect("set back");
@@ -79,4 +105,23 @@ fn an_older_database_learns_each_volunteers_trainer_from_the_rosters() {
     assert_eq!(trainers(&trainer).as_deref(), Some("e:CG-100"));
     assert_eq!(trainers(&trainee), Some(format!("v:{trainer}")));
     assert_eq!(trainers(&untrained), None);
+    let born: Option<i64> = reader
+        .query_row(
+            "SELECT birth_year FROM volunteer WHERE id = ?1",
+            [trainee.to_string()],
+            |row| row.get(0),
+        )
+        .expect("the row reads");
+    assert!(
+        born.is_some_and(|year| (1950..2010).contains(&year)),
+        "{born:?}"
+    );
+    let direction: String = reader
+        .query_row(
+            "SELECT direction FROM camera WHERE id = ?1",
+            [camera.to_string()],
+            |row| row.get(0),
+        )
+        .expect("the camera's row was filled in");
+    assert_eq!(direction, "ne");
 }
