@@ -3,7 +3,7 @@
 //! they all exercise the same messy, Indian-shaped input. Deterministic for a given seed.
 
 use crate::model::validate::parse_phone;
-use crate::model::{EnrolmentForm, Field};
+use crate::model::{CameraForm, EnrolmentForm, Field};
 
 /// Given names as pairs of (Devanagari, Latin).
 const GIVEN_NAMES: &[(&str, &str)] = &[
@@ -172,6 +172,24 @@ impl Generator {
             consent_language: if self.below(5) == 0 { "en" } else { "hi" }.into(),
             consent_notice_version: 1,
             ..EnrolmentForm::default()
+        }
+    }
+
+    /// A private CCTV camera of village `village_lgd`, its owner a demo person, somewhere
+    /// around Bilaspur, looking one of the eight ways over a chowk, a gate or a road.
+    pub fn camera_form(&mut self, village_lgd: &str) -> CameraForm {
+        let (given_deva, _) = *self.pick(GIVEN_NAMES);
+        let (family_deva, _) = *self.pick(FAMILY_NAMES);
+        let offset = |generator: &mut Generator| generator.below(600) as f64 / 10_000.0;
+        CameraForm {
+            owner_name: format!("{given_deva} {family_deva}"),
+            owner_phone: self.phone(),
+            latitude: 22.05 + offset(self),
+            longitude: 82.12 + offset(self),
+            village_lgd: village_lgd.into(),
+            coverage: (*self.pick(&["चौक और बस स्टैंड", "स्कूल का गेट", "मुख्य सड़क", "बाज़ार"])).to_owned(),
+            direction: (*self.pick(&["n", "ne", "e", "se", "s", "sw", "w", "nw"])).to_owned(),
+            recording_days: (*self.pick(&["7", "15", "30"])).to_owned(),
         }
     }
 

@@ -683,8 +683,8 @@ pub fn fill(url: &str, state: &AppState, devices_dir: &Path, seed: u64) -> Resul
     Ok(done)
 }
 
-/// Two private cameras a beat (Durg's Trinayan register): at a chowk and at a school gate of
-/// the beat's villages, a little apart around Bilaspur, each owner's name and number sealed.
+/// Two private cameras a beat (Durg's Trinayan register), one in each of the first two
+/// villages, each owner's name and number sealed.
 fn register_cameras(
     device: &mut mitan_core::device::Device,
     constable: &DemoConstable,
@@ -692,27 +692,8 @@ fn register_cameras(
     moment: Moment,
 ) -> Result<u64> {
     let beat = code(&constable.beat);
-    let spread = f64::from(u32::try_from(owners.below(400)).unwrap_or(0)) / 10_000.0;
-    for (index, (coverage, direction, days)) in
-        [("चौक और बस स्टैंड", "ne", "30"), ("स्कूल का गेट", "sw", "15")]
-            .into_iter()
-            .enumerate()
-    {
-        let owner = owners.enrolment_form(&constable.station, &constable.beat, "");
-        let form = mitan_core::model::CameraForm {
-            owner_name: if owner.name_devanagari.is_empty() {
-                owner.name_latin
-            } else {
-                owner.name_devanagari
-            },
-            owner_phone: owner.phone,
-            latitude: 22.05 + spread + index as f64 * 0.002,
-            longitude: 82.12 + spread,
-            village_lgd: constable.villages[index % constable.villages.len()].clone(),
-            coverage: coverage.to_owned(),
-            direction: direction.to_owned(),
-            recording_days: days.to_owned(),
-        };
+    for (index, village) in constable.villages.iter().take(2).enumerate() {
+        let form = owners.camera_form(village);
         device.add_camera(
             &beat,
             &form,
@@ -722,7 +703,7 @@ fn register_cameras(
             },
         )?;
     }
-    Ok(2)
+    Ok(constable.villages.len().min(2) as u64)
 }
 
 fn sync(

@@ -200,7 +200,7 @@ impl ServerStore {
 #[cfg(test)]
 mod tests {
     use mitan_core::model::sealed::{EntryKey, Sealing};
-    use mitan_core::model::{BadgeNumber, CameraForm, CameraId, ChangeMeta, DeviceId};
+    use mitan_core::model::{BadgeNumber, CameraId, ChangeMeta, DeviceId};
 
     use super::*;
     use crate::district::received_change;
@@ -213,18 +213,10 @@ mod tests {
         let key = EntryKey::from_bytes([7; 32]);
         let mut roster = Roster::genesis(&roster_id);
         roster.set_actor([3; 16]);
-        let camera = CameraForm {
-            owner_name: "फग्गूराम ध्रुव".into(),
-            owner_phone: "9407312468".into(),
-            latitude: 22.08,
-            longitude: 82.14,
-            village_lgd: "430001".into(),
-            coverage: "बस स्टैंड".into(),
-            direction: "ne".into(),
-            recording_days: "30".into(),
-        }
-        .validate(camera_id)
-        .expect("a valid camera");
+        let camera = mitan_core::demo::Generator::new(5)
+            .camera_form("430001")
+            .validate(camera_id)
+            .expect("a valid camera");
         let meta = ChangeMeta {
             badge: "CG-001".parse().expect("valid badge"),
             device: "dev-1".parse().expect("valid device"),
@@ -276,7 +268,11 @@ mod tests {
                 row.village.as_str(),
                 row.direction.as_deref()
             ),
-            ("BSP-PS-A-B01", "430001", Some("ne"))
+            (
+                "BSP-PS-A-B01",
+                "430001",
+                camera.direction.map(|direction| direction.as_str())
+            )
         );
         assert_eq!(row.registered_at_ms, 1_763_900_000_000);
         let owners = store
@@ -286,7 +282,7 @@ mod tests {
             owners
                 .get(&camera_id.to_string())
                 .map(|owner| owner.name.as_str()),
-            Some("फग्गूराम ध्रुव")
+            camera.owner.as_ref().map(|owner| owner.name.as_str())
         );
     }
 }
