@@ -157,6 +157,16 @@ impl TestServer {
         self.field_device(badge, &dir.join(badge))
     }
 
+    /// The two people most tests start with, each with a registered phone in `dir`: constable
+    /// CG-001 of beat 0 of station 0, and the station's in-charge CG-100, whose credential is
+    /// returned for the API.
+    pub fn beat_team(&self, dir: &Path) -> anyhow::Result<(FieldDevice, String)> {
+        let constable =
+            self.staff_device("CG-001", Role::Constable, &station(0), &[beat(0, 0)], dir)?;
+        let incharge = self.staff_device("CG-100", Role::StationIncharge, &station(0), &[], dir)?;
+        Ok((constable, incharge.credential()))
+    }
+
     /// Registers a field device for `badge` in `dir` over HTTP and opens its store.
     pub fn field_device(&self, badge: &str, dir: &Path) -> anyhow::Result<FieldDevice> {
         self.pinned_field_device(badge, None, dir)

@@ -7,7 +7,6 @@ use mitan_core::demo::Generator;
 use mitan_core::device::{Moment, Problem};
 use mitan_core::model::{EnrolmentForm, Field, InvalidCode};
 use mitan_e2e::{TestServer, beat, station};
-use mitan_server::auth::Role;
 
 /// 2025-11-23, mid-morning in India.
 const NOW: i64 = 1_763_870_000_000;
@@ -26,25 +25,7 @@ fn form(seed: u64, house_number: &str, family_name: &str, household: &str) -> En
 fn one_household_written_two_ways_warns_on_the_phone_and_counts_once_in_coverage() {
     let server = TestServer::start(1).expect("the server starts");
     let dirs = tempfile::tempdir().expect("temp dir");
-    let mut phone = server
-        .staff_device(
-            "CG-001",
-            Role::Constable,
-            &station(0),
-            &[beat(0, 0)],
-            dirs.path(),
-        )
-        .expect("registers");
-    let incharge = server
-        .staff_device(
-            "CG-100",
-            Role::StationIncharge,
-            &station(0),
-            &[],
-            dirs.path(),
-        )
-        .expect("registers")
-        .credential();
+    let (mut phone, incharge) = server.beat_team(dirs.path()).expect("registers");
     let mut enrol = |seed: u64, form: &EnrolmentForm| {
         phone
             .device

@@ -5,7 +5,6 @@
 use mitan_core::demo::Generator;
 use mitan_e2e::http::csv_records;
 use mitan_e2e::{TestServer, beat, station};
-use mitan_server::auth::Role;
 
 /// 2025-11-23, mid-morning in India.
 const NOW: i64 = 1_763_870_000_000;
@@ -14,25 +13,7 @@ const NOW: i64 = 1_763_870_000_000;
 fn trainers_are_counted_as_a_cascade_and_exported() {
     let server = TestServer::start(1).expect("the server starts");
     let dirs = tempfile::tempdir().expect("temp dir");
-    let mut phone = server
-        .staff_device(
-            "CG-001",
-            Role::Constable,
-            &station(0),
-            &[beat(0, 0)],
-            dirs.path(),
-        )
-        .expect("registers");
-    let incharge = server
-        .staff_device(
-            "CG-100",
-            Role::StationIncharge,
-            &station(0),
-            &[],
-            dirs.path(),
-        )
-        .expect("registers")
-        .credential();
+    let (mut phone, incharge) = server.beat_team(dirs.path()).expect("registers");
 
     // The in-charge trains Asha; Asha trains Bela and Chanda; Bela trains Devi.
     let mut enrol = |seed: u64, trainer: String| {

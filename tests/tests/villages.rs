@@ -197,25 +197,7 @@ fn the_server_refuses_an_entry_in_a_village_outside_the_beat_alone_and_a_move_mu
 fn an_entry_from_before_the_villages_were_imported_is_flagged_in_the_review_queue() {
     let server = TestServer::start(1).expect("the server starts");
     let dirs = tempfile::tempdir().expect("temp dir");
-    let mut phone = server
-        .staff_device(
-            "CG-001",
-            Role::Constable,
-            &station(0),
-            &[beat(0, 0)],
-            dirs.path(),
-        )
-        .expect("registers");
-    let incharge = server
-        .staff_device(
-            "CG-100",
-            Role::StationIncharge,
-            &station(0),
-            &[],
-            dirs.path(),
-        )
-        .expect("registers")
-        .credential();
+    let (mut phone, incharge) = server.beat_team(dirs.path()).expect("registers");
     // No village is listed yet, so nothing is checked.
     let mut generator = Generator::new(7);
     let stray = phone.enrol_form(
