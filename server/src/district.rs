@@ -7,7 +7,7 @@
 //! the reply built. Any failure before the commit drops the touched rosters from memory, so
 //! memory never holds a change the database does not.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use mitan_core::model::lineage;
 use mitan_core::model::{
@@ -85,6 +85,40 @@ pub struct SyncDone {
     pub merged: u64,
     /// Offered changes refused.
     pub rejected: u64,
+}
+
+/// The changes of one request whose signature was checked, and found the caller's, before
+/// the district lock was taken ([`Verified::of`]): a worker checks its request's signatures
+/// on its own thread, so no request's checks wait behind another's merge. A change outside
+/// the set is checked under the lock as before, so the set only ever saves work.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verified(HashMap<[u8; 32], Signature>);
+
+impl Verified {
+    /// Checks every signature `request` carries against `caller`'s registered key.
+    pub fn of(caller: &Caller, request: &SyncRequest) -> Verified {
+        let Some(key) = caller.public_key.as_ref() else {
+            return Verified::default();
+        };
+        let mut verified = HashMap::new();
+        for offer in &request.rosters {
+            for (bytes, signature) in offer.changes.iter().zip(&offer.signatures) {
+                // A change that does not decode is refused under the lock, with its reason.
+                let Ok(info) = inspect_change(bytes) else {
+                    continue;
+                };
+                if verify_change(key, &caller.device, &info.hash, signature) {
+                    verified.insert(info.hash, *signature);
+                }
+            }
+        }
+        Verified(verified)
+    }
+
+    /// Whether change `hash` was checked with exactly `signature`.
+    fn holds(&self, hash: &[u8; 32], signature: &Signature) -> bool {
+        self.0.get(hash) == Some(signature)
+    }
 }
 
 /// One offer applied to its roster, with the volunteer rows it changed.
@@ -194,6 +228,17 @@ impl District {
         request: &SyncRequest,
         now_ms: i64,
     ) -> Result<SyncDone> {
+        self.sync_verified(caller, request, &Verified::default(), now_ms)
+    }
+
+    /// [`District::sync`], with the signatures `verified` already checked outside the lock.
+    pub fn sync_verified(
+        &mut self,
+        caller: &Caller,
+        request: &SyncRequest,
+        verified: &Verified,
+        now_ms: i64,
+    ) -> Result<SyncDone> {
         let ids = self.authorize(caller, request)?;
         let mut working: Vec<Roster> = Vec::with_capacity(ids.len());
         let mut outcomes: Vec<OfferOutcome> = Vec::with_capacity(ids.len());
@@ -210,7 +255,7 @@ impl District {
                 cameras: offer_cameras,
                 keys: offer_keys,
                 moved: offer_moved,
-            } = self.apply_checked(caller, id, offer)?;
+            } = self.apply_checked(caller, id, offer, verified)?;
             cameras.extend(offer_cameras);
             moved.extend(
                 offer_moved
@@ -333,6 +378,7 @@ impl District {
         caller: &Caller,
         id: &RosterId,
         offer: &RosterOffer,
+        verified: &Verified,
     ) -> Result<CheckedOffer> {
         // Rosters taken out of the cache are simply not put back on failure: the next take
         // reloads them from what was committed.
@@ -356,7 +402,7 @@ impl District {
             &mut roster,
             offer,
             &facts,
-            |info, signature| change_refusal(caller, info, signature),
+            |info, signature| change_refusal(caller, info, signature, verified),
             |entries| store.load_keys(entries).map_err(OfferError::Store),
         )
         .map_err(|error| match error {
@@ -682,6 +728,7 @@ fn change_refusal(
     caller: &Caller,
     info: &ChangeInfo,
     signature: Option<&Signature>,
+    verified: &Verified,
 ) -> std::result::Result<(), Refusal> {
     if !caller.writes() {
         return Err(Refusal::ReadOnly);
@@ -692,7 +739,8 @@ fn change_refusal(
     match (caller.public_key.as_ref(), signature) {
         (None, _) | (_, None) => Err(Refusal::Unsigned),
         (Some(key), Some(signature))
-            if verify_change(key, &caller.device, &info.hash, signature) =>
+            if verified.holds(&info.hash, signature)
+                || verify_change(key, &caller.device, &info.hash, signature) =>
         {
             Ok(())
         }

@@ -120,8 +120,12 @@ async fn answer(
                 message: other.to_string(),
             },
         })?;
+        // Signatures are checked before the lock, on this worker's thread.
+        let verified = crate::district::Verified::of(&caller, &request);
         let now_ms = state.now_ms();
-        let done = state.lock_district().sync(&caller, &request, now_ms)?;
+        let done = state
+            .lock_district()
+            .sync_verified(&caller, &request, &verified, now_ms)?;
         Ok(Answered {
             device: caller.device.to_string(),
             reply: done.reply,
