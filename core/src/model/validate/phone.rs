@@ -114,12 +114,40 @@ pub fn parse_phone(field: Field, input: &str) -> Result<Phone, Invalid> {
         return Err(refuse(InvalidCode::NotMobile));
     }
     let canonical = format!("+{INDIA}{national}");
-    if let Ok(number) = phonenumber::parse(Some(country::IN), &canonical)
-        && !could_be_mobile(number.number_type(&DATABASE))
-    {
+    if !mobile_by_metadata(national, &canonical) {
         return Err(refuse(InvalidCode::NotMobile));
     }
     Ok(Phone(canonical))
+}
+
+/// How many national numbers [`mobile_by_metadata`] remembers: about a district's volunteers
+/// (16 bytes each); past that it starts again, which costs only time.
+const REMEMBERED_NUMBERS: usize = 400_000;
+
+/// Whether libphonenumber's metadata lets the ten-digit `national` number (of `canonical`)
+/// be a mobile. Its patterns are regular expressions, and the server reads every number back
+/// from the rosters at each merge, so each number's answer is kept once computed.
+fn mobile_by_metadata(national: &str, canonical: &str) -> bool {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static KNOWN: OnceLock<Mutex<HashMap<u64, bool>>> = OnceLock::new();
+    let key: Option<u64> = national.parse().ok();
+    let known = KNOWN.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(key) = key
+        && let Some(answer) = known.lock().ok().and_then(|known| known.get(&key).copied())
+    {
+        return answer;
+    }
+    let answer = phonenumber::parse(Some(country::IN), canonical).map_or(true, |number| {
+        could_be_mobile(number.number_type(&DATABASE))
+    });
+    if let (Some(key), Ok(mut known)) = (key, known.lock()) {
+        if known.len() >= REMEMBERED_NUMBERS {
+            known.clear();
+        }
+        known.insert(key, answer);
+    }
+    answer
 }
 
 /// The digits of a number as written, with the separators dropped.
@@ -356,6 +384,16 @@ mod tests {
         let phone = parse_phone(Field::Phone, "+91-98765-43210").expect("a valid mobile");
         assert_eq!(phone.national_digits(), "9876543210");
         assert_eq!(phone.to_string(), "+919876543210");
+    }
+
+    #[test]
+    fn a_remembered_answer_is_the_one_the_metadata_gave() {
+        // A landline that looks like a mobile, and a mobile: each asked three times, the
+        // later answers from memory.
+        for _ in 0..3 {
+            assert_eq!(code("+91 755 2555555"), InvalidCode::NotMobile);
+            assert_eq!(ok("+91 98765 43210"), "+919876543210");
+        }
     }
 
     #[test]
