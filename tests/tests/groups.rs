@@ -256,6 +256,12 @@ fn groups_made_by_rule_hold_volunteers_and_staff_once_each_and_export_in_parts()
     let roster = server.get("/v1/exports?unit=BSP-C1&group=co-group&kind=roster", &admin);
     assert_eq!(roster.status, 400, "{}", roster.body);
     assert_eq!(roster.error_field(), "kind");
+    let filtered = server.get(
+        "/v1/exports?unit=BSP-C1&group=co-group&programme=gram_rakshak",
+        &admin,
+    );
+    assert_eq!(filtered.status, 400, "{}", filtered.body);
+    assert_eq!(filtered.error_field(), "programme");
     let unknown = server.get(
         &format!("/v1/exports?unit={}&group=nobody", station(0)),
         &admin,

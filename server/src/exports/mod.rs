@@ -1,9 +1,11 @@
-//! Exports: a unit's roster as CSV, and WhatsApp-ready lists (group lists in parts of at most
-//! 1,024 members, broadcast lists of at most 256) as CSV or as vCard 3.0 for a contacts
-//! import. Only verified people are exported unless the caller asks for pending ones too;
-//! withdrawn people only on request, and never into a WhatsApp list (they have no number on
-//! record). Rejected, duplicate and moved entries are never exported. Every export is logged
-//! with who took it, in the export log and in the access log (`crate::access`).
+//! Exports: a unit's roster as CSV, its private cameras with their owners as CSV, and
+//! WhatsApp-ready lists (group lists in parts of at most 1,024 members, broadcast lists of at
+//! most 256) of the unit's volunteers or of a group made by rule (`crate::groups`), as CSV or
+//! as vCard 3.0 for a contacts import. Only verified people are exported unless the caller
+//! asks for pending ones too; withdrawn people only on request, and never into a WhatsApp list
+//! (they have no number on record). Rejected, duplicate and moved entries are never exported.
+//! Every export is logged with who took it, in the export log and in the access log
+//! (`crate::access`).
 
 pub mod cell;
 pub mod vcard;
@@ -224,6 +226,27 @@ fn select(store: &ServerStore, user: &User, query: &ExportQuery, now_ms: i64) ->
                 })
         })
         .transpose()?;
+    // A group's rules say whom it holds, and cameras have no programme or review: a filter
+    // that would be silently ignored is refused instead.
+    if group.is_some() || kind == ExportKind::Cameras {
+        let what = if group.is_some() {
+            "a filter of a group's export (its rules choose whom it holds)"
+        } else {
+            "a filter of a camera export"
+        };
+        if programme.is_some() {
+            return Err(Error::invalid(
+                "programme",
+                Problem::unreadable(query.programme.as_deref().unwrap_or(""), what),
+            ));
+        }
+        if query.include_unverified {
+            return Err(Error::invalid(
+                "include_unverified",
+                Problem::unreadable("true", what),
+            ));
+        }
+    }
     let part_size = match kind {
         // A roster is one file, never cut into parts.
         ExportKind::Roster | ExportKind::Cameras => u32::MAX,
