@@ -315,12 +315,7 @@ pub fn group_members(
     query: &crate::ops::groups::GroupMembers,
     now_ms: i64,
 ) -> Result<crate::ops::groups::MemberList> {
-    let unit: mitan_core::model::UnitCode = query.unit.parse().map_err(|_| {
-        Error::invalid(
-            "unit",
-            crate::error::Problem::unreadable(&query.unit, "a unit code"),
-        )
-    })?;
+    let unit = crate::ops::parse_unit("unit", &query.unit)?;
     let group = crate::groups::group_for(
         store,
         reader.user,

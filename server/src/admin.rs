@@ -883,9 +883,7 @@ pub fn set_target(
 ) -> Result<()> {
     let subject = match (&spec.unit, &spec.badge) {
         (Some(unit), None) => {
-            let code: UnitCode = unit
-                .parse()
-                .map_err(|_| Error::invalid("unit", Problem::unreadable(unit, "a unit code")))?;
+            let code = crate::ops::parse_unit("unit", unit)?;
             match store.unit_kind(&code)? {
                 None => {
                     return Err(Error::NotFound {

@@ -490,11 +490,6 @@ pub struct Resolved {
     pub repeated: u64,
 }
 
-fn unit_code(field: &'static str, text: &str) -> Result<UnitCode> {
-    text.parse()
-        .map_err(|_| Error::invalid(field, Problem::unreadable(text, "a unit code")))
-}
-
 fn group_code(text: &str) -> Result<String> {
     let code = text.trim();
     let good = (2..=32).contains(&code.len())
@@ -523,7 +518,7 @@ pub fn define_group(
     spec: &GroupSpec,
     now_ms: i64,
 ) -> Result<GroupView> {
-    let unit = unit_code("unit", &spec.unit)?;
+    let unit = crate::ops::parse_unit("unit", &spec.unit)?;
     if store.unit_kind(&unit)?.is_none() {
         return Err(Error::NotFound {
             what: "unit",
@@ -567,7 +562,7 @@ pub fn list_groups(
     let scope = Scope::of(user, &tree);
     let within: Option<BTreeSet<String>> = match query.unit.as_deref().filter(|u| !u.is_empty()) {
         Some(text) => {
-            let unit = unit_code("unit", text)?;
+            let unit = crate::ops::parse_unit("unit", text)?;
             Policy::check(store, user, Permission::ReadCounts, Some(&unit))?;
             Some(tree.subtree(unit.as_str()).into_iter().collect())
         }

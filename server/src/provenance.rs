@@ -12,7 +12,7 @@ use mitan_core::model::{DeviceId, Roster, RosterId, UnitCode};
 use mitan_core::provenance::{AuditExport, ExportedRoster};
 
 use crate::audit::check_auditor;
-use crate::error::{Error, Problem, Result};
+use crate::error::{Error, Result};
 use crate::store::{ServerStore, User};
 
 /// What an export covers.
@@ -49,9 +49,7 @@ pub fn export(
     let unit: UnitCode = match query.unit.as_deref().filter(|text| !text.is_empty()) {
         None => user.unit.clone(),
         Some(text) => {
-            let unit: UnitCode = text
-                .parse()
-                .map_err(|_| Error::invalid("unit", Problem::unreadable(text, "a unit code")))?;
+            let unit = crate::ops::parse_unit("unit", text)?;
             if store.unit_kind(&unit)?.is_none() {
                 return Err(Error::NotFound {
                     what: "unit",

@@ -203,10 +203,7 @@ fn select(store: &ServerStore, user: &User, query: &ExportQuery, now_ms: i64) ->
             ));
         }
     };
-    let unit: UnitCode = query
-        .unit
-        .parse()
-        .map_err(|_| Error::invalid("unit", Problem::unreadable(&query.unit, "a unit code")))?;
+    let unit = crate::ops::parse_unit("unit", &query.unit)?;
     if store.unit_kind(&unit)?.is_none() {
         return Err(Error::NotFound {
             what: "unit",

@@ -36,6 +36,17 @@ use serde::de::DeserializeOwned;
 
 pub use policy::{Permission, Policy};
 
+/// Reads the unit code a request names in `field`, refusing what is not one with the field
+/// named (existing or not is the caller's question).
+pub fn parse_unit(field: &'static str, text: &str) -> Result<mitan_core::model::UnitCode> {
+    text.parse().map_err(|_| {
+        Error::invalid(
+            field,
+            crate::error::Problem::unreadable(text, "a unit code"),
+        )
+    })
+}
+
 use mitan_core::model::BadgeNumber;
 
 use crate::access;

@@ -5,11 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use clap::Args;
-use mitan_core::model::UnitCode;
 use serde::{Deserialize, Serialize};
 
 use super::{Scope, Tree, percent};
-use crate::error::{Error, Problem, Result};
+use crate::error::{Error, Result};
 use crate::ist;
 use crate::ops::{Permission, Policy};
 use crate::store::{CameraRow, ServerStore, User};
@@ -96,9 +95,7 @@ pub fn cameras(store: &ServerStore, user: &User, query: &CameraQuery) -> Result<
     let scope = Scope::of(user, &tree);
     let top: Vec<String> = match query.unit.as_deref().filter(|unit| !unit.is_empty()) {
         Some(text) => {
-            let unit: UnitCode = text
-                .parse()
-                .map_err(|_| Error::invalid("unit", Problem::unreadable(text, "a unit code")))?;
+            let unit = crate::ops::parse_unit("unit", text)?;
             if !tree.units.contains_key(unit.as_str()) {
                 return Err(Error::NotFound {
                     what: "unit",
