@@ -286,12 +286,21 @@ fn select(store: &ServerStore, user: &User, query: &ExportQuery, now_ms: i64) ->
         let rows = members.into_iter().map(member_row).collect();
         (rows, Vec::new(), BTreeMap::new())
     } else if kind == ExportKind::Cameras {
-        let cameras = store
+        let cameras: Vec<CameraRow> = store
             .cameras_in(Some(&beats))?
             .into_iter()
             .filter(|camera| camera.removed.is_none() || query.include_withdrawn)
             .collect();
-        (Vec::new(), cameras, store.camera_owners(&beats)?)
+        // Owners are opened from the rosters, so only the beats that hold a camera on the
+        // register are loaded, not every beat of the unit.
+        let mut holding: Vec<String> = cameras
+            .iter()
+            .filter(|camera| camera.removed.is_none())
+            .map(|camera| camera.beat.clone())
+            .collect();
+        holding.dedup();
+        let owners = store.camera_owners(&holding)?;
+        (Vec::new(), cameras, owners)
     } else {
         (
             store.export_rows(&beats, &statuses, programme.as_deref())?,
