@@ -540,22 +540,31 @@ impl Device {
         Ok(EnrolOutcome { id, problems })
     }
 
-    fn roster_holding(&mut self, id: &VolunteerId) -> Result<RosterId> {
+    /// The roster holding entry `entry`, a volunteer or a camera.
+    fn roster_holding(&mut self, entry: EntryId) -> Result<RosterId> {
         for roster_id in self.store.roster_ids()? {
-            if self.roster(&roster_id)?.volunteer(id, &NoKeys)?.is_some() {
+            let roster = self.roster(&roster_id)?;
+            let held = match &entry {
+                EntryId::Volunteer(id) => roster.volunteer(id, &NoKeys)?.is_some(),
+                EntryId::Camera(id) => roster.camera(id, &NoKeys)?.is_some(),
+            };
+            if held {
                 return Ok(roster_id);
             }
         }
         Err(Error::NotFound {
-            what: "volunteer",
-            id: id.to_string(),
+            what: entry.kind(),
+            id: match entry {
+                EntryId::Volunteer(id) => id.to_string(),
+                EntryId::Camera(id) => id.to_string(),
+            },
         })
     }
 
     /// Edits a volunteer's fields; durable on return.
     pub fn edit(&mut self, id: &VolunteerId, edit: &VolunteerEdit, moment: Moment) -> Result<()> {
         let updates = edit.validate()?;
-        let roster_id = self.roster_holding(id)?;
+        let roster_id = self.roster_holding(EntryId::Volunteer(*id))?;
         for update in &updates {
             match update {
                 crate::model::FieldUpdate::Village(village) => {
@@ -584,7 +593,7 @@ impl Device {
 
     /// Records a supervisor's decision; durable on return.
     pub fn review(&mut self, id: &VolunteerId, decision: Decision, moment: Moment) -> Result<()> {
-        let roster_id = self.roster_holding(id)?;
+        let roster_id = self.roster_holding(EntryId::Volunteer(*id))?;
         let meta = self.meta(moment);
         self.commit_local(&roster_id, &[*id], &[], KeyChanges::default(), |roster| {
             roster.review(id, decision, &meta)
@@ -600,7 +609,7 @@ impl Device {
         via: WithdrawalChannel,
         moment: Moment,
     ) -> Result<()> {
-        let roster_id = self.roster_holding(id)?;
+        let roster_id = self.roster_holding(EntryId::Volunteer(*id))?;
         let meta = self.meta(moment);
         let keys = KeyChanges {
             added: Vec::new(),
@@ -645,7 +654,7 @@ impl Device {
         reason: crate::model::CameraRemoval,
         moment: Moment,
     ) -> Result<()> {
-        let roster_id = self.roster_holding_camera(id)?;
+        let roster_id = self.roster_holding(EntryId::Camera(*id))?;
         let meta = self.meta(moment);
         let keys = KeyChanges {
             added: Vec::new(),
@@ -653,18 +662,6 @@ impl Device {
         };
         self.commit_local(&roster_id, &[], &[*id], keys, |roster| {
             roster.remove_camera(id, reason, &meta)
-        })
-    }
-
-    fn roster_holding_camera(&mut self, id: &CameraId) -> Result<RosterId> {
-        for roster_id in self.store.roster_ids()? {
-            if self.roster(&roster_id)?.camera(id, &NoKeys)?.is_some() {
-                return Ok(roster_id);
-            }
-        }
-        Err(Error::NotFound {
-            what: "camera",
-            id: id.to_string(),
         })
     }
 
@@ -697,7 +694,7 @@ impl Device {
 
     /// One volunteer as the roster shows them now.
     pub fn volunteer(&mut self, id: &VolunteerId) -> Result<Volunteer> {
-        let roster_id = self.roster_holding(id)?;
+        let roster_id = self.roster_holding(EntryId::Volunteer(*id))?;
         self.load_roster(&roster_id)?;
         self.rosters[&roster_id]
             .volunteer(id, &self.keys)?
@@ -715,7 +712,7 @@ impl Device {
     /// two stories. A volunteer moved between beats shows the changes of the roster holding
     /// them now.
     pub fn volunteer_history(&mut self, id: &VolunteerId) -> Result<Vec<HistoryEntry>> {
-        let roster_id = self.roster_holding(id)?;
+        let roster_id = self.roster_holding(EntryId::Volunteer(*id))?;
         self.load_roster(&roster_id)?;
         let roster = self
             .rosters
