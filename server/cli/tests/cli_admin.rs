@@ -946,3 +946,49 @@ fn owner_only(out: &std::path::Path, written: &[String], db: &std::path::Path) {
 
 #[cfg(not(unix))]
 fn owner_only(_: &std::path::Path, _: &[String], _: &std::path::Path) {}
+
+#[test]
+fn a_group_defined_by_rule_is_listed_and_exported_into_a_folder_of_parts() {
+    let fixture = Fixture::new();
+    fixture.import_district();
+    enrol_through_sync(&fixture.db, fixture.dir.path(), 3);
+    let saved = fixture.ok(&[
+        "define-group",
+        "--unit",
+        STATION,
+        "--code",
+        "everyone",
+        "--name-hi",
+        "सभी",
+        "--name-en",
+        "Everyone",
+        "--rule",
+        "volunteers",
+        "--rule",
+        "staff reach=above",
+    ]);
+    // Nobody is verified yet, and no officer gave a contact: a group of none, so far.
+    assert!(saved.contains("0 members now"), "{saved}");
+    let listed = fixture.ok(&["list-groups", "--unit", STATION]);
+    assert!(
+        listed.contains("everyone") && listed.contains("volunteers + staff reach=above"),
+        "{listed}"
+    );
+    // A group's list goes into a folder, made for it, one file per part.
+    let out = fixture.dir.path().join("group-lists");
+    let printed = fixture.ok(&[
+        "export",
+        "--as",
+        "CG-100",
+        "--unit",
+        STATION,
+        "--group",
+        "everyone",
+        "--out",
+        out.to_str().expect("utf-8 path"),
+    ]);
+    assert!(
+        out.join("BSP-PS-KONI-everyone-group-part1.csv").is_file(),
+        "{printed}"
+    );
+}

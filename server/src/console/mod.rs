@@ -1287,12 +1287,7 @@ async fn export_file(
             use crate::ops::FileOperation;
             // A list in several parts (a WhatsApp group holds so many) comes as one zip, one
             // file a part; each part is logged as taken, as the API logs it.
-            if request.part.is_some()
-                || matches!(
-                    request.kind,
-                    Some(crate::exports::ExportKind::Roster | crate::exports::ExportKind::Cameras)
-                )
-            {
+            if request.part.is_some() || !request.kind_taken().is_list() {
                 return request.take(district, &caller, now_ms).map(Download::File);
             }
             let first = crate::exports::ExportQuery {

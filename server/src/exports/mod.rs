@@ -179,9 +179,8 @@ fn member_row(member: crate::groups::Member) -> ExportRow {
 
 fn select(store: &ServerStore, user: &User, query: &ExportQuery, now_ms: i64) -> Result<Selection> {
     Policy::check_role(user, Permission::Export)?;
-    let group = query.group.as_deref().filter(|code| !code.is_empty());
+    let group = query.group();
     let kind = match (query.kind, group) {
-        (None, Some(_)) => ExportKind::Group,
         (Some(ExportKind::Roster | ExportKind::Cameras), Some(_)) => {
             return Err(Error::invalid(
                 "kind",
@@ -191,7 +190,7 @@ fn select(store: &ServerStore, user: &User, query: &ExportQuery, now_ms: i64) ->
                 ),
             ));
         }
-        (kind, _) => kind.unwrap_or_default(),
+        _ => query.kind_taken(),
     };
     let vcard = match query.format.unwrap_or_default() {
         ExportFormat::Csv => false,
@@ -327,9 +326,27 @@ fn select(store: &ServerStore, user: &User, query: &ExportQuery, now_ms: i64) ->
     })
 }
 
+impl ExportQuery {
+    /// The group asked for, if any.
+    fn group(&self) -> Option<&str> {
+        self.group.as_deref().filter(|code| !code.is_empty())
+    }
+
+    /// The kind of export this takes: the one asked for, or else a group list for a group
+    /// and a roster otherwise.
+    pub fn kind_taken(&self) -> ExportKind {
+        match (self.kind, self.group()) {
+            (Some(kind), _) => kind,
+            (None, Some(_)) => ExportKind::Group,
+            (None, None) => ExportKind::Roster,
+        }
+    }
+}
+
 impl ExportKind {
-    /// Whether it is a WhatsApp list, cut into parts and offered as vCard too.
-    fn is_list(self) -> bool {
+    /// Whether it is a WhatsApp list, cut into parts (each a file of its own on the command
+    /// line) and offered as vCard too.
+    pub fn is_list(self) -> bool {
         matches!(self, ExportKind::Group | ExportKind::Broadcast)
     }
 }

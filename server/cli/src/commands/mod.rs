@@ -1513,14 +1513,16 @@ fn export_target(args: &ExportArgs) -> Result<ExportTarget> {
         }
         return Ok(ExportTarget::Directory(out.clone()));
     }
-    let roster = args.query.kind.unwrap_or_default() == ExportKind::Roster;
+    let kind = args.query.kind_taken();
+    // A roster or a camera list is one file; a WhatsApp list is a file per part.
+    let roster = !kind.is_list();
     if out.exists() && !roster {
         return Err(Error::Invalid {
             field: "out",
             reason: format!(
                 "{} is a file; a {} list is written as one file per part into a directory",
                 out.display(),
-                args.query.kind.unwrap_or_default().as_str()
+                kind.as_str()
             ),
         });
     }
@@ -1565,7 +1567,12 @@ fn export(store: &mut ServerStore, args: &ExportArgs, now_ms: i64) -> Result<()>
         };
         private_files::write(&path, file.body.as_bytes())
             .map_err(|error| unwritable(&path, error))?;
-        say!("{}\t{} people", path.display(), file.rows);
+        let counted = if args.query.kind_taken() == ExportKind::Cameras {
+            "cameras"
+        } else {
+            "people"
+        };
+        say!("{}\t{} {counted}", path.display(), file.rows);
     }
     if let ExportTarget::Directory(dir) = &target {
         for stale in stale_parts(dir, &files) {
