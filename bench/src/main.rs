@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
+use mitan_fieldday::link::Shape;
 use mitan_fieldday::report;
 use mitan_fieldday::run::{Plan, compare};
 use mitan_fieldday::system::{SYSTEMS, serve_child};
@@ -32,6 +33,11 @@ struct Cli {
     /// Phones whose last sync goes over the shaped 2G link.
     #[arg(long, default_value_t = 8)]
     two_g_sample: usize,
+    /// Packet loss on the 2G link, as a fraction (0.02 for 2 %): every TCP segment, SYN and
+    /// SYN-ACK is lost with this chance, drawn from the seed, and waits for TCP's resend
+    /// (the `link` module says how). The tables and the points file give each run's loss.
+    #[arg(long, default_value_t = 0.0)]
+    loss: f64,
     /// Giving up on a system after this many minutes of one size (the 2-lakh drive needs
     /// more than the default).
     #[arg(long, default_value_t = 30)]
@@ -82,11 +88,20 @@ fn main() -> anyhow::Result<()> {
             SYSTEMS.join(", ")
         );
     }
+    anyhow::ensure!(
+        (0.0..1.0).contains(&cli.loss),
+        "loss: {}: expected a fraction at least 0 and below 1 (0.02 for 2 %)",
+        cli.loss
+    );
     let plan = Plan {
         clients: cli.clients,
         two_g_sample: cli.two_g_sample,
+        two_g: Shape {
+            loss: cli.loss,
+            seed: cli.seed,
+            ..Shape::RURAL_2G
+        },
         deadline: std::time::Duration::from_secs(cli.deadline_minutes.saturating_mul(60)),
-        ..Plan::default()
     };
     let temporary = tempfile::tempdir()?;
     let dir = cli
@@ -96,9 +111,10 @@ fn main() -> anyhow::Result<()> {
     let exe = std::env::current_exe()?;
     println!("# Field day: seed {}, {}", cli.seed, machine());
     println!(
-        "2G link: {} kbit/s each way, {} ms round trip, {} phones sampled; {} phones sync at once on loopback",
+        "2G link: {} kbit/s each way, {} ms round trip, {} % packet loss, {} phones sampled; {} phones sync at once on loopback",
         plan.two_g.bits_per_second / 1000,
         plan.two_g.round_trip.as_millis(),
+        report::percent(plan.two_g.loss),
         plan.two_g_sample,
         plan.clients
     );
@@ -152,7 +168,7 @@ fn main() -> anyhow::Result<()> {
             std::fs::write(
                 path,
                 format!(
-                    "# system\tsize\tenrolments\tingest per s\tbytes up per enrolment\n{}\n",
+                    "# system\tsize\tenrolments\tingest per s\tbytes up per enrolment\t2G loss\n{}\n",
                     lines.join("\n")
                 ),
             )?;

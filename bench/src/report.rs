@@ -11,6 +11,12 @@ fn seconds(duration: Duration) -> String {
     format!("{:.2}", duration.as_secs_f64())
 }
 
+/// A loss fraction as a percentage, without trailing zeros: 0.02 is "2", 0.005 is "0.5".
+pub fn percent(loss: f64) -> String {
+    let text = format!("{:.2}", loss * 100.0);
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
 fn median_and_max(times: &[Duration]) -> Option<(Duration, Duration)> {
     let mut sorted = times.to_vec();
     sorted.sort();
@@ -19,7 +25,8 @@ fn median_and_max(times: &[Duration]) -> Option<(Duration, Duration)> {
 
 /// What the plot draws of one system at one size. Points are kept in a plain tab-separated
 /// file (`--points`), so that runs made apart (the 2-lakh drive takes a quarter of an hour
-/// per system) still draw one plot.
+/// per system) still draw one plot. The sixth column, the run's 2G loss, came later: a line
+/// of five columns is a run on a clean link.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Point {
     /// The system.
@@ -32,6 +39,10 @@ pub struct Point {
     pub ingest_rate: f64,
     /// Bytes up per enrolment.
     pub up_per_enrolment: f64,
+    /// The packet loss on the run's 2G link, as a fraction. Ingest and bytes are measured on
+    /// loopback, so loss does not change them, but a lossy run's point is kept apart from a
+    /// clean run's all the same, so the file says which run each figure came from.
+    pub loss: f64,
 }
 
 impl Point {
@@ -43,14 +54,20 @@ impl Point {
             enrolments: figures.enrolments,
             ingest_rate: figures.ingest_rate(),
             up_per_enrolment: figures.up_per_enrolment(),
+            loss: figures.two_g_loss,
         }
     }
 
     /// The file's line for this point.
     pub fn line(&self) -> String {
         format!(
-            "{}\t{}\t{}\t{:.1}\t{:.1}",
-            self.system, self.size, self.enrolments, self.ingest_rate, self.up_per_enrolment
+            "{}\t{}\t{}\t{:.1}\t{:.1}\t{}",
+            self.system,
+            self.size,
+            self.enrolments,
+            self.ingest_rate,
+            self.up_per_enrolment,
+            self.loss
         )
     }
 
@@ -70,9 +87,9 @@ impl Point {
                             format!("line {}: field {}: not a number", index + 1, at + 1)
                         })
                 };
-                if fields.len() != 5 {
+                if !(5..=6).contains(&fields.len()) {
                     return Err(format!(
-                        "line {}: expected 5 tab-separated fields, found {}",
+                        "line {}: expected 5 or 6 tab-separated fields, found {}",
                         index + 1,
                         fields.len()
                     ));
@@ -83,33 +100,49 @@ impl Point {
                     enrolments: number(2)? as u64,
                     ingest_rate: number(3)?,
                     up_per_enrolment: number(4)?,
+                    loss: if fields.len() == 6 { number(5)? } else { 0.0 },
                 })
             })
             .collect()
     }
 
     /// `earlier` with `newer` added, a newer point replacing an earlier one of the same
-    /// system and size; ordered by system, then size.
+    /// system, size and loss; ordered by system, then size, then loss.
     pub fn merge(earlier: Vec<Point>, newer: &[Point]) -> Vec<Point> {
         let mut all: Vec<Point> = earlier
             .into_iter()
             .filter(|old| {
-                !newer
-                    .iter()
-                    .any(|new| new.system == old.system && new.size == old.size)
+                !newer.iter().any(|new| {
+                    new.system == old.system && new.size == old.size && new.loss == old.loss
+                })
             })
             .chain(newer.iter().cloned())
             .collect();
-        all.sort_by(|a, b| (&a.system, a.enrolments).cmp(&(&b.system, b.enrolments)));
+        all.sort_by(|a, b| {
+            (&a.system, a.enrolments)
+                .cmp(&(&b.system, b.enrolments))
+                .then(a.loss.total_cmp(&b.loss))
+        });
         all
     }
 }
 
 /// The Markdown table of one size's runs, ratios taken against the `floor` row; a system
-/// that did not finish gets a row saying why, so the table never drops it in silence.
+/// that did not finish gets a row saying why, so the table never drops it in silence. A run
+/// on a lossy 2G link says so in the 2G column's header, and each row there gives the
+/// packets lost of those sent.
 pub fn table(size: Size, comparison: &Comparison) -> String {
     let runs = &comparison.finished;
     let floor = runs.iter().find(|figures| figures.system == "floor");
+    let loss = runs
+        .iter()
+        .map(|figures| figures.two_g_loss)
+        .fold(0.0, f64::max);
+    let two_g_header = if loss > 0.0 {
+        format!("2G last sync at {} % loss, median / max", percent(loss))
+    } else {
+        "2G last sync, median / max".to_owned()
+    };
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -121,7 +154,7 @@ pub fn table(size: Size, comparison: &Comparison) -> String {
     );
     let _ = writeln!(
         out,
-        "| system | stored | bytes up / enrolment | ÷ zstd JSON | bytes down / enrolment | round trips / sync | ingest (enrolments/s) | ÷ SQLite | server CPU / enrolment | server peak RSS | last evening, all phones | 2G last sync, median / max | review bytes / decision |"
+        "| system | stored | bytes up / enrolment | ÷ zstd JSON | bytes down / enrolment | round trips / sync | ingest (enrolments/s) | ÷ SQLite | server CPU / enrolment | server peak RSS | last evening, all phones | {two_g_header} | review bytes / decision |"
     );
     let _ = writeln!(
         out,
@@ -143,9 +176,17 @@ pub fn table(size: Size, comparison: &Comparison) -> String {
         let rss = figures.usage.map_or("–".into(), |usage| {
             format!("{:.0} MiB", usage.peak_rss_kib as f64 / 1024.0)
         });
-        let two_g = median_and_max(&figures.two_g_times).map_or("–".into(), |(median, max)| {
-            format!("{} / {} s", seconds(median), seconds(max))
-        });
+        let mut two_g = median_and_max(&figures.two_g_times)
+            .map_or("–".into(), |(median, max)| {
+                format!("{} / {} s", seconds(median), seconds(max))
+            });
+        if figures.two_g_loss > 0.0 && !figures.two_g_times.is_empty() {
+            let _ = write!(
+                two_g,
+                ", {} of {} packets lost",
+                figures.phones.lost, figures.phones.packets
+            );
+        }
         let decisions = size.enrolments() as f64;
         let review_bytes = if figures.reviews.connections > 0 {
             format!(
@@ -200,6 +241,26 @@ fn colour(system: &str) -> &'static str {
         "odk" => "#1b9e77",
         "samod" => "#7570b3",
         _ => "#666666",
+    }
+}
+
+/// The lines of the plot: one per system and 2G loss, clean runs first.
+fn series(runs: &[Point]) -> Vec<(&str, f64)> {
+    let mut series: Vec<(&str, f64)> = runs
+        .iter()
+        .map(|point| (point.system.as_str(), point.loss))
+        .collect();
+    series.sort_by(|a, b| a.0.cmp(b.0).then(a.1.total_cmp(&b.1)));
+    series.dedup();
+    series
+}
+
+/// A lossy run's line is dashed, so it reads apart from the clean run's of the same colour.
+fn dashes(loss: f64) -> &'static str {
+    if loss > 0.0 {
+        " stroke-dasharray=\"6,3\""
+    } else {
+        ""
     }
 }
 
@@ -277,11 +338,11 @@ fn panel(out: &mut String, runs: &[Point], left: f64, title: &str, value: impl F
             top + height / 2.0
         );
     }
-    let mut systems: Vec<&str> = runs.iter().map(|point| point.system.as_str()).collect();
-    systems.sort();
-    systems.dedup();
-    for system in systems {
-        let mut along: Vec<&Point> = runs.iter().filter(|point| point.system == system).collect();
+    for (system, loss) in series(runs) {
+        let mut along: Vec<&Point> = runs
+            .iter()
+            .filter(|point| point.system == system && point.loss == loss)
+            .collect();
         along.sort_by_key(|point| point.enrolments);
         let line: Vec<String> = along
             .into_iter()
@@ -291,9 +352,10 @@ fn panel(out: &mut String, runs: &[Point], left: f64, title: &str, value: impl F
             .collect();
         let _ = writeln!(
             out,
-            "<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/>",
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{}/>",
             line.join(" "),
-            colour(system)
+            colour(system),
+            dashes(loss)
         );
         for point in &line {
             let (x, y) = point.split_once(',').unwrap_or(("0", "0"));
@@ -324,22 +386,22 @@ pub fn svg(runs: &[Point], caption: &str) -> String {
     panel(&mut out, runs, 520.0, "bytes up per enrolment", |point| {
         point.up_per_enrolment
     });
-    let mut systems: Vec<&str> = runs.iter().map(|point| point.system.as_str()).collect();
-    systems.sort();
-    systems.dedup();
     let mut x = 70.0;
-    for system in systems {
-        let label = if system == "floor" {
-            "floor (SQLite; zstd JSON)"
+    for (system, loss) in series(runs) {
+        let mut label = if system == "floor" {
+            "floor (SQLite; zstd JSON)".to_owned()
         } else {
-            system
+            system.to_owned()
         };
+        if loss > 0.0 {
+            let _ = write!(label, ", run with {} % loss on 2G", percent(loss));
+        }
         let _ = writeln!(
             out,
             "<rect x=\"{x}\" y=\"362\" width=\"14\" height=\"4\" fill=\"{}\"/><text x=\"{}\" y=\"368\" font-size=\"12\">{}</text>",
             colour(system),
             x + 18.0,
-            escaped(label)
+            escaped(&label)
         );
         // About 7 px a character at 12 px, then a gap, so long labels never overlap.
         x += 18.0 + label.chars().count() as f64 * 7.0 + 28.0;
@@ -373,6 +435,7 @@ mod tests {
                 down: up / 2,
                 round_trips: 24,
                 connections: 24,
+                ..Traffic::default()
             },
             syncs: 24,
             sync_time: Duration::from_secs_f64(enrolments as f64 / rate),
@@ -457,6 +520,10 @@ mod tests {
              mitan\tlakh2\t200000\t800.0\t431.0\n",
         )
         .expect("reads");
+        assert!(
+            earlier.iter().all(|point| point.loss == 0.0),
+            "five columns: a clean link"
+        );
         let newer = [Point::of(&figures("mitan", 300, 700.0, 129_000))];
         let merged = Point::merge(earlier, &newer);
         assert_eq!(merged.len(), 2);
@@ -480,5 +547,50 @@ mod tests {
             Point::parse_all("mitan\tstation\t300\tfast\t430").expect_err("refused"),
             "line 1: field 4: not a number"
         );
+    }
+
+    #[test]
+    fn a_run_on_a_lossy_link_says_so_in_the_table_and_the_points() {
+        let clean = figures("mitan", 300, 500.0, 90_000);
+        let mut lossy = figures("mitan", 300, 500.0, 90_000);
+        lossy.two_g_loss = 0.02;
+        lossy.two_g_times = vec![Duration::from_millis(4_200), Duration::from_millis(5_100)];
+        lossy.phones.packets = 140;
+        lossy.phones.lost = 3;
+        let comparison = Comparison {
+            finished: vec![lossy.clone()],
+            unfinished: Vec::new(),
+        };
+        let table = table(Size::STATION, &comparison);
+        assert!(
+            table.contains("| 2G last sync at 2 % loss, median / max |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| 5.10 / 5.10 s, 3 of 140 packets lost |"),
+            "{table}"
+        );
+        let points = Point::merge(vec![Point::of(&clean)], &[Point::of(&lossy)]);
+        assert_eq!(points.len(), 2, "a lossy run does not replace a clean one");
+        let lines: Vec<String> = points.iter().map(Point::line).collect();
+        assert_eq!(
+            lines,
+            [
+                "mitan\tstation\t300\t500.0\t300.0\t0",
+                "mitan\tstation\t300\t500.0\t300.0\t0.02"
+            ]
+        );
+        assert_eq!(Point::parse_all(&lines.join("\n")).expect("reads"), points);
+        let svg = svg(&points, "test");
+        assert_eq!(svg.matches("stroke-dasharray").count(), 2, "one per panel");
+        assert!(svg.contains("mitan, run with 2 % loss on 2G"), "{svg}");
+    }
+
+    #[test]
+    fn a_loss_reads_as_a_short_percentage() {
+        assert_eq!(percent(0.02), "2");
+        assert_eq!(percent(0.005), "0.5");
+        assert_eq!(percent(0.125), "12.5");
+        assert_eq!(percent(0.0), "0");
     }
 }

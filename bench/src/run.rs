@@ -24,7 +24,7 @@ pub struct Plan {
     pub clients: usize,
     /// Phones whose last sync goes through the 2G link.
     pub two_g_sample: usize,
-    /// The 2G link.
+    /// The 2G link: its rate, round trip, packet loss and the seed of its loss draws.
     pub two_g: Shape,
     /// Giving up on a system after this long.
     pub deadline: Duration,
@@ -70,6 +70,8 @@ pub struct Figures {
     pub final_sync_phones: usize,
     /// Each sampled phone's last sync over 2G.
     pub two_g_times: Vec<Duration>,
+    /// The 2G link's packet loss in this run, as a fraction (0.0 on a clean link).
+    pub two_g_loss: f64,
     /// Server CPU during the phones' syncs only.
     pub sync_cpu: Duration,
     /// The server's whole usage, setup and reviews included.
@@ -138,6 +140,7 @@ pub fn run(
         system: system.name(),
         size: workload.size.name,
         enrolments: workload.enrolments.len() as u64,
+        two_g_loss: plan.two_g.loss,
         ..Figures::default()
     };
     let system: &dyn System = system;
@@ -222,6 +225,8 @@ fn add(total: Traffic, more: Traffic) -> Traffic {
         down: total.down + more.down,
         round_trips: total.round_trips + more.round_trips,
         connections: total.connections + more.connections,
+        packets: total.packets + more.packets,
+        lost: total.lost + more.lost,
     }
 }
 

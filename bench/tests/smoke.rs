@@ -22,6 +22,7 @@ fn a_station_drive_through_every_system_stores_every_enrolment() {
         two_g: Shape {
             bits_per_second: 400_000,
             round_trip: Duration::from_millis(40),
+            ..Shape::RURAL_2G
         },
         deadline: Duration::from_secs(300),
     };
