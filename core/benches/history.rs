@@ -146,8 +146,13 @@ fn times(time: Duration, floor: Duration) -> String {
     format!("{:.2}", time.as_secs_f64() / floor.as_secs_f64())
 }
 
-/// The audit export of `roster` as the server writes it (every logged change, signed by the
-/// device of its actor, with receipt times and device keys, signed as a whole) and its
+/// Changes a protocol 5 phone sends in one request, one manifest signature for all: a day's
+/// enrolments.
+const CHANGES_PER_MANIFEST: usize = 25;
+
+/// The audit export of `roster` as the server writes it (every logged change vouched for by a
+/// manifest its device signed over the hashes of one request, as protocol 5 phones send them,
+/// with receipt times and device keys, signed as a whole) and its
 /// verification: the rows of the table, each against `decoding`, the time Automerge takes to
 /// decode every change.
 fn export_and_verify(
@@ -157,7 +162,8 @@ fn export_and_verify(
     use std::collections::BTreeMap;
 
     use mitan_core::provenance::{
-        AuditExport, DeviceKey, ExportedChange, ExportedDevice, ExportedRoster, verify_export,
+        AuditExport, DeviceKey, ExportedChange, ExportedDevice, ExportedManifest, ExportedRoster,
+        verify_export,
     };
 
     let genesis = mitan_core::model::Roster::genesis(roster.id()).heads();
@@ -165,6 +171,9 @@ fn export_and_verify(
     // One device per actor, its key derived from the actor (a bench needs no secrecy).
     let mut devices: BTreeMap<Vec<u8>, (String, DeviceKey)> = BTreeMap::new();
     let mut exported = Vec::with_capacity(changes.len());
+    // Each device's open manifest (its index), and every manifest's device, key and hashes.
+    let mut open: BTreeMap<String, usize> = BTreeMap::new();
+    let mut manifests: Vec<(String, DeviceKey, Vec<[u8; 32]>)> = Vec::new();
     for (received_at_ms, change) in (1_764_000_000_000_i64..).zip(&changes) {
         let actor = inspect_change(&change.bytes).expect("a change").actor;
         let next = devices.len();
@@ -173,14 +182,32 @@ fn export_and_verify(
             secret[..actor.len().min(32)].copy_from_slice(&actor[..actor.len().min(32)]);
             (format!("dev-bench-{next}"), DeviceKey::from_secret(secret))
         });
+        let index = match open.get(device.as_str()) {
+            Some(&index) if manifests[index].2.len() < CHANGES_PER_MANIFEST => index,
+            _ => {
+                manifests.push((device.clone(), key.clone(), Vec::new()));
+                open.insert(device.clone(), manifests.len() - 1);
+                manifests.len() - 1
+            }
+        };
+        manifests[index].2.push(change.hash);
         exported.push(ExportedChange {
             hash: change.hash,
             bytes: change.bytes.clone(),
             device: device.clone(),
-            signature: Some(key.sign_change(&device.parse().expect("valid device"), &change.hash)),
+            signature: None,
             received_at_ms,
+            manifest: Some(index as u32),
         });
     }
+    let manifests: Vec<ExportedManifest> = manifests
+        .into_iter()
+        .map(|(device, key, hashes)| ExportedManifest {
+            signature: key.sign_manifest(&device.parse().expect("valid device"), &hashes),
+            device,
+            hashes,
+        })
+        .collect();
     let server_key = DeviceKey::from_secret([42; 32]);
     let export = AuditExport {
         created_at_ms: 1_765_000_000_000,
@@ -201,6 +228,7 @@ fn export_and_verify(
             heads: roster.heads(),
             changes: exported,
         }],
+        manifests,
     };
     let count = changes.len() as f64;
     let mut file = Vec::new();

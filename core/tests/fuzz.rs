@@ -116,26 +116,21 @@ fn corpus() -> &'static Corpus {
             entry: EntryRef::Camera(camera_id.to_bytes()),
             key: *TestKeys::key_of(&camera_id).as_bytes(),
         });
-        let request = SyncRequest {
-            protocol: PROTOCOL_VERSION,
-            rosters: vec![
-                RosterOffer {
-                    roster: BEAT.into(),
-                    heads: heads.clone(),
-                    changes: all.clone(),
-                    keys: keys.clone(),
-                    want_keys: vec![
-                        EntryRef::Volunteer(ids[1].to_bytes()),
-                        EntryRef::Camera(camera_id.to_bytes()),
-                    ],
-                    signatures: Vec::new(),
-                }
-                .signed_by(
-                    &"dev-fuzz".parse().expect("valid device id"),
-                    &mitan_core::provenance::DeviceKey::from_secret([3; 32]),
-                ),
+        let request = SyncRequest::new(vec![RosterOffer {
+            roster: BEAT.into(),
+            heads: heads.clone(),
+            changes: all.clone(),
+            keys: keys.clone(),
+            want_keys: vec![
+                EntryRef::Volunteer(ids[1].to_bytes()),
+                EntryRef::Camera(camera_id.to_bytes()),
             ],
-        };
+            signatures: Vec::new(),
+        }])
+        .signed_by(
+            &"dev-fuzz".parse().expect("valid device id"),
+            &mitan_core::provenance::DeviceKey::from_secret([3; 32]),
+        );
         let response = SyncResponse {
             protocol: PROTOCOL_VERSION,
             rosters: vec![RosterReply {
@@ -157,7 +152,8 @@ fn corpus() -> &'static Corpus {
             snapshot,
             base,
             changes,
-            request: postcard::to_stdvec(&request).expect("encodes"),
+            // The postcard payload of the request, as this build's protocol lays it out.
+            request: zstd::stream::decode_all(request.encode().as_slice()).expect("inflates"),
             response: postcard::to_stdvec(&response).expect("encodes"),
         }
     })

@@ -10,8 +10,8 @@ use mitan_core::model::{
     ChangeMeta, EnrolmentRules, Roster, RosterId, VolunteerId, inspect_change,
 };
 use mitan_core::provenance::{
-    AuditExport, DeviceKey, ExportedChange, ExportedDevice, ExportedRoster, Finding, FindingReason,
-    verify_export,
+    AuditExport, DeviceKey, ExportedChange, ExportedDevice, ExportedManifest, ExportedRoster,
+    Finding, FindingReason, verify_export,
 };
 
 const STATION: &str = "BSP-PS-KONI";
@@ -64,6 +64,7 @@ fn export_of(roster: &mut Roster, devices: &[(String, DeviceKey, [u8; 16])]) -> 
                 bytes: change.bytes,
                 device: device.clone(),
                 received_at_ms: NOW + 10_000 + index as i64,
+                manifest: None,
             }
         })
         .collect();
@@ -86,7 +87,82 @@ fn export_of(roster: &mut Roster, devices: &[(String, DeviceKey, [u8; 16])]) -> 
             heads: roster.heads(),
             changes,
         }],
+        manifests: Vec::new(),
     }
+}
+
+/// `export` as protocol 5 phones and the server write it: each device's changes vouched for
+/// by one manifest of that device, signed over their hashes, none signed on its own.
+fn with_manifests(
+    mut export: AuditExport,
+    devices: &[(String, DeviceKey, [u8; 16])],
+) -> AuditExport {
+    for (device, key, _) in devices {
+        let index = export.manifests.len() as u32;
+        let changes = export.rosters[0]
+            .changes
+            .iter_mut()
+            .filter(|change| &change.device == device);
+        let mut hashes = Vec::new();
+        for change in changes {
+            change.signature = None;
+            change.manifest = Some(index);
+            hashes.push(change.hash);
+        }
+        export.manifests.push(ExportedManifest {
+            device: device.clone(),
+            signature: key.sign_manifest(&device.parse().expect("valid"), &hashes),
+            hashes,
+        });
+    }
+    export
+}
+
+#[test]
+fn a_manifest_vouches_for_what_it_lists_and_only_for_its_own_device() {
+    let (mut roster, devices) = written();
+    let clean = with_manifests(export_of(&mut roster, &devices), &devices);
+    let report = verify_export(&clean.encode(&server_key())).expect("an export");
+    assert!(report.passed(), "{:?}", report.findings);
+    assert_eq!((report.changes, report.signed), (4, 4));
+    let reasons = |export: &AuditExport| -> Vec<FindingReason> {
+        findings(export).into_iter().map(|f| f.reason).collect()
+    };
+
+    // A hash of the list altered: the manifest's signature no longer holds for any of its
+    // changes.
+    let mut export = clean.clone();
+    export.manifests[0].hashes[0][0] ^= 1;
+    assert_eq!(reasons(&export), vec![FindingReason::BadSignature; 2]);
+
+    // A change pointed at the other device's manifest, or at none that exists.
+    let mut export = clean.clone();
+    let first_of_dev_1 = export.rosters[0]
+        .changes
+        .iter()
+        .position(|change| change.device == "dev-1")
+        .expect("dev-1 wrote");
+    export.rosters[0].changes[first_of_dev_1].manifest = Some(1);
+    assert_eq!(reasons(&export), vec![FindingReason::BadSignature]);
+    export.rosters[0].changes[first_of_dev_1].manifest = Some(7);
+    assert_eq!(reasons(&export), vec![FindingReason::NotInManifest]);
+
+    // A change the manifest does not list, though the manifest is its device's.
+    let mut export = clean.clone();
+    let listed = export.manifests[0].hashes.remove(0);
+    export.manifests[0].signature = devices[0].1.sign_manifest(
+        &"dev-1".parse().expect("valid"),
+        &export.manifests[0].hashes,
+    );
+    let found = findings(&export);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].reason, FindingReason::NotInManifest);
+    assert_eq!(found[0].change, Some(encode_hash(&listed)));
+
+    // Neither a signature nor a manifest: unsigned.
+    let mut export = clean.clone();
+    export.rosters[0].changes[0].manifest = None;
+    assert_eq!(reasons(&export), vec![FindingReason::Unsigned]);
 }
 
 fn server_key() -> DeviceKey {

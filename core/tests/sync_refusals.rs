@@ -11,9 +11,8 @@ use mitan_core::model::{
     RosterId, Status, Trainer, VolunteerId, WithdrawalChannel,
 };
 use mitan_core::sync::{
-    DistrictFacts, Hash, Limits, MemoryHub, PROTOCOL_VERSION, Refusal, RejectedChange, RosterOffer,
-    RosterReply, Ruling, SyncRequest, SyncResponse, apply_ruled, entries_written, erased_key,
-    grants_for,
+    DistrictFacts, Hash, Limits, MemoryHub, Refusal, RejectedChange, RosterOffer, RosterReply,
+    Ruling, SyncRequest, SyncResponse, apply_ruled, entries_written, erased_key, grants_for,
 };
 
 const STATION: &str = "BSP-PS-KONI";
@@ -82,10 +81,7 @@ fn offer(beat: &str, changes: &[&RosterChange]) -> RosterOffer {
 
 /// One request to `hub`, decoded.
 fn exchange(hub: &mut MemoryHub, rosters: Vec<RosterOffer>) -> SyncResponse {
-    let request = SyncRequest {
-        protocol: PROTOCOL_VERSION,
-        rosters,
-    };
+    let request = SyncRequest::new(rosters);
     let reply = hub.handle(&request.encode()).expect("the hub answers");
     SyncResponse::decode(&reply, &Limits::default()).expect("a sync reply")
 }

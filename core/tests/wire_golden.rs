@@ -1,6 +1,8 @@
-//! Golden bytes of the two formats other builds must keep reading: the sync protocol 4
-//! request and response (`sync::SyncRequest`, `sync::SyncResponse`) and the audit export
-//! file format 1 (`provenance::AuditExport`). Each message is built from fixed ids, keys,
+//! Golden bytes of the two formats other builds must keep reading: the sync protocol 5
+//! request and response (`sync::SyncRequest`, `sync::SyncResponse`), and protocol 4's, which
+//! phones of the previous release keep sending during a rollout; the audit export file format
+//! 2 (`provenance::AuditExport`), and format 1, which older exports on auditors' pen drives
+//! are written in. Each message is built from fixed ids, keys,
 //! nonces and clocks, so its bytes are the same on every run; an accidental change of a
 //! format fails here, and a deliberate one shows as a diff of `tests/golden/`.
 //!
@@ -21,7 +23,7 @@ use mitan_core::model::{
 };
 use mitan_core::provenance::{
     AuditExport, DeviceKey, EXPORT_FORMAT_VERSION, EXPORT_MAGIC, ExportedChange, ExportedDevice,
-    ExportedRoster, SignedExport, verify_change, verify_export,
+    ExportedManifest, ExportedRoster, SignedExport, verify_change, verify_export, verify_manifest,
 };
 use mitan_core::sync::{
     EntryRef, KeyGrant, Limits, PROTOCOL_VERSION, RejectedChange, RosterOffer, RosterReply,
@@ -173,9 +175,10 @@ fn genesis_heads(beat: &str) -> Vec<[u8; 32]> {
     Roster::genesis(&beat.parse().expect("valid beat")).heads()
 }
 
-/// A request offering the three changes and a raw non-change, with their keys and
-/// signatures, asking for keys of entries of both kinds; and an empty offer of a second beat.
-fn request() -> SyncRequest {
+/// A request offering the three changes and a raw non-change, with their keys, signed as
+/// `protocol` signs (one manifest in 5, each change in 4), asking for keys of entries of both
+/// kinds; and an empty offer of a second beat.
+fn request(protocol: u16) -> SyncRequest {
     let (_, mut changes) = written();
     changes.push(NOT_A_CHANGE.to_vec());
     let offer = RosterOffer {
@@ -188,8 +191,7 @@ fn request() -> SyncRequest {
             EntryRef::Camera(CameraId::from_parts(NOW as u64 - 1, 7).to_bytes()),
         ],
         signatures: Vec::new(),
-    }
-    .signed_by(&DEVICE.parse().expect("valid device"), &device_key());
+    };
     let empty = RosterOffer {
         roster: OTHER_BEAT.into(),
         heads: Vec::new(),
@@ -199,18 +201,20 @@ fn request() -> SyncRequest {
         signatures: Vec::new(),
     };
     SyncRequest {
-        protocol: PROTOCOL_VERSION,
+        protocol,
         rosters: vec![offer, empty],
+        manifest: None,
     }
+    .signed_by(&DEVICE.parse().expect("valid device"), &device_key())
 }
 
 /// A reply of each kind: changes and keys cut at the size limit with one change refused; a
 /// snapshot for a device that has nothing, told to resend; a refused offer.
-fn response() -> SyncResponse {
+fn response(protocol: u16) -> SyncResponse {
     let (mut roster, changes) = written();
     let genesis = Roster::genesis(&OTHER_BEAT.parse().expect("valid beat")).save();
     SyncResponse {
-        protocol: PROTOCOL_VERSION,
+        protocol,
         rosters: vec![
             RosterReply {
                 roster: BEAT.into(),
@@ -252,9 +256,26 @@ fn response() -> SyncResponse {
     }
 }
 
-/// An export of the beat's three changes, each signed by its device, naming a second device
-/// registered before keys were.
-fn export() -> AuditExport {
+/// The devices an export names: the golden device, and a second registered before keys were.
+fn exported_devices() -> Vec<ExportedDevice> {
+    vec![
+        ExportedDevice {
+            device: DEVICE.into(),
+            badge: "CG-042".into(),
+            actor: ACTOR,
+            public_key: Some(device_key().public()),
+        },
+        ExportedDevice {
+            device: "dev-before-keys".into(),
+            badge: "CG-043".into(),
+            actor: [8; 16],
+            public_key: None,
+        },
+    ]
+}
+
+/// An export of format 1: the beat's three changes, each signed by its device.
+fn export_v1() -> AuditExport {
     let (mut roster, changes) = written();
     let device = DEVICE.parse().expect("valid device");
     let changes = changes
@@ -268,6 +289,7 @@ fn export() -> AuditExport {
                 bytes,
                 device: DEVICE.into(),
                 received_at_ms: NOW + 5_000 + index as i64,
+                manifest: None,
             }
         })
         .collect();
@@ -276,26 +298,34 @@ fn export() -> AuditExport {
         exported_by: "CG-900".into(),
         scope: "district".into(),
         server_key: server_key().public(),
-        devices: vec![
-            ExportedDevice {
-                device: DEVICE.into(),
-                badge: "CG-042".into(),
-                actor: ACTOR,
-                public_key: Some(device_key().public()),
-            },
-            ExportedDevice {
-                device: "dev-before-keys".into(),
-                badge: "CG-043".into(),
-                actor: [8; 16],
-                public_key: None,
-            },
-        ],
+        devices: exported_devices(),
         rosters: vec![ExportedRoster {
             roster: BEAT.into(),
             heads: roster.heads(),
             changes,
         }],
+        manifests: Vec::new(),
     }
+}
+
+/// An export of format 2: the first change signed on its own (a protocol 4 phone), the other
+/// two vouched for by one manifest that also lists a change the export does not hold.
+fn export() -> AuditExport {
+    let mut export = export_v1();
+    let device = DEVICE.parse().expect("valid device");
+    let changes = &mut export.rosters[0].changes;
+    let mut hashes: Vec<[u8; 32]> = changes[1..].iter().map(|change| change.hash).collect();
+    hashes.push([0x5a; 32]);
+    for change in &mut changes[1..] {
+        change.signature = None;
+        change.manifest = Some(0);
+    }
+    export.manifests = vec![ExportedManifest {
+        device: DEVICE.into(),
+        signature: device_key().sign_manifest(&device, &hashes),
+        hashes,
+    }];
+    export
 }
 
 fn golden_path(name: &str) -> PathBuf {
@@ -369,8 +399,11 @@ fn decompress(bytes: &[u8]) -> Vec<u8> {
 
 #[test]
 fn the_fixed_messages_come_out_the_same_each_time_they_are_built() {
-    assert_eq!(request(), request());
-    assert_eq!(response(), response());
+    for protocol in [4, 5] {
+        assert_eq!(request(protocol), request(protocol));
+        assert_eq!(response(protocol), response(protocol));
+    }
+    assert_eq!(PROTOCOL_VERSION, 5);
     assert_eq!(
         export().encode(&server_key()),
         export().encode(&server_key())
@@ -378,43 +411,38 @@ fn the_fixed_messages_come_out_the_same_each_time_they_are_built() {
 }
 
 #[test]
-fn a_sync_request_encodes_to_the_golden_protocol_4_payload() {
-    let wire = request().encode();
-    assert_golden("sync_request_v4.postcard.hex", &decompress(&wire));
-    keep_compressed("sync_request_v4.hex", &wire);
+fn a_sync_request_encodes_to_the_golden_payload_of_each_protocol() {
+    for protocol in [4, 5] {
+        let wire = request(protocol).encode();
+        assert_golden(
+            &format!("sync_request_v{protocol}.postcard.hex"),
+            &decompress(&wire),
+        );
+        keep_compressed(&format!("sync_request_v{protocol}.hex"), &wire);
+    }
 }
 
-#[test]
-fn the_golden_sync_request_decodes_to_the_fixed_request() {
-    if blessing() {
-        // The encoding tests beside this one are rewriting the files.
-        return;
-    }
-    let wire = read_golden("sync_request_v4.hex");
+/// The golden request of `protocol`, decoded, checked against the fixed one and spelled out
+/// so a reader sees what the bytes mean.
+fn decode_golden_request(protocol: u16) -> SyncRequest {
+    let wire = read_golden(&format!("sync_request_v{protocol}.hex"));
     assert_eq!(
         decompress(&wire),
-        read_golden("sync_request_v4.postcard.hex")
+        read_golden(&format!("sync_request_v{protocol}.postcard.hex"))
     );
     let decoded = SyncRequest::decode(&wire, &Limits::default()).expect("the golden decodes");
-    assert_eq!(decoded, request());
-
-    // What a server reads from it, spelled out so a reader sees what the bytes mean.
-    assert_eq!(decoded.protocol, 4);
+    assert_eq!(decoded, request(protocol));
+    assert_eq!(decoded.protocol, protocol);
     let offer = &decoded.rosters[0];
     assert_eq!(offer.roster, BEAT);
     assert_eq!(offer.heads, genesis_heads(BEAT));
     assert_eq!(offer.changes.len(), 4);
     assert_eq!(offer.changes[3], NOT_A_CHANGE);
-    let device = DEVICE.parse().expect("valid device");
-    for (bytes, signature) in offer.changes[..3].iter().zip(&offer.signatures) {
-        let info = inspect_change(bytes).expect("a change");
-        assert_eq!(info.actor, ACTOR.to_vec());
-        assert!(verify_change(
-            &device_key().public(),
-            &device,
-            &info.hash,
-            signature
-        ));
+    for bytes in &offer.changes[..3] {
+        assert_eq!(
+            inspect_change(bytes).expect("a change").actor,
+            ACTOR.to_vec()
+        );
     }
     assert_eq!(offer.keys, grants());
     assert_eq!(
@@ -423,84 +451,128 @@ fn the_golden_sync_request_decodes_to_the_fixed_request() {
     );
     assert_eq!(decoded.rosters[1].roster, OTHER_BEAT);
     assert!(decoded.rosters[1].changes.is_empty());
+    decoded
 }
 
 #[test]
-fn a_sync_response_encodes_to_the_golden_protocol_4_payload() {
-    let wire = response().encode();
-    assert_golden("sync_response_v4.postcard.hex", &decompress(&wire));
-    keep_compressed("sync_response_v4.hex", &wire);
-}
-
-#[test]
-fn the_golden_sync_response_decodes_to_the_fixed_response() {
+fn the_golden_sync_requests_decode_to_the_fixed_requests() {
     if blessing() {
         // The encoding tests beside this one are rewriting the files.
         return;
     }
-    let wire = read_golden("sync_response_v4.hex");
-    assert_eq!(
-        decompress(&wire),
-        read_golden("sync_response_v4.postcard.hex")
-    );
-    let decoded = SyncResponse::decode(&wire, &Limits::default()).expect("the golden decodes");
-    assert_eq!(decoded, response());
-
-    assert_eq!(decoded.protocol, 4);
-    let [changes, snapshot, refused] = &decoded.rosters[..] else {
-        panic!("three replies: {:?}", decoded.rosters);
-    };
-    let (mut written, _) = written();
-    assert_eq!(changes.server_heads, written.heads());
-    assert_eq!(changes.rejected[0].reason, "undecodable");
-    assert!(changes.more && !changes.resend_all);
-    let mut copy = Roster::genesis(&BEAT.parse().expect("valid beat"));
-    copy.apply_changes(&changes.changes)
-        .expect("the changes apply");
-    assert_eq!(copy.heads(), written.heads());
-    let other: RosterId = OTHER_BEAT.parse().expect("valid beat");
-    let loaded = Roster::load(&other, snapshot.snapshot.as_deref(), &[]).expect("loads");
-    assert_eq!(loaded.id(), &other);
-    assert!(snapshot.resend_all);
-    assert_eq!(refused.refused.as_deref(), Some("forbidden"));
+    let device = DEVICE.parse().expect("valid device");
+    // Protocol 4: a signature per change.
+    let old = decode_golden_request(4);
+    assert_eq!(old.manifest, None);
+    let offer = &old.rosters[0];
+    for (bytes, signature) in offer.changes[..3].iter().zip(&offer.signatures) {
+        let info = inspect_change(bytes).expect("a change");
+        assert!(verify_change(
+            &device_key().public(),
+            &device,
+            &info.hash,
+            signature
+        ));
+    }
+    // Protocol 5: one signature over every offered hash, the non-change's as all zeros.
+    let new = decode_golden_request(5);
+    assert!(new.rosters.iter().all(|offer| offer.signatures.is_empty()));
+    let hashes = new.manifest_hashes();
+    assert_eq!(hashes.len(), 4);
+    assert_eq!(hashes[3], [0; 32]);
+    assert!(verify_manifest(
+        &device_key().public(),
+        &device,
+        &hashes,
+        &new.manifest.expect("signed")
+    ));
 }
 
 #[test]
-fn an_audit_export_encodes_to_the_golden_format_1_container() {
+fn a_sync_response_encodes_to_the_golden_payload_of_each_protocol() {
+    for protocol in [4, 5] {
+        let wire = response(protocol).encode();
+        assert_golden(
+            &format!("sync_response_v{protocol}.postcard.hex"),
+            &decompress(&wire),
+        );
+        keep_compressed(&format!("sync_response_v{protocol}.hex"), &wire);
+    }
+}
+
+#[test]
+fn the_golden_sync_responses_decode_to_the_fixed_responses() {
+    if blessing() {
+        // The encoding tests beside this one are rewriting the files.
+        return;
+    }
+    for protocol in [4, 5] {
+        let wire = read_golden(&format!("sync_response_v{protocol}.hex"));
+        assert_eq!(
+            decompress(&wire),
+            read_golden(&format!("sync_response_v{protocol}.postcard.hex"))
+        );
+        let decoded = SyncResponse::decode(&wire, &Limits::default()).expect("the golden decodes");
+        assert_eq!(decoded, response(protocol));
+
+        assert_eq!(decoded.protocol, protocol);
+        let [changes, snapshot, refused] = &decoded.rosters[..] else {
+            panic!("three replies: {:?}", decoded.rosters);
+        };
+        let (mut written, _) = written();
+        assert_eq!(changes.server_heads, written.heads());
+        assert_eq!(changes.rejected[0].reason, "undecodable");
+        assert!(changes.more && !changes.resend_all);
+        let mut copy = Roster::genesis(&BEAT.parse().expect("valid beat"));
+        copy.apply_changes(&changes.changes)
+            .expect("the changes apply");
+        assert_eq!(copy.heads(), written.heads());
+        let other: RosterId = OTHER_BEAT.parse().expect("valid beat");
+        let loaded = Roster::load(&other, snapshot.snapshot.as_deref(), &[]).expect("loads");
+        assert_eq!(loaded.id(), &other);
+        assert!(snapshot.resend_all);
+        assert_eq!(refused.refused.as_deref(), Some("forbidden"));
+    }
+}
+
+#[test]
+fn an_audit_export_encodes_to_the_golden_format_2_container() {
     let file = export().encode(&server_key());
     assert_eq!(&file[..8], EXPORT_MAGIC);
-    assert_eq!(&file[8..10], &[1, 0], "format version, little-endian");
-    assert_eq!(EXPORT_FORMAT_VERSION, 1);
-    assert_golden("audit_export_v1.postcard.hex", &decompress(&file[10..]));
-    keep_compressed("audit_export_v1.hex", &file);
+    assert_eq!(&file[8..10], &[2, 0], "format version, little-endian");
+    assert_eq!(EXPORT_FORMAT_VERSION, 2);
+    assert_golden("audit_export_v2.postcard.hex", &decompress(&file[10..]));
+    keep_compressed("audit_export_v2.hex", &file);
 }
 
 #[test]
-fn the_golden_audit_export_decodes_and_verifies() {
+fn the_golden_audit_exports_of_both_formats_decode_and_verify() {
     if blessing() {
-        // The encoding tests beside this one are rewriting the files.
+        // The encoding test beside this one is rewriting the files.
         return;
     }
-    let file = read_golden("audit_export_v1.hex");
-    assert_eq!(&file[..10], b"MITANAUD\x01\x00");
-    assert_eq!(
-        decompress(&file[10..]),
-        read_golden("audit_export_v1.postcard.hex")
-    );
-    let signed = SignedExport::decode(&file).expect("the golden decodes");
-    assert_eq!(signed.export().expect("its body decodes"), export());
+    for (format, expected) in [(1u8, export_v1()), (2, export())] {
+        let file = read_golden(&format!("audit_export_v{format}.hex"));
+        assert_eq!(&file[..10], [b"MITANAUD".as_slice(), &[format, 0]].concat());
+        assert_eq!(
+            decompress(&file[10..]),
+            read_golden(&format!("audit_export_v{format}.postcard.hex"))
+        );
+        let signed = SignedExport::decode(&file).expect("the golden decodes");
+        assert_eq!(signed.export().expect("its body decodes"), expected);
 
-    let report = verify_export(&file).expect("an export");
-    assert!(report.passed(), "{:?}", report.findings);
-    assert_eq!(
-        (
-            report.rosters,
-            report.changes,
-            report.signed,
-            report.devices
-        ),
-        (1, 3, 3, 2)
-    );
-    assert_eq!(report.exported_by, "CG-900");
-    assert_eq!(report.created_at_ms, NOW + 10_000);
+        let report = verify_export(&file).expect("an export");
+        assert!(report.passed(), "format {format}: {:?}", report.findings);
+        assert_eq!(
+            (
+                report.rosters,
+                report.changes,
+                report.signed,
+                report.devices
+            ),
+            (1, 3, 3, 2)
+        );
+        assert_eq!(report.exported_by, "CG-900");
+        assert_eq!(report.created_at_ms, NOW + 10_000);
+    }
 }

@@ -7,25 +7,24 @@
 //! the reply built. Any failure before the commit drops the touched rosters from memory, so
 //! memory never holds a change the database does not.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use mitan_core::model::lineage;
 use mitan_core::model::{
     Camera, ChangeInfo, ChangeMeta, EntryId, Roster, RosterChange, RosterId, Volunteer,
     VolunteerId, inspect_change,
 };
-use mitan_core::provenance::{Signature, verify_change};
+use mitan_core::provenance::{Signature, verify_change, verify_manifest};
 use mitan_core::sync::{
-    DistrictFacts, EntryRef, Limits, OfferOutcome, PROTOCOL_VERSION, Refusal, RosterOffer,
-    RosterReply, Ruling, SyncRequest, SyncResponse, apply_ruled, erased_key, grants_for,
-    key_candidates, reply_to_offer,
+    DistrictFacts, EntryRef, Limits, OfferOutcome, Refusal, RosterOffer, RosterReply, Ruling,
+    SyncRequest, SyncResponse, apply_ruled, erased_key, grants_for, key_candidates, reply_to_offer,
 };
 
 use crate::access::{AccessKind, Reader};
 use crate::auth::Caller;
 use crate::error::{Error, Result};
 use crate::roster_cache::RosterCache;
-use crate::store::{KeyUpdate, ReceivedChange, ServerStore, ServerWritten};
+use crate::store::{KeyUpdate, ReceivedChange, ServerStore, ServerWritten, SyncManifest};
 
 /// The code of [`Refusal::ForgedActor`], for callers that compare wire strings.
 pub const FORGED_ACTOR: &str = Refusal::ForgedActor.as_str();
@@ -87,12 +86,20 @@ pub struct SyncDone {
     pub rejected: u64,
 }
 
-/// The changes of one request whose signature was checked, and found the caller's, before
+/// The changes of one request whose signatures were checked, and found the caller's, before
 /// the district lock was taken ([`Verified::of`]): a worker checks its request's signatures
-/// on its own thread, so no request's checks wait behind another's merge. A change outside
-/// the set is checked under the lock as before, so the set only ever saves work.
+/// on its own thread, so no request's checks wait behind another's merge. A protocol 4
+/// change outside the set is checked under the lock as before, so the set only ever saves
+/// work; a protocol 5 request's one signature is always checked here.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Verified(HashMap<[u8; 32], Signature>);
+pub struct Verified {
+    /// Protocol 4: each change whose own signature held.
+    signed: HashMap<[u8; 32], Signature>,
+    /// Protocol 5: the request's manifest when its signature held, with its hashes as a set.
+    manifest: Option<(SyncManifest, HashSet<[u8; 32]>)>,
+    /// Protocol 5: the request carried a manifest signature that did not hold.
+    manifest_refused: bool,
+}
 
 impl Verified {
     /// Checks every signature `request` carries against `caller`'s registered key.
@@ -100,7 +107,16 @@ impl Verified {
         let Some(key) = caller.public_key.as_ref() else {
             return Verified::default();
         };
-        let mut verified = HashMap::new();
+        let mut verified = Verified::default();
+        if let Some(signature) = request.manifest {
+            let hashes = request.manifest_hashes();
+            if verify_manifest(key, &caller.device, &hashes, &signature) {
+                let set = hashes.iter().copied().collect();
+                verified.manifest = Some((SyncManifest { hashes, signature }, set));
+            } else {
+                verified.manifest_refused = true;
+            }
+        }
         for offer in &request.rosters {
             for (bytes, signature) in offer.changes.iter().zip(&offer.signatures) {
                 // A change that does not decode is refused under the lock, with its reason.
@@ -108,16 +124,28 @@ impl Verified {
                     continue;
                 };
                 if verify_change(key, &caller.device, &info.hash, signature) {
-                    verified.insert(info.hash, *signature);
+                    verified.signed.insert(info.hash, *signature);
                 }
             }
         }
-        Verified(verified)
+        verified
     }
 
     /// Whether change `hash` was checked with exactly `signature`.
     fn holds(&self, hash: &[u8; 32], signature: &Signature) -> bool {
-        self.0.get(hash) == Some(signature)
+        self.signed.get(hash) == Some(signature)
+    }
+
+    /// Whether the request's manifest, its signature checked, lists change `hash`.
+    fn vouches(&self, hash: &[u8; 32]) -> bool {
+        self.manifest
+            .as_ref()
+            .is_some_and(|(_, hashes)| hashes.contains(hash))
+    }
+
+    /// The manifest to log beside the changes it vouches for.
+    fn manifest(&self) -> Option<&SyncManifest> {
+        self.manifest.as_ref().map(|(manifest, _)| manifest)
     }
 }
 
@@ -228,7 +256,7 @@ impl District {
         request: &SyncRequest,
         now_ms: i64,
     ) -> Result<SyncDone> {
-        self.sync_verified(caller, request, &Verified::default(), now_ms)
+        self.sync_verified(caller, request, &Verified::of(caller, request), now_ms)
     }
 
     /// [`District::sync`], with the signatures `verified` already checked outside the lock.
@@ -274,7 +302,11 @@ impl District {
                     .iter()
                     .filter(|stored| !genesis.contains(&stored.change.hash))
                     .map(|stored| {
-                        received_change(id, &stored.change, &stored.info, stored.signature)
+                        let mut received =
+                            received_change(id, &stored.change, &stored.info, stored.signature);
+                        received.in_manifest =
+                            stored.signature.is_none() && verified.vouches(&stored.change.hash);
+                        received
                     }),
             );
             volunteers.extend(rows);
@@ -289,6 +321,7 @@ impl District {
             &caller.device,
             &caller.user.badge,
             &received,
+            verified.manifest(),
             reconciliation.written.as_ref(),
             &volunteers,
             &cameras,
@@ -299,8 +332,10 @@ impl District {
             self.rosters.insert(roster);
         }
         // Committed: from here on the rosters in hand match the database.
+        // Answered in the version the phone spoke: a phone of the previous release keeps
+        // syncing while the district rolls the new one out.
         let mut response = SyncResponse {
-            protocol: PROTOCOL_VERSION,
+            protocol: request.protocol,
             rosters: Vec::with_capacity(working.len()),
         };
         let mut rejected = 0;
@@ -737,7 +772,10 @@ fn change_refusal(
         return Err(Refusal::ForgedActor);
     }
     match (caller.public_key.as_ref(), signature) {
-        (None, _) | (_, None) => Err(Refusal::Unsigned),
+        (None, _) => Err(Refusal::Unsigned),
+        (Some(_), None) if verified.vouches(&info.hash) => Ok(()),
+        (Some(_), None) if verified.manifest_refused => Err(Refusal::BadSignature),
+        (Some(_), None) => Err(Refusal::Unsigned),
         (Some(key), Some(signature))
             if verified.holds(&info.hash, signature)
                 || verify_change(key, &caller.device, &info.hash, signature) =>
@@ -784,5 +822,6 @@ pub fn received_change(
             .and_then(|message| message.entry.clone()),
         device_clock_ms: info.device_clock_ms,
         signature,
+        in_manifest: false,
     }
 }

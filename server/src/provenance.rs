@@ -6,7 +6,7 @@
 //! so personal fields are in it only as ciphertext, and no key is exported. The access log
 //! records answers that show personal fields opened, which an export never does.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use mitan_core::model::{DeviceId, Roster, RosterId, UnitCode};
 use mitan_core::provenance::{AuditExport, ExportedRoster};
@@ -68,13 +68,14 @@ pub fn export(
     let total = beats.len() as u64;
     let mut rosters = Vec::new();
     let mut devices: BTreeSet<DeviceId> = BTreeSet::new();
+    let mut manifests = BTreeMap::new();
     for (index, beat) in beats.iter().enumerate() {
         progress(index as u64, total);
         let id: RosterId = beat.as_str().parse().map_err(|_| Error::Corrupt {
             what: "beat",
             reason: format!("{beat} is not a roster id"),
         })?;
-        let changes = store.load_changes_for_export(&id)?;
+        let changes = store.load_changes_for_export(&id, &mut manifests)?;
         // A beat nobody has synced has no history to vouch for.
         if changes.is_empty() {
             continue;
@@ -110,6 +111,7 @@ pub fn export(
         server_key: server_key.public(),
         devices: store.load_devices_for_export(&devices)?,
         rosters,
+        manifests: store.load_manifests_for_export(&manifests)?,
     };
     let changes: u64 = export
         .rosters
@@ -120,7 +122,7 @@ pub fn export(
         .rosters
         .iter()
         .flat_map(|roster| &roster.changes)
-        .filter(|change| change.signature.is_none())
+        .filter(|change| change.signature.is_none() && change.manifest.is_none())
         .count() as u64;
     Ok(ExportDone {
         rosters: export.rosters.len() as u64,

@@ -67,10 +67,14 @@ fn offer(by: &str, beat: &str, changes: &[RosterChange]) -> RosterOffer {
     offer
 }
 
+/// A protocol 4 request of `offers`, each change signed on its own as `offer` signed it:
+/// what a phone of the previous release sends, which the server keeps taking during a
+/// rollout. Protocol 5's one signature per request is tried in `protocol_5_*` below.
 fn encode(offers: Vec<RosterOffer>) -> Vec<u8> {
     SyncRequest {
-        protocol: PROTOCOL_VERSION,
+        protocol: 4,
         rosters: offers,
+        manifest: None,
     }
     .encode()
 }
@@ -486,4 +490,129 @@ async fn a_code_asked_for_longer_than_three_days_or_for_no_time_is_refused_namin
         assert_eq!(error["error"]["code"], "out_of_range", "{hours}: {error}");
         assert_eq!(error["error"]["field"], "ttl_hours");
     }
+}
+
+/// A protocol 5 request of `changes` sent by device `by`: one signature, by `signer`'s key,
+/// over the manifest of every offered hash, and none per change.
+fn encode_v5(by: &str, beat: &str, changes: &[RosterChange], signer: [u8; 16]) -> Vec<u8> {
+    let mut offered = offer(by, beat, changes);
+    offered.signatures.clear();
+    let request = SyncRequest::new(vec![offered])
+        .signed_by(&by.parse().expect("valid device id"), &device_key(&signer));
+    assert_eq!(request.protocol, PROTOCOL_VERSION);
+    request.encode()
+}
+
+#[tokio::test]
+async fn protocol_5_one_signature_vouches_for_a_request_and_a_bad_one_refuses_all_of_it() {
+    let fixture = district(1 << 20);
+    let device = fixture.register("CG-001", [1; 16]).await;
+    let changes = enrolments(BEAT_A, STATION_A, [1; 16], 3);
+    let refusals = |body: &[u8]| -> Vec<String> {
+        decode_reply(body).rosters[0]
+            .rejected
+            .iter()
+            .map(|change| change.reason.clone())
+            .collect()
+    };
+
+    // Signed by another device's key: every change of the request is refused, none stored.
+    let (status, body) = fixture
+        .sync(
+            &device.credential,
+            encode_v5(&device.device_id, BEAT_A, &changes, [2; 16]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(refusals(&body), vec![BAD_SIGNATURE.to_owned(); 3]);
+    assert_eq!(fixture.counts(), (0, 0));
+
+    // Without the manifest's signature: unsigned.
+    let mut unsigned = SyncRequest::new(vec![offer(&device.device_id, BEAT_A, &changes)]);
+    unsigned.rosters[0].signatures.clear();
+    let (_, body) = fixture.sync(&device.credential, unsigned.encode()).await;
+    assert_eq!(refusals(&body), vec![UNSIGNED.to_owned(); 3]);
+    assert_eq!(fixture.counts(), (0, 0));
+
+    // Honestly signed: all three land, answered in protocol 5, and the manifest is logged
+    // once beside them; the same request again logs nothing more.
+    let honest = encode_v5(&device.device_id, BEAT_A, &changes, [1; 16]);
+    for _ in 0..2 {
+        let (status, body) = fixture.sync(&device.credential, honest.clone()).await;
+        assert_eq!(status, StatusCode::OK);
+        let reply = decode_reply(&body);
+        assert_eq!(reply.protocol, PROTOCOL_VERSION);
+        assert!(reply.rosters[0].rejected.is_empty());
+        assert_eq!(fixture.counts(), (3, 3));
+    }
+    let logged: (i64, i64, i64) = fixture
+        .database()
+        .query_row(
+            "SELECT (SELECT count(*) FROM sync_manifest),
+                    (SELECT count(*) FROM change_log WHERE manifest IS NOT NULL),
+                    (SELECT count(*) FROM change_log WHERE signature IS NOT NULL)",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .expect("counts");
+    assert_eq!(logged, (1, 3, 0));
+}
+
+#[tokio::test]
+async fn phones_of_both_protocols_sync_into_one_beat_and_its_export_verifies() {
+    let fixture = district(1 << 20);
+    let old = fixture.register("CG-001", [1; 16]).await;
+    let new = fixture.register("CG-001", [4; 16]).await;
+    let old_changes = enrolments(BEAT_A, STATION_A, [1; 16], 2);
+    let new_changes = enrolments(BEAT_A, STATION_A, [4; 16], 2);
+    let (status, body) = fixture
+        .sync(
+            &old.credential,
+            encode(vec![offer(&old.device_id, BEAT_A, &old_changes)]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let reply = decode_reply(&body);
+    assert_eq!(reply.protocol, 4, "a protocol 4 phone is answered in 4");
+    assert!(reply.rosters[0].rejected.is_empty());
+    let (status, body) = fixture
+        .sync(
+            &new.credential,
+            encode_v5(&new.device_id, BEAT_A, &new_changes, [4; 16]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let reply = decode_reply(&body);
+    assert_eq!(reply.protocol, PROTOCOL_VERSION);
+    assert!(reply.rosters[0].rejected.is_empty());
+    // The new phone, which offered no heads, receives the beat with the old one's work.
+    assert!(reply.rosters[0].snapshot.is_some());
+    assert_eq!(fixture.counts(), (4, 4));
+
+    let district = fixture.state.lock_district();
+    let store = district.store();
+    let auditor = store
+        .load_user(&"CG-900".parse().expect("valid badge"))
+        .expect("reads")
+        .expect("the auditor");
+    let done = mitan_server::provenance::export(
+        store,
+        &auditor,
+        &Default::default(),
+        fixture.clock.now_ms(),
+        &mut |_, _| {},
+    )
+    .expect("exports");
+    assert_eq!((done.changes, done.unsigned), (4, 0));
+    let report = mitan_core::provenance::verify_export(&done.file).expect("an export");
+    assert!(report.passed(), "{:?}", report.findings);
+    assert_eq!(report.signed, 4);
+    let (export, _) = mitan_core::provenance::read_export(&done.file).expect("reads");
+    assert_eq!(export.manifests.len(), 1);
+    let vouched: Vec<bool> = export.rosters[0]
+        .changes
+        .iter()
+        .map(|change| change.manifest.is_some())
+        .collect();
+    assert_eq!(vouched, vec![false, false, true, true]);
 }

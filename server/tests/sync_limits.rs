@@ -10,8 +10,7 @@ use common::{
 use mitan_core::model::sealed::TestKeys;
 use mitan_core::model::{DeviceId, Roster, RosterChange, inspect_change};
 use mitan_core::sync::{
-    Limits, MISSING_DEPENDENCY, PROTOCOL_VERSION, RosterOffer, SyncRequest, SyncResponse,
-    entries_written, grants_for,
+    Limits, MISSING_DEPENDENCY, RosterOffer, SyncRequest, SyncResponse, entries_written, grants_for,
 };
 use mitan_server::auth::Role;
 use mitan_server::district::{BEAT_MISMATCH, DistrictConfig, TOO_MANY_CHANGES};
@@ -71,22 +70,18 @@ impl Server {
             ..Limits::default()
         };
         let body = match SyncRequest::decode(body, &unbounded) {
-            Ok(mut request) => {
+            Ok(request) => {
                 let device_id: DeviceId = device.device_id.parse().expect("valid device id");
-                request.rosters = request
+                // One device writes every change of a request, so the first change's actor
+                // names the key of all.
+                let actor = request
                     .rosters
-                    .into_iter()
-                    .map(|offer| {
-                        let actor = offer
-                            .changes
-                            .first()
-                            .and_then(|bytes| inspect_change(bytes).ok())
-                            .map(|info| info.actor)
-                            .unwrap_or_default();
-                        offer.signed_by(&device_id, &device_key(&actor))
-                    })
-                    .collect();
-                request.encode()
+                    .iter()
+                    .flat_map(|offer| &offer.changes)
+                    .find_map(|bytes| inspect_change(bytes).ok())
+                    .map(|info| info.actor)
+                    .unwrap_or_default();
+                request.signed_by(&device_id, &device_key(&actor)).encode()
             }
             Err(_) => body.to_vec(),
         };
@@ -135,25 +130,18 @@ fn offer_of(replica: &mut Roster) -> RosterOffer {
 
 /// The request offering every change of `replica` except its genesis.
 fn request_for(replica: &mut Roster) -> Vec<u8> {
-    SyncRequest {
-        protocol: PROTOCOL_VERSION,
-        rosters: vec![offer_of(replica)],
-    }
-    .encode()
+    SyncRequest::new(vec![offer_of(replica)]).encode()
 }
 
 fn empty_request(roster: &str) -> Vec<u8> {
-    SyncRequest {
-        protocol: PROTOCOL_VERSION,
-        rosters: vec![RosterOffer {
-            roster: roster.to_owned(),
-            heads: Vec::new(),
-            changes: Vec::new(),
-            keys: Vec::new(),
-            want_keys: Vec::new(),
-            signatures: Vec::new(),
-        }],
-    }
+    SyncRequest::new(vec![RosterOffer {
+        roster: roster.to_owned(),
+        heads: Vec::new(),
+        changes: Vec::new(),
+        keys: Vec::new(),
+        want_keys: Vec::new(),
+        signatures: Vec::new(),
+    }])
     .encode()
 }
 
@@ -230,11 +218,7 @@ fn an_enrolment_naming_another_beat_is_refused_alone_and_the_rest_of_the_request
     let mut mixed = replica(BEAT, [4; 16], 4, &[BEAT, OTHER_BEAT, BEAT, BEAT], 4);
     let mut other = replica(OTHER_BEAT, [4; 16], 40, &[OTHER_BEAT], 2);
     let mixed_changes = mixed.changes_since(&Roster::genesis(mixed.id()).heads());
-    let request = SyncRequest {
-        protocol: PROTOCOL_VERSION,
-        rosters: vec![offer_of(&mut mixed), offer_of(&mut other)],
-    }
-    .encode();
+    let request = SyncRequest::new(vec![offer_of(&mut mixed), offer_of(&mut other)]).encode();
     let (status, _, body) = server.sync(&device, &request);
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     let reply = SyncResponse::decode(&body, &Limits::default()).expect("a sync reply");

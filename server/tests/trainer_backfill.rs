@@ -65,7 +65,7 @@ fn an_older_database_learns_trainers_cameras_and_birth_years_from_the_rosters() 
     drop(district);
 
     // As schema 12 left it: no trainer column (13 adds it), no programme list (14), no camera
-    // rows (15), no staff contacts, groups or birth years (16).
+    // rows (15), no staff contacts, groups or birth years (16), no sync manifests (17).
     {
         let connection = rusqlite::Connection::open(&db).expect("opens");
         connection
@@ -78,6 +78,8 @@ fn an_older_database_learns_trainers_cameras_and_birth_years_from_the_rosters() 
                  DROP TABLE member_group;
                  DROP TABLE staff_contact;
                  ALTER TABLE volunteer DROP COLUMN birth_year;
+                 ALTER TABLE change_log DROP COLUMN manifest;
+                 DROP TABLE sync_manifest;
                  PRAGMA user_version = 12;",
             )
             .expect("set back");

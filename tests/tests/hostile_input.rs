@@ -84,22 +84,17 @@ impl Setup {
     /// they write; the status and the body.
     fn offer(&self, from: &Tampered, changes: Vec<Vec<u8>>) -> (u16, Vec<u8>) {
         let device: DeviceId = from.device_id.parse().expect("valid device id");
-        let body = SyncRequest {
-            protocol: PROTOCOL_VERSION,
-            rosters: vec![
-                RosterOffer {
-                    roster: beat(0, 0),
-                    heads: Vec::new(),
-                    keys: grants_for(&entries_written(&changes), &TestKeys),
-                    want_keys: Vec::new(),
-                    changes,
-                    signatures: Vec::new(),
-                }
-                // Signed with the phone's genuine key, so each refusal below is for what the
-                // change holds, not for its signature.
-                .signed_by(&device, &from.key),
-            ],
-        }
+        let body = SyncRequest::new(vec![RosterOffer {
+            roster: beat(0, 0),
+            heads: Vec::new(),
+            keys: grants_for(&entries_written(&changes), &TestKeys),
+            want_keys: Vec::new(),
+            changes,
+            signatures: Vec::new(),
+        }])
+        // Signed with the phone's genuine key, so each refusal below is for what the change
+        // holds, not for its signature.
+        .signed_by(&device, &from.key)
         .encode();
         self.server.post_bytes("/v1/sync", &from.credential, &body)
     }
@@ -523,11 +518,9 @@ fn households_typed_as_spreadsheet_formulas_leave_every_export_as_text() {
 #[test]
 fn a_small_body_that_inflates_to_megabytes_after_its_message_is_refused() {
     let mut setup = setup();
-    let request = SyncRequest {
-        protocol: PROTOCOL_VERSION,
-        rosters: Vec::new(),
-    };
-    let mut plain = postcard::to_stdvec(&request).expect("encodes");
+    // An empty protocol 5 request as postcard writes it: the version, no offers, no manifest.
+    let mut plain =
+        postcard::to_stdvec(&(PROTOCOL_VERSION, Vec::<u8>::new(), None::<u8>)).expect("encodes");
     plain.extend(std::iter::repeat_n(0u8, 4 << 20));
     let body = zstd::bulk::compress(&plain, 19).expect("compresses");
     assert!(body.len() < 2_048, "{} bytes", body.len());

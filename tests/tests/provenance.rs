@@ -310,6 +310,7 @@ fn any_one_change_removed_is_reported_missing_and_without_the_server_key_the_exp
     let forged = SignedExport {
         body: postcard_body(&body),
         signature: signed.signature,
+        format: signed.format,
     }
     .encode();
     let verdict = report(&forged);

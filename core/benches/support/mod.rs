@@ -11,7 +11,7 @@ use mitan_core::device::{Device, Moment, SyncReport};
 use mitan_core::model::sealed::TestKeys;
 use mitan_core::model::{EnrolmentForm, Roster, UnitCode, VolunteerId};
 use mitan_core::store::DeviceIdentity;
-use mitan_core::sync::{Limits, MemoryHub, PROTOCOL_VERSION, RosterOffer, SyncRequest, grants_for};
+use mitan_core::sync::{Limits, MemoryHub, RosterOffer, SyncRequest, grants_for};
 
 /// Peak resident set size of this process (VmHWM), in bytes.
 pub fn peak_rss() -> usize {
@@ -75,20 +75,17 @@ pub fn seeding_limits() -> Limits {
 /// roster's own heads so the hub answers with nothing instead of a snapshot.
 pub fn seed_hub(hub: &mut MemoryHub, roster: &mut Roster) {
     let changes = roster.changes_since(&[]);
-    let request = SyncRequest {
-        protocol: PROTOCOL_VERSION,
-        rosters: vec![RosterOffer {
-            roster: roster.id().to_string(),
-            heads: roster.heads(),
-            changes: changes.into_iter().map(|change| change.bytes).collect(),
-            // The rosters were written with the derived test keys; the hub, like the server,
-            // holds every key.
-            keys: grants_for(&roster.personal_entries().into_iter().collect(), &TestKeys),
-            want_keys: Vec::new(),
-            // The reference hub checks merges, not provenance.
-            signatures: Vec::new(),
-        }],
-    };
+    let request = SyncRequest::new(vec![RosterOffer {
+        roster: roster.id().to_string(),
+        heads: roster.heads(),
+        changes: changes.into_iter().map(|change| change.bytes).collect(),
+        // The rosters were written with the derived test keys; the hub, like the server,
+        // holds every key.
+        keys: grants_for(&roster.personal_entries().into_iter().collect(), &TestKeys),
+        want_keys: Vec::new(),
+        // The reference hub checks merges, not provenance.
+        signatures: Vec::new(),
+    }]);
     hub.handle(&request.encode())
         .expect("the hub takes a well-formed roster");
 }

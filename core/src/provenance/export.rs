@@ -3,16 +3,18 @@
 //! times, signed as a whole by the server's key. An auditor verifies it with nothing else
 //! ([`super::verify_export`]).
 //!
-//! Layout, version 1:
+//! Layout, version 2:
 //!
 //! | bytes | what |
 //! |---|---|
 //! | 8 | magic `MITANAUD` |
-//! | 2 | format version, little-endian (1) |
+//! | 2 | format version, little-endian (2; 1 is still read) |
 //! | rest | zstd of postcard of [`SignedExport`]: the postcard bytes of an [`AuditExport`] and the server's signature of them |
 //!
 //! The body is kept as the exact bytes the server signed, so verification never depends on
 //! re-encoding. Fields are only ever added at the end of a struct, with a new version.
+//! Version 2 added the signed manifests of protocol 5's requests: a change sent by such a
+//! request names its manifest instead of carrying a signature of its own.
 //! Personal fields stay sealed: they are ciphertext inside the changes, and no key is exported.
 
 use serde::{Deserialize, Serialize};
@@ -23,8 +25,8 @@ use crate::error::{Error, Result};
 /// The first bytes of every export file.
 pub const EXPORT_MAGIC: &[u8; 8] = b"MITANAUD";
 
-/// The format version this build writes and reads.
-pub const EXPORT_FORMAT_VERSION: u16 = 1;
+/// The format version this build writes; it also reads version 1.
+pub const EXPORT_FORMAT_VERSION: u16 = 2;
 
 /// The most bytes an export may decompress to: far above a district's history (a change
 /// takes about 400 bytes, so 4 GiB holds ten million), and a bound against compression bombs.
@@ -49,6 +51,22 @@ pub struct AuditExport {
     pub devices: Vec<ExportedDevice>,
     /// The rosters, each with every change the server logged for it.
     pub rosters: Vec<ExportedRoster>,
+    /// The signed manifests that the changes name (version 2).
+    pub manifests: Vec<ExportedManifest>,
+}
+
+/// A protocol 5 request's manifest as the server logged it: the hashes of every change the
+/// request offered, in order, and the sending device's signature of them. It may name
+/// changes the export does not hold (refused, or of a roster outside its scope): the
+/// signature covers the whole list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportedManifest {
+    /// The device that sent the request.
+    pub device: String,
+    /// The offered changes' hashes, in the order offered.
+    pub hashes: Vec<ChangeHash>,
+    /// The device's signature of them (`DeviceKey::sign_manifest`).
+    pub signature: Signature,
 }
 
 /// A device as the export names it.
@@ -85,10 +103,78 @@ pub struct ExportedChange {
     pub bytes: Vec<u8>,
     /// The device that sent it (for a supervisor's action, their server-side writer).
     pub device: String,
-    /// The device's signature of `hash`, or `None` for a change logged before signatures.
+    /// The device's signature of `hash`; `None` for a change that a manifest vouches for, or
+    /// one logged before signatures.
     pub signature: Option<Signature>,
     /// When the server received it, by the server's clock.
     pub received_at_ms: i64,
+    /// The index in [`AuditExport::manifests`] of the manifest that vouches for it, for a
+    /// change sent in protocol 5 (version 2).
+    pub manifest: Option<u32>,
+}
+
+/// Version 1's layouts, read from older files.
+mod v1 {
+    use super::*;
+
+    #[derive(Deserialize)]
+    pub(super) struct Export {
+        created_at_ms: i64,
+        exported_by: String,
+        scope: String,
+        server_key: PublicKey,
+        devices: Vec<ExportedDevice>,
+        rosters: Vec<Roster>,
+    }
+
+    #[derive(Deserialize)]
+    struct Roster {
+        roster: String,
+        heads: Vec<ChangeHash>,
+        changes: Vec<Change>,
+    }
+
+    #[derive(Deserialize)]
+    struct Change {
+        hash: ChangeHash,
+        bytes: Vec<u8>,
+        device: String,
+        signature: Option<Signature>,
+        received_at_ms: i64,
+    }
+
+    impl From<Export> for AuditExport {
+        fn from(old: Export) -> Self {
+            AuditExport {
+                created_at_ms: old.created_at_ms,
+                exported_by: old.exported_by,
+                scope: old.scope,
+                server_key: old.server_key,
+                devices: old.devices,
+                rosters: old
+                    .rosters
+                    .into_iter()
+                    .map(|roster| ExportedRoster {
+                        roster: roster.roster,
+                        heads: roster.heads,
+                        changes: roster
+                            .changes
+                            .into_iter()
+                            .map(|change| ExportedChange {
+                                hash: change.hash,
+                                bytes: change.bytes,
+                                device: change.device,
+                                signature: change.signature,
+                                received_at_ms: change.received_at_ms,
+                                manifest: None,
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+                manifests: Vec::new(),
+            }
+        }
+    }
 }
 
 /// The container: the body's exact bytes and the server's signature of them.
@@ -98,6 +184,10 @@ pub struct SignedExport {
     pub body: Vec<u8>,
     /// The server's signature of `body` (`DeviceKey::sign_export`).
     pub signature: Signature,
+    /// The file's format version, which decides the body's layout; not part of the
+    /// container's bytes (the file's header carries it).
+    #[serde(skip)]
+    pub format: u16,
 }
 
 impl AuditExport {
@@ -108,6 +198,7 @@ impl AuditExport {
         let signed = SignedExport {
             signature: server_key.sign_export(&body),
             body,
+            format: EXPORT_FORMAT_VERSION,
         };
         signed.encode()
     }
@@ -121,7 +212,7 @@ impl SignedExport {
             .expect("compressing into a growable buffer cannot fail");
         let mut file = Vec::with_capacity(EXPORT_MAGIC.len() + 2 + compressed.len());
         file.extend_from_slice(EXPORT_MAGIC);
-        file.extend_from_slice(&EXPORT_FORMAT_VERSION.to_le_bytes());
+        file.extend_from_slice(&self.format.to_le_bytes());
         file.extend_from_slice(&compressed);
         file
     }
@@ -139,9 +230,9 @@ impl SignedExport {
             .split_first_chunk::<2>()
             .ok_or_else(|| bad("truncated before its format version".into()))?;
         let version = u16::from_le_bytes(*version);
-        if version != EXPORT_FORMAT_VERSION {
+        if !(1..=EXPORT_FORMAT_VERSION).contains(&version) {
             return Err(bad(format!(
-                "format version {version} not supported (this build reads {EXPORT_FORMAT_VERSION})"
+                "format version {version} not supported (this build reads 1 to {EXPORT_FORMAT_VERSION})"
             )));
         }
         // Decompressed in a stream with a cap rather than in one call, since the size the
@@ -157,15 +248,25 @@ impl SignedExport {
         if plain.len() > MAX_EXPORT_BYTES {
             return Err(bad(format!("decompresses past {MAX_EXPORT_BYTES} bytes")));
         }
-        postcard::from_bytes(&plain).map_err(|error| bad(format!("postcard: {error}")))
+        let mut signed: SignedExport =
+            postcard::from_bytes(&plain).map_err(|error| bad(format!("postcard: {error}")))?;
+        signed.format = version;
+        Ok(signed)
     }
 
-    /// The export the body holds.
+    /// The export the body holds, read in the layout of the file's format version.
     pub fn export(&self) -> Result<AuditExport> {
-        postcard::from_bytes(&self.body).map_err(|error| Error::Decode {
+        let bad = |error: postcard::Error| Error::Decode {
             what: "audit export body",
             reason: format!("postcard: {error}"),
-        })
+        };
+        if self.format == 1 {
+            postcard::from_bytes::<v1::Export>(&self.body)
+                .map(AuditExport::from)
+                .map_err(bad)
+        } else {
+            postcard::from_bytes(&self.body).map_err(bad)
+        }
     }
 }
 
@@ -194,8 +295,10 @@ mod tests {
                     device: "dev-1".into(),
                     signature: None,
                     received_at_ms: 9,
+                    manifest: None,
                 }],
             }],
+            manifests: Vec::new(),
         }
     }
 
@@ -203,7 +306,7 @@ mod tests {
     fn an_export_round_trips_through_its_file() {
         let export = sample();
         let file = export.encode(&DeviceKey::from_secret([1; 32]));
-        assert!(file.starts_with(b"MITANAUD\x01\x00"));
+        assert!(file.starts_with(b"MITANAUD\x02\x00"));
         let signed = SignedExport::decode(&file).expect("decodes");
         assert_eq!(signed.export().expect("body decodes"), export);
     }
@@ -211,11 +314,11 @@ mod tests {
     #[test]
     fn another_format_version_is_refused_by_name() {
         let mut file = sample().encode(&DeviceKey::from_secret([1; 32]));
-        file[8] = 2;
+        file[8] = 3;
         let error = SignedExport::decode(&file)
             .expect_err("refused")
             .to_string();
-        assert!(error.contains("format version 2 not supported"), "{error}");
+        assert!(error.contains("format version 3 not supported"), "{error}");
         assert!(SignedExport::decode(b"PK\x03\x04").is_err());
     }
 }

@@ -23,7 +23,7 @@ pub type ChangeHash = [u8; 32];
 
 pub use export::{
     AuditExport, EXPORT_FORMAT_VERSION, EXPORT_MAGIC, ExportedChange, ExportedDevice,
-    ExportedRoster, SignedExport,
+    ExportedManifest, ExportedRoster, SignedExport,
 };
 pub use verify::{
     Finding, FindingReason, VerifyReport, read_export, verify_export, verify_export_with_progress,
@@ -32,6 +32,10 @@ pub use verify::{
 /// What a device signature is made over: this tag, the device id's length and bytes, then the
 /// change hash. The tag names the version of this layout.
 const CHANGE_SIGNATURE_TAG: &[u8] = b"mitan/change-signature/v1";
+
+/// What a request's manifest signature is made over: this tag, the device id's length and
+/// bytes, the number of hashes (little-endian `u32`), then the hashes in the order offered.
+const MANIFEST_SIGNATURE_TAG: &[u8] = b"mitan/sync-manifest/v1";
 
 /// What a whole export is signed over by the server: this tag, then the export's body.
 const EXPORT_SIGNATURE_TAG: &[u8] = b"mitan/audit-export/v1";
@@ -143,6 +147,22 @@ impl DeviceKey {
         Signature(self.0.sign(&change_message(device, hash)).to_bytes())
     }
 
+    /// Signs the manifest of one sync request (protocol 5): every change hash it offers, in
+    /// order, as sent by `device`. One signature then vouches for the whole request, and a
+    /// change is attributed by its hash being in a manifest its device signed.
+    ///
+    /// ```
+    /// use mitan_core::provenance::{DeviceKey, verify_manifest};
+    /// let key = DeviceKey::from_secret([7; 32]);
+    /// let device = "dev-1".parse().unwrap();
+    /// let signature = key.sign_manifest(&device, &[[1; 32], [2; 32]]);
+    /// assert!(verify_manifest(&key.public(), &device, &[[1; 32], [2; 32]], &signature));
+    /// assert!(!verify_manifest(&key.public(), &device, &[[2; 32], [1; 32]], &signature));
+    /// ```
+    pub fn sign_manifest(&self, device: &DeviceId, hashes: &[ChangeHash]) -> Signature {
+        Signature(self.0.sign(&manifest_message(device, hashes)).to_bytes())
+    }
+
     /// Signs an export's body (the server's key does this).
     pub fn sign_export(&self, body: &[u8]) -> Signature {
         Signature(self.0.sign(&tagged(EXPORT_SIGNATURE_TAG, body)).to_bytes())
@@ -169,6 +189,26 @@ fn change_message(device: &DeviceId, hash: &ChangeHash) -> Vec<u8> {
     message
 }
 
+/// The bytes a manifest signature covers. The count keeps a list from being read as a
+/// shorter one followed by other bytes.
+fn manifest_message(device: &DeviceId, hashes: &[ChangeHash]) -> Vec<u8> {
+    let id = device.as_str().as_bytes();
+    let mut message =
+        Vec::with_capacity(MANIFEST_SIGNATURE_TAG.len() + 1 + id.len() + 4 + 32 * hashes.len());
+    message.extend_from_slice(MANIFEST_SIGNATURE_TAG);
+    message.push(u8::try_from(id.len()).unwrap_or(u8::MAX));
+    message.extend_from_slice(id);
+    message.extend_from_slice(
+        &u32::try_from(hashes.len())
+            .unwrap_or(u32::MAX)
+            .to_le_bytes(),
+    );
+    for hash in hashes {
+        message.extend_from_slice(hash);
+    }
+    message
+}
+
 fn verify_message(public: &PublicKey, message: &[u8], signature: &Signature) -> bool {
     let Ok(key) = VerifyingKey::from_bytes(public) else {
         return false;
@@ -187,6 +227,16 @@ pub fn verify_change(
     signature: &Signature,
 ) -> bool {
     verify_message(public, &change_message(device, hash), signature)
+}
+
+/// Whether `signature` is `public`'s signature of the manifest `hashes` sent by `device`.
+pub fn verify_manifest(
+    public: &PublicKey,
+    device: &DeviceId,
+    hashes: &[ChangeHash],
+    signature: &Signature,
+) -> bool {
+    verify_message(public, &manifest_message(device, hashes), signature)
 }
 
 /// Whether `signature` is `public`'s signature of the export body `body`.
@@ -248,6 +298,43 @@ mod tests {
             &device("dev-a"),
             &[1; 32],
             &signature
+        ));
+    }
+
+    #[test]
+    fn a_manifest_signature_is_not_a_change_signature() {
+        let key = DeviceKey::from_secret([5; 32]);
+        let one = key.sign_manifest(&device("dev-a"), &[[1; 32]]);
+        assert!(!verify_change(
+            &key.public(),
+            &device("dev-a"),
+            &[1; 32],
+            &one
+        ));
+        let change = key.sign_change(&device("dev-a"), &[1; 32]);
+        assert!(!verify_manifest(
+            &key.public(),
+            &device("dev-a"),
+            &[[1; 32]],
+            &change
+        ));
+        assert!(verify_manifest(
+            &key.public(),
+            &device("dev-a"),
+            &[[1; 32]],
+            &one
+        ));
+        assert!(!verify_manifest(
+            &key.public(),
+            &device("dev-b"),
+            &[[1; 32]],
+            &one
+        ));
+        assert!(!verify_manifest(
+            &key.public(),
+            &device("dev-a"),
+            &[[1; 32], [1; 32]],
+            &one
         ));
     }
 

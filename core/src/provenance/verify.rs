@@ -8,12 +8,12 @@
 //! internal consistency compares the server key's fingerprint ([`VerifyReport::server_key`])
 //! with the one the district publishes.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
-use super::export::{AuditExport, ExportedDevice, SignedExport};
-use super::{ChangeHash, verify_change, verify_export_signature};
+use super::export::{AuditExport, ExportedDevice, ExportedManifest, SignedExport};
+use super::{ChangeHash, PublicKey, verify_change, verify_export_signature, verify_manifest};
 use crate::error::Result;
 use crate::model::{DeviceId, Roster, RosterId, inspect_change};
 
@@ -51,6 +51,8 @@ pub enum FindingReason {
     DeviceWithoutKey,
     /// The signature is not the device's key's signature of this change and device.
     BadSignature,
+    /// The change names a manifest that is not in the export, or one that does not list it.
+    NotInManifest,
     /// The change's actor is not the actor of the device it is attributed to.
     ForeignActor,
 }
@@ -97,6 +99,9 @@ impl std::fmt::Display for FindingReason {
                 f.write_str("bad signature: not signed by its device's key")
             }
             FindingReason::ForeignActor => f.write_str("its actor is not the actor of its device"),
+            FindingReason::NotInManifest => {
+                f.write_str("unsigned: the manifest it names does not list it")
+            }
         }
     }
 }
@@ -201,11 +206,18 @@ pub fn verify_export_with_progress(
         .sum();
     let mut done = 0;
     let mut signed_count = 0;
+    let mut manifests = Manifests::new(&export.manifests);
     for roster in &export.rosters {
-        signed_count += check_roster(roster, &devices, &mut findings, &mut |checked| {
-            done += checked;
-            progress(done, total);
-        });
+        signed_count += check_roster(
+            roster,
+            &devices,
+            &mut manifests,
+            &mut findings,
+            &mut |checked| {
+                done += checked;
+                progress(done, total);
+            },
+        );
     }
     Ok(VerifyReport {
         created_at_ms: export.created_at_ms,
@@ -220,10 +232,59 @@ pub fn verify_export_with_progress(
     })
 }
 
+/// The export's manifests, each checked once, when a change first names it.
+struct Manifests<'a> {
+    listed: &'a [ExportedManifest],
+    /// Per manifest: whether its signature held for the device that named it, and the
+    /// hashes it lists.
+    checked: HashMap<u32, (bool, HashSet<ChangeHash>)>,
+}
+
+impl<'a> Manifests<'a> {
+    fn new(listed: &'a [ExportedManifest]) -> Self {
+        Manifests {
+            listed,
+            checked: HashMap::new(),
+        }
+    }
+
+    /// Whether manifest `index`, signed by `device` with `key`, vouches for change `hash`:
+    /// `Ok` if it does, else the finding.
+    fn vouches(
+        &mut self,
+        index: u32,
+        device: &str,
+        key: &PublicKey,
+        hash: &ChangeHash,
+    ) -> std::result::Result<(), FindingReason> {
+        let Some(manifest) = self.listed.get(index as usize) else {
+            return Err(FindingReason::NotInManifest);
+        };
+        // A manifest is one device's; a change of another device naming it is not vouched for.
+        if manifest.device != device {
+            return Err(FindingReason::BadSignature);
+        }
+        let (holds, hashes) = self.checked.entry(index).or_insert_with(|| {
+            let holds = device.parse::<DeviceId>().is_ok_and(|device| {
+                verify_manifest(key, &device, &manifest.hashes, &manifest.signature)
+            });
+            (holds, manifest.hashes.iter().copied().collect())
+        });
+        if !*holds {
+            Err(FindingReason::BadSignature)
+        } else if !hashes.contains(hash) {
+            Err(FindingReason::NotInManifest)
+        } else {
+            Ok(())
+        }
+    }
+}
+
 /// Checks one roster's changes, appending findings; returns how many signatures held.
 fn check_roster(
     roster: &super::ExportedRoster,
     devices: &BTreeMap<&str, &ExportedDevice>,
+    manifests: &mut Manifests<'_>,
     findings: &mut Vec<Finding>,
     progress: &mut dyn FnMut(u64),
 ) -> u64 {
@@ -297,11 +358,18 @@ fn check_roster(
         {
             findings.push(finding(change, FindingReason::ForeignActor));
         }
-        match (&change.signature, &device.public_key) {
-            (None, _) => findings.push(finding(change, FindingReason::Unsigned)),
-            (Some(_), None) => findings.push(finding(change, FindingReason::DeviceWithoutKey)),
+        match (&change.signature, change.manifest, &device.public_key) {
+            (None, None, _) => findings.push(finding(change, FindingReason::Unsigned)),
+            (_, _, None) => findings.push(finding(change, FindingReason::DeviceWithoutKey)),
+            // The manifest must list what the bytes are, not just what the log claims.
+            (None, Some(index), Some(key)) => {
+                match manifests.vouches(index, &change.device, key, &actual_hash) {
+                    Ok(()) => signed += 1,
+                    Err(reason) => findings.push(finding(change, reason)),
+                }
+            }
             // The signature must cover what the bytes are, not just what the log claims.
-            (Some(signature), Some(key)) => {
+            (Some(signature), _, Some(key)) => {
                 let holds = change
                     .device
                     .parse::<DeviceId>()

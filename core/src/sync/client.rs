@@ -22,7 +22,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::wire::{
-    Hash, KeyGrant, Limits, PROTOCOL_VERSION, RosterOffer, SyncRequest, SyncResponse,
+    Hash, KeyGrant, Limits, OLDEST_PROTOCOL, PROTOCOL_VERSION, RosterOffer, SyncRequest,
+    SyncResponse,
 };
 use crate::error::{Error, Result};
 use crate::model::{DeviceId, EntryId, RosterChange, RosterId};
@@ -112,6 +113,8 @@ pub struct ClientSession {
     resent_all: BTreeSet<String>,
     /// The device that sends, and its key: each offered change is signed as this device's.
     signer: Option<(DeviceId, DeviceKey)>,
+    /// The protocol version the requests are written in.
+    protocol: u16,
 }
 
 impl ClientSession {
@@ -126,7 +129,15 @@ impl ClientSession {
             refused_rosters: BTreeSet::new(),
             resent_all: BTreeSet::new(),
             signer: None,
+            protocol: PROTOCOL_VERSION,
         }
+    }
+
+    /// Writes requests in an older `protocol` (at least [`OLDEST_PROTOCOL`]), as a phone of
+    /// the previous release does: for rollout tests and the field day's mixed districts.
+    pub fn speaking(mut self, protocol: u16) -> Self {
+        self.protocol = protocol.clamp(OLDEST_PROTOCOL, PROTOCOL_VERSION);
+        self
     }
 
     /// Signs every offered change as `device`'s with `key`. A session without a signer
@@ -167,12 +178,20 @@ impl ClientSession {
         self.rounds += 1;
         self.in_flight.clear();
         let mut request = SyncRequest {
-            protocol: PROTOCOL_VERSION,
+            protocol: self.protocol,
             rosters: Vec::with_capacity(offers.len()),
+            manifest: None,
         };
+        let mut manifest = Vec::new();
         for (offer, hashes) in offers {
+            manifest.extend_from_slice(&hashes);
             self.in_flight.insert(offer.roster.clone(), hashes);
             request.rosters.push(offer);
+        }
+        if self.protocol >= 5
+            && let Some((device, key)) = &self.signer
+        {
+            request.manifest = Some(key.sign_manifest(device, &manifest));
         }
         Ok(Some(request.encode()))
     }
@@ -201,13 +220,14 @@ impl ClientSession {
             state.keys.clone()
         };
         // Signed at each offer rather than stored with the change: signing is cheap (tens of
-        // microseconds), and a change is offered rarely more than once.
+        // microseconds), and a change is offered rarely more than once. Protocol 5 signs the
+        // request's manifest instead, once.
         let signatures = match &self.signer {
-            Some((device, key)) => hashes
+            Some((device, key)) if self.protocol < 5 => hashes
                 .iter()
                 .map(|hash| key.sign_change(device, hash))
                 .collect(),
-            None => Vec::new(),
+            _ => Vec::new(),
         };
         (
             RosterOffer {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::rules::{DistrictFacts, Ruling, apply_ruled};
 use super::serve::{grants_for, key_candidates, refuse_offer, reply_to_offer};
-use super::wire::{Limits, PROTOCOL_VERSION, SyncRequest, SyncResponse};
+use super::wire::{Limits, SyncRequest, SyncResponse};
 use crate::error::{Error, Result};
 use crate::model::sealed::EntryKey;
 use crate::model::{EntryId, Roster, RosterId};
@@ -36,8 +36,9 @@ impl MemoryHub {
     pub fn handle(&mut self, request: &[u8]) -> Result<Vec<u8>> {
         self.exchanges += 1;
         let request = SyncRequest::decode(request, &self.limits)?;
+        // Answered in the version the phone spoke, as the server does.
         let mut response = SyncResponse {
-            protocol: PROTOCOL_VERSION,
+            protocol: request.protocol,
             rosters: Vec::with_capacity(request.rosters.len()),
         };
         for offer in &request.rosters {

@@ -25,6 +25,6 @@ pub use serve::{
     grants_for, key_candidates, refuse_offer, reply_to_offer,
 };
 pub use wire::{
-    EntryRef, Hash, KeyGrant, Limits, PROTOCOL_VERSION, RejectedChange, RosterOffer, RosterReply,
-    SyncRequest, SyncResponse,
+    EntryRef, Hash, KeyGrant, Limits, OLDEST_PROTOCOL, PROTOCOL_VERSION, RejectedChange,
+    RosterOffer, RosterReply, SyncRequest, SyncResponse,
 };

@@ -16,7 +16,12 @@ use crate::provenance::{DeviceKey, Signature};
 /// The protocol version this build speaks. 2: data keys travel beside the changes. 3: keys
 /// name a roster entry of either kind, volunteer or camera (camera owners are sealed too).
 /// 4: every offered change carries the sending device's signature (`provenance`).
-pub const PROTOCOL_VERSION: u16 = 4;
+/// 5: one signature per request, over the manifest of every change hash it offers.
+pub const PROTOCOL_VERSION: u16 = 5;
+
+/// The oldest version this build still reads and answers in, so phones of the previous
+/// release keep syncing while a district rolls the new one out.
+pub const OLDEST_PROTOCOL: u16 = 4;
 
 /// A change hash on the wire.
 pub type Hash = [u8; 32];
@@ -46,15 +51,64 @@ impl Default for Limits {
 }
 
 /// What a device sends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncRequest {
-    /// [`PROTOCOL_VERSION`] of the sender.
+    /// The version the sender speaks, [`OLDEST_PROTOCOL`] to [`PROTOCOL_VERSION`]; it decides
+    /// the layout on the wire and how the changes are signed.
     pub protocol: u16,
     /// One offer per roster the device holds.
     pub rosters: Vec<RosterOffer>,
+    /// Protocol 5: the sending device's signature of the request's manifest, the hashes of
+    /// every change in `rosters` in the order offered (`DeviceKey::sign_manifest`). `None`
+    /// in protocol 4, whose offers sign each change instead.
+    pub manifest: Option<Signature>,
 }
 
-/// A device's position in one roster and the changes the server has not acknowledged.
+impl SyncRequest {
+    /// A request of this build's protocol, unsigned: a device signs it with
+    /// [`SyncRequest::signed_by`].
+    pub fn new(rosters: Vec<RosterOffer>) -> Self {
+        SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            rosters,
+            manifest: None,
+        }
+    }
+
+    /// The hashes of every offered change, in the order offered: what a protocol 5 manifest
+    /// signs. Bytes that are no change count as the all-zero hash, which no signature of a
+    /// real manifest can cover by accident, since the server refuses them anyway.
+    pub fn manifest_hashes(&self) -> Vec<Hash> {
+        self.rosters
+            .iter()
+            .flat_map(|offer| &offer.changes)
+            .map(|bytes| crate::model::inspect_change(bytes).map_or([0; 32], |info| info.hash))
+            .collect()
+    }
+
+    /// This request signed as `device`'s with `key` in the way its protocol signs: one
+    /// manifest signature (5), or one signature per change (4). What `ClientSession` does for
+    /// a device, for tools and tests that build requests by hand.
+    pub fn signed_by(mut self, device: &DeviceId, key: &DeviceKey) -> Self {
+        if self.protocol >= 5 {
+            for offer in &mut self.rosters {
+                offer.signatures.clear();
+            }
+            self.manifest = Some(key.sign_manifest(device, &self.manifest_hashes()));
+        } else {
+            self.rosters = self
+                .rosters
+                .into_iter()
+                .map(|offer| offer.signed_by(device, key))
+                .collect();
+            self.manifest = None;
+        }
+        self
+    }
+}
+
+/// A device's position in one roster and the changes the server has not acknowledged. Its
+/// serde layout is protocol 4's; protocol 5 leaves out `signatures` (see `OfferV5`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RosterOffer {
     /// The roster (beat code).
@@ -71,16 +125,67 @@ pub struct RosterOffer {
     /// Entries of this roster whose personal fields this device holds sealed, without a key:
     /// the server answers with the keys the device may have.
     pub want_keys: Vec<EntryRef>,
-    /// The sending device's signature of each change in `changes`, in the same order
-    /// (`provenance::DeviceKey::sign_change`). The server refuses a change without one.
+    /// Protocol 4: the sending device's signature of each change in `changes`, in the same
+    /// order (`provenance::DeviceKey::sign_change`). Empty in protocol 5, where the request's
+    /// manifest signs every change. The server refuses a change signed neither way.
     pub signatures: Vec<Signature>,
 }
 
+/// Protocol 4's request layout.
+#[derive(Serialize, Deserialize)]
+struct RequestV4 {
+    protocol: u16,
+    rosters: Vec<RosterOffer>,
+}
+
+/// Protocol 5's request layout: offers without per-change signatures, then the manifest's.
+#[derive(Serialize, Deserialize)]
+struct RequestV5 {
+    protocol: u16,
+    rosters: Vec<OfferV5>,
+    manifest: Option<Signature>,
+}
+
+/// Protocol 5's offer layout: [`RosterOffer`] without `signatures`.
+#[derive(Serialize, Deserialize)]
+struct OfferV5 {
+    roster: String,
+    heads: Vec<Hash>,
+    #[serde(with = "super::packing::changes")]
+    changes: Vec<Vec<u8>>,
+    keys: Vec<KeyGrant>,
+    want_keys: Vec<EntryRef>,
+}
+
+impl From<OfferV5> for RosterOffer {
+    fn from(offer: OfferV5) -> Self {
+        RosterOffer {
+            roster: offer.roster,
+            heads: offer.heads,
+            changes: offer.changes,
+            keys: offer.keys,
+            want_keys: offer.want_keys,
+            signatures: Vec::new(),
+        }
+    }
+}
+
+impl From<RosterOffer> for OfferV5 {
+    fn from(offer: RosterOffer) -> Self {
+        OfferV5 {
+            roster: offer.roster,
+            heads: offer.heads,
+            changes: offer.changes,
+            keys: offer.keys,
+            want_keys: offer.want_keys,
+        }
+    }
+}
+
 impl RosterOffer {
-    /// This offer with every change signed as `device`'s with `key`, replacing any
-    /// signatures it held: what `ClientSession` does for a device, for tools and tests that
-    /// build offers by hand. Bytes that are no change get a signature of nothing (all-zero
-    /// hash), which no server accepts.
+    /// This offer with every change signed as `device`'s with `key` the protocol 4 way, one
+    /// signature per change, replacing any signatures it held. Bytes that are no change get
+    /// a signature of nothing (all-zero hash), which no server accepts.
     pub fn signed_by(mut self, device: &DeviceId, key: &DeviceKey) -> Self {
         self.signatures = self
             .changes
@@ -216,11 +321,9 @@ fn encode<T: Serialize>(message: &T) -> Vec<u8> {
         .expect("compressing into a growable buffer cannot fail")
 }
 
-fn decode<T: for<'de> Deserialize<'de>>(
-    what: &'static str,
-    bytes: &[u8],
-    limits: &Limits,
-) -> Result<T> {
+/// The decompressed bytes of a message and the protocol version its first field claims,
+/// refused when this build does not speak it.
+fn decompress(what: &'static str, bytes: &[u8], limits: &Limits) -> Result<(Vec<u8>, u16)> {
     let plain =
         zstd::bulk::decompress(bytes, limits.max_message_bytes).map_err(|error| Error::Decode {
             what,
@@ -228,12 +331,20 @@ fn decode<T: for<'de> Deserialize<'de>>(
         })?;
     // The version is the first field of both messages and is read on its own first: a
     // message of another version is laid out differently after it (version 4 added the
-    // signatures), and its sender must be told which version it failed on, not that its
-    // bytes are malformed.
-    if let Ok((protocol, _)) = postcard::take_from_bytes::<u16>(&plain) {
-        check_protocol(protocol)?;
-    }
-    let (message, rest) = postcard::take_from_bytes(&plain).map_err(|error| Error::Decode {
+    // signatures, 5 moved them into one), and its sender must be told which version it
+    // failed on, not that its bytes are malformed.
+    let (protocol, _) =
+        postcard::take_from_bytes::<u16>(&plain).map_err(|error| Error::Decode {
+            what,
+            reason: format!("postcard: {error}"),
+        })?;
+    check_protocol(protocol)?;
+    Ok((plain, protocol))
+}
+
+/// `plain` read whole as a `T`.
+fn take_whole<T: for<'de> Deserialize<'de>>(what: &'static str, plain: &[u8]) -> Result<T> {
+    let (message, rest) = postcard::take_from_bytes(plain).map_err(|error| Error::Decode {
         what,
         reason: format!("postcard: {error}"),
     })?;
@@ -248,16 +359,73 @@ fn decode<T: for<'de> Deserialize<'de>>(
     Ok(message)
 }
 
+fn decode<T: for<'de> Deserialize<'de>>(
+    what: &'static str,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<T> {
+    let (plain, _) = decompress(what, bytes, limits)?;
+    take_whole(what, &plain)
+}
+
+/// A message read in the layout of the version it claims.
+enum Versioned<Old, New> {
+    /// Protocol 4.
+    Old(Old),
+    /// Protocol 5.
+    New(New),
+}
+
+fn decode_versioned<Old, New>(
+    what: &'static str,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<Versioned<Old, New>>
+where
+    Old: for<'de> Deserialize<'de>,
+    New: for<'de> Deserialize<'de>,
+{
+    let (plain, protocol) = decompress(what, bytes, limits)?;
+    if protocol >= 5 {
+        take_whole(what, &plain).map(Versioned::New)
+    } else {
+        take_whole(what, &plain).map(Versioned::Old)
+    }
+}
+
 impl SyncRequest {
-    /// The compressed bytes to send.
+    /// The compressed bytes to send, in the layout of `self.protocol`.
     pub fn encode(&self) -> Vec<u8> {
-        encode(self)
+        if self.protocol >= 5 {
+            encode(&RequestV5 {
+                protocol: self.protocol,
+                rosters: self.rosters.iter().cloned().map(OfferV5::from).collect(),
+                manifest: self.manifest,
+            })
+        } else {
+            encode(&RequestV4 {
+                protocol: self.protocol,
+                rosters: self.rosters.clone(),
+            })
+        }
     }
 
-    /// Decodes a request, refusing oversize or malformed input and other protocol versions.
+    /// Decodes a request, refusing oversize or malformed input and versions this build does
+    /// not speak.
     pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Self> {
-        let request: SyncRequest = decode("sync request", bytes, limits)?;
-        check_protocol(request.protocol)?;
+        let request = match decode_versioned::<RequestV4, RequestV5>("sync request", bytes, limits)?
+        {
+            Versioned::Old(old) => SyncRequest {
+                protocol: old.protocol,
+                rosters: old.rosters,
+                manifest: None,
+            },
+            Versioned::New(new) => SyncRequest {
+                protocol: new.protocol,
+                rosters: new.rosters.into_iter().map(RosterOffer::from).collect(),
+                manifest: new.manifest,
+            },
+        };
         let changes: usize = request
             .rosters
             .iter()
@@ -282,7 +450,8 @@ impl SyncResponse {
         encode(self)
     }
 
-    /// Decodes a response, refusing oversize or malformed input and other protocol versions.
+    /// Decodes a response, refusing oversize or malformed input and versions this build does
+    /// not speak. Protocols 4 and 5 answer in the same layout.
     pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Self> {
         let response: SyncResponse = decode("sync response", bytes, limits)?;
         check_protocol(response.protocol)?;
@@ -291,7 +460,7 @@ impl SyncResponse {
 }
 
 fn check_protocol(got: u16) -> Result<()> {
-    if got == PROTOCOL_VERSION {
+    if (OLDEST_PROTOCOL..=PROTOCOL_VERSION).contains(&got) {
         Ok(())
     } else {
         Err(Error::UnsupportedProtocol {
@@ -372,11 +541,74 @@ mod tests {
         }
     }
 
+    fn offer(changes: Vec<Vec<u8>>) -> RosterOffer {
+        RosterOffer {
+            roster: "BSP-PS-KONI-B01".into(),
+            heads: vec![[1; 32]],
+            changes,
+            keys: Vec::new(),
+            want_keys: Vec::new(),
+            signatures: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn both_protocols_round_trip_in_their_own_layout() {
+        let device: DeviceId = "dev-1".parse().expect("valid");
+        let key = DeviceKey::from_secret([4; 32]);
+        let limits = Limits::default();
+        let new = SyncRequest::new(vec![offer(vec![vec![2; 40]]), offer(vec![vec![3; 40]])])
+            .signed_by(&device, &key);
+        assert!(new.manifest.is_some());
+        assert!(new.rosters.iter().all(|offer| offer.signatures.is_empty()));
+        assert_eq!(
+            SyncRequest::decode(&new.encode(), &limits).expect("decodes"),
+            new
+        );
+
+        let mut old = SyncRequest::new(vec![offer(vec![vec![2; 40]])]);
+        old.protocol = 4;
+        let old = old.signed_by(&device, &key);
+        assert_eq!(old.manifest, None);
+        assert_eq!(old.rosters[0].signatures.len(), 1);
+        let decoded = SyncRequest::decode(&old.encode(), &limits).expect("decodes");
+        assert_eq!(decoded, old);
+        // Protocol 4's bytes are exactly the layout phones of that release write.
+        let plain = zstd::bulk::decompress(&old.encode(), 1 << 20).expect("inflates");
+        let written = postcard::to_stdvec(&RequestV4 {
+            protocol: 4,
+            rosters: old.rosters.clone(),
+        })
+        .expect("encodes");
+        assert_eq!(plain, written);
+    }
+
+    #[test]
+    fn one_manifest_signature_costs_less_than_one_per_change() {
+        let device: DeviceId = "dev-1".parse().expect("valid");
+        let key = DeviceKey::from_secret([4; 32]);
+        let changes: Vec<Vec<u8>> = (0..25u8).map(|n| vec![n; 300]).collect();
+        let new = SyncRequest::new(vec![offer(changes.clone())]).signed_by(&device, &key);
+        let mut old = SyncRequest::new(vec![offer(changes)]);
+        old.protocol = 4;
+        let old = old.signed_by(&device, &key);
+        // Measured before compression: these stand-in changes all hash to zero, so their
+        // per-change signatures would be identical and compress away, as real ones do not.
+        let plain = |request: &SyncRequest| {
+            zstd::bulk::decompress(&request.encode(), 1 << 20)
+                .expect("inflates")
+                .len() as i64
+        };
+        let saved = plain(&old) - plain(&new);
+        assert!(saved >= 24 * 65, "saved only {saved} bytes");
+    }
+
     #[test]
     fn bytes_after_a_message_are_refused() {
-        let request = SyncRequest {
+        let request = RequestV5 {
             protocol: PROTOCOL_VERSION,
             rosters: Vec::new(),
+            manifest: None,
         };
         let mut plain = postcard::to_stdvec(&request).expect("encodes");
         let limits = Limits::default();

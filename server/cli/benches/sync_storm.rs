@@ -28,7 +28,7 @@ use mitan_core::device::Moment;
 use mitan_core::model::{
     ChangeMeta, EnrolmentForm, EnrolmentRules, Roster, RosterId, Unit, UnitKind, VolunteerId,
 };
-use mitan_core::sync::{PROTOCOL_VERSION, RosterOffer, SyncRequest};
+use mitan_core::sync::{RosterOffer, SyncRequest};
 use mitan_server::AppState;
 use mitan_server::auth::Role;
 use mitan_server::background::BackgroundServer;
@@ -191,24 +191,19 @@ fn prepare(store: &mut ServerStore, devices: usize) -> Vec<Prepared> {
             }
             // Offered as `Device::sync` does: the device's own heads beside its changes, so
             // the server knows what the device holds and sends back only what it lacks.
-            let body = SyncRequest {
-                protocol: PROTOCOL_VERSION,
-                rosters: vec![
-                    RosterOffer {
-                        roster: beat,
-                        heads: roster.heads(),
-                        // A phone sends its enrolments' keys beside them.
-                        keys: grants_for(&entries_written(&changes), &TestKeys),
-                        want_keys: Vec::new(),
-                        changes,
-                        signatures: Vec::new(),
-                    }
-                    .signed_by(
-                        &registered.device_id.parse().expect("valid device"),
-                        &signing_key,
-                    ),
-                ],
-            }
+            let body = SyncRequest::new(vec![RosterOffer {
+                roster: beat,
+                heads: roster.heads(),
+                // A phone sends its enrolments' keys beside them.
+                keys: grants_for(&entries_written(&changes), &TestKeys),
+                want_keys: Vec::new(),
+                changes,
+                signatures: Vec::new(),
+            }])
+            .signed_by(
+                &registered.device_id.parse().expect("valid device"),
+                &signing_key,
+            )
             .encode();
             Prepared {
                 credential: registered.credential,

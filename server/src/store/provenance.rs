@@ -1,8 +1,13 @@
 //! The server's signing key and what an audit export reads: every logged change with its
-//! signature and receipt time, and the public keys of the devices that sent them.
+//! signature or manifest and receipt time, the manifests, and the public keys of the devices
+//! that sent them.
+
+use std::collections::BTreeMap;
 
 use mitan_core::model::{BadgeNumber, DeviceId, RosterId};
-use mitan_core::provenance::{DeviceKey, ExportedChange, ExportedDevice, Signature};
+use mitan_core::provenance::{
+    DeviceKey, ExportedChange, ExportedDevice, ExportedManifest, Signature,
+};
 use rusqlite::{Connection, OptionalExtension};
 
 use super::ServerStore;
@@ -74,10 +79,16 @@ impl ServerStore {
     }
 
     /// Every logged change of `roster` in receipt order, with the device that sent it, its
-    /// signature and the server's receipt time, as an export carries them.
-    pub fn load_changes_for_export(&self, roster: &RosterId) -> Result<Vec<ExportedChange>> {
+    /// signature or manifest, and the server's receipt time, as an export carries them. A
+    /// manifest is named by its index in the export: `manifests` maps each manifest row met so
+    /// far to its index, and gains the ones met here.
+    pub fn load_changes_for_export(
+        &self,
+        roster: &RosterId,
+        manifests: &mut BTreeMap<i64, u32>,
+    ) -> Result<Vec<ExportedChange>> {
         let mut statement = self.connection.prepare_cached(
-            "SELECT hash, bytes, device_id, signature, received_at_ms FROM change_log
+            "SELECT hash, bytes, device_id, signature, received_at_ms, manifest FROM change_log
              WHERE roster_id = ?1 ORDER BY seq",
         )?;
         let rows = statement.query_map([roster.as_str()], |row| {
@@ -87,11 +98,16 @@ impl ServerStore {
                 row.get::<_, String>(2)?,
                 row.get::<_, Option<Vec<u8>>>(3)?,
                 row.get::<_, i64>(4)?,
+                row.get::<_, Option<i64>>(5)?,
             ))
         })?;
         let mut changes = Vec::new();
         for row in rows {
-            let (hash, bytes, device, signature, received_at_ms) = row?;
+            let (hash, bytes, device, signature, received_at_ms, manifest) = row?;
+            let manifest = manifest.map(|id| {
+                let next = u32::try_from(manifests.len()).unwrap_or(u32::MAX);
+                *manifests.entry(id).or_insert(next)
+            });
             changes.push(ExportedChange {
                 hash: hash.try_into().map_err(|_| corrupt("change hash"))?,
                 bytes,
@@ -100,9 +116,40 @@ impl ServerStore {
                     .map(|signature| Signature::from_slice(&signature).ok_or(corrupt("signature")))
                     .transpose()?,
                 received_at_ms,
+                manifest,
             });
         }
         Ok(changes)
+    }
+
+    /// The manifests `manifests` maps to export indexes, in the order of those indexes.
+    pub fn load_manifests_for_export(
+        &self,
+        manifests: &BTreeMap<i64, u32>,
+    ) -> Result<Vec<ExportedManifest>> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT device_id, hashes, signature FROM sync_manifest WHERE id = ?1",
+        )?;
+        let mut by_index: Vec<(u32, ExportedManifest)> = Vec::with_capacity(manifests.len());
+        for (id, index) in manifests {
+            let (device, hashes, signature): (String, Vec<u8>, Vec<u8>) =
+                statement.query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+            let hashes = hashes
+                .chunks_exact(32)
+                .map(|hash| hash.try_into().expect("chunks of 32"))
+                .collect();
+            by_index.push((
+                *index,
+                ExportedManifest {
+                    device,
+                    hashes,
+                    signature: Signature::from_slice(&signature)
+                        .ok_or(corrupt("manifest signature"))?,
+                },
+            ));
+        }
+        by_index.sort_by_key(|(index, _)| *index);
+        Ok(by_index.into_iter().map(|(_, manifest)| manifest).collect())
     }
 
     /// The devices named in `devices`, with their badge, actor and public key.

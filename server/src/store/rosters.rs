@@ -31,8 +31,21 @@ pub struct ReceivedChange {
     pub entry: Option<String>,
     /// The device's clock when it was made: a claim.
     pub device_clock_ms: i64,
-    /// The sending device's signature of it (the server's, for a supervisor's action).
+    /// The sending device's signature of it (the server's, for a supervisor's action), when
+    /// it came signed on its own (protocol 4).
     pub signature: Option<Signature>,
+    /// Whether the request's [`SyncManifest`] vouches for it instead (protocol 5).
+    pub in_manifest: bool,
+}
+
+/// A protocol 5 request's manifest, as the device signed it: kept with the changes it
+/// vouches for, in the same transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncManifest {
+    /// Every offered change's hash, in the order offered.
+    pub hashes: Vec<[u8; 32]>,
+    /// The device's signature of them.
+    pub signature: Signature,
 }
 
 /// Changes the server wrote itself during a merge, and its writer that wrote them.
@@ -46,21 +59,37 @@ pub struct ServerWritten {
 
 /// Appends `changes` to the change log, attributed to `device` and `badge` and stamped with
 /// the server's receipt time; a change already logged stays as it was, so a replay changes
-/// nothing. Returns how many were new.
+/// nothing. The `manifest` that vouches for some of them is logged once, with the first of
+/// them new to the log, and not at all for a request that brought nothing new. Returns how
+/// many were new.
 pub(super) fn log_changes(
     transaction: &Transaction<'_>,
     changes: &[ReceivedChange],
+    manifest: Option<&SyncManifest>,
     device: &DeviceId,
     badge: &BadgeNumber,
     now_ms: i64,
 ) -> Result<u64> {
     let mut insert = transaction.prepare_cached(
         "INSERT OR IGNORE INTO change_log (roster_id, hash, bytes, actor, device_id, badge,
-             action, entry, device_clock_ms, received_at_ms, signature)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             action, entry, device_clock_ms, received_at_ms, signature, manifest)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
+    let mut logged_manifest: Option<i64> = None;
     let mut logged = 0;
     for change in changes {
+        let vouching = match manifest {
+            Some(manifest) if change.in_manifest => match logged_manifest {
+                Some(id) => Some(id),
+                None if is_logged(transaction, change)? => None,
+                None => {
+                    let id = log_manifest(transaction, manifest, device, now_ms)?;
+                    logged_manifest = Some(id);
+                    Some(id)
+                }
+            },
+            _ => None,
+        };
         logged += insert.execute(params![
             change.roster.as_str(),
             change.hash.as_slice(),
@@ -75,10 +104,37 @@ pub(super) fn log_changes(
             change
                 .signature
                 .as_ref()
-                .map(|signature| signature.0.as_slice())
+                .map(|signature| signature.0.as_slice()),
+            vouching,
         ])? as u64;
     }
     Ok(logged)
+}
+
+fn is_logged(transaction: &Transaction<'_>, change: &ReceivedChange) -> Result<bool> {
+    Ok(transaction
+        .prepare_cached("SELECT 1 FROM change_log WHERE roster_id = ?1 AND hash = ?2")?
+        .exists(params![change.roster.as_str(), change.hash.as_slice()])?)
+}
+
+fn log_manifest(
+    transaction: &Transaction<'_>,
+    manifest: &SyncManifest,
+    device: &DeviceId,
+    now_ms: i64,
+) -> Result<i64> {
+    transaction
+        .prepare_cached(
+            "INSERT INTO sync_manifest (device_id, hashes, signature, received_at_ms)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            device.as_str(),
+            manifest.hashes.concat(),
+            manifest.signature.0.as_slice(),
+            now_ms
+        ])?;
+    Ok(transaction.last_insert_rowid())
 }
 
 /// How much of a roster is stored, for deciding when to snapshot.
@@ -128,19 +184,30 @@ impl ServerStore {
         keys: &KeyUpdate,
         now_ms: i64,
     ) -> Result<u64> {
-        self.save_merge_carrying(device, badge, changes, None, volunteers, &[], keys, now_ms)
+        self.save_merge_carrying(
+            device,
+            badge,
+            changes,
+            None,
+            None,
+            volunteers,
+            &[],
+            keys,
+            now_ms,
+        )
     }
 
     /// [`ServerStore::save_merge`], with the changes the server wrote during the merge to
     /// carry what reached a moved volunteer's old entry to the live one (`written`, logged
-    /// under the server-side writer of the same badge), and the rows of the cameras the merge
-    /// touched. Only `changes` count as merged.
+    /// under the server-side writer of the same badge), the rows of the cameras the merge
+    /// touched, and the `manifest` of a protocol 5 request. Only `changes` count as merged.
     #[allow(clippy::too_many_arguments)]
     pub fn save_merge_carrying(
         &mut self,
         device: &DeviceId,
         badge: &BadgeNumber,
         changes: &[ReceivedChange],
+        manifest: Option<&SyncManifest>,
         written: Option<&ServerWritten>,
         volunteers: &[(RosterId, Volunteer)],
         cameras: &[(RosterId, Camera)],
@@ -148,11 +215,12 @@ impl ServerStore {
         now_ms: i64,
     ) -> Result<u64> {
         let transaction = self.connection.transaction()?;
-        let logged = log_changes(&transaction, changes, device, badge, now_ms)?;
+        let logged = log_changes(&transaction, changes, manifest, device, badge, now_ms)?;
         if let Some(written) = written {
             log_changes(
                 &transaction,
                 &written.changes,
+                None,
                 &written.device,
                 badge,
                 now_ms,
@@ -425,6 +493,7 @@ mod tests {
             entry: None,
             device_clock_ms: 5,
             signature: None,
+            in_manifest: false,
         }
     }
 

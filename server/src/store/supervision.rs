@@ -137,7 +137,14 @@ impl ServerStore {
         now_ms: i64,
     ) -> Result<()> {
         let transaction = self.connection.transaction()?;
-        log_changes(&transaction, changes, &writer.device, &record.badge, now_ms)?;
+        log_changes(
+            &transaction,
+            changes,
+            None,
+            &writer.device,
+            &record.badge,
+            now_ms,
+        )?;
         save_key_update(&transaction, keys, writer.device.as_str(), now_ms)?;
         save_volunteers(&transaction, &self.phone_index, volunteers, now_ms)?;
         transaction.execute(

@@ -163,6 +163,11 @@ impl Api {
         }
     }
 
+    /// The server's database file opened beside the server, for what no operation shows.
+    pub(crate) fn database(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self._dir.path().join("server.db")).expect("the database opens")
+    }
+
     pub(crate) async fn send(&self, request: Request<Body>) -> (StatusCode, Vec<u8>) {
         let (status, _, body) = self.respond(request).await;
         (status, body)
