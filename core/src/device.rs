@@ -18,14 +18,16 @@ use crate::provenance::{DeviceKey, PublicKey};
 use crate::store::{
     DeviceIdentity, DeviceStore, KeyChanges, QuotaProgress, StoreKey, VolunteerFilter, VolunteerRow,
 };
-use crate::sync::{ClientSession, Incoming, Limits, RosterState, erased_camera_key, erased_key};
+use crate::sync::{
+    ClientSession, Incoming, Limits, OLDEST_PROTOCOL, RosterState, erased_camera_key, erased_key,
+};
 
 mod recovery;
 mod transport;
 
 pub use recovery::Replacement;
 
-pub use transport::{ACTOR_REUSED, Transport, TransportError};
+pub use transport::{ACTOR_REUSED, Transport, TransportError, UNSUPPORTED_PROTOCOL};
 
 /// Compaction folds a roster's log into a snapshot once it holds this many changes: enough to
 /// keep enrolment writes small, few enough that opening a roster stays fast.
@@ -804,15 +806,31 @@ impl Device {
         report: &mut SyncReport,
         observer: &mut dyn FnMut(SyncProgress),
     ) -> Result<()> {
-        let mut session = ClientSession::new(self.limits)
-            .signing_as(self.identity.device_id.clone(), self.signing_key.clone());
+        let session_of = |device: &Device| {
+            ClientSession::new(device.limits).signing_as(
+                device.identity.device_id.clone(),
+                device.signing_key.clone(),
+            )
+        };
+        let mut session = session_of(self);
+        let mut fell_back = false;
         loop {
             let states = self.sync_states()?;
             let Some(request) = session.next_request(&states)? else {
                 break;
             };
             report.bytes_up += request.len() as u64;
-            let reply = transport.exchange(request)?;
+            let reply = match transport.exchange(request) {
+                // A server of the previous release, not yet upgraded while phones are: the
+                // sync starts again in the protocol it speaks. Nothing was stored by it.
+                Err(error) if !fell_back && error.refusal_code() == Some(UNSUPPORTED_PROTOCOL) => {
+                    fell_back = true;
+                    report.round_trips += 1;
+                    session = session_of(self).speaking(OLDEST_PROTOCOL);
+                    continue;
+                }
+                other => other?,
+            };
             report.bytes_down += reply.len() as u64;
             report.round_trips += 1;
             let update = session.receive(&reply)?;

@@ -4,7 +4,9 @@ mod common;
 
 use mitan_core::Error;
 use mitan_core::demo::Generator;
-use mitan_core::device::{Device, Moment, Problem};
+use mitan_core::device::{
+    Device, Moment, Problem, Transport, TransportError, UNSUPPORTED_PROTOCOL,
+};
 use mitan_core::model::{Decision, EnrolmentForm, Field, InvalidCode, Status};
 use mitan_core::store::VolunteerFilter;
 use mitan_core::sync::MemoryHub;
@@ -75,6 +77,55 @@ fn a_sync_tells_its_observer_after_each_stored_round() {
     assert_eq!(
         (last.bytes_up, last.bytes_down, last.received),
         (report.bytes_up, report.bytes_down, report.received)
+    );
+}
+
+/// A server of the previous release: it speaks protocol 4 only, and refuses anything newer
+/// with the stable code, as `mitan serve` of that release did.
+struct OldServer<'a> {
+    hub: &'a mut MemoryHub,
+    versions_seen: Vec<u16>,
+}
+
+impl Transport for OldServer<'_> {
+    fn exchange(&mut self, request: Vec<u8>) -> Result<Vec<u8>, TransportError> {
+        let plain = zstd::bulk::decompress(&request, 1 << 24).expect("zstd");
+        let (protocol, _) = postcard::take_from_bytes::<u16>(&plain).expect("a version");
+        self.versions_seen.push(protocol);
+        if protocol != 4 {
+            return Err(TransportError::Refused {
+                status: 400,
+                code: UNSUPPORTED_PROTOCOL.into(),
+                message: format!("protocol {protocol} not supported (this server speaks 4)"),
+            });
+        }
+        self.hub
+            .handle(&request)
+            .map_err(|error| TransportError::Network(error.to_string()))
+    }
+}
+
+#[test]
+fn a_phone_falls_back_to_protocol_4_for_a_server_not_yet_upgraded() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut hub = MemoryHub::default();
+    let mut generator = Generator::new(5);
+    let mut phone = open(dir.path(), 1);
+    enrol_many(&mut phone, &mut generator, 3);
+    let mut old = OldServer {
+        hub: &mut hub,
+        versions_seen: Vec::new(),
+    };
+    let report = phone
+        .sync(&mut old, NOW)
+        .expect("the sync succeeds in protocol 4");
+    assert_eq!(old.versions_seen, vec![5, 4]);
+    assert_eq!(report.acknowledged, 3);
+    assert_eq!(phone.pending_sync_count().expect("count"), 0);
+    assert_eq!(
+        hub.keys().len(),
+        3,
+        "the hub holds the three enrolments' keys"
     );
 }
 

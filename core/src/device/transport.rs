@@ -55,6 +55,9 @@ impl TransportError {
 /// The code a server refuses a restored or cloned phone's sync with.
 pub const ACTOR_REUSED: &str = "actor_reused";
 
+/// The code a server refuses a request of a protocol version it does not speak with.
+pub const UNSUPPORTED_PROTOCOL: &str = "unsupported_protocol";
+
 /// Moves request bytes to the server and reply bytes back: HTTP on a phone, a function call in
 /// tests. An error means nothing was received; the sync stops and can simply be retried.
 pub trait Transport {

@@ -112,7 +112,7 @@ async fn answer(
         };
         let request = SyncRequest::decode(&body, &limits).map_err(|error| match error {
             mitan_core::Error::UnsupportedProtocol { .. } => Error::BadRequest {
-                code: "unsupported_protocol",
+                code: mitan_core::device::UNSUPPORTED_PROTOCOL,
                 message: error.to_string(),
             },
             other => Error::BadRequest {
