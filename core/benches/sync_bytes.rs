@@ -506,12 +506,14 @@ fn main() {
                 ),
             ],
             vec![
-                format!("key grants ({grants} × 16 B id + 32 B key)"),
+                // Protocol 5 sends a key of an entry the offered changes write without its id,
+                // which the changes carry: a one-byte presence tag and the key.
+                format!("key grants ({grants} × 32 B key + 1 B, ids read from the changes)"),
                 sealed_bytes
                     .saturating_sub(sealed_no_grants_bytes)
                     .to_string(),
                 share_of_extra(sealed_bytes.saturating_sub(sealed_no_grants_bytes)),
-                format!("{} B", grants * 48),
+                format!("{} B", grants * 33),
             ],
             vec![
                 "total extra".into(),

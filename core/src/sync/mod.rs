@@ -6,6 +6,7 @@
 
 mod client;
 mod hub;
+mod layouts;
 mod packing;
 mod refusal;
 mod rules;
