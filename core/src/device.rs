@@ -27,7 +27,9 @@ mod transport;
 
 pub use recovery::Replacement;
 
-pub use transport::{ACTOR_REUSED, Transport, TransportError, UNSUPPORTED_PROTOCOL};
+pub use transport::{
+    ACTOR_REUSED, MALFORMED_BODY, Transport, TransportError, UNSUPPORTED_PROTOCOL,
+};
 
 /// Compaction folds a roster's log into a snapshot once it holds this many changes: enough to
 /// keep enrolment writes small, few enough that opening a roster stays fast.
@@ -821,9 +823,11 @@ impl Device {
             };
             report.bytes_up += request.len() as u64;
             let reply = match transport.exchange(request) {
-                // A server of the previous release, not yet upgraded while phones are: the
-                // sync starts again in the protocol it speaks. Nothing was stored by it.
-                Err(error) if !fell_back && error.refusal_code() == Some(UNSUPPORTED_PROTOCOL) => {
+                // A server of the previous release, not yet upgraded while phones are: it
+                // refuses the version, or cannot even decompress a frame made with protocol 5's
+                // dictionary. The sync starts again in the protocol it speaks; nothing was
+                // stored by it.
+                Err(error) if !fell_back && error.is_unreadable_by_server() => {
                     fell_back = true;
                     report.round_trips += 1;
                     session = session_of(self).speaking(OLDEST_PROTOCOL);

@@ -80,8 +80,9 @@ fn a_sync_tells_its_observer_after_each_stored_round() {
     );
 }
 
-/// A server of the previous release: it speaks protocol 4 only, and refuses anything newer
-/// with the stable code, as `mitan serve` of that release did.
+/// A server of the previous release, answering as `mitan serve` of that release did: it
+/// holds no dictionary, so a protocol 5 frame does not even decompress (`malformed_body`),
+/// and it refuses any version but 4 (`unsupported_protocol`).
 struct OldServer<'a> {
     hub: &'a mut MemoryHub,
     versions_seen: Vec<u16>,
@@ -89,15 +90,22 @@ struct OldServer<'a> {
 
 impl Transport for OldServer<'_> {
     fn exchange(&mut self, request: Vec<u8>) -> Result<Vec<u8>, TransportError> {
-        let plain = zstd::bulk::decompress(&request, 1 << 24).expect("zstd");
+        let refused = |code: &str, message: String| TransportError::Refused {
+            status: 400,
+            code: code.into(),
+            message,
+        };
+        let plain = mitan_core::sync::inflate(&request, 1 << 24).expect("a sync frame");
         let (protocol, _) = postcard::take_from_bytes::<u16>(&plain).expect("a version");
         self.versions_seen.push(protocol);
+        if let Err(error) = zstd::bulk::decompress(&request, 1 << 24) {
+            return Err(refused("malformed_body", format!("zstd: {error}")));
+        }
         if protocol != 4 {
-            return Err(TransportError::Refused {
-                status: 400,
-                code: UNSUPPORTED_PROTOCOL.into(),
-                message: format!("protocol {protocol} not supported (this server speaks 4)"),
-            });
+            return Err(refused(
+                UNSUPPORTED_PROTOCOL,
+                format!("protocol {protocol} not supported (this server speaks 4)"),
+            ));
         }
         self.hub
             .handle(&request)

@@ -153,7 +153,7 @@ fn corpus() -> &'static Corpus {
             base,
             changes,
             // The postcard payload of the request, as this build's protocol lays it out.
-            request: zstd::stream::decode_all(request.encode().as_slice()).expect("inflates"),
+            request: mitan_core::sync::inflate(&request.encode(), 1 << 24).expect("inflates"),
             response: postcard::to_stdvec(&response).expect("encodes"),
         }
     })

@@ -393,8 +393,9 @@ fn keep_compressed(name: &str, bytes: &[u8]) {
     }
 }
 
+/// A golden frame's bytes, with the dictionary the frame names (protocol 5's, or none).
 fn decompress(bytes: &[u8]) -> Vec<u8> {
-    zstd::stream::decode_all(bytes).expect("a zstd frame")
+    mitan_core::sync::inflate(bytes, 1 << 24).expect("a zstd frame")
 }
 
 #[test]
@@ -430,6 +431,10 @@ fn decode_golden_request(protocol: u16) -> SyncRequest {
         decompress(&wire),
         read_golden(&format!("sync_request_v{protocol}.postcard.hex"))
     );
+    // Protocol 5 compresses with its dictionary, and the frame says so.
+    let dictionary = zstd::zstd_safe::get_dict_id_from_frame(&wire).map(|id| id.get());
+    let expected = (protocol >= 5).then(mitan_core::sync::dictionary_v5_id);
+    assert_eq!(dictionary, expected);
     let decoded = SyncRequest::decode(&wire, &Limits::default()).expect("the golden decodes");
     assert_eq!(decoded, request(protocol));
     assert_eq!(decoded.protocol, protocol);

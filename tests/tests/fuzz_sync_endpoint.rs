@@ -48,7 +48,7 @@ fn fixture() -> &'static Mutex<Fixture> {
         let mut recorder = Recorder(None);
         assert!(phone.device.sync(&mut recorder, 1_764_000_000_000).is_err());
         let wire = recorder.0.expect("the phone built a request");
-        let plain = zstd::bulk::decompress(&wire, 1 << 20).expect("a genuine request inflates");
+        let plain = mitan_core::sync::inflate(&wire, 1 << 20).expect("a genuine request inflates");
         Mutex::new(Fixture {
             server,
             credential: phone.credential(),

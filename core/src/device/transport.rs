@@ -44,6 +44,15 @@ impl TransportError {
         }
     }
 
+    /// Whether the server could not read the request at all: a version it does not speak, or
+    /// a body it could not decode, as a server of an older release says of a newer protocol.
+    pub fn is_unreadable_by_server(&self) -> bool {
+        matches!(
+            self.refusal_code(),
+            Some(UNSUPPORTED_PROTOCOL | MALFORMED_BODY)
+        )
+    }
+
     /// Whether the server said this phone's store was restored from a backup or cloned: its
     /// actor sent a different change under a sequence number already spent. The phone must
     /// re-register ([`super::Device::prepare_replacement`]).
@@ -57,6 +66,9 @@ pub const ACTOR_REUSED: &str = "actor_reused";
 
 /// The code a server refuses a request of a protocol version it does not speak with.
 pub const UNSUPPORTED_PROTOCOL: &str = "unsupported_protocol";
+
+/// The code a server refuses a request body it cannot decode with.
+pub const MALFORMED_BODY: &str = "malformed_body";
 
 /// Moves request bytes to the server and reply bytes back: HTTP on a phone, a function call in
 /// tests. An error means nothing was received; the sync stops and can simply be retried.

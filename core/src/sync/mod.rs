@@ -5,6 +5,7 @@
 //! reference hub refuse the same changes with the same [`Refusal`] codes.
 
 mod client;
+mod compression;
 mod hub;
 mod layouts;
 mod packing;
@@ -14,6 +15,7 @@ mod serve;
 mod wire;
 
 pub use client::{ClientSession, Incoming, RosterState, RosterUpdate, SyncUpdate};
+pub use compression::{DICTIONARY_V5, dictionary_v5_id, inflate};
 pub use hub::MemoryHub;
 pub use refusal::Refusal;
 pub use rules::{

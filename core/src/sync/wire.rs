@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::compression::{compress, inflate};
 use super::layouts::{RequestV4, RequestV5, ResponseV5};
 use super::refusal::Refusal;
 use crate::error::{Error, Result};
@@ -263,24 +264,18 @@ impl RejectedChange {
     }
 }
 
-/// zstd level for sync messages: high, because on 2G a byte costs far more than a CPU cycle,
-/// and messages are small enough that even a cheap phone compresses them in milliseconds.
-const ZSTD_LEVEL: i32 = 15;
-
-fn encode<T: Serialize>(message: &T) -> Vec<u8> {
+fn encode<T: Serialize>(message: &T, protocol: u16) -> Vec<u8> {
     let plain = postcard::to_stdvec(message).expect("sync messages hold only plain data");
-    zstd::bulk::compress(&plain, ZSTD_LEVEL)
-        .expect("compressing into a growable buffer cannot fail")
+    compress(&plain, protocol)
 }
 
 /// The decompressed bytes of a message and the protocol version its first field claims,
 /// refused when this build does not speak it.
 fn decompress(what: &'static str, bytes: &[u8], limits: &Limits) -> Result<(Vec<u8>, u16)> {
-    let plain =
-        zstd::bulk::decompress(bytes, limits.max_message_bytes).map_err(|error| Error::Decode {
-            what,
-            reason: format!("zstd: {error}"),
-        })?;
+    let plain = inflate(bytes, limits.max_message_bytes).map_err(|error| match error {
+        Error::Decode { reason, .. } => Error::Decode { what, reason },
+        other => other,
+    })?;
     // The version is the first field of both messages and is read on its own first: a
     // message of another version is laid out differently after it (version 4 added the
     // signatures, 5 moved them into one), and its sender must be told which version it
@@ -340,12 +335,15 @@ impl SyncRequest {
     /// The compressed bytes to send, in the layout of `self.protocol`.
     pub fn encode(&self) -> Vec<u8> {
         if self.protocol >= 5 {
-            encode(&RequestV5::from(self.clone()))
+            encode(&RequestV5::from(self.clone()), self.protocol)
         } else {
-            encode(&RequestV4 {
-                protocol: self.protocol,
-                rosters: self.rosters.clone(),
-            })
+            encode(
+                &RequestV4 {
+                    protocol: self.protocol,
+                    rosters: self.rosters.clone(),
+                },
+                self.protocol,
+            )
         }
     }
 
@@ -383,9 +381,9 @@ impl SyncResponse {
     /// The compressed bytes to send, in the layout of `self.protocol`.
     pub fn encode(&self) -> Vec<u8> {
         if self.protocol >= 5 {
-            encode(&ResponseV5::from(self.clone()))
+            encode(&ResponseV5::from(self.clone()), self.protocol)
         } else {
-            encode(self)
+            encode(self, self.protocol)
         }
     }
 
@@ -472,7 +470,7 @@ mod tests {
                 want_keys: Vec::new(),
             }],
         };
-        let bytes = encode(&old);
+        let bytes = encode(&old, 3);
         match SyncRequest::decode(&bytes, &Limits::default()) {
             Err(Error::UnsupportedProtocol { got, supported }) => {
                 assert_eq!((got, supported), (3, PROTOCOL_VERSION));
@@ -514,7 +512,7 @@ mod tests {
         let decoded = SyncRequest::decode(&old.encode(), &limits).expect("decodes");
         assert_eq!(decoded, old);
         // Protocol 4's bytes are exactly the layout phones of that release write.
-        let plain = zstd::bulk::decompress(&old.encode(), 1 << 20).expect("inflates");
+        let plain = inflate(&old.encode(), 1 << 20).expect("inflates");
         let written = postcard::to_stdvec(&RequestV4 {
             protocol: 4,
             rosters: old.rosters.clone(),
@@ -535,9 +533,7 @@ mod tests {
         // Measured before compression: these stand-in changes all hash to zero, so their
         // per-change signatures would be identical and compress away, as real ones do not.
         let plain = |request: &SyncRequest| {
-            zstd::bulk::decompress(&request.encode(), 1 << 20)
-                .expect("inflates")
-                .len() as i64
+            inflate(&request.encode(), 1 << 20).expect("inflates").len() as i64
         };
         let saved = plain(&old) - plain(&new);
         assert!(saved >= 23 * 65, "saved only {saved} bytes");

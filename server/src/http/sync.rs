@@ -116,7 +116,7 @@ async fn answer(
                 message: error.to_string(),
             },
             other => Error::BadRequest {
-                code: "malformed_body",
+                code: mitan_core::device::MALFORMED_BODY,
                 message: other.to_string(),
             },
         })?;
