@@ -432,6 +432,7 @@ impl Device {
             let parts = self.store.load_roster(id)?;
             let mut roster = Roster::load(id, parts.snapshot.as_deref(), &parts.changes)?;
             roster.set_actor(self.identity.actor);
+            roster.seal_personal_together(self.store.seals_together(id)?);
             self.rosters.insert(id.clone(), roster);
         }
         Ok(())
@@ -982,6 +983,7 @@ impl Device {
                 &update.acked,
                 update.resend_all,
                 &update.server_heads,
+                update.seal_together,
                 &volunteers,
                 &cameras,
                 &keys,
@@ -992,6 +994,9 @@ impl Device {
             Ok(()) => {
                 for entry in &keys.erased {
                     self.keys.remove(entry);
+                }
+                if let Some(roster) = self.rosters.get_mut(&roster_id) {
+                    roster.seal_personal_together(update.seal_together);
                 }
             }
             Err(_) => {

@@ -146,6 +146,7 @@ fn corpus() -> &'static Corpus {
                 more: false,
                 resend_all: false,
                 keys,
+                seal_together: false,
             }],
         };
         Corpus {

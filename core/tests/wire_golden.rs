@@ -229,6 +229,8 @@ fn response(protocol: u16) -> SyncResponse {
                 more: true,
                 resend_all: false,
                 keys: grants(),
+                // Protocol 4's layout has no room for it, so its phones read it as false.
+                seal_together: protocol >= 5,
             },
             RosterReply {
                 roster: OTHER_BEAT.into(),
@@ -240,6 +242,7 @@ fn response(protocol: u16) -> SyncResponse {
                 more: false,
                 resend_all: true,
                 keys: Vec::new(),
+                seal_together: false,
             },
             RosterReply {
                 roster: FOREIGN_BEAT.into(),
@@ -251,6 +254,7 @@ fn response(protocol: u16) -> SyncResponse {
                 more: false,
                 resend_all: false,
                 keys: Vec::new(),
+                seal_together: false,
             },
         ],
     }

@@ -24,7 +24,7 @@ use crate::access::{AccessKind, Reader};
 use crate::auth::Caller;
 use crate::error::{Error, Result};
 use crate::roster_cache::RosterCache;
-use crate::store::{KeyUpdate, ReceivedChange, ServerStore, ServerWritten, SyncManifest};
+use crate::store::{Arrival, KeyUpdate, ReceivedChange, ServerStore, ServerWritten, SyncManifest};
 
 /// The code of [`Refusal::ForgedActor`], for callers that compare wire strings.
 pub const FORGED_ACTOR: &str = Refusal::ForgedActor.as_str();
@@ -321,7 +321,10 @@ impl District {
             &caller.device,
             &caller.user.badge,
             &received,
-            verified.manifest(),
+            &Arrival {
+                protocol: Some(request.protocol),
+                manifest: verified.manifest().cloned(),
+            },
             reconciliation.written.as_ref(),
             &volunteers,
             &cameras,
@@ -339,6 +342,8 @@ impl District {
             rosters: Vec::with_capacity(working.len()),
         };
         let mut rejected = 0;
+        // Phones may seal new entries' fields together once every phone in use reads that.
+        let seal_together = request.protocol >= 5 && self.store.every_device_speaks(5)?;
         for ((offer, outcome), roster) in request.rosters.iter().zip(&outcomes).zip(&mut working) {
             rejected += outcome.rejected.len() as u64;
             let mut reply = reply_to_offer(roster, offer, outcome, &self.config.limits);
@@ -346,6 +351,7 @@ impl District {
             // now that the merge is committed: erased ones are gone from the store.
             let wanted = key_candidates(roster, offer, &reply);
             reply.keys = grants_for(&wanted, &self.store.load_keys(&wanted)?);
+            reply.seal_together = seal_together;
             response.rosters.push(reply);
         }
         for (mut roster, outcome) in working.into_iter().zip(&outcomes) {

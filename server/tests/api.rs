@@ -544,6 +544,8 @@ async fn protocol_5_one_signature_vouches_for_a_request_and_a_bad_one_refuses_al
         assert_eq!(reply.protocol, PROTOCOL_VERSION);
         assert!(reply.rosters[0].rejected.is_empty());
         assert_eq!(fixture.counts(), (3, 3));
+        // Every phone that synced speaks 5: it may seal new entries' fields together.
+        assert!(reply.rosters[0].seal_together);
     }
     let logged: (i64, i64, i64) = fixture
         .database()
@@ -587,6 +589,8 @@ async fn phones_of_both_protocols_sync_into_one_beat_and_its_export_verifies() {
     assert!(reply.rosters[0].rejected.is_empty());
     // The new phone, which offered no heads, receives the beat with the old one's work.
     assert!(reply.rosters[0].snapshot.is_some());
+    // A phone of protocol 4 is still in use: fields stay sealed apart, which it reads.
+    assert!(!reply.rosters[0].seal_together);
     assert_eq!(fixture.counts(), (4, 4));
 
     let district = fixture.state.lock_district();

@@ -65,7 +65,8 @@ fn an_older_database_learns_trainers_cameras_and_birth_years_from_the_rosters() 
     drop(district);
 
     // As schema 12 left it: no trainer column (13 adds it), no programme list (14), no camera
-    // rows (15), no staff contacts, groups or birth years (16), no sync manifests (17).
+    // rows (15), no staff contacts, groups or birth years (16), no sync manifests (17), no
+    // devices' protocols (18).
     {
         let connection = rusqlite::Connection::open(&db).expect("opens");
         connection
@@ -80,6 +81,7 @@ fn an_older_database_learns_trainers_cameras_and_birth_years_from_the_rosters() 
                  ALTER TABLE volunteer DROP COLUMN birth_year;
                  ALTER TABLE change_log DROP COLUMN manifest;
                  DROP TABLE sync_manifest;
+                 ALTER TABLE device DROP COLUMN protocol;
                  PRAGMA user_version = 12;",
             )
             .expect("set back");

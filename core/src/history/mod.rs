@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::sealed::{EntryKey, KeyRing, open};
-use crate::model::{Action, ChangeReader, EntryId, Roster, RosterId, Target, VolunteerId, Written};
+use crate::model::{
+    Action, ChangeReader, EntryId, Personal, Roster, RosterId, Target, VolunteerId, Written,
+};
 
 pub(crate) use hex::encode as hex_encode;
 pub use hex::{decode_hash, encode_hash};
@@ -327,12 +329,34 @@ impl History {
                     Written::Removed => Shown::Removed,
                     Written::Other(kind) => Shown::Value(format!("<{kind}>")),
                 };
-                fields.push(FieldChange {
-                    volunteer: volunteer.map(|id| id.to_string()),
-                    camera,
-                    field: write.field,
-                    shown,
-                });
+                // Fields sealed together at enrolment are shown as the fields they are.
+                let together = match &shown {
+                    Shown::Opened(text)
+                        if write.field.rsplit('.').next() == Some(crate::model::TOGETHER) =>
+                    {
+                        Personal::split_together(text)
+                    }
+                    _ => None,
+                };
+                match together {
+                    Some(parts) => {
+                        let prefix = write.field.trim_end_matches(crate::model::TOGETHER);
+                        for (name, text) in parts {
+                            fields.push(FieldChange {
+                                volunteer: volunteer.map(|id| id.to_string()),
+                                camera: camera.clone(),
+                                field: format!("{prefix}{name}"),
+                                shown: Shown::Opened(text),
+                            });
+                        }
+                    }
+                    None => fields.push(FieldChange {
+                        volunteer: volunteer.map(|id| id.to_string()),
+                        camera,
+                        field: write.field,
+                        shown,
+                    }),
+                }
             }
             entries.push(HistoryEntry {
                 seq,

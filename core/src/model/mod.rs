@@ -37,6 +37,7 @@ pub use invalid::{Field, Invalid, InvalidCode};
 pub use notice::{ConsentNotice, ConsentTerms, MAX_NOTICE_CHARS, NoticeRef, parse_notice_language};
 pub use programme::{DistrictProgramme, Programme};
 pub use review::{Decision, Review, Withdrawal, WithdrawalChannel};
+pub(crate) use roster::TOGETHER;
 pub use roster::{
     Applied, Carry, CarryWrite, ChangeEffect, ChangeInfo, ChangeReader, EntryLinks, FieldWrite,
     GENESIS_ACTOR, Malformed, Recreated, Reflected, Roster, RosterChange, SCHEMA_VERSION, Target,

@@ -6,8 +6,10 @@
 //! ```text
 //! ROOT { schema: 2, roster: "<beat code>",
 //!        volunteers: { <VolunteerId>: VOLUNTEER }, cameras: { <CameraId>: CAMERA } }
-//! VOLUNTEER { personal: { name_deva, name_latin, phone, household,
-//!                         guardian_name, guardian_relation, guardian_phone }  (each sealed),
+//! VOLUNTEER { personal: { all,  name_deva, name_latin, phone, household,
+//!                         guardian_name, guardian_relation, guardian_phone }  (each sealed;
+//!                         `all` holds every field sealed together at enrolment, and a field
+//!                         written apart by an edit wins over its value there),
 //!             gender, age ("y:34" | "b:1990"), village, beat, station,
 //!             programmes: { <code>: true }, enrolled_by, enrolled_on, enrolled_at,
 //!             trained_by, consent_at, consent_lang, consent_notice, consent_witness,
@@ -76,6 +78,8 @@ const CAMERAS: &str = "cameras";
 /// A camera's removal reason; its presence is the removal.
 const REMOVED: &str = "removed";
 const PERSONAL: &str = "personal";
+/// The key of a volunteer's personal fields sealed together ([`Roster::seal_personal_together`]).
+pub(crate) const TOGETHER: &str = "all";
 const OWNER: &str = "owner";
 const PROGRAMMES: &str = "programmes";
 const REVIEW: &str = "review";
@@ -135,6 +139,9 @@ pub struct Malformed {
 pub struct Roster {
     id: RosterId,
     doc: AutoCommit,
+    /// Whether a new entry's personal fields are sealed together as one value
+    /// ([`Roster::seal_personal_together`]).
+    together: bool,
 }
 
 impl std::fmt::Debug for Roster {
@@ -172,6 +179,7 @@ impl Roster {
         Roster {
             id: id.clone(),
             doc,
+            together: false,
         }
     }
 
@@ -184,6 +192,7 @@ impl Roster {
                 Roster {
                     id: id.clone(),
                     doc,
+                    together: false,
                 }
             }
             None => Roster::genesis(id),
@@ -444,6 +453,16 @@ impl Roster {
         }
     }
 
+    /// Seals a new entry's personal fields (an enrolment, or a volunteer moved in) together as
+    /// one value, under the key `all`, instead of each apart: one nonce and one tag instead of
+    /// up to seven, about 70 bytes less per enrolment on the wire. An edit still seals each
+    /// field it changes apart, and a field written apart wins over the one sealed together,
+    /// so fields merge as before. Only builds of sync protocol 5 read it, so a phone turns it
+    /// on when the server says every phone of the district speaks 5.
+    pub fn seal_personal_together(&mut self, together: bool) {
+        self.together = together;
+    }
+
     /// Enrols a validated volunteer under a new id and returns the change to store.
     pub fn enrol(
         &mut self,
@@ -460,10 +479,11 @@ impl Roster {
             });
         }
         let consent = enrolment.consent(&meta.badge, meta.device_clock_ms);
+        let together = self.together;
         self.write(Action::Enrol, id.to_string(), meta, |doc| {
             let entry = doc.put_object(&volunteers, id.to_string(), ObjType::Map)?;
             let personal = doc.put_object(&entry, PERSONAL, ObjType::Map)?;
-            write_personal(doc, &personal, &id, &enrolment.personal, sealing)?;
+            write_personal(doc, &personal, &id, &enrolment.personal, sealing, together)?;
             doc.put(&entry, "gender", enrolment.gender.as_str())?;
             doc.put(&entry, "age", encode_age(enrolment.age))?;
             doc.put(&entry, "village", enrolment.village.to_string())?;
@@ -783,11 +803,12 @@ impl Roster {
             .collect()
     }
 
-    /// The sealed field that tells whether a key opens entry `entry` (a volunteer's phone, a
-    /// camera owner's phone), with its field name, if the entry is live and still holds it.
+    /// The sealed field that tells whether a key opens entry `entry` (a volunteer's phone or
+    /// fields sealed together, a camera owner's phone), with its field name, if the entry is
+    /// live and still holds it.
     fn sealed_check_field(&self, entry: &EntryId) -> Option<(Vec<u8>, &'static str)> {
         match entry {
-            EntryId::Volunteer(id) => self.sealed_phone(id).map(|sealed| (sealed, "phone")),
+            EntryId::Volunteer(id) => self.sealed_phone(id),
             EntryId::Camera(id) => {
                 let entry = self.entry(CAMERAS, &id.to_string()).ok()??;
                 let owner = Reader::new(&self.doc, &entry).child(OWNER)?;
@@ -798,15 +819,20 @@ impl Roster {
         }
     }
 
-    /// The sealed phone of live entry `id` (not withdrawn, not moved away), if it has one.
-    fn sealed_phone(&self, id: &VolunteerId) -> Option<Vec<u8>> {
+    /// The sealed phone of live entry `id` (not withdrawn, not moved away), or its fields
+    /// sealed together, with the key it is under, if it has either.
+    fn sealed_phone(&self, id: &VolunteerId) -> Option<(Vec<u8>, &'static str)> {
         let entry = self.entry(VOLUNTEERS, &id.to_string()).ok()??;
         let reader = Reader::new(&self.doc, &entry);
         if reader.scalar(WITHDRAWN).is_some() || transfer::moved_to(&reader).is_some() {
             return None;
         }
         let personal = reader.child(PERSONAL)?;
-        Reader::new(&self.doc, &personal).bytes("phone")
+        let personal = Reader::new(&self.doc, &personal);
+        personal
+            .bytes("phone")
+            .map(|sealed| (sealed, "phone"))
+            .or_else(|| personal.bytes(TOGETHER).map(|sealed| (sealed, TOGETHER)))
     }
 
     /// Whether entry `entry` still holds personal fields: a key for it is worth sending.
@@ -862,7 +888,16 @@ fn write_personal(
     id: &VolunteerId,
     fields: &Personal,
     sealing: &Sealing,
+    together: bool,
 ) -> Result<()> {
+    if together {
+        doc.put(
+            personal,
+            TOGETHER,
+            sealing.seal(*id, TOGETHER, 0, &fields.together()),
+        )?;
+        return Ok(());
+    }
     let values = fields.sealed_fields();
     for (index, (key, value)) in (0u8..).zip(values) {
         doc.put(personal, key, sealing.seal(*id, key, index, value))?;
@@ -1059,12 +1094,25 @@ fn read_volunteer(
     let personal = if let Some(key) = key {
         let opened =
             |name: &str| -> Option<String> { open(&key, id, name, &personal_reader.bytes(name)?) };
+        // The fields sealed together at enrolment, if they were; a field sealed apart (by an
+        // edit) wins over its value there.
+        let together = match personal_reader.bytes(TOGETHER) {
+            None => None,
+            Some(_) => Some(
+                opened(TOGETHER)
+                    .as_deref()
+                    .and_then(Personal::split_together)
+                    .ok_or(malformed(Field::Phone))?,
+            ),
+        };
         // A field present but not opening under the volunteer's key was tampered with or
         // written by a broken peer: the entry is reported as malformed, never shown wrong.
         let readable =
             |name: &str, field: Field| -> std::result::Result<Option<String>, Malformed> {
                 match personal_reader.bytes(name) {
-                    None => Ok(None),
+                    None => Ok(together
+                        .as_ref()
+                        .and_then(|together| together.get(name).cloned())),
                     Some(_) => opened(name).map(Some).ok_or(malformed(field)),
                 }
             };
@@ -1596,5 +1644,106 @@ mod tests {
             .expect("the same edit again changes nothing, and says so without panicking");
         assert_ne!(first.hash, again.hash, "each action is a change of its own");
         assert!(roster.has_all(&[first.hash, again.hash]));
+    }
+
+    #[test]
+    fn fields_sealed_together_read_as_fields_an_edit_wins_and_a_withdrawal_erases_them() {
+        use crate::demo::Generator;
+        use crate::history::{History, Shown};
+        use crate::model::sealed::{NoKeys, TestKeys};
+        use crate::model::{EnrolmentRules, VolunteerEdit};
+
+        let id: RosterId = "BSP-PS-KONI-B01".parse().expect("valid roster");
+        let meta = ChangeMeta {
+            badge: "CG-042".parse().expect("valid badge"),
+            device: "dev-together".parse().expect("valid device"),
+            device_clock_ms: 1_764_000_000_000,
+        };
+        let mut generator = Generator::new(11);
+        let form = generator.enrolment_form("BSP-PS-KONI", id.as_str(), "430001");
+        let enrolment = form
+            .validate(&EnrolmentRules::standard(2026))
+            .expect("demo forms are valid");
+        let volunteer = VolunteerId::from_parts(1_764_000_000_000, generator.next_u128());
+        let sealing = TestKeys::sealing(&EntryId::Volunteer(volunteer));
+        let mut apart = Roster::genesis(&id);
+        apart.set_actor([7; 16]);
+        let mut together = Roster::genesis(&id);
+        together.set_actor([7; 16]);
+        together.seal_personal_together(true);
+        let written_apart = apart
+            .enrol(volunteer, &enrolment, &meta, &sealing)
+            .expect("enrolled");
+        let written_together = together
+            .enrol(volunteer, &enrolment, &meta, &sealing)
+            .expect("enrolled");
+        assert!(
+            written_together.bytes.len() + 40 < written_apart.bytes.len(),
+            "{} bytes together against {} apart",
+            written_together.bytes.len(),
+            written_apart.bytes.len()
+        );
+        let read = |roster: &Roster| {
+            roster
+                .volunteer(&volunteer, &TestKeys)
+                .expect("reads")
+                .expect("present")
+        };
+        assert_eq!(read(&together).personal, read(&apart).personal);
+        assert_eq!(read(&together).personal, Some(enrolment.personal.clone()));
+        let entry = EntryId::Volunteer(volunteer);
+        assert!(together.holds_personal(&entry));
+        assert!(together.opens_with(&entry, &sealing.key));
+        assert!(!together.opens_with(
+            &entry,
+            &TestKeys::sealing(&EntryId::Volunteer(VolunteerId::from_parts(1, 2))).key
+        ));
+        let without_key = together
+            .volunteer(&volunteer, &NoKeys)
+            .expect("reads")
+            .expect("present");
+        assert!(without_key.sealed && without_key.personal.is_none());
+
+        // An edit seals the field it changes on its own, and that value wins.
+        let edit = VolunteerEdit {
+            household: Some("मकान 7".into()),
+            ..VolunteerEdit::default()
+        }
+        .validate()
+        .expect("a valid edit");
+        together
+            .edit(&volunteer, &edit, &meta, Some(&sealing))
+            .expect("edited");
+        let edited = read(&together).personal.expect("opened");
+        assert_eq!(edited.household, "मकान 7");
+        assert_eq!(edited.phone, enrolment.personal.phone);
+
+        // The history shows the fields sealed together one by one.
+        let history = History::of(&mut together, &TestKeys).expect("history");
+        let enrolled: Vec<&str> = history.entries[1]
+            .fields
+            .iter()
+            .filter(|field| matches!(field.shown, Shown::Opened(_)))
+            .map(|field| field.field.as_str())
+            .collect();
+        assert!(enrolled.contains(&"phone"), "{enrolled:?}");
+        assert!(enrolled.contains(&"household"), "{enrolled:?}");
+        assert!(!enrolled.contains(&TOGETHER), "{enrolled:?}");
+
+        together
+            .withdraw(&volunteer, WithdrawalChannel::InPerson, &meta)
+            .expect("withdrawn");
+        assert!(read(&together).personal.is_none());
+        assert!(!together.holds_personal(&entry));
+    }
+
+    #[test]
+    fn fields_sealed_together_that_do_not_split_into_the_seven_are_malformed() {
+        assert!(Personal::split_together("a\u{1f}b").is_none());
+        let parts =
+            Personal::split_together("\u{1f}Ram\u{1f}+919876543210\u{1f}12\u{1f}\u{1f}\u{1f}")
+                .expect("seven fields");
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts["name_latin"], "Ram");
     }
 }

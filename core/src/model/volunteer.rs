@@ -1,6 +1,6 @@
 //! What a roster says about one volunteer, as the rest of Mitan reads it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 
@@ -131,7 +131,56 @@ pub struct Personal {
     pub guardian: Option<Guardian>,
 }
 
+/// The personal fields sealed together as one value, in this order (`Personal::together`).
+pub(crate) const TOGETHER_ORDER: [&str; 7] = [
+    "name_deva",
+    "name_latin",
+    "phone",
+    "household",
+    "guardian_name",
+    "guardian_relation",
+    "guardian_phone",
+];
+
+/// What separates the fields sealed together: a control character, which validation refuses
+/// in every text field, so no field can hold it.
+const TOGETHER_SEPARATOR: char = '\u{1f}';
+
 impl Personal {
+    /// Every field as one text, to be sealed as one value: the fields of [`TOGETHER_ORDER`],
+    /// an absent one empty, separated by a character no field may hold. One value costs one
+    /// nonce and one tag, where seven sealed apart cost seven (issue 23).
+    pub(crate) fn together(&self) -> String {
+        let guardian = self.guardian.as_ref();
+        [
+            self.name_devanagari.as_deref().unwrap_or_default(),
+            self.name_latin.as_deref().unwrap_or_default(),
+            self.phone.as_str(),
+            self.household.as_str(),
+            guardian.map_or("", |guardian| guardian.name.as_str()),
+            guardian.map_or("", |guardian| guardian.relation.as_str()),
+            guardian.map_or("", |guardian| guardian.phone.as_str()),
+        ]
+        .join(&TOGETHER_SEPARATOR.to_string())
+    }
+
+    /// The fields of a text written by [`Personal::together`], each by its name, absent ones
+    /// left out; `None` unless it holds exactly the fields of [`TOGETHER_ORDER`].
+    pub(crate) fn split_together(text: &str) -> Option<BTreeMap<&'static str, String>> {
+        let parts: Vec<&str> = text.split(TOGETHER_SEPARATOR).collect();
+        if parts.len() != TOGETHER_ORDER.len() {
+            return None;
+        }
+        Some(
+            TOGETHER_ORDER
+                .iter()
+                .zip(parts)
+                .filter(|(_, part)| !part.is_empty())
+                .map(|(name, part)| (*name, part.to_owned()))
+                .collect(),
+        )
+    }
+
     /// Every field a roster seals, by its name in the roster's personal map, in the order
     /// `Roster::enrol` writes them: absent optional fields are left out.
     pub fn sealed_fields(&self) -> Vec<(&'static str, &str)> {

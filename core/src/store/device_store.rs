@@ -254,6 +254,20 @@ impl DeviceStore {
         Ok(RosterParts { snapshot, changes })
     }
 
+    /// Whether the server's last reply let this phone seal new entries' personal fields of
+    /// `roster` together (`Roster::seal_personal_together`).
+    pub fn seals_together(&self, roster: &RosterId) -> Result<bool> {
+        Ok(self
+            .connection
+            .query_row(
+                "SELECT seal_together FROM roster WHERE roster_id = ?1",
+                [roster.as_str()],
+                |row| row.get(0),
+            )
+            .optional()?
+            .unwrap_or(false))
+    }
+
     /// Durably stores one change made on this device, with the index rows and keys it
     /// affects, in one transaction. When this returns, the change survives a crash.
     pub fn save_local_change(
@@ -286,6 +300,7 @@ impl DeviceStore {
         acked: &[Hash],
         resend_all: bool,
         server_heads: &[Hash],
+        seal_together: bool,
         volunteers: &[Volunteer],
         cameras: &[Camera],
         keys: &KeyChanges,
@@ -321,8 +336,14 @@ impl DeviceStore {
             )?;
         }
         transaction.execute(
-            "UPDATE roster SET server_heads = ?2, last_sync_ms = ?3 WHERE roster_id = ?1",
-            params![roster.as_str(), server_heads.concat(), now_ms],
+            "UPDATE roster SET server_heads = ?2, last_sync_ms = ?3, seal_together = ?4
+             WHERE roster_id = ?1",
+            params![
+                roster.as_str(),
+                server_heads.concat(),
+                now_ms,
+                seal_together
+            ],
         )?;
         save_key_changes(&transaction, keys)?;
         index::save_volunteers(&transaction, roster, volunteers)?;

@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/008_device_credential.sql"),
     include_str!("../../migrations/009_places.sql"),
     include_str!("../../migrations/010_district_programmes.sql"),
+    include_str!("../../migrations/011_roster_seal_together.sql"),
 ];
 
 /// The schema version this build creates.

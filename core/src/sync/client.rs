@@ -87,6 +87,8 @@ pub struct RosterUpdate {
     pub refused: Option<String>,
     /// Entries' keys the server sent.
     pub keys: Vec<KeyGrant>,
+    /// The server lets this phone seal new entries' personal fields together.
+    pub seal_together: bool,
 }
 
 /// Everything one reply means.
@@ -276,6 +278,7 @@ impl ClientSession {
                     resend_all: false,
                     refused: Some(reason),
                     keys: Vec::new(),
+                    seal_together: false,
                 });
                 continue;
             }
@@ -308,6 +311,7 @@ impl ClientSession {
                 resend_all,
                 refused: None,
                 keys: reply.keys,
+                seal_together: reply.seal_together,
             });
         }
         Ok(SyncUpdate { rosters })

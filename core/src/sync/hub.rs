@@ -80,6 +80,8 @@ impl MemoryHub {
             let outcome = ruled.outcome;
             let mut reply = reply_to_offer(roster, offer, &outcome, &self.limits);
             reply.keys = grants_for(&key_candidates(roster, offer, &reply), &self.keys);
+            // The hub knows no devices: it lets every phone that speaks 5 seal together.
+            reply.seal_together = request.protocol >= 5;
             response.rosters.push(reply);
         }
         Ok(response.encode())

@@ -64,6 +64,7 @@ struct ReplyV5 {
     more: bool,
     resend_all: bool,
     keys: SplitKeys,
+    seal_together: bool,
 }
 
 /// Key grants beside a list of changes.
@@ -194,6 +195,7 @@ impl From<SyncResponse> for ResponseV5 {
                     server_heads: reply.server_heads,
                     more: reply.more,
                     resend_all: reply.resend_all,
+                    seal_together: reply.seal_together,
                 })
                 .collect(),
         }
@@ -214,6 +216,7 @@ impl ResponseV5 {
                 server_heads: reply.server_heads,
                 more: reply.more,
                 resend_all: reply.resend_all,
+                seal_together: reply.seal_together,
             });
         }
         Ok(SyncResponse {

@@ -161,6 +161,7 @@ pub fn reply_to_offer(
         more: false,
         resend_all: !device_heads_known,
         keys: Vec::new(),
+        seal_together: false,
     };
     let pending = roster.changes_since(&offer.heads);
     // A device far behind (a first sync, a reinstall, a device whose heads we lost) would be
@@ -202,6 +203,7 @@ pub fn refuse_offer(offer: &RosterOffer, reason: &str) -> RosterReply {
         more: false,
         resend_all: false,
         keys: Vec::new(),
+        seal_together: false,
     }
 }
 

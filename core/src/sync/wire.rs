@@ -236,6 +236,11 @@ pub struct RosterReply {
     /// Keys of entries this reply brings, or that the device asked for: only of entries in
     /// this roster, never of a volunteer who withdrew.
     pub keys: Vec<KeyGrant>,
+    /// Protocol 5: the phone may seal a new entry's personal fields together as one value
+    /// (`Roster::seal_personal_together`), since every phone in use reads it. Not in
+    /// protocol 4's layout, whose phones never do.
+    #[serde(skip)]
+    pub seal_together: bool,
 }
 
 /// An offered change the server did not store.
@@ -448,6 +453,7 @@ mod tests {
                 more: false,
                 resend_all: false,
                 keys: Vec::new(),
+                seal_together: false,
             }],
         };
         let decoded = SyncResponse::decode(&response.encode(), &Limits::default())

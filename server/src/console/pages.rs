@@ -805,7 +805,12 @@ pub fn devices(
                         td { (device.device) @if silent(device, now_ms) { br; small { (lang.t(Key::Silent)) } } }
                         td { (device.badge) }
                         td { (ist::date_time(device.registered_at_ms)) }
-                        td { (when(device.last_sync_at_ms)) }
+                        td {
+                            (when(device.last_sync_at_ms))
+                            @if device.revoked_at_ms.is_none() && device.sync_protocol.is_some_and(|protocol| protocol < 5) {
+                                br; small { (lang.t(Key::OldApp)) }
+                            }
+                        }
                         td { (when(device.last_change_at_ms)) }
                         td {
                             @if let Some(at) = device.revoked_at_ms {

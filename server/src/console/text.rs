@@ -188,6 +188,7 @@ catalogue! {
     Revoked => "रद्द", "Revoked";
     Revoke => "रद्द करें", "Revoke";
     Silent => "दो दिन से अधिक से चुप", "Silent for more than two days";
+    OldApp => "पुराना ऐप (सिंक प्रोटोकॉल 4): अपडेट करें", "old app (sync protocol 4): update it";
     SilentCount => "दो दिन से अधिक से चुप फ़ोन", "Phones silent for more than two days";
     IssueCode => "एक बार का कोड जारी करें", "Issue a one-time code";
     ForPhone => "फ़ोन पंजीकरण के लिए", "to register a phone";

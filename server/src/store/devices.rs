@@ -46,6 +46,10 @@ pub struct DeviceListing {
     pub last_change_at_ms: Option<i64>,
     /// When it last synced, whether or not it sent anything.
     pub last_sync_at_ms: Option<i64>,
+    /// The sync protocol it last spoke; `None` if it has not synced since the server began
+    /// recording it. A phone still on an older protocol keeps the district's phones from
+    /// sealing new entries' fields together (ADR 0011).
+    pub sync_protocol: Option<u16>,
 }
 
 /// A code as issued: the clear text is shown once and never stored.
@@ -275,7 +279,7 @@ impl ServerStore {
         let mut statement = self.connection.prepare_cached(
             "SELECT d.id, d.badge, d.registered_at_ms, d.revoked_at_ms, d.public_key IS NOT NULL,
                     (SELECT max(received_at_ms) FROM change_log c WHERE c.device_id = d.id),
-                    d.revoked_by, d.last_sync_at_ms
+                    d.revoked_by, d.last_sync_at_ms, d.protocol
              FROM device d
              WHERE NOT EXISTS (SELECT 1 FROM supervisor_actor s WHERE s.device_id = d.id)
              ORDER BY d.registered_at_ms DESC, d.id",
@@ -291,12 +295,13 @@ impl ServerStore {
                     row.get::<_, Option<i64>>(5)?,
                     row.get::<_, Option<String>>(6)?,
                     row.get::<_, Option<i64>>(7)?,
+                    row.get::<_, Option<u16>>(8)?,
                 ))
             })?
             .collect::<std::result::Result<Vec<_>, _>>()?;
         rows.into_iter()
             .map(
-                |(id, badge, registered, revoked, signs, last, revoked_by, synced)| {
+                |(id, badge, registered, revoked, signs, last, revoked_by, synced, protocol)| {
                     Ok(DeviceListing {
                         device: id.parse().map_err(|_| Error::Corrupt {
                             what: "device id",
@@ -312,6 +317,7 @@ impl ServerStore {
                         signs_changes: signs,
                         last_change_at_ms: last,
                         last_sync_at_ms: synced,
+                        sync_protocol: protocol,
                     })
                 },
             )

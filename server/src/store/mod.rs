@@ -39,7 +39,7 @@ pub use groups::{GroupVolunteerRow, StaffMemberRow, StoredGroup};
 pub use key::{DatabaseKey, encrypt_in_place};
 pub use keys::KeyUpdate;
 pub use notices::StoredNotice;
-pub use rosters::{ReceivedChange, RosterCounts, ServerWritten, SyncManifest};
+pub use rosters::{Arrival, ReceivedChange, RosterCounts, ServerWritten, SyncManifest};
 pub use schema::SCHEMA_VERSION;
 
 pub use access::{AccessFilter, AccessLogEntry, AccessRead};

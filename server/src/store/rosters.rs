@@ -38,6 +38,16 @@ pub struct ReceivedChange {
     pub in_manifest: bool,
 }
 
+/// What the server keeps of a sync request itself, beside the changes it brought.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Arrival {
+    /// The protocol the device spoke, recorded on its row; `None` for a merge that did not
+    /// come from a device's request.
+    pub protocol: Option<u16>,
+    /// The manifest of a protocol 5 request.
+    pub manifest: Option<SyncManifest>,
+}
+
 /// A protocol 5 request's manifest, as the device signed it: kept with the changes it
 /// vouches for, in the same transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,7 +198,7 @@ impl ServerStore {
             device,
             badge,
             changes,
-            None,
+            &Arrival::default(),
             None,
             volunteers,
             &[],
@@ -200,14 +210,15 @@ impl ServerStore {
     /// [`ServerStore::save_merge`], with the changes the server wrote during the merge to
     /// carry what reached a moved volunteer's old entry to the live one (`written`, logged
     /// under the server-side writer of the same badge), the rows of the cameras the merge
-    /// touched, and the `manifest` of a protocol 5 request. Only `changes` count as merged.
+    /// touched, and what the `arrival` of the request says of itself (its protocol and
+    /// manifest). Only `changes` count as merged.
     #[allow(clippy::too_many_arguments)]
     pub fn save_merge_carrying(
         &mut self,
         device: &DeviceId,
         badge: &BadgeNumber,
         changes: &[ReceivedChange],
-        manifest: Option<&SyncManifest>,
+        arrival: &Arrival,
         written: Option<&ServerWritten>,
         volunteers: &[(RosterId, Volunteer)],
         cameras: &[(RosterId, Camera)],
@@ -215,7 +226,14 @@ impl ServerStore {
         now_ms: i64,
     ) -> Result<u64> {
         let transaction = self.connection.transaction()?;
-        let logged = log_changes(&transaction, changes, manifest, device, badge, now_ms)?;
+        let logged = log_changes(
+            &transaction,
+            changes,
+            arrival.manifest.as_ref(),
+            device,
+            badge,
+            now_ms,
+        )?;
         if let Some(written) = written {
             log_changes(
                 &transaction,
@@ -230,12 +248,26 @@ impl ServerStore {
         save_volunteers(&transaction, &self.phone_index, volunteers, now_ms)?;
         super::cameras::save_cameras(&transaction, cameras, now_ms)?;
         transaction.execute(
-            "UPDATE device SET last_sync_at_ms = ?2 WHERE id = ?1",
-            params![device.as_str(), now_ms],
+            "UPDATE device SET last_sync_at_ms = ?2, protocol = coalesce(?3, protocol)
+             WHERE id = ?1",
+            params![device.as_str(), now_ms, arrival.protocol],
         )?;
         transaction.commit()?;
         self.purge_log_after_erasure(keys)?;
         Ok(logged)
+    }
+
+    /// Whether every device in use speaks sync protocol `protocol` or later: none that is not
+    /// revoked last synced with an older one. Phones are told they may write what only that
+    /// protocol's builds read once this holds.
+    pub fn every_device_speaks(&self, protocol: u16) -> Result<bool> {
+        Ok(!self
+            .connection
+            .prepare_cached(
+                "SELECT 1 FROM device WHERE revoked_at_ms IS NULL
+                     AND last_sync_at_ms IS NOT NULL AND coalesce(protocol, 0) < ?1",
+            )?
+            .exists([protocol])?)
     }
 
     /// How many changes of a roster lie after its snapshot.

@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/015_cameras.sql"),
     include_str!("../../migrations/016_staff_groups.sql"),
     include_str!("../../migrations/017_sync_manifests.sql"),
+    include_str!("../../migrations/018_device_protocol.sql"),
 ];
 
 /// The schema version this build creates.

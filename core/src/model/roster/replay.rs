@@ -282,6 +282,7 @@ impl Roster {
         Ok(Roster {
             id: self.id.clone(),
             doc: copy,
+            together: self.together,
         })
     }
 }

@@ -131,10 +131,18 @@ impl Roster {
             by: meta.badge.to_string(),
             at: meta.device_clock_ms,
         };
+        let together = self.together;
         self.write(Action::Move, volunteer.id.to_string(), meta, |doc| {
             let entry = doc.put_object(&volunteers, volunteer.id.to_string(), ObjType::Map)?;
             let personal = doc.put_object(&entry, PERSONAL, ObjType::Map)?;
-            write_personal(doc, &personal, &volunteer.id, personal_fields, sealing)?;
+            write_personal(
+                doc,
+                &personal,
+                &volunteer.id,
+                personal_fields,
+                sealing,
+                together,
+            )?;
             write_copy(doc, &entry, volunteer, &beat, station)?;
             write_consent(doc, &entry, &volunteer.consent)?;
             if let Some(review) = &review {

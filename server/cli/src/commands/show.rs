@@ -422,11 +422,13 @@ impl Show for UserList {
 
 impl Show for DeviceList {
     fn lines(&self) -> Vec<String> {
-        let mut lines =
-            vec!["device\tbadge\tregistered\trevoked\tsigns changes\tlast change received".into()];
+        let mut lines = vec![
+            "device\tbadge\tregistered\trevoked\tsigns changes\tlast change received\tsync protocol"
+                .into(),
+        ];
         for device in &self.devices {
             lines.push(format!(
-                "{}\t{}\t{}\t{}\t{}\t{}",
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}",
                 device.device,
                 device.badge,
                 ist::date_time(device.registered_at_ms),
@@ -438,7 +440,10 @@ impl Show for DeviceList {
                 if device.signs_changes { "yes" } else { "no" },
                 device
                     .last_change_at_ms
-                    .map_or_else(|| "never".to_owned(), ist::date_time)
+                    .map_or_else(|| "never".to_owned(), ist::date_time),
+                device
+                    .sync_protocol
+                    .map_or_else(|| "-".to_owned(), |protocol| protocol.to_string())
             ));
         }
         lines
