@@ -113,12 +113,19 @@ impl MirrorRoster {
         let personal = doc
             .put_object(&entry, "personal", ObjType::Map)
             .expect("write");
-        for (index, (field, value)) in (0u8..).zip(enrolment.personal.sealed_fields()) {
-            match sealing {
-                Some(sealing) => doc.put(&personal, field, sealing.seal(*id, field, index, value)),
-                None => doc.put(&personal, field, value),
+        match sealing {
+            // As a phone of protocol 5 seals a new entry, once the server lets it: every
+            // field together, one value (ADR 0011).
+            Some(sealing) => {
+                let together = enrolment.personal.together();
+                doc.put(&personal, "all", sealing.seal(*id, "all", 0, &together))
+                    .expect("write");
             }
-            .expect("write");
+            None => {
+                for (field, value) in enrolment.personal.sealed_fields() {
+                    doc.put(&personal, field, value).expect("write");
+                }
+            }
         }
         let consent = enrolment.consent(&meta.badge, meta.device_clock_ms);
         let age = match enrolment.age {
@@ -201,6 +208,8 @@ impl MirrorRoster {
 struct Unsealed {
     request: SyncRequest,
     personal_fields: usize,
+    /// Sealed values: one per enrolment, its fields sealed together.
+    sealed_values: usize,
     sealed_change_bytes: usize,
     plain_change_bytes: usize,
 }
@@ -214,6 +223,7 @@ fn unsealed_request(
     let mut plain: BTreeMap<String, MirrorRoster> = BTreeMap::new();
     let mut sealed: BTreeMap<String, MirrorRoster> = BTreeMap::new();
     let mut personal_count = 0;
+    let mut sealed_values = 0;
     let mut mirrored_sealed_lengths: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (id, enrolment, moment) in enrolments {
         let roster = RosterId::for_beat(&enrolment.beat).to_string();
@@ -240,6 +250,7 @@ fn unsealed_request(
             .or_default()
             .push(length);
         personal_count += enrolment.personal.sealed_fields().len();
+        sealed_values += 1;
     }
     let mut request = sealed_request.clone();
     let mut sealed_change_bytes = 0;
@@ -267,6 +278,7 @@ fn unsealed_request(
     Unsealed {
         request,
         personal_fields: personal_count,
+        sealed_values,
         sealed_change_bytes,
         plain_change_bytes,
     }
@@ -497,12 +509,12 @@ fn main() {
                     .to_string(),
                 share_of_extra(sealed_no_grants_bytes.saturating_sub(unsealed_bytes)),
                 format!(
-                    "{} B of raw changes ({} → {}; {SEAL_OVERHEAD} B × {} fields = {} B)",
+                    "{} B of raw changes ({} → {}; {SEAL_OVERHEAD} B × {} values = {} B)",
                     unsealed.sealed_change_bytes as i64 - unsealed.plain_change_bytes as i64,
                     unsealed.plain_change_bytes,
                     unsealed.sealed_change_bytes,
-                    unsealed.personal_fields,
-                    SEAL_OVERHEAD * unsealed.personal_fields
+                    unsealed.sealed_values,
+                    SEAL_OVERHEAD * unsealed.sealed_values
                 ),
             ],
             vec![

@@ -150,7 +150,7 @@ impl Personal {
     /// Every field as one text, to be sealed as one value: the fields of [`TOGETHER_ORDER`],
     /// an absent one empty, separated by a character no field may hold. One value costs one
     /// nonce and one tag, where seven sealed apart cost seven (issue 23).
-    pub(crate) fn together(&self) -> String {
+    pub fn together(&self) -> String {
         let guardian = self.guardian.as_ref();
         [
             self.name_devanagari.as_deref().unwrap_or_default(),
