@@ -41,7 +41,7 @@ pub(crate) use roster::TOGETHER;
 pub use roster::{
     Applied, Carry, CarryWrite, ChangeEffect, ChangeInfo, ChangeReader, EntryLinks, FieldWrite,
     GENESIS_ACTOR, Malformed, Recreated, Reflected, Roster, RosterChange, SCHEMA_VERSION, Target,
-    Transfer, Written, inspect_change,
+    Transfer, Written, change_hash_and_message, inspect_change,
 };
 pub use unit::{Unit, UnitKind, Village};
 pub use validate::{LgdCode, Phone};

@@ -247,7 +247,7 @@ pub fn entries_written(changes: &[Vec<u8>]) -> BTreeSet<EntryId> {
     changes
         .iter()
         .filter_map(|bytes| {
-            let message = inspect_change(bytes).ok()?.message?;
+            let message = crate::model::change_hash_and_message(bytes).ok()?.1?;
             let entry = message.entry?;
             match message.action {
                 Action::Camera | Action::RemoveCamera => entry.parse().ok().map(EntryId::Camera),

@@ -84,7 +84,9 @@ impl SyncRequest {
         self.rosters
             .iter()
             .flat_map(|offer| &offer.changes)
-            .map(|bytes| crate::model::inspect_change(bytes).map_or([0; 32], |info| info.hash))
+            .map(|bytes| {
+                crate::model::change_hash_and_message(bytes).map_or([0; 32], |(hash, _)| hash)
+            })
             .collect()
     }
 

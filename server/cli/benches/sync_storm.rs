@@ -162,6 +162,8 @@ fn prepare(store: &mut ServerStore, devices: usize) -> Vec<Prepared> {
             let roster_id: RosterId = beat.parse().expect("valid roster");
             let mut roster = Roster::genesis(&roster_id);
             roster.set_actor(actor);
+            // Protocol 5 phones in a district where every phone reads it (ADR 0011).
+            roster.seal_personal_together(true);
             let mut records = Vec::with_capacity(ENROLMENTS_PER_DEVICE);
             let mut changes = Vec::with_capacity(ENROLMENTS_PER_DEVICE);
             for index in 0..ENROLMENTS_PER_DEVICE {
