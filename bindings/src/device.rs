@@ -154,6 +154,12 @@ impl MitanDevice {
             .collect())
     }
 
+    /// Records whether the server lets this phone seal a new entry's personal fields together
+    /// (`seal_together` in the registration answer); each sync reply says so again.
+    pub fn allow_sealing_together(&self, allowed: bool) -> Result<(), ApiError> {
+        Ok(self.device()?.allow_sealing_together(allowed)?)
+    }
+
     /// Holds `programmes` as the district's list (from `GET /v1/notices`), replacing the one
     /// held; from then on an enrolment naming any other code is refused.
     pub fn save_programmes(&self, programmes: Vec<DistrictProgramme>) -> Result<(), ApiError> {

@@ -313,6 +313,17 @@ impl Device {
         Ok(())
     }
 
+    /// Records whether the server lets this phone seal a new entry's personal fields together
+    /// (ADR 0011), as its registration answer says; every sync reply says so again per beat.
+    pub fn allow_sealing_together(&mut self, allowed: bool) -> Result<()> {
+        let rosters: Vec<RosterId> = self.identity.beats.iter().map(RosterId::for_beat).collect();
+        self.store.set_seal_together(&rosters, allowed)?;
+        for roster in self.rosters.values_mut() {
+            roster.seal_personal_together(allowed);
+        }
+        Ok(())
+    }
+
     /// Holds `programmes` as the district's list, replacing the one held: fetched with the
     /// notices at the station.
     pub fn save_programmes(&mut self, programmes: &[DistrictProgramme]) -> Result<()> {

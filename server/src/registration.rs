@@ -59,6 +59,11 @@ pub struct RegisteredDevice {
     pub beats: Vec<String>,
     /// The enrolment quota per employee.
     pub quota: u32,
+    /// Whether the phone may seal a new entry's personal fields together from its first
+    /// enrolment, since every phone in use reads that (ADR 0011); its syncs say so again.
+    /// Absent from older servers' answers, which means no.
+    #[serde(default)]
+    pub seal_together: bool,
 }
 
 impl crate::ops::Operation for RegisterRequest {
@@ -232,6 +237,7 @@ fn registered(
         unit: user.unit.to_string(),
         beats: beats.iter().map(ToString::to_string).collect(),
         quota: DEFAULT_QUOTA,
+        seal_together: store.every_device_speaks(mitan_core::sync::PROTOCOL_VERSION)?,
     })
 }
 

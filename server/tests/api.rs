@@ -565,6 +565,8 @@ async fn phones_of_both_protocols_sync_into_one_beat_and_its_export_verifies() {
     let fixture = district(1 << 20);
     let old = fixture.register("CG-001", [1; 16]).await;
     let new = fixture.register("CG-001", [4; 16]).await;
+    // No device has synced with an older protocol yet: a phone may seal together at once.
+    assert!(old.seal_together && new.seal_together);
     let old_changes = enrolments(BEAT_A, STATION_A, [1; 16], 2);
     let new_changes = enrolments(BEAT_A, STATION_A, [4; 16], 2);
     let (status, body) = fixture
@@ -577,6 +579,8 @@ async fn phones_of_both_protocols_sync_into_one_beat_and_its_export_verifies() {
     let reply = decode_reply(&body);
     assert_eq!(reply.protocol, 4, "a protocol 4 phone is answered in 4");
     assert!(reply.rosters[0].rejected.is_empty());
+    // Now one is in use: a phone registered from here on seals each field apart.
+    assert!(!fixture.register("CG-001", [5; 16]).await.seal_together);
     let (status, body) = fixture
         .sync(
             &new.credential,

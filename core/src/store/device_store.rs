@@ -254,6 +254,21 @@ impl DeviceStore {
         Ok(RosterParts { snapshot, changes })
     }
 
+    /// Records whether the server lets this phone seal new entries' personal fields together,
+    /// for each of `rosters` (as its registration answer says, before any sync).
+    pub fn set_seal_together(&mut self, rosters: &[RosterId], allowed: bool) -> Result<()> {
+        let transaction = self.connection.transaction()?;
+        for roster in rosters {
+            ensure_roster(&transaction, roster)?;
+            transaction.execute(
+                "UPDATE roster SET seal_together = ?2 WHERE roster_id = ?1",
+                params![roster.as_str(), allowed],
+            )?;
+        }
+        transaction.commit()?;
+        Ok(())
+    }
+
     /// Whether the server's last reply let this phone seal new entries' personal fields of
     /// `roster` together (`Roster::seal_personal_together`).
     pub fn seals_together(&self, roster: &RosterId) -> Result<bool> {

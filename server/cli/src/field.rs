@@ -359,6 +359,7 @@ pub fn register(
     };
     profile.save(dir)?;
     let (mut device, _) = open_device(dir)?;
+    device.allow_sealing_together(profile.device.seal_together)?;
     refresh_terms(&mut device, &profile)?;
     Ok(profile)
 }

@@ -169,6 +169,7 @@ class MitanRepository private constructor(
             val profile = Profile(server, registration, actor, pinning?.pinnedCa)
             profile.save(File(directory, PROFILE))
             val repository = openBlocking(directory, vault, currentYear, io)
+            repository.device.allowSealingTogether(registration.sealTogether)
             repository.refreshDistrict()
             repository
         }

@@ -31,6 +31,8 @@ data class Registration(
     val unit: String,
     val beats: List<String>,
     val quota: Int,
+    /** The phone may seal a new entry's personal fields together from its first enrolment. */
+    val sealTogether: Boolean = false,
 )
 
 /** What a phone holds of the district's settings: the consent terms and the programmes. */
@@ -99,6 +101,8 @@ class ServerApi(baseUrl: String, private val trust: X509TrustManager? = null, pr
             unit = json.field("unit"),
             beats = json.field<List<Any?>>("beats").map { it as String },
             quota = json.field<Double>("quota").toInt(),
+            // Absent from an older server's answer, which means no.
+            sealTogether = json["seal_together"] as? Boolean ?: false,
         )
     }
 
