@@ -131,8 +131,9 @@ pub struct Personal {
     pub guardian: Option<Guardian>,
 }
 
-/// The personal fields sealed together as one value, in this order (`Personal::together`).
-pub(crate) const TOGETHER_ORDER: [&str; 7] = [
+/// Every personal field by its name in a roster's personal map, in the order they are sealed
+/// together as one value (`Personal::together`).
+pub(crate) const PERSONAL_FIELD_NAMES: [&str; 7] = [
     "name_deva",
     "name_latin",
     "phone",
@@ -147,7 +148,7 @@ pub(crate) const TOGETHER_ORDER: [&str; 7] = [
 const TOGETHER_SEPARATOR: char = '\u{1f}';
 
 impl Personal {
-    /// Every field as one text, to be sealed as one value: the fields of [`TOGETHER_ORDER`],
+    /// Every field as one text, to be sealed as one value: the fields of [`PERSONAL_FIELD_NAMES`],
     /// an absent one empty, separated by a character no field may hold. One value costs one
     /// nonce and one tag, where seven sealed apart cost seven (issue 23).
     pub fn together(&self) -> String {
@@ -165,14 +166,14 @@ impl Personal {
     }
 
     /// The fields of a text written by [`Personal::together`], each by its name, absent ones
-    /// left out; `None` unless it holds exactly the fields of [`TOGETHER_ORDER`].
+    /// left out; `None` unless it holds exactly the fields of [`PERSONAL_FIELD_NAMES`].
     pub(crate) fn split_together(text: &str) -> Option<BTreeMap<&'static str, String>> {
         let parts: Vec<&str> = text.split(TOGETHER_SEPARATOR).collect();
-        if parts.len() != TOGETHER_ORDER.len() {
+        if parts.len() != PERSONAL_FIELD_NAMES.len() {
             return None;
         }
         Some(
-            TOGETHER_ORDER
+            PERSONAL_FIELD_NAMES
                 .iter()
                 .zip(parts)
                 .filter(|(_, part)| !part.is_empty())

@@ -473,15 +473,6 @@ impl Roster {
 /// What a write read back from a change means for the live entry; `None` for the fields a
 /// carry never repeats (the entry's creation, its place, its consent, its links).
 fn carry_write(field: &str, value: &Written) -> Option<CarryWrite> {
-    const PERSONAL_FIELDS: [&str; 7] = [
-        "name_deva",
-        "name_latin",
-        "phone",
-        "household",
-        "guardian_name",
-        "guardian_relation",
-        "guardian_phone",
-    ];
     if let Some(code) = field
         .strip_prefix(PROGRAMMES)
         .and_then(|rest| rest.strip_prefix('.'))
@@ -499,7 +490,9 @@ fn carry_write(field: &str, value: &Written) -> Option<CarryWrite> {
         };
     }
     match (field, value) {
-        (field, Written::Sealed(sealed)) if PERSONAL_FIELDS.contains(&field) => {
+        (field, Written::Sealed(sealed))
+            if crate::model::volunteer::PERSONAL_FIELD_NAMES.contains(&field) =>
+        {
             Some(CarryWrite::Personal {
                 field: field.to_owned(),
                 sealed: sealed.clone(),
