@@ -18,7 +18,10 @@ use crate::provenance::{DeviceKey, Signature};
 /// The protocol version this build speaks. 2: data keys travel beside the changes. 3: keys
 /// name a roster entry of either kind, volunteer or camera (camera owners are sealed too).
 /// 4: every offered change carries the sending device's signature (`provenance`).
-/// 5: one signature per request, over the manifest of every change hash it offers.
+/// 5: one signature per request, over the manifest of every change hash it offers; keys of
+/// the entries the changes write sent without their ids; zstd with a dictionary fixed for
+/// the version (`compression`); and replies saying when a phone may seal a new entry's
+/// personal fields together.
 pub const PROTOCOL_VERSION: u16 = 5;
 
 /// The oldest version this build still reads and answers in, so phones of the previous
@@ -205,7 +208,7 @@ impl std::fmt::Debug for KeyGrant {
 /// is protocol 4's; protocol 5's is in `layouts`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncResponse {
-    /// [`PROTOCOL_VERSION`] of the server.
+    /// The version of the request it answers, which decides its layout.
     pub protocol: u16,
     /// One reply per offer, in the same order.
     pub rosters: Vec<RosterReply>,
