@@ -1,5 +1,6 @@
 //! The same enrolment written the ways the other systems carry it: a JSON record (the bytes
-//! floor and the SQLite floor's rows) and an OpenRosa XML instance (the ODK baseline).
+//! floor and the SQLite floor's rows), the same record without its personal fields (the
+//! sealed floor's clear part) and an OpenRosa XML instance (the ODK baseline).
 
 use crate::workload::Enrolment;
 
@@ -29,6 +30,23 @@ pub fn json(enrolment: &Enrolment, badge: &str) -> serde_json::Value {
         "enrolled_by": badge,
         "device_clock_ms": enrolment.clock_ms,
     })
+}
+
+/// The keys of [`json`] that hold personal fields, the fields a Mitan phone seals
+/// (`Personal::together`): the names, the phone number and the household. The drive's forms
+/// have no guardian (every volunteer is an adult), so [`json`] carries no guardian keys.
+pub const PERSONAL_KEYS: [&str; 4] = ["name_deva", "name_latin", "phone", "household"];
+
+/// The enrolment as [`json`] writes it, without the fields of [`PERSONAL_KEYS`]: what the
+/// sealed floor carries in the clear.
+pub fn public_json(enrolment: &Enrolment, badge: &str) -> serde_json::Value {
+    let mut record = json(enrolment, badge);
+    if let Some(object) = record.as_object_mut() {
+        for key in PERSONAL_KEYS {
+            object.remove(key);
+        }
+    }
+    record
 }
 
 fn xml_escape(text: &str) -> String {
@@ -124,5 +142,27 @@ mod tests {
             Some(enrolment.form.name_devanagari.as_str())
         );
         assert_eq!(json(enrolment, "CG-100000")["id"], enrolment.id.to_string());
+    }
+
+    #[test]
+    fn the_public_record_is_the_record_without_its_personal_fields() {
+        let workload = Workload::generate(Size::STATION, 7, Mix::default());
+        let enrolment = &workload.enrolments[0];
+        let whole = json(enrolment, "CG-100000");
+        let public = public_json(enrolment, "CG-100000");
+        let keys = |record: &serde_json::Value| -> Vec<String> {
+            record
+                .as_object()
+                .map(|object| object.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        let kept: Vec<String> = keys(&whole)
+            .into_iter()
+            .filter(|key| !PERSONAL_KEYS.contains(&key.as_str()))
+            .collect();
+        assert_eq!(keys(&public), kept);
+        assert!(PERSONAL_KEYS.iter().all(|key| whole.get(key).is_some()));
+        assert_eq!(public["enrolled_by"], "CG-100000");
+        assert_eq!(public["id"], whole["id"]);
     }
 }

@@ -58,6 +58,9 @@ pub struct Figures {
     pub reviews: Traffic,
     /// Bytes the system counted itself (the bytes floor).
     pub own_bytes_up: Option<u64>,
+    /// Bytes up of the whole drive at the sealed floor (`system::floor::sealed_floor`): a
+    /// figure of the workload, the same beside every system, set by [`compare`].
+    pub sealed_floor_up: Option<u64>,
     /// Syncs the phones made.
     pub syncs: u64,
     /// Wall time of every evening's loopback syncs, and the enrolments they carried.
@@ -89,6 +92,12 @@ impl Figures {
     /// Bytes up per enrolment: at the socket, or as the system counted them.
     pub fn up_per_enrolment(&self) -> f64 {
         self.own_bytes_up.unwrap_or(self.phones.up) as f64 / self.enrolments.max(1) as f64
+    }
+
+    /// Bytes up per enrolment at the sealed floor, when the comparison computed it.
+    pub fn sealed_floor_per_enrolment(&self) -> Option<f64> {
+        self.sealed_floor_up
+            .map(|bytes| bytes as f64 / self.enrolments.max(1) as f64)
     }
 
     /// Bytes down per enrolment, at the socket.
@@ -259,6 +268,7 @@ pub struct Unfinished {
 }
 
 /// One size's runs: the systems that finished, in the order asked, and those that did not.
+/// Each finished system's figures carry the size's sealed floor.
 #[derive(Debug, Default)]
 pub struct Comparison {
     /// The systems that stored every enrolment.
@@ -270,7 +280,8 @@ pub struct Comparison {
 /// Plays one workload through every system in `systems`, in turn, each in its own directory
 /// under `dir`, and checks that each stored every enrolment. A system that fails is
 /// recorded and the rest still run, so one system stuck at 2 lakh does not cost the others'
-/// hour of figures; only a name that is no system is an error.
+/// hour of figures; only a name that is no system is an error (or a sealed floor that could
+/// not be encoded, which would be a bug of the bench).
 pub fn compare(
     workload: &Workload,
     systems: &[&str],
@@ -278,6 +289,8 @@ pub fn compare(
     exe: &Path,
     dir: &Path,
 ) -> anyhow::Result<Comparison> {
+    // Computed before any system plays, so it costs no system's timed syncs.
+    let sealed_floor = crate::system::floor::sealed_floor(workload).context("sealed floor")?;
     let mut comparison = Comparison::default();
     for name in systems {
         let mut system =
@@ -290,8 +303,9 @@ pub fn compare(
         let played = run_and_finish(system.as_mut(), workload, plan, exe, &system_dir);
         let took = began.elapsed().as_secs_f64();
         let reason = match played {
-            Ok(figures) if figures.stored == figures.enrolments => {
+            Ok(mut figures) if figures.stored == figures.enrolments => {
                 eprintln!("{name}: {} drive played in {took:.1} s", workload.size.name);
+                figures.sealed_floor_up = Some(sealed_floor);
                 comparison.finished.push(figures);
                 continue;
             }

@@ -22,6 +22,9 @@ pub const PHONES_PER_BEAT: usize = 2;
 /// Villages per beat.
 pub const VILLAGES_PER_BEAT: usize = 3;
 
+/// The year by the phones' clocks during the drive, which validation judges ages against.
+pub const CURRENT_YEAR: u16 = 2026;
+
 /// The first day's first enrolment, 2026-11-24 09:00 IST by the phones' clocks.
 pub const DRIVE_START_MS: i64 = 1_763_955_000_000;
 
@@ -292,7 +295,7 @@ fn rewrite_phone(generator: &mut Generator, phone: &str) -> String {
 impl Workload {
     /// Draws the drive for `size` from `seed`.
     pub fn generate(size: Size, seed: u64, mix: Mix) -> Workload {
-        let rules = EnrolmentRules::standard(2026);
+        let rules = EnrolmentRules::standard(CURRENT_YEAR);
         let mut generator = Generator::new(seed);
         let mut units = vec![
             unit(
@@ -592,7 +595,7 @@ mod tests {
     #[test]
     fn every_form_passes_the_phones_validation_and_ids_are_unique() {
         let workload = station();
-        let rules = EnrolmentRules::standard(2026);
+        let rules = EnrolmentRules::standard(CURRENT_YEAR);
         let mut ids = HashSet::new();
         for enrolment in &workload.enrolments {
             let valid = enrolment.form.validate(&rules).expect("valid");
@@ -612,7 +615,7 @@ mod tests {
     #[test]
     fn duplicates_reuse_the_partners_person_with_the_same_number_written_differently() {
         let workload = Workload::generate(Size::CIRCLE, 7, Mix::default());
-        let rules = EnrolmentRules::standard(2026);
+        let rules = EnrolmentRules::standard(CURRENT_YEAR);
         let by_id: HashMap<VolunteerId, &Enrolment> =
             workload.enrolments.iter().map(|e| (e.id, e)).collect();
         let duplicates = workload.count(|kind| matches!(kind, Kind::Duplicate { .. }));

@@ -74,6 +74,18 @@ fn a_station_drive_through_every_system_stores_every_enrolment() {
     let odk = runs.iter().find(|f| f.system == "odk").expect("odk ran");
     // A HEAD, then a POST per form.
     assert_eq!(odk.phones.round_trips, 24 + 300);
+    // The sealed floor is the workload's, the same beside every system, and above the plain
+    // floor by at least a nonce, a tag and a key per enrolment.
+    let floor = runs
+        .iter()
+        .find(|f| f.system == "floor")
+        .expect("floor ran");
+    let sealed = floor.sealed_floor_per_enrolment().expect("a sealed floor");
+    assert!(
+        runs.iter()
+            .all(|figures| figures.sealed_floor_per_enrolment() == Some(sealed))
+    );
+    assert!(sealed >= floor.up_per_enrolment() + 60.0, "{sealed}");
 }
 
 #[test]
