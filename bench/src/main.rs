@@ -168,7 +168,7 @@ fn main() -> anyhow::Result<()> {
             std::fs::write(
                 path,
                 format!(
-                    "# system\tsize\tenrolments\tingest per s\tbytes up per enrolment\t2G loss\n{}\n",
+                    "# system\tsize\tenrolments\tingest per s\tbytes up per enrolment\t2G loss\tsealed floor bytes up per enrolment\n{}\n",
                     lines.join("\n")
                 ),
             )?;

@@ -26,7 +26,8 @@ fn median_and_max(times: &[Duration]) -> Option<(Duration, Duration)> {
 /// What the plot draws of one system at one size. Points are kept in a plain tab-separated
 /// file (`--points`), so that runs made apart (the 2-lakh drive takes a quarter of an hour
 /// per system) still draw one plot. The sixth column, the run's 2G loss, came later: a line
-/// of five columns is a run on a clean link.
+/// of five columns is a run on a clean link. The seventh, the size's sealed floor in bytes up
+/// per enrolment, came later still: a line of five or six columns has none.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Point {
     /// The system.
@@ -43,6 +44,9 @@ pub struct Point {
     /// loopback, so loss does not change them, but a lossy run's point is kept apart from a
     /// clean run's all the same, so the file says which run each figure came from.
     pub loss: f64,
+    /// The sealed floor's bytes up per enrolment at this size, when the run computed it:
+    /// the same for every system of a run, drawn as a line of its own.
+    pub sealed_floor: Option<f64>,
 }
 
 impl Point {
@@ -55,12 +59,13 @@ impl Point {
             ingest_rate: figures.ingest_rate(),
             up_per_enrolment: figures.up_per_enrolment(),
             loss: figures.two_g_loss,
+            sealed_floor: figures.sealed_floor_per_enrolment(),
         }
     }
 
-    /// The file's line for this point.
+    /// The file's line for this point: six columns, or seven with a sealed floor.
     pub fn line(&self) -> String {
-        format!(
+        let mut line = format!(
             "{}\t{}\t{}\t{:.1}\t{:.1}\t{}",
             self.system,
             self.size,
@@ -68,7 +73,11 @@ impl Point {
             self.ingest_rate,
             self.up_per_enrolment,
             self.loss
-        )
+        );
+        if let Some(sealed_floor) = self.sealed_floor {
+            let _ = write!(line, "\t{sealed_floor:.1}");
+        }
+        line
     }
 
     /// Reads the points of a file written by [`Point::line`]; `#` lines are comments.
@@ -87,9 +96,9 @@ impl Point {
                             format!("line {}: field {}: not a number", index + 1, at + 1)
                         })
                 };
-                if !(5..=6).contains(&fields.len()) {
+                if !(5..=7).contains(&fields.len()) {
                     return Err(format!(
-                        "line {}: expected 5 or 6 tab-separated fields, found {}",
+                        "line {}: expected 5 to 7 tab-separated fields, found {}",
                         index + 1,
                         fields.len()
                     ));
@@ -100,7 +109,12 @@ impl Point {
                     enrolments: number(2)? as u64,
                     ingest_rate: number(3)?,
                     up_per_enrolment: number(4)?,
-                    loss: if fields.len() == 6 { number(5)? } else { 0.0 },
+                    loss: if fields.len() >= 6 { number(5)? } else { 0.0 },
+                    sealed_floor: if fields.len() == 7 {
+                        Some(number(6)?)
+                    } else {
+                        None
+                    },
                 })
             })
             .collect()
@@ -127,13 +141,17 @@ impl Point {
     }
 }
 
-/// The Markdown table of one size's runs, ratios taken against the `floor` row; a system
-/// that did not finish gets a row saying why, so the table never drops it in silence. A run
-/// on a lossy 2G link says so in the 2G column's header, and each row there gives the
-/// packets lost of those sent.
+/// The Markdown table of one size's runs, ratios taken against the `floor` row and against
+/// the sealed floor, which gets a row of its own after the plain floor's (its bytes up only:
+/// it is counted, not played); a system that did not finish gets a row saying why, so the
+/// table never drops it in silence. A run on a lossy 2G link says so in the 2G column's
+/// header, and each row there gives the packets lost of those sent.
 pub fn table(size: Size, comparison: &Comparison) -> String {
     let runs = &comparison.finished;
     let floor = runs.iter().find(|figures| figures.system == "floor");
+    let sealed_floor = runs.iter().find_map(Figures::sealed_floor_per_enrolment);
+    let ratio =
+        |value: f64, to: Option<f64>| to.map_or("–".into(), |to| format!("{:.2}", value / to));
     let loss = runs
         .iter()
         .map(|figures| figures.two_g_loss)
@@ -154,12 +172,22 @@ pub fn table(size: Size, comparison: &Comparison) -> String {
     );
     let _ = writeln!(
         out,
-        "| system | stored | bytes up / enrolment | ÷ zstd JSON | bytes down / enrolment | round trips / sync | ingest (enrolments/s) | ÷ SQLite | server CPU / enrolment | server peak RSS | last evening, all phones | {two_g_header} | review bytes / decision |"
+        "| system | stored | bytes up / enrolment | ÷ zstd JSON | ÷ sealed floor | bytes down / enrolment | round trips / sync | ingest (enrolments/s) | ÷ SQLite | server CPU / enrolment | server peak RSS | last evening, all phones | {two_g_header} | review bytes / decision |"
     );
     let _ = writeln!(
         out,
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
+    let sealed_row = |out: &mut String| {
+        if let Some(sealed_floor) = sealed_floor {
+            let _ = writeln!(
+                out,
+                "| sealed floor | – | {sealed_floor:.0} | {} | 1.00 |{}",
+                ratio(sealed_floor, floor.map(|floor| floor.up_per_enrolment())),
+                " – |".repeat(9)
+            );
+        }
+    };
     for figures in runs {
         let up_ratio = floor.map_or(f64::NAN, |floor| {
             figures.up_per_enrolment() / floor.up_per_enrolment()
@@ -203,12 +231,13 @@ pub fn table(size: Size, comparison: &Comparison) -> String {
         };
         let _ = writeln!(
             out,
-            "| {} | {} / {} | {:.0} | {:.2} | {} | {} | {:.0} | {:.3} | {} | {} | {} s | {} | {} |",
+            "| {} | {} / {} | {:.0} | {:.2} | {} | {} | {} | {:.0} | {:.3} | {} | {} | {} s | {} | {} |",
             figures.system,
             figures.stored,
             figures.enrolments,
             figures.up_per_enrolment(),
             up_ratio,
+            ratio(figures.up_per_enrolment(), sealed_floor),
             down,
             round_trips,
             figures.ingest_rate(),
@@ -219,6 +248,12 @@ pub fn table(size: Size, comparison: &Comparison) -> String {
             two_g,
             review_bytes,
         );
+        if figures.system == "floor" {
+            sealed_row(&mut out);
+        }
+    }
+    if floor.is_none() {
+        sealed_row(&mut out);
     }
     for unfinished in &comparison.unfinished {
         // A reason may quote a pipe or a newline of a child's stderr; either would break
@@ -228,10 +263,36 @@ pub fn table(size: Size, comparison: &Comparison) -> String {
             out,
             "| {} | did not finish: {reason} |{}",
             unfinished.system,
-            " |".repeat(11)
+            " |".repeat(12)
         );
     }
     out
+}
+
+/// The name the sealed floor's line goes by in the plot.
+const SEALED_FLOOR: &str = "sealed floor";
+
+/// The sealed floor's points, one per size, from the points that carry it: a line of the
+/// bytes panel beside the systems'. Points of one size from runs made apart carry the same
+/// figure when their seed is the same; the last one read wins.
+fn sealed_floor_points(runs: &[Point]) -> Vec<Point> {
+    let mut sealed: Vec<Point> = Vec::new();
+    for point in runs {
+        let Some(sealed_floor) = point.sealed_floor else {
+            continue;
+        };
+        sealed.retain(|earlier| earlier.enrolments != point.enrolments);
+        sealed.push(Point {
+            system: SEALED_FLOOR.to_owned(),
+            size: point.size.clone(),
+            enrolments: point.enrolments,
+            ingest_rate: f64::NAN,
+            up_per_enrolment: sealed_floor,
+            loss: 0.0,
+            sealed_floor: None,
+        });
+    }
+    sealed
 }
 
 /// The colour each system is drawn in.
@@ -240,6 +301,7 @@ fn colour(system: &str) -> &'static str {
         "mitan" => "#d95f02",
         "odk" => "#1b9e77",
         "samod" => "#7570b3",
+        SEALED_FLOOR => "#e7298a",
         _ => "#666666",
     }
 }
@@ -369,8 +431,13 @@ fn panel(out: &mut String, runs: &[Point], left: f64, title: &str, value: impl F
 }
 
 /// The plot: ingest rate (left) and bytes up per enrolment (right) against enrolments in the
-/// drive, one line per system, log-log.
+/// drive, one line per system, log-log; the bytes panel has the sealed floor's line too.
 pub fn svg(runs: &[Point], caption: &str) -> String {
+    let with_sealed_floor: Vec<Point> = runs
+        .iter()
+        .cloned()
+        .chain(sealed_floor_points(runs))
+        .collect();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -383,11 +450,15 @@ pub fn svg(runs: &[Point], caption: &str) -> String {
         "server ingest, enrolments/s",
         |point| point.ingest_rate,
     );
-    panel(&mut out, runs, 520.0, "bytes up per enrolment", |point| {
-        point.up_per_enrolment
-    });
+    panel(
+        &mut out,
+        &with_sealed_floor,
+        520.0,
+        "bytes up per enrolment",
+        |point| point.up_per_enrolment,
+    );
     let mut x = 70.0;
-    for (system, loss) in series(runs) {
+    for (system, loss) in series(&with_sealed_floor) {
         let mut label = if system == "floor" {
             "floor (SQLite; zstd JSON)".to_owned()
         } else {
@@ -451,7 +522,12 @@ mod tests {
         let runs = [
             figures("mitan", 300, 500.0, 90_000),
             figures("floor", 300, 2_000.0, 30_000),
-        ];
+            figures("odk", 300, 300.0, 400_000),
+        ]
+        .map(|figures| Figures {
+            sealed_floor_up: Some(45_000),
+            ..figures
+        });
         let comparison = Comparison {
             finished: runs.to_vec(),
             unfinished: vec![Unfinished {
@@ -464,8 +540,8 @@ mod tests {
             .lines()
             .find(|line| line.starts_with("| mitan"))
             .expect("a row");
-        // 300 bytes against 100, and 500/s against 2,000/s.
-        assert!(mitan.contains("| 300 | 3.00 |"), "{mitan}");
+        // 300 bytes against 100 and against the sealed floor's 150, and 500/s against 2,000/s.
+        assert!(mitan.contains("| 300 | 3.00 | 2.00 |"), "{mitan}");
         assert!(mitan.contains("| 500 | 0.250 |"), "{mitan}");
         assert!(mitan.contains("| 1.0 |"), "one round trip a sync: {mitan}");
         let samod = table
@@ -474,7 +550,7 @@ mod tests {
             .expect("a row for the system that did not finish");
         assert_eq!(
             samod,
-            "| samod | did not finish: samod: timed out \\| after 30 min | | | | | | | | | | | |"
+            "| samod | did not finish: samod: timed out \\| after 30 min | | | | | | | | | | | | |"
         );
         let header = table
             .lines()
@@ -482,6 +558,25 @@ mod tests {
             .expect("a header");
         let cells = |line: &str| line.replace("\\|", "").matches('|').count();
         assert_eq!(cells(samod), cells(header), "as many cells as the header");
+        let rows: Vec<&str> = table
+            .lines()
+            .filter(|line| line.starts_with("| ") && !line.starts_with("| system"))
+            .map(|line| line.split(" |").next().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            rows,
+            ["| mitan", "| floor", "| sealed floor", "| odk", "| samod"],
+            "the sealed floor beside the plain one"
+        );
+        let sealed = table
+            .lines()
+            .find(|line| line.starts_with("| sealed floor"))
+            .expect("a sealed floor row");
+        assert!(
+            sealed.starts_with("| sealed floor | – | 150 | 1.50 | 1.00 | – |"),
+            "{sealed}"
+        );
+        assert_eq!(cells(sealed), cells(header), "as many cells as the header");
     }
 
     #[test]
@@ -547,6 +642,36 @@ mod tests {
             Point::parse_all("mitan\tstation\t300\tfast\t430").expect_err("refused"),
             "line 1: field 4: not a number"
         );
+    }
+
+    #[test]
+    fn a_point_carries_its_sizes_sealed_floor_in_a_seventh_column_older_lines_have_none() {
+        let mut figures = figures("mitan", 300, 500.0, 90_000);
+        figures.sealed_floor_up = Some(70_650);
+        let point = Point::of(&figures);
+        assert_eq!(point.sealed_floor, Some(235.5));
+        assert_eq!(point.line(), "mitan\tstation\t300\t500.0\t300.0\t0\t235.5");
+        let read = Point::parse_all(&format!(
+            "{}\nodk\tstation\t300\t300.0\t1290.0\t0\nfloor\tstation\t300\t6000.0\t89.0\n",
+            point.line()
+        ))
+        .expect("reads seven, six and five columns");
+        assert_eq!(read[0], point);
+        assert_eq!(read[1].sealed_floor, None);
+        assert_eq!(read[2].sealed_floor, None);
+        assert!(
+            Point::parse_all("mitan\tstation\t300\t500.0\t300.0\t0\t235.5\t1")
+                .expect_err("eight columns")
+                .contains("expected 5 to 7")
+        );
+        let svg = svg(&read, "test");
+        assert_eq!(
+            svg.matches("<polyline").count(),
+            3 + 4,
+            "three systems in two panels, and the sealed floor in the bytes panel"
+        );
+        assert!(svg.contains(colour(SEALED_FLOOR)), "{svg}");
+        assert!(svg.contains(">sealed floor</text>"), "{svg}");
     }
 
     #[test]
