@@ -135,8 +135,9 @@ impl ClientSession {
         }
     }
 
-    /// Writes requests in an older `protocol` (at least [`OLDEST_PROTOCOL`]), as a phone of
-    /// the previous release does: for rollout tests and the field day's mixed districts.
+    /// Writes requests in an older `protocol` (at least [`OLDEST_PROTOCOL`]): what a phone does
+    /// for a server of the previous release (`Device::sync`), and what rollout tests use to
+    /// play a phone of that release.
     pub fn speaking(mut self, protocol: u16) -> Self {
         self.protocol = protocol.clamp(OLDEST_PROTOCOL, PROTOCOL_VERSION);
         self
