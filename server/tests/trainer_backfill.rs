@@ -81,6 +81,7 @@ fn an_older_database_learns_trainers_cameras_and_birth_years_from_the_rosters() 
                  ALTER TABLE volunteer DROP COLUMN birth_year;
                  ALTER TABLE change_log DROP COLUMN manifest;
                  DROP TABLE sync_manifest;
+                 DROP INDEX device_in_use_by_protocol;
                  ALTER TABLE device DROP COLUMN protocol;
                  PRAGMA user_version = 12;",
             )

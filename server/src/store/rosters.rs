@@ -264,8 +264,9 @@ impl ServerStore {
         Ok(!self
             .connection
             .prepare_cached(
-                "SELECT 1 FROM device WHERE revoked_at_ms IS NULL
-                     AND last_sync_at_ms IS NOT NULL AND coalesce(protocol, 0) < ?1",
+                "SELECT 1 FROM device INDEXED BY device_in_use_by_protocol
+                 WHERE revoked_at_ms IS NULL AND last_sync_at_ms IS NOT NULL
+                     AND (protocol IS NULL OR protocol < ?1)",
             )?
             .exists([protocol])?)
     }

@@ -349,6 +349,9 @@ CREATE INDEX volunteer_by_trainer ON volunteer (trained_by, status) WHERE traine
 
 CREATE INDEX camera_by_beat ON camera (beat, village) WHERE removed IS NULL;
 
+CREATE INDEX device_in_use_by_protocol ON device (protocol)
+    WHERE revoked_at_ms IS NULL AND last_sync_at_ms IS NOT NULL;
+
 CREATE TRIGGER change_log_is_append_only_update BEFORE UPDATE ON change_log
 BEGIN
     SELECT RAISE(ABORT, 'change_log is append-only');
