@@ -520,6 +520,20 @@ async fn the_devices_page_counts_silent_phones_issues_a_slip_and_revokes() {
     let html = String::from_utf8(body).expect("utf-8");
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("CG-001") && !silent(&html), "{html}");
+    let old_app = |html: &str| html.contains("सिंक प्रोटोकॉल 4") || html.contains("sync protocol 4");
+    assert!(!old_app(&html), "the phone synced in protocol 5: {html}");
+
+    // A phone whose last sync was in protocol 4 is marked: it keeps the district's phones
+    // from sealing new entries' fields together until it is updated (ADR 0011).
+    api.database()
+        .execute("UPDATE device SET protocol = 4 WHERE badge = 'CG-001'", [])
+        .expect("the device row");
+    let (_, _, body) = api.respond(page("/devices", &koni)).await;
+    let html = String::from_utf8(body).expect("utf-8");
+    assert!(old_app(&html), "{html}");
+    api.database()
+        .execute("UPDATE device SET protocol = 5 WHERE badge = 'CG-001'", [])
+        .expect("the device row");
 
     // Three days on, the phone that synced at the start is silent.
     api.clock.advance(3 * 24 * 60 * 60 * 1000);
