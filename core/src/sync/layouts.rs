@@ -158,6 +158,11 @@ impl From<SyncRequest> for RequestV5 {
 }
 
 impl RequestV5 {
+    /// How many changes the request offers.
+    pub(super) fn change_count(&self) -> usize {
+        self.rosters.iter().map(|offer| offer.changes.len()).sum()
+    }
+
     pub(super) fn into_request(self) -> Result<SyncRequest> {
         let mut rosters = Vec::with_capacity(self.rosters.len());
         for offer in self.rosters {

@@ -360,20 +360,13 @@ impl SyncRequest {
     /// Decodes a request, refusing oversize or malformed input and versions this build does
     /// not speak.
     pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Self> {
-        let request = match decode_versioned::<RequestV4, RequestV5>("sync request", bytes, limits)?
-        {
-            Versioned::Old(old) => SyncRequest {
-                protocol: old.protocol,
-                rosters: old.rosters,
-                manifest: None,
-            },
-            Versioned::New(new) => new.into_request()?,
+        let versioned = decode_versioned::<RequestV4, RequestV5>("sync request", bytes, limits)?;
+        // Counted before protocol 5's keys are matched to the entries the changes write,
+        // which decodes every change: a request over the limit costs no more than its bytes.
+        let changes = match &versioned {
+            Versioned::Old(old) => old.rosters.iter().map(|offer| offer.changes.len()).sum(),
+            Versioned::New(new) => new.change_count(),
         };
-        let changes: usize = request
-            .rosters
-            .iter()
-            .map(|offer| offer.changes.len())
-            .sum();
         if changes > limits.max_changes_per_request {
             return Err(Error::Decode {
                 what: "sync request",
@@ -383,7 +376,14 @@ impl SyncRequest {
                 ),
             });
         }
-        Ok(request)
+        match versioned {
+            Versioned::Old(old) => Ok(SyncRequest {
+                protocol: old.protocol,
+                rosters: old.rosters,
+                manifest: None,
+            }),
+            Versioned::New(new) => new.into_request(),
+        }
     }
 }
 
