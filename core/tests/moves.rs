@@ -425,3 +425,25 @@ fn a_copy_whose_move_marker_has_not_arrived_is_left_alone() {
         Plan::Missing(vec![beat(1)])
     );
 }
+
+#[test]
+fn both_entries_of_a_move_say_they_are_in_one_and_a_volunteer_never_moved_does_not() {
+    let mut server = Replica::new(9, &[1, 2]);
+    let moved = server.enrol(1, 1, 1_000);
+    let stayed = server.enrol(1, 2, 1_100);
+    assert!(!server.roster(1).in_a_move(&moved));
+    server.move_volunteer(&moved, 1, 2, 2_000);
+    assert!(server.roster(1).in_a_move(&moved), "the entry left");
+    assert!(server.roster(2).in_a_move(&moved), "the entry arrived");
+    assert!(!server.roster(1).in_a_move(&stayed));
+    // No entry at all is in no move.
+    assert!(!server.roster(2).in_a_move(&stayed));
+    // The quick answer agrees with the full one wherever the full one finds a move.
+    for (number, id) in [(1, moved), (2, moved), (1, stayed)] {
+        let links = server.roster(number).links(&id).expect("entry held");
+        assert_eq!(
+            server.roster(number).in_a_move(&id),
+            !links.moved_to.is_empty() || links.moved_from.is_some()
+        );
+    }
+}

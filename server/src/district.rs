@@ -497,11 +497,7 @@ impl District {
             .applied
             .volunteers
             .iter()
-            .filter(|volunteer_id| {
-                roster
-                    .links(volunteer_id)
-                    .is_some_and(|links| !links.moved_to.is_empty() || links.moved_from.is_some())
-            })
+            .filter(|volunteer_id| roster.in_a_move(volunteer_id))
             .copied()
             .collect();
         let rows = ruled

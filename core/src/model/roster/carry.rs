@@ -201,6 +201,18 @@ fn parse_hash(text: &str) -> Option<[u8; 32]> {
 }
 
 impl Roster {
+    /// Whether entry `id` of this roster took part in a move, either way: two lookups, for
+    /// the server, which asks it of every volunteer a sync touched; [`Roster::links`] says
+    /// where the move went.
+    pub fn in_a_move(&self, id: &VolunteerId) -> bool {
+        let Ok(Some(entry)) = self.entry(super::VOLUNTEERS, &id.to_string()) else {
+            return false;
+        };
+        [MOVED, MOVED_FROM]
+            .iter()
+            .any(|key| matches!(self.doc.get(&entry, *key), Ok(Some(_))))
+    }
+
     /// Where entry `id` of this roster points, or `None` if the roster holds no such entry.
     pub fn links(&self, id: &VolunteerId) -> Option<EntryLinks> {
         let entry = self.entry(super::VOLUNTEERS, &id.to_string()).ok()??;
