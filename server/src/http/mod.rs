@@ -100,7 +100,12 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// State over `district`, with the wall clock and the default body limit.
-    pub fn new(district: District) -> Self {
+    pub fn new(mut district: District) -> Self {
+        // A serving process checkpoints the WAL off the sync path; if the thread cannot be
+        // had, SQLite goes on checkpointing inside commits as it always did.
+        if let Err(error) = district.store_mut().checkpoint_in_background() {
+            tracing::warn!(%error, "WAL checkpoints stay inside commits");
+        }
         let database = district.store().path();
         let database_key = district.store().key().cloned();
         AppState {

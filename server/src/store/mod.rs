@@ -8,6 +8,7 @@
 mod access;
 mod admin;
 mod cameras;
+mod checkpoints;
 mod console;
 mod devices;
 mod directory;
