@@ -5,7 +5,9 @@
 //! between `apply_offer` and `reply_to_offer`: every roster is authorized first, every offer
 //! is applied, everything the rosters now hold is written in one transaction, and only then is
 //! the reply built. Any failure before the commit drops the touched rosters from memory, so
-//! memory never holds a change the database does not.
+//! memory never holds a change the database does not. The commit does not wait for the disk
+//! under the district lock: the reply is released only once it is durable
+//! ([`SyncDone::into_reply`], group commit in `store::group_commit`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -24,7 +26,9 @@ use crate::access::{AccessKind, Reader};
 use crate::auth::Caller;
 use crate::error::{Error, Result};
 use crate::roster_cache::RosterCache;
-use crate::store::{Arrival, KeyUpdate, ReceivedChange, ServerStore, ServerWritten, SyncManifest};
+use crate::store::{
+    Arrival, KeyUpdate, Pending, ReceivedChange, ServerStore, ServerWritten, SyncManifest,
+};
 
 /// The code of [`Refusal::ForgedActor`], for callers that compare wire strings.
 pub const FORGED_ACTOR: &str = Refusal::ForgedActor.as_str();
@@ -75,15 +79,27 @@ impl Default for DistrictConfig {
     }
 }
 
-/// What one sync did, for the reply and the metrics.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What one sync did, for the reply and the metrics. Its commit may not be on disk yet:
+/// the reply comes out of [`SyncDone::into_reply`], which waits for that, and is meant to be
+/// called once the district lock is released, so that other requests merge meanwhile.
+#[derive(Debug)]
+#[must_use = "a sync is answered only through into_reply, once durable"]
 pub struct SyncDone {
-    /// The encoded [`SyncResponse`].
-    pub reply: Vec<u8>,
+    response: SyncResponse,
+    durable: Pending,
     /// Changes new to the change log.
     pub merged: u64,
     /// Offered changes refused.
     pub rejected: u64,
+}
+
+impl SyncDone {
+    /// Waits until everything the sync wrote is durable, then lays the reply out (a zstd
+    /// pass, also kept out of the lock).
+    pub fn into_reply(self) -> Result<Vec<u8>> {
+        self.durable.wait()?;
+        Ok(self.response.encode())
+    }
 }
 
 /// The changes of one request whose signatures were checked, and found the caller's, before
@@ -317,7 +333,7 @@ impl District {
         // The live rows come after the rows the offers wrote, so they are the ones kept.
         volunteers.extend(reconciliation.rows);
         keys.erased.extend(reconciliation.erased);
-        let merged = self.store.save_merge_carrying(
+        let (merged, committed) = self.store.save_merge_pending(
             &caller.device,
             &caller.user.badge,
             &received,
@@ -360,9 +376,13 @@ impl District {
             }
             self.rosters.insert(roster);
         }
-        self.log_key_grants(caller, &response, now_ms)?;
+        let logged = self.log_key_grants(caller, &response, now_ms)?;
         Ok(SyncDone {
-            reply: response.encode(),
+            response,
+            durable: match logged {
+                Some(logged) => committed.and(logged),
+                None => committed,
+            },
             merged,
             rejected,
         })
@@ -371,20 +391,21 @@ impl District {
     /// Logs a reply that hands the device keys of entries, which open their personal fields,
     /// in the access log. Written after the merge's commit, since the reply is built from it;
     /// if the line cannot be written the reply is not sent, and the device, whose offered
-    /// changes are already stored, gets them acknowledged on its next sync.
+    /// changes are already stored, gets them acknowledged on its next sync. The reply waits
+    /// for the returned commit as for the merge's.
     fn log_key_grants(
         &mut self,
         caller: &Caller,
         response: &SyncResponse,
         now_ms: i64,
-    ) -> Result<()> {
+    ) -> Result<Option<Pending>> {
         let granting: Vec<&RosterReply> = response
             .rosters
             .iter()
             .filter(|reply| !reply.keys.is_empty())
             .collect();
         if granting.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let rosters: Vec<&str> = granting.iter().map(|reply| reply.roster.as_str()).collect();
         // Every grant opens one person's fields: a volunteer's, or a camera owner's.
@@ -396,15 +417,17 @@ impl District {
             user: &caller.user,
             via: caller.device.as_str(),
         };
-        self.store.save_access(
-            &reader.read(
-                AccessKind::Sync,
-                rosters.join(","),
-                String::new(),
-                entries.len() as u64,
-            ),
-            now_ms,
-        )
+        self.store
+            .save_access_pending(
+                &reader.read(
+                    AccessKind::Sync,
+                    rosters.join(","),
+                    String::new(),
+                    entries.len() as u64,
+                ),
+                now_ms,
+            )
+            .map(Some)
     }
 
     /// Applies one offer under the core's rules of what a roster may hold

@@ -126,11 +126,14 @@ async fn answer(
         let done = state
             .lock_district()
             .sync_verified(&caller, &request, &verified, now_ms)?;
+        // The lock is released: the wait for the disk is shared with whoever committed
+        // meanwhile, and the next request merges while this one waits.
+        let (merged, rejected) = (done.merged, done.rejected);
         Ok(Answered {
             device: caller.device.to_string(),
-            reply: done.reply,
-            merged: done.merged,
-            rejected: done.rejected,
+            reply: done.into_reply()?,
+            merged,
+            rejected,
         })
     })
     .await

@@ -4,7 +4,7 @@
 use rusqlite::types::ToSql;
 use rusqlite::{Transaction, TransactionBehavior, params};
 
-use super::ServerStore;
+use super::{Pending, ServerStore};
 use crate::error::Result;
 
 /// One read of personal fields, as logged.
@@ -57,11 +57,13 @@ pub(super) fn insert(
     read: &AccessRead,
     now_ms: i64,
 ) -> Result<()> {
-    connection.execute(
-        "INSERT INTO access_log (badge, role, requested_via, kind, scope, query, volunteers,
-             at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
+    connection
+        .prepare_cached(
+            "INSERT INTO access_log (badge, role, requested_via, kind, scope, query, volunteers,
+                 at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
             read.badge,
             read.role,
             read.requested_via,
@@ -70,8 +72,7 @@ pub(super) fn insert(
             read.query,
             i64::try_from(read.volunteers).unwrap_or(i64::MAX),
             now_ms
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 
@@ -99,6 +100,18 @@ impl ServerStore {
     /// their own (a sync reply).
     pub fn save_access(&mut self, read: &AccessRead, now_ms: i64) -> Result<()> {
         insert(&self.connection, read, now_ms)
+    }
+
+    /// [`ServerStore::save_access`] for the sync path, committed without waiting for the
+    /// disk: the read it logs is handed out only after the returned [`Pending`] is waited for.
+    pub fn save_access_pending(&mut self, read: &AccessRead, now_ms: i64) -> Result<Pending> {
+        let ServerStore {
+            connection, group, ..
+        } = self;
+        let ((), pending) = super::commit_pending(connection, group, |transaction| {
+            insert(transaction, read, now_ms)
+        })?;
+        Ok(pending)
     }
 
     /// Lines of the access log matching `filter`, newest first.

@@ -41,6 +41,8 @@ impl ServerStore {
             connection,
             phone_index,
             key: key.cloned(),
+            // A reader commits nothing.
+            group: super::group_commit::GroupCommit::new(None),
         })
     }
 

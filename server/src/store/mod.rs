@@ -13,6 +13,7 @@ mod console;
 mod devices;
 mod directory;
 mod exports;
+mod group_commit;
 mod groups;
 mod history;
 mod key;
@@ -25,10 +26,12 @@ mod rosters;
 mod schema;
 mod supervision;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::{Connection, TransactionBehavior};
+use group_commit::GroupCommit;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::error::Result;
 
@@ -36,6 +39,7 @@ pub use cameras::CameraRow;
 pub use console::{StoredPassword, StoredSession};
 pub use devices::{DeviceListing, DeviceRecord, IssuedCode, Registration};
 pub use directory::{NewUnit, User};
+pub use group_commit::Pending;
 pub use groups::{GroupVolunteerRow, StaffMemberRow, StoredGroup};
 pub use key::{DatabaseKey, encrypt_in_place};
 pub use keys::KeyUpdate;
@@ -59,6 +63,8 @@ pub struct ServerStore {
     phone_index: phone_index::PhoneIndex,
     /// The key the file is encrypted under, which every further connection to it needs.
     key: Option<DatabaseKey>,
+    /// Commits made without waiting for the disk, made durable together (sync merges).
+    group: Arc<GroupCommit>,
 }
 
 impl ServerStore {
@@ -95,6 +101,9 @@ impl ServerStore {
         // write lock as it begins.
         connection.busy_timeout(Duration::from_secs(5))?;
         connection.set_transaction_behavior(TransactionBehavior::Immediate);
+        // A sync runs some thirty distinct statements; rusqlite keeps sixteen prepared by
+        // default, so each sync evicted and parsed again the ones the last one had used.
+        connection.set_prepared_statement_cache_capacity(128);
         // WAL keeps readers off the writer's back; synchronous=FULL fsyncs the WAL at every
         // commit, so a sync reply is only ever sent for changes that survive a power cut.
         connection.pragma_update(None, "journal_mode", "WAL")?;
@@ -108,10 +117,16 @@ impl ServerStore {
         schema::migrate(&mut connection)?;
         provenance::ensure_server_key(&mut connection)?;
         let phone_index = phone_index::PhoneIndex::load(&connection)?;
+        // SQLite names the WAL file after the database; an in-memory one has none.
+        let wal = connection
+            .path()
+            .filter(|path| !path.is_empty())
+            .map(|path| PathBuf::from(format!("{path}-wal")));
         let mut store = ServerStore {
             connection,
             phone_index,
             key,
+            group: GroupCommit::new(wal),
         };
         if (1..schema::TRAINERS_VERSION).contains(&found) {
             store.backfill_trainers()?;
@@ -196,4 +211,28 @@ fn register_functions(connection: &Connection) -> Result<()> {
 fn count(connection: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<u64> {
     let value: i64 = connection.query_row(sql, params, |row| row.get(0))?;
     Ok(u64::try_from(value).unwrap_or(0))
+}
+
+/// Runs `work` in one transaction of `connection` committed without waiting for the disk,
+/// for the sync path (`group_commit` says why): what it wrote is acknowledged only after the
+/// returned [`Pending`] is waited for, which the caller does once the district lock is
+/// released.
+fn commit_pending<T>(
+    connection: &mut Connection,
+    group: &Arc<GroupCommit>,
+    work: impl FnOnce(&Transaction<'_>) -> Result<T>,
+) -> Result<(T, Pending)> {
+    // The setting cannot change inside a transaction, and every other commit of this
+    // connection keeps fsyncing as it returns: it is set back whatever happened.
+    connection.pragma_update(None, "synchronous", "NORMAL")?;
+    let written = (|| -> Result<T> {
+        let transaction = connection.transaction()?;
+        let value = work(&transaction)?;
+        transaction.commit()?;
+        Ok(value)
+    })();
+    let restored = connection.pragma_update(None, "synchronous", "FULL");
+    let value = written?;
+    restored?;
+    Ok((value, group.committed()))
 }

@@ -11,7 +11,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::keys::{KeyUpdate, save_key_update};
 use super::phone_index::PhoneIndex;
-use super::{ServerStore, count};
+use super::{Pending, ServerStore, count};
 use crate::error::{Error, Result};
 
 /// One change a device sent that the roster now holds, with what its header says.
@@ -183,8 +183,7 @@ impl ServerStore {
     /// Durably stores what one sync request brought, in one transaction: every change the
     /// rosters now hold (a change already logged is left as it was, so a replay changes
     /// nothing), the keys received or destroyed, and the current rows of every volunteer it
-    /// touched. Returns how many changes
-    /// were new to the log.
+    /// touched. Returns how many changes were new to the log.
     pub fn save_merge(
         &mut self,
         device: &DeviceId,
@@ -194,7 +193,7 @@ impl ServerStore {
         keys: &KeyUpdate,
         now_ms: i64,
     ) -> Result<u64> {
-        self.save_merge_carrying(
+        let (logged, pending) = self.save_merge_pending(
             device,
             badge,
             changes,
@@ -204,16 +203,20 @@ impl ServerStore {
             &[],
             keys,
             now_ms,
-        )
+        )?;
+        pending.wait()?;
+        Ok(logged)
     }
 
-    /// [`ServerStore::save_merge`], with the changes the server wrote during the merge to
-    /// carry what reached a moved volunteer's old entry to the live one (`written`, logged
-    /// under the server-side writer of the same badge), the rows of the cameras the merge
-    /// touched, and what the `arrival` of the request says of itself (its protocol and
+    /// [`ServerStore::save_merge`] for the sync path: committed without waiting for the disk,
+    /// so nothing it wrote may be acknowledged before the returned [`Pending`] is waited for
+    /// (group commit, `group_commit`). Also stores the changes the server wrote during the
+    /// merge to carry what reached a moved volunteer's old entry to the live one (`written`,
+    /// logged under the server-side writer of the same badge), the rows of the cameras the
+    /// merge touched, and what the `arrival` of the request says of itself (its protocol and
     /// manifest). Only `changes` count as merged.
     #[allow(clippy::too_many_arguments)]
-    pub fn save_merge_carrying(
+    pub fn save_merge_pending(
         &mut self,
         device: &DeviceId,
         badge: &BadgeNumber,
@@ -224,37 +227,47 @@ impl ServerStore {
         cameras: &[(RosterId, Camera)],
         keys: &KeyUpdate,
         now_ms: i64,
-    ) -> Result<u64> {
-        let transaction = self.connection.transaction()?;
-        let logged = log_changes(
-            &transaction,
-            changes,
-            arrival.manifest.as_ref(),
-            device,
-            badge,
-            now_ms,
-        )?;
-        if let Some(written) = written {
-            log_changes(
-                &transaction,
-                &written.changes,
-                None,
-                &written.device,
+    ) -> Result<(u64, Pending)> {
+        let ServerStore {
+            connection,
+            phone_index,
+            group,
+            ..
+        } = self;
+        let (logged, pending) = super::commit_pending(connection, group, |transaction| {
+            let logged = log_changes(
+                transaction,
+                changes,
+                arrival.manifest.as_ref(),
+                device,
                 badge,
                 now_ms,
             )?;
-        }
-        save_key_update(&transaction, keys, device.as_str(), now_ms)?;
-        save_volunteers(&transaction, &self.phone_index, volunteers, now_ms)?;
-        super::cameras::save_cameras(&transaction, cameras, now_ms)?;
-        transaction.execute(
-            "UPDATE device SET last_sync_at_ms = ?2, protocol = coalesce(?3, protocol)
-             WHERE id = ?1",
-            params![device.as_str(), now_ms, arrival.protocol],
-        )?;
-        transaction.commit()?;
+            if let Some(written) = written {
+                log_changes(
+                    transaction,
+                    &written.changes,
+                    None,
+                    &written.device,
+                    badge,
+                    now_ms,
+                )?;
+            }
+            save_key_update(transaction, keys, device.as_str(), now_ms)?;
+            save_volunteers(transaction, phone_index, volunteers, now_ms)?;
+            super::cameras::save_cameras(transaction, cameras, now_ms)?;
+            transaction
+                .prepare_cached(
+                    "UPDATE device SET last_sync_at_ms = ?2, protocol = coalesce(?3, protocol)
+                     WHERE id = ?1",
+                )?
+                .execute(params![device.as_str(), now_ms, arrival.protocol])?;
+            Ok(logged)
+        })?;
+        // An erasure's checkpoint syncs the WAL before folding it in, so it also makes this
+        // commit durable; the pending one stays for the caller all the same.
         self.purge_log_after_erasure(keys)?;
-        Ok(logged)
+        Ok((logged, pending))
     }
 
     /// Whether every device in use speaks sync protocol `protocol` or later: none that is not
@@ -273,16 +286,21 @@ impl ServerStore {
 
     /// How many changes of a roster lie after its snapshot.
     pub fn roster_counts(&self, roster: &RosterId) -> Result<RosterCounts> {
-        let after: i64 = self.connection.query_row(
-            "SELECT coalesce((SELECT upto_seq FROM roster_snapshot WHERE roster_id = ?1), 0)",
-            [roster.as_str()],
-            |row| row.get(0),
-        )?;
-        let (since, last): (i64, Option<i64>) = self.connection.query_row(
-            "SELECT count(*), max(seq) FROM change_log WHERE roster_id = ?1 AND seq > ?2",
-            params![roster.as_str(), after],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
+        // Asked after every sync that brought a change: prepared once.
+        let after: i64 = self
+            .connection
+            .prepare_cached(
+                "SELECT coalesce((SELECT upto_seq FROM roster_snapshot WHERE roster_id = ?1), 0)",
+            )?
+            .query_row([roster.as_str()], |row| row.get(0))?;
+        let (since, last): (i64, Option<i64>) = self
+            .connection
+            .prepare_cached(
+                "SELECT count(*), max(seq) FROM change_log WHERE roster_id = ?1 AND seq > ?2",
+            )?
+            .query_row(params![roster.as_str(), after], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?;
         Ok(RosterCounts {
             since_snapshot: u64::try_from(since).unwrap_or(0),
             last_seq: last.unwrap_or(after),

@@ -440,7 +440,7 @@ pub(crate) fn sync_phone(
         let request = SyncRequest::decode(&request, &limits).map_err(|error| error.to_string())?;
         district
             .sync(caller, &request, now_ms)
-            .map(|done| done.reply)
+            .and_then(|done| done.into_reply())
             .map_err(|error| error.to_string())
     };
     device.sync(&mut transport, now_ms).expect("sync succeeds")
