@@ -1,4 +1,5 @@
-//! The police hierarchy: state → range → district → circle → station → outpost → beat → village.
+//! The police hierarchy: state → zone → range → district → circle → station → outpost → beat →
+//! village. Zones are optional: a state without them hangs its ranges directly under itself.
 
 use std::fmt;
 use std::str::FromStr;
@@ -12,6 +13,8 @@ use super::validate::{LgdCode, MAX_LABEL_CHARS};
 pub enum UnitKind {
     /// A state (its police headquarters).
     State,
+    /// A zone of several ranges, headed by an ADG or IG (not every state has them).
+    Zone,
     /// A range, headed by an IG.
     Range,
     /// A district, headed by an SP.
@@ -30,8 +33,9 @@ pub enum UnitKind {
 
 impl UnitKind {
     /// Every kind, from the top of the hierarchy down.
-    pub const ALL: [UnitKind; 8] = [
+    pub const ALL: [UnitKind; 9] = [
         UnitKind::State,
+        UnitKind::Zone,
         UnitKind::Range,
         UnitKind::District,
         UnitKind::Circle,
@@ -45,6 +49,7 @@ impl UnitKind {
     pub fn as_str(self) -> &'static str {
         match self {
             UnitKind::State => "state",
+            UnitKind::Zone => "zone",
             UnitKind::Range => "range",
             UnitKind::District => "district",
             UnitKind::Circle => "circle",
@@ -56,11 +61,14 @@ impl UnitKind {
     }
 
     /// Whether a unit of this kind may sit directly under a unit of `parent` kind. Outposts are
-    /// optional, so a beat may hang off a station or an outpost.
+    /// optional, so a beat may hang off a station or an outpost; zones are too, so a range may
+    /// hang off a zone or the state.
     pub fn may_sit_under(self, parent: UnitKind) -> bool {
         matches!(
             (parent, self),
-            (UnitKind::State, UnitKind::Range)
+            (UnitKind::State, UnitKind::Zone)
+                | (UnitKind::State, UnitKind::Range)
+                | (UnitKind::Zone, UnitKind::Range)
                 | (UnitKind::Range, UnitKind::District)
                 | (UnitKind::District, UnitKind::Circle)
                 | (UnitKind::Circle, UnitKind::Station)
@@ -181,6 +189,16 @@ mod tests {
         assert!(UnitKind::Beat.may_sit_under(UnitKind::Outpost));
         assert!(!UnitKind::Beat.may_sit_under(UnitKind::Circle));
         assert!(!UnitKind::Village.may_sit_under(UnitKind::Station));
+    }
+
+    #[test]
+    fn ranges_sit_under_zones_or_the_state_and_zones_under_the_state_only() {
+        assert!(UnitKind::Range.may_sit_under(UnitKind::Zone));
+        assert!(UnitKind::Range.may_sit_under(UnitKind::State));
+        assert!(UnitKind::Zone.may_sit_under(UnitKind::State));
+        assert!(!UnitKind::Zone.may_sit_under(UnitKind::Range));
+        assert!(!UnitKind::District.may_sit_under(UnitKind::Zone));
+        assert!(UnitKind::State < UnitKind::Zone && UnitKind::Zone < UnitKind::Range);
     }
 
     #[test]
