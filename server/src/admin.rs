@@ -672,21 +672,158 @@ fn user_problems(store: &ServerStore, rows: &[UserRow]) -> Result<Vec<RowProblem
     Ok(problems)
 }
 
-/// Imports a hierarchy file; nothing is stored unless every row is good, and a refusal lists
-/// every problem found.
+/// The problems of hierarchy rows that reach outside what `by` administers: a unit already
+/// stored outside their units (another district's, or one above theirs), a parent outside
+/// them, or a unit without a parent (a new top of the hierarchy, the operator's to add). A
+/// parent on an earlier line is judged on its own line.
+fn hierarchy_reach_problems(
+    store: &ServerStore,
+    by: &User,
+    sheet: &HierarchySheet,
+) -> Result<Vec<RowProblem>> {
+    let mut problems = Vec::new();
+    for row in &sheet.rows {
+        let unit = &row.unit;
+        if store.unit_kind(&unit.code)?.is_some()
+            && !crate::ops::Policy::reaches(store, by, &unit.code)?
+        {
+            problems.push(RowProblem::new(
+                row.line,
+                "code",
+                "outside_your_units",
+                format!("{} is outside {}", unit.code, by.unit),
+            ));
+            continue;
+        }
+        match &unit.parent {
+            None => problems.push(RowProblem::new(
+                row.line,
+                "parent",
+                "outside_your_units",
+                format!(
+                    "a unit without a parent would sit above {}; the operator adds it",
+                    by.unit
+                ),
+            )),
+            Some(parent)
+                if sheet
+                    .first_lines
+                    .get(parent)
+                    .is_some_and(|line| *line < row.line) => {}
+            Some(parent) => {
+                if store.unit_kind(parent)?.is_some()
+                    && !crate::ops::Policy::reaches(store, by, parent)?
+                {
+                    problems.push(RowProblem::new(
+                        row.line,
+                        "parent",
+                        "outside_your_units",
+                        format!("{parent} is outside {}", by.unit),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// The problems of user rows that reach outside what `by` administers: a user placed outside
+/// their units (a state role is placed by those who hold the state), or a badge already
+/// stored for someone outside them, who would be moved in.
+fn user_reach_problems(
+    store: &ServerStore,
+    by: &User,
+    rows: &[UserRow],
+) -> Result<Vec<RowProblem>> {
+    let mut problems = Vec::new();
+    for row in rows {
+        let user = &row.user;
+        if store.unit_kind(&user.unit)?.is_some()
+            && !crate::ops::Policy::reaches(store, by, &user.unit)?
+        {
+            problems.push(RowProblem::new(
+                row.line,
+                "unit",
+                "outside_your_units",
+                format!("{} is outside {}", user.unit, by.unit),
+            ));
+            continue;
+        }
+        if let Some(stored) = store.load_user(&user.badge)?
+            && !crate::ops::Policy::reaches(store, by, &stored.unit)?
+        {
+            problems.push(RowProblem::new(
+                row.line,
+                "badge",
+                "outside_your_units",
+                format!(
+                    "{} belongs to {}, outside {}",
+                    user.badge, stored.unit, by.unit
+                ),
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+/// Imports a hierarchy file as the operator at the database, who holds every unit; nothing is
+/// stored unless every row is good, and a refusal lists every problem found.
 pub fn import_hierarchy(store: &mut ServerStore, text: &str) -> Result<ImportSummary> {
+    import_hierarchy_within(store, None, text)
+}
+
+/// Imports a hierarchy file for `by`, whose units every row must stay within.
+pub fn import_hierarchy_by(
+    store: &mut ServerStore,
+    by: &User,
+    text: &str,
+) -> Result<ImportSummary> {
+    import_hierarchy_within(store, Some(by), text)
+}
+
+fn import_hierarchy_within(
+    store: &mut ServerStore,
+    by: Option<&User>,
+    text: &str,
+) -> Result<ImportSummary> {
     let sheet = read_hierarchy(text)?;
     let mut problems = hierarchy_problems(store, &sheet)?;
+    if let Some(by) = by {
+        problems.extend(hierarchy_reach_problems(store, by, &sheet)?);
+    }
     problems.extend(sheet.problems);
     refuse_if_any(problems)?;
     store.save_hierarchy_rows(&sheet.rows).map_err(as_bad_rows)
 }
 
-/// Imports a users file; nothing is stored unless every row is good, and a refusal lists every
-/// problem found.
+/// Imports a users file as the operator at the database; nothing is stored unless every row
+/// is good, and a refusal lists every problem found.
 pub fn import_users(store: &mut ServerStore, text: &str, now_ms: i64) -> Result<ImportSummary> {
+    import_users_within(store, None, text, now_ms)
+}
+
+/// Imports a users file for `by`, whose units every user must be placed within: a district
+/// admin adds the district's staff, a state admin the state's, its ranges' and its districts'.
+pub fn import_users_by(
+    store: &mut ServerStore,
+    by: &User,
+    text: &str,
+    now_ms: i64,
+) -> Result<ImportSummary> {
+    import_users_within(store, Some(by), text, now_ms)
+}
+
+fn import_users_within(
+    store: &mut ServerStore,
+    by: Option<&User>,
+    text: &str,
+    now_ms: i64,
+) -> Result<ImportSummary> {
     let sheet = read_users(text)?;
     let mut problems = user_problems(store, &sheet.rows)?;
+    if let Some(by) = by {
+        problems.extend(user_reach_problems(store, by, &sheet.rows)?);
+    }
     problems.extend(sheet.problems);
     refuse_if_any(problems)?;
     store
@@ -714,6 +851,12 @@ pub struct CampaignSpec {
     /// Last day, included.
     #[arg(long)]
     pub ends_on: String,
+    /// The unit whose campaign it is: a district (its own drive), or a range, zone or state
+    /// whose campaign sets targets for every district under it. The caller's own unit if
+    /// absent (at the database: the district, or the top of a hierarchy of several).
+    #[serde(default)]
+    #[arg(long)]
+    pub unit: Option<String>,
 }
 
 /// A campaign as stored, with its window checked.
@@ -729,6 +872,8 @@ pub struct Campaign {
     pub starts_on: Day,
     /// Last day, included.
     pub ends_on: Day,
+    /// The unit it belongs to.
+    pub unit: Option<UnitCode>,
 }
 
 /// Checks a campaign as given.
@@ -780,23 +925,111 @@ pub fn check_campaign(spec: &CampaignSpec) -> Result<Campaign> {
             },
         ));
     }
+    let unit = spec
+        .unit
+        .as_deref()
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+        .map(|text| crate::ops::parse_unit("unit", text))
+        .transpose()?;
     Ok(Campaign {
         code: code.to_owned(),
         name,
         programme,
         starts_on,
         ends_on,
+        unit,
     })
 }
 
-/// Checks a campaign and adds or replaces it.
+/// Refuses a campaign's unit unless it is a district or a unit above one: a campaign is a
+/// district's own drive, or a range's, zone's or state's for the districts under it.
+fn check_campaign_unit(store: &ServerStore, unit: &UnitCode) -> Result<()> {
+    match store.unit_kind(unit)? {
+        None => Err(Error::NotFound {
+            what: "unit",
+            id: unit.to_string(),
+        }),
+        Some(kind) if kind > UnitKind::District => Err(Error::invalid(
+            "unit",
+            Problem::unreadable(
+                unit.as_str(),
+                "a district, range, zone or state (a campaign belongs to one)",
+            ),
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Checks a campaign and adds or replaces it, as the operator at the database: a campaign
+/// naming no unit belongs to the district (or the top of a hierarchy of several).
 pub fn set_campaign(
     store: &mut ServerStore,
     spec: &CampaignSpec,
     set_by: &str,
     now_ms: i64,
 ) -> Result<Campaign> {
-    let campaign = check_campaign(spec)?;
+    let mut campaign = check_campaign(spec)?;
+    if campaign.unit.is_none() {
+        campaign.unit = store.default_campaign_unit()?;
+    }
+    if let Some(unit) = &campaign.unit {
+        check_campaign_unit(store, unit)?;
+    }
+    store.save_campaign(&campaign, set_by, now_ms)?;
+    Ok(campaign)
+}
+
+/// Whether `user` administers the campaign of `unit` (`None`: set before campaigns belonged
+/// to units, so the whole hierarchy's, which only an administrator of its top reaches).
+fn administers_campaign_of(store: &ServerStore, user: &User, unit: Option<&str>) -> Result<bool> {
+    match unit {
+        Some(unit) => {
+            crate::ops::Policy::reaches(store, user, &crate::ops::parse_unit("unit", unit)?)
+        }
+        None => Ok(store
+            .load_units()?
+            .iter()
+            .any(|row| row.parent.is_none() && row.code == user.unit.as_str())),
+    }
+}
+
+/// Whether `user` sees the campaign of `unit`: their own units' and those above them (a
+/// state's campaign is every district's), or one of the whole hierarchy.
+pub fn campaign_visible(store: &ServerStore, user: &User, unit: Option<&str>) -> Result<bool> {
+    let Some(unit) = unit else {
+        return Ok(true);
+    };
+    let unit = crate::ops::parse_unit("unit", unit)?;
+    Ok(store.unit_is_within(&unit, &user.unit)? || store.unit_is_within(&user.unit, &unit)?)
+}
+
+/// Checks a campaign and adds or replaces it for `user`: a campaign of their own unit unless
+/// it names another within it. A campaign already stored under the same code belongs to its
+/// unit's administrators, and is refused to the rest.
+pub fn set_campaign_by(
+    store: &mut ServerStore,
+    user: &User,
+    spec: &CampaignSpec,
+    set_by: &str,
+    now_ms: i64,
+) -> Result<Campaign> {
+    let mut campaign = check_campaign(spec)?;
+    let unit = campaign.unit.clone().unwrap_or_else(|| user.unit.clone());
+    check_campaign_unit(store, &unit)?;
+    crate::ops::Policy::check(store, user, crate::ops::Permission::Administer, Some(&unit))?;
+    if let Some(stored) = store.load_campaign(&campaign.code)?
+        && !administers_campaign_of(store, user, stored.unit.as_deref())?
+    {
+        return Err(Error::Forbidden {
+            reason: format!(
+                "campaign {} belongs to {}",
+                stored.code,
+                stored.unit.as_deref().unwrap_or("the whole hierarchy")
+            ),
+        });
+    }
+    campaign.unit = Some(unit);
     store.save_campaign(&campaign, set_by, now_ms)?;
     Ok(campaign)
 }
@@ -811,15 +1044,65 @@ pub struct CampaignView {
     pub targets: Vec<TargetSpec>,
 }
 
-/// Every campaign with its explicit targets, newest first.
+/// Every campaign with its explicit targets, newest first, as the operator sees them.
 pub fn load_campaigns(store: &ServerStore) -> Result<Vec<CampaignView>> {
-    store
-        .load_campaigns()?
-        .into_iter()
+    campaign_views(store, None)
+}
+
+/// The campaigns `user` sees (their units' and those above them), each with the targets set
+/// within their units, newest first.
+pub fn load_campaigns_for(store: &ServerStore, user: &User) -> Result<Vec<CampaignView>> {
+    campaign_views(store, Some(user))
+}
+
+fn campaign_views(store: &ServerStore, user: Option<&User>) -> Result<Vec<CampaignView>> {
+    let mut seen = Vec::new();
+    for campaign in store.load_campaigns()? {
+        if let Some(user) = user
+            && !campaign_visible(store, user, campaign.unit.as_deref())?
+        {
+            continue;
+        }
+        seen.push(campaign);
+    }
+    let employees: HashMap<String, String> = match user {
+        Some(_) => store
+            .load_employees()?
+            .into_iter()
+            .map(|employee| (employee.badge, employee.unit))
+            .collect(),
+        None => HashMap::new(),
+    };
+    let tree = match user {
+        Some(_) => Some(crate::reports::Tree::load(store)?),
+        None => None,
+    };
+    let reach: Option<std::collections::HashSet<String>> = match (user, &tree) {
+        (Some(user), Some(tree)) => Some(
+            crate::reports::Scope::of(user, tree)
+                .units()
+                .iter()
+                .cloned()
+                .collect(),
+        ),
+        _ => None,
+    };
+    seen.into_iter()
         .map(|campaign| {
             let targets = store
                 .load_targets(&campaign.code)?
                 .into_iter()
+                .filter(|target| {
+                    let Some(reach) = &reach else {
+                        return true;
+                    };
+                    let unit = if target.subject_kind == "unit" {
+                        Some(&target.subject)
+                    } else {
+                        employees.get(&target.subject)
+                    };
+                    unit.is_some_and(|unit| reach.contains(unit))
+                })
                 .map(|target| {
                     let unit = target.subject_kind == "unit";
                     TargetSpec {
@@ -837,6 +1120,7 @@ pub fn load_campaigns(store: &ServerStore) -> Result<Vec<CampaignView>> {
                     programme: campaign.programme,
                     starts_on: campaign.starts_on,
                     ends_on: campaign.ends_on,
+                    unit: campaign.unit,
                 },
                 targets,
             })
@@ -874,7 +1158,79 @@ pub enum TargetSubject {
     Employee(BadgeNumber),
 }
 
-/// Checks a target against the store and saves it.
+/// Checks a target for `user` and saves it: the campaign must be one they see, and the
+/// target's unit (or employee's unit) within both their units and the campaign's. A campaign
+/// of a unit above theirs sets their own unit's target from above: they split it among the
+/// units under them, and leave their own to those who set the campaign.
+pub fn set_target_by(
+    store: &mut ServerStore,
+    user: &User,
+    spec: &TargetSpec,
+    set_by: &str,
+    now_ms: i64,
+) -> Result<()> {
+    let campaign = store
+        .load_campaign(&spec.campaign)?
+        .ok_or_else(|| Error::NotFound {
+            what: "campaign",
+            id: spec.campaign.clone(),
+        })?;
+    if !campaign_visible(store, user, campaign.unit.as_deref())? {
+        return Err(Error::Forbidden {
+            reason: format!(
+                "campaign {} belongs to {}, neither above nor within {}",
+                campaign.code,
+                campaign.unit.as_deref().unwrap_or("?"),
+                user.unit
+            ),
+        });
+    }
+    let subject_unit: UnitCode = match (&spec.unit, &spec.badge) {
+        (Some(unit), None) => crate::ops::parse_unit("unit", unit)?,
+        (None, Some(badge)) => {
+            let badge = crate::auth::parse_badge(badge)?;
+            store
+                .load_user(&badge)?
+                .ok_or_else(|| Error::NotFound {
+                    what: "user",
+                    id: badge.to_string(),
+                })?
+                .unit
+        }
+        // `set_target` names the problem.
+        _ => return set_target(store, spec, set_by, now_ms),
+    };
+    if store.unit_kind(&subject_unit)?.is_some() {
+        crate::ops::Policy::check(
+            store,
+            user,
+            crate::ops::Permission::Administer,
+            Some(&subject_unit),
+        )?;
+        if let Some(owner) = campaign.unit.as_deref() {
+            let owner = crate::ops::parse_unit("unit", owner)?;
+            if !store.unit_is_within(&subject_unit, &owner)? {
+                return Err(Error::Forbidden {
+                    reason: format!(
+                        "{subject_unit} is outside {owner}, whose campaign {} is",
+                        campaign.code
+                    ),
+                });
+            }
+            if spec.unit.is_some() && subject_unit == user.unit && owner != user.unit {
+                return Err(Error::Forbidden {
+                    reason: format!(
+                        "the target of {subject_unit} in {}'s campaign {} is set by {owner}",
+                        owner, campaign.code
+                    ),
+                });
+            }
+        }
+    }
+    set_target(store, spec, set_by, now_ms)
+}
+
+/// Checks a target against the store and saves it, as the operator at the database.
 pub fn set_target(
     store: &mut ServerStore,
     spec: &TargetSpec,
@@ -1026,6 +1382,7 @@ mod tests {
             programme: Some("cyber_mitan".into()),
             starts_on: "2025-11-24".into(),
             ends_on: "2025-11-23".into(),
+            unit: None,
         };
         assert!(matches!(
             check_campaign(&spec),

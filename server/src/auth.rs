@@ -29,16 +29,27 @@ pub enum Role {
     DistrictAdmin,
     /// Reads everything in the district and writes nothing.
     Auditor,
+    /// A range's inspector general: follows the districts of the range and writes nothing.
+    RangeIg,
+    /// The state HQ's monitoring cell (the DGP's): follows every unit of the state and writes
+    /// nothing.
+    StateMonitor,
+    /// The state's administrator: state and range staff, the state's campaigns and targets,
+    /// and the state's groups.
+    StateAdmin,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 8] = [
         Role::Constable,
         Role::StationIncharge,
         Role::CircleOfficer,
         Role::DistrictAdmin,
         Role::Auditor,
+        Role::RangeIg,
+        Role::StateMonitor,
+        Role::StateAdmin,
     ];
 
     /// The stable identifier of this role.
@@ -49,6 +60,9 @@ impl Role {
             Role::CircleOfficer => "circle_officer",
             Role::DistrictAdmin => "district_admin",
             Role::Auditor => "auditor",
+            Role::RangeIg => "range_ig",
+            Role::StateMonitor => "state_monitor",
+            Role::StateAdmin => "state_admin",
         }
     }
 
@@ -58,6 +72,8 @@ impl Role {
             Role::Constable | Role::StationIncharge => UnitKind::Station,
             Role::CircleOfficer => UnitKind::Circle,
             Role::DistrictAdmin | Role::Auditor => UnitKind::District,
+            Role::RangeIg => UnitKind::Range,
+            Role::StateMonitor | Role::StateAdmin => UnitKind::State,
         }
     }
 
@@ -65,8 +81,14 @@ impl Role {
     pub fn manages_devices(self) -> bool {
         matches!(
             self,
-            Role::StationIncharge | Role::CircleOfficer | Role::DistrictAdmin
+            Role::StationIncharge | Role::CircleOfficer | Role::DistrictAdmin | Role::StateAdmin
         )
+    }
+
+    /// Whether this role only reads: it changes no roster, setting or record of anyone's
+    /// (an auditor, a range IG, the state's monitoring cell).
+    pub fn reads_only(self) -> bool {
+        matches!(self, Role::Auditor | Role::RangeIg | Role::StateMonitor)
     }
 }
 
@@ -127,7 +149,7 @@ impl Caller {
 
     /// Whether changes from this caller may enter rosters at all.
     pub fn writes(&self) -> bool {
-        self.user.role != Role::Auditor
+        !self.user.role.reads_only()
     }
 }
 

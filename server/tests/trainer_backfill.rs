@@ -66,7 +66,7 @@ fn an_older_database_learns_trainers_cameras_and_birth_years_from_the_rosters() 
 
     // As schema 12 left it: no trainer column (13 adds it), no programme list (14), no camera
     // rows (15), no staff contacts, groups or birth years (16), no sync manifests (17), no
-    // devices' protocols (18).
+    // devices' protocols (18), no campaign's unit (19; its widened CHECKs need no undoing).
     {
         let connection = rusqlite::Connection::open(&db).expect("opens");
         connection
@@ -83,6 +83,17 @@ fn an_older_database_learns_trainers_cameras_and_birth_years_from_the_rosters() 
                  DROP TABLE sync_manifest;
                  DROP INDEX device_in_use_by_protocol;
                  ALTER TABLE device DROP COLUMN protocol;
+                 DROP INDEX campaign_by_unit;
+                 DROP TABLE campaign;
+                 CREATE TABLE campaign (
+                     code TEXT PRIMARY KEY,
+                     name TEXT NOT NULL,
+                     programme TEXT,
+                     starts_on TEXT NOT NULL,
+                     ends_on TEXT NOT NULL,
+                     set_by TEXT NOT NULL,
+                     set_at_ms INTEGER NOT NULL
+                 ) WITHOUT ROWID;
                  PRAGMA user_version = 12;",
             )
             .expect("set back");

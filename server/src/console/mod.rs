@@ -61,6 +61,7 @@ pub fn routes() -> Router<AppState> {
         .route("/search", get(search))
         .route("/duplicates", get(duplicates))
         .route("/coverage", get(coverage))
+        .route("/programmes", get(programmes))
         .route("/trainers", get(trainers))
         .route("/cameras", get(cameras))
         .route("/groups", get(groups))
@@ -479,7 +480,7 @@ async fn sign_out(State(state): State<AppState>, signed: Signed, body: Bytes) ->
     response
 }
 
-/// The campaign and programme a page was asked for.
+/// The campaign, programme, unit and depth a page was asked for.
 fn report_query(query: &HashMap<String, String>) -> ReportQuery {
     let chosen = |name: &str| query.get(name).filter(|value| !value.is_empty()).cloned();
     ReportQuery {
@@ -487,6 +488,8 @@ fn report_query(query: &HashMap<String, String>) -> ReportQuery {
         programme: chosen("programme"),
         limit: None,
         offset: None,
+        unit: chosen("unit").map(|unit| unit.trim().to_owned()),
+        down_to: chosen("down_to"),
     }
 }
 
@@ -985,6 +988,35 @@ async fn coverage(
             signed.page("/coverage", Key::Coverage, None, body)
         }
         Err(error) => signed.failed("/coverage", &error),
+    }
+}
+
+/// `GET /programmes`: `Programmes`, volunteers per programme in all and per unit.
+async fn programmes(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let report_query = report_query(&query);
+    let caller = signed.caller();
+    let asked = report_query.clone();
+    let now_ms = state.now_ms();
+    let answer = state
+        .with_reader(move |store| {
+            let report =
+                crate::ops::reports::Programmes { query: asked }.read(store, &caller, now_ms)?;
+            let campaigns = crate::ops::administration::Campaigns {}
+                .read(store, &caller, now_ms)?
+                .campaigns;
+            Ok((report, campaigns))
+        })
+        .await;
+    match answer {
+        Ok((report, campaigns)) => {
+            let body = pages::programmes(signed.lang, &report, &campaigns, &report_query);
+            signed.page("/programmes", Key::ByProgramme, None, body)
+        }
+        Err(error) => signed.failed("/programmes", &error),
     }
 }
 

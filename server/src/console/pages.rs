@@ -5,7 +5,8 @@
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use mitan_core::model::Programme;
 
-use super::text::{Key, Lang};
+use super::text::{Key, Lang, kind_name, role_name};
+use crate::ops::{Permission, Policy};
 use mitan_core::history::{HistoryEntry, Shown};
 
 use crate::access::AccessLog;
@@ -25,8 +26,8 @@ use crate::reports::past::PastProgressReport;
 use crate::reports::progress_diff::ReportDiff;
 use crate::reports::trainers::TrainerReport;
 use crate::reports::{
-    CoverageReport, DailyReport, DuplicateGroup, DuplicateReport, ListedVolunteer, ProgressReport,
-    ReportQuery, ReviewQueue, SearchResults, UnitProgress,
+    CoverageReport, DailyReport, DuplicateGroup, DuplicateReport, ListedVolunteer, ProgrammeReport,
+    ProgressReport, ReportQuery, ReviewQueue, SearchResults, UnitProgress,
 };
 use crate::store::DeviceListing;
 use crate::store::User;
@@ -63,6 +64,9 @@ pub fn page(frame: &Frame<'_>, title: Key, notice: Option<&str>, body: Markup) -
                 header {
                     strong { (lang.t(Key::Console)) }
                     @if let Some(user) = frame.user {
+                        // Only the pages the officer's role can use: a read-only role is not
+                        // offered exports or administration it would be refused.
+                        @let may = |permission| Policy::role_may(user.role, permission);
                         nav aria-label=(lang.t(Key::Console)) {
                             a href="/progress" { (lang.t(Key::Progress)) }
                             " "
@@ -72,26 +76,36 @@ pub fn page(frame: &Frame<'_>, title: Key, notice: Option<&str>, body: Markup) -
                             " "
                             a href="/coverage" { (lang.t(Key::Coverage)) }
                             " "
+                            a href="/programmes" { (lang.t(Key::ByProgramme)) }
+                            " "
                             a href="/trainers" { (lang.t(Key::Trainers)) }
                             " "
                             a href="/cameras" { (lang.t(Key::Cameras)) }
                             " "
                             a href="/groups" { (lang.t(Key::Groups)) }
-                            " "
-                            a href="/devices" { (lang.t(Key::Devices)) }
-                            " "
-                            a href="/exports" { (lang.t(Key::Exports)) }
-                            " "
-                            a href="/audit" { (lang.t(Key::Audit)) }
-                            " "
-                            a href="/admin" { (lang.t(Key::Administration)) }
+                            @if may(Permission::ListDevices) {
+                                " "
+                                a href="/devices" { (lang.t(Key::Devices)) }
+                            }
+                            @if may(Permission::Export) {
+                                " "
+                                a href="/exports" { (lang.t(Key::Exports)) }
+                            }
+                            @if may(Permission::Audit) {
+                                " "
+                                a href="/audit" { (lang.t(Key::Audit)) }
+                            }
+                            @if may(Permission::Administer) {
+                                " "
+                                a href="/admin" { (lang.t(Key::Administration)) }
+                            }
                         }
                         form.inline.search method="get" action="/search" role="search" {
                             label.visually-hidden for="q" { (lang.t(Key::Search)) }
                             input id="q" name="q" type="search" placeholder=(lang.t(Key::SearchHelp)) maxlength="80";
                             button type="submit" { (lang.t(Key::Search)) }
                         }
-                        span.who { (lang.t(Key::Signed)) " " (user.name) " (" (user.badge) ", " (user.role) ")" }
+                        span.who { (lang.t(Key::Signed)) " " (user.name) " (" (user.badge) ", " (role_name(lang, user.role)) ", " (user.unit) ")" }
                         @if let Some(csrf) = frame.csrf {
                             form.inline method="post" action="/sign-out" {
                                 input type="hidden" name="csrf" value=(csrf);
@@ -155,12 +169,29 @@ pub fn first_password(lang: Lang, error: Option<Key>) -> Markup {
     }
 }
 
-/// The campaign and programme pickers, as a form that reloads the page.
+/// The kinds of unit a report can go down to, from the top.
+const LEVELS: [&str; 7] = [
+    "zone", "range", "district", "circle", "station", "outpost", "beat",
+];
+
+/// The campaign and programme pickers, as a form that reloads the page, with the unit the
+/// report opens at and how far down it goes.
 fn pickers(lang: Lang, action: &str, campaigns: &[CampaignView], query: &ReportQuery) -> Markup {
     let chosen_campaign = query.campaign.as_deref().unwrap_or("");
     let chosen_programme = query.programme.as_deref().unwrap_or("");
+    let chosen_level = query.down_to.as_deref().unwrap_or("");
     html! {
         form.pickers method="get" action=(action) {
+            label for="unit" { (lang.t(Key::UnitCode)) }
+            input id="unit" name="unit" maxlength="48" value=(query.unit.as_deref().unwrap_or(""))
+                placeholder=(lang.t(Key::WholeReach));
+            label for="down_to" { (lang.t(Key::DownTo)) }
+            select id="down_to" name="down_to" {
+                option value="" selected[chosen_level.is_empty()] { "–" }
+                @for level in LEVELS {
+                    option value=(level) selected[chosen_level == level] { (kind_name(lang, level)) }
+                }
+            }
             label for="campaign" { (lang.t(Key::Campaign)) }
             select id="campaign" name="campaign" {
                 option value="" selected[chosen_campaign.is_empty()] { (lang.t(Key::All)) }
@@ -241,19 +272,28 @@ pub fn progress(
             .then_with(|| a.badge.cmp(&b.badge))
     });
     let depth = |unit: &UnitProgress| depth_of(report, unit);
+    let opened = report.units.first();
     html! {
         (pickers(lang, "/progress", campaigns, query))
+        @if let (Some(_), Some(top)) = (&query.unit, opened) {
+            @if let Some(parent) = &top.parent {
+                p { a href={ "/progress?" (drill_query(query, parent)) } { (lang.t(Key::UpOneLevel)) ": " (parent) } }
+            }
+        }
         @if let (Some(starts), Some(ends)) = (&report.counted.starts_on, &report.counted.ends_on) {
             p { (lang.t(Key::Counted)) ": " (starts) " – " (ends) }
         }
         (daily_chart(lang, daily))
         h2 { (lang.t(Key::Lagging)) " (" (ist::count(behind.len() as u64)) ")" }
         p { (lang.t(Key::LaggingFirst)) }
-        (unit_table(lang, &behind, |_| 0))
+        (unit_table(lang, query, &behind, |_| 0))
         h2 { (lang.t(Key::Unit)) }
-        (unit_table(lang, &report.units.iter().collect::<Vec<_>>(), depth))
+        (unit_table(lang, query, &report.units.iter().collect::<Vec<_>>(), depth))
         (once_per_unit(lang, report.units.iter().any(|unit| unit.duplicates > 0)))
         h2 { (lang.t(Key::Employees)) }
+        @if report.employees.is_empty() && report.units.iter().all(|unit| !matches!(unit.kind.as_str(), "station" | "outpost" | "beat")) {
+            p { (lang.t(Key::EmployeesBelowStations)) }
+        }
         table {
             thead { tr {
                 th scope="col" { (lang.t(Key::Badge)) }
@@ -386,8 +426,25 @@ fn depth_of(report: &ProgressReport, unit: &UnitProgress) -> usize {
     depth
 }
 
+/// The query of a report page opened at `unit`, keeping the campaign and programme asked; the
+/// depth is left to the report's default for that unit.
+fn drill_query(query: &ReportQuery, unit: &str) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    out.append_pair("unit", unit);
+    for (name, value) in [
+        ("campaign", &query.campaign),
+        ("programme", &query.programme),
+    ] {
+        if let Some(value) = value {
+            out.append_pair(name, value);
+        }
+    }
+    out.finish()
+}
+
 fn unit_table(
     lang: Lang,
+    query: &ReportQuery,
     units: &[&UnitProgress],
     depth: impl Fn(&UnitProgress) -> usize,
 ) -> Markup {
@@ -407,10 +464,15 @@ fn unit_table(
                 @for unit in units {
                     tr.lagging[lagging(unit.enrolled, unit.target)] {
                         th scope="row" style={ "padding-left:" (0.3 + depth(unit) as f64) "em" } {
-                            (unit_name(lang, unit)) " " small { (unit.code) }
+                            @if unit.kind == "beat" {
+                                (unit_name(lang, unit))
+                            } @else {
+                                a href={ "/progress?" (drill_query(query, &unit.code)) } title=(lang.t(Key::OpenUnit)) { (unit_name(lang, unit)) }
+                            }
+                            " " small { (unit.code) }
                             @if unit.no_constable { " " strong.flag { (lang.t(Key::NoConstable)) } }
                         }
-                        td { (unit.kind) }
+                        td { (kind_name(lang, &unit.kind)) }
                         td.number { (ist::count(unit.enrolled)) }
                         td.number { (ist::count(unit.verified)) }
                         (duplicates_cell(unit.duplicates))
@@ -943,6 +1005,44 @@ pub fn coverage(
 ) -> Markup {
     html! {
         (pickers(lang, "/coverage", campaigns, query))
+        @if !report.units.is_empty() {
+            table {
+                thead { tr {
+                    th scope="col" { (lang.t(Key::Unit)) }
+                    th scope="col" { (lang.t(Key::Kind)) }
+                    th scope="col" class="number" { (lang.t(Key::Villages)) }
+                    th scope="col" class="number" { (lang.t(Key::VillagesReached)) }
+                    th scope="col" class="number" { (lang.t(Key::Volunteers)) }
+                    th scope="col" class="number" { (lang.t(Key::HouseholdsCovered)) }
+                    th scope="col" class="number" { (lang.t(Key::Households)) }
+                    th scope="col" class="number" { "%" }
+                } }
+                tbody {
+                    @for unit in &report.units {
+                        tr {
+                            th scope="row" {
+                                @if unit.kind == "beat" {
+                                    (lang.pick(&unit.name_hi, &unit.name_en))
+                                } @else {
+                                    a href={ "/coverage?" (drill_query(query, &unit.code)) } { (lang.pick(&unit.name_hi, &unit.name_en)) }
+                                }
+                                " " small { (unit.code) }
+                            }
+                            td { (kind_name(lang, &unit.kind)) }
+                            td.number { (ist::count(unit.villages)) }
+                            td.number { (ist::count(unit.villages_reached)) }
+                            td.number { (ist::count(unit.volunteers)) }
+                            td.number { (ist::count(unit.households_covered)) }
+                            td.number { (ist::count(unit.households)) }
+                            td.number { (percent(unit.percent)) }
+                        }
+                    }
+                }
+            }
+        }
+        @if report.villages.is_empty() && !report.units.iter().any(|unit| unit.kind == "beat") {
+            p { (lang.t(Key::VillagesBelowBeats)) }
+        }
         table {
             thead { tr {
                 th scope="col" { (lang.t(Key::Village)) }
@@ -967,6 +1067,70 @@ pub fn coverage(
                         td.number { (village.households.map_or_else(|| "–".to_owned(), ist::count)) }
                         td.number { (percent(village.percent)) }
                         td { (bar(village.households_covered, 0, village.households.unwrap_or(0))) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Volunteers per programme: the totals, then each unit's counts, a column a programme.
+pub fn programmes(
+    lang: Lang,
+    report: &ProgrammeReport,
+    campaigns: &[CampaignView],
+    query: &ReportQuery,
+) -> Markup {
+    let columns: Vec<&str> = report
+        .programmes
+        .iter()
+        .map(|count| count.programme.as_str())
+        .collect();
+    html! {
+        (pickers(lang, "/programmes", campaigns, query))
+        p { (lang.t(Key::ProgrammesHelp)) }
+        table {
+            thead { tr {
+                th scope="col" { (lang.t(Key::Programme)) }
+                th scope="col" class="number" { (lang.t(Key::Volunteers)) }
+                th scope="col" class="number" { (lang.t(Key::Verified)) }
+            } }
+            tbody {
+                @for count in &report.programmes {
+                    tr {
+                        th scope="row" { (count.programme) }
+                        td.number { (ist::count(count.volunteers)) }
+                        td.number { (ist::count(count.verified)) }
+                    }
+                }
+            }
+        }
+        @if !report.units.is_empty() && !columns.is_empty() {
+            h2 { (lang.t(Key::Unit)) }
+            table {
+                thead { tr {
+                    th scope="col" { (lang.t(Key::Unit)) }
+                    th scope="col" { (lang.t(Key::Kind)) }
+                    @for programme in &columns { th scope="col" class="number" { (programme) } }
+                } }
+                tbody {
+                    @for unit in &report.units {
+                        tr {
+                            th scope="row" {
+                                @if unit.kind == "beat" {
+                                    (lang.pick(&unit.name_hi, &unit.name_en))
+                                } @else {
+                                    a href={ "/programmes?" (drill_query(query, &unit.code)) } { (lang.pick(&unit.name_hi, &unit.name_en)) }
+                                }
+                                " " small { (unit.code) }
+                            }
+                            td { (kind_name(lang, &unit.kind)) }
+                            @for programme in &columns {
+                                td.number {
+                                    (ist::count(unit.programmes.iter().find(|count| count.programme == *programme).map_or(0, |count| count.volunteers)))
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -1335,7 +1499,7 @@ pub fn past_progress(lang: Lang, past: &PastProgressReport) -> Markup {
     let units: Vec<&UnitProgress> = past.report.units.iter().collect();
     html! {
         p { (ist::date_time(past.moment.at_ms)) " · " (ist::count(past.moment.changes)) " " (lang.t(Key::Changes)) }
-        (unit_table(lang, &units, |unit| depth_of(&past.report, unit)))
+        (unit_table(lang, &ReportQuery::default(), &units, |unit| depth_of(&past.report, unit)))
         p { (lang.t(Key::OncePerUnit)) }
     }
 }
@@ -1462,6 +1626,7 @@ pub fn admin(
                 th scope="col" { (lang.t(Key::Name)) }
                 th scope="col" { (lang.t(Key::Programme)) }
                 th scope="col" { (lang.t(Key::FromDate)) " – " (lang.t(Key::ToDate)) }
+                th scope="col" { (lang.t(Key::Unit)) }
                 th scope="col" { (lang.t(Key::Target)) }
             } }
             tbody {
@@ -1471,6 +1636,7 @@ pub fn admin(
                         td { (view.campaign.name) }
                         td { (view.campaign.programme.clone().unwrap_or_else(|| lang.t(Key::All).to_owned())) }
                         td { (view.campaign.starts_on) " – " (view.campaign.ends_on) }
+                        td { (view.campaign.unit.clone().unwrap_or_else(|| lang.t(Key::All).to_owned())) }
                         td {
                             @for target in &view.targets {
                                 (target.unit.clone().or_else(|| target.badge.clone()).unwrap_or_default())
@@ -1498,6 +1664,8 @@ pub fn admin(
                 input id="c-starts" name="starts_on" required maxlength="10" placeholder="2026-12-01";
                 label for="c-ends" { (lang.t(Key::EndsOn)) }
                 input id="c-ends" name="ends_on" required maxlength="10" placeholder="2026-12-31";
+                label for="c-unit" { (lang.t(Key::CampaignUnit)) }
+                input id="c-unit" name="unit" maxlength="48";
                 button type="submit" { (lang.t(Key::Save)) }
             }
             form method="post" action="/admin/set/target" {

@@ -334,7 +334,68 @@ catalogue! {
     BroadcastList => "व्हाट्सऐप ब्रॉडकास्ट सूची", "WhatsApp broadcast list";
     DefineGroup => "नियमों से समूह बनाएँ या बदलें", "Define a group by rules, or change one";
     GroupCode => "समूह कोड (अंग्रेज़ी छोटे अक्षर, अंक, - या _)", "Group code (lowercase letters, digits, - or _)";
+    ByProgramme => "कार्यक्रम अनुसार", "By programme";
+    ProgrammesHelp => "हर कार्यक्रम के सक्रिय स्वयंसेवक (लंबित या सत्यापित), हर इकाई में।", "Active volunteers (pending or verified) of each programme, in each unit.";
+    DownTo => "कहाँ तक", "Down to";
+    WholeReach => "आपकी पूरी इकाई", "Your whole unit";
+    UpOneLevel => "एक स्तर ऊपर", "One level up";
+    OpenUnit => "इस इकाई को खोलें", "Open this unit";
+    VillagesReached => "गाँव जहाँ स्वयंसेवक हैं", "Villages with volunteers";
+    Villages => "गाँव", "Villages";
+    EmployeesBelowStations => "कर्मचारी तब दिखते हैं जब सूची थानों तक जाती है।", "Employees are listed when the rows go down to stations.";
+    VillagesBelowBeats => "गाँव तब दिखते हैं जब सूची बीट तक जाती है।", "Villages are listed when the rows go down to beats.";
+    CampaignUnit => "अभियान किस इकाई का (ज़िला, रेंज, ज़ोन या राज्य; खाली हो तो आपकी इकाई)", "Whose campaign (a district, range, zone or state; yours if empty)";
+    KindState => "राज्य", "State";
+    KindZone => "ज़ोन", "Zone";
+    KindRange => "रेंज", "Range";
+    KindDistrict => "ज़िला", "District";
+    KindCircle => "वृत्त", "Circle";
+    KindStation => "थाना", "Police station";
+    KindOutpost => "चौकी", "Outpost";
+    KindBeat => "बीट", "Beat";
+    KindVillage => "ग्राम", "Village (LGD)";
+    RoleConstable => "आरक्षक", "Constable";
+    RoleStationIncharge => "थाना प्रभारी", "Station in-charge";
+    RoleCircleOfficer => "अनुविभागीय अधिकारी (CO)", "Circle officer";
+    RoleDistrictAdmin => "ज़िला प्रशासक (SP कार्यालय)", "District administrator (SP's office)";
+    RoleAuditor => "लेखा परीक्षक", "Auditor";
+    RoleRangeIg => "रेंज पुलिस महानिरीक्षक (IG)", "Range inspector general (IG)";
+    RoleStateMonitor => "पुलिस मुख्यालय निगरानी प्रकोष्ठ (केवल देखना)", "PHQ monitoring cell (read-only)";
+    RoleStateAdmin => "राज्य प्रशासक", "State administrator";
     RulesHelp => "हर पंक्ति में एक नियम: volunteers programmes=gram_rakshak gender=female age=18-35, या staff ranks=sp,ig reach=above (reach: below, here, above)। कोई भी नियम जिसे चुने वह सदस्य है, हर मोबाइल एक बार।", "One rule per line: volunteers programmes=gram_rakshak gender=female age=18-35, or staff ranks=sp,ig reach=above (reach: below, here, above). Whoever any rule selects is a member, each mobile once.";
+}
+
+/// The name of a kind of unit, as stored (`district`), in the page's language; the stored
+/// word itself for a kind this build does not know.
+pub fn kind_name(lang: Lang, kind: &str) -> &str {
+    let key = match kind {
+        "state" => Key::KindState,
+        "zone" => Key::KindZone,
+        "range" => Key::KindRange,
+        "district" => Key::KindDistrict,
+        "circle" => Key::KindCircle,
+        "station" => Key::KindStation,
+        "outpost" => Key::KindOutpost,
+        "beat" => Key::KindBeat,
+        "village" => Key::KindVillage,
+        other => return other,
+    };
+    lang.t(key)
+}
+
+/// The name of a role in the page's language.
+pub fn role_name(lang: Lang, role: crate::auth::Role) -> &'static str {
+    use crate::auth::Role;
+    lang.t(match role {
+        Role::Constable => Key::RoleConstable,
+        Role::StationIncharge => Key::RoleStationIncharge,
+        Role::CircleOfficer => Key::RoleCircleOfficer,
+        Role::DistrictAdmin => Key::RoleDistrictAdmin,
+        Role::Auditor => Key::RoleAuditor,
+        Role::RangeIg => Key::RoleRangeIg,
+        Role::StateMonitor => Key::RoleStateMonitor,
+        Role::StateAdmin => Key::RoleStateAdmin,
+    })
 }
 
 #[cfg(test)]
@@ -351,6 +412,14 @@ mod tests {
                 Lang::En.t(*key),
                 "{key:?} is not translated"
             );
+        }
+    }
+
+    #[test]
+    fn every_kind_of_unit_has_a_name_in_both_languages() {
+        for kind in mitan_core::model::UnitKind::ALL {
+            assert_ne!(kind_name(Lang::Hi, kind.as_str()), kind.as_str(), "{kind}");
+            assert_ne!(kind_name(Lang::En, kind.as_str()), kind.as_str(), "{kind}");
         }
     }
 }

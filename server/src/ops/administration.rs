@@ -13,7 +13,9 @@ use crate::error::Result;
 use crate::programmes::{self, ProgrammeSpec, ProgrammeView};
 use crate::store::ServerStore;
 
-/// Every campaign with its explicit targets, newest first.
+/// The campaigns the caller sees (their units' and those above them: a state's campaign is
+/// every district's), each with the explicit targets set within the caller's units, newest
+/// first.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Args, utoipa::ToSchema)]
 #[group(skip)]
 pub struct Campaigns {}
@@ -31,7 +33,7 @@ impl ReadOperation for Campaigns {
     fn read(self, store: &ServerStore, caller: &Caller, _: i64) -> Result<CampaignList> {
         Policy::check(store, &caller.user, Permission::ReadSettings, None)?;
         Ok(CampaignList {
-            campaigns: admin::load_campaigns(store)?,
+            campaigns: admin::load_campaigns_for(store, &caller.user)?,
         })
     }
 }
@@ -56,13 +58,17 @@ route!(CampaignSpec => CampaignSpec, Put "/v1/admin/campaigns");
 impl WriteOperation for CampaignSpec {
     fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<CampaignSpec> {
         Policy::check(district.store(), &caller.user, Permission::Administer, None)?;
-        admin::set_campaign(
+        let campaign = admin::set_campaign_by(
             district.store_mut(),
+            &caller.user,
             &self,
             caller.user.badge.as_str(),
             now_ms,
         )?;
-        Ok(self)
+        Ok(CampaignSpec {
+            unit: campaign.unit.map(|unit| unit.to_string()),
+            ..self
+        })
     }
 }
 
@@ -71,8 +77,9 @@ route!(TargetSpec => TargetSpec, Put "/v1/admin/targets");
 impl WriteOperation for TargetSpec {
     fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<TargetSpec> {
         Policy::check(district.store(), &caller.user, Permission::Administer, None)?;
-        admin::set_target(
+        admin::set_target_by(
             district.store_mut(),
+            &caller.user,
             &self,
             caller.user.badge.as_str(),
             now_ms,

@@ -33,12 +33,13 @@ impl TextRequest for ImportHierarchy {
 impl WriteOperation for ImportHierarchy {
     fn write(self, district: &mut District, caller: &Caller, _: i64) -> Result<ImportSummary> {
         Policy::check(district.store(), &caller.user, Permission::Administer, None)?;
-        admin::import_hierarchy(district.store_mut(), &self.csv)
+        admin::import_hierarchy_by(district.store_mut(), &caller.user, &self.csv)
     }
 }
 
 /// Import users and their roles from CSV, all or nothing: a header row, then one user per
-/// row: badge, name, role, unit, and a constable's beats.
+/// row: badge, name, role, unit, and a constable's beats. Every user is placed within the
+/// caller's units (a state admin places state, range and district staff).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportUsers {
     /// The file's text.
@@ -61,6 +62,6 @@ impl TextRequest for ImportUsers {
 impl WriteOperation for ImportUsers {
     fn write(self, district: &mut District, caller: &Caller, now_ms: i64) -> Result<ImportSummary> {
         Policy::check(district.store(), &caller.user, Permission::Administer, None)?;
-        admin::import_users(district.store_mut(), &self.csv, now_ms)
+        admin::import_users_by(district.store_mut(), &caller.user, &self.csv, now_ms)
     }
 }

@@ -83,8 +83,10 @@ pub struct Policy;
 
 impl Policy {
     /// Whether a role may ever do this, whatever the unit. Constables read their own beats'
-    /// counts and lists; supervisors review their units; the auditor reads everything and
-    /// writes nothing.
+    /// counts and lists; supervisors review their units; the auditor, a range IG and the
+    /// state's monitoring cell read everything in their unit and write nothing; the state
+    /// administrator administers the state (its staff, campaigns, targets and groups) but
+    /// reviews no volunteer, which stays with the supervisors near the field.
     pub fn role_may(role: Role, permission: Permission) -> bool {
         use Permission::*;
         use Role::*;
@@ -92,14 +94,18 @@ impl Policy {
             Review => matches!(role, StationIncharge | CircleOfficer | DistrictAdmin),
             ReadCounts | ReadPersonal | ListUnits | ReadSettings => true,
             ListUsers | ListDevices => !matches!(role, Constable),
-            Administer => matches!(role, DistrictAdmin),
+            Administer => matches!(role, DistrictAdmin | StateAdmin),
             ManageDevices => role.manages_devices(),
-            // Exports carry names and numbers: they go to the officers who run the groups;
-            // an auditor reads the export log instead.
-            Export => matches!(role, StationIncharge | CircleOfficer | DistrictAdmin),
-            // The history reaches every beat; the district admin answers for how officers
-            // handle volunteers' data.
-            Audit => matches!(role, Auditor | DistrictAdmin),
+            // Exports carry names and numbers: they go to the officers who run the groups
+            // (the state administrator runs the state's); an auditor reads the export log
+            // instead, and the monitoring roles read the lists on screen, logged.
+            Export => matches!(
+                role,
+                StationIncharge | CircleOfficer | DistrictAdmin | StateAdmin
+            ),
+            // The history reaches every beat; the district and state admins answer for how
+            // officers handle volunteers' data.
+            Audit => matches!(role, Auditor | DistrictAdmin | StateAdmin),
         }
     }
 
@@ -167,13 +173,19 @@ mod tests {
         let mut store = ServerStore::open_in_memory().expect("store opens");
         for unit in [
             unit(UnitKind::State, "CG", None),
-            unit(UnitKind::Range, "CG-BSP", Some("CG")),
+            unit(UnitKind::Zone, "CG-N", Some("CG")),
+            unit(UnitKind::Range, "CG-BSP", Some("CG-N")),
             unit(UnitKind::District, "BSP", Some("CG-BSP")),
             unit(UnitKind::Circle, "BSP-C1", Some("BSP")),
             unit(UnitKind::Station, "BSP-PS-A", Some("BSP-C1")),
             unit(UnitKind::Beat, "BSP-PS-A-B01", Some("BSP-PS-A")),
             unit(UnitKind::Station, "BSP-PS-B", Some("BSP-C1")),
             unit(UnitKind::Beat, "BSP-PS-B-B01", Some("BSP-PS-B")),
+            unit(UnitKind::Range, "CG-DRG", Some("CG-N")),
+            unit(UnitKind::District, "DRG", Some("CG-DRG")),
+            unit(UnitKind::Circle, "DRG-C1", Some("DRG")),
+            unit(UnitKind::Station, "DRG-PS-A", Some("DRG-C1")),
+            unit(UnitKind::Beat, "DRG-PS-A-B01", Some("DRG-PS-A")),
         ] {
             store.save_unit(&unit).expect("unit saved");
         }
@@ -186,6 +198,8 @@ mod tests {
             Role::StationIncharge => ("BSP-PS-A", vec![]),
             Role::CircleOfficer => ("BSP-C1", vec![]),
             Role::DistrictAdmin | Role::Auditor => ("BSP", vec![]),
+            Role::RangeIg => ("CG-BSP", vec![]),
+            Role::StateMonitor | Role::StateAdmin => ("CG", vec![]),
         };
         User {
             badge: "CG-1".parse().expect("valid"),
@@ -211,6 +225,11 @@ mod tests {
                     Review | ListUsers | ListDevices | ManageDevices | Export
                 ) | (Auditor, Review | ManageDevices | Export)
                     | (
+                        RangeIg | StateMonitor,
+                        Review | ManageDevices | Export | Administer | Audit
+                    )
+                    | (StateAdmin, Review)
+                    | (
                         Constable | StationIncharge | CircleOfficer | Auditor,
                         Administer
                     )
@@ -218,12 +237,23 @@ mod tests {
             )
         };
         // A beat of station A is inside every caller's reach; station B's beat is outside the
-        // constable's and the in-charge's, inside the circle's and the district's.
+        // constable's and the in-charge's, inside the circle's, the district's, the range's
+        // and the state's; a beat of Durg, another range, is inside the state's alone.
         let inside: UnitCode = "BSP-PS-A-B01".parse().expect("valid");
         let outside: UnitCode = "BSP-PS-B-B01".parse().expect("valid");
+        let other_range: UnitCode = "DRG-PS-A-B01".parse().expect("valid");
         for role in Role::ALL {
             let caller = user(role);
-            let reaches_outside = matches!(role, CircleOfficer | DistrictAdmin | Auditor);
+            let reaches_outside = !matches!(role, Constable | StationIncharge);
+            let reaches_other_range = matches!(role, StateMonitor | StateAdmin);
+            for permission in Permission::ALL {
+                let answer = Policy::check(&store, &caller, permission, Some(&other_range));
+                assert_eq!(
+                    answer.is_ok(),
+                    expected(role, permission) && reaches_other_range,
+                    "{role} {permission} on {other_range}"
+                );
+            }
             for permission in Permission::ALL {
                 let allowed = expected(role, permission);
                 assert_eq!(
@@ -245,6 +275,21 @@ mod tests {
                 if let Err(error) = answer {
                     assert!(matches!(error, Error::Forbidden { .. }), "{error}");
                 }
+            }
+        }
+    }
+
+    /// What the read-only roles may do is only ever reading: no permission that changes a
+    /// roster, a setting or a device is theirs.
+    #[test]
+    fn the_read_only_roles_hold_no_permission_that_writes() {
+        use Permission::*;
+        for role in Role::ALL.into_iter().filter(|role| role.reads_only()) {
+            for permission in [Review, Administer, ManageDevices, Export] {
+                assert!(
+                    !Policy::role_may(role, permission),
+                    "{role} must not {permission}"
+                );
             }
         }
     }

@@ -31,6 +31,7 @@ use crate::store::{
     CandidateGroups, CountedBy, EmployeeRow, Page, QueueFilter, SearchTerm, ServerStore, UnitRow,
     User, VolunteerBrief,
 };
+use mitan_core::model::UnitKind;
 use people::{People, Tallied};
 use window::{Day, Window};
 
@@ -68,6 +69,19 @@ pub struct ReportQuery {
     #[serde(default)]
     #[arg(long)]
     pub offset: Option<u32>,
+    /// Report on this unit and the units under it (one within the caller's reach) rather
+    /// than on the caller's whole unit: a state's zone, range or district, a district's
+    /// station.
+    #[serde(default)]
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// The lowest kind of unit listed: `zone`, `range`, `district`, `circle`, `station`,
+    /// `outpost` or `beat`. Counts always take in everything under a unit; this only says
+    /// how far down the rows go. Reports opening above a district go down to the districts
+    /// unless told otherwise, the others to the beats.
+    #[serde(default)]
+    #[arg(long)]
+    pub down_to: Option<String>,
 }
 
 /// What was counted.
@@ -88,7 +102,7 @@ struct Filter {
     window: Window,
 }
 
-fn resolve(store: &ServerStore, query: &ReportQuery) -> Result<Filter> {
+fn resolve(store: &ServerStore, user: &User, query: &ReportQuery) -> Result<Filter> {
     let programme = query
         .programme
         .as_deref()
@@ -116,6 +130,15 @@ fn resolve(store: &ServerStore, query: &ReportQuery) -> Result<Filter> {
         what: "campaign",
         id: code.to_owned(),
     })?;
+    if !crate::admin::campaign_visible(store, user, campaign.unit.as_deref())? {
+        return Err(Error::Forbidden {
+            reason: format!(
+                "campaign {code} belongs to {}, neither above nor within {}",
+                campaign.unit.as_deref().unwrap_or("?"),
+                user.unit
+            ),
+        });
+    }
     let corrupt = |_| Error::Corrupt {
         what: "campaign",
         reason: format!("{code}: stored date does not parse"),
@@ -191,6 +214,16 @@ impl Tree {
         self.units.get(code).map(|unit| unit.kind.as_str())
     }
 
+    /// The level of `code`, if it is a unit of the hierarchy.
+    pub fn level(&self, code: &str) -> Option<UnitKind> {
+        self.kind(code).and_then(|kind| kind.parse().ok())
+    }
+
+    /// The unit `code` as stored, if it is one.
+    pub fn unit(&self, code: &str) -> Option<&UnitRow> {
+        self.units.get(code)
+    }
+
     /// `code` and every unit above it, nearest first: the units an entry filed under `code`
     /// counts in. A parent missing from the hierarchy, or a loop in it, ends the chain.
     pub fn up_from(&self, code: &str) -> Vec<String> {
@@ -231,15 +264,86 @@ pub struct Scope {
     everything: bool,
     /// A constable sees only their own employee line.
     only_employee: Option<String>,
+    /// The unit a report opens at; `None` for a constable, whose scope is their beats.
+    root: Option<String>,
+    /// The lowest kind of unit a report lists.
+    down_to: UnitKind,
+}
+
+/// The lowest kind of unit a report opening at a unit of `kind` lists unless asked: from
+/// above a district, the districts (a state has thousands of stations, and its officers
+/// follow districts); from a district or below, every beat.
+pub fn default_down_to(kind: Option<UnitKind>) -> UnitKind {
+    match kind {
+        Some(kind) if kind < UnitKind::District => UnitKind::District,
+        _ => UnitKind::Beat,
+    }
 }
 
 impl Scope {
-    /// The scope of `user`.
+    /// The scope of `user`: their whole reach, listed as far down as a report opening at
+    /// their unit goes.
     pub fn of(user: &User, tree: &Tree) -> Scope {
-        let units: Vec<String> = if user.role == Role::Constable {
-            user.beats.iter().map(ToString::to_string).collect()
-        } else {
-            tree.subtree(user.unit.as_str())
+        let root = (user.role != Role::Constable).then(|| user.unit.to_string());
+        let down_to = default_down_to(root.as_deref().and_then(|root| tree.level(root)));
+        Scope::at(user, tree, root, down_to)
+    }
+
+    /// The scope a report `query` asks of `user`: their reach, or the unit it names within
+    /// it (refused if outside), listed down to the kind it names.
+    pub fn asked(
+        store: &ServerStore,
+        user: &User,
+        tree: &Tree,
+        query: &ReportQuery,
+    ) -> Result<Scope> {
+        let down_to = query
+            .down_to
+            .as_deref()
+            .filter(|text| !text.trim().is_empty())
+            .map(|text| {
+                text.parse::<UnitKind>().map_err(|_| {
+                    Error::invalid(
+                        "down_to",
+                        Problem::unreadable(
+                            text,
+                            "a kind of unit: zone, range, district, circle, station, outpost or beat",
+                        ),
+                    )
+                })
+            })
+            .transpose()?;
+        let Some(text) = query.unit.as_deref().filter(|text| !text.trim().is_empty()) else {
+            let mut scope = Scope::of(user, tree);
+            if let Some(down_to) = down_to {
+                scope.down_to = down_to;
+            }
+            return Ok(scope);
+        };
+        let unit = crate::ops::parse_unit("unit", text.trim())?;
+        if tree.unit(unit.as_str()).is_none() {
+            return Err(Error::NotFound {
+                what: "unit",
+                id: unit.to_string(),
+            });
+        }
+        crate::ops::Policy::check(store, user, crate::ops::Permission::ReadCounts, Some(&unit))?;
+        let down_to = down_to.unwrap_or_else(|| default_down_to(tree.level(unit.as_str())));
+        if user.role == Role::Constable {
+            // A constable's scope is their beats; the one asked is one of them.
+            let mut scope = Scope::at(user, tree, None, down_to);
+            scope.units.retain(|code| *code == unit.as_str());
+            scope.unit_set = scope.units.iter().cloned().collect();
+            scope.beats.retain(|code| *code == unit.as_str());
+            return Ok(scope);
+        }
+        Ok(Scope::at(user, tree, Some(unit.to_string()), down_to))
+    }
+
+    fn at(user: &User, tree: &Tree, root: Option<String>, down_to: UnitKind) -> Scope {
+        let units: Vec<String> = match &root {
+            None => user.beats.iter().map(ToString::to_string).collect(),
+            Some(root) => tree.subtree(root),
         };
         let beats: HashSet<String> = units
             .iter()
@@ -257,7 +361,28 @@ impl Scope {
             units,
             beats,
             only_employee: (user.role == Role::Constable).then(|| user.badge.to_string()),
+            root,
+            down_to,
         }
+    }
+
+    /// Whether a report lists the unit `code` as a row of its own: a unit of the scope no
+    /// lower than the kind asked, and never a village.
+    pub fn lists(&self, tree: &Tree, code: &str) -> bool {
+        self.has_unit(code)
+            && tree
+                .level(code)
+                .is_some_and(|kind| kind <= self.down_to && kind != UnitKind::Village)
+    }
+
+    /// The lowest kind of unit listed.
+    pub fn down_to(&self) -> UnitKind {
+        self.down_to
+    }
+
+    /// Every unit of the scope, depth first.
+    pub fn units(&self) -> &[String] {
+        &self.units
     }
 
     /// Whether `beat` is within the scope.
@@ -372,9 +497,9 @@ pub struct EmployeeProgress {
 pub struct ProgressReport {
     /// What was counted.
     pub counted: Counted,
-    /// Every unit in scope but villages, depth first.
+    /// Every unit in scope down to the kind asked (never villages), depth first.
     pub units: Vec<UnitProgress>,
-    /// Every employee in scope.
+    /// Every employee in scope, when the rows go down to stations or below.
     pub employees: Vec<EmployeeProgress>,
 }
 
@@ -435,16 +560,15 @@ impl Tally for Rows<'_> {
 
 /// Progress of every unit and employee in `user`'s scope.
 pub fn progress(store: &ServerStore, user: &User, query: &ReportQuery) -> Result<ProgressReport> {
-    let filter = resolve(store, query)?;
+    let filter = resolve(store, user, query)?;
     let tree = Tree::load(store)?;
-    let scope = Scope::of(user, &tree);
-    progress_with(store, user, filter, &tree, &scope, &mut Rows(store))
+    let scope = Scope::asked(store, user, &tree, query)?;
+    progress_with(store, filter, &tree, &scope, &mut Rows(store))
 }
 
 /// Progress of every unit and employee in `scope`, counted by `tally`.
 fn progress_with(
     store: &ServerStore,
-    user: &User,
     filter: Filter,
     tree: &Tree,
     scope: &Scope,
@@ -475,10 +599,9 @@ fn progress_with(
 
     // Targets bottom up: own or default for beats, outposts and stations; sums above.
     let mut targets: HashMap<String, (u64, &'static str)> = HashMap::new();
-    let root_units: Vec<String> = if user.role == Role::Constable {
-        scope.units.clone()
-    } else {
-        vec![user.unit.to_string()]
+    let root_units: Vec<String> = match &scope.root {
+        None => scope.units.clone(),
+        Some(root) => vec![root.clone()],
     };
     for root in &root_units {
         let order = tree.subtree(root);
@@ -522,11 +645,9 @@ fn progress_with(
     let units = scope
         .units
         .iter()
+        .filter(|code| scope.lists(tree, code))
         .filter_map(|code| {
             let unit = tree.units.get(code)?;
-            if unit.kind == "village" {
-                return None;
-            }
             let (target, source) = targets.get(code).copied().unwrap_or((0, "default"));
             let People {
                 enrolled,
@@ -551,12 +672,15 @@ fn progress_with(
         })
         .collect();
 
+    // Employees are listed once the rows go down to the stations they work at: a state's
+    // or a range's view is of units, not of a hundred thousand constables.
+    let lists_employees = scope.down_to >= UnitKind::Station;
     let shown: Vec<EmployeeRow> = store
         .load_employees()?
         .into_iter()
         .filter(|employee| match &scope.only_employee {
             Some(badge) => *badge == employee.badge,
-            None => scope.has_unit(&employee.unit),
+            None => lists_employees && scope.has_unit(&employee.unit),
         })
         .collect();
     // An employee's count takes in every beat they enrolled in, inside the scope or not, so
@@ -628,20 +752,63 @@ pub struct VillageCoverage {
     pub percent: Option<f64>,
 }
 
+/// One unit's household coverage: its villages rolled up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct UnitCoverage {
+    /// Code.
+    pub code: String,
+    /// Kind.
+    pub kind: String,
+    /// Hindi name.
+    pub name_hi: String,
+    /// English name.
+    pub name_en: String,
+    /// Parent.
+    pub parent: Option<String>,
+    /// Villages under it: those of the hierarchy and those its volunteers live in.
+    pub villages: u64,
+    /// Of which with at least one active volunteer.
+    pub villages_reached: u64,
+    /// Active volunteers.
+    pub volunteers: u64,
+    /// Households with at least one active volunteer, in every village.
+    pub households_covered: u64,
+    /// Households of the villages whose number the district imported.
+    pub households: u64,
+    /// Households covered in those villages as a percentage of their households; absent
+    /// when no village under the unit has a number.
+    pub percent: Option<f64>,
+}
+
 /// `GET /v1/reports/coverage`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CoverageReport {
     /// What was counted.
     pub counted: Counted,
-    /// Every village in scope: those of the hierarchy and those volunteers live in.
+    /// Every unit in scope down to the kind asked, depth first, its villages rolled up.
+    #[serde(default)]
+    pub units: Vec<UnitCoverage>,
+    /// Every village in scope (those of the hierarchy and those volunteers live in), when
+    /// the rows go down to beats; a state's or a range's report rolls them up in `units`.
     pub villages: Vec<VillageCoverage>,
 }
 
-/// Household coverage of every village in `user`'s scope.
+/// What a unit's coverage adds up, village by village.
+#[derive(Default)]
+struct CoverageSums {
+    villages: HashSet<String>,
+    reached: HashSet<String>,
+    volunteers: u64,
+    households_covered: u64,
+    households: u64,
+    covered_of_known: u64,
+}
+
+/// Household coverage of every village in `user`'s scope, and of every unit rolled up.
 pub fn coverage(store: &ServerStore, user: &User, query: &ReportQuery) -> Result<CoverageReport> {
-    let filter = resolve(store, query)?;
+    let filter = resolve(store, user, query)?;
     let tree = Tree::load(store)?;
-    let scope = Scope::of(user, &tree);
+    let scope = Scope::asked(store, user, &tree, query)?;
     let households: HashMap<String, u64> = store.village_households()?.into_iter().collect();
     let mut villages: BTreeMap<String, VillageCoverage> = BTreeMap::new();
     let blank = |lgd: &str| VillageCoverage {
@@ -665,6 +832,7 @@ pub fn coverage(store: &ServerStore, user: &User, query: &ReportQuery) -> Result
         }
     }
     let beats = scope.beat_filter();
+    let mut rows_seen: Vec<(String, String, u64, u64)> = Vec::new();
     for row in store.count_by_village(
         filter.window,
         filter.counted.programme.as_deref(),
@@ -678,9 +846,15 @@ pub fn coverage(store: &ServerStore, user: &User, query: &ReportQuery) -> Result
             .or_insert_with(|| blank(&row.village));
         entry.volunteers += row.volunteers;
         entry.households_covered += row.households_covered;
+        rows_seen.push((
+            row.beat.clone(),
+            row.village.clone(),
+            row.volunteers,
+            row.households_covered,
+        ));
         entry.beats.push(row.beat);
     }
-    let villages = villages
+    let villages: Vec<VillageCoverage> = villages
         .into_values()
         .map(|mut village| {
             village.percent = village
@@ -689,9 +863,82 @@ pub fn coverage(store: &ServerStore, user: &User, query: &ReportQuery) -> Result
             village
         })
         .collect();
+
+    // Each village counts in every listed unit above it: through the hierarchy for its own
+    // place, through the beats its volunteers are filed under for theirs.
+    let mut sums: HashMap<String, CoverageSums> = HashMap::new();
+    let mut add_village = |code: &str, village: &VillageCoverage, row_of: Option<(u64, u64)>| {
+        for unit in tree.up_from(code) {
+            if !scope.lists(&tree, &unit) {
+                continue;
+            }
+            let sum = sums.entry(unit).or_default();
+            if sum.villages.insert(village.lgd_code.clone())
+                && let Some(households) = village.households
+            {
+                sum.households += households;
+            }
+            if let Some((volunteers, covered)) = row_of {
+                sum.volunteers += volunteers;
+                sum.households_covered += covered;
+                if volunteers > 0 {
+                    sum.reached.insert(village.lgd_code.clone());
+                }
+                if village.households.is_some() {
+                    sum.covered_of_known += covered;
+                }
+            }
+        }
+    };
+    let by_lgd: HashMap<&str, &VillageCoverage> = villages
+        .iter()
+        .map(|village| (village.lgd_code.as_str(), village))
+        .collect();
+    for code in &scope.units {
+        let Some(unit) = tree.units.get(code) else {
+            continue;
+        };
+        if let (Some(lgd), "village") = (&unit.lgd_code, unit.kind.as_str())
+            && let Some(village) = by_lgd.get(lgd.as_str())
+        {
+            add_village(code, village, None);
+        }
+    }
+    for (beat, lgd, volunteers, covered) in &rows_seen {
+        if let Some(village) = by_lgd.get(lgd.as_str()) {
+            add_village(beat, village, Some((*volunteers, *covered)));
+        }
+    }
+    let units = scope
+        .units
+        .iter()
+        .filter(|code| scope.lists(&tree, code))
+        .filter_map(|code| {
+            let unit = tree.units.get(code)?;
+            let sum = sums.remove(code).unwrap_or_default();
+            Some(UnitCoverage {
+                code: unit.code.clone(),
+                kind: unit.kind.clone(),
+                name_hi: unit.name_hi.clone(),
+                name_en: unit.name_en.clone(),
+                parent: unit.parent.clone(),
+                villages: sum.villages.len() as u64,
+                villages_reached: sum.reached.len() as u64,
+                volunteers: sum.volunteers,
+                households_covered: sum.households_covered,
+                households: sum.households,
+                percent: percent(sum.covered_of_known, sum.households),
+            })
+        })
+        .collect();
     Ok(CoverageReport {
         counted: filter.counted,
-        villages,
+        units,
+        villages: if scope.down_to >= UnitKind::Beat {
+            villages
+        } else {
+            Vec::new()
+        },
     })
 }
 
@@ -834,9 +1081,9 @@ const MAX_DAILY_DAYS: i64 = 90;
 
 /// Enrolments and verifications per day in `user`'s scope.
 pub fn daily(store: &ServerStore, user: &User, query: &ReportQuery) -> Result<DailyReport> {
-    let filter = resolve(store, query)?;
+    let filter = resolve(store, user, query)?;
     let tree = Tree::load(store)?;
-    let scope = Scope::of(user, &tree);
+    let scope = Scope::asked(store, user, &tree, query)?;
     let counted = store.count_by_day(
         filter.window,
         filter.counted.programme.as_deref(),
@@ -993,7 +1240,7 @@ pub fn duplicates(
     query: &ReportQuery,
 ) -> Result<DuplicateReport> {
     let tree = Tree::load(store)?;
-    let scope = Scope::of(user, &tree);
+    let scope = Scope::asked(store, user, &tree, query)?;
     let page = Page {
         offset: u64::from(query.offset.unwrap_or(0)),
         limit: u64::from(query.limit.unwrap_or(100).clamp(1, MAX_DUPLICATE_PAGE)),
@@ -1022,6 +1269,23 @@ pub struct ProgrammeCount {
     pub verified: u64,
 }
 
+/// One unit's counts per programme.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct UnitProgrammes {
+    /// Code.
+    pub code: String,
+    /// Kind.
+    pub kind: String,
+    /// Hindi name.
+    pub name_hi: String,
+    /// English name.
+    pub name_en: String,
+    /// Parent.
+    pub parent: Option<String>,
+    /// Every programme with volunteers under the unit.
+    pub programmes: Vec<ProgrammeCount>,
+}
+
 /// `GET /v1/reports/programmes`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProgrammeReport {
@@ -1029,35 +1293,71 @@ pub struct ProgrammeReport {
     pub counted: Counted,
     /// Every programme with volunteers in scope.
     pub programmes: Vec<ProgrammeCount>,
+    /// Every unit in scope down to the kind asked, depth first, with its own counts.
+    #[serde(default)]
+    pub units: Vec<UnitProgrammes>,
 }
 
-/// Counts per programme in `user`'s scope.
+fn programme_counts(counts: BTreeMap<String, (u64, u64)>) -> Vec<ProgrammeCount> {
+    counts
+        .into_iter()
+        .map(|(programme, (volunteers, verified))| ProgrammeCount {
+            programme,
+            volunteers,
+            verified,
+        })
+        .collect()
+}
+
+/// Counts per programme in `user`'s scope, in all and per unit.
 pub fn programmes(
     store: &ServerStore,
     user: &User,
     query: &ReportQuery,
 ) -> Result<ProgrammeReport> {
-    let filter = resolve(store, query)?;
+    let filter = resolve(store, user, query)?;
     let tree = Tree::load(store)?;
-    let scope = Scope::of(user, &tree);
+    let scope = Scope::asked(store, user, &tree, query)?;
     let mut counts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let mut per_unit: HashMap<String, BTreeMap<String, (u64, u64)>> = HashMap::new();
     let beats = scope.beat_filter();
     for row in store.count_by_programme(filter.window, beats.as_deref())? {
         if scope.has_beat(&row.beat) {
+            for unit in tree.up_from(&row.beat) {
+                if scope.lists(&tree, &unit) {
+                    let entry = per_unit
+                        .entry(unit)
+                        .or_default()
+                        .entry(row.key.clone())
+                        .or_default();
+                    entry.0 += row.active;
+                    entry.1 += row.verified;
+                }
+            }
             let entry = counts.entry(row.key).or_default();
             entry.0 += row.active;
             entry.1 += row.verified;
         }
     }
+    let units = scope
+        .units
+        .iter()
+        .filter(|code| scope.lists(&tree, code))
+        .filter_map(|code| {
+            let unit = tree.units.get(code)?;
+            Some(UnitProgrammes {
+                code: unit.code.clone(),
+                kind: unit.kind.clone(),
+                name_hi: unit.name_hi.clone(),
+                name_en: unit.name_en.clone(),
+                parent: unit.parent.clone(),
+                programmes: programme_counts(per_unit.remove(code).unwrap_or_default()),
+            })
+        })
+        .collect();
     Ok(ProgrammeReport {
         counted: filter.counted,
-        programmes: counts
-            .into_iter()
-            .map(|(programme, (volunteers, verified))| ProgrammeCount {
-                programme,
-                volunteers,
-                verified,
-            })
-            .collect(),
+        programmes: programme_counts(counts),
+        units,
     })
 }

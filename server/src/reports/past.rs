@@ -163,9 +163,9 @@ pub(super) fn replay(
     counted: &ReportQuery,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<PastProgressReport> {
-    let filter = resolve(store, counted)?;
+    let filter = resolve(store, user, counted)?;
     let tree = Tree::load(store)?;
-    let scope = Scope::of(user, &tree);
+    let scope = Scope::asked(store, user, &tree, counted)?;
     let mut beats: Vec<&String> = scope.beats.iter().collect();
     beats.sort();
     let point = Point::Time { at_ms, clock };
@@ -182,7 +182,7 @@ pub(super) fn replay(
         changes: replayed.changes,
         unreadable: replayed.unreadable,
     };
-    let report = progress_with(store, user, filter, &tree, &scope, &mut replayed)?;
+    let report = progress_with(store, filter, &tree, &scope, &mut replayed)?;
     Ok(PastProgressReport {
         moment,
         clock: clock_name(clock).to_owned(),

@@ -22,6 +22,9 @@ pub struct StoredCampaign {
     pub starts_on: String,
     /// Last day, included.
     pub ends_on: String,
+    /// The unit it belongs to; `None` for one set before campaigns belonged to units, which
+    /// belongs to the whole hierarchy.
+    pub unit: Option<String>,
 }
 
 /// An explicit target as stored.
@@ -208,12 +211,13 @@ impl ServerStore {
     /// Adds or replaces a campaign.
     pub fn save_campaign(&mut self, campaign: &Campaign, set_by: &str, now_ms: i64) -> Result<()> {
         self.connection.execute(
-            "INSERT INTO campaign (code, name, programme, starts_on, ends_on, set_by, set_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            "INSERT INTO campaign (code, name, programme, starts_on, ends_on, set_by, set_at_ms,
+                 unit)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (code) DO UPDATE SET name = excluded.name,
                  programme = excluded.programme, starts_on = excluded.starts_on,
                  ends_on = excluded.ends_on, set_by = excluded.set_by,
-                 set_at_ms = excluded.set_at_ms",
+                 set_at_ms = excluded.set_at_ms, unit = excluded.unit",
             params![
                 campaign.code,
                 campaign.name,
@@ -224,10 +228,39 @@ impl ServerStore {
                 campaign.starts_on.to_string(),
                 campaign.ends_on.to_string(),
                 set_by,
-                now_ms
+                now_ms,
+                campaign.unit.as_ref().map(UnitCode::as_str),
             ],
         )?;
         Ok(())
+    }
+
+    /// The unit a campaign set at the database belongs to unless it names one: the district,
+    /// when the hierarchy has one, or else its top; `None` while there is no hierarchy.
+    pub fn default_campaign_unit(&self) -> Result<Option<UnitCode>> {
+        let districts: Vec<String> = self
+            .connection
+            .prepare_cached("SELECT code FROM unit WHERE kind = 'district' LIMIT 2")?
+            .query_map([], |row| row.get(0))?
+            .collect::<std::result::Result<_, _>>()?;
+        let code = match districts.as_slice() {
+            [district] => Some(district.clone()),
+            _ => self
+                .connection
+                .query_row(
+                    "SELECT code FROM unit WHERE parent IS NULL ORDER BY code LIMIT 1",
+                    [],
+                    |row| row.get::<_, String>(0),
+                )
+                .optional()?,
+        };
+        code.map(|code| {
+            code.parse().map_err(|_| Error::Corrupt {
+                what: "unit code",
+                reason: code.clone(),
+            })
+        })
+        .transpose()
     }
 
     /// A campaign by code.
@@ -235,7 +268,8 @@ impl ServerStore {
         Ok(self
             .connection
             .query_row(
-                "SELECT code, name, programme, starts_on, ends_on FROM campaign WHERE code = ?1",
+                "SELECT code, name, programme, starts_on, ends_on, unit FROM campaign
+                 WHERE code = ?1",
                 [code],
                 read_campaign,
             )
@@ -245,7 +279,7 @@ impl ServerStore {
     /// Every campaign, newest first.
     pub fn load_campaigns(&self) -> Result<Vec<StoredCampaign>> {
         let mut statement = self.connection.prepare_cached(
-            "SELECT code, name, programme, starts_on, ends_on FROM campaign
+            "SELECT code, name, programme, starts_on, ends_on, unit FROM campaign
              ORDER BY starts_on DESC, code",
         )?;
         let rows = statement
@@ -302,5 +336,6 @@ fn read_campaign(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredCampaign> {
         programme: row.get(2)?,
         starts_on: row.get(3)?,
         ends_on: row.get(4)?,
+        unit: row.get(5)?,
     })
 }

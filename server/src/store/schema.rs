@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/016_staff_groups.sql"),
     include_str!("../../migrations/017_sync_manifests.sql"),
     include_str!("../../migrations/018_device_protocol.sql"),
+    include_str!("../../migrations/019_levels_above_the_district.sql"),
 ];
 
 /// The schema version this build creates.
@@ -278,6 +279,82 @@ mod tests {
             migrate(&mut connection),
             Err(Error::SchemaTooNew { .. })
         ));
+    }
+
+    #[test]
+    fn migration_019_keeps_every_unit_user_and_their_dependants_and_gives_campaigns_the_district() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("version-18.db");
+        {
+            let mut connection = Connection::open(&path).expect("database opens");
+            super::super::register_functions(&connection).expect("functions register");
+            connection
+                .pragma_update(None, "foreign_keys", true)
+                .expect("pragma");
+            mitan_core::store::apply_migrations(&mut connection, &MIGRATIONS[..18])
+                .expect("migrations 001 to 018");
+            connection
+                .execute_batch(
+                    "INSERT INTO unit (code, kind, name_hi, name_en, parent, lgd_code) VALUES
+                         ('CG', 'state', 'छत्तीसगढ़', 'Chhattisgarh', NULL, NULL),
+                         ('CG-BSP', 'range', 'बिलासपुर रेंज', 'Bilaspur range', 'CG', NULL),
+                         ('BSP', 'district', 'बिलासपुर', 'Bilaspur', 'CG-BSP', NULL),
+                         ('BSP-C1', 'circle', 'वृत्त 1', 'Circle 1', 'BSP', NULL),
+                         ('BSP-PS-A', 'station', 'थाना अ', 'Station A', 'BSP-C1', NULL),
+                         ('BSP-PS-A-B01', 'beat', 'बीट 1', 'Beat 1', 'BSP-PS-A', NULL);
+                     INSERT INTO user (badge, name, role, unit, created_at_ms) VALUES
+                         ('CG-1', 'Ramesh', 'constable', 'BSP-PS-A', 1),
+                         ('CG-9', 'Sunita', 'district_admin', 'BSP', 1);
+                     INSERT INTO user_beat (badge, beat) VALUES ('CG-1', 'BSP-PS-A-B01');
+                     INSERT INTO device (id, badge, actor, credential_hash, registered_at_ms)
+                         VALUES ('dev-1', 'CG-1', randomblob(16), randomblob(32), 1);
+                     INSERT INTO campaign (code, name, programme, starts_on, ends_on, set_by,
+                         set_at_ms) VALUES ('cm-2025', 'Cyber Mitan', NULL, '2025-11-24',
+                         '2025-11-25', 'CG-9', 1);
+                     INSERT INTO target (campaign, subject_kind, subject, volunteers, set_by,
+                         set_at_ms) VALUES ('cm-2025', 'unit', 'BSP-PS-A', 300, 'CG-9', 1);",
+                )
+                .expect("a version 18 district");
+        }
+        let store = super::super::ServerStore::open(&path).expect("migrates to 019");
+        let connection = &store.connection;
+        let count = |sql: &str| -> i64 {
+            connection
+                .query_row(sql, [], |row| row.get(0))
+                .expect("counts")
+        };
+        assert_eq!(count("SELECT count(*) FROM unit"), 6);
+        assert_eq!(count("SELECT count(*) FROM user"), 2);
+        assert_eq!(count("SELECT count(*) FROM user_beat"), 1);
+        assert_eq!(count("SELECT count(*) FROM device"), 1);
+        assert_eq!(count("SELECT count(*) FROM target"), 1);
+        assert_eq!(
+            count("SELECT count(*) FROM pragma_foreign_key_check"),
+            0,
+            "every reference still finds its row"
+        );
+        let owner: Option<String> = connection
+            .query_row(
+                "SELECT unit FROM campaign WHERE code = 'cm-2025'",
+                [],
+                |row| row.get(0),
+            )
+            .expect("the campaign is kept");
+        assert_eq!(owner.as_deref(), Some("BSP"));
+        connection
+            .execute_batch(
+                "INSERT INTO unit (code, kind, name_hi, name_en, parent, lgd_code)
+                     VALUES ('CG-Z1', 'zone', 'उत्तर ज़ोन', 'North zone', 'CG', NULL);
+                 INSERT INTO user (badge, name, role, unit, created_at_ms)
+                     VALUES ('CG-DGP-1', 'Cell', 'state_monitor', 'CG', 2);",
+            )
+            .expect("a zone and a state role are now allowed");
+        let refused = connection.execute(
+            "INSERT INTO user (badge, name, role, unit, created_at_ms)
+                 VALUES ('CG-X', 'X', 'inspector', 'CG', 2)",
+            [],
+        );
+        assert!(refused.is_err(), "the role CHECK still holds");
     }
 
     #[test]
