@@ -110,7 +110,7 @@ const STATIONS: [StationPlan; 3] = [
 ];
 
 /// The officers above the stations, as (badge, name, role, unit).
-const OFFICERS: [(&str, &str, Role, &str); 4] = [
+const OFFICERS: [(&str, &str, Role, &str); 7] = [
     (
         "CG-1101",
         "उप पुलिस अधीक्षक अंजलि सिंह (Anjali Singh)",
@@ -135,11 +135,29 @@ const OFFICERS: [(&str, &str, Role, &str); 4] = [
         Role::Auditor,
         DEMO_DISTRICT,
     ),
+    (
+        "CG-0101",
+        "पुलिस महानिरीक्षक संजय शर्मा (Sanjay Sharma)",
+        Role::RangeIg,
+        "CG-BSP",
+    ),
+    (
+        "CG-0010",
+        "पुलिस मुख्यालय निगरानी प्रकोष्ठ (PHQ monitoring cell)",
+        Role::StateMonitor,
+        "CG",
+    ),
+    (
+        "CG-0011",
+        "अपर पुलिस महानिदेशक रेखा नायक (Rekha Nayak)",
+        Role::StateAdmin,
+        "CG",
+    ),
 ];
 
 /// The female officers of the demo, by badge: their contacts say so, for the women's group.
-const FEMALE_OFFICERS: [&str; 6] = [
-    "CG-4102", "CG-4202", "CG-4302", "CG-2102", "CG-1101", "CG-0001",
+const FEMALE_OFFICERS: [&str; 7] = [
+    "CG-4102", "CG-4202", "CG-4302", "CG-2102", "CG-1101", "CG-0001", "CG-0011",
 ];
 
 /// A demo officer's contact for group lists: a made-up mobile number from their badge, their
@@ -153,7 +171,10 @@ fn demo_contact(user: &User) -> Option<mitan_server::groups::StaffContact> {
         Role::StationIncharge => Rank::Inspector,
         Role::CircleOfficer => Rank::Dsp,
         Role::DistrictAdmin => Rank::Sp,
-        Role::Auditor => return None,
+        Role::RangeIg => Rank::Ig,
+        Role::StateAdmin => Rank::Adg,
+        // A cell, not a person: it keeps out of group lists, as the auditor does.
+        Role::Auditor | Role::StateMonitor => return None,
     };
     let digits: String = user
         .badge
@@ -508,6 +529,7 @@ pub fn save_hierarchy(store: &mut ServerStore, district: &DemoDistrict, now_ms: 
         programme: None,
         starts_on: civil_date(today - 2),
         ends_on: civil_date(today + 103),
+        unit: Some(DEMO_DISTRICT.into()),
     })?;
     store.save_campaign(&campaign, "demo", now_ms)?;
     for (unit, badge, volunteers) in [
@@ -763,6 +785,9 @@ pub fn console_sign_ins(state: &AppState) -> Result<Vec<ConsoleSignIn>> {
         (Role::CircleOfficer, "circle officer"),
         (Role::DistrictAdmin, "SP (district admin)"),
         (Role::Auditor, "auditor"),
+        (Role::RangeIg, "range IG"),
+        (Role::StateMonitor, "DGP's monitoring cell"),
+        (Role::StateAdmin, "state admin"),
     ];
     let mut sign_ins = Vec::new();
     for (role, name) in roles {

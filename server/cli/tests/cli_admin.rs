@@ -992,3 +992,160 @@ fn a_group_defined_by_rule_is_listed_and_exported_into_a_folder_of_parts() {
         "{printed}"
     );
 }
+
+/// `mitan report` as `badge` on the fixture's database, which must succeed.
+fn report_as(db: &Path, badge: &str, args: &[&str]) -> String {
+    let output = Command::new(MITAN)
+        .arg("report")
+        .arg("--db")
+        .arg(db)
+        .args(["--as", badge])
+        .args(args)
+        .env("MITAN_LOG", "warn")
+        .output()
+        .expect("the binary runs");
+    assert!(
+        output.status.success(),
+        "mitan report {args:?} as {badge} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("utf-8 output")
+}
+
+#[test]
+fn state_and_range_officers_are_added_at_their_level_and_follow_the_state_from_the_command_line() {
+    let fixture = Fixture::new();
+    fixture.import_district();
+    // A zone with Durg's range under it, beside Bilaspur's range.
+    let more = fixture.file(
+        "more.csv",
+        "kind,code,parent,name_hi,name_en\n\
+         zone,CG-N,CG,उत्तर ज़ोन,North zone\n\
+         range,CG-DRG,CG-N,दुर्ग रेंज,Durg range\n\
+         district,DRG,CG-DRG,दुर्ग,Durg\n\
+         circle,DRG-C1,DRG,सर्कल 1,Circle 1\n\
+         station,DRG-PS-A,DRG-C1,थाना अ,Station A\n",
+    );
+    fixture.ok(&["import-hierarchy", "--file", &more]);
+
+    // The SP's role still belongs to a district; the new roles to the state and a range.
+    let refused = fixture.refused(&[
+        "add-user",
+        "--badge",
+        "CG-0009",
+        "--name",
+        "Wrong",
+        "--role",
+        "district_admin",
+        "--unit",
+        "CG",
+    ]);
+    assert!(
+        refused.contains("belongs to a district, not a state"),
+        "{refused}"
+    );
+    for (badge, role, unit) in [
+        ("CG-0010", "state_monitor", "CG"),
+        ("CG-0011", "state_admin", "CG"),
+        ("CG-0101", "range_ig", "CG-BSP"),
+    ] {
+        let saved = fixture.ok(&[
+            "add-user", "--badge", badge, "--name", "Officer", "--role", role, "--unit", unit,
+        ]);
+        assert!(
+            saved.contains(&format!("user {badge} ({role}) saved")),
+            "{saved}"
+        );
+    }
+    let refused = fixture.refused(&[
+        "add-user", "--badge", "CG-0102", "--name", "Wrong", "--role", "range_ig", "--unit", "CG",
+    ]);
+    assert!(
+        refused.contains("belongs to a range, not a state"),
+        "{refused}"
+    );
+
+    // A state campaign with a target for each district.
+    fixture.ok(&[
+        "set-campaign",
+        "--code",
+        "cm-state",
+        "--name",
+        "State drive",
+        "--starts-on",
+        "2025-11-01",
+        "--ends-on",
+        "2026-03-31",
+        "--unit",
+        "CG",
+    ]);
+    for (unit, volunteers) in [("BSP", "900"), ("DRG", "300")] {
+        fixture.ok(&[
+            "set-target",
+            "--campaign",
+            "cm-state",
+            "--unit",
+            unit,
+            "--volunteers",
+            volunteers,
+        ]);
+    }
+    let refused = fixture.refused(&[
+        "set-campaign",
+        "--code",
+        "cm-circle",
+        "--name",
+        "Circle",
+        "--starts-on",
+        "2025-11-01",
+        "--ends-on",
+        "2025-11-30",
+        "--unit",
+        "BSP-C1",
+    ]);
+    assert!(refused.contains("BSP-C1"), "{refused}");
+
+    let progress = report_as(
+        &fixture.db,
+        "CG-0010",
+        &["progress", "--campaign", "cm-state"],
+    );
+    for line in [
+        "CG\tstate\tछत्तीसगढ़ / Chhattisgarh\t0\t1,200\t",
+        "BSP\tdistrict\tबिलासपुर / Bilaspur\t0\t900\t",
+        "CG-N\tzone\t",
+        "DRG\tdistrict\tदुर्ग / Durg\t0\t300\t",
+        "lagging (5), furthest behind first",
+    ] {
+        assert!(progress.contains(line), "{line:?} in {progress}");
+    }
+    assert!(
+        !progress.contains("BSP-PS-KONI"),
+        "down to the districts: {progress}"
+    );
+    let stations = report_as(
+        &fixture.db,
+        "CG-0010",
+        &["progress", "--unit", "DRG", "--down-to", "station"],
+    );
+    assert!(stations.contains("DRG-PS-A\tstation"), "{stations}");
+    assert!(!stations.contains("BSP\t"), "{stations}");
+    let range = report_as(&fixture.db, "CG-0101", &["progress", "--json"]);
+    let range: serde_json::Value = serde_json::from_str(&range).expect("JSON");
+    let codes: Vec<&str> = range["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .map(|unit| unit["code"].as_str().expect("code"))
+        .collect();
+    assert_eq!(codes, vec!["CG-BSP", "BSP"]);
+    let coverage = report_as(&fixture.db, "CG-0010", &["coverage"]);
+    assert!(
+        coverage.contains("unit\tkind\tname\tvillages\twith volunteers"),
+        "{coverage}"
+    );
+    assert!(
+        coverage.contains("BSP\tdistrict\tबिलासपुर / Bilaspur\t1\t0\t0\t0\t812\t0%"),
+        "{coverage}"
+    );
+}

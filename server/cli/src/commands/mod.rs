@@ -234,7 +234,7 @@ pub enum AdminCommand {
     },
     /// Add or replace a unit of the hierarchy.
     AddUnit {
-        /// state, range, district, circle, station, outpost, beat or village.
+        /// state, zone, range, district, circle, station, outpost, beat or village.
         #[arg(long)]
         kind: String,
         /// Its code, e.g. BSP-PS-KONI.
@@ -261,11 +261,12 @@ pub enum AdminCommand {
         /// Name.
         #[arg(long)]
         name: String,
-        /// constable, station_incharge, circle_officer, district_admin or auditor.
+        /// constable, station_incharge, circle_officer, district_admin, auditor, range_ig,
+        /// state_monitor (the DGP's monitoring cell, read-only) or state_admin.
         #[arg(long)]
         role: String,
-        /// Station (constable, in-charge), circle (circle officer) or district (admin,
-        /// auditor).
+        /// Station (constable, in-charge), circle (circle officer), district (admin,
+        /// auditor), range (range IG) or state (monitoring cell, state admin).
         #[arg(long)]
         unit: String,
         /// A beat the constable works; repeat for several.

@@ -175,6 +175,33 @@ impl Show for ProgressReport {
                 ist::count(employee.duplicates)
             ));
         }
+        // The units behind their target, furthest behind first: what an officer above the
+        // district follows.
+        let mut lagging: Vec<_> = self
+            .units
+            .iter()
+            .filter(|unit| unit.target > 0 && unit.enrolled < unit.target)
+            .collect();
+        lagging.sort_by(|a, b| {
+            a.percent
+                .unwrap_or(0.0)
+                .total_cmp(&b.percent.unwrap_or(0.0))
+                .then_with(|| a.code.cmp(&b.code))
+        });
+        lines.push(format!(
+            "lagging ({}), furthest behind first: unit\tkind\tenrolled\ttarget\tdone",
+            lagging.len()
+        ));
+        for unit in lagging {
+            lines.push(format!(
+                "{}\t{}\t{}\t{}\t{}",
+                unit.code,
+                unit.kind,
+                ist::count(unit.enrolled),
+                ist::count(unit.target),
+                percent(unit.percent)
+            ));
+        }
         // Last, so that the tables keep the lines scripts know them by.
         lines.push(ONCE_PER_UNIT.to_owned());
         lines
@@ -204,6 +231,27 @@ impl Show for CoverageReport {
                 percent(village.percent)
             ));
         }
+        if !self.units.is_empty() {
+            lines.push(
+                "unit\tkind\tname\tvillages\twith volunteers\tvolunteers\thouseholds covered\tof\tcovered"
+                    .into(),
+            );
+        }
+        for unit in &self.units {
+            lines.push(format!(
+                "{}\t{}\t{} / {}\t{}\t{}\t{}\t{}\t{}\t{}",
+                unit.code,
+                unit.kind,
+                unit.name_hi,
+                unit.name_en,
+                ist::count(unit.villages),
+                ist::count(unit.villages_reached),
+                ist::count(unit.volunteers),
+                ist::count(unit.households_covered),
+                ist::count(unit.households),
+                percent(unit.percent)
+            ));
+        }
         lines
     }
 }
@@ -219,6 +267,21 @@ impl Show for ProgrammeReport {
                 ist::count(programme.volunteers),
                 ist::count(programme.verified)
             ));
+        }
+        if !self.units.is_empty() {
+            lines.push("unit\tkind\tprogramme\tvolunteers\tverified".into());
+        }
+        for unit in &self.units {
+            for programme in &unit.programmes {
+                lines.push(format!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    unit.code,
+                    unit.kind,
+                    programme.programme,
+                    ist::count(programme.volunteers),
+                    ist::count(programme.verified)
+                ));
+            }
         }
         lines
     }
