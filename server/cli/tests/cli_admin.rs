@@ -1115,7 +1115,7 @@ fn state_and_range_officers_are_added_at_their_level_and_follow_the_state_from_t
         "BSP\tdistrict\tबिलासपुर / Bilaspur\t0\t900\t",
         "CG-N\tzone\t",
         "DRG\tdistrict\tदुर्ग / Durg\t0\t300\t",
-        "lagging (5), furthest behind first",
+        "lagging (6), furthest behind first",
     ] {
         assert!(progress.contains(line), "{line:?} in {progress}");
     }
@@ -1145,7 +1145,7 @@ fn state_and_range_officers_are_added_at_their_level_and_follow_the_state_from_t
         "{coverage}"
     );
     assert!(
-        coverage.contains("BSP\tdistrict\tबिलासपुर / Bilaspur\t1\t0\t0\t0\t812\t0%"),
+        coverage.contains("BSP\tdistrict\tबिलासपुर / Bilaspur\t1\t0\t0\t0\t812\t0.0%"),
         "{coverage}"
     );
 }

@@ -565,7 +565,12 @@ mod tests {
             lines[4],
             "CG-001\tOfficer\tconstable\tBSP-PS-00\t1\t25\t0\t4.0%\t1"
         );
-        let legend = &lines[5];
+        assert!(
+            lines[5].starts_with("lagging (1), furthest behind first"),
+            "{lines:?}"
+        );
+        assert_eq!(lines[6], "BSP-PS-00\tstation\t2\t200\t1.0%");
+        let legend = lines.last().expect("a legend");
         assert!(legend.contains("same phone") && legend.contains("एक ही मोबाइल"));
     }
 }
