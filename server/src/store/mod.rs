@@ -3,7 +3,9 @@
 //! volunteers that district queries read.
 //!
 //! Like the phone's store it runs in WAL mode with `synchronous=FULL`, and a sync is
-//! acknowledged only after the transaction holding its changes has committed.
+//! acknowledged only after the transaction holding its changes has committed and is on disk:
+//! the sync's own commits leave the fsync to a group commit after the district lock
+//! (`group_commit`), and WAL checkpoints run on a thread of their own (`checkpoints`).
 
 mod access;
 mod admin;
