@@ -175,7 +175,7 @@ fn time_console_pages(store: &ServerStore, admin: &User, incharge: &User) -> any
                 users: &[],
                 filters: &filters,
             };
-            Ok(pages::review(Lang::Hi, &found, &choices, 0, 50, "csrf").into_string())
+            Ok(pages::review(Lang::Hi, &found, &choices, 0, 50, true, "csrf").into_string())
         };
         let queue_html = median(&|| {
             std::hint::black_box(queue_page()?);

@@ -11,6 +11,7 @@ use mitan_core::model::UnitKind;
 use mitan_core::store::StoreKey;
 use mitan_server::auth::Role;
 use mitan_server::console::session::hash_password;
+use mitan_server::ops::{Permission, Policy};
 use serde_json::{Value, json};
 
 use common::{
@@ -742,4 +743,182 @@ async fn the_cell_follows_the_state_in_the_console_in_hindi_and_english_and_chan
     let ig = sign_in(&api, "CG-0101", "en").await;
     let (status, _) = html(&api, "/progress?unit=DRG", &ig).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// The forms on `html` that post, as (action, the permission the operation behind it asks).
+/// Signing out asks none.
+fn posting_forms(html: &str) -> Vec<(String, Option<Permission>)> {
+    html.split("<form")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('>').map(|(tag, _)| tag))
+        .filter(|tag| tag.contains("method=\"post\""))
+        .map(|tag| {
+            let action = tag
+                .split_once("action=\"")
+                .and_then(|(_, rest)| rest.split_once('"'))
+                .map(|(action, _)| action.to_owned())
+                .expect("a posting form names its action");
+            let permission = if action == "/sign-out" {
+                None
+            } else if action.starts_with("/review/") || action.ends_with("/act") {
+                Some(Permission::Review)
+            } else if action.starts_with("/devices/") {
+                Some(Permission::ManageDevices)
+            } else if action.starts_with("/admin/") {
+                Some(Permission::Administer)
+            } else {
+                panic!("a form posting to {action} that this test does not know")
+            };
+            (action, permission)
+        })
+        .collect()
+}
+
+/// Every console page of `badge`'s, read in English: (path, status, HTML).
+async fn console_pages(
+    api: &Api,
+    badge: &str,
+    volunteer: &str,
+) -> Vec<(String, StatusCode, String)> {
+    let cookie = sign_in(api, badge, "en").await;
+    let mut pages = Vec::new();
+    for path in [
+        "/progress".to_owned(),
+        "/review".to_owned(),
+        "/duplicates".to_owned(),
+        "/coverage".to_owned(),
+        "/programmes".to_owned(),
+        "/trainers".to_owned(),
+        "/cameras".to_owned(),
+        "/groups".to_owned(),
+        "/search?q=430001".to_owned(),
+        format!("/volunteers/{volunteer}"),
+        "/devices".to_owned(),
+        "/exports".to_owned(),
+        "/audit".to_owned(),
+        "/admin".to_owned(),
+    ] {
+        let (status, html) = html(api, &path, &cookie).await;
+        assert!(
+            matches!(status, StatusCode::OK | StatusCode::FORBIDDEN),
+            "{badge} {path}: {status}"
+        );
+        pages.push((path, status, html));
+    }
+    pages
+}
+
+#[tokio::test]
+async fn each_console_page_offers_only_the_forms_the_officers_role_may_use() {
+    let (api, dir) = state().await;
+    {
+        let mut district = api.state.lock_district();
+        for user in [
+            user("CG-0900", Role::Auditor, "BSP", &[]),
+            user("CG-100", Role::StationIncharge, "BSP-PS-KONI", &[]),
+        ] {
+            district
+                .store_mut()
+                .save_user(&user, NOW)
+                .expect("user saved");
+        }
+        // One person enrolled twice on another phone of Koni's constable: a duplicate pair,
+        // so the duplicates page has a button to offer.
+        let (mut phone, caller) = register_phone(
+            &mut district,
+            &dir.path().join("second.db"),
+            &StoreKey::from_bytes([9; 32]),
+            "CG-001",
+            [9; 16],
+            "BSP-PS-KONI",
+        );
+        let mut generator = Generator::new(11);
+        let form = generator.enrolment_form("BSP-PS-KONI", "BSP-PS-KONI-B01", "430001");
+        for index in 0..2 {
+            phone
+                .enrol(
+                    &form,
+                    mitan_core::device::Moment {
+                        now_ms: NOW + index,
+                        random: generator.next_u128(),
+                    },
+                )
+                .expect("enrolled");
+        }
+        sync_phone(&mut phone, &mut district, &caller, NOW);
+    }
+    let koni_volunteer = {
+        let database = api.database();
+        database
+            .query_row(
+                "SELECT id FROM volunteer WHERE beat = 'BSP-PS-KONI-B01' LIMIT 1",
+                [],
+                |row| row.get::<_, String>(0),
+            )
+            .expect("a Koni volunteer")
+    };
+
+    // The roles that only read, and the state administrator, who reviews no one: every form
+    // a page of theirs offers is one their role may use, and the read-only roles' pages post
+    // nowhere but to sign out.
+    for (badge, role) in [
+        ("CG-0900", Role::Auditor),
+        ("CG-0101", Role::RangeIg),
+        ("CG-0010", Role::StateMonitor),
+        ("CG-0011", Role::StateAdmin),
+    ] {
+        for (path, _, html) in console_pages(&api, badge, &koni_volunteer).await {
+            let forms = posting_forms(&html);
+            assert!(
+                forms.iter().any(|(action, _)| action == "/sign-out"),
+                "{badge} {path}: no sign-out"
+            );
+            for (action, permission) in forms {
+                if let Some(permission) = permission {
+                    assert!(
+                        Policy::role_may(role, permission),
+                        "{role} is offered {action} on {path}"
+                    );
+                    assert!(!role.reads_only(), "{role} is offered {action} on {path}");
+                }
+            }
+            assert!(
+                !html.contains("form=\"bulk\""),
+                "{badge} {path}: boxes for a bulk verification"
+            );
+        }
+    }
+
+    // The station in-charge still has every form of theirs.
+    let mut offered: Vec<String> = Vec::new();
+    for (path, status, html) in console_pages(&api, "CG-100", &koni_volunteer).await {
+        if path != "/admin" && path != "/audit" {
+            assert_eq!(status, StatusCode::OK, "{path}: {html}");
+        }
+        offered.extend(posting_forms(&html).into_iter().map(|(action, _)| action));
+    }
+    let act = format!("/volunteers/{koni_volunteer}/act");
+    for wanted in [
+        "/review/verify",
+        "/review/reject",
+        act.as_str(),
+        "/devices/code",
+    ] {
+        assert!(
+            offered.iter().any(|action| action == wanted),
+            "the in-charge is not offered {wanted}: {offered:?}"
+        );
+    }
+    assert!(
+        offered
+            .iter()
+            .any(|action| action.ends_with("/act") && *action != act),
+        "no duplicate to mark: {offered:?}"
+    );
+    assert!(
+        offered
+            .iter()
+            .any(|action| action.starts_with("/devices/") && action.ends_with("/revoke")),
+        "no device to revoke: {offered:?}"
+    );
 }

@@ -156,6 +156,12 @@ impl Signed {
         }
     }
 
+    /// Whether the officer's role may ever do `permission`: a page offers a form or button
+    /// only when this holds, so no one is shown what the operation behind it would refuse.
+    fn may(&self, permission: Permission) -> bool {
+        Policy::role_may(self.session.user.role, permission)
+    }
+
     fn frame<'a>(&'a self, here: &'a str) -> Frame<'a> {
         Frame {
             lang: self.lang,
@@ -603,6 +609,7 @@ async fn review(
                 },
                 offset,
                 QUEUE_PAGE,
+                signed.may(Permission::Review),
                 &signed.session.csrf,
             );
             html(
@@ -822,7 +829,7 @@ async fn devices(
             let devices = crate::ops::directory::ListDevices { badge: None }
                 .read(store, &caller, now_ms)?
                 .devices;
-            let may_manage = caller.user.role.manages_devices();
+            let may_manage = Policy::role_may(caller.user.role, Permission::ManageDevices);
             let users = if may_manage {
                 crate::ops::directory::ListUsers {
                     under: Some(caller.user.unit.clone()),
@@ -955,7 +962,12 @@ async fn duplicates(
             let notice = query
                 .contains_key("marked")
                 .then(|| signed.lang.t(Key::MarkedNotice));
-            let body = pages::duplicates(signed.lang, &report, &signed.session.csrf);
+            let body = pages::duplicates(
+                signed.lang,
+                &report,
+                signed.may(Permission::Review),
+                &signed.session.csrf,
+            );
             signed.page("/duplicates", Key::Duplicates, notice, body)
         }
         Err(error) => signed.failed("/duplicates", &error),
@@ -1272,6 +1284,10 @@ async fn audit_export(State(state): State<AppState>, signed: Signed) -> Response
 
 /// `GET /exports`: the form for a list of one of the officer's units.
 async fn exports(State(state): State<AppState>, signed: Signed) -> Response {
+    // The form would only lead to a refusal: the page is refused as the export would be.
+    if let Err(error) = Policy::check_role(&signed.session.user, Permission::Export) {
+        return signed.failed("/exports", &error);
+    }
     let caller = signed.caller();
     let now_ms = state.now_ms();
     let units = state

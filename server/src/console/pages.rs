@@ -538,13 +538,15 @@ fn unit_label(lang: Lang, unit: &UnitEntry) -> String {
 }
 
 /// The review queue: filters, then a page of entries, each with a box for bulk verification
-/// and a reject form of its own.
+/// and a reject form of its own when the officer may review (`may_review`); a role that only
+/// reads sees the entries alone.
 pub fn review(
     lang: Lang,
     queue: &ReviewQueue,
     choices: &ReviewChoices<'_>,
     offset: u32,
     limit: u32,
+    may_review: bool,
     csrf: &str,
 ) -> Markup {
     let shown = queue.volunteers.len() as u64;
@@ -595,14 +597,16 @@ pub fn review(
         @if queue.volunteers.is_empty() {
             p { (lang.t(Key::NothingWaiting)) }
         } @else {
-            form id="bulk" method="post" action="/review/verify" {
-                input type="hidden" name="csrf" value=(csrf);
-                input type="hidden" name="offset" value=(offset);
-                button type="submit" { (lang.t(Key::VerifySelected)) }
+            @if may_review {
+                form id="bulk" method="post" action="/review/verify" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="offset" value=(offset);
+                    button type="submit" { (lang.t(Key::VerifySelected)) }
+                }
             }
             table {
                 thead { tr {
-                    th scope="col" { (lang.t(Key::Select)) }
+                    @if may_review { th scope="col" { (lang.t(Key::Select)) } }
                     th scope="col" { (lang.t(Key::NameDeva)) }
                     th scope="col" { (lang.t(Key::NameLatin)) }
                     th scope="col" { (lang.t(Key::Phone)) }
@@ -611,11 +615,11 @@ pub fn review(
                     th scope="col" { (lang.t(Key::Beat)) }
                     th scope="col" { (lang.t(Key::EnrolledBy)) }
                     th scope="col" { (lang.t(Key::EnrolledOn)) }
-                    th scope="col" { (lang.t(Key::Reject)) }
+                    @if may_review { th scope="col" { (lang.t(Key::Reject)) } }
                 } }
                 tbody {
                     @for volunteer in &queue.volunteers {
-                        (review_row(lang, volunteer, offset, csrf))
+                        (review_row(lang, volunteer, offset, may_review.then_some(csrf)))
                     }
                 }
             }
@@ -633,14 +637,18 @@ pub fn review(
     }
 }
 
-fn review_row(lang: Lang, volunteer: &ListedVolunteer, offset: u32, csrf: &str) -> Markup {
+/// One entry of the review queue; its box and reject form only with the session's token
+/// (`csrf`), which is given when the officer may review.
+fn review_row(lang: Lang, volunteer: &ListedVolunteer, offset: u32, csrf: Option<&str>) -> Markup {
     let id = &volunteer.id;
     let dash = || "–".to_owned();
     html! {
         tr {
-            td {
-                input type="checkbox" form="bulk" name="volunteer" value=(id) id={ "pick-" (id) }
-                    aria-label={ (lang.t(Key::Select)) " " (volunteer.name_latin.clone().unwrap_or_else(dash)) };
+            @if csrf.is_some() {
+                td {
+                    input type="checkbox" form="bulk" name="volunteer" value=(id) id={ "pick-" (id) }
+                        aria-label={ (lang.t(Key::Select)) " " (volunteer.name_latin.clone().unwrap_or_else(dash)) };
+                }
             }
             td lang="hi" { a href={ "/volunteers/" (id) } { (volunteer.name_devanagari.clone().unwrap_or_else(dash)) } }
             td { (volunteer.name_latin.clone().unwrap_or_else(dash)) }
@@ -653,7 +661,7 @@ fn review_row(lang: Lang, volunteer: &ListedVolunteer, offset: u32, csrf: &str) 
             td { (volunteer.beat) }
             td { (volunteer.enrolled_by) }
             td { (ist::date_time(volunteer.enrolled_at_ms)) }
-            td {
+            @if let Some(csrf) = csrf { td {
                 form.inline method="post" action="/review/reject" {
                     input type="hidden" name="csrf" value=(csrf);
                     input type="hidden" name="offset" value=(offset);
@@ -663,7 +671,7 @@ fn review_row(lang: Lang, volunteer: &ListedVolunteer, offset: u32, csrf: &str) 
                         placeholder=(lang.t(Key::Reason)) title=(lang.t(Key::RejectReasonHelp));
                     button type="submit" { (lang.t(Key::Reject)) }
                 }
-            }
+            } }
         }
     }
 }
@@ -930,8 +938,10 @@ pub fn slip(lang: Lang, issued: &CodeIssued, server: &str, ca: Option<&str>) -> 
 }
 
 /// The duplicate candidates side by side: one column per person of a group, the first
-/// enrolled kept by default, each other with a button marking them its duplicate.
-pub fn duplicates(lang: Lang, report: &DuplicateReport, csrf: &str) -> Markup {
+/// enrolled kept by default, each other with a button marking them its duplicate when the
+/// officer may review (`may_review`).
+pub fn duplicates(lang: Lang, report: &DuplicateReport, may_review: bool, csrf: &str) -> Markup {
+    let csrf = may_review.then_some(csrf);
     html! {
         h2 { (lang.t(Key::SamePhone)) " (" (ist::count(report.total_groups.same_phone)) ")" }
         (duplicate_groups(lang, &report.same_phone, csrf))
@@ -940,7 +950,8 @@ pub fn duplicates(lang: Lang, report: &DuplicateReport, csrf: &str) -> Markup {
     }
 }
 
-fn duplicate_groups(lang: Lang, groups: &[DuplicateGroup], csrf: &str) -> Markup {
+/// The groups side by side; the row of buttons only with the session's token (`csrf`).
+fn duplicate_groups(lang: Lang, groups: &[DuplicateGroup], csrf: Option<&str>) -> Markup {
     let dash = || "–".to_owned();
     html! {
         @if groups.is_empty() {
@@ -975,7 +986,7 @@ fn duplicate_groups(lang: Lang, groups: &[DuplicateGroup], csrf: &str) -> Markup
                         @for v in &group.volunteers { td { (v.enrolled_by) ", " (ist::date_time(v.enrolled_at_ms)) } } }
                     tr { th scope="row" { (lang.t(Key::Status)) }
                         @for v in &group.volunteers { td { (v.status) } } }
-                    tr { th scope="row" { (lang.t(Key::Actions)) }
+                    @if let Some(csrf) = csrf { tr { th scope="row" { (lang.t(Key::Actions)) }
                         @for (index, v) in group.volunteers.iter().enumerate() {
                             td {
                                 @if index > 0 {
@@ -989,7 +1000,7 @@ fn duplicate_groups(lang: Lang, groups: &[DuplicateGroup], csrf: &str) -> Markup
                                 }
                             }
                         }
-                    }
+                    } }
                 }
             }
         }
