@@ -700,6 +700,24 @@ async fn the_cell_follows_the_state_in_the_console_in_hindi_and_english_and_chan
         durg.contains("href=\"/progress?unit=CG-DRG\""),
         "one level up"
     );
+    // The language switch comes back to Durg, not to the state.
+    assert!(
+        durg.contains("back=%2Fprogress%3Funit%3DDRG\""),
+        "the way back keeps the unit"
+    );
+    let (status, headers, _) = api
+        .respond(page(
+            "/language?set=en&back=%2Fprogress%3Funit%3DDRG",
+            &cell,
+        ))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers
+            .get(header::LOCATION)
+            .and_then(|to| to.to_str().ok()),
+        Some("/progress?unit=DRG")
+    );
 
     let english = sign_in(&api, "CG-0010", "en").await;
     let (status, coverage) = html(&api, "/coverage", &english).await;

@@ -499,6 +499,28 @@ fn report_query(query: &HashMap<String, String>) -> ReportQuery {
     }
 }
 
+/// The path of a report page with what it was asked for (unit, depth, campaign, programme),
+/// so the language switch comes back to the same view.
+fn report_here(path: &str, query: &ReportQuery) -> String {
+    let mut asked = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in [
+        ("unit", &query.unit),
+        ("down_to", &query.down_to),
+        ("campaign", &query.campaign),
+        ("programme", &query.programme),
+    ] {
+        if let Some(value) = value {
+            asked.append_pair(name, value);
+        }
+    }
+    let asked = asked.finish();
+    if asked.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{asked}")
+    }
+}
+
 async fn progress(
     State(state): State<AppState>,
     signed: Signed,
@@ -525,9 +547,14 @@ async fn progress(
     match answer {
         Ok((report, daily, campaigns)) => {
             let body = pages::progress(signed.lang, &report, &daily, &campaigns, &report_query);
-            signed.page("/progress", Key::Progress, None, body)
+            signed.page(
+                &report_here("/progress", &report_query),
+                Key::Progress,
+                None,
+                body,
+            )
         }
-        Err(error) => signed.failed("/progress", &error),
+        Err(error) => signed.failed(&report_here("/progress", &report_query), &error),
     }
 }
 
@@ -997,9 +1024,14 @@ async fn coverage(
     match answer {
         Ok((report, campaigns)) => {
             let body = pages::coverage(signed.lang, &report, &campaigns, &report_query);
-            signed.page("/coverage", Key::Coverage, None, body)
+            signed.page(
+                &report_here("/coverage", &report_query),
+                Key::Coverage,
+                None,
+                body,
+            )
         }
-        Err(error) => signed.failed("/coverage", &error),
+        Err(error) => signed.failed(&report_here("/coverage", &report_query), &error),
     }
 }
 
@@ -1026,9 +1058,14 @@ async fn programmes(
     match answer {
         Ok((report, campaigns)) => {
             let body = pages::programmes(signed.lang, &report, &campaigns, &report_query);
-            signed.page("/programmes", Key::ByProgramme, None, body)
+            signed.page(
+                &report_here("/programmes", &report_query),
+                Key::ByProgramme,
+                None,
+                body,
+            )
         }
-        Err(error) => signed.failed("/programmes", &error),
+        Err(error) => signed.failed(&report_here("/programmes", &report_query), &error),
     }
 }
 

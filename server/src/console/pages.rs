@@ -43,7 +43,7 @@ pub struct Frame<'a> {
     pub user: Option<&'a User>,
     /// The session's CSRF token, for the sign-out form.
     pub csrf: Option<&'a str>,
-    /// The path of this page, for the language switch to come back to.
+    /// The path of this page with its query, for the language switch to come back to.
     pub here: &'a str,
 }
 
@@ -113,7 +113,9 @@ pub fn page(frame: &Frame<'_>, title: Key, notice: Option<&str>, body: Markup) -
                             }
                         }
                     }
-                    a.lang href={ "/language?set=" (lang.other().code()) "&back=" (frame.here) }
+                    // The way back is encoded whole, so a page opened at a unit (`?unit=…&down_to=…`)
+                    // comes back as it was.
+                    a.lang href={ "/language?set=" (lang.other().code()) "&back=" (form_urlencoded::byte_serialize(frame.here.as_bytes()).collect::<String>()) }
                         lang=(lang.other().code()) { (lang.other().own_name()) }
                 }
                 main id="main" {
