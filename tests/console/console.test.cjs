@@ -10,6 +10,7 @@ const url = process.env.MITAN_URL;
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const PASSWORDS = {
   'CG-100': 'थाना-कोनी-2026', 'CG-200': 'सिरगिट्टी-2026', 'CG-900': 'लेखा-परीक्षा-2026', 'CG-500': 'ज़िला-प्रशासन-2026',
+  'CG-0010': 'मुख्यालय-निगरानी-2026', 'CG-0101': 'रेंज-बिलासपुर-2026',
 };
 
 function step(text) { console.log(`ok   ${text}`); }
@@ -44,6 +45,39 @@ async function signIn(page, badge, password = PASSWORDS[badge]) {
   await Promise.all([page.waitForLoadState('load'), page.click('main button[type=submit]')]);
 }
 
+/**
+ * The rows of each unit table on a progress page, by the heading above the table:
+ * { heading: [{ code, kind, enrolled, target }] }.
+ */
+async function unitTables(page) {
+  return page.evaluate(() => {
+    const tables = {};
+    for (const table of document.querySelectorAll('main table')) {
+      const rows = [...table.querySelectorAll('tbody tr')].filter((row) => row.querySelector('th[scope=row] small'));
+      if (rows.length === 0 && !table.querySelector('thead th')) continue;
+      let heading = table.previousElementSibling;
+      while (heading && heading.tagName !== 'H2') heading = heading.previousElementSibling;
+      if (!heading) continue;
+      const number = (cell) => Number(cell.innerText.replace(/[^0-9]/g, ''));
+      tables[heading.innerText.replace(/ \(.*\)$/, '')] = rows.map((row) => {
+        const cells = row.querySelectorAll('td');
+        return {
+          code: row.querySelector('th[scope=row] small').innerText.trim(),
+          kind: cells[0].innerText.trim(),
+          enrolled: number(cells[1]),
+          target: number(cells[4]),
+        };
+      });
+    }
+    return tables;
+  });
+}
+
+/** The forms on the page that post anywhere but to sign out. */
+async function writingForms(page) {
+  return page.locator('form[method=post]:not([action="/sign-out"])').count();
+}
+
 function field(...args) {
   return execFileSync(process.env.MITAN_BIN, ['field', '--dir', process.env.FIELD_DIR, ...args], { encoding: 'utf8' });
 }
@@ -68,7 +102,7 @@ function field(...args) {
     }
     await accessibility(page0, 'sign-in');
     await setup.close();
-    step('four officers set their first passwords with one-time codes');
+    step(`${Object.keys(PASSWORDS).length} officers set their first passwords with one-time codes`);
 
     // 2. The Koni in-charge signs in and sees Koni's progress, in Hindi, and nothing of Sirgitti.
     const koni = await browser.newContext();
@@ -299,7 +333,72 @@ function field(...args) {
     step('district admin: a campaign with a 250 target for Koni, Hindi notice v2, adults-only and the programme Nasha Mukti saved; progress counts against the target');
     step(`district admin: a hierarchy with bad lines refused, ${refused} lines shown with line and column, nothing stored; a good one saved`);
 
-    // 12. Five wrong passwords lock the badge, even against the right one.
+    // 12. The DGP's monitoring cell, in English: the state rolled up by zone, range and district
+    // with the lagging units first; a range opened, and the language switched to Hindi there;
+    // no form that writes on any page of theirs.
+    const cell = await browser.newContext();
+    const page6 = await cell.newPage();
+    await page6.goto(`${url}/language?set=en&back=/sign-in`);
+    await signIn(page6, 'CG-0010');
+    check(page6.url().endsWith('/progress'), `the cell after sign-in: ${page6.url()}`);
+    check(await page6.locator('h1').innerText() === 'Progress', 'the cell\'s progress in English');
+    check((await page6.locator('header .who').innerText()).includes('PHQ monitoring cell'), 'the cell\'s role');
+    const state = await unitTables(page6);
+    const units = state.Unit || [];
+    const row = (code) => units.find((unit) => unit.code === code);
+    const shown = units.map((unit) => unit.code).join(' ');
+    check(shown === 'CG CG-BSP BSP CG-N CG-DRG DRG', `the state down to its districts: ${shown}`);
+    check(row('CG-N').kind === 'Zone' && row('CG-DRG').kind === 'Range' && row('DRG').kind === 'District', `kinds: ${JSON.stringify(units)}`);
+    check(row('DRG').enrolled === 2 && row('CG-DRG').enrolled === 2 && row('CG-N').enrolled === 2, `Durg's two: ${JSON.stringify(units)}`);
+    check(row('BSP').enrolled > 0 && row('CG-BSP').enrolled === row('BSP').enrolled, `Bilaspur rolled up: ${JSON.stringify(units)}`);
+    check(row('CG').enrolled === row('CG-BSP').enrolled + row('CG-N').enrolled, `the state is the sum of its ranges: ${JSON.stringify(units)}`);
+    check(row('CG').target === row('BSP').target + row('DRG').target, `the state's target: ${JSON.stringify(units)}`);
+    const lagging = (state.Lagging || []).map((unit) => unit.code);
+    check(lagging.includes('DRG') && lagging.includes('BSP'), `lagging units: ${lagging}`);
+    check(await page6.locator('a[href="/admin"], a[href="/exports"]').count() === 0, 'administration or exports offered to the cell');
+    await accessibility(page6, 'state progress');
+    step(`monitoring cell CG-0010: the state by zone, range and district (${shown}); lagging first: ${lagging.join(' ')}`);
+
+    await Promise.all([page6.waitForURL(/unit=CG-DRG/), page6.click('main a:has-text("Durg Range") >> nth=-1')]);
+    const range = (await unitTables(page6)).Unit.map((unit) => unit.code).join(' ');
+    check(range === 'CG-DRG DRG', `Durg's range: ${range}`);
+    check(await page6.locator('main a[href="/progress?unit=CG-N"]').count() === 1, 'one level up, to the zone');
+    await page6.click('header a.lang');
+    check(page6.url().endsWith('/progress?unit=CG-DRG'), `the switch came back elsewhere: ${page6.url()}`);
+    check(await page6.locator('h1').innerText() === 'प्रगति', 'switched to Hindi');
+    const hindi = await page6.locator('main').innerText();
+    check(hindi.includes('दुर्ग रेंज') && hindi.includes('ज़िला') && hindi.includes('एक स्तर ऊपर'), `Durg's range in Hindi: ${hindi}`);
+    await Promise.all([page6.waitForURL(/unit=DRG/), page6.click('main a[href="/progress?unit=DRG"] >> nth=-1')]);
+    const district = await page6.locator('main').innerText();
+    check(district.includes('DRG-PS-BHILAI') && district.includes('CG-601'), `Durg down to its stations and constables: ${district}`);
+    step('the cell opens Durg Range (one level up to North Zone), switches to Hindi there, and opens Durg district down to its constable');
+
+    for (const path of ['/progress', '/review', '/duplicates', '/devices', `/volunteers/${ids.vikas}`]) {
+      await page6.goto(`${url}${path}`);
+      check(await writingForms(page6) === 0, `${path} offers the cell a form that writes`);
+      check(await page6.locator('input[type=checkbox][form=bulk]').count() === 0, `${path} offers boxes to verify`);
+    }
+    await page6.goto(`${url}/review`);
+    check(await page6.locator('main tbody tr').count() >= 2, 'the cell reads the queue');
+    await accessibility(page6, 'review, read-only');
+    await cell.close();
+    step('the cell reads the queue, duplicates, devices and a volunteer with no form that writes');
+
+    // 13. Bilaspur's range IG sees their range and cannot open Durg's.
+    const ig = await browser.newContext();
+    const page7 = await ig.newPage();
+    await signIn(page7, 'CG-0101');
+    const own = (await unitTables(page7))['इकाई'] || [];
+    check(own.map((unit) => unit.code).join(' ') === 'CG-BSP BSP', `the IG's range: ${JSON.stringify(own)}`);
+    const refusedRange = await page7.goto(`${url}/progress?unit=CG-DRG`);
+    check(refusedRange.status() === 403, `the IG opening Durg's range: ${refusedRange.status()}`);
+    const refusedDistrict = await page7.goto(`${url}/progress?unit=DRG`);
+    check(refusedDistrict.status() === 403, `the IG opening Durg: ${refusedDistrict.status()}`);
+    check(!(await page7.locator('main').innerText()).includes('DRG-PS-BHILAI'), 'Durg shown to Bilaspur\'s IG');
+    await ig.close();
+    step('range IG CG-0101: Bilaspur\'s range only; 403 opening Durg\'s range or district');
+
+    // 14. Five wrong passwords lock the badge, even against the right one.
     const guess = await browser.newContext();
     const page3 = await guess.newPage();
     for (let attempt = 1; attempt <= 5; attempt += 1) {

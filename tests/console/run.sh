@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The station console in a real browser (issue 20), as CI runs it after `cargo test`:
-#   1. sets up a district of two stations with `mitan admin`, and issues console codes;
+#   1. sets up a district of two stations with `mitan admin`, in a state of two ranges (Durg's
+#      under a zone, with a district of one station), and issues console codes, the DGP's
+#      monitoring cell and Bilaspur's range IG among them;
 #   2. starts `mitan serve` on 127.0.0.1 and has a field device (`mitan field`) enrol and sync,
-#      one household holding HTML;
+#      one household holding HTML, and a Durg constable's enrol two;
 #   3. drives headless Chromium (Debian's `chromium`) through playwright-core (npm) with
 #      console.test.cjs, which prints each step, the page weights and axe-core's findings,
 #      and exits non-zero on the first mismatch.
@@ -35,7 +37,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== console: a district of two stations"
+echo "== console: a district of two stations, in a state of two ranges"
 db="$work/district.db"
 "$mitan" admin --db "$db" import-hierarchy --file "$here/district/hierarchy.csv"
 "$mitan" admin --db "$db" import-users --file "$here/district/users.csv"
@@ -43,8 +45,9 @@ printf 'सूचना: आपका नाम और मोबाइल नं
 "$mitan" admin --db "$db" publish-notice --version 1 --language hi --file "$work/notice-hi.txt"
 code() { "$mitan" admin --db "$db" issue-code --badge "$1" --for console; }
 export CODE_CG_100="$(code CG-100)" CODE_CG_200="$(code CG-200)" CODE_CG_900="$(code CG-900)" \
-    CODE_CG_500="$(code CG-500)"
+    CODE_CG_500="$(code CG-500)" CODE_CG_0010="$(code CG-0010)" CODE_CG_0101="$(code CG-0101)"
 phone_code="$("$mitan" admin --db "$db" issue-code --badge CG-001)"
+durg_code="$("$mitan" admin --db "$db" issue-code --badge CG-601)"
 
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "$mitan" serve --db "$db" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
@@ -73,6 +76,16 @@ enrol 'रमेश साहु' 'Ramesh Sahu' 9876543210 male 'मकान 4'
 "$mitan" field --dir "$FIELD_DIR" sync >/dev/null
 "$mitan" admin --db "$db" define-group --unit BSP-PS-KONI --code women --name-hi 'कोनी महिला समूह' \
     --name-en "Koni women's group" --rule 'volunteers gender=female' >/dev/null
+
+echo "== console: constable CG-601's phone in Durg enrols two and syncs"
+durg="$work/phone-durg"
+"$mitan" field --dir "$durg" register --server "$MITAN_URL" --code "$durg_code" >/dev/null
+for person in 'अजय निषाद|Ajay Nishad|9826012340|male' 'कविता साहू|Kavita Sahu|9826012341|female'; do
+    IFS='|' read -r name_hi name_en phone gender <<<"$person"
+    "$mitan" field --dir "$durg" enrol --name-hi "$name_hi" --name-en "$name_en" --phone "$phone" \
+        --gender "$gender" --age 28 --village 434530 --household 'क्वार्टर 12' >/dev/null
+done
+"$mitan" field --dir "$durg" sync >/dev/null
 
 echo "== console: headless Chromium"
 if ! NODE_PATH="$modules" node "$here/console.test.cjs"; then
