@@ -1207,16 +1207,10 @@ pub fn set_target_by(
             crate::ops::Permission::Administer,
             Some(&subject_unit),
         )?;
+        // That the unit lies within the campaign's own is `set_target`'s to check, for the
+        // operator at the database too.
         if let Some(owner) = campaign.unit.as_deref() {
             let owner = crate::ops::parse_unit("unit", owner)?;
-            if !store.unit_is_within(&subject_unit, &owner)? {
-                return Err(Error::Forbidden {
-                    reason: format!(
-                        "{subject_unit} is outside {owner}, whose campaign {} is",
-                        campaign.code
-                    ),
-                });
-            }
             if spec.unit.is_some() && subject_unit == user.unit && owner != user.unit {
                 return Err(Error::Forbidden {
                     reason: format!(
@@ -1230,7 +1224,9 @@ pub fn set_target_by(
     set_target(store, spec, set_by, now_ms)
 }
 
-/// Checks a target against the store and saves it, as the operator at the database.
+/// Checks a target against the store and saves it, as the operator at the database: the unit
+/// (or the employee's unit) must exist and lie within the campaign's unit, so a district's
+/// campaign never carries a target for another district's station.
 pub fn set_target(
     store: &mut ServerStore,
     spec: &TargetSpec,
@@ -1279,11 +1275,34 @@ pub fn set_target(
             ));
         }
     };
-    if store.load_campaign(&spec.campaign)?.is_none() {
-        return Err(Error::NotFound {
+    let campaign = store
+        .load_campaign(&spec.campaign)?
+        .ok_or_else(|| Error::NotFound {
             what: "campaign",
             id: spec.campaign.clone(),
-        });
+        })?;
+    if let Some(owner) = campaign.unit.as_deref() {
+        let owner = crate::ops::parse_unit("unit", owner)?;
+        let subject_unit = match &subject {
+            TargetSubject::Unit(code) => code.clone(),
+            TargetSubject::Employee(badge) => {
+                store
+                    .load_user(badge)?
+                    .ok_or_else(|| Error::NotFound {
+                        what: "user",
+                        id: badge.to_string(),
+                    })?
+                    .unit
+            }
+        };
+        if !store.unit_is_within(&subject_unit, &owner)? {
+            return Err(Error::Forbidden {
+                reason: format!(
+                    "{subject_unit} is outside {owner}, whose campaign {} is",
+                    campaign.code
+                ),
+            });
+        }
     }
     store.save_target(&spec.campaign, &subject, spec.volunteers, set_by, now_ms)
 }

@@ -1090,6 +1090,56 @@ fn state_and_range_officers_are_added_at_their_level_and_follow_the_state_from_t
             volunteers,
         ]);
     }
+    // Durg's own campaign carries targets within Durg alone, at the database as in the console:
+    // a Bilaspur station, or a Bilaspur officer, is refused and nothing is stored.
+    fixture.ok(&[
+        "set-campaign",
+        "--code",
+        "cm-durg",
+        "--name",
+        "Durg drive",
+        "--starts-on",
+        "2025-11-01",
+        "--ends-on",
+        "2026-01-31",
+        "--unit",
+        "DRG",
+    ]);
+    for subject in [
+        ["--unit", "BSP-PS-KONI"],
+        ["--badge", "CG-100"],
+        ["--unit", "CG"],
+    ] {
+        let refused = fixture.refused(&[
+            "set-target",
+            "--campaign",
+            "cm-durg",
+            subject[0],
+            subject[1],
+            "--volunteers",
+            "50",
+        ]);
+        assert!(
+            refused.contains("is outside DRG, whose campaign cm-durg is"),
+            "{subject:?}: {refused}"
+        );
+    }
+    fixture.ok(&[
+        "set-target",
+        "--campaign",
+        "cm-durg",
+        "--unit",
+        "DRG-PS-A",
+        "--volunteers",
+        "50",
+    ]);
+    let targets = fixture.ok(&["list-targets", "--campaign", "cm-durg"]);
+    assert!(targets.contains("DRG-PS-A"), "{targets}");
+    assert!(
+        !targets.contains("BSP-PS-KONI") && !targets.contains("CG-100"),
+        "{targets}"
+    );
+
     let refused = fixture.refused(&[
         "set-campaign",
         "--code",
