@@ -1007,32 +1007,17 @@ async fn coverage(
     signed: Signed,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let report_query = report_query(&query);
-    let caller = signed.caller();
-    let asked = report_query.clone();
-    let now_ms = state.now_ms();
-    let answer = state
-        .with_reader(move |store| {
-            let report =
-                crate::ops::reports::Coverage { query: asked }.read(store, &caller, now_ms)?;
-            let campaigns = crate::ops::administration::Campaigns {}
-                .read(store, &caller, now_ms)?
-                .campaigns;
-            Ok((report, campaigns))
-        })
-        .await;
-    match answer {
-        Ok((report, campaigns)) => {
-            let body = pages::coverage(signed.lang, &report, &campaigns, &report_query);
-            signed.page(
-                &report_here("/coverage", &report_query),
-                Key::Coverage,
-                None,
-                body,
-            )
-        }
-        Err(error) => signed.failed(&report_here("/coverage", &report_query), &error),
-    }
+    rolled_up_page(
+        &state,
+        signed,
+        &query,
+        ("/coverage", Key::Coverage),
+        |query, store, caller, now_ms| {
+            crate::ops::reports::Coverage { query }.read(store, caller, now_ms)
+        },
+        pages::coverage,
+    )
+    .await
 }
 
 /// `GET /programmes`: `Programmes`, volunteers per programme in all and per unit.
@@ -1041,14 +1026,36 @@ async fn programmes(
     signed: Signed,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let report_query = report_query(&query);
+    rolled_up_page(
+        &state,
+        signed,
+        &query,
+        ("/programmes", Key::ByProgramme),
+        |query, store, caller, now_ms| {
+            crate::ops::reports::Programmes { query }.read(store, caller, now_ms)
+        },
+        pages::programmes,
+    )
+    .await
+}
+
+/// A report that opens at a unit in reach and lists down to a level, with the campaign
+/// picker: `read` answers it on a reader connection, `draw` lays it out at `path`.
+async fn rolled_up_page<R: Send + 'static>(
+    state: &AppState,
+    signed: Signed,
+    query: &HashMap<String, String>,
+    (path, key): (&'static str, Key),
+    read: fn(ReportQuery, &crate::store::ServerStore, &Caller, i64) -> crate::error::Result<R>,
+    draw: fn(Lang, &R, &[crate::admin::CampaignView], &ReportQuery) -> Markup,
+) -> Response {
+    let report_query = report_query(query);
     let caller = signed.caller();
     let asked = report_query.clone();
     let now_ms = state.now_ms();
     let answer = state
         .with_reader(move |store| {
-            let report =
-                crate::ops::reports::Programmes { query: asked }.read(store, &caller, now_ms)?;
+            let report = read(asked, store, &caller, now_ms)?;
             let campaigns = crate::ops::administration::Campaigns {}
                 .read(store, &caller, now_ms)?
                 .campaigns;
@@ -1057,15 +1064,10 @@ async fn programmes(
         .await;
     match answer {
         Ok((report, campaigns)) => {
-            let body = pages::programmes(signed.lang, &report, &campaigns, &report_query);
-            signed.page(
-                &report_here("/programmes", &report_query),
-                Key::ByProgramme,
-                None,
-                body,
-            )
+            let body = draw(signed.lang, &report, &campaigns, &report_query);
+            signed.page(&report_here(path, &report_query), key, None, body)
         }
-        Err(error) => signed.failed(&report_here("/programmes", &report_query), &error),
+        Err(error) => signed.failed(&report_here(path, &report_query), &error),
     }
 }
 
